@@ -1,0 +1,90 @@
+"""The activity nomenclature (NAF rév. 2) and the legal nature of each activity.
+
+The nature decides which chamber is competent: artisanal → chamber of trades (CMA), commercial →
+chamber of commerce (CCI), agricultural → chamber of agriculture, liberal → no chamber.  It is
+derived from the NAF code by the longest matching prefix of ``data/naf_nature.csv`` (``10.7`` is
+artisanal but ``10.71B``, a bake-off shop, is commercial).  Codes the table does not cover fall back
+on their section, flagged so the technician confirms.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+
+#: Above this planned headcount an artisanal activity is handled by the chamber of commerce
+#: (loi 96-603 art. 19: artisans employ no more than ten employees).
+ARTISAN_MAX_EMPLOYEES = 10
+
+# Sections without a row in naf_nature.csv: A is agriculture (Code rural L311-1); M (professional,
+# scientific and technical), P (education) and Q (health) are mostly liberal professions; the rest
+# is commercial by exclusion (Code de commerce L110-1).  Always flagged for confirmation.
+_SECTION_NATURE = {"A": "agricultural", "M": "liberal", "P": "liberal", "Q": "liberal"}
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One NAF rév. 2 sub-class."""
+
+    code: str
+    label: str
+    section: str
+    division: str
+
+
+@dataclass(frozen=True, slots=True)
+class NatureFinding:
+    """The nature of an activity and how sure the table is of it."""
+
+    nature: str
+    matched: str  # the code or prefix that decided, or 'section X'
+    partial: bool  # only part of the code is artisanal: ask the porteur
+    note: str  # the table's label for the matched row
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """True when a technician should confirm the nature with the porteur."""
+        return self.partial or self.matched.startswith("section")
+
+
+@cache
+def nomenclature() -> dict[str, Activity]:
+    """All 732 NAF rév. 2 sub-classes by code (``10.71C``)."""
+    rows = _read(DATA / "naf_rev2.csv")
+    return {r["code"]: Activity(r["code"], r["label"], r["section"], r["division"]) for r in rows}
+
+
+@cache
+def nature_table() -> dict[str, tuple[str, str]]:
+    """Nature by NAF code or prefix: prefix -> (nature, label)."""
+    return {r["naf_code_or_prefix"]: (r["nature"], r["label"]) for r in _read(DATA / "naf_nature.csv")}
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
+def normalize_code(code: str) -> str:
+    """``1071c`` or ``10.71c`` → ``10.71C``; anything else is returned stripped and upper-cased."""
+    text = str(code).strip().upper().replace(" ", "")
+    if len(text) == 5 and "." not in text:
+        text = f"{text[:2]}.{text[2:]}"
+    return text
+
+
+def nature_of(code: str) -> NatureFinding:
+    """The nature of a valid NAF code, by the longest matching prefix of the table."""
+    table = nature_table()
+    for length in range(len(code), 1, -1):
+        prefix = code[:length]
+        if prefix in table:
+            nature, note = table[prefix]
+            return NatureFinding(nature, prefix, "[partial" in note, note)
+    section = nomenclature()[code].section
+    nature = _SECTION_NATURE.get(section, "commercial")
+    return NatureFinding(nature, f"section {section}", False, f"by default for section {section}")

@@ -1,0 +1,238 @@
+"""The fiche: the record of one porteur de projet's project, as technicians write it.
+
+Its field names are the contract with technicians (YAML/JSON files, CSV columns, JSON output).
+Validation needs the territory (a commune may be written by name) and, when known, the
+structure ids of the rules: both are passed as pydantic validation context.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import ValidationInfo as Info
+
+from engine import activities
+from engine.errors import InputError, Problem
+from engine.vocabulary import unknown
+from engine.yamlsource import Document, parse_text, read_document, validation_problems
+
+Kind = Literal["creation", "takeover", "development"]
+Nature = Literal["artisanal", "commercial", "agricultural", "liberal"]
+Need = Literal[
+    "business_plan",
+    "training",
+    "legal_status",
+    "honour_loan",
+    "microcredit",
+    "bank_loan",
+    "guarantee",
+    "grant",
+    "premises",
+    "land",
+    "housing",
+    "spouse_job",
+    "activity_test",
+    "cooperative",
+    "takeover_search",
+    "transmission",
+    "farm_installation",
+    "investment",
+    "post_creation",
+]
+Public = Literal["job_seeker", "no_bank_access", "benefit_recipient", "young", "farmer"]
+Stage = Literal["idea", "study", "financing", "installed", "follow_up", "developed", "on_hold", "abandoned", "redirected"]
+
+FICHE_ID_PATTERN = r"^F-\d{4}-\d{4,}$"
+
+
+class Porteur(BaseModel):
+    """The porteur de projet. Name, email and phone are personal data: see ``consent_network``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    consent_network: bool = Field(
+        default=False, description="the porteur agreed that the fiche is shared with the whole network"
+    )
+
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _phone_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class Fiche(BaseModel):
+    """A project record (fiche): who, where, what kind of project, what it needs, where it stands."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(default=None, pattern=FICHE_ID_PATTERN, description="F-YYYY-NNNN, assigned by the store")
+    received: dt.date = Field(description="date of the first contact")
+    received_by: str | None = Field(default=None, description="structure id that met the porteur")
+    summary: str = ""
+    porteur: Porteur = Field(default_factory=Porteur)
+    commune: str = Field(description="INSEE code, or an unambiguous commune name")
+    kind: Kind
+    naf: str | None = Field(default=None, description="NAF rév. 2 code, e.g. 10.71C")
+    nature: Nature | None = Field(default=None, description="derived from naf when not given")
+    employees: int | None = Field(default=None, ge=0, description="planned headcount")
+    needs: list[Need] = []
+    publics: list[Public] = []
+    stage: Stage = "idea"
+    lead: str | None = Field(default=None, description="the référent structure")
+    supporting: list[str] = []
+    installed_on: dt.date | None = None
+    follow_up_by: str | None = None
+    held_from: Stage | None = None
+    offer: str | None = Field(default=None, description="the activity offer the project came from")
+
+    _nature_finding: activities.NatureFinding | None = PrivateAttr(default=None)
+    _source: str = PrivateAttr(default="")
+
+    @field_validator("commune", mode="before")
+    @classmethod
+    def _resolve_commune(cls, value: Any, info: Info) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise ValueError(f'commune code {value} must be written in quotes ("{value:05d}") so it stays a code')
+        territory = (info.context or {}).get("territory")
+        if territory is None or not isinstance(value, str):
+            return value
+        return territory.resolve(value).insee
+
+    @field_validator("naf", mode="before")
+    @classmethod
+    def _check_naf(cls, value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        code = activities.normalize_code(str(value))
+        if code not in activities.nomenclature():
+            raise ValueError(f"unknown NAF code '{value}'{_naf_hint(code)}")
+        return code
+
+    @field_validator("received_by", "lead", "follow_up_by", mode="after")
+    @classmethod
+    def _check_structure(cls, value: str | None, info: Info) -> str | None:
+        structures = (info.context or {}).get("structures")
+        if value is not None and structures is not None and value not in structures:
+            raise ValueError(unknown("structure", value, sorted(structures)))
+        return value
+
+    @field_validator("supporting", mode="after")
+    @classmethod
+    def _check_supporting(cls, value: list[str], info: Info) -> list[str]:
+        structures = (info.context or {}).get("structures")
+        if structures is not None:
+            for sid in value:
+                if sid not in structures:
+                    raise ValueError(unknown("structure", sid, sorted(structures)))
+        return list(dict.fromkeys(value))
+
+    @field_validator("needs", "publics", mode="after")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _derive_nature(self) -> Fiche:
+        if self.naf:
+            self._nature_finding = activities.nature_of(self.naf)
+            if self.nature is None:
+                self.nature = self._nature_finding.nature  # type: ignore[assignment]
+        if self.lead and self.lead in self.supporting:
+            raise ValueError(f"structure '{self.lead}' cannot be both lead and supporting")
+        return self
+
+    @property
+    def effective_nature(self) -> str | None:
+        """The nature routing uses: an artisanal firm above ten employees is handled as commercial."""
+        if self.nature == "artisanal" and (self.employees or 0) > activities.ARTISAN_MAX_EMPLOYEES:
+            return "commercial"
+        return self.nature
+
+    @property
+    def source(self) -> str:
+        """Where the fiche was read from (file, file#index, or 'stdin'); '' when built in code."""
+        return self._source
+
+    def notices(self) -> list[str]:
+        """Things a technician should confirm, which are not errors."""
+        out = []
+        finding = self._nature_finding
+        if finding and finding.needs_confirmation and "nature" not in self.model_fields_set:
+            out.append(
+                f"NAF {self.naf}: nature '{finding.nature}' comes from {finding.matched} ({finding.note}); "
+                "confirm it with the porteur and write 'nature:' in the fiche"
+            )
+        if self.effective_nature != self.nature:
+            out.append(
+                f"artisanal activity with {self.employees} employees (more than "
+                f"{activities.ARTISAN_MAX_EMPLOYEES}): handled as commercial"
+            )
+        return out
+
+    def label(self) -> str:
+        """How the fiche is named in messages: its id, else its source."""
+        return self.id or self._source or "fiche"
+
+
+def _naf_hint(code: str) -> str:
+    codes = activities.nomenclature()
+    near = [c for c in codes if c.startswith(code[:5])][:3] or [c for c in codes if c.startswith(code[:2])][:3]
+    return f" (did you mean {', '.join(near)}?)" if near else " (expected a code such as 10.71C)"
+
+
+# --- reading fiches ------------------------------------------------------------------------------
+
+
+def context(territory: Any = None, structures: Iterable[str] | None = None) -> dict[str, Any]:
+    """The validation context of a fiche: the territory and the known structure ids."""
+    return {"territory": territory, "structures": frozenset(structures) if structures is not None else None}
+
+
+def fiches_from_document(doc: Document, ctx: dict[str, Any]) -> tuple[list[Fiche], list[Problem]]:
+    """One fiche (a mapping) or several (a list of mappings) from a parsed file, with all problems."""
+    data = doc.data
+    items: list[tuple[tuple[Any, ...], Any]]
+    if isinstance(data, list):
+        items = [((i,), item) for i, item in enumerate(data)]
+    elif isinstance(data, dict):
+        items = [((), data)]
+    else:
+        return [], [Problem(doc.source, 1, 1, "a fiche file must hold a fiche (field: value lines) or a list of fiches")]
+    fiches, problems = [], []
+    for base, item in items:
+        try:
+            fiche = Fiche.model_validate(item, context=ctx)
+        except ValidationError as exc:
+            problems.extend(validation_problems(doc, exc, Fiche, base))
+            continue
+        fiche._source = doc.source + (f"#{base[0] + 1}" if base else "")
+        fiches.append(fiche)
+    return fiches, problems
+
+
+def read_fiches(paths: Iterable[str | Path], ctx: dict[str, Any], stdin_text: str | None = None) -> list[Fiche]:
+    """Read every fiche of every file ('-' is standard input); all problems of all files at once."""
+    fiches: list[Fiche] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            if str(path) == "-":
+                doc = parse_text(stdin_text or "", "stdin")
+            else:
+                doc = read_document(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        found, bad = fiches_from_document(doc, ctx)
+        fiches.extend(found)
+        problems.extend(bad)
+    if problems:
+        raise InputError(problems=problems)
+    return fiches

@@ -1,0 +1,50 @@
+"""Where the rules, the charter and the embedded store live.
+
+Order for the rules directory (the same for every command): ``--rules DIR``, else
+``$CAPACTIF_RULES``, else ``./rules`` when it exists, else the copy bundled with the package.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_PACKAGE = Path(__file__).parent
+
+
+def bundled(name: str) -> Path:
+    """The bundled ``rules`` or ``charter`` directory: inside the wheel, or at the source checkout's top."""
+    inside = _PACKAGE / "_bundled" / name
+    if inside.is_dir():
+        return inside
+    return _PACKAGE.parent / name
+
+
+def rules_dir(option: str | Path | None = None) -> Path:
+    """The rules directory to use, by the documented order of precedence."""
+    return _pick(option, "CAPACTIF_RULES", "rules", "territory.yaml")
+
+
+def charter_dir(option: str | Path | None = None) -> Path:
+    """The charter directory to use: ``--charter``, ``$CAPACTIF_CHARTER``, ``./charter``, bundled."""
+    return _pick(option, "CAPACTIF_CHARTER", "charter", "commitments.yaml")
+
+
+def _pick(option: str | Path | None, env: str, name: str, marker: str) -> Path:
+    if option:
+        return Path(option)
+    if os.environ.get(env):
+        return Path(os.environ[env])
+    local = Path.cwd() / name
+    if (local / marker).is_file():
+        return local
+    return bundled(name)
+
+
+def data_dir() -> Path:
+    """Where the embedded SQLite store lives: ``$CAPACTIF_HOME`` or ``~/.local/share/capactif``."""
+    home = os.environ.get("CAPACTIF_HOME")
+    if home:
+        return Path(home)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "capactif"

@@ -1,0 +1,280 @@
+"""The territory: communes, departments, intercommunal bodies and the network's local networks.
+
+Loaded from ``rules/territory.yaml`` and the communes CSV it names.  INSEE codes stay strings
+everywhere (``03125`` keeps its zero).  A commune may be given by name: names are matched without
+accents or case, and former names of merged communes resolve to the commune of today.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engine.errors import Problem, RulesError
+from engine.yamlsource import Document, read_document, validation_problems
+
+
+@dataclass(frozen=True, slots=True)
+class Commune:
+    """One commune of the territory, with everything routing needs to know about where it is."""
+
+    insee: str
+    name: str
+    department: str
+    arrondissement: str
+    arrondissement_name: str
+    population: int
+    epci: str
+    epci_name: str
+    epci_2004: str
+    epci_2004_name: str
+    former_names: tuple[str, ...] = ()
+    postal_codes: tuple[str, ...] = ()
+    local_network: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.insee} {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Intercommunal:
+    """An intercommunal body (EPCI) by SIREN, as of 2026 or of 2004."""
+
+    siren: str
+    name: str
+    year: int
+    communes: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class LocalNetwork:
+    """One of the network's local networks of technicians, meeting monthly."""
+
+    id: str
+    name: str
+    communes: frozenset[str]
+
+
+@dataclass
+class Territory:
+    """All the places rules and fiches may name, with lookups by code and by name."""
+
+    communes: dict[str, Commune]
+    departments: dict[str, str]
+    local_networks: dict[str, LocalNetwork]
+    intercommunals: dict[str, Intercommunal]
+    _by_name: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for commune in self.communes.values():
+            for name in (commune.name, *commune.former_names):
+                self._by_name.setdefault(normalize_name(name), []).append(commune.insee)
+
+    def resolve(self, value: str) -> Commune:
+        """The commune for an INSEE code or an unambiguous name; ValueError naming the closest."""
+        text = str(value).strip()
+        if text in self.communes:
+            return self.communes[text]
+        matches = sorted(set(self._by_name.get(normalize_name(text), [])))
+        if len(matches) == 1:
+            return self.communes[matches[0]]
+        if len(matches) > 1:
+            names = ", ".join(str(self.communes[m]) for m in matches)
+            raise ValueError(f"commune '{text}' is ambiguous: give its INSEE code ({names})")
+        raise ValueError(f"unknown commune '{text}'{self.closest_hint(text)}")
+
+    def closest_hint(self, text: str) -> str:
+        """' (closest: 63003 Ambert, …)' for an unknown code or name, or ''."""
+        if text[2:].isdigit():
+            return " (not the INSEE code of a commune of the network's territory)"
+        names = difflib.get_close_matches(normalize_name(text), list(self._by_name), n=3, cutoff=0.6)
+        found = [self.communes[c] for n in names for c in sorted(self._by_name[n])]
+        if not found:
+            return " (not a commune of the network's territory)"
+        return " (closest: " + ", ".join(str(c) for c in found[:3]) + ")"
+
+
+def normalize_name(name: str) -> str:
+    """Lower case, no accents, hyphens and apostrophes as spaces: 'Saint-Amant-Roche-Savine'."""
+    text = unicodedata.normalize("NFKD", name.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    for sep in ("-", "'", "’", "_"):
+        text = text.replace(sep, " ")
+    text = text.replace("st ", "saint ").replace("ste ", "sainte ") if text.startswith(("st ", "ste ")) else text
+    return " ".join(text.split())
+
+
+# --- the territory file --------------------------------------------------------------------------
+
+
+class LocalNetworkSpec(BaseModel):
+    """A local network as written in territory.yaml: by arrondissements, departments or communes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    arrondissements: list[str] = []
+    departments: list[str] = []
+    communes: list[str] = []
+
+
+class TerritorySpec(BaseModel):
+    """The shape of ``rules/territory.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    communes: str = Field(description="path of the communes CSV, relative to the rules directory")
+    departments: dict[str, str]
+    local_networks: list[LocalNetworkSpec]
+
+
+COMMUNE_COLUMNS = (
+    "insee",
+    "name",
+    "department",
+    "arrondissement",
+    "arrondissement_name",
+    "postal_codes",
+    "population",
+    "epci_siren",
+    "epci_name",
+    "epci_2004_siren",
+    "epci_2004_name",
+    "former_names",
+)
+
+
+def read_communes(path: Path, source: str) -> tuple[list[Commune], list[Problem]]:
+    """Read the communes CSV (``#`` lines are comments); every bad row is a located problem."""
+    problems: list[Problem] = []
+    communes: list[Commune] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return [], [Problem(source, 0, 0, "communes file not found")]
+    numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip() and not line.startswith("#")]
+    if not numbered:
+        return [], [Problem(source, 0, 0, "no communes in file")]
+    reader = csv.reader([line for _, line in numbered])
+    header = next(reader)
+    missing = [c for c in COMMUNE_COLUMNS if c not in header]
+    if missing:
+        return [], [Problem(source, numbered[0][0], 1, f"missing column(s): {', '.join(missing)}")]
+    for (lineno, _), row in zip(numbered[1:], reader, strict=False):
+        if len(row) != len(header):
+            problems.append(Problem(source, lineno, 1, f"expected {len(header)} columns, found {len(row)}"))
+            continue
+        r = dict(zip(header, row, strict=True))
+        if not (len(r["insee"]) == 5 and r["insee"][2:].isdigit()):
+            problems.append(Problem(source, lineno, 1, f"'{r['insee']}' is not an INSEE code (5 characters)"))
+            continue
+        communes.append(
+            Commune(
+                insee=r["insee"],
+                name=r["name"],
+                department=r["department"],
+                arrondissement=r["arrondissement"],
+                arrondissement_name=r["arrondissement_name"],
+                population=int(r["population"] or 0),
+                epci=r["epci_siren"],
+                epci_name=r["epci_name"],
+                epci_2004=r["epci_2004_siren"],
+                epci_2004_name=r["epci_2004_name"],
+                former_names=tuple(n for n in r["former_names"].split("|") if n),
+                postal_codes=tuple(p for p in r["postal_codes"].split("|") if p),
+            )
+        )
+    return communes, problems
+
+
+def load_territory(rules_dir: Path, *, display_root: Path | None = None) -> Territory:
+    """Load and check the territory of a rules directory; all problems at once as a RulesError."""
+    root = display_root or rules_dir
+    path = rules_dir / "territory.yaml"
+    source = _display(path, root)
+    doc = read_document(path, source)
+    territory, problems = build_territory(doc, rules_dir, root)
+    if problems:
+        raise RulesError(problems=problems)
+    assert territory is not None
+    return territory
+
+
+def build_territory(doc: Document, rules_dir: Path, root: Path) -> tuple[Territory | None, list[Problem]]:
+    """Validate a parsed territory.yaml and build the territory; returns the problems found."""
+    try:
+        spec = TerritorySpec.model_validate(doc.data)
+    except ValidationError as exc:
+        return None, validation_problems(doc, exc, TerritorySpec)
+    csv_path = rules_dir / spec.communes
+    communes, problems = read_communes(csv_path, _display(csv_path, root))
+    by_code = {c.insee: c for c in communes}
+    membership: dict[str, str] = {}
+    networks: dict[str, LocalNetwork] = {}
+    arrondissements = {c.arrondissement for c in communes}
+    for i, net in enumerate(spec.local_networks):
+        if net.id in networks:
+            problems.append(doc.problem(("local_networks", i, "id"), f"duplicate local network id '{net.id}'"))
+        for field_name, known in (
+            ("arrondissements", arrondissements),
+            ("departments", set(spec.departments)),
+            ("communes", set(by_code)),
+        ):
+            for j, value in enumerate(getattr(net, field_name)):
+                if value not in known:
+                    what = field_name.rstrip("s")
+                    problems.append(doc.problem(("local_networks", i, field_name, j), f"unknown {what} '{value}'"))
+        members = {
+            c.insee
+            for c in communes
+            if c.arrondissement in net.arrondissements or c.department in net.departments or c.insee in net.communes
+        }
+        for code in sorted(members):
+            if code in membership and membership[code] != net.id:
+                problems.append(
+                    doc.problem(
+                        ("local_networks", i, "id"),
+                        f"commune {by_code[code]} is in two local networks: '{membership[code]}' and '{net.id}'",
+                    )
+                )
+            membership[code] = net.id
+        networks[net.id] = LocalNetwork(net.id, net.name, frozenset(members))
+    for c in communes:
+        if c.department not in spec.departments:
+            problems.append(doc.problem(("departments",), f"commune {c} is in department '{c.department}', not listed"))
+        if c.insee not in membership:
+            problems.append(doc.problem(("local_networks",), f"commune {c} belongs to no local network"))
+    final = {code: _with_network(c, membership.get(code, "")) for code, c in by_code.items()}
+    return Territory(final, dict(spec.departments), networks, _intercommunals(final.values())), problems
+
+
+def _with_network(c: Commune, network: str) -> Commune:
+    from dataclasses import replace
+
+    return replace(c, local_network=network)
+
+
+def _intercommunals(communes) -> dict[str, Intercommunal]:  # noqa: ANN001
+    members: dict[tuple[str, str, int], set[str]] = {}
+    for c in communes:
+        if c.epci:
+            members.setdefault((c.epci, c.epci_name, 2026), set()).add(c.insee)
+        if c.epci_2004:
+            members.setdefault((c.epci_2004, c.epci_2004_name, 2004), set()).add(c.insee)
+    return {
+        siren: Intercommunal(siren, name, year, frozenset(codes)) for (siren, name, year), codes in sorted(members.items())
+    }
+
+
+def _display(path: Path, root: Path) -> str:
+    """A path as the coordinator knows it: relative to the rules directory's parent."""
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
