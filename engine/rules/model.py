@@ -1,0 +1,185 @@
+"""The shape of the rules files, as the coordinator writes them (pass 1 of validation).
+
+``rules/structures/<id>.yaml`` — one file per member structure::
+
+    id: cma-63
+    name: Chambre de Métiers et de l'Artisanat du Puy-de-Dôme
+    kind: cma
+    local_networks: [thiers, ambert]
+    territory:
+      departments: ["63"]
+    lead:                       # omit when the structure never leads
+      natures: [artisanal]
+    support:
+      needs: [business_plan, training, legal_status, post_creation]
+    competence:                 # filters that apply to lead and support alike (empty = all)
+      kinds: [creation, takeover, development]
+
+``rules/routing.yaml`` — how the lead is chosen among the structures able to lead, the tie-break
+order, and the coordinator's explicit rules (``when`` → prefer / require / exclude).
+
+Cross-file checks (unknown ids, communes, needs, rules that can never fire, contradictions) are
+pass 2, in :mod:`engine.rules.references`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.fiche import Kind, Nature, Need, Public, Stage
+
+StructureKind = Literal[
+    "cci",  # chambre de commerce et d'industrie
+    "cma",  # chambre de métiers et de l'artisanat
+    "agriculture",  # chambre d'agriculture
+    "pfil",  # plateforme d'initiative locale (prêt d'honneur)
+    "microcredit",  # ADIE
+    "bge",  # boutique de gestion
+    "guarantee",  # fonds de garantie
+    "cooperative",  # union régionale des SCOP
+    "incubator",  # couveuse / test d'activité
+    "expansion",  # comité d'expansion économique
+    "epci",  # communauté de communes
+    "parc",  # parc naturel régional
+]
+
+STRUCTURE_KIND_LABELS: dict[str, str] = {
+    "cci": "chambre de commerce et d'industrie",
+    "cma": "chambre de métiers et de l'artisanat",
+    "agriculture": "chambre d'agriculture",
+    "pfil": "plateforme d'initiative locale",
+    "microcredit": "microcrédit",
+    "bge": "boutique de gestion",
+    "guarantee": "fonds de garantie",
+    "cooperative": "union régionale des SCOP",
+    "incubator": "couveuse d'entreprises",
+    "expansion": "comité d'expansion économique",
+    "epci": "communauté de communes",
+    "parc": "parc naturel régional",
+}
+
+
+class Strict(BaseModel):
+    """Every rules model refuses unknown keys (typos are reported with a did-you-mean)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TerritorySpec(Strict):
+    """Where a structure works: the union of what is listed, minus the exclusions.
+
+    ``whole_network: true`` covers every commune of the territory.
+    """
+
+    whole_network: bool = False
+    departments: list[str] = []
+    local_networks: list[str] = []
+    intercommunals: list[str] = Field(default=[], description="SIREN numbers (2004 or 2026 bodies)")
+    communes: list[str] = Field(default=[], description="INSEE codes")
+    except_communes: list[str] = []
+    except_intercommunals: list[str] = []
+
+
+class CompetenceSpec(Strict):
+    """Filters on the fiche, for lead and support alike; an empty list means 'any'."""
+
+    kinds: list[Kind] = []
+    stages: list[Stage] = []
+    natures: list[Nature] = []
+    naf_prefixes: list[str] = Field(default=[], description="e.g. '10.7', '43', '01.62Z'")
+    requires_publics: list[Public] = Field(default=[], description="serves only porteurs in one of these publics")
+    publics: list[Public] = Field(default=[], description="publics it serves in particular (a preference, not a filter)")
+    max_employees: int | None = Field(default=None, ge=0)
+
+
+class LeadSpec(Strict):
+    """The structure can be the référent: for these natures (empty = any nature)."""
+
+    natures: list[Nature] = []
+    priority: int = Field(default=0, description="higher wins between structures of the same policy step")
+
+
+class SupportSpec(Strict):
+    """The needs the structure answers as a supporting structure."""
+
+    needs: list[Need] = []
+    naf_prefixes: dict[Need, list[str]] = Field(
+        default={}, description="a need served only for these NAF prefixes (e.g. industrial premises)"
+    )
+
+
+class Contact(Strict):
+    """How porteurs and technicians reach the structure."""
+
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    web: str | None = None
+
+
+class StructureSpec(Strict):
+    """One member structure of the network (``rules/structures/<id>.yaml``)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    kind: StructureKind
+    local_networks: list[str] = []
+    active: bool = True
+    territory: TerritorySpec
+    competence: CompetenceSpec = Field(default_factory=CompetenceSpec)
+    lead: LeadSpec | None = None
+    support: SupportSpec = Field(default_factory=SupportSpec)
+    capacity: int | None = Field(default=None, ge=1, description="most active fiches as lead")
+    contact: Contact = Field(default_factory=Contact)
+
+    @property
+    def can_lead(self) -> bool:
+        """True when the structure may be chosen as référent."""
+        return self.lead is not None
+
+
+class Condition(Strict):
+    """``when``: conditions on the fiche, all of which must hold (an empty condition always holds)."""
+
+    kinds: list[Kind] = []
+    natures: list[Nature] = []
+    stages: list[Stage] = []
+    needs_any: list[Need] = []
+    needs_all: list[Need] = []
+    publics_any: list[Public] = []
+    naf_prefixes: list[str] = []
+    departments: list[str] = []
+    local_networks: list[str] = []
+    intercommunals: list[str] = []
+    communes: list[str] = []
+    employees_above: int | None = None
+    employees_at_most: int | None = None
+
+
+class RoutingRule(Strict):
+    """An explicit rule of the coordinator: when the fiche matches, prefer/require/exclude a structure."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    why: str = Field(min_length=3, description="shown in every explanation the rule takes part in")
+    when: Condition = Field(default_factory=Condition)
+    action: Literal["prefer", "require", "exclude"]
+    structure: str
+    role: Literal["lead", "support"] = "lead"
+    need: Need | None = Field(default=None, description="for role support: the need the structure covers")
+
+
+LeadStep = Literal["nature", "fallback"]
+TieBreak = Literal["rule_preference", "priority", "specificity", "caseload", "id"]
+
+
+class RoutingPolicy(Strict):
+    """``rules/routing.yaml``: how the référent is chosen and the coordinator's explicit rules."""
+
+    lead_steps: list[LeadStep] = ["nature", "fallback"]
+    fallback_lead: list[str] = Field(
+        default=[], description="structures that lead when no structure is competent for the nature"
+    )
+    tie_break: list[TieBreak] = ["rule_preference", "priority", "specificity", "caseload", "id"]
+    rules: list[RoutingRule] = []
