@@ -93,6 +93,7 @@ class Fiche(BaseModel):
     offer: str | None = Field(default=None, description="the activity offer the project came from")
 
     _nature_finding: activities.NatureFinding | None = PrivateAttr(default=None)
+    _nature_derived: bool = PrivateAttr(default=False)
     _source: str = PrivateAttr(default="")
 
     @field_validator("commune", mode="before")
@@ -144,6 +145,7 @@ class Fiche(BaseModel):
             self._nature_finding = activities.nature_of(self.naf)
             if self.nature is None:
                 self.nature = self._nature_finding.nature  # type: ignore[assignment]
+                self._nature_derived = True
         if self.lead and self.lead in self.supporting:
             raise ValueError(f"structure '{self.lead}' cannot be both lead and supporting")
         return self
@@ -164,7 +166,7 @@ class Fiche(BaseModel):
         """Things a technician should confirm, which are not errors."""
         out = []
         finding = self._nature_finding
-        if finding and finding.needs_confirmation and "nature" not in self.model_fields_set:
+        if finding and finding.needs_confirmation and self._nature_derived:
             out.append(
                 f"NAF {self.naf}: nature '{finding.nature}' comes from {finding.matched} ({finding.note}); "
                 "confirm it with the porteur and write 'nature:' in the fiche"

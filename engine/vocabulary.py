@@ -89,8 +89,8 @@ def unknown(kind: str, value: object, choices: Iterable[str]) -> str:
     """The standard message for a value outside a vocabulary: names it and suggests the closest."""
     choices = list(choices)
     hint = did_you_mean(str(value), choices)
-    if not hint:
-        hint = f" (expected one of: {', '.join(choices)})" if len(choices) <= 20 else ""
+    if not hint and choices:
+        hint = f" (expected one of: {', '.join(choices)})" if len(choices) <= 30 else ""
     return f"unknown {kind} '{value}'{hint}"
 
 

@@ -1,0 +1,149 @@
+"""The fiche: what technicians write, and every way it can be wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine.errors import InputError
+from engine.fiche import Fiche, context, read_fiches
+from engine.territory import load_territory
+from engine.vocabulary import NEEDS, PUBLICS, STAGES
+
+DATA = Path(__file__).parent / "data" / "fiches"
+RULES = Path(__file__).parent.parent / "rules"
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    """Validation context over the bundled territory, with a few structure ids."""
+    return context(load_territory(RULES), ["cma-63", "cci-thiers", "adret"])
+
+
+def problems(paths, ctx) -> list[str]:
+    with pytest.raises(InputError) as info:
+        read_fiches([str(p) for p in paths], ctx)
+    return info.value.lines()
+
+
+def test_valid_yaml_fiche_resolves_commune_name_and_derives_nature(ctx):
+    """A commune name becomes its INSEE code and the nature comes from the NAF code."""
+    (fiche,) = read_fiches([DATA / "bakery-ambert.yaml"], ctx)
+    assert "63003" == fiche.commune
+    assert "artisanal" == fiche.nature
+    assert ["business_plan", "honour_loan", "premises"] == fiche.needs
+    assert "idea" == fiche.stage
+    assert fiche.porteur.consent_network is True
+
+
+def test_every_problem_of_a_bad_yaml_fiche_is_located(ctx):
+    """All problems of a file are reported at once, each with line, column and a fix."""
+    assert [
+        f"{DATA}/bad.yaml:1:11: 'received' must be a date written YYYY-MM-DD, got '2026-13-02'",
+        f'{DATA}/bad.yaml:2:10: commune code 63999 must be written in quotes ("63999") so it stays a code',
+        f"{DATA}/bad.yaml:3:7: unknown kind 'creaton' (did you mean 'creation'?)",
+        f"{DATA}/bad.yaml:4:6: unknown NAF code '10.71X' (did you mean 10.71A, 10.71B, 10.71C?)",
+        f"{DATA}/bad.yaml:5:9: unknown need 'honor_loan' (did you mean 'honour_loan'?)",
+        f"{DATA}/bad.yaml:6:1: unknown field 'colour'",
+        f"{DATA}/bad.yaml:8:3: unknown field 'nme' (did you mean 'name'?)",
+    ] == problems([DATA / "bad.yaml"], ctx)
+
+
+def test_json_fiches_are_located_too(ctx):
+    """JSON input gets the same line and column locations as YAML."""
+    assert [
+        f"{DATA}/bad.json:3:14: unknown commune 'Lyon' (closest: 63196 Limons, 63058 Bulhon)",
+        f"{DATA}/bad.json:5:12: unknown stage 'ideas' (did you mean 'idea'?)",
+    ] == problems([DATA / "bad.json"], ctx)
+
+
+def test_problems_of_several_files_are_reported_together(ctx, tmp_path):
+    """A missing file and a bad file are both reported in one run."""
+    lines = problems([tmp_path / "missing.yaml", DATA / "bad.json"], ctx)
+    assert f"{tmp_path}/missing.yaml: file not found" == lines[0]
+    assert 3 == len(lines)
+
+
+def test_unknown_structure_suggests_the_closest(ctx, tmp_path):
+    """A misspelt structure id names the closest known one."""
+    path = tmp_path / "f.yaml"
+    path.write_text("received: 2026-01-05\ncommune: '63003'\nkind: creation\nlead: cma63\n")
+    assert [f"{path}:4:7: unknown structure 'cma63' (did you mean 'cma-63'?)"] == problems([path], ctx)
+
+
+def test_broken_yaml_is_one_located_line(ctx, tmp_path):
+    """A syntax error is reported with its position, not a traceback."""
+    path = tmp_path / "f.yaml"
+    path.write_text("received: 2026-01-05\nneeds: [premises\nkind: creation\n")
+    (line,) = problems([path], ctx)
+    assert line.startswith(f"{path}:3:")
+    assert "not valid YAML" in line
+
+
+def test_former_name_of_a_merged_commune_resolves(ctx):
+    """Chalmazel (merged into Chalmazel-Jeansagnière) still resolves, accents and case ignored."""
+    fiche = Fiche.model_validate(
+        {"received": "2026-01-05", "commune": "CHALMAZEL", "kind": "creation"}, context=ctx
+    )
+    assert "42039" == fiche.commune
+
+
+def test_explicit_nature_wins_over_the_naf_code(ctx):
+    """A technician's explicit nature overrides the one derived from the NAF code."""
+    data = {"received": "2026-01-05", "commune": "63003", "kind": "creation", "naf": "10.71C", "nature": "commercial"}
+    assert "commercial" == Fiche.model_validate(data, context=ctx).nature
+
+
+def test_bake_off_shop_is_commercial_and_bakery_artisanal(ctx):
+    """10.71B (terminal de cuisson) is commercial although 10.7 is artisanal."""
+    base = {"received": "2026-01-05", "commune": "63003", "kind": "creation"}
+    assert "commercial" == Fiche.model_validate({**base, "naf": "1071b"}, context=ctx).nature
+    assert "artisanal" == Fiche.model_validate({**base, "naf": "10.71C"}, context=ctx).nature
+
+
+def test_partly_artisanal_code_is_flagged_for_confirmation(ctx):
+    """A farrier's code 01.62Z is only partly agricultural: the technician is asked to confirm."""
+    (fiche,) = read_fiches([DATA / "farrier.json"], ctx)
+    assert "agricultural" == fiche.nature
+    assert 1 == len(fiche.notices())
+    assert "confirm it with the porteur" in fiche.notices()[0]
+
+
+def test_artisan_above_ten_employees_is_handled_as_commercial(ctx):
+    """An artisanal activity planning 11 employees is routed as commercial; 10 stays artisanal."""
+    base = {"received": "2026-01-05", "commune": "63003", "kind": "creation", "naf": "43.21A"}
+    assert "artisanal" == Fiche.model_validate({**base, "employees": 10}, context=ctx).effective_nature
+    big = Fiche.model_validate({**base, "employees": 11}, context=ctx)
+    assert "commercial" == big.effective_nature
+    assert "handled as commercial" in big.notices()[0]
+
+
+def test_lead_cannot_also_support(ctx):
+    """One structure is never both the référent and a supporting structure."""
+    data = {"received": "2026-01-05", "commune": "63003", "kind": "creation", "lead": "adret", "supporting": ["adret"]}
+    with pytest.raises(ValueError, match="cannot be both lead and supporting"):
+        Fiche.model_validate(data, context=ctx)
+
+
+def test_insee_codes_stay_text(ctx):
+    """A quoted code keeps its leading zero (Allier commune 03125)."""
+    fiche = Fiche.model_validate({"received": "2026-01-05", "commune": "03125", "kind": "creation"}, context=ctx)
+    assert "03125" == fiche.commune
+
+
+@given(
+    needs=st.lists(st.sampled_from(sorted(NEEDS)), max_size=6),
+    publics=st.lists(st.sampled_from(sorted(PUBLICS)), max_size=3),
+    stage=st.sampled_from(sorted(STAGES)),
+    junk=st.text(min_size=1, max_size=12).filter(lambda s: s not in NEEDS),
+)
+def test_any_vocabulary_combination_validates_and_junk_is_refused(needs, publics, stage, junk):
+    """Every need/public/stage from the vocabulary is accepted; anything else is refused."""
+    base = {"received": "2026-01-05", "commune": "63003", "kind": "creation", "stage": stage}
+    fiche = Fiche.model_validate({**base, "needs": needs, "publics": publics})
+    assert list(dict.fromkeys(needs)) == fiche.needs
+    with pytest.raises(ValueError):
+        Fiche.model_validate({**base, "needs": [*needs, junk]})
