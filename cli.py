@@ -130,5 +130,33 @@ def fiche_check(files: tuple[str, ...], rules_path: Path | None, fmt: str) -> No
     click.echo(f"{len(fiches)} fiche(s) valid.")
 
 
+# --- lifecycle -----------------------------------------------------------------------------------
+
+
+@main.command("lifecycle")
+@format_option("text", "json", "mermaid")
+def lifecycle_command(fmt: str) -> None:
+    """Show the stages of a fiche, the triggers that move it and the guards they need.
+
+    The text, JSON and Mermaid views are all generated from the engine's lifecycle machine.
+
+    \b
+    Example:
+        capactif lifecycle
+        capactif lifecycle --format json
+        capactif lifecycle --format mermaid > lifecycle.mmd
+    """
+    from engine.lifecycle import lifecycle, render_text
+    from engine.output import to_json
+
+    lc = lifecycle()
+    if fmt == "mermaid":
+        emit(lc.mermaid())
+    elif fmt == "json":
+        emit(to_json(lc.describe()))
+    else:
+        emit(render_text(lc.describe()))
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -590,3 +590,32 @@ def __getattr__(name: str) -> Any:
     if name == "LIFECYCLE":
         return lifecycle()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def render_text(description: Mapping[str, Any]) -> str:
+    """The plain-text view of :meth:`Lifecycle.describe` printed by ``capactif lifecycle``.
+
+    Transitions of a trigger that share destination and guards are grouped on one line, so the
+    text reads like the table in the module docstring.
+    """
+    stages = description["stages"]
+    width = max(len(s["id"]) for s in stages)
+    label_width = max(len(s["label"]) for s in stages)
+    lines = [f"Stages (initial: {description['initial']})"]
+    for stage in stages:
+        allowed = ", ".join(stage["triggers"]) or "none (final)"
+        lines.append(f"  {stage['id']:<{width}}  {stage['label']:<{label_width}}  -> {allowed}")
+    lines += ["", "Triggers"]
+    for trigger in description["triggers"]:
+        lines.append(f"  {trigger['name']}: {trigger['description']}".rstrip(": "))
+        groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+        for row in trigger["transitions"]:
+            groups.setdefault((row["dest"], tuple(row["guards"])), []).append(row["source"])
+        for (dest, guards), sources in groups.items():
+            needs = f"  [{', '.join(guards)}]" if guards else ""
+            lines.append(f"      {', '.join(sources)} -> {dest}{needs}")
+    if description["guards"]:
+        lines += ["", "Guards"]
+        name_width = max(len(g["name"]) for g in description["guards"])
+        lines += [f"  {g['name']:<{name_width}}  {g['description']}" for g in description["guards"]]
+    return "\n".join(lines) + "\n"
