@@ -158,5 +158,49 @@ def lifecycle_command(fmt: str) -> None:
         emit(render_text(lc.describe()))
 
 
+# --- charter -------------------------------------------------------------------------------------
+
+
+def charter_option(func: Any) -> Any:
+    """``--charter DIR``: the charter directory (else $CAPACTIF_CHARTER, ./charter, the bundled charter)."""
+    return click.option(
+        "--charter",
+        "charter_path",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Charter directory (default: $CAPACTIF_CHARTER, else ./charter, else the bundled Cap Actif charter).",
+    )(func)
+
+
+@main.group("charter")
+def charter_group() -> None:
+    """The network's charter: its measurable commitments and whether they were kept.
+
+    \b
+    Example:
+        capactif charter show
+        capactif charter check --year 2025
+    """
+
+
+@charter_group.command("show")
+@charter_option
+@format_option("table", "json")
+def charter_show(charter_path: Path | None, fmt: str) -> None:
+    """Validate commitments.yaml and show the commitments and alert thresholds in force.
+
+    Exit 0 when the file is valid, 2 with one located line per problem.
+
+    \b
+    Example:
+        capactif charter show
+        capactif charter show --charter ./charter --format json
+    """
+    from engine.charter import load_charter
+    from engine.charter.show import render
+
+    emit(render(load_charter(charter_path), fmt))
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

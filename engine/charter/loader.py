@@ -1,0 +1,144 @@
+"""Loading ``charter/commitments.yaml``: every problem at once, each as ``file:line:col: message``.
+
+Pass 1 is pydantic (shapes, types, unknown fields with a did-you-mean); pass 2 checks what pydantic
+cannot know from the shapes alone: the ids are the engine's own (a typo gets a did-you-mean), none is
+missing, each one has the thresholds it needs and no threshold it would silently ignore, and stages
+are real, open stages.  Both passes run on the same file so the coordinator sees everything in one go.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine import paths
+from engine.charter.model import (
+    ALERT_CHECKS,
+    COMMITMENTS,
+    AlertThreshold,
+    Charter,
+    Commitment,
+    CommitmentsFile,
+    frozen_mapping,
+)
+from engine.errors import CharterError, InputError, Problem
+from engine.vocabulary import ACTIVE_STAGES, CLOSED_STAGES, STAGES, unknown
+from engine.yamlsource import Document, read_document, validation_problems
+
+FILE_NAME = "commitments.yaml"
+
+#: What each kind of threshold means, for the "has no meaning" message.
+_THRESHOLDS = ("days", "per_stage", "count")
+
+
+def load_charter(charter_dir: Path | str | None = None) -> Charter:
+    """Load and validate a charter directory (default: see :func:`engine.paths.charter_dir`).
+
+    Raises :class:`CharterError` with every problem located in ``commitments.yaml``.
+    """
+    directory = paths.charter_dir(charter_dir)
+    path = directory / FILE_NAME
+    source = _display(path, directory)
+    if not directory.is_dir():
+        raise CharterError(problems=[Problem(str(directory), 0, 0, "charter directory not found: give --charter DIR")])
+    try:
+        doc = read_document(path, source)
+    except InputError as exc:
+        raise CharterError(problems=exc.problems) from None
+    return parse_charter(doc, directory)
+
+
+def parse_charter(doc: Document, directory: Path) -> Charter:
+    """Validate a parsed ``commitments.yaml`` and build the :class:`Charter`."""
+    data = doc.data
+    if not isinstance(data, dict):
+        raise CharterError(
+            problems=[Problem(doc.source, 1, 1, "commitments.yaml must hold 'commitments:' and 'alerts:' mappings")]
+        )
+    problems: list[Problem] = []
+    spec: CommitmentsFile | None = None
+    try:
+        spec = CommitmentsFile.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(validation_problems(doc, exc, CommitmentsFile))
+    problems.extend(_check_section(doc, data, "commitments", "commitment", COMMITMENTS))
+    problems.extend(_check_section(doc, data, "alerts", "alert check", ALERT_CHECKS))
+    if problems or spec is None:
+        raise CharterError(problems=sorted(set(problems)))
+    commitments = [
+        Commitment(cid, c.title.strip(), c.days, frozen_mapping(c.per_stage)) for cid, c in spec.commitments.items()
+    ]
+    thresholds = {
+        check: AlertThreshold(a.severity, a.days, frozen_mapping(a.per_stage), a.count)
+        for check, a in spec.alerts.items()
+    }
+    return Charter(directory, doc.source, commitments, thresholds)
+
+
+def _check_section(
+    doc: Document, data: dict[str, Any], section: str, what: str, known: dict[str, str]
+) -> list[Problem]:
+    """Pass 2 for one section: ids known and all present, thresholds as each id needs, stages open."""
+    entries = data.get(section)
+    if not isinstance(entries, dict):
+        return []  # missing or not a mapping: pass 1 says so
+    problems = []
+    for key, entry in entries.items():
+        if key not in known:
+            problems.append(doc.problem((section, key), unknown(what, key, known), key=True))
+            continue
+        if not isinstance(entry, dict):
+            continue
+        problems.extend(_check_thresholds(doc, section, str(key), entry, what, known[key]))
+    for key in known:
+        if key not in entries:
+            problems.append(
+                doc.problem(
+                    (section,),
+                    f"missing {what} '{key}': add it under '{section}:' (see docs/charter.md)",
+                    key=True,
+                )
+            )
+    return problems
+
+
+def _check_thresholds(
+    doc: Document, section: str, key: str, entry: dict[str, Any], what: str, needs: str
+) -> list[Problem]:
+    problems = []
+    given = [t for t in _THRESHOLDS if t in entry]
+    allowed = {t for t in _THRESHOLDS if t in needs}
+    for t in given:
+        if t not in allowed:
+            meaning = f"{what} '{key}' takes " + (_needs_words(needs) if needs else "only a severity")
+            problems.append(
+                doc.problem((section, key, t), f"'{t}' has no meaning here ({meaning}): remove it", key=True)
+            )
+    if needs and not any(t in entry for t in allowed):
+        problems.append(doc.problem((section, key), f"{what} '{key}' needs {_needs_words(needs)}", key=True))
+    stages = entry.get("per_stage")
+    if "per_stage" in allowed and isinstance(stages, dict):
+        for stage in stages:
+            if stage in CLOSED_STAGES:
+                message = f"stage '{stage}' is closed: a closed fiche is never checked, remove it"
+            elif stage not in ACTIVE_STAGES:
+                message = unknown("stage", stage, STAGES)
+            else:
+                continue
+            problems.append(doc.problem((section, key, "per_stage", stage), message, key=True))
+    return problems
+
+
+def _needs_words(needs: str) -> str:
+    words = {"days": "'days: N' (a delay in days)", "count": "'count: N'", "per_stage": "'per_stage:' delays"}
+    return " or ".join(words[n] for n in needs.split(" or "))
+
+
+def _display(path: Path, directory: Path) -> str:
+    """The file as the coordinator knows it: relative to the charter directory's parent."""
+    try:
+        return str(path.relative_to(directory.parent))
+    except ValueError:
+        return str(path)

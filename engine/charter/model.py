@@ -1,0 +1,148 @@
+"""The charter's measurable commitments and the committee's alert thresholds, once loaded.
+
+These are the contract with the alerts (:mod:`engine.alerts` reads :attr:`Charter.alert_thresholds`)
+and with ``capactif charter check``.  The identifiers are closed lists: each one names a measure the
+engine knows how to compute, so a new id needs code, not only a line of YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.vocabulary import ACTIVE_STAGES
+
+Severity = Literal["info", "warning", "critical"]
+
+#: Severities from the least to the most serious (for ``--min-severity`` and ``--fail-on``).
+SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")
+
+#: The commitments the engine measures, with what each one needs in the file.
+COMMITMENTS: dict[str, str] = {
+    "first_meeting": "days",
+    "referent": "days",
+    "follow_up_offered": "days",
+    "news": "days or per_stage",
+}
+
+#: The committee's alert checks, with the thresholds each one needs ("" = severity only).
+ALERT_CHECKS: dict[str, str] = {
+    "no_lead": "days",
+    "no_competent_structure": "",
+    "stalled": "days or per_stage",
+    "lead_invalid": "",
+    "follow_up_missing": "days",
+    "bounced": "count",
+    "need_uncovered": "",
+    "consent_missing": "",
+}
+
+#: A delay in days: a whole number, at least 1.
+Days = Annotated[int, Field(ge=1)]
+
+
+class CommitmentSpec(BaseModel):
+    """One commitment as written in ``commitments.yaml`` (pass 1: shapes only)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(description="the commitment in words, in French, as shown to the committee")
+    days: int | None = Field(default=None, ge=1, description="the delay in days")
+    per_stage: dict[str, Days] = Field(default={}, description="the delay in days for each stage listed")
+
+
+class AlertSpec(BaseModel):
+    """One alert check's thresholds as written in ``commitments.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    severity: Severity
+    days: int | None = Field(default=None, ge=1)
+    per_stage: dict[str, Days] = {}
+    count: int | None = Field(default=None, ge=1)
+
+
+class CommitmentsFile(BaseModel):
+    """The whole ``commitments.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    commitments: dict[str, CommitmentSpec]
+    alerts: dict[str, AlertSpec]
+
+
+def frozen_mapping(mapping: dict[str, int]) -> MappingProxyType[str, int]:
+    """A read-only copy: a loaded charter cannot be changed by the code that reads it."""
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """A measurable commitment of the network: kept when its event happens within ``days``.
+
+    ``news`` is the one commitment with a delay per stage: :meth:`days_for` gives it.
+    """
+
+    id: str
+    title: str
+    days: int | None = None
+    per_stage: MappingProxyType[str, int] = field(default_factory=lambda: frozen_mapping({}))
+
+    def days_for(self, stage: str) -> int | None:
+        """The delay for a fiche in ``stage``: its own, else ``days`` for an active stage, else None."""
+        if stage in self.per_stage:
+            return self.per_stage[stage]
+        return self.days if stage in ACTIVE_STAGES else None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form (keys: id, title, days, per_stage)."""
+        return {"id": self.id, "title": self.title, "days": self.days, "per_stage": dict(self.per_stage)}
+
+
+@dataclass(frozen=True)
+class AlertThreshold:
+    """The severity and thresholds of one alert check.
+
+    ``days``: the delay (no_lead, follow_up_missing; the default of stalled); ``per_stage``: the
+    delay per stage (stalled); ``count``: how many times (bounced).  Unused ones are None / empty.
+    """
+
+    severity: str
+    days: int | None = None
+    per_stage: MappingProxyType[str, int] = field(default_factory=lambda: frozen_mapping({}))
+    count: int | None = None
+
+    def days_for(self, stage: str) -> int | None:
+        """The delay for a fiche in ``stage``: its own, else ``days`` for an active stage, else None."""
+        if stage in self.per_stage:
+            return self.per_stage[stage]
+        return self.days if stage in ACTIVE_STAGES else None
+
+    def at_least(self, severity: str) -> bool:
+        """Whether this check's severity is ``severity`` or more serious."""
+        return SEVERITIES.index(self.severity) >= SEVERITIES.index(severity)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form (keys: severity, days, per_stage, count)."""
+        return {"severity": self.severity, "days": self.days, "per_stage": dict(self.per_stage), "count": self.count}
+
+
+@dataclass(frozen=True)
+class Charter:
+    """A loaded charter directory: its commitments (in file order) and the alert thresholds."""
+
+    charter_dir: Path
+    source: str
+    commitments: list[Commitment]
+    alert_thresholds: dict[str, AlertThreshold]
+
+    def commitment(self, commitment_id: str) -> Commitment:
+        """The commitment with this id (every id of :data:`COMMITMENTS` is always present)."""
+        for c in self.commitments:
+            if c.id == commitment_id:
+                return c
+        raise KeyError(commitment_id)
