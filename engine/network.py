@@ -11,16 +11,31 @@ from typing import Any
 
 from engine import paths
 from engine.fiche import context
-from engine.territory import Territory, load_territory
+from engine.rules.loader import load_rules
+from engine.rules.ruleset import RuleSet
+from engine.territory import Territory
 
 
 @dataclass
 class Network:
-    """A rules directory once loaded."""
+    """A rules directory once loaded and checked: its :class:`RuleSet` and shortcuts into it."""
 
-    rules_dir: Path
-    territory: Territory
-    structure_ids: frozenset[str]
+    rules: RuleSet
+
+    @property
+    def rules_dir(self) -> Path:
+        """The directory the rules were read from."""
+        return self.rules.rules_dir
+
+    @property
+    def territory(self) -> Territory:
+        """The communes, departments, intercommunal bodies and local networks."""
+        return self.rules.territory
+
+    @property
+    def structure_ids(self) -> frozenset[str]:
+        """Ids of every structure of the network (active or not)."""
+        return frozenset(self.rules.structures)
 
     def fiche_context(self) -> dict[str, Any]:
         """The validation context for fiches: communes by code or name, known structure ids."""
@@ -28,9 +43,8 @@ class Network:
 
 
 def load(rules_path: str | Path | None = None) -> Network:
-    """Load the network of a rules directory (see :func:`engine.paths.rules_dir`)."""
-    rules_dir = paths.rules_dir(rules_path)
-    territory = load_territory(rules_dir)
-    structures_dir = rules_dir / "structures"
-    ids = frozenset(p.stem for p in structures_dir.glob("*.yaml")) if structures_dir.is_dir() else frozenset()
-    return Network(rules_dir, territory, ids)
+    """Load and check the network of a rules directory (see :func:`engine.paths.rules_dir`).
+
+    Raises :class:`engine.errors.RulesError` with every problem of every file.
+    """
+    return Network(load_rules(paths.rules_dir(rules_path)))

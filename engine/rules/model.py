@@ -80,6 +80,10 @@ class TerritorySpec(Strict):
     communes: list[str] = Field(default=[], description="INSEE codes")
     except_communes: list[str] = []
     except_intercommunals: list[str] = []
+    except_departments: list[str] = Field(
+        default=[], description="e.g. a local network except its Loire and Allier communes"
+    )
+    except_local_networks: list[str] = []
 
 
 class CompetenceSpec(Strict):
@@ -90,7 +94,9 @@ class CompetenceSpec(Strict):
     natures: list[Nature] = []
     naf_prefixes: list[str] = Field(default=[], description="e.g. '10.7', '43', '01.62Z'")
     requires_publics: list[Public] = Field(default=[], description="serves only porteurs in one of these publics")
-    publics: list[Public] = Field(default=[], description="publics it serves in particular (a preference, not a filter)")
+    publics: list[Public] = Field(
+        default=[], description="publics it serves in particular (a preference, not a filter)"
+    )
     max_employees: int | None = Field(default=None, ge=0)
 
 

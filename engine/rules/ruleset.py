@@ -49,6 +49,10 @@ def resolve_territory(spec: TerritorySpec, territory: Territory) -> frozenset[st
                 covered |= territory.intercommunals[siren].communes
         covered |= {c for c in spec.communes if c in territory.communes}
     covered -= set(spec.except_communes)
+    covered = {c for c in covered if territory.communes[c].department not in spec.except_departments}
+    for net in spec.except_local_networks:
+        if net in territory.local_networks:
+            covered -= territory.local_networks[net].communes
     for siren in spec.except_intercommunals:
         if siren in territory.intercommunals:
             covered -= territory.intercommunals[siren].communes

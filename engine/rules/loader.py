@@ -1,0 +1,252 @@
+"""Loading a rules directory: every file checked, every problem of every file reported at once.
+
+Pass 1 reads each file with the fast C loader and validates its shape with the pydantic models of
+:mod:`engine.rules.model`; pass 2 (:mod:`engine.rules.references`) checks what the files say about
+each other (ids, communes, rules that can never apply or contradict).  The round-trip YAML tree is
+parsed only for a file that has a problem to locate.  Nothing is cached between calls: the
+coordinator edits a file and the next call sees it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from engine.errors import EngineError, Problem, RulesError
+from engine.rules.model import RoutingPolicy, StructureSpec
+from engine.rules.references import LoadedStructure, check_references
+from engine.rules.ruleset import RuleSet
+from engine.territory import Territory, build_territory
+from engine.vocabulary import NEEDS, unknown
+from engine.yamlsource import Document, plain_message, read_document
+
+STRUCTURES = "structures"
+ROUTING = "routing.yaml"
+TERRITORY = "territory.yaml"
+
+
+@dataclass
+class CheckResult:
+    """What ``rules check`` reports: ok or not, every problem, and counts of what was read."""
+
+    ok: bool
+    problems: list[Problem]
+    summary: dict[str, Any]
+    ruleset: RuleSet | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON shape of ``rules check --format json``."""
+        return {
+            "ok": self.ok,
+            "summary": self.summary,
+            "problems": [
+                {"file": p.source, "line": p.line, "column": p.column, "message": p.message, "text": str(p)}
+                for p in self.problems
+            ],
+        }
+
+
+def load_rules(rules_dir: Path) -> RuleSet:
+    """The validated rules of a directory, or a :class:`RulesError` listing every problem found."""
+    ruleset, problems, _ = _load(Path(rules_dir))
+    if problems:
+        raise RulesError(problems=problems)
+    assert ruleset is not None
+    return ruleset
+
+
+def check_rules(rules_dir: Path) -> CheckResult:
+    """Check a rules directory without raising: the problems and a summary of what was read."""
+    ruleset, problems, counts = _load(Path(rules_dir))
+    summary = dict(counts)
+    summary["problems"] = len(problems)
+    summary["files_with_problems"] = len({p.source for p in problems})
+    summary["version"] = ruleset.version if ruleset else None
+    return CheckResult(not problems, problems, summary, ruleset)
+
+
+def display_path(path: Path, rules_dir: Path) -> str:
+    """A path as the coordinator knows it: relative to the rules directory's parent."""
+    try:
+        return str(path.relative_to(rules_dir.parent))
+    except ValueError:
+        return str(path)
+
+
+# --- the passes ----------------------------------------------------------------------------------
+
+
+def _load(rules_dir: Path) -> tuple[RuleSet | None, list[Problem], dict[str, int]]:
+    """Read and check everything; returns the rule set (None when something is wrong)."""
+    counts = {"structures": 0, "active_structures": 0, "lead_structures": 0, "communes": 0,
+              "local_networks": 0, "rules": 0}  # fmt: skip
+    if not rules_dir.is_dir():
+        missing = Problem(str(rules_dir), 0, 0, "rules directory not found (give an existing directory with --rules)")
+        return None, [missing], counts
+    problems: list[Problem] = []
+
+    territory = _territory(rules_dir, problems)
+    if territory is not None:
+        counts["communes"] = len(territory.communes)
+        counts["local_networks"] = len(territory.local_networks)
+
+    structures = _structures(rules_dir, problems)
+    counts["structures"] = len(structures)
+    counts["active_structures"] = sum(1 for s in structures if s.spec.active)
+    counts["lead_structures"] = sum(1 for s in structures if s.spec.active and s.spec.can_lead)
+
+    policy, policy_doc = _policy(rules_dir, problems)
+    if policy is not None:
+        counts["rules"] = len(policy.rules)
+
+    if territory is None or policy is None or policy_doc is None:
+        return None, _sorted(problems), counts
+    problems.extend(check_references(territory, structures, policy, policy_doc))
+    if problems:
+        return None, _sorted(problems), counts
+    by_id = {s.spec.id: s.spec for s in sorted(structures, key=lambda s: s.spec.id)}
+    locations = {s.spec.id: (s.doc.source, _line_of(s.doc.text, r"^id:")) for s in structures}
+    for rule in policy.rules:
+        pattern = r"^\s*(-\s+)?id:\s*['\"]?" + re.escape(rule.id) + r"['\"]?\s*(#.*)?$"
+        locations[rule.id] = (policy_doc.source, _line_of(policy_doc.text, pattern))
+    ruleset = RuleSet(rules_dir, territory, by_id, policy, rules_version(rules_dir), locations)
+    return ruleset, [], counts
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    """Problems in file order then position, each once (the same problem may be found twice)."""
+    return sorted(set(problems))
+
+
+def _read(path: Path, rules_dir: Path, problems: list[Problem]) -> Document | None:
+    """One parsed file, or None with its (located) syntax problem recorded."""
+    try:
+        return read_document(path, display_path(path, rules_dir))
+    except EngineError as exc:
+        problems.extend(exc.problems)
+        return None
+
+
+def _territory(rules_dir: Path, problems: list[Problem]) -> Territory | None:
+    doc = _read(rules_dir / TERRITORY, rules_dir, problems)
+    if doc is None:
+        return None
+    territory, found = build_territory(doc, rules_dir, rules_dir)
+    problems.extend(found)
+    return territory
+
+
+def _structures(rules_dir: Path, problems: list[Problem]) -> list[LoadedStructure]:
+    folder = rules_dir / STRUCTURES
+    shown = display_path(folder, rules_dir)
+    if not folder.is_dir():
+        problems.append(Problem(shown, 0, 0, "folder not found: put one file per structure in it (<id>.yaml)"))
+        return []
+    for odd in sorted(folder.glob("*.yml")):
+        problems.append(
+            Problem(display_path(odd, rules_dir), 0, 0, "structure files end in .yaml: rename it, or it is ignored")
+        )
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        problems.append(Problem(shown, 0, 0, "no structure file (<id>.yaml) in this folder"))
+    loaded = []
+    for path in files:
+        doc = _read(path, rules_dir, problems)
+        if doc is None:
+            continue
+        spec = _validate(doc, StructureSpec, problems, "a structure file holds fields such as 'id:', 'name:', 'kind:'")
+        if spec is not None:
+            loaded.append(LoadedStructure(spec, doc, path.stem))
+    return loaded
+
+
+def _policy(rules_dir: Path, problems: list[Problem]) -> tuple[RoutingPolicy | None, Document | None]:
+    doc = _read(rules_dir / ROUTING, rules_dir, problems)
+    if doc is None:
+        return None, None
+    if doc.data is None:  # an empty routing.yaml is the default policy with no explicit rule
+        doc.data = {}
+    policy = _validate(doc, RoutingPolicy, problems, "routing.yaml holds fields such as 'fallback_lead:', 'rules:'")
+    return policy, doc
+
+
+def _validate(doc: Document, model: type[BaseModel], problems: list[Problem], expected: str) -> Any:
+    """Pass 1: the file's shape against its model; every error located and in plain words."""
+    if not isinstance(doc.data, dict):
+        what = "empty" if doc.data is None else "not a list of fields"
+        problems.append(Problem(doc.source, 1, 1, f"file is {what}: {expected}"))
+        return None
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(shape_problems(doc, exc, model))
+        return None
+
+
+def shape_problems(doc: Document, exc: ValidationError, model: type[BaseModel]) -> list[Problem]:
+    """Pydantic errors as located problems; a bad key of a mapping of needs is named as a need."""
+    out = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        if loc and loc[-1] == "[key]":
+            out.append(doc.problem(loc[:-1], unknown("need", error.get("input"), NEEDS), key=True))
+            continue
+        out.append(doc.problem(loc, plain_message(error, model), key=error["type"] == "extra_forbidden"))
+    return out
+
+
+def _line_of(text: str, pattern: str) -> int:
+    """1-based line of the first line matching ``pattern`` (1 when none does): cheap locations."""
+    regex = re.compile(pattern)
+    for number, line in enumerate(text.splitlines(), 1):
+        if regex.match(line):
+            return number
+    return 1
+
+
+# --- version -------------------------------------------------------------------------------------
+
+
+def rules_version(rules_dir: Path) -> str:
+    """``git:<commit>`` when the directory is clean in a git work tree, else ``sha256:<12 hex>``.
+
+    The commit is the last one that changed the directory, so unrelated commits keep the version.
+    """
+    return _git_version(rules_dir) or content_hash(rules_dir)
+
+
+def _git(rules_dir: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(rules_dir), *args],
+            capture_output=True, text=True, timeout=10, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _git_version(rules_dir: Path) -> str | None:
+    if _git(rules_dir, "rev-parse", "--is-inside-work-tree") != "true":
+        return None
+    status = _git(rules_dir, "status", "--porcelain", "--untracked-files=all", "--", ".")
+    if status is None or status:
+        return None
+    commit = _git(rules_dir, "log", "-1", "--format=%H", "--", ".")
+    return f"git:{commit[:12]}" if commit else None
+
+
+def content_hash(rules_dir: Path) -> str:
+    """``sha256:`` and 12 hex digits of every file's relative path and content, in sorted order."""
+    digest = hashlib.sha256()
+    files = [p for p in rules_dir.rglob("*") if p.is_file()]
+    for path in sorted(p for p in files if not any(part.startswith(".") for part in p.relative_to(rules_dir).parts)):
+        digest.update(path.relative_to(rules_dir).as_posix().encode("utf-8") + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return "sha256:" + digest.hexdigest()[:12]
