@@ -1,0 +1,123 @@
+"""Who is asking, what they may see of a fiche, and what they may change.
+
+The caller is given by ``--as`` (or ``$CAPACTIF_AS``): a structure id, or one of the roles
+``coordinator`` and ``committee``.  Nobody named means an anonymous reader.
+
+Reading (the network's confidentiality promise to porteurs):
+
+* the porteur's name, email and phone are shown to the structures *on the fiche* (its lead, its
+  supporting structures, the structure that received the porteur) and to the coordinator;
+* when the porteur agreed (``consent_network: true``) they are shown to every structure;
+* everyone else, the committee and anonymous readers included, sees the fiche without them.
+  Notes and contacts are free text that often names the porteur: their text follows the same rule.
+
+Writing:
+
+* the committee and anonymous callers never write;
+* a structure may add fiches (it becomes ``received_by`` when the fiche names nobody) but may not
+  add a fiche on behalf of another structure;
+* assigning, moving, noting or changing consent on a fiche is for the structures on the fiche and
+  the coordinator.  A structure taking the lead of a fiche it is not on must be assigned by the
+  coordinator or by a structure already on the fiche.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from engine.errors import AccessDenied, InputError
+from engine.vocabulary import unknown
+
+COORDINATOR = "coordinator"
+COMMITTEE = "committee"
+ROLES = (COORDINATOR, COMMITTEE)
+PERSONAL_FIELDS = ("name", "email", "phone")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The caller: a structure id, a role, or nobody (``anonymous``)."""
+
+    name: str | None
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.name == COORDINATOR
+
+    @property
+    def is_committee(self) -> bool:
+        return self.name == COMMITTEE
+
+    @property
+    def structure(self) -> str | None:
+        """The structure id when the caller is a structure, else None."""
+        return None if self.name in (None, *ROLES) else self.name
+
+    def label(self) -> str:
+        return self.name or "anonymous"
+
+
+ANONYMOUS = Viewer(None)
+
+
+def viewer(option: str | None = None, structures: Iterable[str] | None = None) -> Viewer:
+    """The caller from ``--as`` or ``$CAPACTIF_AS``; a structure id is checked when ids are known."""
+    name = option or os.environ.get("CAPACTIF_AS") or None
+    if name is None:
+        return ANONYMOUS
+    known = set(structures) if structures is not None else None
+    if name not in ROLES and known and name not in known:
+        raise InputError(f"--as: {unknown('structure or role', name, [*ROLES, *sorted(known)])}")
+    return Viewer(name)
+
+
+def on_fiche(lead: str | None, supporting: Iterable[str], received_by: str | None) -> set[str]:
+    """The structures on a fiche: its lead, its supporting structures and who received the porteur."""
+    out = set(supporting)
+    out.update(s for s in (lead, received_by) if s)
+    return out
+
+
+def sees_personal_data(who: Viewer, structures_on_fiche: set[str], consent_network: bool) -> bool:
+    """Whether ``who`` may read the porteur's name, email and phone (see the module docstring)."""
+    if who.is_coordinator:
+        return True
+    if who.structure is None:
+        return False
+    return consent_network or who.structure in structures_on_fiche
+
+
+def check_write(who: Viewer, fiche_id: str, structures_on_fiche: set[str], action: str) -> None:
+    """Refuse a change to an existing fiche by a caller who is not on it (and is not the coordinator)."""
+    if who.is_coordinator:
+        return
+    _check_identified(who, action)
+    if who.structure not in structures_on_fiche:
+        on = ", ".join(sorted(structures_on_fiche)) or "no structure yet"
+        raise AccessDenied(
+            f"{who.label()} may not {action} fiche {fiche_id}: only the structures on it ({on}) "
+            "and the coordinator may; ask one of them or the coordinator"
+        )
+
+
+def check_add(who: Viewer, received_by: str | None, source: str) -> None:
+    """Refuse a new fiche from the committee or nobody, or recorded on behalf of another structure."""
+    if who.is_coordinator:
+        return
+    _check_identified(who, "add")
+    if received_by and received_by != who.structure:
+        raise AccessDenied(
+            f"{source}: {who.label()} may not add a fiche received by {received_by}: "
+            f"let {received_by} add it, or the coordinator"
+        )
+
+
+def _check_identified(who: Viewer, action: str) -> None:
+    if who.is_committee:
+        raise AccessDenied(f"the committee reads fiches but may not {action} them")
+    if who.structure is None:
+        raise AccessDenied(
+            f"say who you are to {action} fiches: --as STRUCTURE (or --as coordinator), or set CAPACTIF_AS"
+        )

@@ -1,0 +1,218 @@
+"""Where the store is, how to connect to it, and keeping its schema up to date.
+
+The URL comes from ``--db``, else ``$CAPACTIF_DB``, else the embedded SQLite file
+``<data dir>/capactif.sqlite`` (``$CAPACTIF_HOME`` moves the data dir).  A plain path is read as a
+SQLite file.  A new SQLite file is created and migrated by the first command that opens it; an
+existing database at an older schema revision is left alone and the user is told to run
+``capactif db upgrade`` (a network's server is upgraded on purpose, not as a side effect).
+
+SQLite runs in WAL mode with transactions started explicitly (``BEGIN`` on first use), so each
+command is one real transaction and readers never block the writer.  When another command wrote
+between this command's read and its write, SQLite refuses the write (``SQLITE_BUSY_SNAPSHOT``):
+that is the same lost-update race the ``version`` column catches on PostgreSQL, and both become a
+:class:`~engine.errors.ConflictError` with nothing written.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from engine import paths
+from engine.errors import ConflictError, EngineError
+
+DEFAULT_FILE = "capactif.sqlite"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+_SQLITE_BUSY = 5
+_SQLITE_BUSY_SNAPSHOT = 517
+_BUSY_TIMEOUT_SECONDS = 30
+
+
+class StoreError(EngineError):
+    """The store cannot be used as asked: bad URL, unreachable server, schema to upgrade."""
+
+
+def resolve_url(option: str | None = None) -> str:
+    """The store URL: ``--db``, else ``$CAPACTIF_DB``, else the embedded SQLite file of the data dir."""
+    value = option or os.environ.get("CAPACTIF_DB") or str(paths.data_dir() / DEFAULT_FILE)
+    if "://" not in value:
+        return "sqlite:///" + str(Path(value).expanduser().absolute())
+    return value
+
+
+def display(url: str | URL) -> str:
+    """A URL as shown to users: never the password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@dataclass
+class Store:
+    """An open store: the SQLAlchemy engine of one database, whose schema is up to date."""
+
+    url: str
+    engine: Engine
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self, fiche: str | None = None) -> Iterator[Connection]:
+        """One transaction: committed when the block ends, rolled back entirely on any error.
+
+        ``fiche`` names the fiche in the message when SQLite reports a concurrent write.
+        """
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise _translate(exc, fiche) from None
+
+    def dispose(self) -> None:
+        """Close every pooled connection (tests, and before deleting a SQLite file)."""
+        self.engine.dispose()
+
+
+def _translate(exc: OperationalError, fiche: str | None) -> EngineError:
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if code == _SQLITE_BUSY_SNAPSHOT:
+        return conflict(fiche)
+    if code == _SQLITE_BUSY:
+        return StoreError(
+            f"the store is busy: another command kept it locked for {_BUSY_TIMEOUT_SECONDS} s; "
+            "nothing was written: run the command again"
+        )
+    message = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    return StoreError(f"the store failed: {message}; nothing was written")
+
+
+def conflict(fiche: str | None) -> ConflictError:
+    """The message of a lost race: who lost, that nothing was written, what to do."""
+    what = f"fiche {fiche}" if fiche else "a fiche"
+    return ConflictError(
+        f"{what} was changed by someone else since you read it; nothing was written: run the command again"
+    )
+
+
+def make_engine(url: str) -> Engine:
+    """An engine configured for the store's transaction model on either backend."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(
+            f"'{url}' is not a database URL: give a SQLite file path or postgresql+psycopg://user@host:5432/dbname"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": _BUSY_TIMEOUT_SECONDS})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_pre_ping=True)
+    raise StoreError(f"unsupported database '{backend}' in {display(parsed)}: use SQLite or PostgreSQL")
+
+
+def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+# --- schema revisions ----------------------------------------------------------------------------
+
+
+def alembic_config(connection: Connection | None = None) -> Any:
+    """Alembic's configuration, built in code: the scripts ship inside the ``engine`` package."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """The schema revision this version of capactif works with."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The revision the database is at; None when it has no capactif schema yet."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(store: Store) -> tuple[str | None, str]:
+    """Apply every pending migration in one transaction; returns (revision before, revision after)."""
+    from alembic import command
+
+    with store.transaction() as conn:
+        before = current_revision(conn)
+        command.upgrade(alembic_config(conn), "head")
+        after = current_revision(conn)
+    assert after is not None
+    return before, after
+
+
+def open_store(url: str | None = None, *, check: bool = True) -> Store:
+    """Open the store at ``url`` (see :func:`resolve_url`), creating a new SQLite file's schema.
+
+    With ``check``, a database whose schema is not the one this capactif needs is refused with
+    the command that fixes it.
+    """
+    resolved = resolve_url(url)
+    engine = make_engine(resolved)
+    store = Store(resolved, engine)
+    try:
+        with engine.connect() as conn:
+            revision = current_revision(conn)
+            empty = revision is None and not inspect(conn).get_table_names()
+            conn.rollback()
+    except OperationalError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreError(f"cannot open the store {display(resolved)}: {reason}") from None
+    if revision is None and empty and store.backend == "sqlite":
+        upgrade(store)
+        return store
+    if check and revision != head_revision():
+        engine.dispose()
+        if revision is None:
+            raise StoreError(
+                f"{display(resolved)} has no capactif tables yet: run 'capactif db upgrade --db {display(resolved)}'"
+            )
+        raise StoreError(
+            f"{display(resolved)} is at schema revision {revision}, this capactif needs {head_revision()}: "
+            f"run 'capactif db upgrade --db {display(resolved)}'"
+        )
+    return store

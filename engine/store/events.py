@@ -1,0 +1,172 @@
+"""The kinds of event in a fiche's history, how each changes the fiche, and rebuilding a fiche from them.
+
+The event log is the record of what happened; the ``fiches`` row is a cache of where it led.
+:func:`rebuild` replays a history from the ``created`` event and is what ``capactif db verify``
+compares each stored fiche with.  States here are fiche dicts in the fiche's own field names (the
+JSON of :class:`engine.fiche.Fiche`), so a history, an export and a fiche file read alike.
+
+Payloads (stable: they are stored forever):
+
+================  ==================================================================================
+kind              payload
+================  ==================================================================================
+created           ``fiche``: the fiche as recorded (its own field names)
+suggested         ``rules_version``, ``lead`` (id or null), ``supporting`` (ids), ``orphan``,
+                  ``suggestion`` (the full suggestion as ``suggest --format json`` prints it)
+lead_assigned     ``lead``, ``previous`` (id or null)
+lead_removed      ``lead``
+support_assigned  ``structure``
+support_removed   ``structure``
+stage_changed     ``trigger``, ``from``, ``to``, ``comment``, and the fiche's ``installed_on``,
+                  ``follow_up_by``, ``held_from`` once the change is made
+contact           ``text``, ``channel`` (phone, email, meeting… or null)
+note              ``text``
+consent_changed   ``consent_network`` (the new value), ``previous``
+================  ==================================================================================
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.vocabulary import STAGES
+
+CREATED = "created"
+SUGGESTED = "suggested"
+LEAD_ASSIGNED = "lead_assigned"
+LEAD_REMOVED = "lead_removed"
+SUPPORT_ASSIGNED = "support_assigned"
+SUPPORT_REMOVED = "support_removed"
+STAGE_CHANGED = "stage_changed"
+CONTACT = "contact"
+NOTE = "note"
+CONSENT_CHANGED = "consent_changed"
+
+KINDS: dict[str, str] = {
+    CREATED: "fiche créée",
+    SUGGESTED: "suggestion du réseau",
+    LEAD_ASSIGNED: "référent désigné",
+    LEAD_REMOVED: "référent retiré",
+    SUPPORT_ASSIGNED: "structure d'appui ajoutée",
+    SUPPORT_REMOVED: "structure d'appui retirée",
+    STAGE_CHANGED: "changement d'étape",
+    CONTACT: "contact",
+    NOTE: "note",
+    CONSENT_CHANGED: "consentement modifié",
+}
+
+#: Events whose text may name the porteur: shown only to those who see personal data.
+FREE_TEXT = frozenset({CONTACT, NOTE})
+
+
+@dataclass
+class Rebuilt:
+    """A fiche rebuilt from its history, with the places where the history contradicts itself."""
+
+    state: dict[str, Any]
+    orphan: bool = False
+    version: int = 0
+    broken: list[str] = field(default_factory=list)
+
+
+def rebuild(history: Iterable[Mapping[str, Any]]) -> Rebuilt:
+    """Replay events (dicts with ``kind``, ``payload``, ``version``, ``at``) in order."""
+    result: Rebuilt | None = None
+    for number, event in enumerate(history, 1):
+        kind, payload = event["kind"], event["payload"]
+        if result is None:
+            if kind != CREATED:
+                return Rebuilt({}, broken=[f"event 1 is '{kind}', not 'created'"])
+            result = Rebuilt(copy.deepcopy(dict(payload["fiche"])))
+        else:
+            problem = apply(result, kind, payload)
+            if problem:
+                result.broken.append(f"event {number} ({kind} on {event['at']}): {problem}")
+        result.version = max(result.version, int(event["version"]))
+    return result or Rebuilt({}, broken=["no events"])
+
+
+def apply(result: Rebuilt, kind: str, payload: Mapping[str, Any]) -> str | None:
+    """Apply one event to a rebuilt fiche; returns what contradicts the fiche's state, if anything."""
+    state = result.state
+    if kind == CREATED:
+        return "a second 'created' event"
+    if kind == SUGGESTED:
+        result.orphan = bool(payload.get("orphan"))
+        return None
+    if kind == LEAD_ASSIGNED:
+        problem = _expect(state.get("lead"), payload.get("previous"), "lead")
+        state["lead"] = payload["lead"]
+        return problem
+    if kind == LEAD_REMOVED:
+        problem = _expect(state.get("lead"), payload.get("lead"), "lead")
+        state["lead"] = None
+        return problem
+    if kind == SUPPORT_ASSIGNED:
+        supporting = state.setdefault("supporting", [])
+        if payload["structure"] in supporting:
+            return f"'{payload['structure']}' was already supporting"
+        supporting.append(payload["structure"])
+        return None
+    if kind == SUPPORT_REMOVED:
+        supporting = state.setdefault("supporting", [])
+        if payload["structure"] not in supporting:
+            return f"'{payload['structure']}' was not supporting"
+        supporting.remove(payload["structure"])
+        return None
+    if kind == STAGE_CHANGED:
+        problem = _expect(state.get("stage"), payload.get("from"), "stage")
+        if payload.get("to") not in STAGES:
+            problem = f"unknown stage '{payload.get('to')}'"
+        state["stage"] = payload.get("to")
+        for name in ("installed_on", "follow_up_by", "held_from"):
+            state[name] = payload.get(name)
+        return problem
+    if kind == CONSENT_CHANGED:
+        state.setdefault("porteur", {})["consent_network"] = bool(payload["consent_network"])
+        return None
+    if kind in (CONTACT, NOTE):
+        return None
+    return f"unknown event kind '{kind}'"
+
+
+def _expect(actual: Any, recorded: Any, what: str) -> str | None:
+    if actual != recorded:
+        return f"recorded {what} before the event was {recorded!r}, but the history leads to {actual!r}"
+    return None
+
+
+def describe(kind: str, payload: Mapping[str, Any], *, show_text: bool = True) -> str:
+    """One short line for a history entry, in the words technicians use."""
+    if kind == CREATED:
+        fiche = payload.get("fiche", {})
+        return f"fiche créée (étape {fiche.get('stage', 'idea')})"
+    if kind == SUGGESTED:
+        if payload.get("orphan"):
+            return f"suggestion: aucun référent possible (orpheline), règles {payload.get('rules_version')}"
+        supports = ", ".join(payload.get("supporting") or []) or "aucune"
+        return f"suggestion: référent {payload.get('lead')}, appuis {supports}, règles {payload.get('rules_version')}"
+    if kind == LEAD_ASSIGNED:
+        before = f" (à la place de {payload['previous']})" if payload.get("previous") else ""
+        return f"référent: {payload['lead']}{before}"
+    if kind == LEAD_REMOVED:
+        return f"référent retiré: {payload['lead']}"
+    if kind == SUPPORT_ASSIGNED:
+        return f"appui ajouté: {payload['structure']}"
+    if kind == SUPPORT_REMOVED:
+        return f"appui retiré: {payload['structure']}"
+    if kind == STAGE_CHANGED:
+        text = f"{payload['trigger']}: {payload['from']} → {payload['to']}"
+        if payload.get("comment"):
+            text += f" — {payload['comment'] if show_text else '(commentaire masqué)'}"
+        return text
+    if kind in FREE_TEXT:
+        channel = f" ({payload['channel']})" if payload.get("channel") else ""
+        text = payload.get("text", "") if show_text else "(texte masqué : données personnelles possibles)"
+        return f"{KINDS[kind]}{channel}: {text}"
+    if kind == CONSENT_CHANGED:
+        return "le porteur accepte le partage avec le réseau" if payload["consent_network"] else "partage refusé"
+    return kind

@@ -1,0 +1,240 @@
+"""Reading the store: one fiche, its history, filtered lists, caseloads, and ``db verify``.
+
+Every function takes an open connection, so a command's reads and writes share one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, func, select
+
+from engine.errors import InputError, NotFound, Problem
+from engine.fiche import Fiche
+from engine.store import events as ev
+from engine.store import records
+from engine.store.schema import events, fiche_supports, fiches
+from engine.vocabulary import ACTIVE_STAGES, STAGES, unknown
+
+_CHUNK = 5000
+
+
+@dataclass
+class ListFilter:
+    """The filters of ``fiche list`` and ``fiche export``; every one given must hold (AND)."""
+
+    stages: Sequence[str] = ()
+    lead: str | None = None
+    support: str | None = None
+    network: str | None = None
+    commune: str | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    orphan: bool = False
+    no_lead: bool = False
+
+    def check(self, network: Any = None) -> ListFilter:
+        """Refuse unknown stages, structures, local networks and communes, with the closest match.
+
+        ``network`` is an :class:`engine.network.Network`; a commune name is resolved to its code.
+        """
+        problems = [Problem("--stage", 0, 0, unknown("stage", s, STAGES)) for s in self.stages if s not in STAGES]
+        commune = self.commune
+        if network is not None:
+            structures = network.structure_ids
+            for name in ("lead", "support"):
+                value = getattr(self, name)
+                if value and structures and value not in structures:
+                    problems.append(Problem(f"--{name}", 0, 0, unknown("structure", value, sorted(structures))))
+            territory = network.territory
+            if self.network and self.network not in territory.local_networks:
+                message = unknown("local network", self.network, sorted(territory.local_networks))
+                problems.append(Problem("--network", 0, 0, message))
+            if commune:
+                try:
+                    commune = territory.resolve(commune).insee
+                except ValueError as exc:
+                    problems.append(Problem("--commune", 0, 0, str(exc)))
+        if self.received_from and self.received_to and self.received_from > self.received_to:
+            message = f"{self.received_from} is after --received-to {self.received_to}"
+            problems.append(Problem("--received-from", 0, 0, message))
+        if problems:
+            raise InputError(problems=problems)
+        return ListFilter(**{**self.__dict__, "commune": commune})
+
+    def where(self, query: Select[Any]) -> Select[Any]:
+        """The filters as SQL conditions on ``fiches`` (each one an indexed column)."""
+        c = fiches.c
+        if self.stages:
+            query = query.where(c.stage.in_(list(self.stages)))
+        if self.lead:
+            query = query.where(c.lead == self.lead)
+        if self.no_lead:
+            query = query.where(c.lead.is_(None))
+        if self.orphan:
+            query = query.where(c.orphan.is_(True))
+        if self.network:
+            query = query.where(c.local_network == self.network)
+        if self.commune:
+            query = query.where(c.commune == self.commune)
+        if self.received_from:
+            query = query.where(c.received >= self.received_from)
+        if self.received_to:
+            query = query.where(c.received <= self.received_to)
+        if self.support:
+            supported = select(fiche_supports.c.fiche_id).where(fiche_supports.c.structure == self.support)
+            query = query.where(c.id.in_(supported))
+        return query
+
+
+def row_for_update(conn: Connection, fiche_id: str) -> records.StoredFiche:
+    """One stored fiche by id; :class:`NotFound` names the id and how to find the right one."""
+    records.split_id(fiche_id)
+    row = conn.execute(select(fiches).where(fiches.c.id == fiche_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no fiche {fiche_id} in the store: 'capactif fiche list' shows the stored fiches")
+    supports = conn.execute(
+        select(fiche_supports.c.structure)
+        .where(fiche_supports.c.fiche_id == fiche_id)
+        .order_by(fiche_supports.c.position)
+    ).scalars()
+    return records.stored(row, supports)
+
+
+get = row_for_update
+
+
+def history(conn: Connection, fiche_id: str) -> list[dict[str, Any]]:
+    """The fiche's events, oldest first: ``kind``, ``at``, ``recorded_at``, ``by``, ``version``, ``payload``."""
+    rows = conn.execute(
+        select(events.c.kind, events.c.at, events.c.recorded_at, events.c.by, events.c.version, events.c.payload)
+        .where(events.c.fiche_id == fiche_id)
+        .order_by(events.c.id)
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def list_fiches(conn: Connection, flt: ListFilter | None = None) -> list[records.StoredFiche]:
+    """The stored fiches matching ``flt``, by id (year then number)."""
+    return list(iter_fiches(conn, flt))
+
+
+def iter_fiches(conn: Connection, flt: ListFilter | None = None) -> Iterator[records.StoredFiche]:
+    """Stream the stored fiches matching ``flt`` in id order, a chunk at a time."""
+    flt = flt or ListFilter()
+    ids_query = flt.where(select(fiches.c.id))
+    supports: dict[str, list[str]] = {}
+    for fiche_id, structure in conn.execute(
+        select(fiche_supports.c.fiche_id, fiche_supports.c.structure)
+        .where(fiche_supports.c.fiche_id.in_(ids_query))
+        .order_by(fiche_supports.c.fiche_id, fiche_supports.c.position)
+    ):
+        supports.setdefault(fiche_id, []).append(structure)
+    result = conn.execution_options(yield_per=_CHUNK).execute(
+        flt.where(select(fiches)).order_by(fiches.c.year, fiches.c.number)
+    )
+    for row in result.mappings():
+        yield records.stored(row, supports.get(row["id"], ()))
+
+
+def count(conn: Connection, flt: ListFilter | None = None) -> int:
+    """How many stored fiches match ``flt``."""
+    return conn.execute((flt or ListFilter()).where(select(func.count()).select_from(fiches))).scalar_one()
+
+
+def caseload(conn: Connection) -> dict[str, int]:
+    """Active fiches per structure as lead (stages in ACTIVE_STAGES), for routing's capacity check."""
+    rows = conn.execute(
+        select(fiches.c.lead, func.count())
+        .where(and_(fiches.c.lead.is_not(None), fiches.c.stage.in_(ACTIVE_STAGES)))
+        .group_by(fiches.c.lead)
+        .order_by(fiches.c.lead)
+    )
+    return {lead: int(n) for lead, n in rows}
+
+
+def load_fiches(conn: Connection, ids: Sequence[str]) -> list[Fiche]:
+    """Stored fiches as pydantic fiches, in the order asked; every unknown id is reported at once."""
+    found, missing = [], []
+    for fiche_id in ids:
+        try:
+            found.append(get(conn, fiche_id).model())
+        except NotFound:
+            missing.append(Problem(fiche_id, 0, 0, "no such fiche in the store ('capactif fiche list' shows them)"))
+        except InputError:
+            missing.append(Problem(fiche_id, 0, 0, "not a fiche id: expected F-YYYY-NNNN, e.g. F-2026-0012"))
+    if missing:
+        raise NotFound(problems=missing)
+    return found
+
+
+# --- verify ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Difference:
+    """One way a stored fiche disagrees with its history."""
+
+    fiche: str
+    field: str
+    stored: Any
+    rebuilt: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fiche": self.fiche, "field": self.field, "stored": self.stored, "rebuilt": self.rebuilt}
+
+    def __str__(self) -> str:
+        if self.field == "history":
+            return f"{self.fiche}: history: {self.rebuilt}"
+        return f"{self.fiche}: {self.field} is {self.stored!r} in the store but {self.rebuilt!r} from its history"
+
+
+@dataclass
+class Verification:
+    """The result of ``db verify``: how many fiches were rebuilt and every difference found."""
+
+    fiches: int = 0
+    events: int = 0
+    differences: list[Difference] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fiches": self.fiches,
+            "events": self.events,
+            "ok": not self.differences,
+            "differences": [d.to_dict() for d in self.differences],
+        }
+
+
+def verify(conn: Connection) -> Verification:
+    """Rebuild every fiche from its events and compare with the stored state, field by field."""
+    result = Verification()
+    histories: dict[str, list[Mapping[str, Any]]] = {}
+    for row in conn.execution_options(yield_per=_CHUNK).execute(
+        select(events.c.fiche_id, events.c.kind, events.c.at, events.c.version, events.c.payload).order_by(
+            events.c.fiche_id, events.c.id
+        )
+    ):
+        histories.setdefault(row.fiche_id, []).append(row._mapping)
+        result.events += 1
+    for stored in iter_fiches(conn):
+        result.fiches += 1
+        rebuilt = ev.rebuild(histories.pop(stored.id, []))
+        result.differences += [Difference(stored.id, "history", None, b) for b in rebuilt.broken]
+        if not rebuilt.state:
+            continue
+        for name in records.FICHE_FIELDS:
+            if name == "id":
+                continue
+            if stored.fiche.get(name) != rebuilt.state.get(name):
+                result.differences.append(Difference(stored.id, name, stored.fiche.get(name), rebuilt.state.get(name)))
+        if stored.orphan != rebuilt.orphan:
+            result.differences.append(Difference(stored.id, "orphan", stored.orphan, rebuilt.orphan))
+        if stored.version != rebuilt.version:
+            result.differences.append(Difference(stored.id, "version", stored.version, rebuilt.version))
+    for fiche_id in sorted(histories):
+        result.differences.append(Difference(fiche_id, "history", None, "events of a fiche that is not stored"))
+    return result

@@ -1,0 +1,453 @@
+"""Writing fiches: add, assign, move, note, consent — each change an event, each command one transaction.
+
+Every write follows the same path: read the fiche, check that the caller may write it
+(:mod:`engine.store.access`), build the events the command means, derive the new state *by applying
+those events* (:func:`engine.store.events.apply`, the function ``db verify`` replays), then write the
+state with ``UPDATE … WHERE id = ? AND version = ?`` and append the events.  Zero rows updated means
+another command changed the fiche since it was read: :class:`~engine.errors.ConflictError`, and the
+caller's transaction rolls back, so nothing is half-written.
+
+Ids ``F-YYYY-NNNN`` (year of ``received``) come from ``fiche_sequences``: an upsert then an
+``UPDATE … SET last = last + n RETURNING last`` that holds the year's row lock until commit.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, case, delete, func, insert, select, update
+
+from engine.errors import InputError, Problem
+from engine.fiche import Fiche
+from engine.store import access, queries, records
+from engine.store import events as ev
+from engine.store.db import conflict
+from engine.store.schema import events, fiche_sequences, fiche_supports, fiches
+from engine.vocabulary import ACTIVE_STAGES, unknown
+
+#: ``suggester(fiche, caseload) -> suggestion`` with ``to_dict()`` in the ``suggest --format json`` shape.
+Suggester = Callable[[Fiche, dict[str, int]], Any]
+
+
+@dataclass
+class Change:
+    """What one command did to one fiche: its version afterwards and the events it appended."""
+
+    fiche: str
+    version: int
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fiche": self.fiche, "version": self.version, "events": self.events}
+
+
+def now_utc() -> dt.datetime:
+    """The recording timestamp (UTC, aware)."""
+    return dt.datetime.now(dt.UTC)
+
+
+# --- adding --------------------------------------------------------------------------------------
+
+
+def add_fiches(
+    conn: Connection,
+    items: Sequence[Fiche],
+    *,
+    who: access.Viewer,
+    network: Any,
+    suggester: Suggester | None = None,
+    assign: bool = False,
+    at: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> list[Change]:
+    """Store new fiches (ids allocated), suggest for each, and with ``assign`` accept the suggestion.
+
+    ``network`` gives each commune's local network.  All fiches or none: any problem raises and
+    the caller's transaction rolls back.
+    """
+    now = now or now_utc()
+    at = at or dt.date.today()
+    dicts = []
+    for item in items:
+        data = records.to_dict(item)
+        if not data["received_by"] and who.structure:
+            data["received_by"] = who.structure
+        access.check_add(who, data["received_by"], item.label())
+        dicts.append(data)
+    _allocate_ids(conn, items, dicts)
+    changes = _insert(conn, dicts, network, who.label(), now)
+    if suggester is None:
+        return changes
+    load = queries.caseload(conn)
+    orphans = []
+    for change, data in zip(changes, dicts, strict=True):
+        fiche = records.to_model(data)
+        suggestion = suggester(fiche, load).to_dict()
+        payload = suggestion_payload(suggestion)
+        _append(conn, data["id"], change.version, [(ev.SUGGESTED, payload)], at, who.label(), now)
+        change.events.append({"kind": ev.SUGGESTED, "payload": payload})
+        if payload["orphan"]:
+            orphans.append(data["id"])
+        lead = payload["lead"]
+        if assign and lead and not data["lead"]:
+            accepted = assign_fiche(
+                conn,
+                data["id"],
+                who=who,
+                network=network,
+                lead=lead,
+                supports=[s for s in payload["supporting"] if s != lead],
+                at=at,
+                by=who.label(),
+                now=now,
+                check_access=False,
+            )
+            change.version = accepted.version
+            change.events += accepted.events
+            if fiche.stage in ACTIVE_STAGES:
+                load[lead] = load.get(lead, 0) + 1
+    if orphans:
+        conn.execute(update(fiches).where(fiches.c.id.in_(orphans)).values(orphan=True))
+    return changes
+
+
+def suggestion_payload(suggestion: dict[str, Any]) -> dict[str, Any]:
+    """The ``suggested`` event of a suggestion dict (``suggest --format json`` shape)."""
+    lead = suggestion.get("lead")
+    return {
+        "rules_version": suggestion.get("rules_version"),
+        "lead": lead["structure"] if lead else None,
+        "supporting": [s["structure"] for s in suggestion.get("supporting", [])],
+        "orphan": bool(suggestion.get("orphan")),
+        "suggestion": suggestion,
+    }
+
+
+def _allocate_ids(conn: Connection, items: Sequence[Fiche], dicts: list[dict[str, Any]]) -> None:
+    """Give every fiche without an id the next number of its year; keep (and reserve) given ids."""
+    problems = []
+    given: dict[str, str] = {}
+    highest: dict[int, int] = {}
+    for item, data in zip(items, dicts, strict=True):
+        if data["id"]:
+            if data["id"] in given:
+                problems.append(Problem(item.label(), 0, 0, f"id {data['id']} is also given to {given[data['id']]}"))
+            given[data["id"]] = item.source or data["id"]
+            year, number = records.split_id(data["id"])
+            highest[year] = max(highest.get(year, 0), number)
+    # Writes first: on SQLite the first write takes the database's write lock for the transaction.
+    for year in sorted(highest):
+        _reserve(conn, year, at_least=highest[year])
+    wanted = Counter(dt.date.fromisoformat(d["received"]).year for d in dicts if not d["id"])
+    next_number = {year: _reserve(conn, year, count=n) for year, n in sorted(wanted.items())}
+    for data in dicts:
+        if not data["id"]:
+            year = dt.date.fromisoformat(data["received"]).year
+            data["id"] = records.format_id(year, next_number[year])
+            next_number[year] += 1
+    if given:
+        taken = set()
+        ids = sorted(given)
+        for start in range(0, len(ids), 1000):
+            taken |= set(conn.execute(select(fiches.c.id).where(fiches.c.id.in_(ids[start : start + 1000]))).scalars())
+        problems += [Problem(given[i], 0, 0, f"fiche {i} is already in the store") for i in sorted(taken)]
+    if problems:
+        raise InputError(problems=problems)
+
+
+def _reserve(conn: Connection, year: int, *, count: int = 0, at_least: int = 0) -> int:
+    """Reserve ``count`` numbers of ``year`` (returns the first), or raise the counter to ``at_least``."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    conn.execute(upsert(fiche_sequences).values(year=year, last=0).on_conflict_do_nothing(index_elements=["year"]))
+    last = fiche_sequences.c.last
+    value = last + count if count else case((last < at_least, at_least), else_=last)
+    new_last = conn.execute(
+        update(fiche_sequences).where(fiche_sequences.c.year == year).values(last=value).returning(last)
+    ).scalar_one()
+    return new_last - count + 1
+
+
+def _insert(conn: Connection, dicts: list[dict[str, Any]], network: Any, by: str, now: dt.datetime) -> list[Change]:
+    communes = network.territory.communes if network is not None else {}
+    rows, supports, created = [], [], []
+    for data in dicts:
+        year, number = records.split_id(data["id"])
+        commune = communes.get(data["commune"])
+        row = records.to_row(data)
+        row.update(
+            year=year,
+            number=number,
+            local_network=commune.local_network if commune else None,
+            orphan=False,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+        rows.append(row)
+        supports += [{"fiche_id": data["id"], "structure": s, "position": i} for i, s in enumerate(data["supporting"])]
+        created.append(_event_row(data["id"], 1, ev.CREATED, {"fiche": data}, data["received"], by, now))
+    if rows:
+        conn.execute(insert(fiches), rows)
+    if supports:
+        conn.execute(insert(fiche_supports), supports)
+    if created:
+        conn.execute(insert(events), created)
+    return [Change(d["id"], 1, [{"kind": ev.CREATED, "payload": {"fiche": d}}]) for d in dicts]
+
+
+# --- changing a stored fiche ---------------------------------------------------------------------
+
+
+def assign_fiche(
+    conn: Connection,
+    fiche_id: str,
+    *,
+    who: access.Viewer,
+    network: Any,
+    lead: str | None = None,
+    supports: Sequence[str] = (),
+    remove_supports: Sequence[str] = (),
+    remove_lead: bool = False,
+    at: dt.date | None = None,
+    by: str | None = None,
+    now: dt.datetime | None = None,
+    check_access: bool = True,
+) -> Change:
+    """Set the lead and add or remove supporting structures; a structure is never both lead and support."""
+    current = queries.get(conn, fiche_id)
+    if check_access:
+        access.check_write(who, fiche_id, _on(current), "assign")
+    problems = _unknown_structures(network, {"--lead": [lead] if lead else [], "--support": list(supports)})
+    supporting = list(current.fiche["supporting"])
+    state_lead = current.fiche["lead"]
+    planned: list[tuple[str, dict[str, Any]]] = []
+    for sid in remove_supports:
+        if sid not in supporting:
+            problems.append(Problem("--remove-support", 0, 0, f"{sid} is not supporting fiche {fiche_id}"))
+        else:
+            supporting.remove(sid)
+            planned.append((ev.SUPPORT_REMOVED, {"structure": sid}))
+    if remove_lead:
+        if state_lead is None:
+            problems.append(Problem("--remove-lead", 0, 0, f"fiche {fiche_id} has no lead to remove"))
+        else:
+            planned.append((ev.LEAD_REMOVED, {"lead": state_lead}))
+            state_lead = None
+    if lead and lead != state_lead:
+        if lead in supporting:
+            supporting.remove(lead)
+            planned.append((ev.SUPPORT_REMOVED, {"structure": lead}))
+        planned.append((ev.LEAD_ASSIGNED, {"lead": lead, "previous": state_lead}))
+        state_lead = lead
+    for sid in dict.fromkeys(supports):
+        if sid == state_lead:
+            problems.append(Problem("--support", 0, 0, f"{sid} is the lead of {fiche_id}: it cannot also support it"))
+        elif sid not in supporting:
+            supporting.append(sid)
+            planned.append((ev.SUPPORT_ASSIGNED, {"structure": sid}))
+    if problems:
+        raise InputError(problems=problems)
+    return _commit(conn, current, planned, at=at, by=by or who.label(), now=now)
+
+
+def move_fiche(
+    conn: Connection,
+    fiche_id: str,
+    trigger: str,
+    *,
+    who: access.Viewer,
+    network: Any,
+    at: dt.date | None = None,
+    by: str | None = None,
+    comment: str | None = None,
+    installed_on: dt.date | None = None,
+    follow_up_by: str | None = None,
+    now: dt.datetime | None = None,
+    today: dt.date | None = None,
+) -> Change:
+    """Move the fiche through the lifecycle by ``trigger`` (guards checked by engine.lifecycle)."""
+    from engine.lifecycle import lifecycle
+
+    current = queries.get(conn, fiche_id)
+    access.check_write(who, fiche_id, _on(current), "move")
+    at = at or dt.date.today()
+    by = by or who.label()
+    problems = _unknown_structures(network, {"--follow-up-by": [follow_up_by] if follow_up_by else []})
+    problems += _check_date(current, at, "--date", today)
+    if installed_on:
+        problems += _check_date(current, installed_on, "--installed-on", today)
+    if problems:
+        raise InputError(problems=problems)
+    record = current.model()
+    if trigger == "install" and installed_on is None and record.installed_on is None:
+        installed_on = at
+    change = lifecycle().fire(
+        record, trigger, at=at, by=by, comment=comment, installed_on=installed_on, follow_up_by=follow_up_by
+    )
+    payload = {
+        "trigger": change.trigger,
+        "from": change.from_stage,
+        "to": change.to_stage,
+        "comment": comment,
+        "installed_on": record.installed_on.isoformat() if record.installed_on else None,
+        "follow_up_by": record.follow_up_by,
+        "held_from": record.held_from,
+    }
+    return _commit(conn, current, [(ev.STAGE_CHANGED, payload)], at=at, by=by, now=now)
+
+
+def note_fiche(
+    conn: Connection,
+    fiche_id: str,
+    text: str,
+    *,
+    who: access.Viewer,
+    kind: str = ev.NOTE,
+    channel: str | None = None,
+    at: dt.date | None = None,
+    by: str | None = None,
+    now: dt.datetime | None = None,
+    today: dt.date | None = None,
+) -> Change:
+    """Append a note or a contact to the history (the fiche's state and version do not change)."""
+    if not text.strip():
+        raise InputError("the note is empty: write what happened, e.g. 'porteur called, meeting on 12 May'")
+    current = queries.get(conn, fiche_id)
+    access.check_write(who, fiche_id, _on(current), "add a note to")
+    at = at or dt.date.today()
+    problems = _check_date(current, at, "--date", today)
+    if problems:
+        raise InputError(problems=problems)
+    payload: dict[str, Any] = {"text": text} if kind == ev.NOTE else {"text": text, "channel": channel}
+    _append(conn, fiche_id, current.version, [(kind, payload)], at, by or who.label(), now or now_utc())
+    return Change(fiche_id, current.version, [{"kind": kind, "payload": payload}])
+
+
+def set_consent(
+    conn: Connection,
+    fiche_id: str,
+    consent: bool,
+    *,
+    who: access.Viewer,
+    at: dt.date | None = None,
+    by: str | None = None,
+    now: dt.datetime | None = None,
+) -> Change:
+    """Record that the porteur agreed (or no longer agrees) to share the fiche with the whole network."""
+    current = queries.get(conn, fiche_id)
+    access.check_write(who, fiche_id, _on(current), "change the consent of")
+    previous = bool(current.fiche["porteur"]["consent_network"])
+    if previous == consent:
+        return Change(fiche_id, current.version, [])
+    payload = {"consent_network": consent, "previous": previous}
+    return _commit(conn, current, [(ev.CONSENT_CHANGED, payload)], at=at, by=by or who.label(), now=now)
+
+
+# --- the common write path -----------------------------------------------------------------------
+
+
+def _commit(
+    conn: Connection,
+    current: records.StoredFiche,
+    planned: list[tuple[str, dict[str, Any]]],
+    *,
+    at: dt.date | None,
+    by: str | None,
+    now: dt.datetime | None,
+) -> Change:
+    """Apply the planned events to the fiche's state, write it if nobody else did, append the events."""
+    if not planned:
+        return Change(current.id, current.version, [])
+    now = now or now_utc()
+    at = at or dt.date.today()
+    result = ev.Rebuilt(copy.deepcopy(current.fiche), orphan=current.orphan, version=current.version)
+    for kind, payload in planned:
+        problem = ev.apply(result, kind, payload)
+        assert problem is None, problem  # the planner read the same state: a bug if it disagrees
+    before, after = records.to_row(current.fiche), records.to_row(result.state)
+    values = {k: v for k, v in after.items() if before[k] != v}
+    version = current.version + 1
+    written = conn.execute(
+        update(fiches)
+        .where(fiches.c.id == current.id, fiches.c.version == current.version)
+        .values(**values, version=version, updated_at=now)
+    )
+    if written.rowcount != 1:
+        raise conflict(current.id)
+    old, new = current.fiche["supporting"], result.state["supporting"]
+    gone = [s for s in old if s not in new]
+    if gone:
+        conn.execute(
+            delete(fiche_supports).where(fiche_supports.c.fiche_id == current.id, fiche_supports.c.structure.in_(gone))
+        )
+    added = [s for s in new if s not in old]
+    if added:
+        highest = func.coalesce(func.max(fiche_supports.c.position), -1)
+        top = conn.execute(select(highest).where(fiche_supports.c.fiche_id == current.id)).scalar_one()
+        conn.execute(
+            insert(fiche_supports),
+            [{"fiche_id": current.id, "structure": s, "position": top + 1 + i} for i, s in enumerate(added)],
+        )
+    _append(conn, current.id, version, planned, at, by, now)
+    return Change(current.id, version, [{"kind": k, "payload": p} for k, p in planned])
+
+
+def _append(
+    conn: Connection,
+    fiche_id: str,
+    version: int,
+    planned: list[tuple[str, dict[str, Any]]],
+    at: dt.date | str,
+    by: str | None,
+    now: dt.datetime,
+) -> None:
+    conn.execute(insert(events), [_event_row(fiche_id, version, k, p, at, by, now) for k, p in planned])
+
+
+def _event_row(
+    fiche_id: str, version: int, kind: str, payload: dict[str, Any], at: dt.date | str, by: str | None, now: dt.datetime
+) -> dict[str, Any]:
+    return {
+        "fiche_id": fiche_id,
+        "version": version,
+        "kind": kind,
+        "at": dt.date.fromisoformat(at) if isinstance(at, str) else at,
+        "recorded_at": now,
+        "by": by,
+        "payload": payload,
+    }
+
+
+def _on(current: records.StoredFiche) -> set[str]:
+    data = current.fiche
+    return access.on_fiche(data["lead"], data["supporting"], data["received_by"])
+
+
+def _unknown_structures(network: Any, values: dict[str, list[str]]) -> list[Problem]:
+    known = network.structure_ids if network is not None else None
+    if not known:
+        return []
+    return [
+        Problem(option, 0, 0, unknown("structure", sid, sorted(known)))
+        for option, ids in values.items()
+        for sid in ids
+        if sid not in known
+    ]
+
+
+def _check_date(current: records.StoredFiche, day: dt.date, option: str, today: dt.date | None) -> list[Problem]:
+    received = dt.date.fromisoformat(current.fiche["received"])
+    if day < received:
+        return [Problem(option, 0, 0, f"{day} is before fiche {current.id} was received ({received})")]
+    today = today or dt.date.today()
+    if day > today:
+        return [Problem(option, 0, 0, f"{day} is in the future (today is {today})")]
+    return []

@@ -1,0 +1,120 @@
+"""The store's tables: one schema, the same on SQLite (embedded) and PostgreSQL (a network's server).
+
+Design decisions:
+
+* ``fiches`` holds the *current state* of each fiche, one column per field of :class:`engine.fiche.Fiche`
+  (the porteur flattened into ``porteur_*`` columns so that personal data is easy to leave out).
+  ``needs`` and ``publics`` are JSON lists: they are read with the fiche, never filtered on in SQL.
+* ``fiche_supports`` is a child table (fiche, structure, position) with an index on ``structure``:
+  "the fiches a structure supports" is a daily question and must not scan every fiche's JSON;
+  ``position`` keeps the order in which supporting structures were added.
+* ``local_network`` is copied from the territory when the fiche is written, so filtering a local
+  network is an indexed equality, not a join on a territory that lives in YAML.
+* ``version`` implements optimistic concurrency: every change is ``UPDATE … WHERE id = ? AND
+  version = ?``; zero rows updated means someone else changed the fiche first.
+* ``events`` is append-only (the code never updates or deletes a row in it); ``version`` on each
+  event is the fiche's version once the event was applied, so ``db verify`` can check both.
+* ``fiche_sequences`` allocates ``F-YYYY-NNNN`` ids: one row per year, incremented by an UPDATE that
+  takes the row's write lock, so two concurrent adds never get the same number on either backend.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# Explicit constraint names: identical on both backends, so migrations can refer to them.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+STRUCTURE = 64  # structure ids are short slugs ("cma-63"); roles ("coordinator") fit too
+
+fiches = Table(
+    "fiches",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("received", Date, nullable=False),
+    Column("received_by", String(STRUCTURE)),
+    Column("summary", Text, nullable=False, default=""),
+    Column("porteur_name", Text),
+    Column("porteur_email", Text),
+    Column("porteur_phone", Text),
+    Column("consent_network", Boolean, nullable=False, default=False),
+    Column("commune", String(5), nullable=False),
+    Column("local_network", String(STRUCTURE)),
+    Column("kind", String(16), nullable=False),
+    Column("naf", String(8)),
+    Column("nature", String(16)),
+    Column("employees", Integer),
+    Column("needs", JSON, nullable=False),
+    Column("publics", JSON, nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("lead", String(STRUCTURE)),
+    Column("installed_on", Date),
+    Column("follow_up_by", String(STRUCTURE)),
+    Column("held_from", String(16)),
+    Column("offer", String(STRUCTURE)),
+    Column("orphan", Boolean, nullable=False, default=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("year", "number"),
+    Index(None, "stage"),
+    Index(None, "lead"),
+    Index(None, "commune"),
+    Index(None, "local_network"),
+    Index(None, "received"),
+    Index(None, "received_by"),
+)
+
+fiche_supports = Table(
+    "fiche_supports",
+    metadata,
+    Column("fiche_id", String(16), ForeignKey("fiches.id"), primary_key=True),
+    Column("structure", String(STRUCTURE), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Index(None, "structure"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("fiche_id", String(16), ForeignKey("fiches.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("at", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("by", String(STRUCTURE)),
+    Column("payload", JSON, nullable=False),
+    Index(None, "fiche_id", "id"),
+    Index(None, "kind"),
+)
+
+fiche_sequences = Table(
+    "fiche_sequences",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("last", Integer, nullable=False),
+)
