@@ -202,5 +202,121 @@ def charter_show(charter_path: Path | None, fmt: str) -> None:
     emit(render(load_charter(charter_path), fmt))
 
 
+# --- rules ---------------------------------------------------------------------------------------
+
+
+@main.group("rules")
+def rules_group() -> None:
+    """The network's rules: check them, show what a structure covers, export their JSON Schemas.
+
+    \b
+    Example:
+        capactif rules check
+        capactif rules show cci-thiers
+    """
+
+
+@rules_group.command("check")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@rules_option
+@format_option("text", "json")
+def rules_check(directory: Path | None, rules_path: Path | None, fmt: str) -> None:
+    """Check a rules directory: every problem of every file at once, or a summary.
+
+    DIRECTORY defaults to --rules, then $CAPACTIF_RULES, ./rules, the bundled network.
+    Exit 0 when the rules are valid, 2 with one 'file:line:col: message' line per problem.
+
+    \b
+    Example:
+        capactif rules check
+        capactif rules check my-rules --format json
+    """
+    from engine import paths
+    from engine.output import to_json
+    from engine.rules.loader import check_rules
+
+    rules_dir = paths.rules_dir(directory or rules_path)
+    result = check_rules(rules_dir)
+    s = result.summary
+    if fmt == "json":
+        emit(to_json(result.to_dict()))
+    elif result.ok:
+        click.echo(f"{rules_dir}: rules valid (version {s['version']})")
+        click.echo(f"  {s['structures']} structures ({s['active_structures']} active, {s['lead_structures']} can lead)")
+        click.echo(f"  {s['communes']} communes in {s['local_networks']} local networks")
+        click.echo(f"  {s['rules']} routing rules")
+    else:
+        for problem in result.problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo(
+            f"{s['problems']} problem(s) in {s['files_with_problems']} file(s): fix them and run 'capactif rules check'"
+            " again (the network keeps its previous rules until then).",
+            err=True,
+        )
+    if not result.ok:
+        click.get_current_context().exit(2)
+
+
+@rules_group.command("show")
+@click.argument("structure", required=False)
+@rules_option
+@format_option("text", "json")
+def rules_show(structure: str | None, rules_path: Path | None, fmt: str) -> None:
+    """What a structure covers, in words: territory, natures it leads, needs it supports, filters.
+
+    Without STRUCTURE, a table of all the structures.
+
+    \b
+    Example:
+        capactif rules show
+        capactif rules show pfil-ambert --format json
+    """
+    from engine import network
+    from engine.output import to_json, to_table
+    from engine.rules.describe import (
+        TABLE_COLUMNS,
+        TABLE_HEADERS,
+        describe_structure,
+        structure_lines,
+        structures_table,
+    )
+
+    ruleset = network.load(rules_path).rules
+    if structure:
+        info = describe_structure(ruleset, structure)
+        emit(to_json(info) if fmt == "json" else "\n".join(structure_lines(info)))
+        return
+    rows = structures_table(ruleset)
+    if fmt == "json":
+        emit(to_json({"version": ruleset.version, "structures": rows}))
+    else:
+        emit(to_table(rows, TABLE_COLUMNS, TABLE_HEADERS, title=f"Cap Actif structures (rules {ruleset.version})"))
+
+
+@rules_group.command("schema")
+@click.argument("out_dir", required=False, default="schemas", type=click.Path(file_okay=False, path_type=Path))
+@format_option("text", "json")
+def rules_schema(out_dir: Path, fmt: str) -> None:
+    """Write the JSON Schemas of the rules files (structure, routing, territory) into OUT_DIR.
+
+    OUT_DIR defaults to ./schemas. An editor with the YAML language server then completes and
+    checks the files that start with '# yaml-language-server: $schema=<path>'.
+
+    \b
+    Example:
+        capactif rules schema
+        capactif rules schema /tmp/schemas
+    """
+    from engine.output import to_json
+    from engine.rules.schema import write_schemas
+
+    written = [str(p) for p in write_schemas(out_dir)]
+    if fmt == "json":
+        emit(to_json({"written": written}))
+    else:
+        for path in written:
+            click.echo(f"wrote {path}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

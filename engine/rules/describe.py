@@ -1,0 +1,172 @@
+"""What a structure covers, in words: for ``capactif rules show`` and for the coordinator's reviews.
+
+The same facts are given as a dict with stable keys (``--format json``) and as text lines; the text
+names places by their names (department, local network, intercommunal body) and needs and natures
+by their French labels, so that a member can check its own entry without reading YAML.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.errors import NotFound
+from engine.rules.model import STRUCTURE_KIND_LABELS, StructureSpec, TerritorySpec
+from engine.rules.ruleset import RuleSet
+from engine.vocabulary import label, unknown
+
+#: Columns of the table of all structures (``rules show`` without a structure), in order.
+TABLE_COLUMNS = ("id", "name", "kind", "active", "communes_count", "leads", "supports")
+TABLE_HEADERS = ("id", "name", "kind", "active", "communes", "leads (natures)", "supports (needs)")
+
+
+def territory_units(spec: TerritorySpec, ruleset: RuleSet) -> list[str]:
+    """The territory's parts in words, each with its number of communes: 'department 63 Puy-de-Dôme (…)'."""
+    t = ruleset.territory
+    units: list[str] = []
+    if spec.whole_network:
+        units.append(f"the whole network ({len(t.communes)} communes)")
+    for code in spec.departments:
+        count = sum(1 for c in t.communes.values() if c.department == code)
+        units.append(f"department {code} {t.departments.get(code, '?')} ({count} communes)")
+    for net in spec.local_networks:
+        found = t.local_networks.get(net)
+        units.append(f"local network {net} ({found.name}, {len(found.communes)} communes)" if found else net)
+    for siren in spec.intercommunals:
+        body = t.intercommunals.get(siren)
+        units.append(f"intercommunal body {siren} {body.name} ({len(body.communes)} communes)" if body else siren)
+    for code in spec.communes:
+        units.append(f"commune {t.communes[code]}" if code in t.communes else code)
+    for code in spec.except_departments:
+        units.append(f"except department {code} {t.departments.get(code, '?')}")
+    for net in spec.except_local_networks:
+        units.append(f"except local network {net}")
+    for siren in spec.except_intercommunals:
+        body = t.intercommunals.get(siren)
+        units.append(f"except intercommunal body {siren} {body.name}" if body else f"except {siren}")
+    for code in spec.except_communes:
+        units.append(f"except commune {t.communes[code]}" if code in t.communes else f"except {code}")
+    return [_clean(u) for u in units]
+
+
+def _clean(text: str) -> str:
+    """Names of the communes file may carry a Windows-1252 apostrophe (U+0092): show a real one."""
+    return text.replace("\x92", "’")
+
+
+def describe_structure(ruleset: RuleSet, structure_id: str) -> dict[str, Any]:
+    """Everything a structure covers, with stable keys (documented in docs/rules.md)."""
+    spec = _get(ruleset, structure_id)
+    communes = sorted(ruleset.communes_of(spec.id))
+    comp = spec.competence
+    file, line = ruleset.locations.get(spec.id, ("", 0))
+    return {
+        "id": spec.id,
+        "name": spec.name,
+        "kind": spec.kind,
+        "kind_label": STRUCTURE_KIND_LABELS.get(spec.kind, spec.kind),
+        "active": spec.active,
+        "file": f"{file}:{line}" if file else "",
+        "local_networks": list(spec.local_networks),
+        "territory": territory_units(spec.territory, ruleset),
+        "communes_count": len(communes),
+        "communes": communes,
+        "can_lead": spec.can_lead,
+        "leads": None if spec.lead is None else {"natures": list(spec.lead.natures), "priority": spec.lead.priority},
+        "fallback_lead": spec.id in ruleset.policy.fallback_lead,
+        "supports": [
+            {"need": need, "label": label("need", need), "naf_prefixes": list(spec.support.naf_prefixes.get(need, []))}
+            for need in spec.support.needs
+        ],
+        "filters": {
+            "kinds": list(comp.kinds),
+            "stages": list(comp.stages),
+            "natures": list(comp.natures),
+            "naf_prefixes": list(comp.naf_prefixes),
+            "requires_publics": list(comp.requires_publics),
+            "publics": list(comp.publics),
+            "max_employees": comp.max_employees,
+        },
+        "capacity": spec.capacity,
+        "contact": spec.contact.model_dump(exclude_none=True),
+        "rules": [
+            {"id": r.id, "action": r.action, "role": r.role, "need": r.need}
+            for r in ruleset.policy.rules
+            if r.structure == spec.id
+        ],
+    }
+
+
+def _get(ruleset: RuleSet, structure_id: str) -> StructureSpec:
+    if structure_id not in ruleset.structures:
+        raise NotFound(unknown("structure", structure_id, sorted(ruleset.structures)))
+    return ruleset.structures[structure_id]
+
+
+def _labels(kind: str, values: list[str]) -> str:
+    return ", ".join(f"{label(kind, v)} ({v})" for v in values)
+
+
+def structure_lines(info: dict[str, Any]) -> list[str]:
+    """The text of ``rules show STRUCTURE``: one fact per line, in words."""
+    lines = [f"{info['id']}: {info['name']} ({info['kind_label']})"]
+    lines.append(f"  file: {info['file']}")
+    status = "active" if info["active"] else "not active (active: false): never suggested"
+    lines.append(f"  status: {status}; local networks: {', '.join(info['local_networks']) or 'none'}")
+    lines.append(f"  territory: {info['communes_count']} communes: {'; '.join(info['territory'])}")
+    if info["leads"] is None:
+        lines.append("  leads: never (supporting structure only)")
+    else:
+        natures = _labels("nature", info["leads"]["natures"]) or "any nature"
+        lines.append(f"  leads: projects of nature {natures}; priority {info['leads']['priority']}")
+    if info["fallback_lead"]:
+        lines.append("  also leads where no structure is competent for the nature (fallback_lead in routing.yaml)")
+    if info["supports"]:
+        lines.append("  supports the needs:")
+        for item in info["supports"]:
+            only = f", only for NAF {', '.join(item['naf_prefixes'])}" if item["naf_prefixes"] else ""
+            lines.append(f"    - {item['label']} ({item['need']}){only}")
+    else:
+        lines.append("  supports: no need")
+    filters = info["filters"]
+    words = []
+    for key, kind in (("kinds", "kind"), ("stages", "stage"), ("natures", "nature")):
+        if filters[key]:
+            words.append(f"{key}: {_labels(kind, filters[key])}")
+    if filters["naf_prefixes"]:
+        words.append(f"NAF prefixes: {', '.join(filters['naf_prefixes'])}")
+    if filters["requires_publics"]:
+        words.append(f"only for publics: {_labels('public', filters['requires_publics'])}")
+    if filters["max_employees"] is not None:
+        words.append(f"at most {filters['max_employees']} employees")
+    lines.append("  works only on: " + ("; ".join(words) if words else "any project (no filter)"))
+    if filters["publics"]:
+        lines.append(f"  serves in particular: {_labels('public', filters['publics'])}")
+    capacity = info["capacity"]
+    lines.append(f"  capacity: {f'{capacity} active fiches as lead' if capacity else 'no limit set'}")
+    contact = info["contact"]
+    lines.append("  contact: " + ("; ".join(f"{k} {v}" for k, v in contact.items()) if contact else "none recorded"))
+    for rule in info["rules"]:
+        need = f" for need {rule['need']}" if rule["need"] else ""
+        lines.append(f"  routing rule '{rule['id']}': {rule['action']}s it as {rule['role']}{need}")
+    return lines
+
+
+def structures_table(ruleset: RuleSet) -> list[dict[str, Any]]:
+    """One row per structure (sorted by id) for the table of ``rules show``."""
+    rows = []
+    for sid, spec in sorted(ruleset.structures.items()):
+        leads = "" if spec.lead is None else (", ".join(spec.lead.natures) or "any")
+        if sid in ruleset.policy.fallback_lead:
+            leads = f"{leads} + fallback" if leads else "fallback"
+        rows.append(
+            {
+                "id": sid,
+                "name": spec.name,
+                "kind": spec.kind,
+                "active": spec.active,
+                "communes_count": len(ruleset.communes_of(sid)),
+                "leads": leads,
+                "supports": ", ".join(spec.support.needs),
+            }
+        )
+    return rows
