@@ -130,6 +130,46 @@ def fiche_check(files: tuple[str, ...], rules_path: Path | None, fmt: str) -> No
     click.echo(f"{len(fiches)} fiche(s) valid.")
 
 
+# --- suggest -------------------------------------------------------------------------------------
+
+
+@main.command("suggest")
+@click.argument("fiches", nargs=-1, required=True)
+@rules_option
+@click.option("--alternatives", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Also show the next N candidates for lead, each with why it lost.")  # fmt: skip
+@click.option("--explain", "explain_structure", metavar="STRUCTURE", default=None,
+              help="Say why this structure was or was not chosen, instead of the suggestion.")  # fmt: skip
+@format_option("text", "json")
+@click.pass_context
+def suggest_command(
+    ctx: click.Context, fiches: tuple[str, ...], rules_path: Path | None, alternatives: int,
+    explain_structure: str | None, fmt: str,
+) -> None:  # fmt: skip
+    """Suggest the lead (référent) and supporting structures of each fiche, with the reasons.
+
+    FICHES are YAML or JSON files ('-' for standard input). Exit 0, or 1 when a fiche has no
+    structure able to lead it (an orphan), 2 with every problem of the input.
+
+    \b
+    Example:
+        capactif suggest fiche.yaml
+        capactif suggest fiche.yaml --alternatives 2
+        capactif suggest fiche.yaml --explain cma-63
+        cat fiche.json | capactif suggest - --format json
+    """
+    from engine import network
+    from engine.routing.inputs import run_suggest
+    from engine.routing.render import render_json, render_text
+
+    net = network.load(rules_path)
+    stdin_text = click.get_text_stream("stdin").read() if "-" in fiches else None
+    run = run_suggest(net, fiches, stdin_text, alternatives=alternatives, explain_structure=explain_structure)
+    shown = run.explanations if explain_structure else run.suggestions
+    emit(render_json(shown) if fmt == "json" else render_text(shown, run.rules))
+    ctx.exit(1 if run.orphans else 0)
+
+
 # --- lifecycle -----------------------------------------------------------------------------------
 
 

@@ -1,0 +1,426 @@
+"""Rules compiled once into indexes, so that one suggestion never scans every structure or rule.
+
+:func:`compile_rules` turns a :class:`~engine.rules.ruleset.RuleSet` into a :class:`CompiledRules`:
+
+* each structure becomes a :class:`CompiledStructure`: its territory resolved to a frozenset of
+  communes (with its size, the *territorial specificity*), its competence filters as frozensets
+  (``None`` = any), its lead and support abilities, and the words that explanations reuse;
+* **by commune**: the active structures whose territory covers the commune;
+* **by nature**: the structures able to lead for a nature (``lead.natures`` empty or containing it,
+  and ``competence.natures`` empty or containing it);
+* **by need**: the structures that serve a need as supporting structures;
+* each coordinator rule becomes a :class:`CompiledRule` whose ``when`` is split into a territorial
+  part (resolved to communes, indexed by commune) and the rest (checked against the fiche).
+
+The intersections a suggestion needs — lead candidates of a commune for a nature, supporting
+candidates of a commune for a need, rules that may fire in a commune — are computed on first use
+and memoised, already sorted by the static part of the tie-break order.  The memo is invisible
+from outside: the same fiche always gets the same answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.rules.model import RoutingRule, StructureSpec, TerritorySpec
+from engine.rules.ruleset import RuleSet, resolve_territory
+from engine.territory import Territory
+from engine.vocabulary import KINDS, NATURES, NEEDS, PUBLICS, STAGES
+
+#: Supporting structures of a need are ranked by these keys (lead ranking follows the policy).
+SUPPORT_TIE_BREAK = ("rule_preference", "specificity", "id")
+
+
+def _set(values: Iterable[str]) -> frozenset[str] | None:
+    """A filter: ``None`` when the list is empty (any value passes)."""
+    values = frozenset(values)
+    return values or None
+
+
+@dataclass(slots=True, eq=False)
+class CompiledStructure:
+    """One structure as routing sees it: sets to test against a fiche and words to explain it."""
+
+    id: str
+    name: str
+    kind: str
+    active: bool
+    communes: frozenset[str]
+    specificity: int  # number of communes covered: fewer = more specific
+    territory_words: str  # "department 63 (Puy-de-Dôme)"
+    kinds: frozenset[str] | None
+    stages: frozenset[str] | None
+    natures: frozenset[str] | None
+    naf_prefixes: tuple[str, ...]
+    requires_publics: frozenset[str] | None
+    max_employees: int | None
+    can_lead: bool
+    lead_natures: frozenset[str] | None  # None = any nature
+    priority: int
+    support_needs: frozenset[str]
+    support_naf: dict[str, tuple[str, ...]]
+    capacity: int | None
+    #: True when a filter other than the nature applies (kinds, stages, NAF, publics, headcount).
+    filters: bool = False
+    #: The static part of the policy's tie-break key (no rule preference, no caseload); set by compile_rules.
+    rank: tuple = ()
+
+    def admits(self, fiche: Any) -> bool:
+        """The competence filters other than the nature pass for this fiche."""
+        if not self.filters:
+            return True
+        if self.kinds is not None and fiche.kind not in self.kinds:
+            return False
+        if self.stages is not None and fiche.stage not in self.stages:
+            return False
+        if self.naf_prefixes and not (fiche.naf and fiche.naf.startswith(self.naf_prefixes)):
+            return False
+        if self.requires_publics is not None and not any(p in self.requires_publics for p in fiche.publics):
+            return False
+        return self.max_employees is None or (fiche.employees or 0) <= self.max_employees
+
+    def admits_nature(self, nature: str | None) -> bool:
+        """The competence filter on the nature passes (a fiche with no nature passes no nature filter)."""
+        return self.natures is None or nature in self.natures
+
+    def serves(self, need: str, fiche: Any) -> bool:
+        """Serves ``need`` for this fiche, NAF restrictions of that need included (competence aside)."""
+        if need not in self.support_needs:
+            return False
+        prefixes = self.support_naf.get(need)
+        return prefixes is None or bool(fiche.naf and fiche.naf.startswith(prefixes))
+
+    def leads_for(self, nature: str | None) -> bool:
+        """Able to lead for this nature in the policy step 'nature'."""
+        return self.can_lead and (self.lead_natures is None or nature in self.lead_natures)
+
+
+@dataclass(slots=True, eq=False)
+class CompiledCondition:
+    """A rule's ``when``: the territorial part as communes (None = anywhere), the rest as sets."""
+
+    communes: frozenset[str] | None
+    kinds: frozenset[str] | None
+    natures: frozenset[str] | None
+    stages: frozenset[str] | None
+    needs_any: frozenset[str] | None
+    needs_all: frozenset[str]
+    publics_any: frozenset[str] | None
+    naf_prefixes: tuple[str, ...]
+    employees_above: int | None
+    employees_at_most: int | None
+
+    def holds(self, fiche: Any, nature: str | None) -> bool:
+        """Every non-territorial condition holds (the territorial one is checked by the index)."""
+        if self.kinds is not None and fiche.kind not in self.kinds:
+            return False
+        if self.natures is not None and nature not in self.natures:
+            return False
+        if self.stages is not None and fiche.stage not in self.stages:
+            return False
+        needs = fiche.needs
+        if self.needs_any is not None and not any(n in self.needs_any for n in needs):
+            return False
+        if self.needs_all and not self.needs_all.issubset(needs):
+            return False
+        if self.publics_any is not None and not any(p in self.publics_any for p in fiche.publics):
+            return False
+        if self.naf_prefixes and not (fiche.naf and fiche.naf.startswith(self.naf_prefixes)):
+            return False
+        employees = fiche.employees or 0
+        if self.employees_above is not None and employees <= self.employees_above:
+            return False
+        return self.employees_at_most is None or employees <= self.employees_at_most
+
+
+@dataclass(slots=True, eq=False)
+class CompiledRule:
+    """A coordinator rule ready to fire: its condition compiled, its citation written once."""
+
+    order: int  # position in routing.yaml: earlier rules win between rules of the same action
+    id: str
+    why: str
+    action: str
+    structure: str
+    role: str
+    need: str | None
+    when: CompiledCondition
+    cite: str  # "rule `no-adie-above-12k` (rules/routing.yaml:14)"
+
+
+@dataclass(slots=True, eq=False)
+class CompiledRules:
+    """The rules a suggestion works from: structures, rules and the indexes over them."""
+
+    version: str
+    territory: Territory
+    structures: dict[str, CompiledStructure]
+    rules: tuple[CompiledRule, ...]
+    lead_steps: tuple[str, ...]
+    fallback_lead: tuple[str, ...]
+    tie_break: tuple[str, ...]
+    by_commune: dict[str, tuple[CompiledStructure, ...]]
+    lead_by_nature: dict[str | None, frozenset[str]]
+    support_by_need: dict[str, frozenset[str]]
+    rules_anywhere: tuple[CompiledRule, ...]
+    rules_by_commune: dict[str, tuple[CompiledRule, ...]]
+    commune_words: dict[str, str]  # "63003 Ambert"
+    _lead_pools: dict[tuple[str, str | None], tuple[CompiledStructure, ...]] = field(default_factory=dict)
+    _fallback_pools: dict[str, tuple[CompiledStructure, ...]] = field(default_factory=dict)
+    _support_pools: dict[tuple[str, str], tuple[CompiledStructure, ...]] = field(default_factory=dict)
+    _rules_at: dict[str, tuple[CompiledRule, ...]] = field(default_factory=dict)
+
+    # --- keys ------------------------------------------------------------------------------------
+
+    def lead_key(
+        self, s: CompiledStructure, preferred: frozenset[str] | dict = frozenset(), caseload: Any = None
+    ) -> tuple:
+        """The tie-break key of a lead candidate, in the policy's order (smaller wins)."""
+        parts: list[Any] = []
+        for criterion in self.tie_break:
+            if criterion == "rule_preference":
+                parts.append(0 if s.id in preferred else 1)
+            elif criterion == "priority":
+                parts.append(-s.priority)
+            elif criterion == "specificity":
+                parts.append(s.specificity)
+            elif criterion == "caseload":
+                parts.append(caseload.get(s.id, 0) if caseload else 0)
+            else:
+                parts.append(s.id)
+        if "id" not in self.tie_break:
+            parts.append(s.id)  # ids are unique: the order is always total
+        return tuple(parts)
+
+    @staticmethod
+    def support_key(s: CompiledStructure, preferred: frozenset[str] | dict = frozenset()) -> tuple:
+        """The rank of a supporting candidate for a need: preferred, most specific, then id."""
+        return (0 if s.id in preferred else 1, s.specificity, s.id)
+
+    # --- memoised intersections of the indexes ---------------------------------------------------
+
+    def lead_pool(self, commune: str, nature: str | None) -> tuple[CompiledStructure, ...]:
+        """Structures of the commune able to lead for the nature, in static tie-break order."""
+        key = (commune, nature)
+        pool = self._lead_pools.get(key)
+        if pool is None:
+            able = self.lead_by_nature.get(nature, frozenset())
+            pool = tuple(sorted((s for s in self.by_commune.get(commune, ()) if s.id in able), key=self.lead_key))
+            self._lead_pools[key] = pool
+        return pool
+
+    def fallback_pool(self, commune: str) -> tuple[CompiledStructure, ...]:
+        """The policy's fallback leads that cover the commune, in static tie-break order."""
+        pool = self._fallback_pools.get(commune)
+        if pool is None:
+            fallback = set(self.fallback_lead)
+            pool = tuple(sorted((s for s in self.by_commune.get(commune, ()) if s.id in fallback), key=self.lead_key))
+            self._fallback_pools[commune] = pool
+        return pool
+
+    def support_pool(self, commune: str, need: str) -> tuple[CompiledStructure, ...]:
+        """Structures of the commune serving the need, most specific first."""
+        key = (commune, need)
+        pool = self._support_pools.get(key)
+        if pool is None:
+            able = self.support_by_need.get(need, frozenset())
+            pool = tuple(sorted((s for s in self.by_commune.get(commune, ()) if s.id in able), key=self.support_key))
+            self._support_pools[key] = pool
+        return pool
+
+    def rules_at(self, commune: str) -> tuple[CompiledRule, ...]:
+        """Rules whose territorial condition holds in the commune, in file order."""
+        found = self._rules_at.get(commune)
+        if found is None:
+            local = self.rules_by_commune.get(commune, ())
+            found = tuple(sorted((*self.rules_anywhere, *local), key=lambda r: r.order))
+            self._rules_at[commune] = found
+        return found
+
+    def commune_text(self, commune: str) -> str:
+        """'63003 Ambert' for a code of the territory, the code itself otherwise."""
+        return self.commune_words.get(commune, commune)
+
+
+# --- compiling -----------------------------------------------------------------------------------
+
+
+def compile_rules(ruleset: RuleSet) -> CompiledRules:
+    """Compile a loaded rule set into the indexes suggestions use (see the module docstring)."""
+    territory = ruleset.territory
+    structures = {sid: compile_structure(spec, territory) for sid, spec in sorted(ruleset.structures.items())}
+    by_commune: dict[str, list[CompiledStructure]] = {}
+    for s in structures.values():
+        if s.active:
+            for code in s.communes:
+                by_commune.setdefault(code, []).append(s)
+    lead_by_nature: dict[str | None, frozenset[str]] = {}
+    for nature in (*NATURES, None):
+        lead_by_nature[nature] = frozenset(
+            s.id for s in structures.values() if s.active and s.leads_for(nature) and s.admits_nature(nature)
+        )
+    support_by_need = {
+        need: frozenset(s.id for s in structures.values() if s.active and need in s.support_needs) for need in NEEDS
+    }
+    rules = tuple(
+        _compile_rule(i, rule, territory, ruleset.locations)
+        for i, rule in enumerate(ruleset.policy.rules)
+        if rule.structure in structures  # a rule naming no known structure cannot act (rules check reports it)
+    )
+    rules_by_commune: dict[str, list[CompiledRule]] = {}
+    for rule in rules:
+        for code in rule.when.communes or ():
+            rules_by_commune.setdefault(code, []).append(rule)
+    policy = ruleset.policy
+    tie_break = tuple(dict.fromkeys(policy.tie_break))
+    compiled = CompiledRules(
+        version=ruleset.version,
+        territory=territory,
+        structures=structures,
+        rules=rules,
+        lead_steps=tuple(dict.fromkeys(policy.lead_steps)),
+        fallback_lead=tuple(sid for sid in policy.fallback_lead if sid in structures),
+        tie_break=tie_break,
+        by_commune={code: tuple(found) for code, found in by_commune.items()},
+        lead_by_nature=lead_by_nature,
+        support_by_need=support_by_need,
+        rules_anywhere=tuple(r for r in rules if r.when.communes is None),
+        rules_by_commune={code: tuple(found) for code, found in rules_by_commune.items()},
+        commune_words={code: f"{c.insee} {c.name}" for code, c in territory.communes.items()},
+    )
+    for s in structures.values():
+        s.rank = compiled.lead_key(s)
+    return compiled
+
+
+def compile_structure(spec: StructureSpec, territory: Territory) -> CompiledStructure:
+    """One structure file as sets and words."""
+    communes = resolve_territory(spec.territory, territory)
+    comp = spec.competence
+    s = CompiledStructure(
+        id=spec.id,
+        name=spec.name,
+        kind=spec.kind,
+        active=spec.active,
+        communes=communes,
+        specificity=len(communes),
+        territory_words=territory_words(spec.territory, territory),
+        kinds=_set(comp.kinds),
+        stages=_set(comp.stages),
+        natures=_set(comp.natures),
+        naf_prefixes=tuple(comp.naf_prefixes),
+        requires_publics=_set(comp.requires_publics),
+        max_employees=comp.max_employees,
+        can_lead=spec.lead is not None,
+        lead_natures=_set(spec.lead.natures) if spec.lead is not None else None,
+        priority=spec.lead.priority if spec.lead is not None else 0,
+        support_needs=frozenset(spec.support.needs),
+        support_naf={need: tuple(p) for need, p in spec.support.naf_prefixes.items() if p},
+        capacity=spec.capacity,
+    )
+    s.filters = any(
+        (s.kinds, s.stages, s.naf_prefixes, s.requires_publics, s.max_employees is not None)
+    )
+    return s
+
+
+def _compile_rule(order: int, rule: RoutingRule, territory: Territory, locations: dict) -> CompiledRule:
+    when = rule.when
+    places: list[frozenset[str]] = []
+    if when.departments:
+        places.append(frozenset(c.insee for c in territory.communes.values() if c.department in when.departments))
+    if when.local_networks:
+        nets = [territory.local_networks[n].communes for n in when.local_networks if n in territory.local_networks]
+        places.append(frozenset().union(*nets))
+    if when.intercommunals:
+        bodies = [territory.intercommunals[b].communes for b in when.intercommunals if b in territory.intercommunals]
+        places.append(frozenset().union(*bodies))
+    if when.communes:
+        places.append(frozenset(when.communes))
+    communes = frozenset.intersection(*places) if places else None
+    where = locations.get(rule.id)
+    cite = f"rule `{rule.id}`" + (f" ({where[0]}:{where[1]})" if where else "")
+    return CompiledRule(
+        order=order,
+        id=rule.id,
+        why=rule.why,
+        action=rule.action,
+        structure=rule.structure,
+        role=rule.role,
+        need=rule.need,
+        when=CompiledCondition(
+            communes=communes,
+            kinds=_set(when.kinds),
+            natures=_set(when.natures),
+            stages=_set(when.stages),
+            needs_any=_set(when.needs_any),
+            needs_all=frozenset(when.needs_all),
+            publics_any=_set(when.publics_any),
+            naf_prefixes=tuple(when.naf_prefixes),
+            employees_above=when.employees_above,
+            employees_at_most=when.employees_at_most,
+        ),
+        cite=cite,
+    )
+
+
+# --- words ---------------------------------------------------------------------------------------
+
+
+def territory_words(spec: TerritorySpec, territory: Territory) -> str:
+    """A structure's territory as the coordinator wrote it: 'department 63 (Puy-de-Dôme)'."""
+    parts: list[str] = []
+    if spec.whole_network:
+        parts.append("the whole network")
+    if spec.departments:
+        parts.append(_listed("department", [f"{d} ({territory.departments.get(d, '?')})" for d in spec.departments]))
+    if spec.local_networks:
+        parts.append(_listed("local network", spec.local_networks))
+    if spec.intercommunals:
+        parts.append(_listed("intercommunal body", [_body(b, territory) for b in spec.intercommunals]))
+    if spec.communes:
+        parts.append(_listed("commune", [_commune(c, territory) for c in spec.communes], limit=4))
+    text = " and ".join(parts) if parts else "no commune"
+    excluded: list[str] = []
+    for name, values, word in (
+        ("except_communes", spec.except_communes, "commune"),
+        ("except_intercommunals", spec.except_intercommunals, "intercommunal body"),
+        ("except_departments", getattr(spec, "except_departments", []), "department"),
+        ("except_local_networks", getattr(spec, "except_local_networks", []), "local network"),
+    ):
+        if values:
+            shown = {
+                "except_communes": lambda v: _commune(v, territory),
+                "except_intercommunals": lambda v: _body(v, territory),
+                "except_departments": lambda v: f"{v} ({territory.departments.get(v, '?')})",
+            }.get(name, str)
+            excluded.append(_listed(word, [shown(v) for v in values], limit=4))
+    if excluded:
+        text += " except " + " and ".join(excluded)
+    return text
+
+
+def _listed(word: str, values: list[str], limit: int = 6) -> str:
+    shown = values[:limit]
+    more = f" and {len(values) - limit} more" if len(values) > limit else ""
+    return f"{word}{'s' if len(values) > 1 else ''} {', '.join(shown)}{more}"
+
+
+def _body(siren: str, territory: Territory) -> str:
+    body = territory.intercommunals.get(siren)
+    return f"{siren} ({body.name})" if body else siren
+
+
+def _commune(code: str, territory: Territory) -> str:
+    commune = territory.communes.get(code)
+    return f"{code} {commune.name}" if commune else code
+
+
+def label_of(kind: str, value: str | None) -> str:
+    """'artisanal (artisanale)': a vocabulary value with its French label, for reasons."""
+    table = {"kind": KINDS, "nature": NATURES, "need": NEEDS, "public": PUBLICS, "stage": STAGES}[kind]
+    if value is None:
+        return "none"
+    return f"'{value}' ({table.get(value, value)})"

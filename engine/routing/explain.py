@@ -1,0 +1,169 @@
+"""Why a structure was or was not chosen for a fiche, in words (``capactif suggest --explain``).
+
+Not on the hot path: an explanation checks one structure against everything routing considers —
+active, territory, competence filters, lead ability, coordinator rules, capacity, the ranking
+against the structure that won — and says each finding in a short sentence without subject::
+
+    does not cover commune 43117 Lavaudieu: its territory is department 63 (Puy-de-Dôme)
+    not competent for nature 'liberal' (libérale): competent for 'artisanal'
+    excluded as lead by rule `no-adie-above-12k` (rules/routing.yaml:14): …
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from engine.errors import InputError
+from engine.routing.compile import CompiledRule, CompiledRules, CompiledStructure, label_of
+from engine.vocabulary import unknown
+
+#: The roles an explanation reports, in JSON (``role``).
+ROLES = ("lead", "supporting", "alternative", "not chosen")
+
+
+@dataclass(slots=True)
+class Explanation:
+    """Why one structure has its role (or none) in the suggestion for one fiche."""
+
+    fiche: str
+    structure: str
+    role: str
+    reasons: list[str]
+    rules_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"fiche", "structure", "role", "reasons", "rules_version"}``."""
+        return {
+            "fiche": self.fiche,
+            "structure": self.structure,
+            "role": self.role,
+            "reasons": list(self.reasons),
+            "rules_version": self.rules_version,
+        }
+
+
+def _values(values: Any) -> str:
+    return ", ".join(f"'{v}'" for v in sorted(values))
+
+
+def eligibility_problems(s: CompiledStructure, fiche: Any, rules: CompiledRules) -> list[str]:
+    """Everything that keeps ``s`` from acting for this fiche (active, territory, competence).
+
+    An empty list means the structure is eligible; lead ability and needs are judged apart.
+    """
+    out: list[str] = []
+    if not s.active:
+        out.append("not active ('active: false' in its file)")
+    if fiche.commune not in s.communes:
+        out.append(f"does not cover commune {rules.commune_text(fiche.commune)}: its territory is {s.territory_words}")
+    nature = fiche.effective_nature
+    if s.kinds is not None and fiche.kind not in s.kinds:
+        out.append(f"not competent for project kind {label_of('kind', fiche.kind)}: competent for {_values(s.kinds)}")
+    if s.stages is not None and fiche.stage not in s.stages:
+        out.append(f"not competent at stage {label_of('stage', fiche.stage)}: competent at {_values(s.stages)}")
+    if s.natures is not None and nature not in s.natures:
+        if nature is None:
+            out.append(f"competent only for nature {_values(s.natures)}: the fiche has no nature (no NAF code)")
+        else:
+            out.append(f"not competent for nature {label_of('nature', nature)}: competent for {_values(s.natures)}")
+    if s.naf_prefixes and not (fiche.naf and fiche.naf.startswith(s.naf_prefixes)):
+        what = f"activity {fiche.naf}" if fiche.naf else "a fiche with no NAF code"
+        out.append(f"not competent for {what}: competent for NAF {', '.join(s.naf_prefixes)}")
+    if s.requires_publics is not None and not any(p in s.requires_publics for p in fiche.publics):
+        out.append(f"serves only the publics {_values(s.requires_publics)}: the fiche lists none of them")
+    if s.max_employees is not None and (fiche.employees or 0) > s.max_employees:
+        out.append(f"serves projects of at most {s.max_employees} employees: the fiche plans {fiche.employees}")
+    return out
+
+
+def fired_rules(fiche: Any, rules: CompiledRules) -> list[CompiledRule]:
+    """The coordinator rules whose conditions hold for this fiche, in file order."""
+    nature = fiche.effective_nature
+    return [r for r in rules.rules_at(fiche.commune) if r.when.holds(fiche, nature)]
+
+
+def explain(
+    fiche: Any, rules: CompiledRules, structure: str, caseload: Any = None, suggestion: Any = None
+) -> Explanation:
+    """Why ``structure`` leads, supports, is an alternative, or was not chosen for ``fiche``."""
+    from engine.routing.suggest import suggest
+
+    if structure not in rules.structures:
+        raise InputError(f"--explain: {unknown('structure', structure, sorted(rules.structures))}")
+    s = rules.structures[structure]
+    full = suggest(fiche, rules, caseload, alternatives=len(rules.structures))
+    label = fiche.label()
+    if full.lead is not None and full.lead.structure == structure:
+        return Explanation(label, structure, "lead", list(full.lead.reasons), rules.version)
+    for support in full.supporting:
+        if support.structure == structure:
+            return Explanation(label, structure, "supporting", list(support.reasons), rules.version)
+    reasons: list[str] = []
+    role = "not chosen"
+    problems = eligibility_problems(s, fiche, rules)
+    reasons.extend(problems)
+    fired = fired_rules(fiche, rules)
+    for rank, alt in enumerate(full.alternatives, 1):
+        if alt.structure == structure and full.lead is not None:
+            role = "alternative"
+            reasons.append(f"alternative no. {rank} for lead")
+            reasons.extend(alt.reasons)
+            break
+    else:
+        if not problems:
+            reasons.extend(_lead_words(s, fiche, rules, fired, caseload, full))
+    if not problems:
+        reasons.extend(_support_words(s, fiche, rules, fired, full))
+    return Explanation(label, structure, role, reasons, rules.version)
+
+
+def _lead_words(
+    s: CompiledStructure, fiche: Any, rules: CompiledRules, fired: list[CompiledRule], caseload: Any, full: Any
+) -> list[str]:
+    """Why an eligible structure that is not an alternative does not lead."""
+    from engine.routing.suggest import lead_obstacle
+
+    excluded = {r.structure: r for r in fired if r.role == "lead" and r.action == "exclude"}
+    nature = fiche.effective_nature
+    obstacle = lead_obstacle(s, fiche, fiche.commune, nature, excluded, caseload, rules)
+    if obstacle is not None:
+        return [obstacle]
+    if s.can_lead and not s.leads_for(nature) and s.id in rules.fallback_lead and full.lead is not None:
+        return [f"fallback lead only: {full.lead.structure} leads for nature {label_of('nature', nature)}"]
+    if full.orphan:  # pragma: no cover - a structure able to lead makes the fiche no orphan
+        return ["could lead, but no lead was chosen"]
+    return [f"not a lead candidate in the policy's steps ({', '.join(rules.lead_steps)})"]
+
+
+def _support_words(
+    s: CompiledStructure, fiche: Any, rules: CompiledRules, fired: list[CompiledRule], full: Any
+) -> list[str]:
+    """For each need of the fiche: why ``s`` does not support it."""
+    if not fiche.needs:
+        return ["the fiche declares no need: no supporting structure is chosen"]
+    by_need = {need: sup.structure for sup in full.supporting for need in sup.needs}
+    lead = full.lead.structure if full.lead else None
+    out = []
+    for need in fiche.needs:
+        what = f"need {label_of('need', need)}"
+        rule = next(
+            (r for r in fired if r.role == "support" and r.action == "exclude" and r.structure == s.id
+             and r.need in (None, need)),
+            None,
+        )  # fmt: skip
+        if rule is not None:
+            out.append(f"{what}: excluded by {rule.cite}: {rule.why}")
+        elif need not in s.support_needs:
+            out.append(f"{what}: not among the needs it serves")
+        elif not s.serves(need, fiche):
+            prefixes = ", ".join(s.support_naf.get(need, ()))
+            out.append(f"{what}: served only for NAF {prefixes}, the fiche's activity is {fiche.naf or 'not given'}")
+        elif need in by_need:
+            other = rules.structures[by_need[need]]
+            out.append(f"{what}: goes to {other.id} ({other.specificity} communes against {s.specificity})")
+        elif lead is not None and need not in full.uncovered_needs:
+            out.append(f"{what}: covered by the lead {lead}")
+        else:  # pragma: no cover - an eligible structure serving an uncovered need would cover it
+            out.append(f"{what}: not chosen")
+    return out

@@ -1,0 +1,73 @@
+"""Suggestions and explanations as text a technician reads in ten seconds, or as JSON.
+
+Text: one block per fiche — the lead with its reasons, each supporting structure with the needs it
+covers (French labels), the needs nobody covers, the alternatives, the rules' version.  JSON: the
+documented keys of :meth:`Suggestion.to_dict` (one object, or a list for several fiches).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from engine.output import to_json
+from engine.routing.compile import CompiledRules
+from engine.routing.explain import Explanation
+from engine.routing.suggest import Suggestion
+from engine.vocabulary import NATURES, NEEDS
+
+
+def render_json(items: Sequence[Suggestion] | Sequence[Explanation]) -> str:
+    """One JSON object for one fiche, a list for several."""
+    data = [item.to_dict() for item in items]
+    return to_json(data[0] if len(data) == 1 else data)
+
+
+def _name(rules: CompiledRules, sid: str) -> str:
+    s = rules.structures.get(sid)
+    return f"{sid} — {s.name}" if s else sid
+
+
+def _needs(needs: Sequence[str]) -> str:
+    return ", ".join(NEEDS.get(n, n) for n in needs)
+
+
+def render_suggestion(s: Suggestion, rules: CompiledRules) -> str:
+    """One fiche's suggestion as short lines of text."""
+    nature = NATURES.get(s.nature, s.nature) if s.nature else "nature inconnue (pas de code NAF)"
+    lines = [f"{s.fiche} — {rules.commune_text(s.commune)}, activité {nature}"]
+    if s.lead is not None:
+        lines.append(f"  lead: {_name(rules, s.lead.structure)}")
+        lines.extend(f"    - {r}" for r in s.lead.reasons)
+    else:
+        lines.append("  ORPHAN: no structure can lead this fiche")
+        if not s.alternatives:
+            lines.append(f"    - no structure able to lead covers commune {rules.commune_text(s.commune)}")
+        lines.extend(f"    - {a.structure}: {r}" for a in s.alternatives for r in a.reasons)
+    for sup in s.supporting:
+        lines.append(f"  supporting: {_name(rules, sup.structure)} — {_needs(sup.needs)}")
+        lines.extend(f"    - {r}" for r in sup.reasons)
+    if s.uncovered_needs:
+        lines.append(f"  uncovered needs (no structure of the network serves them here): {_needs(s.uncovered_needs)}")
+    if s.lead is not None:
+        for rank, alt in enumerate(s.alternatives, 1):
+            lines.append(f"  alternative {rank}: {_name(rules, alt.structure)}")
+            lines.extend(f"    - {r}" for r in alt.reasons)
+    lines.append(f"  rules: {s.rules_version}")
+    return "\n".join(lines)
+
+
+def render_explanation(e: Explanation, rules: CompiledRules) -> str:
+    """Why one structure has its role for one fiche."""
+    lines = [f"{e.fiche} — {_name(rules, e.structure)}: {e.role}"]
+    lines.extend(f"  - {r}" for r in e.reasons)
+    lines.append(f"  rules: {e.rules_version}")
+    return "\n".join(lines)
+
+
+def render_text(items: Sequence[Suggestion] | Sequence[Explanation], rules: CompiledRules) -> str:
+    """Every block, separated by a blank line."""
+    blocks = [
+        render_explanation(item, rules) if isinstance(item, Explanation) else render_suggestion(item, rules)
+        for item in items
+    ]
+    return "\n\n".join(blocks)

@@ -1,0 +1,471 @@
+"""Who leads and who supports a fiche, and why: :func:`suggest`, a pure function over compiled rules.
+
+The semantics (also in ``docs/suggest.md``):
+
+* A structure is **eligible** for a fiche when it is active, its territory covers the fiche's commune
+  and its competence filters pass (kinds, stages, natures against the fiche's *effective* nature —
+  an artisanal activity above ten employees is handled as commercial —, NAF prefixes, required
+  publics, most employees).  A fiche without a NAF code or nature passes no nature or NAF filter; an
+  unknown headcount counts as 0 (the common one-person project).
+* The **lead** is taken from successive *phases*; the first phase with a candidate wins:
+  1. structures **required** as lead by a coordinator rule that fired (eligible and able to lead;
+     ``lead.natures`` does not restrict a required structure: the rule is the coordinator's word);
+  2. the policy's ``lead_steps`` in order: ``nature`` — eligible structures whose ``lead.natures``
+     is empty or contains the effective nature (a fiche with no nature: only structures that lead
+     for any nature); ``fallback`` — the eligible ``fallback_lead`` structures.
+  In every phase, a structure **excluded** by a rule or **at capacity** (caseload ≥ capacity; the
+  caseload is unknown, so never reached, when none is given) is dropped, and the reasons say so.
+  Candidates of a phase are ranked by the policy's ``tie_break`` (rule preference, lead priority,
+  territorial specificity — fewer communes covered first —, caseload, then id).
+  ``alternatives`` are the candidates that would lead next, in that order: remove the lead's
+  structure and the first alternative leads.
+* **Supporting** structures are chosen per declared need, never the lead: a structure required
+  for the need by a rule; else one preferred for it by a rule; else the lead itself when it serves
+  the need (the need is then *covered by the lead*, said in the lead's reasons); else the most
+  specific eligible structure serving the need (``support.needs``, with ``support.naf_prefixes``),
+  then by id.  A rule of role support without ``need`` applies to every need.  A need nobody covers
+  is an **uncovered need**.  A structure supporting several needs appears once, with all its needs.
+* No lead → **orphan**.  ``alternatives`` then lists the structures that came closest (able to lead
+  in the commune, but dropped) with why, and is empty when no structure able to lead covers the commune.
+
+Reason strings are built from fragments compiled once per structure, nature and need, so that a
+full suggestion costs a few microseconds (``bench/bench_suggest.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.activities import ARTISAN_MAX_EMPLOYEES
+from engine.routing.compile import CompiledRule, CompiledRules, CompiledStructure, label_of
+from engine.vocabulary import NATURES, NEEDS
+
+Caseload = Mapping[str, int]
+
+
+@dataclass(slots=True)
+class Choice:
+    """A structure chosen (or passed over) for the lead, with its reasons."""
+
+    structure: str
+    reasons: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"structure", "reasons"}``."""
+        return {"structure": self.structure, "reasons": list(self.reasons)}
+
+
+@dataclass(slots=True)
+class Support:
+    """A supporting structure: the needs it covers for this fiche and why."""
+
+    structure: str
+    needs: list[str]
+    reasons: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"structure", "needs", "reasons"}``."""
+        return {"structure": self.structure, "needs": list(self.needs), "reasons": list(self.reasons)}
+
+
+@dataclass(slots=True)
+class Suggestion:
+    """The suggestion for one fiche.  ``to_dict`` gives the documented JSON keys, in order."""
+
+    fiche: str
+    lead: Choice | None
+    supporting: list[Support]
+    uncovered_needs: list[str]
+    alternatives: list[Choice]
+    rules_version: str
+    commune: str = field(default="", compare=False)
+    nature: str | None = field(default=None, compare=False)
+
+    @property
+    def orphan(self) -> bool:
+        """True when no structure can lead the fiche."""
+        return self.lead is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"fiche", "lead", "supporting", "uncovered_needs", "alternatives", "orphan", "rules_version"}``."""
+        return {
+            "fiche": self.fiche,
+            "lead": self.lead.to_dict() if self.lead else None,
+            "supporting": [s.to_dict() for s in self.supporting],
+            "uncovered_needs": list(self.uncovered_needs),
+            "alternatives": [a.to_dict() for a in self.alternatives],
+            "orphan": self.orphan,
+            "rules_version": self.rules_version,
+        }
+
+
+# --- fragments written once ------------------------------------------------------------------------
+
+_NATURE_STEP = {n: f"competent to lead for nature {label_of('nature', n)}" for n in NATURES}
+_NATURE_STEP[None] = "leads for any nature (the fiche has no nature: no NAF code and no 'nature:')"
+_FALLBACK_STEP = {
+    n: f"fallback lead of the routing policy: no structure of the commune can lead for nature {label_of('nature', n)}"
+    for n in NATURES
+}
+_FALLBACK_STEP[None] = "fallback lead of the routing policy: the fiche has no nature and no structure leads for any"
+_FALLBACK_ALTERNATIVE = "fallback lead of the routing policy (leads when no structure of the commune can lead for the nature)"
+_NEED = {n: f"need {label_of('need', n)}" for n in NEEDS}
+_LEAD_COVERS = {n: f"also covers {_NEED[n]} as lead" for n in NEEDS}
+
+
+# --- the pure function -------------------------------------------------------------------------------
+
+
+def suggest(fiche: Any, rules: CompiledRules, caseload: Caseload | None = None, *, alternatives: int = 0) -> Suggestion:
+    """The lead, supporting structures, uncovered needs and ``alternatives`` next leads for a fiche.
+
+    ``rules`` comes from :func:`engine.routing.compile_rules`; ``caseload`` maps a structure id to
+    its active fiches as lead (from the store).  Pure: same fiche, rules and caseload → same result.
+    """
+    commune = fiche.commune
+    nature = fiche.effective_nature
+    fired = [r for r in rules.rules_at(commune) if r.when.holds(fiche, nature)] if rules.rules else ()
+    pools = {step: rules.lead_pool(commune, nature) for step in rules.lead_steps if step == "nature"}
+    if "fallback" in rules.lead_steps:
+        pools["fallback"] = rules.fallback_pool(commune)
+    return decide(fiche, rules, commune, nature, fired, pools, rules.support_pool, caseload, alternatives)
+
+
+@dataclass(slots=True)
+class _Fired:
+    """The rules that fired for a fiche, sorted by what they do."""
+
+    lead_excluded: dict[str, CompiledRule] = field(default_factory=dict)
+    lead_required: list[CompiledRule] = field(default_factory=list)
+    lead_preferred: dict[str, CompiledRule] = field(default_factory=dict)
+    support: list[CompiledRule] = field(default_factory=list)
+
+
+def _sort_fired(fired: Sequence[CompiledRule]) -> _Fired:
+    out = _Fired()
+    for rule in fired:
+        if rule.role == "support":
+            out.support.append(rule)
+        elif rule.action == "exclude":
+            out.lead_excluded.setdefault(rule.structure, rule)
+        elif rule.action == "require":
+            out.lead_required.append(rule)
+        else:
+            out.lead_preferred.setdefault(rule.structure, rule)
+    return out
+
+
+_NO_RULES = _Fired()
+
+
+def decide(
+    fiche: Any,
+    rules: CompiledRules,
+    commune: str,
+    nature: str | None,
+    fired: Sequence[CompiledRule],
+    pools: dict[str, Sequence[CompiledStructure]],
+    support_pool: Callable[[str, str], Sequence[CompiledStructure]],
+    caseload: Caseload | None,
+    alternatives: int,
+) -> Suggestion:
+    """Rank the candidates found (by the indexes, or by a scan) into a suggestion.
+
+    ``pools`` maps each lead step to the structures of the commune able to lead in that step, in
+    static tie-break order; ``support_pool(commune, need)`` gives those serving a need, most
+    specific first.  Competence filters, rules and capacity are applied here.
+    """
+    f = _sort_fired(fired) if fired else _NO_RULES
+    dynamic = bool(f.lead_preferred) or bool(caseload)
+    dropped: list[str] = []
+    phases: list[tuple[str, list[CompiledStructure]]] = []
+
+    if f.lead_required:
+        required = []
+        for rule in f.lead_required:
+            s = rules.structures[rule.structure]
+            if s in required:
+                continue
+            problem = lead_obstacle(s, fiche, commune, nature, f.lead_excluded, caseload, rules, required=True)
+            if problem is None:
+                required.append(s)
+            else:
+                dropped.append(f"{rule.cite} requires {s.id} as lead, but {s.id}: {problem}")
+        if required:
+            required.sort(key=lambda s: rules.lead_key(s, f.lead_preferred, caseload))
+            phases.append(("required", required))
+
+    cut = len(dropped) if phases else None  # drops after the lead's phase do not explain the lead
+    for step in rules.lead_steps:
+        pool = pools.get(step, ())
+        found: list[CompiledStructure] = []
+        for s in pool:
+            if not s.admits(fiche) or (step == "fallback" and not s.admits_nature(nature)):
+                continue
+            if s.id in f.lead_excluded:
+                rule = f.lead_excluded[s.id]
+                dropped.append(f"{s.id}: excluded as lead by {rule.cite}: {rule.why}")
+                continue
+            if s.capacity is not None and caseload and caseload.get(s.id, 0) >= s.capacity:
+                dropped.append(f"{s.id}: {_at_capacity(s, caseload)}")
+                continue
+            found.append(s)
+        if found:
+            if dynamic:
+                found.sort(key=lambda s: rules.lead_key(s, f.lead_preferred, caseload))
+            phases.append((step, found))
+            if cut is None:
+                cut = len(dropped)
+            if not alternatives:
+                break
+
+    lead_choice: Choice | None = None
+    lead: CompiledStructure | None = None
+    alts: list[Choice] = []
+    commune_text = rules.commune_words.get(commune, commune)
+    if phases:
+        phase, ranked = phases[0]
+        lead = ranked[0]
+        reasons = [_phase_reason(phase, lead, nature, f), f"covers commune {commune_text}: its territory is {lead.territory_words}"]
+        if len(ranked) > 1:
+            reasons.append(_beats(rules, lead, ranked[1], f, caseload, len(ranked)))
+        if nature != fiche.nature:
+            reasons.append(
+                f"artisanal activity with {fiche.employees} employees (more than {ARTISAN_MAX_EMPLOYEES}): handled as commercial"
+            )
+        reasons.extend(dropped[:cut])
+        lead_choice = Choice(lead.id, reasons)
+        if alternatives:
+            alts = _alternatives(rules, phases, lead, nature, f, caseload, alternatives)
+    else:
+        alts = [Choice(s.id, [why]) for s, why in near_misses(fiche, rules, commune, nature, f, caseload)]
+
+    supporting, uncovered = _supporting(fiche, rules, commune, nature, f, lead, lead_choice, support_pool, commune_text)
+    return Suggestion(
+        fiche.label(), lead_choice, supporting, uncovered, alts, rules.version, commune=commune, nature=nature
+    )
+
+
+# --- lead ------------------------------------------------------------------------------------------
+
+
+def lead_obstacle(
+    s: CompiledStructure,
+    fiche: Any,
+    commune: str,
+    nature: str | None,
+    excluded: Mapping[str, CompiledRule],
+    caseload: Caseload | None,
+    rules: CompiledRules,
+    *,
+    required: bool = False,
+) -> str | None:
+    """Why ``s`` cannot lead this fiche, in words (``None`` when it can).
+
+    A required structure only needs to be able to lead at all; otherwise it must lead for the
+    nature or be a fallback lead.  The words need no subject: "does not cover commune …".
+    """
+    from engine.routing.explain import eligibility_problems
+
+    problems = eligibility_problems(s, fiche, rules)
+    if problems:
+        return problems[0]
+    if s.id in excluded:
+        return f"excluded as lead by {excluded[s.id].cite}: {excluded[s.id].why}"
+    if not s.can_lead:
+        if required or s.id not in rules.fallback_lead:
+            return "never leads (its file has no 'lead:' section)"
+    elif not required and not s.leads_for(nature) and s.id not in rules.fallback_lead:
+        leads = ", ".join(sorted(s.lead_natures or ()))
+        return f"does not lead for nature {label_of('nature', nature)}: it leads for {leads}"
+    if s.capacity is not None and caseload and caseload.get(s.id, 0) >= s.capacity:
+        return _at_capacity(s, caseload)
+    return None
+
+
+def _at_capacity(s: CompiledStructure, caseload: Caseload) -> str:
+    return f"at capacity ({caseload.get(s.id, 0)} active fiches as lead, capacity {s.capacity})"
+
+
+_ACTED = {"require": "required", "prefer": "preferred"}
+
+
+def _phase_reason(phase: str, s: CompiledStructure, nature: str | None, f: _Fired) -> str:
+    if phase == "nature":
+        return _NATURE_STEP[nature]
+    if phase == "fallback":
+        return _FALLBACK_STEP[nature]
+    rule = next(r for r in f.lead_required if r.structure == s.id)
+    return f"required as lead by {rule.cite}: {rule.why}"
+
+
+_CRITERIA = {
+    "rule_preference": "rule preference",
+    "priority": "lead priority",
+    "specificity": "territorial specificity",
+    "caseload": "caseload",
+    "id": "id",
+}
+
+
+def _first_difference(rules: CompiledRules, a: CompiledStructure, b: CompiledStructure, f: _Fired, caseload: Any) -> str:
+    """The tie-break criterion that puts ``a`` before ``b``."""
+    if f.lead_preferred or caseload:
+        ka, kb = rules.lead_key(a, f.lead_preferred, caseload), rules.lead_key(b, f.lead_preferred, caseload)
+    else:
+        ka, kb = a.rank, b.rank
+    criteria = (*rules.tie_break, "id") if "id" not in rules.tie_break else rules.tie_break
+    for criterion, x, y in zip(criteria, ka, kb, strict=False):
+        if x != y:
+            return criterion
+    return "id"  # pragma: no cover - ids are unique
+
+
+def _criterion_words(criterion: str, a: CompiledStructure, b: CompiledStructure, f: _Fired, caseload: Any) -> str:
+    """Why ``a`` ranks before ``b`` by ``criterion``, in words."""
+    if criterion == "rule_preference":
+        rule = f.lead_preferred[a.id]
+        return f"preferred by {rule.cite}: {rule.why}"
+    if criterion == "priority":
+        return f"higher lead priority ({a.priority} against {b.priority} for {b.id})"
+    if criterion == "specificity":
+        return f"more specific territory ({a.specificity} communes against {b.specificity} for {b.id})"
+    if criterion == "caseload":
+        return f"fewer active fiches as lead ({caseload.get(a.id, 0)} against {caseload.get(b.id, 0)} for {b.id})"
+    return f"tied with {b.id} on every other criterion: first by id"
+
+
+def _beats(rules: CompiledRules, lead: CompiledStructure, runner: CompiledStructure, f: _Fired, caseload: Any, n: int) -> str:
+    criterion = _first_difference(rules, lead, runner, f, caseload)
+    return f"first of {n} candidates by {_CRITERIA[criterion]}: {_criterion_words(criterion, lead, runner, f, caseload)}"
+
+
+def _alternatives(
+    rules: CompiledRules,
+    phases: list[tuple[str, list[CompiledStructure]]],
+    lead: CompiledStructure,
+    nature: str | None,
+    f: _Fired,
+    caseload: Any,
+    limit: int,
+) -> list[Choice]:
+    """The next leads in order, each with why it lost to the lead."""
+    out: list[Choice] = []
+    seen = {lead.id}
+    lead_phase = phases[0][0]
+    for phase, ranked in phases:
+        for s in ranked:
+            if s.id in seen:
+                continue
+            seen.add(s.id)
+            if phase == lead_phase:
+                criterion = _first_difference(rules, lead, s, f, caseload)
+                lost = f"ranked after {lead.id} by {_CRITERIA[criterion]}: " + _criterion_words(
+                    criterion, lead, s, f, caseload
+                ).replace(f" for {s.id})", f" for {s.id}; {lead.id} wins)")
+            elif lead_phase == "required":
+                lost = f"{lead.id} is required as lead by a rule"
+            else:
+                lost = f"the {phase} step is used only when the {lead_phase} step finds no structure, and it found {lead.id}"
+            why = _FALLBACK_ALTERNATIVE if phase == "fallback" else _phase_reason(phase, s, nature, f)
+            out.append(Choice(s.id, [why, lost]))
+            if len(out) >= limit:
+                return out
+    return out
+
+
+def near_misses(
+    fiche: Any, rules: CompiledRules, commune: str, nature: str | None, f: Any, caseload: Caseload | None
+) -> list[tuple[CompiledStructure, str]]:
+    """For an orphan: the structures of the commune that could have led, and why each did not."""
+    excluded = f.lead_excluded if f is not None else {}
+    out = []
+    for s in rules.by_commune.get(commune, ()):
+        if not (s.can_lead or s.id in rules.fallback_lead):
+            continue
+        why = lead_obstacle(s, fiche, commune, nature, excluded, caseload, rules)
+        if why is not None:
+            out.append((s, why))
+    return out
+
+
+# --- supporting --------------------------------------------------------------------------------------
+
+
+def _supporting(
+    fiche: Any,
+    rules: CompiledRules,
+    commune: str,
+    nature: str | None,
+    f: _Fired,
+    lead: CompiledStructure | None,
+    lead_choice: Choice | None,
+    support_pool: Callable[[str, str], Sequence[CompiledStructure]],
+    commune_text: str,
+) -> tuple[list[Support], list[str]]:
+    chosen: dict[str, Support] = {}
+    uncovered: list[str] = []
+    for need in fiche.needs:
+        rules_for_need = [r for r in f.support if r.need is None or r.need == need] if f.support else ()
+        picked, why = None, ""
+        if rules_for_need:
+            picked, why = _by_rule(fiche, rules, commune, nature, need, rules_for_need, lead)
+        if picked is None and lead is not None and lead_choice is not None and _lead_serves(lead, need, fiche, rules_for_need):
+            lead_choice.reasons.append(_LEAD_COVERS[need])
+            continue
+        if picked is None:
+            excluded = {r.structure for r in rules_for_need if r.action == "exclude"} if rules_for_need else ()
+            found = [
+                s
+                for s in support_pool(commune, need)
+                if s is not lead and s.id not in excluded and s.serves(need, fiche) and s.admits(fiche) and s.admits_nature(nature)
+            ]
+            if found:
+                picked = found[0]
+                why = f"{_NEED[need]}: serves it in {commune_text} (its territory is {picked.territory_words})"
+                if len(found) > 1:
+                    why += f", most specific of {len(found)} structures ({picked.specificity} communes)"
+        if picked is None:
+            uncovered.append(need)
+            continue
+        entry = chosen.get(picked.id)
+        if entry is None:
+            chosen[picked.id] = Support(picked.id, [need], [why])
+        else:
+            entry.needs.append(need)
+            entry.reasons.append(why)
+    return list(chosen.values()), uncovered
+
+
+def _lead_serves(lead: CompiledStructure, need: str, fiche: Any, rules_for_need: Sequence[CompiledRule]) -> bool:
+    if not lead.serves(need, fiche) or not lead.admits_nature(fiche.effective_nature):
+        return False
+    return not any(r.action == "exclude" and r.structure == lead.id for r in rules_for_need)
+
+
+def _by_rule(
+    fiche: Any,
+    rules: CompiledRules,
+    commune: str,
+    nature: str | None,
+    need: str,
+    fired: Sequence[CompiledRule],
+    lead: CompiledStructure | None,
+) -> tuple[CompiledStructure | None, str]:
+    """A structure required, else preferred, for the need by a rule that fired (eligible, not the lead)."""
+    from engine.routing.explain import eligibility_problems
+
+    excluded = {r.structure for r in fired if r.action == "exclude"}
+    for action in ("require", "prefer"):
+        for rule in fired:
+            if rule.action != action or rule.structure in excluded:
+                continue
+            s = rules.structures[rule.structure]
+            if s is lead or eligibility_problems(s, fiche, rules):
+                continue
+            if (rule.need is None or action == "prefer") and not s.serves(need, fiche):
+                continue
+            return s, f"{_NEED[need]}: {_ACTED[action]} by {rule.cite}: {rule.why}"
+    return None, ""
