@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.activities import ARTISAN_MAX_EMPLOYEES
 from engine.rules.model import RoutingPolicy, StructureSpec, TerritorySpec
 from engine.territory import Territory
 
@@ -28,6 +30,54 @@ class RuleSet:
     def communes_of(self, structure_id: str) -> frozenset[str]:
         """INSEE codes of the communes a structure covers (its territory resolved)."""
         return resolve_territory(self.structures[structure_id].territory, self.territory)
+
+    def competent(
+        self,
+        structure_id: str,
+        commune: str,
+        *,
+        role: str = "lead",
+        nature: str | None = None,
+        need: str | None = None,
+        kind: str | None = None,
+        stage: str | None = None,
+        naf: str | None = None,
+        employees: int | None = None,
+        publics: Iterable[str] = (),
+    ) -> bool:
+        """Whether the structure's own file lets it take such a fiche in ``role`` ('lead' or 'support').
+
+        Only the structure's file counts: active, territory, competence filters, the natures it leads,
+        the needs it supports (a need limited to NAF prefixes needs ``naf``).  The coordinator's rules
+        of routing.yaml are routing's business (:mod:`engine.routing`).  ``nature`` is the activity's
+        nature: artisanal above ten employees counts as commercial.  A fact left None is not checked.
+        """
+        spec = self.structures[structure_id]
+        comp = spec.competence
+        if nature == "artisanal" and (employees or 0) > ARTISAN_MAX_EMPLOYEES:
+            nature = "commercial"
+        checks = [
+            spec.active,
+            commune in self.communes_of(structure_id),
+            _allows(comp.kinds, kind),
+            _allows(comp.stages, stage),
+            _allows(comp.natures, nature),
+            naf is None or not comp.naf_prefixes or any(naf.startswith(p) for p in comp.naf_prefixes),
+            not comp.requires_publics or bool(set(comp.requires_publics) & set(publics)),
+            employees is None or comp.max_employees is None or employees <= comp.max_employees,
+        ]
+        if role == "lead":
+            checks.append(spec.lead is not None and _allows(spec.lead.natures, nature))
+        else:
+            checks.append(need is None or need in spec.support.needs)
+            only = spec.support.naf_prefixes.get(need or "", [])
+            checks.append(not only or (naf is not None and any(naf.startswith(p) for p in only)))
+        return all(checks)
+
+
+def _allows(allowed: list[str], value: str | None) -> bool:
+    """An empty filter allows anything; an unknown value is not checked."""
+    return not allowed or value is None or value in allowed
 
 
 def resolve_territory(spec: TerritorySpec, territory: Territory) -> frozenset[str]:
