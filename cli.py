@@ -358,5 +358,30 @@ def rules_schema(out_dir: Path, fmt: str) -> None:
             click.echo(f"wrote {path}")
 
 
+@rules_group.command("test")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@rules_option
+@format_option("text", "json")
+@click.pass_context
+def rules_test(ctx: click.Context, files: tuple[Path, ...], rules_path: Path | None, fmt: str) -> None:
+    """Run routing tests: each case's fiche is routed and compared with what the network agreed.
+
+    FILES default to the rules directory's tests/*.yaml. Each failure is shown as expected vs
+    suggested, with the suggestion's reasons. Exit 0 when every case passes, 1 when one fails,
+    2 with every problem of the test files (file:line:col).
+
+    \b
+    Example:
+        capactif rules test
+        capactif rules test rules/tests/needs.yaml --format json
+    """
+    from engine.output import to_json
+    from engine.rulestest import render_text, run_files
+
+    report = run_files(files, rules_path)
+    emit(to_json(report.to_dict()) if fmt == "json" else render_text(report))
+    ctx.exit(0 if report.ok else 1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,0 +1,258 @@
+"""Replaying fiches through two rule sets and keeping every fiche whose routing changes.
+
+A fiche *changes* when its lead, its supporting structures (with the needs each covers), its
+uncovered needs or its orphan status differ between the base and the working rules.  Each change
+carries its causes: the differences between the rule sets (:mod:`engine.replay.delta`) that touch
+this fiche, and the reasons that appear on one side only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.replay.delta import RulesDelta
+from engine.rulestest.outcome import Outcome, outcome_of
+
+#: How often (in fiches) the progress callback is called.
+PROGRESS_STEP = 2000
+
+
+@dataclass(frozen=True)
+class FicheChange:
+    """One fiche routed differently: before → after, what changed and what made the difference."""
+
+    fiche: str
+    commune: str
+    local_network: str
+    changed: tuple[str, ...]  # among lead, supporting, uncovered_needs, orphan
+    before: Outcome
+    after: Outcome
+    causes: tuple[str, ...]
+    reasons_before: tuple[str, ...]  # reasons given only with the base rules
+    reasons_after: tuple[str, ...]  # reasons given only with the working rules
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"fiche", "commune", "local_network", "changed", "before", "after", "causes", "reasons_before",
+        "reasons_after"}``."""
+        return {
+            "fiche": self.fiche,
+            "commune": self.commune,
+            "local_network": self.local_network,
+            "changed": list(self.changed),
+            "before": self.before.to_dict(),
+            "after": self.after.to_dict(),
+            "causes": list(self.causes),
+            "reasons_before": list(self.reasons_before),
+            "reasons_after": list(self.reasons_after),
+        }
+
+
+@dataclass
+class StructureCounts:
+    """How many fiches a structure gains or loses, as lead and as support."""
+
+    gained_lead: int = 0
+    lost_lead: int = 0
+    gained_support: int = 0
+    lost_support: int = 0
+
+
+@dataclass
+class NetworkCounts:
+    """Per local network: fiches replayed, fiches changed, orphans before and after."""
+
+    fiches: int = 0
+    changed: int = 0
+    orphans_before: int = 0
+    orphans_after: int = 0
+
+
+@dataclass
+class ReplayReport:
+    """The result of a replay: the changes, the differences between the rule sets, the summaries."""
+
+    base: str
+    working: str
+    base_version: str
+    working_version: str
+    fiches: int = 0
+    changes: list[FicheChange] = field(default_factory=list)
+    delta: RulesDelta = field(default_factory=RulesDelta)
+    by_structure: dict[str, StructureCounts] = field(default_factory=dict)
+    by_local_network: dict[str, NetworkCounts] = field(default_factory=dict)
+    as_of: str | None = None
+    source: str = ""
+
+    @property
+    def changed(self) -> bool:
+        """True when at least one fiche is routed differently."""
+        return bool(self.changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON shape of ``rules diff --format json`` (see docs/rules-diff.md)."""
+        return {
+            "base": {"rules": self.base, "rules_version": self.base_version},
+            "working": {"rules": self.working, "rules_version": self.working_version},
+            "source": self.source,
+            "as_of": self.as_of,
+            "fiches": self.fiches,
+            "changed": len(self.changes),
+            "changes": [c.to_dict() for c in self.changes],
+            "rules_changes": self.delta.lines(),
+            "by_structure": [{"structure": sid, **vars(counts)} for sid, counts in sorted(self.by_structure.items())],
+            "by_local_network": [
+                {"local_network": net, **vars(counts)} for net, counts in sorted(self.by_local_network.items())
+            ],
+        }
+
+
+def _changed_parts(before: Outcome, after: Outcome) -> tuple[str, ...]:
+    parts = []
+    if before.lead != after.lead:
+        parts.append("lead")
+    if before.supporting != after.supporting:
+        parts.append("supporting")
+    if before.uncovered_needs != after.uncovered_needs:
+        parts.append("uncovered_needs")
+    if before.orphan != after.orphan:
+        parts.append("orphan")
+    return tuple(parts)
+
+
+def _involved(before: Outcome, after: Outcome) -> list[str]:
+    """Structures whose role for the fiche changed, in a fixed order."""
+    ids: list[str] = []
+    if before.lead != after.lead:
+        ids += [s for s in (before.lead, after.lead) if s]
+    b, a = dict(before.supporting), dict(after.supporting)
+    ids += [sid for sid in sorted(set(b) | set(a)) if b.get(sid) != a.get(sid)]
+    return list(dict.fromkeys(ids))
+
+
+def causes_of(commune: str, before: Outcome, after: Outcome, delta: RulesDelta) -> list[str]:
+    """The differences between the rule sets that touch this fiche, most direct first."""
+    out: list[str] = []
+    if commune in delta.communes_moved:
+        out.append(delta.moved_words(commune))
+    if commune in delta.communes_changed:
+        name = delta.commune_names.get(commune, commune)
+        out.append(f"commune {name} changed ({', '.join(delta.communes_changed[commune])})")
+    for sid in _involved(before, after):
+        if sid in delta.structures_changed:
+            out.append(f"structure {sid} changed ({', '.join(delta.structures_changed[sid])})")
+        elif sid in delta.structures_added:
+            out.append(f"structure {sid} added")
+        elif sid in delta.structures_removed:
+            out.append(f"structure {sid} removed")
+    cited = before.reasons + after.reasons
+    for kind, ids in (("added", delta.rules_added), ("removed", delta.rules_removed), ("changed", delta.rules_changed)):
+        for rid in ids:
+            if any(f"`{rid}`" in reason for reason in cited):
+                out.append(f"routing rule '{rid}' {kind}")
+    if delta.policy_changed and before.lead != after.lead:
+        out.append(f"routing policy changed ({', '.join(delta.policy_changed)})")
+    if not out:
+        elsewhere = delta.lines()
+        if elsewhere:
+            out.append("no difference of this fiche's own structures: " + "; ".join(elsewhere[:3]))
+            if len(elsewhere) > 3:
+                out[-1] += f"; and {len(elsewhere) - 3} more"
+    return out
+
+
+def replay(
+    fiches: Sequence[Any],
+    base: Any,
+    working: Any,
+    delta: RulesDelta,
+    *,
+    suggest: Callable[..., Any] | None = None,
+    progress: Callable[[int], None] | None = None,
+    local_network_of: Callable[[str], str] | None = None,
+) -> tuple[list[FicheChange], dict[str, StructureCounts], dict[str, NetworkCounts]]:
+    """Route every fiche through both compiled rule sets; the changes and the two summaries.
+
+    ``progress(n)`` is told every :data:`PROGRESS_STEP` fiches (and at the end) how many more are done.
+    """
+    if suggest is None:
+        from engine.routing import suggest
+    if local_network_of is None:
+        local_network_of = _local_networks(base, working)
+    changes: list[FicheChange] = []
+    by_structure: dict[str, StructureCounts] = {}
+    by_network: dict[str, NetworkCounts] = {}
+    done = 0
+    for fiche in fiches:
+        commune = fiche.commune
+        net = local_network_of(commune)
+        counts = by_network.get(net)
+        if counts is None:
+            counts = by_network[net] = NetworkCounts()
+        counts.fiches += 1
+        b_suggestion = suggest(fiche, base)
+        w_suggestion = suggest(fiche, working)
+        before = outcome_of(b_suggestion, with_reasons=False)
+        after = outcome_of(w_suggestion, with_reasons=False)
+        counts.orphans_before += before.orphan
+        counts.orphans_after += after.orphan
+        if before.decision() != after.decision():
+            counts.changed += 1
+            before, after = outcome_of(b_suggestion), outcome_of(w_suggestion)
+            changes.append(_change(fiche, commune, net, before, after, delta))
+            _count(by_structure, before, after)
+        done += 1
+        if progress is not None and done % PROGRESS_STEP == 0:
+            progress(PROGRESS_STEP)
+    if progress is not None and done % PROGRESS_STEP:
+        progress(done % PROGRESS_STEP)
+    return changes, by_structure, by_network
+
+
+def _change(fiche: Any, commune: str, net: str, before: Outcome, after: Outcome, delta: RulesDelta) -> FicheChange:
+    b_reasons, a_reasons = set(before.reasons), set(after.reasons)
+    return FicheChange(
+        fiche=fiche.label(),
+        commune=commune,
+        local_network=net,
+        changed=_changed_parts(before, after),
+        before=before,
+        after=after,
+        causes=tuple(causes_of(commune, before, after, delta)),
+        reasons_before=tuple(r for r in before.reasons if r not in a_reasons),
+        reasons_after=tuple(r for r in after.reasons if r not in b_reasons),
+    )
+
+
+def _count(by_structure: dict[str, StructureCounts], before: Outcome, after: Outcome) -> None:
+    def counts(sid: str) -> StructureCounts:
+        found = by_structure.get(sid)
+        if found is None:
+            found = by_structure[sid] = StructureCounts()
+        return found
+
+    if before.lead != after.lead:
+        if before.lead:
+            counts(before.lead).lost_lead += 1
+        if after.lead:
+            counts(after.lead).gained_lead += 1
+    b, a = set(before.supporting_ids), set(after.supporting_ids)
+    for sid in a - b:
+        counts(sid).gained_support += 1
+    for sid in b - a:
+        counts(sid).lost_support += 1
+
+
+def _local_networks(base: Any, working: Any) -> Callable[[str], str]:
+    """The local network of a commune in the working rules (else in the base rules, else '(none)')."""
+    table: dict[str, str] = {}
+    for compiled in (base, working):  # working last: it wins
+        for code, commune in compiled.territory.communes.items():
+            table[code] = commune.local_network or "(none)"
+    return lambda code: table.get(code, "(none)")
+
+
+def sort_changes(changes: Iterable[FicheChange]) -> list[FicheChange]:
+    """Changes in a stable order: by local network, then commune, then fiche."""
+    return sorted(changes, key=lambda c: (c.local_network, c.commune, c.fiche))

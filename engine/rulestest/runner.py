@@ -1,0 +1,192 @@
+"""Running routing tests: each case's fiche through ``suggest``, compared with what was agreed.
+
+A failure keeps the whole suggestion (lead, supports, uncovered needs, reasons) next to the
+expectation, so that the coordinator sees at once what differs and why the engine decided so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.errors import InputError, Problem
+from engine.rulestest.model import Case, Expectation
+from engine.rulestest.outcome import Outcome, outcome_of
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A case whose suggestion differs from its expectation."""
+
+    case: Case
+    differences: tuple[str, ...]
+    outcome: Outcome
+    why_not: tuple[str, ...] = ()  # why each expected structure did not get its role
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"file", "line", "name", "expected", "suggested", "differences", "reasons", "why_not"}``."""
+        return {
+            "file": self.case.source,
+            "line": self.case.line,
+            "name": self.case.name,
+            "expected": self.case.expect.to_dict(),
+            "suggested": self.outcome.to_dict(),
+            "differences": list(self.differences),
+            "reasons": list(self.outcome.reasons),
+            "why_not": list(self.why_not),
+        }
+
+
+@dataclass
+class TestReport:
+    """The result of a run: how many cases, which failed, with which rules."""
+
+    __test__ = False  # not a pytest class
+
+    total: int
+    failures: list[Failure] = field(default_factory=list)
+    rules_version: str = ""
+
+    @property
+    def passed(self) -> int:
+        """Cases whose suggestion met every expectation."""
+        return self.total - len(self.failures)
+
+    @property
+    def ok(self) -> bool:
+        """True when every case passed."""
+        return not self.failures
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"total", "passed", "failures": [...], "rules_version"}``."""
+        return {
+            "total": self.total,
+            "passed": self.passed,
+            "failures": [f.to_dict() for f in self.failures],
+            "rules_version": self.rules_version,
+        }
+
+
+#: Next candidates for lead shown with a failure (their reasons say why each lost).
+ALTERNATIVES = 3
+
+
+def differences(expect: Expectation, got: Outcome, declared_needs: Iterable[str] = ()) -> list[str]:
+    """Each expectation the outcome does not meet, as a sentence naming expected and suggested."""
+    out: list[str] = []
+    if expect.lead_given and expect.lead != got.lead:
+        wanted = expect.lead or "no lead"
+        found = got.lead or ("no lead (orphan)" if got.orphan else "no lead")
+        out.append(f"lead: expected {wanted}, suggested {found}")
+    if expect.orphan is not None and expect.orphan != got.orphan:
+        out.append(
+            "orphan: expected an orphan fiche (no structure can lead), suggested a lead"
+            if expect.orphan
+            else "orphan: expected a lead, suggested an orphan fiche"
+        )
+    supports = dict(got.supporting)
+    for sid in expect.supporting_include:
+        if sid not in supports:
+            where = " (suggested as lead)" if sid == got.lead else ""
+            out.append(f"supporting: expected {sid} among the supporting structures, not suggested{where}")
+    for sid in expect.supporting_exclude:
+        if sid in supports:
+            needs = ", ".join(supports[sid]) or "no need"
+            out.append(f"supporting: expected {sid} not to support, suggested for {needs}")
+    uncovered = set(got.uncovered_needs)
+    declared = set(declared_needs)
+    for need in expect.uncovered_needs:
+        if need not in uncovered:
+            by = [sid for sid, needs in got.supporting if need in needs]
+            if by:
+                who = f"covered by {', '.join(by)}"
+            elif need not in declared:
+                who = "but the case's fiche does not declare that need"
+            else:
+                who = f"covered by the lead {got.lead}" if got.lead else "not reported as uncovered"
+            out.append(f"uncovered needs: expected {need} to be uncovered, {who}")
+    for need, sid in expect.covered_by:
+        by = [s for s, needs in got.supporting if need in needs]
+        if sid in by:
+            continue
+        if by:
+            found = f"covered by {', '.join(by)}"
+        elif need in uncovered:
+            found = "uncovered"
+        elif need not in declared:
+            found = "but the case's fiche does not declare that need"
+        elif got.lead == sid:
+            continue
+        else:
+            found = f"covered by the lead {got.lead}" if got.lead else "not covered"
+        out.append(f"need {need}: expected covered by {sid}, {found}")
+    return out
+
+
+def missed_structures(expect: Expectation, got: Outcome) -> list[str]:
+    """Structures the case expected in a role they did not get (to be explained), in a fixed order."""
+    ids = []
+    if expect.lead_given and expect.lead and expect.lead != got.lead:
+        ids.append(expect.lead)
+    supports = dict(got.supporting)
+    ids += [sid for sid in expect.supporting_include if sid not in supports]
+    for need, sid in expect.covered_by:
+        if need not in supports.get(sid, ()) and sid != got.lead:
+            ids.append(sid)
+    return list(dict.fromkeys(ids))
+
+
+def run_cases(
+    cases: Iterable[Case],
+    compiled: Any,
+    suggest: Callable[..., Any] | None = None,
+    rules_version: str = "",
+    explain: Callable[..., Any] | None = None,
+) -> TestReport:
+    """Route every case's fiche through ``suggest`` (``engine.routing.suggest`` by default).
+
+    A failure also carries ``explain(fiche, compiled, structure)`` for each structure the case
+    expected in a role it did not get (``engine.routing.explain`` by default).
+    """
+    if suggest is None:
+        from engine.routing import suggest
+    if explain is None:
+        from engine.routing import explain
+    report = TestReport(total=0, rules_version=rules_version)
+    for case in cases:
+        report.total += 1
+        outcome = outcome_of(suggest(case.fiche, compiled), with_reasons=False)
+        found = differences(case.expect, outcome, case.fiche.needs)
+        if found:
+            # again with the next candidates for lead, whose reasons say why each lost
+            outcome = outcome_of(suggest(case.fiche, compiled, alternatives=ALTERNATIVES))
+            why_not = tuple(
+                f"{sid}: {reason}"
+                for sid in missed_structures(case.expect, outcome)
+                for reason in explain(case.fiche, compiled, sid).reasons
+            )
+            report.failures.append(Failure(case, tuple(found), outcome, why_not))
+    return report
+
+
+def run_files(files: Iterable[str | Path], rules_path: str | Path | None = None) -> TestReport:
+    """Load the rules (``--rules`` precedence), read the case files, run them: what ``rules test`` does.
+
+    With no files, the rules directory's own ``tests/*.yaml`` are run; a directory without any is an
+    :class:`InputError` saying so.
+    """
+    from engine import network
+    from engine.routing import compile_rules
+    from engine.rulestest.loader import default_case_files, load_cases
+
+    net = network.load(rules_path)
+    paths = list(files) or default_case_files(net.rules_dir)
+    if not paths:
+        where = net.rules_dir / "tests"
+        raise InputError(
+            problems=[Problem(str(where), 0, 0, "no routing tests (*.yaml) here: write some, or pass test files")]
+        )
+    cases = load_cases(paths, net.fiche_context())
+    return run_cases(cases, compile_rules(net.rules), rules_version=net.rules.version)
