@@ -130,6 +130,386 @@ def fiche_check(files: tuple[str, ...], rules_path: Path | None, fmt: str) -> No
     click.echo(f"{len(fiches)} fiche(s) valid.")
 
 
+# --- the store: fiche add/show/list/assign/move/note/consent/import/export, db, demo ------------
+
+
+def db_option(func: Any) -> Any:
+    """``--db URL``: the store (else $CAPACTIF_DB, else the embedded SQLite file of the data dir)."""
+    return click.option(
+        "--db", "db_url", default=None, metavar="URL",
+        help="Store: a SQLite file or postgresql+psycopg://user@host/db (default: $CAPACTIF_DB, else "
+             "capactif.sqlite in $CAPACTIF_HOME or ~/.local/share/capactif).",
+    )(func)  # fmt: skip
+
+
+def as_option(func: Any) -> Any:
+    """``--as WHO``: a structure id, 'coordinator' or 'committee' (else $CAPACTIF_AS)."""
+    return click.option(
+        "--as", "as_", default=None, metavar="WHO",
+        help="Who is asking: a structure id, 'coordinator' or 'committee' (default: $CAPACTIF_AS).",
+    )(func)  # fmt: skip
+
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _day(value: Any) -> Any:
+    return value.date() if value is not None else None
+
+
+def list_filters(func: Any) -> Any:
+    """The filters shared by ``fiche list`` and ``fiche export``."""
+    options = [
+        click.option("--stage", "stages", multiple=True, help="Stage (repeatable: any of them)."),
+        click.option("--lead", default=None, metavar="S", help="Lead (référent) structure."),
+        click.option("--support", default=None, metavar="S", help="A supporting structure."),
+        click.option("--network", default=None, metavar="ID", help="Local network of the commune."),
+        click.option("--commune", default=None, help="INSEE code or name."),
+        click.option("--received-from", type=DATE, default=None, help="Received on or after (YYYY-MM-DD)."),
+        click.option("--received-to", type=DATE, default=None, help="Received on or before (YYYY-MM-DD)."),
+        click.option("--orphan", is_flag=True, help="Only fiches no structure can lead."),
+        click.option("--no-lead", is_flag=True, help="Only fiches without a lead."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _filter(params: dict[str, Any]) -> Any:
+    from engine.store.queries import ListFilter
+
+    return ListFilter(
+        stages=params["stages"], lead=params["lead"], support=params["support"], network=params["network"],
+        commune=params["commune"], received_from=_day(params["received_from"]),
+        received_to=_day(params["received_to"]), orphan=params["orphan"], no_lead=params["no_lead"],
+    )  # fmt: skip
+
+
+def _render_change(change: Any, fmt: str) -> None:
+    from engine.output import to_json
+    from engine.store.render import change_text
+
+    emit(to_json(change.to_dict()) if fmt == "json" else change_text(change))
+
+
+@fiche.command("add")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--assign", is_flag=True, help="Accept the suggestion: assign the suggested lead and supports.")
+@as_option
+@db_option
+@rules_option
+@format_option("text", "json")
+def fiche_add(files: tuple[str, ...], assign: bool, as_: str | None, db_url: str | None,
+              rules_path: Path | None, fmt: str) -> None:  # fmt: skip
+    """Store new fiches: validate every file, give each an id F-YYYY-NNNN, suggest, record.
+
+    All files are checked first: any problem and nothing is stored (exit 2).
+
+    \b
+    Example:
+        capactif fiche add fiche.yaml --as cma-63
+        capactif fiche add a.yaml b.json --assign --as coordinator
+    """
+    from engine.output import to_json
+    from engine.store import service
+    from engine.store.render import added_text
+
+    stdin_text = click.get_text_stream("stdin").read() if "-" in files else None
+    changes = service.add_files(db_url, rules_path, files, as_, assign=assign, stdin_text=stdin_text)
+    emit(to_json([c.to_dict() for c in changes]) if fmt == "json" else added_text(changes))
+
+
+@fiche.command("show")
+@click.argument("fiche_id", metavar="ID")
+@as_option
+@db_option
+@rules_option
+@format_option("text", "json")
+def fiche_show(fiche_id: str, as_: str | None, db_url: str | None, rules_path: Path | None, fmt: str) -> None:
+    """Show a stored fiche and its history (personal data only to those allowed to see it).
+
+    \b
+    Example:
+        capactif fiche show F-2026-0012 --as cma-63
+        capactif fiche show F-2026-0012 --as committee --format json
+    """
+    from engine.output import to_json
+    from engine.store import service
+    from engine.store.render import show_text
+
+    shown = service.show(db_url, rules_path, fiche_id, as_)
+    emit(to_json(shown.to_dict()) if fmt == "json" else show_text(shown))
+
+
+@fiche.command("list")
+@list_filters
+@as_option
+@db_option
+@rules_option
+@format_option("table", "json", "csv")
+def fiche_list(as_: str | None, db_url: str | None, rules_path: Path | None, fmt: str, **filters: Any) -> None:
+    """List stored fiches, by id, filtered (every filter given must hold).
+
+    \b
+    Example:
+        capactif fiche list --stage idea --no-lead
+        capactif fiche list --network ambert --received-from 2026-01-01 --format csv
+        capactif fiche list --support pfil-ambert --format json --as pfil-ambert
+    """
+    from engine.output import to_csv, to_json
+    from engine.store import service
+    from engine.store.exporting import COLUMNS, flat
+    from engine.store.render import list_table
+
+    rows = service.list_fiches(db_url, rules_path, _filter(filters), as_)
+    if fmt == "json":
+        emit(to_json([{k: v for k, v in r.items() if k != "_orphan"} for r in rows]))
+    elif fmt == "csv":
+        emit(to_csv((flat(r) for r in rows), COLUMNS))
+    else:
+        emit(list_table(rows))
+
+
+@fiche.command("assign")
+@click.argument("fiche_id", metavar="ID")
+@click.option("--lead", default=None, metavar="S", help="The lead (référent) structure.")
+@click.option("--support", "supports", multiple=True, metavar="S", help="Add a supporting structure (repeatable).")
+@click.option("--remove-support", "remove_supports", multiple=True, metavar="S", help="Remove a supporting structure.")
+@click.option("--remove-lead", is_flag=True, help="Remove the lead (the fiche goes back to 'no lead').")
+@click.option("--date", "at", type=DATE, default=None, help="When it was decided (default: today).")
+@as_option
+@db_option
+@rules_option
+@format_option("text", "json")
+def fiche_assign(fiche_id: str, lead: str | None, supports: tuple[str, ...], remove_supports: tuple[str, ...],
+                 remove_lead: bool, at: Any, as_: str | None, db_url: str | None, rules_path: Path | None,
+                 fmt: str) -> None:  # fmt: skip
+    """Assign the lead and supporting structures of a stored fiche.
+
+    \b
+    Example:
+        capactif fiche assign F-2026-0012 --lead cma-63 --support pfil-ambert --as coordinator
+        capactif fiche assign F-2026-0012 --remove-support adie --as cma-63
+    """
+    from engine.store import service
+
+    change = service.assign(db_url, rules_path, fiche_id, as_, lead=lead, supports=supports,
+                            remove_supports=remove_supports, remove_lead=remove_lead, at=_day(at))  # fmt: skip
+    _render_change(change, fmt)
+
+
+@fiche.command("move")
+@click.argument("fiche_id", metavar="ID")
+@click.argument("trigger")
+@click.option("--date", "at", type=DATE, default=None, help="When it happened (default: today).")
+@click.option("--by", default=None, metavar="S", help="The structure that did it (default: --as).")
+@click.option("--comment", default=None, help="Why, in a few words.")
+@click.option("--installed-on", type=DATE, default=None, help="For 'install': the day the activity started.")
+@click.option("--follow-up-by", default=None, metavar="S", help="For 'start_follow_up': the structure in charge.")
+@as_option
+@db_option
+@rules_option
+@format_option("text", "json")
+def fiche_move(fiche_id: str, trigger: str, at: Any, by: str | None, comment: str | None, installed_on: Any,
+               follow_up_by: str | None, as_: str | None, db_url: str | None, rules_path: Path | None,
+               fmt: str) -> None:  # fmt: skip
+    """Move a stored fiche through the lifecycle by a trigger (see 'capactif lifecycle').
+
+    \b
+    Example:
+        capactif fiche move F-2026-0012 start_study --as cma-63
+        capactif fiche move F-2026-0012 install --date 2026-05-02 --as cma-63
+    """
+    from engine.store import service
+
+    change = service.move(db_url, rules_path, fiche_id, trigger, as_, at=_day(at), by=by, comment=comment,
+                          installed_on=_day(installed_on), follow_up_by=follow_up_by)  # fmt: skip
+    _render_change(change, fmt)
+
+
+@fiche.command("note")
+@click.argument("fiche_id", metavar="ID")
+@click.argument("text")
+@click.option("--contact", "channel", default=None, metavar="CHANNEL",
+              help="Record a contact with the porteur instead (phone, email, meeting…).")  # fmt: skip
+@click.option("--date", "at", type=DATE, default=None, help="When (default: today).")
+@click.option("--by", default=None, metavar="S", help="The structure that wrote it (default: --as).")
+@as_option
+@db_option
+@rules_option
+@format_option("text", "json")
+def fiche_note(fiche_id: str, text: str, channel: str | None, at: Any, by: str | None, as_: str | None,
+               db_url: str | None, rules_path: Path | None, fmt: str) -> None:  # fmt: skip
+    """Add a note (or a contact) to a stored fiche's history.
+
+    \b
+    Example:
+        capactif fiche note F-2026-0012 "business plan reviewed" --as cma-63
+        capactif fiche note F-2026-0012 "called, meeting on 12 May" --contact phone --as cma-63
+    """
+    from engine.store import service
+
+    kind = "contact" if channel else "note"
+    change = service.note(db_url, rules_path, fiche_id, text, as_, at=_day(at), by=by, kind=kind, channel=channel)
+    _render_change(change, fmt)
+
+
+@fiche.command("consent")
+@click.argument("fiche_id", metavar="ID")
+@click.argument("value", type=click.Choice(["yes", "no"]))
+@as_option
+@db_option
+@rules_option
+@format_option("text", "json")
+def fiche_consent(fiche_id: str, value: str, as_: str | None, db_url: str | None, rules_path: Path | None,
+                  fmt: str) -> None:  # fmt: skip
+    """Record whether the porteur agrees to share the fiche with the whole network.
+
+    \b
+    Example:
+        capactif fiche consent F-2026-0012 yes --as cma-63
+    """
+    from engine.store import service
+
+    _render_change(service.consent(db_url, rules_path, fiche_id, value == "yes", as_), fmt)
+
+
+@fiche.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--skip-invalid", is_flag=True, help="Store the valid rows; write the bad ones to --rejects.")
+@click.option("--rejects", default=None, type=click.Path(dir_okay=False),
+              help="Where the rejected rows go (default: FILE.rejects.<ext> next to FILE).")  # fmt: skip
+@click.option("--suggest", "with_suggest", is_flag=True, help="Also run and record a suggestion for each fiche.")
+@as_option
+@db_option
+@rules_option
+@format_option("text", "json")
+def fiche_import(file: str, skip_invalid: bool, rejects: str | None, with_suggest: bool, as_: str | None,
+                 db_url: str | None, rules_path: Path | None, fmt: str) -> None:  # fmt: skip
+    """Import fiches from CSV, YAML or JSON: all rows or none (every bad row reported).
+
+    CSV columns are the fiche field names; porteur.name, porteur.email, porteur.phone,
+    porteur.consent_network; lists separated by '|'.
+
+    \b
+    Example:
+        capactif fiche import fiches.csv --as coordinator
+        capactif fiche import fiches.csv --skip-invalid --rejects rejects.csv --as coordinator
+    """
+    from engine.output import to_json
+    from engine.store import service
+
+    done = service.import_file(db_url, rules_path, file, as_, skip_invalid=skip_invalid, rejects=rejects,
+                               suggest=with_suggest)  # fmt: skip
+    if fmt == "json":
+        emit(to_json(done.to_dict()))
+        return
+    click.echo(f"{len(done.changes)} fiche(s) imported from {file}.")
+    if done.rejects_file:
+        click.echo(f"{len(done.batch.rejected)} row(s) rejected, written with their errors to {done.rejects_file}.")
+
+
+@fiche.command("export")
+@list_filters
+@click.option("--output", "-o", default=None, type=click.Path(dir_okay=False), help="Write to a file.")
+@as_option
+@db_option
+@rules_option
+@format_option("csv", "json", "yaml")
+def fiche_export(output: str | None, as_: str | None, db_url: str | None, rules_path: Path | None, fmt: str,
+                 **filters: Any) -> None:  # fmt: skip
+    """Export stored fiches (personal data only where the caller may see it; formulas neutralised).
+
+    \b
+    Example:
+        capactif fiche export --format csv -o fiches.csv --as coordinator
+        capactif fiche export --format yaml --network ambert --as committee
+    """
+    from engine.store import service
+
+    text = service.export_fiches(db_url, rules_path, fmt, as_, _filter(filters))
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@main.group("db")
+def db_group() -> None:
+    """The store's database: upgrade its schema, verify fiches against their history.
+
+    \b
+    Example:
+        capactif db upgrade --db postgresql+psycopg://capactif@server/capactif
+        capactif db verify
+    """
+
+
+@db_group.command("upgrade")
+@db_option
+def db_upgrade(db_url: str | None) -> None:
+    """Create or upgrade the store's tables in place (Alembic migrations shipped with capactif).
+
+    \b
+    Example:
+        capactif db upgrade
+        capactif db upgrade --db postgresql+psycopg://postgres@127.0.0.1:5432/capactif
+    """
+    from engine.store import service
+
+    where, before, after = service.upgrade(db_url)
+    if before == after:
+        click.echo(f"{where}: already at schema revision {after}.")
+    else:
+        click.echo(f"{where}: upgraded from {before or 'an empty database'} to schema revision {after}.")
+
+
+@db_group.command("verify")
+@db_option
+@format_option("text", "json")
+@click.pass_context
+def db_verify(ctx: click.Context, db_url: str | None, fmt: str) -> None:
+    """Rebuild every fiche from its events and report differences (exit 1 if any).
+
+    \b
+    Example:
+        capactif db verify
+        capactif db verify --format json
+    """
+    from engine.output import to_json
+    from engine.store import service
+    from engine.store.render import verify_text
+
+    result = service.verify(db_url)
+    emit(to_json(result.to_dict()) if fmt == "json" else verify_text(result))
+    ctx.exit(1 if result.differences else 0)
+
+
+@main.command("demo")
+@click.option("--fiches", "count", type=click.IntRange(min=1), default=500, show_default=True,
+              help="How many synthetic fiches (one year).")  # fmt: skip
+@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed (same seed, same sample).")
+@db_option
+@rules_option
+@format_option("text", "json")
+def demo_command(count: int, seed: int, db_url: str | None, rules_path: Path | None, fmt: str) -> None:
+    """The main job on a fresh store: a year of synthetic fiches, suggested, assigned and moved.
+
+    Uses a new SQLite file (data dir/demo.sqlite, replaced each run) unless --db is given.
+
+    \b
+    Example:
+        capactif demo
+        capactif demo --fiches 200 --seed 7 --format json
+    """
+    from engine.demo import render_text, run_demo
+    from engine.output import to_json
+
+    result = run_demo(db_url, rules_path, fiches=count, seed=seed)
+    emit(to_json(result.to_dict()) if fmt == "json" else render_text(result))
+
+
+
 # --- suggest -------------------------------------------------------------------------------------
 
 
@@ -381,6 +761,97 @@ def rules_test(ctx: click.Context, files: tuple[Path, ...], rules_path: Path | N
     report = run_files(files, rules_path)
     emit(to_json(report.to_dict()) if fmt == "json" else render_text(report))
     ctx.exit(0 if report.ok else 1)
+
+
+# --- report, offers, agenda: shared options --------------------------------------------------------
+
+
+def store_options(func: Any) -> Any:
+    """``--db URL`` (the store) and ``--as WHO`` (who is asking) for the charter/report/offer/agenda commands."""
+    func = click.option(
+        "--as",
+        "as_who",
+        default=None,
+        metavar="WHO",
+        help="Who is asking: a structure id, 'coordinator' or 'committee' (default: $CAPACTIF_AS).",
+    )(func)
+    return click.option(
+        "--db", "db_url", default=None, metavar="URL", help="The store (default: $CAPACTIF_DB, else the embedded file)."
+    )(func)
+
+
+def period_options(func: Any) -> Any:
+    """``--year Y`` or ``--from D --to D``."""
+    func = click.option(
+        "--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (YYYY-MM-DD)."
+    )(func)
+    func = click.option(
+        "--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (YYYY-MM-DD)."
+    )(func)
+    return click.option("--year", type=int, default=None, help="A calendar year (default: the current year).")(func)
+
+
+def _day(value: Any) -> Any:
+    return value.date() if value is not None else None
+
+
+# --- report --------------------------------------------------------------------------------------
+
+
+@main.command("report")
+@period_options
+@click.option("--network", default=None, metavar="N", help="Only this local network (thiers, ambert, brioude).")
+@format_option("table", "json", "csv", "markdown", "html")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the report to this file instead of printing it.",
+)
+@rules_option
+@store_options
+def report_command(
+    year: int | None,
+    date_from: Any,
+    date_to: Any,
+    network: str | None,
+    fmt: str,
+    output: Path | None,
+    rules_path: Path | None,
+    db_url: str | None,
+    as_who: str | None,
+) -> None:
+    """The yearly report: projects met, référents, network effect, installations, follow-ups, offers.
+
+    Figures per local network and per structure, funnel ratios and median delays; definitions in
+    docs/report.md. No porteur's name appears. --format html writes one self-contained page.
+
+    \b
+    Example:
+        capactif report --year 2025
+        capactif report --year 2025 --network ambert --format json
+        capactif report --year 2025 --format html -o bilan-2025.html
+    """
+    from engine import network as network_module
+    from engine.report import build_report, period_of
+    from engine.report.html import render_html
+    from engine.report.render import render
+    from engine.store.db import open_store
+
+    period = period_of(year, _day(date_from), _day(date_to))
+    net = network_module.load(rules_path)
+    store = open_store(db_url)
+    try:
+        report = build_report(store, net, period, network=network)
+    finally:
+        store.dispose()
+    text = render_html(report) if fmt == "html" else render(report, fmt)
+    if output is not None:
+        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        click.echo(f"report written to {output}", err=True)
+    else:
+        emit(text)
 
 
 if __name__ == "__main__":  # pragma: no cover

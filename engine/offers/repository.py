@@ -1,0 +1,204 @@
+"""Reading and writing offers and their contacts in the store (one transaction per command).
+
+Every function takes an open connection, as :mod:`engine.store.queries` does, so a command's reads
+and writes share one transaction and nothing is written when anything fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import IntegrityError
+
+from engine import activities
+from engine.errors import AccessDenied, ConflictError, InputError, NotFound, Problem
+from engine.offers.model import OFFER_KINDS, Offer, OfferContact
+from engine.offers.tables import offer_contacts, offers
+from engine.store.access import Viewer
+from engine.store.schema import fiches
+from engine.vocabulary import unknown
+
+OFFER_ID_RE = re.compile(r"^O-(\d{4})-(\d{4,})$")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def check_writer(who: Viewer, action: str) -> None:
+    """Offers are written by a structure of the network or the coordinator, never by the committee."""
+    if who.is_coordinator or who.structure:
+        return
+    if who.is_committee:
+        raise AccessDenied(f"the committee reads offers but may not {action} them")
+    raise AccessDenied(f"say who you are to {action} offers: --as STRUCTURE (or --as coordinator), or set CAPACTIF_AS")
+
+
+def add_offer(
+    conn: Connection,
+    network: Any,
+    who: Viewer,
+    *,
+    kind: str,
+    title: str,
+    commune: str,
+    published_on: dt.date,
+    published_in: str,
+    naf: str | None = None,
+    nature: str | None = None,
+    description: str = "",
+) -> Offer:
+    """Validate and store a new offer; every bad option is reported at once."""
+    check_writer(who, "add")
+    problems: list[Problem] = []
+    if kind not in OFFER_KINDS:
+        problems.append(Problem("--kind", 0, 0, unknown("offer kind", kind, OFFER_KINDS)))
+    if not title.strip():
+        problems.append(Problem("--title", 0, 0, "give the offer a title, e.g. --title 'Boulangerie à reprendre'"))
+    if not published_in.strip():
+        problems.append(Problem("--published-in", 0, 0, "say where the offer was published, e.g. 'Villages Magazine'"))
+    code = None
+    try:
+        code = network.territory.resolve(commune).insee
+    except ValueError as exc:
+        problems.append(Problem("--commune", 0, 0, str(exc)))
+    if naf:
+        naf = activities.normalize_code(naf)
+        if naf not in activities.nomenclature():
+            problems.append(Problem("--naf", 0, 0, f"unknown NAF code '{naf}' (expected a code such as 10.71C)"))
+        elif nature is None:
+            nature = activities.nature_of(naf).nature
+    if nature is not None and nature not in ("artisanal", "commercial", "agricultural", "liberal"):
+        problems.append(
+            Problem("--nature", 0, 0, unknown("nature", nature, ["artisanal", "commercial", "agricultural", "liberal"]))
+        )
+    if problems:
+        raise InputError(problems=problems)
+    assert code is not None
+    year = published_on.year
+    last = conn.execute(select(func.max(offers.c.number)).where(offers.c.year == year)).scalar_one()
+    number = (last or 0) + 1
+    offer = Offer(
+        id=f"O-{year:04d}-{number:04d}",
+        kind=kind,
+        title=title.strip(),
+        description=description.strip(),
+        commune=code,
+        local_network=network.territory.communes[code].local_network or None,
+        naf=naf,
+        nature=nature,
+        published_on=published_on,
+        published_in=published_in.strip(),
+        published_by=who.structure,
+    )
+    values = offer.to_dict()
+    values.update(year=year, number=number, published_on=published_on, created_at=_now(), closed_on=None)
+    try:
+        with conn.begin_nested():
+            conn.execute(offers.insert().values(**values))
+    except IntegrityError:
+        raise ConflictError(
+            f"offer {offer.id} was added by someone else at the same time; run the command again"
+        ) from None
+    return offer
+
+
+def _offer(row: Any) -> Offer:
+    return Offer(
+        id=row.id,
+        kind=row.kind,
+        title=row.title,
+        description=row.description or "",
+        commune=row.commune,
+        local_network=row.local_network,
+        naf=row.naf,
+        nature=row.nature,
+        published_on=row.published_on,
+        published_in=row.published_in,
+        published_by=row.published_by,
+        closed_on=row.closed_on,
+        closed_reason=row.closed_reason,
+    )
+
+
+def get_offer(conn: Connection, offer_id: str) -> Offer:
+    """One offer by id; :class:`NotFound` says how to find the right one."""
+    if not OFFER_ID_RE.match(offer_id or ""):
+        raise InputError(f"'{offer_id}' is not an offer id: expected O-YYYY-NNNN, e.g. O-2026-0003")
+    row = conn.execute(select(offers).where(offers.c.id == offer_id)).first()
+    if row is None:
+        raise NotFound(f"no offer {offer_id} in the store: 'capactif offer list' shows the offers")
+    return _offer(row)
+
+
+def list_offers(
+    conn: Connection,
+    *,
+    network: str | None = None,
+    published_from: dt.date | None = None,
+    published_to: dt.date | None = None,
+) -> list[Offer]:
+    """Offers (filtered by local network and publication dates), by publication date then id."""
+    query = select(offers)
+    if network:
+        query = query.where(offers.c.local_network == network)
+    if published_from:
+        query = query.where(offers.c.published_on >= published_from)
+    if published_to:
+        query = query.where(offers.c.published_on <= published_to)
+    rows = conn.execute(query.order_by(offers.c.published_on, offers.c.year, offers.c.number))
+    return [_offer(r) for r in rows]
+
+
+def close_offer(conn: Connection, who: Viewer, offer_id: str, on: dt.date, reason: str = "") -> Offer:
+    """Close an open offer on a date (not before it was published)."""
+    check_writer(who, "close")
+    offer = get_offer(conn, offer_id)
+    if offer.closed_on is not None:
+        raise InputError(f"offer {offer_id} was already closed on {offer.closed_on.isoformat()}")
+    if on < offer.published_on:
+        raise InputError(
+            f"--date {on.isoformat()} is before the offer was published ({offer.published_on.isoformat()})"
+        )
+    conn.execute(offers.update().where(offers.c.id == offer_id).values(closed_on=on, closed_reason=reason or None))
+    return get_offer(conn, offer_id)
+
+
+def add_contact(
+    conn: Connection, who: Viewer, offer_id: str, fiche_id: str, on: dt.date, note: str = ""
+) -> OfferContact:
+    """Record that the porteur of a fiche got in touch about an offer (once per offer and fiche)."""
+    check_writer(who, "record contacts on")
+    offer = get_offer(conn, offer_id)
+    received = conn.execute(select(fiches.c.received).where(fiches.c.id == fiche_id)).scalar_one_or_none()
+    if received is None:
+        raise NotFound(f"no fiche {fiche_id} in the store: 'capactif fiche list' shows the stored fiches")
+    if on < offer.published_on:
+        raise InputError(
+            f"--date {on.isoformat()} is before offer {offer_id} was published ({offer.published_on.isoformat()})"
+        )
+    exists = conn.execute(
+        select(offer_contacts.c.at).where(offer_contacts.c.offer_id == offer_id, offer_contacts.c.fiche_id == fiche_id)
+    ).scalar_one_or_none()
+    if exists is not None:
+        raise InputError(f"fiche {fiche_id} already contacted offer {offer_id} on {exists.isoformat()}")
+    contact = OfferContact(offer_id, fiche_id, on, who.structure or who.name, note.strip())
+    conn.execute(
+        offer_contacts.insert().values(
+            offer_id=offer_id, fiche_id=fiche_id, at=on, by=contact.by, note=contact.note, recorded_at=_now()
+        )
+    )
+    return contact
+
+
+def list_contacts(conn: Connection, offer_ids: Iterable[str] | None = None) -> list[OfferContact]:
+    """Contacts (of the given offers, else all), by date then offer then fiche."""
+    query = select(offer_contacts)
+    if offer_ids is not None:
+        query = query.where(offer_contacts.c.offer_id.in_(list(offer_ids)))
+    rows = conn.execute(query.order_by(offer_contacts.c.at, offer_contacts.c.offer_id, offer_contacts.c.fiche_id))
+    return [OfferContact(r.offer_id, r.fiche_id, r.at, r.by, r.note or "") for r in rows]

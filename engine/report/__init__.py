@@ -1,0 +1,55 @@
+"""The yearly report to the committee and funders: the network's eight figures, their funnel and delays.
+
+Entry point: :func:`build_report` (one read-only transaction over the store).  Definitions of each
+figure: :mod:`engine.report.indicators` and docs/report.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from engine.errors import InputError, Problem
+from engine.report.indicators import INDICATORS, LABELS, Period, yearly_report
+from engine.vocabulary import unknown
+
+__all__ = ["INDICATORS", "LABELS", "Period", "build_report", "check_network", "period_of"]
+
+
+def period_of(year: int | None, start: dt.date | None, end: dt.date | None, *, today: dt.date | None = None) -> Period:
+    """The period of ``--year`` or ``--from``/``--to`` (default: the current year); conflicts are input errors."""
+    problems = []
+    if year is not None and (start or end):
+        problems.append(Problem("--year", 0, 0, "give either --year or --from/--to, not both"))
+    if (start is None) != (end is None):
+        problems.append(Problem("--from" if start is None else "--to", 0, 0, "--from and --to go together"))
+    if start and end and start > end:
+        problems.append(Problem("--from", 0, 0, f"{start} is after --to {end}"))
+    if problems:
+        raise InputError(problems=problems)
+    if start and end:
+        return Period(start, end)
+    return Period.year(year if year is not None else (today or dt.date.today()).year)
+
+
+def check_network(network: str | None, territory: Any) -> None:
+    """Refuse an unknown local network with the closest id."""
+    if network and network not in territory.local_networks:
+        raise InputError(
+            problems=[Problem("--network", 0, 0, unknown("local network", network, sorted(territory.local_networks)))]
+        )
+
+
+def build_report(store: Any, net: Any, period: Period, *, network: str | None = None) -> dict[str, Any]:
+    """Read the store and compute the report for ``period`` (optionally one local network)."""
+    from engine.offers.repository import list_contacts, list_offers
+    from engine.report.load import load_timelines
+
+    check_network(network, net.territory)
+    with store.transaction() as conn:
+        timelines = load_timelines(conn, received_to=period.end)
+        offers = list_offers(conn, published_to=period.end)
+        contacts = list_contacts(conn)
+    return yearly_report(
+        timelines, offers, contacts, period, net.territory, network=network, structures=sorted(net.structure_ids)
+    )

@@ -1,0 +1,52 @@
+"""Reading the store into :class:`~engine.report.timeline.Timeline` objects: two queries, no per-fiche round trip."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from engine.report.timeline import Event, Timeline
+from engine.store.schema import events, fiche_supports, fiches
+
+
+def load_timelines(conn: Connection, *, received_to: Any = None) -> list[Timeline]:
+    """Every stored fiche (received on or before ``received_to`` when given) with its events, by id."""
+    query = select(fiches)
+    if received_to is not None:
+        query = query.where(fiches.c.received <= received_to)
+    supports: dict[str, list[str]] = {}
+    for fiche_id, structure in conn.execute(
+        select(fiche_supports.c.fiche_id, fiche_supports.c.structure).order_by(
+            fiche_supports.c.fiche_id, fiche_supports.c.position
+        )
+    ):
+        supports.setdefault(fiche_id, []).append(structure)
+    timelines: dict[str, Timeline] = {}
+    for row in conn.execute(query.order_by(fiches.c.year, fiches.c.number)).mappings():
+        timelines[row["id"]] = Timeline(
+            id=row["id"],
+            received=row["received"],
+            received_by=row["received_by"],
+            commune=row["commune"],
+            local_network=row["local_network"],
+            stage=row["stage"],
+            lead=row["lead"],
+            supporting=supports.get(row["id"], []),
+            offer=row["offer"],
+            consent_network=bool(row["consent_network"]),
+            porteur_name=row["porteur_name"],
+            kind=row["kind"],
+            nature=row["nature"],
+            naf=row["naf"],
+            needs=list(row["needs"] or []),
+        )
+    for row in conn.execute(
+        select(events.c.fiche_id, events.c.kind, events.c.at, events.c.by, events.c.payload).order_by(
+            events.c.fiche_id, events.c.id
+        )
+    ):
+        timeline = timelines.get(row.fiche_id)
+        if timeline is not None:
+            timeline.events.append(Event(row.kind, row.at, row.by, row.payload or {}))
+    return list(timelines.values())

@@ -1,0 +1,186 @@
+"""A fiche's history as the yearly report, the charter check and the agenda read it.
+
+The store's event log is the record of what happened; these functions answer "what had happened
+by day D" from it, so a report for a year gives the same figures whenever it is run: only events
+dated on or before the period's end count.  Roles (``coordinator``, ``committee``) are not
+structures: their events never make a structure "act" on a fiche.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.store import events as ev
+from engine.store.access import ROLES, on_fiche, sees_personal_data
+
+Day = dt.date
+
+
+def _date(value: Any) -> Day | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event of a fiche's history: its kind, its date, who recorded it and its payload."""
+
+    kind: str
+    at: Day
+    by: str | None
+    payload: Mapping[str, Any]
+
+    @property
+    def structure(self) -> str | None:
+        """The structure that recorded it (None for a role or nobody)."""
+        return None if self.by in (None, *ROLES) else self.by
+
+
+@dataclass
+class Timeline:
+    """A stored fiche (its current state) and its events, oldest first."""
+
+    id: str
+    received: Day
+    received_by: str | None
+    commune: str
+    local_network: str | None
+    stage: str
+    lead: str | None
+    supporting: list[str]
+    offer: str | None
+    consent_network: bool
+    porteur_name: str | None
+    kind: str = "creation"
+    nature: str | None = None
+    naf: str | None = None
+    needs: list[str] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    # --- what had happened by a day ---------------------------------------------------------------
+
+    def until(self, day: Day) -> list[Event]:
+        """The events dated on or before ``day``."""
+        return [e for e in self.events if e.at <= day]
+
+    def _created(self) -> Mapping[str, Any]:
+        for e in self.events:
+            if e.kind == ev.CREATED:
+                return e.payload.get("fiche") or {}
+        return {}
+
+    def leads(self, day: Day) -> list[tuple[Day, str]]:
+        """Every lead the fiche had by ``day``: ``(date assigned, structure)``, oldest first."""
+        out: list[tuple[Day, str]] = []
+        created = self._created()
+        if created.get("lead"):
+            out.append((self.received, created["lead"]))
+        for e in self.until(day):
+            if e.kind == ev.LEAD_ASSIGNED and e.payload.get("lead"):
+                out.append((e.at, e.payload["lead"]))
+        return out
+
+    def first_lead_on(self, day: Day) -> Day | None:
+        """When the fiche first had a référent, if it had one by ``day``."""
+        leads = self.leads(day)
+        return leads[0][0] if leads else None
+
+    def supports(self, day: Day) -> list[tuple[Day, str]]:
+        """Every supporting structure assigned by ``day``: ``(date, structure)``."""
+        out = [(self.received, s) for s in self._created().get("supporting") or []]
+        out += [(e.at, e.payload["structure"]) for e in self.until(day) if e.kind == ev.SUPPORT_ASSIGNED]
+        return out
+
+    def lead_changes(self, day: Day) -> int:
+        """How many times the lead passed from one structure to another by ``day``."""
+        leads = [s for _, s in self.leads(day)]
+        return sum(1 for a, b in itertools.pairwise(leads) if a != b)
+
+    def acting_structures(self, day: Day) -> set[str]:
+        """The structures that acted on the fiche by ``day``: leads, supports and authors of events."""
+        acted = {s for _, s in self.leads(day)} | {s for _, s in self.supports(day)}
+        acted |= {e.structure for e in self.until(day) if e.structure}
+        return acted
+
+    def network_effect(self, day: Day) -> bool:
+        """Two or more structures acted: a support assigned, a lead changed hands, or two authors."""
+        if self.supports(day) or self.lead_changes(day):
+            return True
+        authors = {e.structure for e in self.until(day) if e.structure}
+        return len(authors) >= 2
+
+    def structures_on(self, day: Day) -> set[str]:
+        """Every structure that was on the fiche by ``day``: received it, led it or supported it."""
+        out = {s for _, s in self.leads(day)} | {s for _, s in self.supports(day)}
+        if self.received_by:
+            out.add(self.received_by)
+        return out
+
+    def stage_changes(self, day: Day) -> list[Event]:
+        """The stage changes dated on or before ``day``."""
+        return [e for e in self.until(day) if e.kind == ev.STAGE_CHANGED]
+
+    def reached(self, stage: str, day: Day) -> Day | None:
+        """When the fiche first entered ``stage`` by ``day`` (the event's date)."""
+        for e in self.stage_changes(day):
+            if e.payload.get("to") == stage:
+                return e.at
+        return None
+
+    def installed_on(self, day: Day) -> Day | None:
+        """The installation date of the fiche's first installation known by ``day``.
+
+        The date is the one given with the ``install`` trigger (``installed_on``), else the event's.
+        """
+        for e in self.stage_changes(day):
+            if e.payload.get("to") == "installed":
+                return _date(e.payload.get("installed_on")) or e.at
+        return None
+
+    def stage_on(self, day: Day) -> str | None:
+        """The fiche's stage at the end of ``day`` (None before it was received)."""
+        if day < self.received:
+            return None
+        stage = self._created().get("stage") or "idea"
+        for e in self.stage_changes(day):
+            stage = e.payload.get("to") or stage
+        return stage
+
+    def commune_on(self, day: Day) -> str:
+        """The fiche's commune on ``day``: the one recorded at creation, then any change recorded since."""
+        commune = self._created().get("commune") or self.commune
+        for e in self.until(day):
+            changed = e.payload.get("commune") if e.kind != ev.CREATED else None
+            if changed:
+                commune = changed
+        return commune
+
+    # --- confidentiality --------------------------------------------------------------------------
+
+    def porteur_for(self, viewer: Any) -> str | None:
+        """The porteur's name as ``viewer`` may see it (None when hidden), by the store's rule."""
+        on = on_fiche(self.lead, self.supporting, self.received_by)
+        return self.porteur_name if sees_personal_data(viewer, on, self.consent_network) else None
+
+
+def network_of(timeline: Timeline, day: Day, territory: Any) -> str | None:
+    """The local network a fiche belonged to on ``day``: its commune's, else the stored one."""
+    commune = territory.communes.get(timeline.commune_on(day)) if territory is not None else None
+    if commune is not None and commune.local_network:
+        return commune.local_network
+    return timeline.local_network
+
+
+def median(values: Iterable[int]) -> float | None:
+    """The median of whole numbers (None for none); a half appears only between two middle values."""
+    data = sorted(values)
+    if not data:
+        return None
+    mid = len(data) // 2
+    value = data[mid] if len(data) % 2 else (data[mid - 1] + data[mid]) / 2
+    return float(value)
