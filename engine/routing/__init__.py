@@ -10,4 +10,4 @@ from engine.routing.compile import CompiledRules, compile_rules
 from engine.routing.explain import Explanation, explain
 from engine.routing.suggest import Choice, Suggestion, Support, suggest
 
-__all__ = ["Choice", "CompiledRules", "Explanation", "Support", "Suggestion", "compile_rules", "explain", "suggest"]
+__all__ = ["Choice", "CompiledRules", "Explanation", "Suggestion", "Support", "compile_rules", "explain", "suggest"]

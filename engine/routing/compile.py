@@ -320,9 +320,7 @@ def compile_structure(spec: StructureSpec, territory: Territory) -> CompiledStru
         support_naf={need: tuple(p) for need, p in spec.support.naf_prefixes.items() if p},
         capacity=spec.capacity,
     )
-    s.filters = any(
-        (s.kinds, s.stages, s.naf_prefixes, s.requires_publics, s.max_employees is not None)
-    )
+    s.filters = any((s.kinds, s.stages, s.naf_prefixes, s.requires_publics, s.max_employees is not None))
     return s
 
 

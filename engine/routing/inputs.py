@@ -27,7 +27,9 @@ def resolve_fiches(arguments: Sequence[str], network: Any, stdin_text: str | Non
     files: list[str] = []
     for arg in arguments:
         if arg != "-" and re.match(FICHE_ID_PATTERN, arg) and not Path(arg).exists():
-            problems.append(Problem(arg, 0, 0, "reading stored fiches by id is not available yet: give the fiche's file"))
+            problems.append(
+                Problem(arg, 0, 0, "reading stored fiches by id is not available yet: give the fiche's file")
+            )
         else:
             files.append(arg)
     fiches: list[Fiche] = []

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.rules.model import Condition, TerritorySpec
-from engine.rules.ruleset import RuleSet
 from engine.routing.compile import CompiledRules, CompiledStructure
 from engine.routing.suggest import Caseload, Suggestion, decide
+from engine.rules.model import Condition, TerritorySpec
+from engine.rules.ruleset import RuleSet
 from engine.territory import Commune
 
 

@@ -110,7 +110,9 @@ _FALLBACK_STEP = {
     for n in NATURES
 }
 _FALLBACK_STEP[None] = "fallback lead of the routing policy: the fiche has no nature and no structure leads for any"
-_FALLBACK_ALTERNATIVE = "fallback lead of the routing policy (leads when no structure of the commune can lead for the nature)"
+_FALLBACK_ALTERNATIVE = (
+    "fallback lead of the routing policy (leads when no structure of the commune can lead for the nature)"
+)
 _NEED = {n: f"need {label_of('need', n)}" for n in NEEDS}
 _LEAD_COVERS = {n: f"also covers {_NEED[n]} as lead" for n in NEEDS}
 
@@ -228,12 +230,16 @@ def decide(
     if phases:
         phase, ranked = phases[0]
         lead = ranked[0]
-        reasons = [_phase_reason(phase, lead, nature, f), f"covers commune {commune_text}: its territory is {lead.territory_words}"]
+        reasons = [
+            _phase_reason(phase, lead, nature, f),
+            f"covers commune {commune_text}: its territory is {lead.territory_words}",
+        ]
         if len(ranked) > 1:
             reasons.append(_beats(rules, lead, ranked[1], f, caseload, len(ranked)))
         if nature != fiche.nature:
             reasons.append(
-                f"artisanal activity with {fiche.employees} employees (more than {ARTISAN_MAX_EMPLOYEES}): handled as commercial"
+                f"artisanal activity with {fiche.employees} employees (more than {ARTISAN_MAX_EMPLOYEES}): "
+                "handled as commercial"
             )
         reasons.extend(dropped[:cut])
         lead_choice = Choice(lead.id, reasons)
@@ -310,7 +316,9 @@ _CRITERIA = {
 }
 
 
-def _first_difference(rules: CompiledRules, a: CompiledStructure, b: CompiledStructure, f: _Fired, caseload: Any) -> str:
+def _first_difference(
+    rules: CompiledRules, a: CompiledStructure, b: CompiledStructure, f: _Fired, caseload: Any
+) -> str:
     """The tie-break criterion that puts ``a`` before ``b``."""
     if f.lead_preferred or caseload:
         ka, kb = rules.lead_key(a, f.lead_preferred, caseload), rules.lead_key(b, f.lead_preferred, caseload)
@@ -337,9 +345,13 @@ def _criterion_words(criterion: str, a: CompiledStructure, b: CompiledStructure,
     return f"tied with {b.id} on every other criterion: first by id"
 
 
-def _beats(rules: CompiledRules, lead: CompiledStructure, runner: CompiledStructure, f: _Fired, caseload: Any, n: int) -> str:
+def _beats(
+    rules: CompiledRules, lead: CompiledStructure, runner: CompiledStructure, f: _Fired, caseload: Any, n: int
+) -> str:
     criterion = _first_difference(rules, lead, runner, f, caseload)
-    return f"first of {n} candidates by {_CRITERIA[criterion]}: {_criterion_words(criterion, lead, runner, f, caseload)}"
+    return (
+        f"first of {n} candidates by {_CRITERIA[criterion]}: {_criterion_words(criterion, lead, runner, f, caseload)}"
+    )
 
 
 def _alternatives(
@@ -368,7 +380,9 @@ def _alternatives(
             elif lead_phase == "required":
                 lost = f"{lead.id} is required as lead by a rule"
             else:
-                lost = f"the {phase} step is used only when the {lead_phase} step finds no structure, and it found {lead.id}"
+                lost = (
+                    f"the {phase} step is used only when the {lead_phase} step finds no structure; it found {lead.id}"
+                )
             why = _FALLBACK_ALTERNATIVE if phase == "fallback" else _phase_reason(phase, s, nature, f)
             out.append(Choice(s.id, [why, lost]))
             if len(out) >= limit:
@@ -412,7 +426,12 @@ def _supporting(
         picked, why = None, ""
         if rules_for_need:
             picked, why = _by_rule(fiche, rules, commune, nature, need, rules_for_need, lead)
-        if picked is None and lead is not None and lead_choice is not None and _lead_serves(lead, need, fiche, rules_for_need):
+        if (
+            picked is None
+            and lead is not None
+            and lead_choice is not None
+            and _lead_serves(lead, need, fiche, rules_for_need)
+        ):
             lead_choice.reasons.append(_LEAD_COVERS[need])
             continue
         if picked is None:
@@ -420,7 +439,11 @@ def _supporting(
             found = [
                 s
                 for s in support_pool(commune, need)
-                if s is not lead and s.id not in excluded and s.serves(need, fiche) and s.admits(fiche) and s.admits_nature(nature)
+                if s is not lead
+                and s.id not in excluded
+                and s.serves(need, fiche)
+                and s.admits(fiche)
+                and s.admits_nature(nature)
             ]
             if found:
                 picked = found[0]
