@@ -69,6 +69,11 @@ def format_option(*choices: str, default: str | None = None) -> Any:
     )
 
 
+def stdin_if_dash(args: tuple[str, ...]) -> str | None:
+    """Standard input's text when one of the file arguments is '-', else None."""
+    return sys.stdin.read() if "-" in args else None
+
+
 def emit(text: str) -> None:
     """Print a rendered report (no trailing blank line doubling)."""
     click.echo(text.rstrip("\n"))
@@ -118,7 +123,7 @@ def fiche_check(files: tuple[str, ...], rules_path: Path | None, fmt: str) -> No
     from engine.output import to_json
 
     net = network.load(rules_path)
-    stdin_text = click.get_text_stream("stdin").read() if "-" in files else None
+    stdin_text = stdin_if_dash(files)
     fiches = read_fiches(files, net.fiche_context(), stdin_text=stdin_text)
     if fmt == "json":
         emit(to_json([{"fiche": f.label(), "valid": True, "notices": f.notices()} for f in fiches]))
@@ -214,7 +219,7 @@ def fiche_add(files: tuple[str, ...], assign: bool, as_: str | None, db_url: str
     from engine.store import service
     from engine.store.render import added_text
 
-    stdin_text = click.get_text_stream("stdin").read() if "-" in files else None
+    stdin_text = stdin_if_dash(files)
     changes = service.add_files(db_url, rules_path, files, as_, assign=assign, stdin_text=stdin_text)
     emit(to_json([c.to_dict() for c in changes]) if fmt == "json" else added_text(changes))
 
@@ -509,7 +514,6 @@ def demo_command(count: int, seed: int, db_url: str | None, rules_path: Path | N
     emit(to_json(result.to_dict()) if fmt == "json" else render_text(result))
 
 
-
 # --- suggest -------------------------------------------------------------------------------------
 
 
@@ -543,7 +547,7 @@ def suggest_command(
     from engine.routing.render import render_json, render_text
 
     net = network.load(rules_path)
-    stdin_text = click.get_text_stream("stdin").read() if "-" in fiches else None
+    stdin_text = stdin_if_dash(fiches)
     run = run_suggest(net, fiches, stdin_text, alternatives=alternatives, explain_structure=explain_structure)
     shown = run.explanations if explain_structure else run.suggestions
     emit(render_json(shown) if fmt == "json" else render_text(shown, run.rules))
