@@ -96,7 +96,7 @@ def _load(rules_dir: Path) -> tuple[RuleSet | None, list[Problem], dict[str, int
         counts["communes"] = len(territory.communes)
         counts["local_networks"] = len(territory.local_networks)
 
-    structures = _structures(rules_dir, problems)
+    structures, broken = _structures(rules_dir, problems)
     counts["structures"] = len(structures)
     counts["active_structures"] = sum(1 for s in structures if s.spec.active)
     counts["lead_structures"] = sum(1 for s in structures if s.spec.active and s.spec.can_lead)
@@ -107,7 +107,7 @@ def _load(rules_dir: Path) -> tuple[RuleSet | None, list[Problem], dict[str, int
 
     if territory is None or policy is None or policy_doc is None:
         return None, _sorted(problems), counts
-    problems.extend(check_references(territory, structures, policy, policy_doc))
+    problems.extend(check_references(territory, structures, policy, policy_doc, broken))
     if problems:
         return None, _sorted(problems), counts
     by_id = {s.spec.id: s.spec for s in sorted(structures, key=lambda s: s.spec.id)}
@@ -142,12 +142,13 @@ def _territory(rules_dir: Path, problems: list[Problem]) -> Territory | None:
     return territory
 
 
-def _structures(rules_dir: Path, problems: list[Problem]) -> list[LoadedStructure]:
+def _structures(rules_dir: Path, problems: list[Problem]) -> tuple[list[LoadedStructure], set[str]]:
+    """The structure files that pass pass 1, and the ids (file names) of those that do not."""
     folder = rules_dir / STRUCTURES
     shown = display_path(folder, rules_dir)
     if not folder.is_dir():
         problems.append(Problem(shown, 0, 0, "folder not found: put one file per structure in it (<id>.yaml)"))
-        return []
+        return [], set()
     for odd in sorted(folder.glob("*.yml")):
         problems.append(
             Problem(display_path(odd, rules_dir), 0, 0, "structure files end in .yaml: rename it, or it is ignored")
@@ -155,15 +156,18 @@ def _structures(rules_dir: Path, problems: list[Problem]) -> list[LoadedStructur
     files = sorted(folder.glob("*.yaml"))
     if not files:
         problems.append(Problem(shown, 0, 0, "no structure file (<id>.yaml) in this folder"))
-    loaded = []
+    loaded, broken = [], set()
     for path in files:
         doc = _read(path, rules_dir, problems)
-        if doc is None:
-            continue
-        spec = _validate(doc, StructureSpec, problems, "a structure file holds fields such as 'id:', 'name:', 'kind:'")
-        if spec is not None:
+        spec = None
+        if doc is not None:
+            expected = "a structure file holds fields such as 'id:', 'name:', 'kind:'"
+            spec = _validate(doc, StructureSpec, problems, expected)
+        if spec is None:
+            broken.add(path.stem)
+        else:
             loaded.append(LoadedStructure(spec, doc, path.stem))
-    return loaded
+    return loaded, broken
 
 
 def _policy(rules_dir: Path, problems: list[Problem]) -> tuple[RoutingPolicy | None, Document | None]:
@@ -197,8 +201,19 @@ def shape_problems(doc: Document, exc: ValidationError, model: type[BaseModel]) 
         if loc and loc[-1] == "[key]":
             out.append(doc.problem(loc[:-1], unknown("need", error.get("input"), NEEDS), key=True))
             continue
-        out.append(doc.problem(loc, plain_message(error, model), key=error["type"] == "extra_forbidden"))
+        out.append(doc.problem(loc, _message(error, model), key=error["type"] == "extra_forbidden"))
     return out
+
+
+def _message(error: Any, model: type[BaseModel]) -> str:
+    """The plain message of one error; the two kinds the generic wording leaves technical are reworded."""
+    named = [p for p in error["loc"] if isinstance(p, str)]
+    name = named[-1] if named else "value"
+    if error["type"] == "string_too_short":
+        return f"'{name}' is too short: write at least {error['ctx']['min_length']} characters"
+    if error["type"] == "string_pattern_mismatch" and name == "id":
+        return f"id '{error['input']}' must be lower-case letters, digits and hyphens, like 'cci-thiers'"
+    return plain_message(error, model)
 
 
 def _line_of(text: str, pattern: str) -> int:

@@ -35,9 +35,17 @@ class LoadedStructure:
 
 
 def check_references(
-    territory: Territory, structures: list[LoadedStructure], policy: RoutingPolicy, policy_doc: Document
+    territory: Territory,
+    structures: list[LoadedStructure],
+    policy: RoutingPolicy,
+    policy_doc: Document,
+    broken: set[str] | frozenset[str] = frozenset(),
 ) -> list[Problem]:
-    """Every cross-file problem of a rules directory, located."""
+    """Every cross-file problem of a rules directory, located.
+
+    ``broken`` holds the ids (file names) of structure files that failed pass 1: they were reported
+    there, so a reference to them is not reported again as unknown.
+    """
     problems: list[Problem] = []
     by_id: dict[str, LoadedStructure] = {}
     for loaded in structures:
@@ -49,7 +57,7 @@ def check_references(
             )
         else:
             by_id[sid] = loaded
-    problems.extend(_PolicyCheck(territory, by_id, policy, policy_doc).run())
+    problems.extend(_PolicyCheck(territory, by_id, policy, policy_doc, broken).run())
     return problems
 
 
@@ -323,8 +331,14 @@ class _PolicyCheck:
     """The checks of routing.yaml, with what they need at hand."""
 
     def __init__(
-        self, territory: Territory, by_id: dict[str, LoadedStructure], policy: RoutingPolicy, doc: Document
+        self,
+        territory: Territory,
+        by_id: dict[str, LoadedStructure],
+        policy: RoutingPolicy,
+        doc: Document,
+        broken: set[str] | frozenset[str],
     ) -> None:
+        self.broken = broken
         self.territory = territory
         self.by_id = by_id
         self.policy = policy
@@ -351,6 +365,8 @@ class _PolicyCheck:
     def _fallback(self) -> None:
         for j, sid in enumerate(self.policy.fallback_lead):
             loc = ("fallback_lead", j)
+            if sid in self.broken:
+                continue
             if sid not in self.by_id:
                 self._add(loc, unknown("structure", sid, sorted(self.by_id)))
             elif not self.by_id[sid].spec.can_lead:
@@ -365,6 +381,8 @@ class _PolicyCheck:
         when = rule.when
         self.problems.extend(place_problems(self.doc, (*base, "when"), when, self.territory))
         self.problems.extend(naf_problems(self.doc, (*base, "when", "naf_prefixes"), when.naf_prefixes))
+        if rule.structure in self.broken:
+            return False
         if rule.structure not in self.by_id:
             self._add((*base, "structure"), unknown("structure", rule.structure, sorted(self.by_id)))
         if rule.role == "lead" and rule.need is not None:

@@ -1,0 +1,191 @@
+"""Loading and checking rules: the bundled network passes, every class of bad input is located.
+
+Each folder of ``tests/data/rules/invalid/<case>/`` holds files laid over a copy of the bundled rules
+(same relative paths) and ``expected.txt``, the exact problems ``rules check`` must report.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from engine import network, paths
+from engine.errors import RulesError
+from engine.rules.loader import check_rules, content_hash, load_rules, rules_version
+
+INVALID = Path(__file__).parent / "data" / "rules" / "invalid"
+CASES = sorted(p.name for p in INVALID.iterdir() if p.is_dir())
+
+
+def bundled_copy(tmp_path: Path) -> Path:
+    """A private copy of the bundled rules in ``tmp_path/rules`` (messages then name 'rules/…')."""
+    dest = tmp_path / "rules"
+    shutil.copytree(paths.bundled("rules"), dest)
+    return dest
+
+
+def overlay(case: str, tmp_path: Path) -> Path:
+    """The bundled rules with a case's files laid over them."""
+    dest = bundled_copy(tmp_path)
+    source = INVALID / case
+    for path in source.rglob("*"):
+        if path.is_file() and path.name != "expected.txt":
+            target = dest / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+    return dest
+
+
+def test_bundled_network_passes_the_check():
+    """The bundled configuration is valid: 28 structures, 191 communes, 3 local networks, 6 rules."""
+    result = check_rules(paths.bundled("rules"))
+    assert result.problems == []
+    assert result.ok
+    summary = result.summary
+    assert (summary["structures"], summary["communes"], summary["local_networks"], summary["rules"]) == (28, 191, 3, 6)
+    assert summary["lead_structures"] == 8
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_invalid_rules_report_every_problem_located(case, tmp_path):
+    """Every problem of every file is reported at once, with its file:line:col and plain message."""
+    rules_dir = overlay(case, tmp_path)
+    expected = (INVALID / case / "expected.txt").read_text(encoding="utf-8").splitlines()
+    assert expected, "a case must expect at least one problem"
+    result = check_rules(rules_dir)
+    assert not result.ok
+    assert [str(p) for p in result.problems] == expected
+
+
+def test_load_rules_raises_with_all_problems(tmp_path):
+    """load_rules raises one RulesError carrying every problem, the one shown in the issue among them."""
+    rules_dir = overlay("unknown-need", tmp_path)
+    with pytest.raises(RulesError) as caught:
+        load_rules(rules_dir)
+    lines = caught.value.lines()
+    assert "rules/structures/cci-thiers.yaml:13:7: unknown need 'honor_loan' (did you mean 'honour_loan'?)" in lines
+    assert len(lines) == 3
+
+
+def test_problems_of_several_files_come_in_one_run(tmp_path):
+    """A broken territory does not hide the problems of a structure file."""
+    result = check_rules(overlay("territory-and-structures", tmp_path))
+    assert {p.source for p in result.problems} == {"rules/territory.yaml", "rules/structures/adie.yaml"}
+
+
+def test_missing_rules_directory_is_one_problem(tmp_path):
+    """A directory that does not exist is reported as such, not as a traceback."""
+    result = check_rules(tmp_path / "nowhere")
+    assert [p.message for p in result.problems] == [
+        "rules directory not found (give an existing directory with --rules)"
+    ]
+
+
+def test_missing_structures_folder_and_routing_file(tmp_path):
+    """Without structures/ and routing.yaml both are named in the problems."""
+    rules_dir = bundled_copy(tmp_path)
+    shutil.rmtree(rules_dir / "structures")
+    (rules_dir / "routing.yaml").unlink()
+    assert [str(p) for p in check_rules(rules_dir).problems] == [
+        "rules/routing.yaml: file not found",
+        "rules/structures: folder not found: put one file per structure in it (<id>.yaml)",
+    ]
+
+
+def test_reference_to_a_broken_structure_file_is_not_reported_twice(tmp_path):
+    """A rule naming a structure whose file is broken is not also reported as 'unknown structure'."""
+    result = check_rules(overlay("empty-and-not-mapping", tmp_path))
+    assert not any("unknown structure" in p.message for p in result.problems)
+
+
+# --- the command --------------------------------------------------------------------------------
+
+
+def test_cli_rules_check_bundled_prints_a_summary():
+    """'rules check' on the bundled network exits 0 with the counts and the version."""
+    result = CliRunner().invoke(main, ["rules", "check", str(paths.bundled("rules"))])
+    assert result.exit_code == 0, result.output
+    assert "rules valid (version " in result.output
+    assert "28 structures (28 active, 8 can lead)" in result.output
+    assert "191 communes in 3 local networks" in result.output
+    assert "6 routing rules" in result.output
+
+
+def test_cli_rules_check_invalid_exits_2_with_each_problem(tmp_path):
+    """'rules check DIR' prints one 'error: file:line:col: message' line per problem and exits 2."""
+    rules_dir = overlay("routing-never-fires", tmp_path)
+    result = CliRunner().invoke(main, ["rules", "check", str(rules_dir)])
+    assert result.exit_code == 2
+    expected = (INVALID / "routing-never-fires" / "expected.txt").read_text(encoding="utf-8").splitlines()
+    for line in expected:
+        assert f"error: {line}" in result.output
+    assert "4 problem(s) in 1 file(s)" in result.output
+
+
+def test_cli_rules_check_json(tmp_path):
+    """--format json gives ok, summary and problems with file, line, column, message, text."""
+    rules_dir = overlay("unknown-field", tmp_path)
+    result = CliRunner().invoke(main, ["rules", "check", "--rules", str(rules_dir), "--format", "json"])
+    assert result.exit_code == 2
+    data = json.loads(result.output)
+    assert data["ok"] is False
+    assert data["summary"]["problems"] == 2
+    assert data["problems"][0] == {
+        "file": "rules/structures/adie.yaml",
+        "line": 6,
+        "column": 1,
+        "message": "unknown field 'suport' (did you mean 'support'?)",
+        "text": "rules/structures/adie.yaml:6:1: unknown field 'suport' (did you mean 'support'?)",
+    }
+
+
+def test_network_load_exposes_the_ruleset():
+    """network.load gives the RuleSet as .rules, and the territory and structure ids from it."""
+    net = network.load(paths.bundled("rules"))
+    assert net.territory is net.rules.territory
+    assert "cci-thiers" in net.structure_ids
+    assert net.fiche_context()["structures"] == net.structure_ids
+
+
+def test_network_load_refuses_invalid_rules(tmp_path):
+    """Commands never run on invalid rules: network.load raises the located problems."""
+    with pytest.raises(RulesError):
+        network.load(overlay("covers-no-commune", tmp_path))
+
+
+# --- version -------------------------------------------------------------------------------------
+
+
+def test_version_outside_git_is_a_content_hash(tmp_path):
+    """Outside a git work tree the version is sha256: and 12 hex digits, changing with any file."""
+    rules_dir = bundled_copy(tmp_path)
+    first = rules_version(rules_dir)
+    assert first.startswith("sha256:") and len(first) == len("sha256:") + 12
+    assert rules_version(rules_dir) == first
+    path = rules_dir / "structures" / "parc.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "# a comment\n", encoding="utf-8")
+    assert rules_version(rules_dir) != first
+
+
+def test_version_in_a_clean_git_tree_is_the_commit(tmp_path):
+    """In a clean git work tree the version is the last commit of the rules; a change makes it a hash."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    rules_dir = bundled_copy(tmp_path)
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(tmp_path), *args], capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
+    git("init", "-q")
+    git("add", "rules")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "rules")
+    assert rules_version(rules_dir) == "git:" + git("rev-parse", "HEAD")[:12]
+    (rules_dir / "routing.yaml").write_text("rules: []\n", encoding="utf-8")
+    assert rules_version(rules_dir) == content_hash(rules_dir)
