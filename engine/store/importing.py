@@ -1,0 +1,183 @@
+"""Reading many fiches at once from CSV, YAML or JSON, with every bad row located.
+
+CSV columns are the fiche's field names; the porteur's fields are ``porteur.name``,
+``porteur.email``, ``porteur.phone``, ``porteur.consent_network``; lists (``needs``, ``publics``,
+``supporting``) are separated by ``|``; an empty cell is an absent field.  A column named
+``errors`` is ignored, so a rejects file can be fixed and imported again as it is.
+
+Problems are reported as ``file:line:column: field: message`` (for CSV the column is the cell's
+position in the row).  A problem in the header (an unknown column) concerns every row, so it stops
+the import even with ``--skip-invalid``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine.errors import InputError, Problem
+from engine.fiche import Fiche
+from engine.store.exporting import COLUMNS, LIST_COLUMNS
+from engine.vocabulary import did_you_mean
+from engine.yamlsource import plain_message, read_document, validation_problems
+
+IGNORED = ("errors",)
+FORMATS = {".csv": "csv", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+
+
+@dataclass
+class Rejected:
+    """One row that cannot be imported: where it was, what it said, and why it was refused."""
+
+    line: int
+    data: dict[str, Any]
+    problems: list[Problem]
+
+
+@dataclass
+class Batch:
+    """The result of reading an import file: the valid fiches and the rejected rows, in file order."""
+
+    source: str
+    fmt: str
+    fiches: list[Fiche] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for r in self.rejected for p in r.problems]
+
+
+def file_format(path: str | Path) -> str:
+    """``csv``, ``yaml`` or ``json`` from the file's extension; anything else is an input error."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise InputError(problems=[Problem(str(path), 0, 0, "unknown file type: give a .csv, .yaml or .json file")])
+    return FORMATS[suffix]
+
+
+def read_import(path: str | Path, ctx: dict[str, Any]) -> Batch:
+    """Read and validate every row of an import file (see the module docstring)."""
+    fmt = file_format(path)
+    if fmt == "csv":
+        return _read_csv(Path(path), ctx)
+    doc = read_document(path)
+    batch = Batch(doc.source, fmt)
+    items = doc.data if isinstance(doc.data, list) else [doc.data]
+    base: tuple[Any, ...]
+    for index, item in enumerate(items):
+        base = (index,) if isinstance(doc.data, list) else ()
+        line = doc.locate(base)[0]
+        if not isinstance(item, dict):
+            problem = Problem(doc.source, line, 1, "each fiche must be a mapping of fields (key: value)")
+            batch.rejected.append(Rejected(line, {"value": item}, [problem]))
+            continue
+        data = {k: v for k, v in item.items() if k not in IGNORED}
+        try:
+            fiche = Fiche.model_validate(data, context=ctx)
+        except ValidationError as exc:
+            batch.rejected.append(Rejected(line, dict(item), validation_problems(doc, exc, Fiche, base)))
+            continue
+        fiche._source = f"{doc.source}:{line}"
+        batch.fiches.append(fiche)
+    return batch
+
+
+def _read_csv(path: Path, ctx: dict[str, Any]) -> Batch:
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(problems=[Problem(source, 0, 0, "file not found")]) from None
+    except UnicodeDecodeError:
+        raise InputError(problems=[Problem(source, 0, 0, "not UTF-8 text: save the file as UTF-8 CSV")]) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if not header:
+        raise InputError(problems=[Problem(source, 1, 1, "empty file: the first line must name the columns")])
+    header = [h.strip() for h in header]
+    known = set(COLUMNS)
+    bad = [
+        Problem(source, 1, i + 1, f"unknown column '{h}'{did_you_mean(h, COLUMNS)}")
+        for i, h in enumerate(header)
+        if h not in known and h not in IGNORED
+    ]
+    bad += [Problem(source, 1, 1, f"missing column '{c}'") for c in ("received", "commune", "kind") if c not in header]
+    if bad:
+        raise InputError(problems=bad)
+    batch = Batch(source, "csv", columns=header)
+    line = reader.line_num + 1
+    for cells in reader:
+        start, line = line, reader.line_num + 1
+        if not any(c.strip() for c in cells):
+            continue
+        row = dict(zip(header, cells, strict=False))
+        if len(cells) != len(header):
+            problem = Problem(source, start, 1, f"expected {len(header)} cells, found {len(cells)}")
+            batch.rejected.append(Rejected(start, row, [problem]))
+            continue
+        try:
+            fiche = Fiche.model_validate(_nest(row), context=ctx)
+        except ValidationError as exc:
+            problems = sorted({_cell_problem(source, start, header, e) for e in exc.errors()})
+            batch.rejected.append(Rejected(start, row, problems))
+            continue
+        fiche._source = f"{source}:{start}"
+        batch.fiches.append(fiche)
+    return batch
+
+
+def _nest(row: dict[str, str]) -> dict[str, Any]:
+    """A CSV row as fiche data: empty cells dropped, ``porteur.*`` nested, lists split on ``|``."""
+    data: dict[str, Any] = {}
+    for column, raw in row.items():
+        value = raw.strip()
+        if column in IGNORED or value == "":
+            continue
+        if column in LIST_COLUMNS:
+            data[column] = [v.strip() for v in value.split("|") if v.strip()]
+        elif column.startswith("porteur."):
+            data.setdefault("porteur", {})[column.split(".", 1)[1]] = value
+        else:
+            data[column] = value
+    return data
+
+
+def _cell_problem(source: str, line: int, header: list[str], error: Any) -> Problem:
+    loc = tuple(error["loc"])
+    column = ".".join(str(p) for p in loc if isinstance(p, str)) or "row"
+    position = header.index(column) + 1 if column in header else 1
+    return Problem(source, line, position, f"{column}: {plain_message(error, Fiche)}")
+
+
+def write_rejects(path: str | Path, batch: Batch) -> None:
+    """The rejected rows with their errors: CSV keeps the input's columns after an ``errors`` column."""
+    from engine.output import to_json
+
+    target = Path(path)
+    if batch.fmt == "csv":
+        rows = [{"errors": "; ".join(_short(p) for p in r.problems), **r.data} for r in batch.rejected]
+        out = io.StringIO()
+        writer = csv.DictWriter(out, ["errors", *batch.columns], lineterminator="\n", extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        target.write_text(out.getvalue(), encoding="utf-8")
+        return
+    items = [{"errors": [_short(p) for p in r.problems], **r.data} for r in batch.rejected]
+    if file_format(target) == "json":
+        target.write_text(to_json(items) + "\n", encoding="utf-8")
+    else:
+        from engine.store.exporting import to_yaml
+
+        target.write_text(to_yaml(items), encoding="utf-8")
+
+
+def _short(problem: Problem) -> str:
+    """A problem without the file name (the rejects file is the file)."""
+    return f"line {problem.line}: {problem.message}" if problem.line else problem.message
