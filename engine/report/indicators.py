@@ -12,11 +12,12 @@
 8. ``installed_via_offer``: fiches of 4 that came from an offer (their ``offer`` field, or a contact
    with an offer on or before their installation date).
 
-Only events dated on or before the period's end count, so a year's report does not change when
-next year's events are recorded.  A fiche counts in the local network of its commune on the day
-that is counted (reception for 1-3, installation for 4-5, 8), so a fiche that moves counts where it
-was each time.  Per structure, a fiche counts for every structure that was on it (received it,
-led it or supported it): those rows do not add up to the network's total.
+Only events dated on or before the period's end count (for an installation: its installation
+date), so a year's report does not change when next year's events are recorded.  A fiche counts
+in the local network of its commune on the day that is counted (reception for 1-3, installation
+for 4-5 and 8), so a fiche that moves counts where it was each time.  Per structure, a fiche counts
+for every structure that was on it (received it, led it or supported it): those rows do not add
+up to the network's total.
 """
 
 from __future__ import annotations

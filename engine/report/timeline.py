@@ -136,10 +136,13 @@ class Timeline:
         """The installation date of the fiche's first installation known by ``day``.
 
         The date is the one given with the ``install`` trigger (``installed_on``), else the event's.
+        It is the fact that counts: an installation on 31 December recorded on 2 January counts in
+        December's year.
         """
-        for e in self.stage_changes(day):
-            if e.payload.get("to") == "installed":
-                return _date(e.payload.get("installed_on")) or e.at
+        for e in self.events:
+            if e.kind == ev.STAGE_CHANGED and e.payload.get("to") == "installed":
+                installed = _date(e.payload.get("installed_on")) or e.at
+                return installed if installed <= day else None
         return None
 
     def stage_on(self, day: Day) -> str | None:
