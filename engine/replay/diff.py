@@ -32,6 +32,7 @@ class FicheChange:
     causes: tuple[str, ...]
     reasons_before: tuple[str, ...]  # reasons given only with the base rules
     reasons_after: tuple[str, ...]  # reasons given only with the working rules
+    commune_name: str = ""  # '63430 Thiers', for the text report
 
     def to_dict(self) -> dict[str, Any]:
         """``{"fiche", "commune", "local_network", "changed", "before", "after", "causes", "reasons_before",
@@ -222,6 +223,7 @@ def _change(fiche: Any, commune: str, net: str, before: Outcome, after: Outcome,
         causes=tuple(causes_of(commune, before, after, delta)),
         reasons_before=tuple(r for r in before.reasons if r not in a_reasons),
         reasons_after=tuple(r for r in after.reasons if r not in b_reasons),
+        commune_name=delta.commune_names.get(commune, commune),
     )
 
 

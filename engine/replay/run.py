@@ -1,0 +1,100 @@
+"""``rules diff`` as one call: load both sides, read the fiches, replay them, build the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from engine.errors import EngineError, RulesError
+from engine.replay.delta import rules_delta
+from engine.replay.diff import ReplayReport, replay
+from engine.replay.sides import Side, base_side, load_side, working_side
+from engine.replay.sources import STORE, file_fiches, received_by, store_exists, store_fiches
+
+ProgressFactory = Callable[[int], Callable[[int], None]]
+
+
+def load_sides(base: str, rules_path: str | Path | None) -> tuple[Side, Side]:
+    """Both sides loaded and compiled; the problems of both, each named by its side, at once."""
+    from engine import paths
+
+    working_dir = paths.rules_dir(rules_path)
+    working = working_side(working_dir)
+    problems = []
+    base_s: Side | None = None
+    try:
+        base_s = base_side(base, working_dir)
+        load_side(base_s)
+    except EngineError as exc:
+        problems.extend(exc.problems)
+    try:
+        load_side(working)
+    except EngineError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        if base_s is not None:
+            base_s.cleanup()
+        raise RulesError(problems=problems)
+    assert base_s is not None
+    return base_s, working
+
+
+def read_replay_fiches(
+    fiches: Sequence[str], working: Side, base: Side, as_of: dt.date | None, stdin_text: str | None = None
+) -> tuple[list[Any], str]:
+    """The fiches to replay and a words for where they came from ('store' or the files)."""
+    from engine.errors import InputError, Problem
+    from engine.fiche import context
+
+    use_store = list(fiches) == [STORE] or not fiches
+    if use_store:
+        if not store_exists():
+            hint = "there is no store yet" if fiches else "no fiches given and there is no store yet"
+            raise InputError(problems=[Problem("--fiches", 0, 0, f"{hint}: pass fiche files with --fiches FILE")])
+        return store_fiches(as_of), STORE
+    ids = set(working.ruleset.structures) | set(base.ruleset.structures)
+    ctx = context(working.ruleset.territory, ids)
+    return received_by(file_fiches(fiches, ctx, stdin_text), as_of), ", ".join(fiches)
+
+
+def run_replay(
+    base: str,
+    rules_path: str | Path | None = None,
+    fiches: Sequence[str] = (),
+    as_of: dt.date | None = None,
+    *,
+    stdin_text: str | None = None,
+    progress: ProgressFactory | None = None,
+) -> ReplayReport:
+    """Route the fiches through the base and the working rules and report what changes.
+
+    ``fiches`` are fiche files, or ``["store"]``; empty means the store when it exists.
+    ``progress(total)`` returns the callback told how many fiches are done (see ``DelayedProgress``).
+    """
+    base_s, working = load_sides(base, rules_path)
+    try:
+        found, source = read_replay_fiches(fiches, working, base_s, as_of, stdin_text)
+        delta = rules_delta(base_s.ruleset, working.ruleset)
+        report = ReplayReport(
+            base=base_s.label.removeprefix("base rules (").removesuffix(")"),
+            working=working.label.removeprefix("working rules (").removesuffix(")"),
+            base_version=base_s.ruleset.version,
+            working_version=working.ruleset.version,
+            fiches=len(found),
+            delta=delta,
+            as_of=as_of.isoformat() if as_of else None,
+            source=source,
+        )
+        tick = progress(len(found)) if progress is not None else None
+        try:
+            changes, by_structure, by_network = replay(found, base_s.compiled, working.compiled, delta, progress=tick)
+        finally:
+            close = getattr(tick, "close", None)
+            if close is not None:
+                close()
+        report.changes, report.by_structure, report.by_local_network = changes, by_structure, by_network
+        return report
+    finally:
+        base_s.cleanup()
