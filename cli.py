@@ -840,6 +840,63 @@ def _day(value: Any) -> Any:
     return value.date() if value is not None else None
 
 
+@charter_group.command("check")
+@period_options
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Judge with what was known on this day (default: today).")
+@format_option("table", "json", "markdown")
+@charter_option
+@rules_option
+@store_options
+def charter_check(
+    year: int | None,
+    date_from: Any,
+    date_to: Any,
+    as_of: Any,
+    fmt: str,
+    charter_path: Path | None,
+    rules_path: Path | None,
+    db_url: str | None,
+    as_who: str | None,
+) -> None:
+    """For each commitment of the charter, the share of fiches for which it was kept.
+
+    Network-wide, per local network and per structure, with the fiches that broke it (porteurs'
+    names only for those allowed to see them). Exit 1 when a commitment was broken, else 0.
+
+    \b
+    Example:
+        capactif charter check --year 2025 --as committee
+        capactif charter check --from 2025-01-01 --to 2025-06-30 --format json
+    """
+    import datetime as dt
+
+    from engine import network as network_module
+    from engine.charter import load_charter
+    from engine.charter.check import check_charter
+    from engine.charter.report import render_check
+    from engine.report import period_of
+    from engine.report.load import load_timelines
+    from engine.store.access import viewer
+    from engine.store.db import open_store
+
+    period = period_of(year, _day(date_from), _day(date_to))
+    charter = load_charter(charter_path)
+    net = network_module.load(rules_path)
+    who = viewer(as_who, net.structure_ids)
+    day = _day(as_of) or dt.date.today()
+    store = open_store(db_url)
+    try:
+        with store.transaction() as conn:
+            timelines = load_timelines(conn, received_to=min(period.end, day))
+    finally:
+        store.dispose()
+    result = check_charter(timelines, charter, period, day, net.territory, who, net.structure_ids)
+    emit(render_check(result, fmt))
+    if any(c["broken"] for c in result["commitments"]):
+        click.get_current_context().exit(1)
+
+
 # --- report --------------------------------------------------------------------------------------
 
 
