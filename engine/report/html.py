@@ -41,7 +41,7 @@ FUNNEL: tuple[str, ...] = ("projects_met", "with_referent", "network_effect", "i
 def funnel_svg(report: dict[str, Any]) -> str:
     """The funnel as inline SVG: one bar per step, its width proportional to the first step."""
     top = max(report["projects_met"], 1)
-    bar_h, gap, width, label_w = 34, 10, 600, 0
+    bar_h, gap, width, label_w = 40, 8, 360, 0
     parts = []
     for i, key in enumerate(FUNNEL):
         value = report[key]
@@ -51,7 +51,7 @@ def funnel_svg(report: dict[str, Any]) -> str:
             f'<g class="step" data-key="{key}">'
             f'<rect x="{(width - w) // 2}" y="{y}" width="{w}" height="{bar_h}" rx="4" fill="#2e7d32" '
             f'fill-opacity="{1 - i * 0.14:.2f}"/>'
-            f'<text x="{width // 2}" y="{y + bar_h // 2 + 6}" text-anchor="middle" font-size="16" '
+            f'<text x="{width // 2}" y="{y + bar_h // 2 + 6}" text-anchor="middle" font-size="18" '
             f'fill="#1d2b36" paint-order="stroke" stroke="#fff" stroke-width="4">'
             f"{escape(SHORT[key])} : {value}</text></g>"
         )

@@ -1,0 +1,130 @@
+"""The HTML report: one self-contained file, opened in a real headless Chromium, showing the figures."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from engine.report import Period, build_report
+from engine.report.html import render_html
+from tests import report_seed as seed
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    """A seeded year's HTML report written by the CLI, and the report dict it came from."""
+    tmp = tmp_path_factory.mktemp("html")
+    net = seed.network()
+    with seed.temporary_store("sqlite", tmp) as store:
+        with store.transaction() as conn:
+            seed.seed_year(conn, net)
+        report = build_report(store, net, Period.year(2025))
+        out = tmp / "bilan-2025.html"
+        result = CliRunner().invoke(
+            main, ["report", "--year", "2025", "--format", "html", "-o", str(out), "--db", store.url]
+        )
+        assert result.exit_code == 0, result.output
+    return out, report
+
+
+def chromium(*args: str, tmp) -> subprocess.CompletedProcess:
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp}",
+    ]
+    return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=120, check=True)
+
+
+def test_html_is_self_contained(page):
+    """No external resource: no http(s) URL is loaded, no script, the CSS and the chart are inline."""
+    text = page[0].read_text(encoding="utf-8")
+    assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', text)
+    assert "<script" not in text and "<link" not in text
+    assert "<style>" in text and "<svg" in text
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in text
+
+
+def test_html_escapes_text():
+    """Text from the data is escaped, never run as HTML."""
+    report = {
+        "period": {"from": "2025-01-01", "to": "2025-12-31", "label": "2025"},
+        "network": None,
+        **dict.fromkeys(
+            [
+                "projects_met",
+                "with_referent",
+                "network_effect",
+                "installed",
+                "installed_with_follow_up",
+                "offers_published",
+                "offer_contacts",
+                "installed_via_offer",
+            ],
+            0,
+        ),
+        "ratios": dict.fromkeys(
+            ["with_referent", "network_effect", "installed_with_follow_up", "contacts_per_offer", "installed_via_offer"]
+        ),
+        "median_days": {"reception_to_referent": None, "reception_to_installation": None},
+        "by_network": [],
+        "by_structure": [
+            {
+                "structure": "<b>x</b>",
+                **dict.fromkeys(
+                    [
+                        "projects_met",
+                        "with_referent",
+                        "network_effect",
+                        "installed",
+                        "installed_with_follow_up",
+                        "offers_published",
+                        "offer_contacts",
+                        "installed_via_offer",
+                    ],
+                    0,
+                ),
+            }
+        ],
+    }
+    assert "&lt;b&gt;x&lt;/b&gt;" in render_html(report)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="chromium is not installed")
+def test_browser_shows_the_figures(page, tmp_path):
+    """Chromium renders the page: the eight figures, the funnel steps and every local network are in the DOM."""
+    out, report = page
+    dom = chromium("--dump-dom", out.as_uri(), tmp=tmp_path).stdout
+    assert "<h1>Bilan Cap Actif 2025</h1>" in dom
+    for key in ("projects_met", "installed", "installed_via_offer", "offer_contacts"):
+        assert re.search(rf'id="{key}"><div class="value">{report[key]}</div>', dom), key
+    for step in ("rencontrés", "avec référent", "effet réseau", "installés", "suivis"):
+        assert f"{step} : " in dom
+    for row in report["by_network"]:
+        assert f"<td>{row['name']} ({row['network']})</td>" in dom.replace("&#x27;", "'").replace("&#39;", "'")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="chromium is not installed")
+def test_browser_phone_screenshot(page, tmp_path):
+    """At a phone's width (390 px) Chromium renders the page to a non-empty PNG."""
+    shot = tmp_path / "phone.png"
+    chromium("--window-size=390,1600", f"--screenshot={shot}", page[0].as_uri(), tmp=tmp_path / "profile")
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width = int.from_bytes(data[16:20], "big")
+    assert width == 390
