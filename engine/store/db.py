@@ -71,7 +71,8 @@ class Store:
     def transaction(self, fiche: str | None = None) -> Iterator[Connection]:
         """One transaction: committed when the block ends, rolled back entirely on any error.
 
-        ``fiche`` names the fiche in the message when SQLite reports a concurrent write.
+        ``fiche`` is the fiche the command reads then changes: when SQLite refuses the write because
+        another command wrote since, that is a :class:`ConflictError` about that fiche.
         """
         try:
             with self.engine.begin() as conn:
@@ -86,7 +87,8 @@ class Store:
 
 def _translate(exc: OperationalError, fiche: str | None) -> EngineError:
     code = getattr(exc.orig, "sqlite_errorcode", None)
-    if code == _SQLITE_BUSY_SNAPSHOT:
+    if code == _SQLITE_BUSY_SNAPSHOT or (code == _SQLITE_BUSY and fiche):
+        # The command read the fiche, then another command wrote first: SQLite refuses the stale write.
         return conflict(fiche)
     if code == _SQLITE_BUSY:
         return StoreError(

@@ -220,9 +220,10 @@ def assign_fiche(
     by: str | None = None,
     now: dt.datetime | None = None,
     check_access: bool = True,
+    expected_version: int | None = None,
 ) -> Change:
     """Set the lead and add or remove supporting structures; a structure is never both lead and support."""
-    current = queries.get(conn, fiche_id)
+    current = _read(conn, fiche_id, expected_version)
     if check_access:
         access.check_write(who, fiche_id, _on(current), "assign")
     problems = _unknown_structures(network, {"--lead": [lead] if lead else [], "--support": list(supports)})
@@ -272,11 +273,12 @@ def move_fiche(
     follow_up_by: str | None = None,
     now: dt.datetime | None = None,
     today: dt.date | None = None,
+    expected_version: int | None = None,
 ) -> Change:
     """Move the fiche through the lifecycle by ``trigger`` (guards checked by engine.lifecycle)."""
     from engine.lifecycle import lifecycle
 
-    current = queries.get(conn, fiche_id)
+    current = _read(conn, fiche_id, expected_version)
     access.check_write(who, fiche_id, _on(current), "move")
     at = at or dt.date.today()
     by = by or who.label()
@@ -340,9 +342,10 @@ def set_consent(
     at: dt.date | None = None,
     by: str | None = None,
     now: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> Change:
     """Record that the porteur agreed (or no longer agrees) to share the fiche with the whole network."""
-    current = queries.get(conn, fiche_id)
+    current = _read(conn, fiche_id, expected_version)
     access.check_write(who, fiche_id, _on(current), "change the consent of")
     previous = bool(current.fiche["porteur"]["consent_network"])
     if previous == consent:
@@ -352,6 +355,14 @@ def set_consent(
 
 
 # --- the common write path -----------------------------------------------------------------------
+
+
+def _read(conn: Connection, fiche_id: str, expected_version: int | None) -> records.StoredFiche:
+    """The fiche to change; with ``expected_version`` (the version the user looked at), a newer one is a conflict."""
+    current = queries.get(conn, fiche_id)
+    if expected_version is not None and current.version != expected_version:
+        raise conflict(fiche_id)
+    return current
 
 
 def _commit(
