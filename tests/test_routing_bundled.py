@@ -48,7 +48,7 @@ def supports(s) -> dict[str, str]:
     ],
 )
 def test_nature_leads_to_the_chamber_of_the_department_or_local_network(commune, naf, lead):
-    """Artisanal → CMA of the department, agricultural → chamber of agriculture, commercial → CCI of the local network."""
+    """Artisanal → CMA of the department, agricultural → agriculture chamber, commercial → CCI of the local network."""
     s = routed(commune=commune, naf=naf)
     assert s.lead.structure == lead
     assert s.lead.reasons[0].startswith("competent to lead for nature")
@@ -148,8 +148,8 @@ def test_coordinator_rule_excludes_building_trades_from_the_activity_test():
     f = Fiche.model_validate({"received": "2025-03-01", "kind": "creation", "commune": THIERS, "naf": "43.22A",
                               "needs": ["activity_test"]}, context=net.fiche_context())  # fmt: skip
     reasons = explain(f, rules, "appuy-createurs").reasons
-    assert any(r.startswith("need 'activity_test' (test d'activité (couveuse)): excluded by rule `no-activity-test-building`")
-               for r in reasons), reasons  # fmt: skip
+    cited = "need 'activity_test' (test d'activité (couveuse)): excluded by rule `no-activity-test-building`"
+    assert any(r.startswith(cited) for r in reasons), reasons
 
 
 def test_explain_a_chamber_for_a_liberal_profession():

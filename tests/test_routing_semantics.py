@@ -72,10 +72,12 @@ def test_fiche_without_nature_only_any_nature_leads_then_fallback():
 @pytest.mark.parametrize(
     ("a", "b", "caseload", "winner", "words"),
     [
-        ({"lead": {"priority": 2}}, {"lead": {}}, None, "a", "by lead priority: higher lead priority (2 against 0 for b)"),
+        ({"lead": {"priority": 2}}, {"lead": {}}, None, "a",
+         "by lead priority: higher lead priority (2 against 0 for b)"),
         ({"lead": {}, "territory": {"communes": [AMBERT]}}, {"lead": {}}, None, "a",
          "by territorial specificity: more specific territory (1 communes against 191 for b)"),
-        ({"lead": {}}, {"lead": {}}, {"a": 3, "b": 1}, "b", "by caseload: fewer active fiches as lead (1 against 3 for a)"),
+        ({"lead": {}}, {"lead": {}}, {"a": 3, "b": 1}, "b",
+         "by caseload: fewer active fiches as lead (1 against 3 for a)"),
         ({"lead": {}}, {"lead": {}}, None, "a", "by id: tied with b on every other criterion: first by id"),
     ],
 )  # fmt: skip
