@@ -525,15 +525,17 @@ def demo_command(count: int, seed: int, db_url: str | None, rules_path: Path | N
 @click.option("--explain", "explain_structure", metavar="STRUCTURE", default=None,
               help="Say why this structure was or was not chosen, instead of the suggestion.")  # fmt: skip
 @format_option("text", "json")
+@db_option
 @click.pass_context
 def suggest_command(
     ctx: click.Context, fiches: tuple[str, ...], rules_path: Path | None, alternatives: int,
-    explain_structure: str | None, fmt: str,
+    explain_structure: str | None, fmt: str, db_url: str | None,
 ) -> None:  # fmt: skip
     """Suggest the lead (référent) and supporting structures of each fiche, with the reasons.
 
-    FICHES are YAML or JSON files ('-' for standard input). Exit 0, or 1 when a fiche has no
-    structure able to lead it (an orphan), 2 with every problem of the input.
+    FICHES are YAML or JSON files ('-' for standard input) or stored fiche ids (read from --db, whose
+    caseloads are then used). Exit 0, or 1 when a fiche has no structure able to lead it (an
+    orphan), 2 with every problem of the input.
 
     \b
     Example:
@@ -541,6 +543,7 @@ def suggest_command(
         capactif suggest fiche.yaml --alternatives 2
         capactif suggest fiche.yaml --explain cma-63
         cat fiche.json | capactif suggest - --format json
+        capactif suggest F-2026-0012 --db capactif.sqlite
     """
     from engine import network
     from engine.routing.inputs import run_suggest
@@ -548,7 +551,8 @@ def suggest_command(
 
     net = network.load(rules_path)
     stdin_text = stdin_if_dash(fiches)
-    run = run_suggest(net, fiches, stdin_text, alternatives=alternatives, explain_structure=explain_structure)
+    run = run_suggest(net, fiches, stdin_text, alternatives=alternatives, explain_structure=explain_structure,
+                      db_url=db_url)  # fmt: skip
     shown = run.explanations if explain_structure else run.suggestions
     emit(render_json(shown) if fmt == "json" else render_text(shown, run.rules))
     ctx.exit(1 if run.orphans else 0)
@@ -954,6 +958,52 @@ def report_command(
         click.echo(f"report written to {output}", err=True)
     else:
         emit(text)
+
+
+# --- alerts --------------------------------------------------------------------------------------
+
+SEVERITY_CHOICES = click.Choice(["info", "warning", "critical"])
+
+
+@main.command("alerts")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The day the alerts are computed for (default: today).")
+@click.option("--network", default=None, metavar="N", help="Only this local network (thiers, ambert, brioude).")
+@click.option("--structure", default=None, metavar="S", help="Only the alerts involving this structure.")
+@click.option("--check", "checks", multiple=True, metavar="C", help="Only this check (repeatable).")
+@click.option("--min-severity", type=SEVERITY_CHOICES, default="info", show_default=True,
+              help="Leave out the alerts below this severity.")
+@click.option("--fail-on", type=SEVERITY_CHOICES, default=None,
+              help="Exit 1 when an alert of this severity or more serious is shown.")
+@format_option(*FORMATS_REPORT)
+@charter_option
+@rules_option
+@store_options
+@click.pass_context
+def alerts_command(ctx: click.Context, as_of: Any, network: str | None, structure: str | None,
+                   checks: tuple[str, ...], min_severity: str, fail_on: str | None, fmt: str,
+                   charter_path: Path | None, rules_path: Path | None, db_url: str | None,
+                   as_who: str | None) -> None:  # fmt: skip
+    """The committee's alerts: fiches without référent, stalled, badly led, shared without consent.
+
+    Computed from the stored fiches as they stood on --as-of, with the thresholds of the charter
+    (charter/commitments.yaml, 'alerts:'); grouped by local network, each with since when, the
+    structures involved and a suggested action. Porteurs' names only for those who may see them.
+    Exit 1 when an alert at or above --fail-on is shown, else 0. Keys: docs/alerts.md.
+
+    \b
+    Example:
+        capactif alerts --as committee
+        capactif alerts --as-of 2026-06-30 --network thiers --format markdown
+        capactif alerts --check no_lead --check stalled --fail-on warning --format json
+    """
+    from engine.alerts import AlertFilter, run_alerts
+    from engine.alerts.render import render
+
+    flt = AlertFilter(network=network, structure=structure, checks=checks, min_severity=min_severity)
+    run = run_alerts(db_url, rules_path, charter_path, as_of=_day(as_of), flt=flt, as_=as_who)
+    emit(render(run, fmt))
+    ctx.exit(1 if fail_on and run.reaches(fail_on) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

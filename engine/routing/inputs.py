@@ -21,15 +21,20 @@ from engine.routing.suggest import Suggestion, suggest
 from engine.vocabulary import unknown
 
 
-def resolve_fiches(arguments: Sequence[str], network: Any, stdin_text: str | None = None) -> list[Fiche]:
-    """The fiches named by the arguments, every problem of every argument at once (InputError)."""
+def resolve_fiches(
+    arguments: Sequence[str], network: Any, stdin_text: str | None = None, db_url: str | None = None
+) -> list[Fiche]:
+    """The fiches named by the arguments, every problem of every argument at once (InputError).
+
+    An argument that looks like a fiche id (``F-2026-0012``) and is not a file is read from the
+    store (``db_url``, see :func:`engine.store.db.resolve_url`).
+    """
     problems: list[Problem] = []
     files: list[str] = []
+    ids: list[str] = []
     for arg in arguments:
         if arg != "-" and re.match(FICHE_ID_PATTERN, arg) and not Path(arg).exists():
-            problems.append(
-                Problem(arg, 0, 0, "reading stored fiches by id is not available yet: give the fiche's file")
-            )
+            ids.append(arg)
         else:
             files.append(arg)
     fiches: list[Fiche] = []
@@ -37,6 +42,14 @@ def resolve_fiches(arguments: Sequence[str], network: Any, stdin_text: str | Non
         fiches = read_fiches(files, network.fiche_context(), stdin_text=stdin_text)
     except InputError as exc:
         problems.extend(exc.problems)
+    if ids:
+        from engine.errors import EngineError
+        from engine.store.service import stored_fiches
+
+        try:
+            fiches += stored_fiches(db_url, ids)[0]
+        except EngineError as exc:
+            problems.extend(exc.problems or [Problem("--db", 0, 0, str(exc))])
     if problems:
         raise InputError(problems=problems)
     return fiches
@@ -64,6 +77,7 @@ def run_suggest(
     alternatives: int = 0,
     explain_structure: str | None = None,
     caseload: Mapping[str, int] | None = None,
+    db_url: str | None = None,
 ) -> SuggestRun:
     """Read the fiches, compile the rules once, suggest for each fiche (and explain one structure)."""
     problems: list[Problem] = []
@@ -72,11 +86,15 @@ def run_suggest(
             Problem("--explain", 0, 0, unknown("structure", explain_structure, sorted(network.rules.structures)))
         )
     try:
-        fiches = resolve_fiches(arguments, network, stdin_text)
+        fiches = resolve_fiches(arguments, network, stdin_text, db_url)
     except InputError as exc:
         problems.extend(exc.problems)
     if problems:
         raise InputError(problems=problems)
+    if caseload is None:
+        from engine.store.service import store_caseload
+
+        caseload = store_caseload(db_url)
     rules = compile_rules(network.rules)
     suggestions = [suggest(f, rules, caseload, alternatives=alternatives) for f in fiches]
     explanations = []
