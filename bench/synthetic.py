@@ -165,7 +165,7 @@ def ruleset(seed: int = 2025) -> RuleSet:
                     structure="adie",
                     role="support",
                     need="microcredit",
-                    when={"publics_any": ["no_bank_access"], "needs_any": ["bank_loan"]},
+                    when={"publics_any": ["no_bank_access"], "needs_any": ["bank_loan"], "departments": [dep]},
                 )
             )
     bge = [s.id for s in specs if s.kind == "bge"]
