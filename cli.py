@@ -359,6 +359,32 @@ def fiche_note(fiche_id: str, text: str, channel: str | None, at: Any, by: str |
     _render_change(change, fmt)
 
 
+@fiche.command("edit")
+@click.argument("fiche_id", metavar="ID")
+@click.option("--commune", required=True, help="The project's new commune (INSEE code or name).")
+@click.option("--date", "at", type=DATE, default=None, help="When it moved (default: today).")
+@click.option("--by", default=None, metavar="S", help="The structure that recorded it (default: --as).")
+@click.option("--comment", default=None, help="Why, in a few words.")
+@as_option
+@db_option
+@rules_option
+@format_option("text", "json")
+def fiche_edit(fiche_id: str, commune: str, at: Any, by: str | None, comment: str | None, as_: str | None,
+               db_url: str | None, rules_path: Path | None, fmt: str) -> None:  # fmt: skip
+    """Change a stored fiche's commune (the porteur settles elsewhere); its local network follows.
+
+    The change is an event (commune_changed): reports and agendas dated before it keep the old commune.
+
+    \b
+    Example:
+        capactif fiche edit F-2026-0012 --commune Ambert --date 2026-05-02 --as cma-63
+    """
+    from engine.store import service
+
+    change = service.change_commune(db_url, rules_path, fiche_id, commune, as_, at=_day(at), by=by, comment=comment)
+    _render_change(change, fmt)
+
+
 @fiche.command("consent")
 @click.argument("fiche_id", metavar="ID")
 @click.argument("value", type=click.Choice(["yes", "no"]))

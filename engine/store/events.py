@@ -22,6 +22,8 @@ stage_changed     ``trigger``, ``from``, ``to``, ``comment``, and the fiche's ``
 contact           ``text``, ``channel`` (phone, email, meeting… or null)
 note              ``text``
 consent_changed   ``consent_network`` (the new value), ``previous``
+commune_changed   ``commune`` (the new INSEE code), ``previous``, ``local_network`` (the new commune's,
+                  or null), ``comment``: the porteur settles elsewhere; the fiche follows its commune
 ================  ==================================================================================
 """
 
@@ -44,6 +46,7 @@ STAGE_CHANGED = "stage_changed"
 CONTACT = "contact"
 NOTE = "note"
 CONSENT_CHANGED = "consent_changed"
+COMMUNE_CHANGED = "commune_changed"
 
 KINDS: dict[str, str] = {
     CREATED: "fiche créée",
@@ -56,6 +59,7 @@ KINDS: dict[str, str] = {
     CONTACT: "contact",
     NOTE: "note",
     CONSENT_CHANGED: "consentement modifié",
+    COMMUNE_CHANGED: "commune modifiée",
 }
 
 #: Events whose text may name the porteur: shown only to those who see personal data.
@@ -128,6 +132,10 @@ def apply(result: Rebuilt, kind: str, payload: Mapping[str, Any]) -> str | None:
     if kind == CONSENT_CHANGED:
         state.setdefault("porteur", {})["consent_network"] = bool(payload["consent_network"])
         return None
+    if kind == COMMUNE_CHANGED:
+        problem = _expect(state.get("commune"), payload.get("previous"), "commune")
+        state["commune"] = payload["commune"]
+        return problem
     if kind in (CONTACT, NOTE):
         return None
     return f"unknown event kind '{kind}'"
@@ -169,4 +177,11 @@ def describe(kind: str, payload: Mapping[str, Any], *, show_text: bool = True) -
         return f"{KINDS[kind]}{channel}: {text}"
     if kind == CONSENT_CHANGED:
         return "le porteur accepte le partage avec le réseau" if payload["consent_network"] else "partage refusé"
+    if kind == COMMUNE_CHANGED:
+        text = f"commune: {payload['previous']} → {payload['commune']}"
+        if payload.get("local_network"):
+            text += f" (réseau local {payload['local_network']})"
+        if payload.get("comment"):
+            text += f" — {payload['comment'] if show_text else '(commentaire masqué)'}"
+        return text
     return kind

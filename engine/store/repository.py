@@ -354,6 +354,49 @@ def set_consent(
     return _commit(conn, current, [(ev.CONSENT_CHANGED, payload)], at=at, by=by or who.label(), now=now)
 
 
+def change_commune(
+    conn: Connection,
+    fiche_id: str,
+    commune: str,
+    *,
+    who: access.Viewer,
+    network: Any,
+    at: dt.date | None = None,
+    by: str | None = None,
+    comment: str | None = None,
+    now: dt.datetime | None = None,
+    today: dt.date | None = None,
+    expected_version: int | None = None,
+) -> Change:
+    """Record that the project moved to another commune (name or INSEE code); the local network follows.
+
+    The ``commune_changed`` event keeps the previous commune, so reports and agendas dated before
+    the change still place the fiche where it was (:meth:`engine.report.timeline.Timeline.commune_on`).
+    """
+    current = _read(conn, fiche_id, expected_version)
+    access.check_write(who, fiche_id, _on(current), "change the commune of")
+    at = at or dt.date.today()
+    problems = _check_date(current, at, "--date", today)
+    code = None
+    try:
+        code = network.territory.resolve(commune).insee
+    except ValueError as exc:
+        problems.append(Problem("--commune", 0, 0, str(exc)))
+    if code is not None and code == current.fiche["commune"]:
+        where = network.territory.communes[code]
+        problems.append(Problem("--commune", 0, 0, f"fiche {fiche_id} is already in {where}"))
+    if problems:
+        raise InputError(problems=problems)
+    assert code is not None
+    local_network = network.territory.communes[code].local_network or None
+    previous = current.fiche["commune"]
+    payload = {"commune": code, "previous": previous, "local_network": local_network, "comment": comment}
+    change = _commit(conn, current, [(ev.COMMUNE_CHANGED, payload)], at=at, by=by or who.label(), now=now)
+    # ``local_network`` is the store's copy of the territory (an indexed column), not a fiche field.
+    conn.execute(update(fiches).where(fiches.c.id == fiche_id).values(local_network=local_network))
+    return change
+
+
 # --- the common write path -----------------------------------------------------------------------
 
 

@@ -194,6 +194,17 @@ def consent(
         return repository.set_consent(conn, fiche_id, value, who=who)
 
 
+def change_commune(
+    db_url: str | None, rules_path: str | Path | None, fiche_id: str, commune: str, as_: str | None, **options: Any
+) -> repository.Change:
+    """``fiche edit --commune``: the project moved; ``options`` are at, by, comment."""
+    net = load_network(rules_path)
+    who = access.viewer(as_, net.structure_ids)
+    _check_by(options.get("by"), net)
+    with opened(db_url) as store, store.transaction(fiche_id) as conn:
+        return repository.change_commune(conn, fiche_id, commune, who=who, network=net, **options)
+
+
 @dataclass
 class Imported:
     """``fiche import``: what was stored, what was rejected and where the rejects went."""
