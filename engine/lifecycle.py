@@ -567,7 +567,7 @@ class Lifecycle:
             )
             diagram.model_graphs[id(drawn)].reset_styling()
             source = drawn.get_graph().source  # type: ignore[attr-defined]
-            self._graph_source = "\n".join(line.rstrip() for line in source.splitlines()) + "\n"
+            self._graph_source = _mermaid_syntax("\n".join(line.rstrip() for line in source.splitlines()) + "\n")
         return self._graph_source
 
 
@@ -618,4 +618,17 @@ def render_text(description: Mapping[str, Any]) -> str:
         lines += ["", "Guards"]
         name_width = max(len(g["name"]) for g in description["guards"])
         lines += [f"  {g['name']:<{name_width}}  {g['description']}" for g in description["guards"]]
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_syntax(source: str) -> str:
+    """Fix two slips of transitions' mermaid output so that Mermaid renders it.
+
+    Its front matter holds the bare title (Mermaid expects ``title: …``) and it styles states with
+    ``Class`` where Mermaid's keyword is ``class``.
+    """
+    lines = source.splitlines()
+    if len(lines) > 2 and lines[0] == "---" and lines[2] == "---" and not lines[1].startswith("title:"):
+        lines[1] = f"title: {lines[1]}"
+    lines = ["  class " + line[len("  Class ") :] if line.startswith("  Class ") else line for line in lines]
     return "\n".join(lines) + "\n"
