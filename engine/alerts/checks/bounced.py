@@ -1,0 +1,36 @@
+"""``bounced``: the fiche's lead changed K times or more (the porteur was handed from one to another).
+
+Changes are the lead assignments after the first one.  ``since`` is the day of the K-th change; the
+message shows the whole chain of référents.
+"""
+
+from __future__ import annotations
+
+from engine.alerts.context import AlertContext
+from engine.alerts.model import Alert, FicheView
+from engine.vocabulary import ACTIVE_STAGES
+
+ID = "bounced"
+
+
+def check(view: FicheView, ctx: AlertContext) -> Alert | None:
+    """At least ``count`` lead changes (charter)."""
+    count = ctx.threshold(ID).count
+    assert count is not None  # the charter requires it
+    if view.stage not in ACTIVE_STAGES or view.lead_changes < count:
+        return None
+    assert view.replayed, "the loader replays every fiche with K lead changes or more"
+    chain = [lead for _, lead in view.lead_history]
+    since = view.lead_history[count][0]
+    action = (
+        f"the coordinator reviews the fiche with {view.lead or 'the network'}: "
+        "agree on one référent that keeps the porteur"
+    )
+    return ctx.alert(
+        view,
+        ID,
+        since,
+        f"the référent changed {view.lead_changes} times (threshold {count}): {' → '.join(chain)}",
+        action,
+        chain,
+    )

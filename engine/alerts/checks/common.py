@@ -1,0 +1,38 @@
+"""Small helpers shared by the checks: delays counted the charter's way, and routing's proposals."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from engine.alerts.context import AlertContext
+from engine.alerts.model import FicheView
+
+
+def due(start: dt.date, days: int, as_of: dt.date) -> dt.date | None:
+    """The day an alert with a delay of ``days`` from ``start`` applies, if it applies on ``as_of``.
+
+    Day N counts: a delay of 21 days from 1 March applies from 22 March (21 days later) on.
+    """
+    since = start + dt.timedelta(days=days)
+    return since if as_of >= since else None
+
+
+def lead_proposal(view: FicheView, ctx: AlertContext, verb: str = "assign") -> tuple[str, list[str]]:
+    """What routing proposes as lead for the fiche, in words, and the structure proposed (if any).
+
+    The caseloads of ``as_of`` apply: a structure at capacity is not proposed.
+    """
+    found = ctx.suggestion(view)
+    if found.lead is not None and found.lead.structure != view.lead:
+        lead = found.lead.structure
+        why = found.lead.reasons[0] if found.lead.reasons else ""
+        return f"{verb} {lead} as référent (routing: {why})", [lead]
+    if ctx.suggestion(view, caseload=False).lead is None:
+        return (
+            "no structure of the network can lead it: the coordinator names a référent "
+            "and completes the rules ('capactif rules coverage' lists the gaps)",
+            [],
+        )
+    full = [alt.structure for alt in found.alternatives]
+    detail = f" ({', '.join(full)})" if full else ""
+    return f"every structure able to lead it is at capacity{detail}: the coordinator decides who takes it", []

@@ -1,0 +1,43 @@
+"""``consent_missing``: the fiche reached structures beyond its own without the porteur's consent.
+
+The charter (article 5.6 and 6) lets the structures accompanying a porteur — its lead, supporting
+structures and the structure that received them — know their name and contact; anyone else only
+with the porteur's consent (``consent_network``).  A fiche *reached* a structure beyond its own when,
+the porteur not having consented on ``as_of``:
+
+* an event was recorded on it by a structure that was on the fiche neither just before nor just
+  after that event (a note, a contact, a stage change… written by an outsider); or
+* its follow-up structure (``follow_up_by``) is not one of its structures.
+
+Roles (coordinator, committee) are not structures: the coordination may see every fiche.  This is
+the one check raised on closed fiches too: data shared stays shared when the project ends.
+``since`` is the first such sharing.
+"""
+
+from __future__ import annotations
+
+from engine.alerts.context import AlertContext
+from engine.alerts.model import Alert, FicheView
+
+ID = "consent_missing"
+
+
+def check(view: FicheView, ctx: AlertContext) -> Alert | None:
+    """Sharings found by the loader's replay, and no consent on ``as_of``."""
+    if view.consent_network or not view.shared_beyond:
+        return None
+    first = view.shared_beyond[0]
+    reached = [s.structure for s in view.shared_beyond]
+    details = "; ".join(f"{s.at.isoformat()}: {s.how}" for s in view.shared_beyond)
+    action = (
+        f"record the porteur's consent (capactif fiche consent {view.id} yes), or put "
+        f"{', '.join(reached)} on the fiche if they accompany the porteur; else the coordinator reviews it"
+    )
+    return ctx.alert(
+        view,
+        ID,
+        first.at,
+        f"shared beyond its structures without the porteur's consent: {details}",
+        action,
+        [view.lead, *reached],
+    )

@@ -1,0 +1,56 @@
+"""``follow_up_missing``: an activity installed N days ago whose post-creation follow-up has not started.
+
+Raised for a fiche still at stage ``installed`` (``start_follow_up`` moves it to ``follow_up``) N days
+or more after ``installed_on``.  The action names who could take the follow-up: the lead when it
+serves ``post_creation``, else the structure routing would choose for that need.
+"""
+
+from __future__ import annotations
+
+from engine.alerts.checks.common import due
+from engine.alerts.context import AlertContext
+from engine.alerts.model import Alert, FicheView
+
+ID = "follow_up_missing"
+NEED = "post_creation"
+
+
+def follow_up_structure(view: FicheView, ctx: AlertContext) -> str | None:
+    """Who could take the follow-up: the named one, the lead if it serves it, else routing's choice."""
+    if view.follow_up_by:
+        return view.follow_up_by
+    lead = ctx.rules.structures.get(view.lead or "")
+    if lead is not None and lead.active and lead.serves(NEED, view):
+        return lead.id
+    for s in ctx.rules.support_pool(view.commune, NEED):
+        if s.serves(NEED, view) and s.admits(view) and s.admits_nature(view.effective_nature):
+            return s.id
+    return None
+
+
+def check(view: FicheView, ctx: AlertContext) -> Alert | None:
+    """Stage ``installed`` for ``days`` or more."""
+    if view.stage != "installed" or view.installed_on is None:
+        return None
+    days = ctx.threshold(ID).days
+    assert days is not None  # the charter requires it
+    since = due(view.installed_on, days, ctx.as_of)
+    if since is None:
+        return None
+    installed = (ctx.as_of - view.installed_on).days
+    who = follow_up_structure(view, ctx)
+    if who:
+        command = f"capactif fiche move {view.id} start_follow_up --follow-up-by {who}"
+        action = f"{who} offers the post-creation follow-up ({command})"
+    else:
+        action = "no structure serves the post-creation follow-up here: the coordinator decides"
+    return ctx.alert(
+        view,
+        ID,
+        since,
+        f"installed {installed} days ago ({view.installed_on.isoformat()}) and no follow-up started "
+        f"(threshold {days} days)",
+        action,
+        [view.lead],
+        [who] if who else [],
+    )

@@ -1,0 +1,61 @@
+"""``lead_invalid``: the fiche's référent can no longer lead it under the rules in force.
+
+Reasons, the first that holds: the lead is gone from the rules (no structure file), inactive, no
+longer covers the commune or is no longer competent for the fiche (kinds, stages, nature, NAF,
+publics, headcount), cannot lead (no ``lead:`` section, or not for this nature and not a fallback
+lead), is excluded by a coordinator rule that fires for the fiche, or is over capacity.  A structure
+required as lead by a rule that fires needs only to be able to lead at all, as in routing.
+
+Over capacity: only the fiches that put the lead over its capacity (its latest assignments) are
+alerted, not every fiche it leads.  ``since`` is the day the lead was assigned (the rules do not
+record when they changed), the reception when the fiche came with its lead.
+"""
+
+from __future__ import annotations
+
+from engine.alerts.checks.common import lead_proposal
+from engine.alerts.context import AlertContext
+from engine.alerts.model import Alert, FicheView
+from engine.routing.explain import fired_rules
+from engine.routing.suggest import lead_obstacle
+from engine.vocabulary import ACTIVE_STAGES
+
+ID = "lead_invalid"
+
+
+def problem(view: FicheView, ctx: AlertContext) -> str | None:
+    """Why the lead cannot lead this fiche any more, in words; None when it still can."""
+    rules = ctx.rules
+    lead = view.lead
+    assert lead is not None
+    s = rules.structures.get(lead)
+    if s is None:
+        return f"{lead} is no longer in the network's rules (no structures/{lead}.yaml)"
+    fired = fired_rules(view, rules)
+    excluded = {r.structure: r for r in fired if r.role == "lead" and r.action == "exclude"}
+    required = any(r.role == "lead" and r.action == "require" and r.structure == lead for r in fired)
+    obstacle = lead_obstacle(s, view, view.commune, view.effective_nature, excluded, None, rules, required=required)
+    if obstacle is not None:
+        return f"{lead} {obstacle}"
+    if view.id in ctx.over_capacity:
+        return f"{lead} is over capacity ({ctx.over_capacity[view.id]} active fiches as lead, capacity {s.capacity})"
+    return None
+
+
+def check(view: FicheView, ctx: AlertContext) -> Alert | None:
+    """The active fiche's lead fails :func:`problem`."""
+    if view.lead is None or view.stage not in ACTIVE_STAGES:
+        return None
+    why = problem(view, ctx)
+    if why is None:
+        return None
+    action, suggested = lead_proposal(view, ctx, verb="hand the fiche over to")
+    return ctx.alert(
+        view,
+        ID,
+        view.lead_since or view.received,
+        f"référent no longer valid: {why} (rules {ctx.rules.version})",
+        action,
+        [view.lead],
+        suggested,
+    )

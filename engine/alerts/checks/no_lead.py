@@ -1,0 +1,36 @@
+"""``no_lead``: an active fiche still without a référent N days after its reception.
+
+Not raised for a fiche on hold (it may be paused before any référent, and ``stalled`` watches it).
+Suggested action: the lead routing proposes today, capacity included.
+"""
+
+from __future__ import annotations
+
+from engine.alerts.checks.common import due, lead_proposal
+from engine.alerts.context import AlertContext
+from engine.alerts.model import Alert, FicheView
+from engine.vocabulary import ACTIVE_STAGES
+
+ID = "no_lead"
+
+
+def check(view: FicheView, ctx: AlertContext) -> Alert | None:
+    """No lead, ``days`` (charter) or more after ``received``."""
+    if view.lead is not None or view.stage not in ACTIVE_STAGES or view.stage == "on_hold":
+        return None
+    days = ctx.threshold(ID).days
+    assert days is not None  # the charter requires it
+    since = due(view.received, days, ctx.as_of)
+    if since is None:
+        return None
+    waited = (ctx.as_of - view.received).days
+    action, suggested = lead_proposal(view, ctx)
+    return ctx.alert(
+        view,
+        ID,
+        since,
+        f"no référent {waited} days after reception (threshold {days} days)",
+        action,
+        [view.received_by],
+        suggested,
+    )

@@ -1,0 +1,117 @@
+"""What every check may consult besides the fiche: the day, the thresholds, the rules, the caseloads.
+
+One :class:`AlertContext` per run.  Routing answers are memoised by what routing reads of a fiche
+(:meth:`~engine.alerts.model.FicheView.routing_key`): 200,000 fiches share far fewer distinct
+(commune, kind, stage, activity, needs, publics) combinations, and a suggestion is a pure function.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.alerts.model import Alert, FicheView
+from engine.charter import AlertThreshold
+from engine.routing import CompiledRules, Suggestion, suggest
+from engine.store import access
+from engine.vocabulary import ACTIVE_STAGES
+
+
+@dataclass
+class AlertContext:
+    """The run's fixed facts, and memoised routing over them."""
+
+    as_of: dt.date
+    thresholds: dict[str, AlertThreshold]
+    rules: CompiledRules
+    viewer: access.Viewer = access.ANONYMOUS
+    #: Active fiches per structure as lead, on ``as_of`` (every fiche, whatever the filters).
+    caseload: dict[str, int] = field(default_factory=dict)
+    #: The fiches that put their lead over its capacity (assigned after it was full).
+    over_capacity: dict[str, int] = field(default_factory=dict)
+    _plain: dict[tuple[Any, ...], Suggestion] = field(default_factory=dict)
+    _loaded: dict[tuple[Any, ...], Suggestion] = field(default_factory=dict)
+
+    def threshold(self, check: str) -> AlertThreshold:
+        """The charter's severity and thresholds of a check."""
+        return self.thresholds[check]
+
+    def suggestion(self, view: FicheView, *, caseload: bool = True) -> Suggestion:
+        """Routing's suggestion for the fiche, with the caseloads of ``as_of`` (capacity applies) or not."""
+        memo = self._loaded if caseload else self._plain
+        key = view.routing_key()
+        found = memo.get(key)
+        if found is None:
+            found = suggest(view, self.rules, self.caseload if caseload else None)
+            memo[key] = found
+        return found
+
+    def alert(
+        self,
+        view: FicheView,
+        check: str,
+        since: dt.date,
+        message: str,
+        action: str,
+        structures: Iterable[str | None] = (),
+        suggested: Iterable[str] = (),
+    ) -> Alert:
+        """An alert of ``check`` on the fiche, its severity from the charter and the porteur's name
+        only when the caller may see it (:func:`engine.store.access.sees_personal_data`)."""
+        suggested = tuple(dict.fromkeys(suggested))
+        involved = tuple(sorted({s for s in structures if s} | set(suggested)))
+        name = None
+        if view.porteur_name and access.sees_personal_data(self.viewer, view.on_fiche, view.consent_network):
+            name = view.porteur_name
+        return Alert(
+            fiche=view.id,
+            network=view.local_network,
+            commune=view.commune,
+            stage=view.stage,
+            check=check,
+            severity=self.thresholds[check].severity,
+            since=since,
+            days=(self.as_of - since).days,
+            message=message,
+            structures=involved,
+            action=action,
+            suggested=suggested,
+            porteur_name=name,
+        )
+
+    def commune(self, view: FicheView) -> str:
+        """'63003 Ambert'."""
+        return self.rules.commune_text(view.commune)
+
+
+def caseloads(views: Iterable[FicheView]) -> dict[str, int]:
+    """Active fiches per structure as lead (the same count as the store's caseload, at ``as_of``)."""
+    out: dict[str, int] = {}
+    for v in views:
+        if v.lead and v.stage in ACTIVE_STAGES:
+            out[v.lead] = out.get(v.lead, 0) + 1
+    return out
+
+
+def beyond_capacity(views: Iterable[FicheView], rules: CompiledRules) -> dict[str, int]:
+    """The fiches that put their lead over capacity, with the lead's caseload.
+
+    A structure over capacity is alerted on the fiches assigned to it after it was full (the latest
+    assignments, then the highest ids), not on every fiche it leads.
+    """
+    by_lead: dict[str, list[FicheView]] = {}
+    for v in views:
+        if v.lead and v.stage in ACTIVE_STAGES:
+            s = rules.structures.get(v.lead)
+            if s is not None and s.capacity is not None:
+                by_lead.setdefault(v.lead, []).append(v)
+    out: dict[str, int] = {}
+    for lead, led in by_lead.items():
+        capacity = rules.structures[lead].capacity
+        assert capacity is not None
+        if len(led) > capacity:
+            led.sort(key=lambda v: (v.lead_since or v.received, v.id))
+            out.update((v.id, len(led)) for v in led[capacity:])
+    return out

@@ -1,0 +1,275 @@
+"""Reading the store into :class:`~engine.alerts.model.FicheView` objects at a date, set-based.
+
+A handful of queries whatever the number of fiches — never one query per fiche:
+
+1. the fiches received on or before ``as_of`` (their current state) and their supporting structures;
+2. the events on or before ``as_of`` *aggregated per fiche* in SQL: last event, last lead
+   assignment, last change of the structures on the fiche, number of lead assignments;
+3. the fiches whose current state is not their state at ``as_of``, or whose check needs the detail
+   of their history: a fiche with an event dated after ``as_of`` (its state then must be rebuilt),
+   a fiche whose lead was assigned more than ``bounce_count`` times (``bounced`` says when and to
+   whom), a fiche without the porteur's consent with an event recorded by a structure that is not
+   on it now, or a follow-up structure not on it (``consent_missing`` says whether that structure
+   was on the fiche when it acted).  Their histories are read in chunks and replayed with the
+   store's own :func:`engine.store.events.apply`, stopping at ``as_of``.
+
+With ``as_of`` today, step 3 concerns a few fiches; a date in the past replays more of them and
+stays correct.  ``replay_all`` replays every fiche: the reference the fast path is tested against.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, exists, func, literal, select
+
+from engine.alerts.model import FicheView, Sharing
+from engine.store import access
+from engine.store import events as ev
+from engine.store.schema import events, fiche_supports, fiches
+
+#: The ``by`` values of events that are not a structure.
+NOT_STRUCTURES = frozenset({*access.ROLES, "anonymous"})
+#: Events that change the structures on a fiche.
+ASSIGNMENTS = (ev.LEAD_ASSIGNED, ev.LEAD_REMOVED, ev.SUPPORT_ASSIGNED, ev.SUPPORT_REMOVED)
+_CHUNK = 1000
+
+_COLUMNS = (
+    "id",
+    "received",
+    "received_by",
+    "commune",
+    "local_network",
+    "kind",
+    "naf",
+    "nature",
+    "employees",
+    "needs",
+    "publics",
+    "stage",
+    "lead",
+    "installed_on",
+    "follow_up_by",
+    "consent_network",
+)
+
+
+def load_views(
+    conn: Connection,
+    as_of: dt.date,
+    *,
+    bounce_count: int | None = None,
+    with_names: bool = False,
+    replay_all: bool = False,
+    local_networks: Mapping[str, str | None] | None = None,
+) -> list[FicheView]:
+    """Every fiche received on or before ``as_of``, as it stood that day, by id (year, number).
+
+    ``with_names`` reads the porteur's name (the caller decides who may see it); ``bounce_count``
+    is the ``bounced`` threshold K (fiches with K lead changes or more are replayed for the dates);
+    ``local_networks`` maps a commune to its local network, for a fiche that moved after ``as_of``.
+    """
+    columns = [fiches.c[name] for name in _COLUMNS]
+    if with_names:
+        columns.append(fiches.c.porteur_name)
+    received = fiches.c.received <= as_of
+    supports: dict[str, list[str]] = {}
+    for fiche_id, structure in conn.execute(
+        select(fiche_supports.c.fiche_id, fiche_supports.c.structure).order_by(
+            fiche_supports.c.fiche_id, fiche_supports.c.position
+        )
+    ):
+        supports.setdefault(fiche_id, []).append(structure)
+    views: dict[str, FicheView] = {}
+    for row in conn.execute(select(*columns).where(received).order_by(fiches.c.year, fiches.c.number)).mappings():
+        views[row["id"]] = _view(row, supports.get(row["id"], []), with_names)
+    _aggregate(conn, as_of, views)
+    replay = set(views) if replay_all else _to_replay(conn, as_of, views, bounce_count)
+    if replay:
+        _replay(conn, as_of, views, sorted(replay), with_names, local_networks or {})
+    return list(views.values())
+
+
+def _view(row: Mapping[str, Any], supporting: list[str], with_names: bool) -> FicheView:
+    return FicheView(
+        id=row["id"],
+        received=row["received"],
+        received_by=row["received_by"],
+        commune=row["commune"],
+        local_network=row["local_network"],
+        kind=row["kind"],
+        naf=row["naf"],
+        nature=row["nature"],
+        employees=row["employees"],
+        needs=list(row["needs"] or []),
+        publics=list(row["publics"] or []),
+        stage=row["stage"],
+        lead=row["lead"],
+        supporting=supporting,
+        installed_on=row["installed_on"],
+        follow_up_by=row["follow_up_by"],
+        consent_network=bool(row["consent_network"]),
+        porteur_name=row["porteur_name"] if with_names else None,
+        last_event=row["received"],
+    )
+
+
+def _aggregate(conn: Connection, as_of: dt.date, views: dict[str, FicheView]) -> None:
+    """Step 2: one GROUP BY over the events on or before ``as_of``."""
+    kind, at = events.c.kind, events.c.at
+    query = (
+        select(
+            events.c.fiche_id,
+            func.max(at),
+            func.max(case((kind == ev.LEAD_ASSIGNED, at))),
+            func.max(case((kind.in_(ASSIGNMENTS), at))),
+            func.sum(case((kind == ev.LEAD_ASSIGNED, 1), else_=0)),
+        )
+        .where(at <= as_of)
+        .group_by(events.c.fiche_id)
+    )
+    for fiche_id, last, lead_at, assigned_at, assignments in conn.execute(query):
+        view = views.get(fiche_id)
+        if view is None:
+            continue
+        view.last_event = max(_day(last), view.received)
+        view.lead_since = _day(lead_at) if view.lead else None
+        view.assignment_since = _day(assigned_at)
+        view.lead_assignments = int(assignments or 0)
+
+
+def _day(value: Any) -> dt.date | None:
+    """A date from an aggregate (SQLite returns ISO text for MAX over a CASE)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _to_replay(conn: Connection, as_of: dt.date, views: dict[str, FicheView], bounce_count: int | None) -> set[str]:
+    """Step 3: the fiches whose history must be replayed (see the module docstring)."""
+    out = set(conn.execute(select(events.c.fiche_id).where(events.c.at > as_of).distinct()).scalars())
+    if bounce_count is not None:
+        out.update(v.id for v in views.values() if v.lead_changes >= bounce_count)
+    e, f, s = events.c, fiches.c, fiche_supports.c
+    supporting = exists().where(and_(s.fiche_id == e.fiche_id, s.structure == e.by))
+    strangers = (
+        select(e.fiche_id)
+        .join(fiches, f.id == e.fiche_id)
+        .where(
+            e.at <= as_of,
+            f.consent_network.is_(False),
+            e.by.is_not(None),
+            e.by.not_in(sorted(NOT_STRUCTURES)),
+            e.by != func.coalesce(f.received_by, literal("")),
+            e.by != func.coalesce(f.lead, literal("")),
+            ~supporting,
+        )
+        .distinct()
+    )
+    out.update(conn.execute(strangers).scalars())
+    out.update(
+        v.id for v in views.values() if not v.consent_network and v.follow_up_by and v.follow_up_by not in v.on_fiche
+    )
+    return out & set(views)
+
+
+def _replay(
+    conn: Connection,
+    as_of: dt.date,
+    views: dict[str, FicheView],
+    ids: list[str],
+    with_names: bool,
+    local_networks: Mapping[str, str | None],
+) -> None:
+    """Rebuild each fiche of ``ids`` from its events dated on or before ``as_of``."""
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        histories: dict[str, list[Any]] = {}
+        for row in conn.execute(
+            select(events.c.fiche_id, events.c.kind, events.c.at, events.c.by, events.c.payload)
+            .where(events.c.fiche_id.in_(chunk), events.c.at <= as_of)
+            .order_by(events.c.fiche_id, events.c.id)
+        ):
+            histories.setdefault(row.fiche_id, []).append(row)
+        for fiche_id in chunk:
+            old = views[fiche_id]
+            views[fiche_id] = replayed(old, histories.get(fiche_id, []), with_names, local_networks)
+
+
+def replayed(
+    old: FicheView, history: Iterable[Any], with_names: bool, local_networks: Mapping[str, str | None] | None = None
+) -> FicheView:
+    """The view of a fiche rebuilt from its history (rows with kind, at, by, payload), oldest first.
+
+    Also finds the structures it reached without being on it: an event recorded ``by`` a structure
+    that was on the fiche neither before nor after that event, and a follow-up structure not on it.
+    """
+    rows = list(history)
+    if not rows or rows[0].kind != ev.CREATED:
+        return old  # a broken history: 'capactif db verify' reports it; keep the stored state
+    result = ev.Rebuilt(copy.deepcopy(dict(rows[0].payload["fiche"])))
+    state = result.state
+    last, lead_since, assigned_at, follow_up_set = old.received, None, None, old.received
+    lead_history: list[tuple[dt.date, str]] = []
+    shared: dict[str, Sharing] = {}
+    for number, row in enumerate(rows):
+        at = _day(row.at) or old.received
+        before, follow_up_before = _on(state), state.get("follow_up_by")
+        if number:
+            ev.apply(result, row.kind, row.payload)
+        after = _on(state)
+        last = max(last, at)
+        if row.kind == ev.LEAD_ASSIGNED:
+            lead_history.append((at, row.payload["lead"]))
+            lead_since = at
+        if row.kind in ASSIGNMENTS:
+            assigned_at = at
+        if state.get("follow_up_by") != follow_up_before:
+            follow_up_set = at
+        by = row.by
+        if by and by not in NOT_STRUCTURES and by not in before and by not in after and by not in shared:
+            shared[by] = Sharing(at, by, f"{ev.KINDS.get(row.kind, row.kind)} recorded by {by}, not on the fiche")
+    porteur = state.get("porteur") or {}
+    installed = state.get("installed_on")
+    commune = state.get("commune") or old.commune
+    local_network = old.local_network
+    if commune != old.commune and local_networks is not None:
+        local_network = local_networks.get(commune) or None
+    view = FicheView(
+        id=old.id,
+        received=old.received,
+        received_by=state.get("received_by"),
+        commune=commune,
+        local_network=local_network,
+        kind=state.get("kind") or old.kind,
+        naf=state.get("naf"),
+        nature=state.get("nature"),
+        employees=state.get("employees"),
+        needs=list(state.get("needs") or []),
+        publics=list(state.get("publics") or []),
+        stage=state.get("stage") or "idea",
+        lead=state.get("lead"),
+        supporting=list(state.get("supporting") or []),
+        installed_on=dt.date.fromisoformat(installed) if isinstance(installed, str) else installed,
+        follow_up_by=state.get("follow_up_by"),
+        consent_network=bool(porteur.get("consent_network")),
+        porteur_name=porteur.get("name") if with_names else None,
+        last_event=last,
+        lead_since=lead_since if state.get("lead") else None,
+        assignment_since=assigned_at,
+        lead_assignments=len(lead_history),
+        lead_history=tuple(lead_history),
+        replayed=True,
+    )
+    follow = view.follow_up_by
+    if follow and follow not in view.on_fiche and follow not in shared:
+        shared[follow] = Sharing(follow_up_set, follow, f"{follow} is in charge of the follow-up, not on the fiche")
+    view.shared_beyond = tuple(sorted(shared.values(), key=lambda s: (s.at, s.structure)))
+    return view
+
+
+def _on(state: Mapping[str, Any]) -> set[str]:
+    return access.on_fiche(state.get("lead"), state.get("supporting") or (), state.get("received_by"))

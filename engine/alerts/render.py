@@ -1,0 +1,85 @@
+"""The alerts as text: a table per local network (default), JSON, CSV (one row per alert), Markdown.
+
+All renderers show the same alerts in the same order (:func:`engine.alerts.runner.sort_key`); the
+personal data rule was applied when the alerts were made (``porteur_name`` is empty for callers who
+may not see it), so rendering never decides what may be shown.
+"""
+
+from __future__ import annotations
+
+from engine.alerts.runner import AlertRun
+from engine.output import to_csv, to_json, to_markdown, to_table
+
+TABLE_COLUMNS = ("severity", "check", "fiche", "since", "days", "message", "action")
+TABLE_HEADERS = ("severity", "check", "fiche", "since", "days", "what", "suggested action")
+TABLE_WIDTH = 160
+CSV_COLUMNS = (
+    "network",
+    "fiche",
+    "commune",
+    "stage",
+    "check",
+    "severity",
+    "since",
+    "days",
+    "message",
+    "structures",
+    "action",
+    "suggested",
+    "porteur_name",
+)
+
+
+def _title(run: AlertRun) -> str:
+    counts = run.counts()["by_severity"]
+    parts = ", ".join(f"{n} {severity}" for severity, n in counts.items() if n)
+    return f"Alerts on {run.as_of.isoformat()}: {len(run.alerts)} on {run.fiches} fiches" + (
+        f" ({parts})" if parts else ""
+    )
+
+
+def _rows(alerts: list) -> list[dict]:
+    rows = []
+    for a in alerts:
+        row = a.to_dict()
+        if a.porteur_name:
+            row["fiche"] = f"{a.fiche} ({a.porteur_name})"
+        rows.append(row)
+    return rows
+
+
+def render_table(run: AlertRun) -> str:
+    """One table per local network, most serious first; a line when there is nothing to show."""
+    out = [_title(run), f"rules {run.rules_version}"]
+    if not run.alerts:
+        out.append("No alert: every fiche checked is followed as the charter asks.")
+        return "\n".join(out)
+    for _, name, alerts in run.groups():
+        out.append("")
+        out.append(
+            to_table(
+                _rows(alerts), TABLE_COLUMNS, TABLE_HEADERS, title=f"{name}: {len(alerts)} alert(s)", width=TABLE_WIDTH
+            )
+        )
+    return "\n".join(out)
+
+
+def render_markdown(run: AlertRun) -> str:
+    """A Markdown section per local network (for a committee's minutes)."""
+    out = [f"# {_title(run)}", "", f"Rules {run.rules_version}."]
+    if not run.alerts:
+        out += ["", "No alert: every fiche checked is followed as the charter asks."]
+    for _, name, alerts in run.groups():
+        out += ["", f"## {name} ({len(alerts)})", "", to_markdown(_rows(alerts), TABLE_COLUMNS, TABLE_HEADERS)]
+    return "\n".join(out)
+
+
+def render(run: AlertRun, fmt: str) -> str:
+    """``table`` (default), ``json``, ``csv`` or ``markdown``."""
+    if fmt == "json":
+        return to_json(run.to_dict())
+    if fmt == "csv":
+        return to_csv((a.to_dict() for _, _, alerts in run.groups() for a in alerts), CSV_COLUMNS)
+    if fmt == "markdown":
+        return render_markdown(run)
+    return render_table(run)

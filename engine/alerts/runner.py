@@ -1,0 +1,230 @@
+"""Running every check over the stored fiches at a date, from the data: ``capactif alerts``.
+
+:func:`run_alerts` is the one call the CLI makes: open the store, read the fiches as they stood on
+``as_of`` (:mod:`engine.alerts.load`), run each check of :data:`~engine.alerts.checks.CHECKS` on each
+fiche, keep what the filters ask for.  Nothing is stored: the same data and date give the same
+alerts, and a fiche fixed disappears from the next run.
+
+The caseloads (for capacity) are counted over every fiche, whatever ``--network`` or
+``--structure`` show: a structure's capacity does not depend on what the caller looks at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection
+
+from engine.alerts.checks import CHECKS
+from engine.alerts.context import AlertContext, beyond_capacity, caseloads
+from engine.alerts.load import load_views
+from engine.alerts.model import Alert, FicheView
+from engine.charter import SEVERITIES, Charter
+from engine.errors import InputError, Problem
+from engine.routing import CompiledRules
+from engine.store import access
+from engine.vocabulary import unknown
+
+#: How alerts with no local network (a commune outside the three) are grouped.
+NO_NETWORK = "(none)"
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    """What the caller asked to see; every filter given must hold."""
+
+    network: str | None = None
+    structure: str | None = None
+    checks: Sequence[str] = ()
+    min_severity: str = "info"
+
+    def check(self, net: Any) -> AlertFilter:
+        """Refuse unknown local networks, structures, checks and severities, all at once."""
+        problems = []
+        networks = net.territory.local_networks
+        if self.network and self.network not in networks:
+            problems.append(Problem("--network", 0, 0, unknown("local network", self.network, sorted(networks))))
+        if self.structure and self.structure not in net.structure_ids:
+            message = unknown("structure", self.structure, sorted(net.structure_ids))
+            problems.append(Problem("--structure", 0, 0, message))
+        for c in self.checks:
+            if c not in CHECKS:
+                problems.append(Problem("--check", 0, 0, unknown("check", c, list(CHECKS))))
+        if self.min_severity not in SEVERITIES:
+            problems.append(Problem("--min-severity", 0, 0, unknown("severity", self.min_severity, SEVERITIES)))
+        if problems:
+            raise InputError(problems=problems)
+        return self
+
+    def keeps(self, alert: Alert) -> bool:
+        """The alert passes every filter given."""
+        if self.network and alert.network != self.network:
+            return False
+        if self.structure and self.structure not in alert.structures:
+            return False
+        if self.checks and alert.check not in self.checks:
+            return False
+        return SEVERITIES.index(alert.severity) >= SEVERITIES.index(self.min_severity)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"network", "structure", "checks", "min_severity"}``."""
+        return {
+            "network": self.network,
+            "structure": self.structure,
+            "checks": list(self.checks),
+            "min_severity": self.min_severity,
+        }
+
+
+@dataclass
+class AlertRun:
+    """The alerts of one run, sorted, with what they were computed from."""
+
+    as_of: dt.date
+    rules_version: str
+    fiches: int
+    alerts: list[Alert]
+    filters: AlertFilter = field(default_factory=AlertFilter)
+    network_names: dict[str, str] = field(default_factory=dict)
+
+    def reaches(self, severity: str) -> bool:
+        """An alert of ``severity`` or more serious exists (``--fail-on``)."""
+        floor = SEVERITIES.index(severity)
+        return any(SEVERITIES.index(a.severity) >= floor for a in self.alerts)
+
+    def groups(self) -> list[tuple[str, str, list[Alert]]]:
+        """(network id, network name, alerts) per local network, in the territory's order."""
+        by: dict[str, list[Alert]] = {}
+        for a in self.alerts:
+            by.setdefault(a.network or NO_NETWORK, []).append(a)
+        order = [*self.network_names, NO_NETWORK]
+        return [(n, self.network_names.get(n, "hors des réseaux locaux"), by[n]) for n in order if n in by]
+
+    def counts(self) -> dict[str, Any]:
+        """``{"total", "by_severity", "by_check"}`` (every severity and check, zeros included)."""
+        by_severity = dict.fromkeys(reversed(SEVERITIES), 0)
+        by_check = dict.fromkeys(CHECKS, 0)
+        for a in self.alerts:
+            by_severity[a.severity] += 1
+            by_check[a.check] += 1
+        return {"total": len(self.alerts), "by_severity": by_severity, "by_check": by_check}
+
+    def __str__(self) -> str:
+        """The committee's tables (``capactif demo`` prints the run this way)."""
+        from engine.alerts.render import render_table
+
+        return render_table(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON (docs/alerts.md): as_of, rules_version, fiches_checked, filters,
+        counts, networks[{network, name, count, alerts[…]}]."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "rules_version": self.rules_version,
+            "fiches_checked": self.fiches,
+            "filters": self.filters.to_dict(),
+            "counts": self.counts(),
+            "networks": [
+                {"network": n, "name": name, "count": len(alerts), "alerts": [a.to_dict() for a in alerts]}
+                for n, name, alerts in self.groups()
+            ],
+        }
+
+
+_RANK = {check: i for i, check in enumerate(CHECKS)}
+
+
+def sort_key(alert: Alert) -> tuple[Any, ...]:
+    """Most serious first, then the charter's order of checks, the oldest, the fiche id."""
+    return (-SEVERITIES.index(alert.severity), _RANK[alert.check], alert.since, alert.fiche)
+
+
+def compute(
+    views: Sequence[FicheView],
+    rules: CompiledRules,
+    charter: Charter,
+    as_of: dt.date,
+    flt: AlertFilter | None = None,
+    viewer: access.Viewer = access.ANONYMOUS,
+) -> list[Alert]:
+    """Every alert of every check on ``views`` at ``as_of``, kept by ``flt``, sorted (pure)."""
+    flt = flt or AlertFilter()
+    ctx = AlertContext(as_of, dict(charter.alert_thresholds), rules, viewer)
+    ctx.caseload = caseloads(views)
+    ctx.over_capacity = beyond_capacity(views, rules)
+    checks = [(c, fn) for c, fn in CHECKS.items() if not flt.checks or c in flt.checks]
+    checks = [(c, fn) for c, fn in checks if ctx.threshold(c).at_least(flt.min_severity)]
+    selected: Iterable[FicheView] = views
+    if flt.network:
+        selected = (v for v in views if v.local_network == flt.network)
+    out = []
+    for view in selected:
+        for _, fn in checks:
+            found = fn(view, ctx)
+            if found is not None and flt.keeps(found):
+                out.append(found)
+    out.sort(key=sort_key)
+    return out
+
+
+def run_alerts(
+    db_url: str | None,
+    rules_path: str | Path | None,
+    charter_path: str | Path | None,
+    *,
+    as_of: dt.date | None = None,
+    flt: AlertFilter | None = None,
+    as_: str | None = None,
+    replay_all: bool = False,
+) -> AlertRun:
+    """``capactif alerts``: load the network and charter, read the store at ``as_of``, run the checks."""
+    from engine import network
+    from engine.charter import load_charter
+    from engine.store.service import opened
+
+    net = network.load(rules_path)
+    charter = load_charter(charter_path)
+    who = access.viewer(as_, net.structure_ids)
+    flt = (flt or AlertFilter()).check(net)
+    with opened(db_url) as store, store.transaction() as conn:
+        return alerts_at(conn, net, charter, as_of or dt.date.today(), flt, who, replay_all=replay_all)
+
+
+def alerts_at(
+    conn: Connection,
+    net: Any,
+    charter: Charter,
+    as_of: dt.date,
+    flt: AlertFilter | None = None,
+    who: access.Viewer = access.ANONYMOUS,
+    *,
+    replay_all: bool = False,
+) -> AlertRun:
+    """The alerts of the store behind ``conn`` on ``as_of`` (the network and charter already loaded)."""
+    from engine.routing import compile_rules
+
+    flt = flt or AlertFilter()
+    rules = compile_rules(net.rules)
+    views = load_views(
+        conn,
+        as_of,
+        bounce_count=charter.alert_thresholds["bounced"].count,
+        with_names=who.is_coordinator or who.structure is not None,
+        replay_all=replay_all,
+        local_networks={code: c.local_network or None for code, c in net.territory.communes.items()},
+    )
+    alerts = compute(views, rules, charter, as_of, flt, who)
+    names = {n: ln.name for n, ln in net.territory.local_networks.items()}
+    checked = sum(1 for v in views if not flt.network or v.local_network == flt.network)
+    return AlertRun(as_of, rules.version, checked, alerts, flt, names)
+
+
+def demo_alerts(conn: Connection, net: Any, today: dt.date) -> AlertRun:
+    """The committee's alerts at the end of ``capactif demo`` (the bundled charter, as the committee)."""
+    from engine.charter import load_charter
+
+    return alerts_at(conn, net, load_charter(None), today, who=access.Viewer(access.COMMITTEE))
