@@ -97,10 +97,11 @@ def test_needs_go_to_supporting_structures():
         "cooperative": "urscop",
         "activity_test": "appuy-createurs",
         "investment": "expansion-63",
-        "premises": "cc-thiers",
+        "premises": "expansion-63",  # a bakery is industrial (NAF 10): routing.yaml prefers the Comité d'expansion
         "housing": "parc",
     }
     assert s.uncovered_needs == []
+    assert supports(routed(commune=THIERS, naf="47.11B", needs=["premises"])) == {"premises": "cc-thiers"}
     assert routed(commune=AMBERT, naf="10.71C", needs=["honour_loan"]).supporting[0].structure == "pfil-ambert"
 
 

@@ -7,12 +7,14 @@ id (``F-2025-0012``) and not a file will be read from it.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine import paths
 from engine.errors import InputError, Problem
 from engine.fiche import FICHE_ID_PATTERN, Fiche, read_fiches
 from engine.routing.compile import CompiledRules, compile_rules
@@ -91,8 +93,8 @@ def run_suggest(
         problems.extend(exc.problems)
     if problems:
         raise InputError(problems=problems)
-    if caseload is None:
-        from engine.store.service import store_caseload
+    if caseload is None and _store_configured(db_url):
+        from engine.store.service import store_caseload  # SQLAlchemy: imported only when there is a store
 
         caseload = store_caseload(db_url)
     rules = compile_rules(network.rules)
@@ -101,3 +103,14 @@ def run_suggest(
     if explain_structure is not None:
         explanations = [explain(f, rules, explain_structure, caseload) for f in fiches]
     return SuggestRun(rules, suggestions, explanations)
+
+
+def _store_configured(db_url: str | None) -> bool:
+    """A store to read caseloads from: ``--db``, ``$CAPACTIF_DB`` or the default SQLite file.
+
+    Checked without importing the store (SQLAlchemy alone costs more than the whole suggestion);
+    the file name is :data:`engine.store.db.DEFAULT_FILE`.
+    """
+    if db_url or os.environ.get("CAPACTIF_DB"):
+        return True
+    return (paths.data_dir() / "capactif.sqlite").exists()
