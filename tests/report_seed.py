@@ -113,6 +113,7 @@ def seed_year(conn, net, seed: int = 2025, count: int = 140) -> dict:
     communes = sorted(net.territory.communes)
     structures = sorted(net.structure_ids)
     ids = []
+    received_on = {}
     offers = []
     for i in range(6):
         published = dt.date(2024, 12, 1) + dt.timedelta(days=rng.randrange(0, 420))
@@ -133,6 +134,7 @@ def seed_year(conn, net, seed: int = 2025, count: int = 140) -> dict:
         receiver = rng.choice(structures)
         fiche_id = add(conn, net, received=received, commune=rng.choice(communes), received_by=receiver)
         ids.append(fiche_id)
+        received_on[fiche_id] = received
         day = received
         if rng.random() < 0.7:
             contact(conn, fiche_id, day + dt.timedelta(days=rng.randrange(0, 30)), rng.choice([receiver, *structures]))
@@ -159,6 +161,7 @@ def seed_year(conn, net, seed: int = 2025, count: int = 140) -> dict:
                     move(conn, net, fiche_id, "abandon", day + dt.timedelta(days=rng.randrange(1, 30)), by=lead)
     for offer in offers:
         for fiche_id in rng.sample(ids, 4):
-            at = offer.published_on + dt.timedelta(days=rng.randrange(0, 90))
+            # A porteur gets in touch once both the offer and their fiche exist.
+            at = max(offer.published_on, received_on[fiche_id]) + dt.timedelta(days=rng.randrange(0, 90))
             offers_repo.add_contact(conn, COORDINATOR, offer.id, fiche_id, at)
     return {"fiches": ids, "offers": [o.id for o in offers]}

@@ -18,9 +18,14 @@ from engine import activities
 from engine.errors import AccessDenied, ConflictError, InputError, NotFound, Problem
 from engine.offers.model import OFFER_KINDS, Offer, OfferContact
 from engine.offers.tables import offer_contacts, offers
+from engine.store import repository as fiche_repository
 from engine.store.access import Viewer
+from engine.store.events import CONTACT
 from engine.store.schema import fiches
 from engine.vocabulary import unknown
+
+#: The ``channel`` of the contact event an offer contact records on the fiche.
+OFFER_CHANNEL = "offer"
 
 OFFER_ID_RE = re.compile(r"^O-(\d{4})-(\d{4,})$")
 
@@ -51,9 +56,20 @@ def add_offer(
     naf: str | None = None,
     nature: str | None = None,
     description: str = "",
+    published_by: str | None = None,
+    source: str = "",
 ) -> Offer:
-    """Validate and store a new offer; every bad option is reported at once."""
+    """Validate and store a new offer; every bad option is reported at once.
+
+    ``published_by`` defaults to the caller's structure; a structure may not publish on behalf of
+    another (the coordinator may).  ``source`` names the file in messages.
+    """
     check_writer(who, "add")
+    if published_by and who.structure and published_by != who.structure:
+        raise AccessDenied(
+            f"{source or 'offer'}: {who.label()} may not add an offer published by {published_by}: "
+            f"let {published_by} add it, or the coordinator"
+        )
     problems: list[Problem] = []
     if kind not in OFFER_KINDS:
         problems.append(Problem("--kind", 0, 0, unknown("offer kind", kind, OFFER_KINDS)))
@@ -93,7 +109,7 @@ def add_offer(
         nature=nature,
         published_on=published_on,
         published_in=published_in.strip(),
-        published_by=who.structure,
+        published_by=published_by or who.structure,
     )
     values = offer.to_dict()
     values.update(year=year, number=number, published_on=published_on, created_at=_now(), closed_on=None)
@@ -105,6 +121,28 @@ def add_offer(
             f"offer {offer.id} was added by someone else at the same time; run the command again"
         ) from None
     return offer
+
+
+def add_offers(conn: Connection, network: Any, who: Viewer, specs: Iterable[Any]) -> list[Offer]:
+    """Store validated offer specs (:class:`engine.offers.spec.OfferSpec`), in file order; all or none."""
+    return [
+        add_offer(
+            conn,
+            network,
+            who,
+            kind=spec.kind,
+            title=spec.title,
+            commune=spec.commune,
+            published_on=spec.published_on,
+            published_in=spec.published_in,
+            naf=spec.naf,
+            nature=spec.nature,
+            description=spec.description,
+            published_by=spec.published_by,
+            source=spec.source,
+        )
+        for spec in specs
+    ]
 
 
 def _offer(row: Any) -> Offer:
@@ -141,11 +179,16 @@ def list_offers(
     network: str | None = None,
     published_from: dt.date | None = None,
     published_to: dt.date | None = None,
+    status: str | None = None,
 ) -> list[Offer]:
-    """Offers (filtered by local network and publication dates), by publication date then id."""
+    """Offers (filtered by local network, publication dates and ``open``/``closed``), by publication date then id."""
     query = select(offers)
     if network:
         query = query.where(offers.c.local_network == network)
+    if status == "open":
+        query = query.where(offers.c.closed_on.is_(None))
+    elif status == "closed":
+        query = query.where(offers.c.closed_on.is_not(None))
     if published_from:
         query = query.where(offers.c.published_on >= published_from)
     if published_to:
@@ -169,24 +212,44 @@ def close_offer(conn: Connection, who: Viewer, offer_id: str, on: dt.date, reaso
 
 
 def add_contact(
-    conn: Connection, who: Viewer, offer_id: str, fiche_id: str, on: dt.date, note: str = ""
+    conn: Connection,
+    who: Viewer,
+    offer_id: str,
+    fiche_id: str,
+    on: dt.date,
+    note: str = "",
+    *,
+    today: dt.date | None = None,
 ) -> OfferContact:
-    """Record that the porteur of a fiche got in touch about an offer (once per offer and fiche)."""
+    """Record that the porteur of a fiche got in touch about an offer (once per offer and fiche).
+
+    Two records in one transaction: a ``contact`` event on the fiche (channel ``offer``, its text
+    naming the offer; written by :func:`engine.store.repository.note_fiche`, so the store's access
+    rule applies: only the structures on the fiche and the coordinator may) and a row in
+    ``offer_contacts``, which the yearly report counts.
+    """
     check_writer(who, "record contacts on")
     offer = get_offer(conn, offer_id)
     received = conn.execute(select(fiches.c.received).where(fiches.c.id == fiche_id)).scalar_one_or_none()
     if received is None:
         raise NotFound(f"no fiche {fiche_id} in the store: 'capactif fiche list' shows the stored fiches")
+    problems = []
     if on < offer.published_on:
-        raise InputError(
-            f"--date {on.isoformat()} is before offer {offer_id} was published ({offer.published_on.isoformat()})"
-        )
+        message = f"{on.isoformat()} is before offer {offer_id} was published ({offer.published_on.isoformat()})"
+        problems.append(Problem("--date", 0, 0, message))
+    if offer.closed_on is not None and on > offer.closed_on:
+        message = f"{on.isoformat()} is after offer {offer_id} was closed ({offer.closed_on.isoformat()})"
+        problems.append(Problem("--date", 0, 0, message))
     exists = conn.execute(
         select(offer_contacts.c.at).where(offer_contacts.c.offer_id == offer_id, offer_contacts.c.fiche_id == fiche_id)
     ).scalar_one_or_none()
     if exists is not None:
-        raise InputError(f"fiche {fiche_id} already contacted offer {offer_id} on {exists.isoformat()}")
+        problems.append(Problem(fiche_id, 0, 0, f"already in contact with offer {offer_id} since {exists.isoformat()}"))
+    if problems:
+        raise InputError(problems=problems)
     contact = OfferContact(offer_id, fiche_id, on, who.structure or who.name, note.strip())
+    text = f"offre {offer.id} « {offer.title} »" + (f" — {contact.note}" if contact.note else "")
+    fiche_repository.note_fiche(conn, fiche_id, text, who=who, kind=CONTACT, channel=OFFER_CHANNEL, at=on, today=today)
     conn.execute(
         offer_contacts.insert().values(
             offer_id=offer_id, fiche_id=fiche_id, at=on, by=contact.by, note=contact.note, recorded_at=_now()
@@ -195,10 +258,14 @@ def add_contact(
     return contact
 
 
-def list_contacts(conn: Connection, offer_ids: Iterable[str] | None = None) -> list[OfferContact]:
-    """Contacts (of the given offers, else all), by date then offer then fiche."""
+def list_contacts(
+    conn: Connection, offer_ids: Iterable[str] | None = None, *, fiche_ids: Iterable[str] | None = None
+) -> list[OfferContact]:
+    """Contacts (of the given offers and/or fiches, else all), by date then offer then fiche."""
     query = select(offer_contacts)
     if offer_ids is not None:
         query = query.where(offer_contacts.c.offer_id.in_(list(offer_ids)))
+    if fiche_ids is not None:
+        query = query.where(offer_contacts.c.fiche_id.in_(list(fiche_ids)))
     rows = conn.execute(query.order_by(offer_contacts.c.at, offer_contacts.c.offer_id, offer_contacts.c.fiche_id))
     return [OfferContact(r.offer_id, r.fiche_id, r.at, r.by, r.note or "") for r in rows]

@@ -1,0 +1,138 @@
+"""Offer files: one offer (a mapping) or several (a list), in YAML or JSON, validated like fiches.
+
+The coordinator writes what was published, where and when::
+
+    kind: takeover                  # takeover (entreprise à reprendre) or sought (activité recherchée)
+    title: Boulangerie à reprendre
+    commune: Ambert                 # INSEE code or unambiguous name
+    naf: 10.71C                     # optional; the nature is derived from it when not given
+    published_on: 2025-03-14
+    published_in: Villages Magazine
+
+Every problem of every file is reported at once as ``file:line:col: message`` before anything is
+stored, with the same plain messages as fiche files (:func:`engine.yamlsource.validation_problems`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import ValidationInfo as Info
+
+from engine import activities
+from engine.errors import InputError, Problem
+from engine.fiche import Nature
+from engine.vocabulary import unknown
+from engine.yamlsource import Document, parse_text, read_document, validation_problems
+
+
+class OfferSpec(BaseModel):
+    """An offer as written in an offer file (the store gives it its id ``O-YYYY-NNNN``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["takeover", "sought"] = Field(
+        description="takeover: a business to take over; sought: a commune seeks"
+    )
+    title: str = Field(description="what is offered, in a few words")
+    description: str = ""
+    commune: str = Field(description="INSEE code, or an unambiguous commune name")
+    naf: str | None = Field(default=None, description="NAF rév. 2 code of the activity, e.g. 10.71C")
+    nature: Nature | None = Field(default=None, description="derived from naf when not given")
+    published_on: dt.date = Field(description="the day it was published")
+    published_in: str = Field(description="where it was published, e.g. Villages Magazine")
+    published_by: str | None = Field(default=None, description="structure id that published it (default: --as)")
+
+    _source: str = PrivateAttr(default="")
+
+    @field_validator("title", "published_in", mode="after")
+    @classmethod
+    def _not_blank(cls, value: str, info: Info) -> str:
+        if not value.strip():
+            example = "Boulangerie à reprendre" if info.field_name == "title" else "Villages Magazine"
+            raise ValueError(f"'{info.field_name}' is empty: write it, e.g. '{example}'")
+        return value.strip()
+
+    @field_validator("commune", mode="before")
+    @classmethod
+    def _resolve_commune(cls, value: Any, info: Info) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise ValueError(f'commune code {value} must be written in quotes ("{value:05d}") so it stays a code')
+        territory = (info.context or {}).get("territory")
+        if territory is None or not isinstance(value, str):
+            return value
+        return territory.resolve(value).insee
+
+    @field_validator("naf", mode="before")
+    @classmethod
+    def _check_naf(cls, value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        code = activities.normalize_code(str(value))
+        if code not in activities.nomenclature():
+            raise ValueError(f"unknown NAF code '{value}' (expected a code such as 10.71C)")
+        return code
+
+    @field_validator("published_by", mode="after")
+    @classmethod
+    def _check_structure(cls, value: str | None, info: Info) -> str | None:
+        structures = (info.context or {}).get("structures")
+        if value is not None and structures is not None and value not in structures:
+            raise ValueError(unknown("structure", value, sorted(structures)))
+        return value
+
+    @model_validator(mode="after")
+    def _derive_nature(self) -> OfferSpec:
+        if self.naf and self.nature is None:
+            self.nature = activities.nature_of(self.naf).nature  # type: ignore[assignment]
+        return self
+
+    @property
+    def source(self) -> str:
+        """Where the offer was read from (file, or file#index for a list)."""
+        return self._source
+
+
+def offers_from_document(doc: Document, ctx: dict[str, Any]) -> tuple[list[OfferSpec], list[Problem]]:
+    """The offers of one parsed file, with every problem located."""
+    data = doc.data
+    if isinstance(data, list):
+        items = [((i,), item) for i, item in enumerate(data)]
+    elif isinstance(data, dict):
+        items = [((), data)]
+    else:
+        return [], [
+            Problem(doc.source, 1, 1, "an offer file must hold an offer (field: value lines) or a list of offers")
+        ]
+    found, problems = [], []
+    for base, item in items:
+        try:
+            spec = OfferSpec.model_validate(item, context=ctx)
+        except ValidationError as exc:
+            problems.extend(validation_problems(doc, exc, OfferSpec, base))
+            continue
+        spec._source = doc.source + (f"#{base[0] + 1}" if base else "")
+        found.append(spec)
+    return found, problems
+
+
+def read_offers(paths: Iterable[str | Path], ctx: dict[str, Any], stdin_text: str | None = None) -> list[OfferSpec]:
+    """Every offer of every file ('-' is standard input); all problems of all files at once."""
+    specs: list[OfferSpec] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            doc = parse_text(stdin_text or "", "stdin") if str(path) == "-" else read_document(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        found, bad = offers_from_document(doc, ctx)
+        specs.extend(found)
+        problems.extend(bad)
+    if problems:
+        raise InputError(problems=problems)
+    return specs
