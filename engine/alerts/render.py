@@ -8,6 +8,7 @@ may not see it), so rendering never decides what may be shown.
 from __future__ import annotations
 
 from engine.alerts.runner import AlertRun
+from engine.charter import SEVERITIES
 from engine.output import to_csv, to_json, to_markdown, to_table
 
 TABLE_COLUMNS = ("severity", "check", "fiche", "since", "days", "message", "action")
@@ -33,7 +34,7 @@ CSV_COLUMNS = (
 def _title(run: AlertRun) -> str:
     counts = run.counts()["by_severity"]
     parts = ", ".join(f"{n} {severity}" for severity, n in counts.items() if n)
-    return f"Alerts on {run.as_of.isoformat()}: {len(run.alerts)} on {run.fiches} fiches" + (
+    return f"Alerts on {run.as_of.isoformat()}: {len(run.alerts)} ({run.fiches} fiches checked)" + (
         f" ({parts})" if parts else ""
     )
 
@@ -61,6 +62,34 @@ def render_table(run: AlertRun) -> str:
                 _rows(alerts), TABLE_COLUMNS, TABLE_HEADERS, title=f"{name}: {len(alerts)} alert(s)", width=TABLE_WIDTH
             )
         )
+    return "\n".join(out)
+
+
+def render_summary(run: AlertRun, limit: int = 10) -> str:
+    """Counts per local network and check, then the ``limit`` most serious and oldest alerts."""
+    out = [_title(run)]
+    if not run.alerts:
+        out.append("No alert: every fiche checked is followed as the charter asks.")
+        return "\n".join(out)
+    checks = [c for c, n in run.counts()["by_check"].items() if n]
+    rows = []
+    for _, name, alerts in run.groups():
+        row: dict = {"network": name, "total": len(alerts)}
+        for c in checks:
+            row[c] = sum(1 for a in alerts if a.check == c)
+        rows.append(row)
+    out.append(to_table(rows, ["network", *checks, "total"], width=TABLE_WIDTH))
+    top = sorted(run.alerts, key=lambda a: (-SEVERITIES.index(a.severity), a.since, a.fiche))[:limit]
+    out.append(
+        to_table(
+            _rows(top),
+            TABLE_COLUMNS,
+            TABLE_HEADERS,
+            title=f"The {len(top)} most serious, oldest first",
+            width=TABLE_WIDTH,
+        )
+    )
+    out.append("Every alert: capactif alerts --as committee (same --db), --format json for the keys.")
     return "\n".join(out)
 
 

@@ -114,10 +114,10 @@ class AlertRun:
         return {"total": len(self.alerts), "by_severity": by_severity, "by_check": by_check}
 
     def __str__(self) -> str:
-        """The committee's tables (``capactif demo`` prints the run this way)."""
-        from engine.alerts.render import render_table
+        """A summary: counts per network and check, and the most serious alerts (``capactif demo``)."""
+        from engine.alerts.render import render_summary
 
-        return render_table(self)
+        return render_summary(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON (docs/alerts.md): as_of, rules_version, fiches_checked, filters,

@@ -25,8 +25,7 @@ def lead_proposal(view: FicheView, ctx: AlertContext, verb: str = "assign") -> t
     found = ctx.suggestion(view)
     if found.lead is not None and found.lead.structure != view.lead:
         lead = found.lead.structure
-        why = found.lead.reasons[0] if found.lead.reasons else ""
-        return f"{verb} {lead} as référent (routing: {why})", [lead]
+        return f"{verb} {lead} as référent (routing's suggestion: capactif suggest {view.id} for the reasons)", [lead]
     if ctx.suggestion(view, caseload=False).lead is None:
         return (
             "no structure of the network can lead it: the coordinator names a référent "
