@@ -1032,5 +1032,181 @@ def alerts_command(ctx: click.Context, as_of: Any, network: str | None, structur
     ctx.exit(1 if fail_on and run.reaches(fail_on) else 0)
 
 
+# --- offers --------------------------------------------------------------------------------------
+
+
+@main.group("offer")
+def offer_group() -> None:
+    """Activity offers (businesses to take over, activities a commune seeks): add, list, show, close, contact, match.
+
+    \b
+    Example:
+        capactif offer add offre.yaml --as coordinator
+        capactif offer match F-2026-0012 --as cma-63
+    """
+
+
+@offer_group.command("add")
+@click.argument("files", nargs=-1, required=True)
+@rules_option
+@store_options
+@format_option("text", "json")
+def offer_add(files: tuple[str, ...], rules_path: Path | None, db_url: str | None, as_who: str | None,
+              fmt: str) -> None:  # fmt: skip
+    """Store offers from YAML/JSON files: what was published, where and when ('-' reads standard input).
+
+    Every file is checked first: any problem (file:line:col) and nothing is stored (exit 2).
+
+    \b
+    Example:
+        capactif offer add boulangerie.yaml --as coordinator
+    """
+    from engine import network as network_module
+    from engine.offers import service
+    from engine.offers.render import added_text
+    from engine.output import to_json
+
+    offers = service.add_files(db_url, rules_path, files, as_who, stdin_text=stdin_if_dash(files))
+    territory = network_module.load(rules_path).territory if fmt == "text" else None
+    emit(to_json([o.to_dict() for o in offers]) if fmt == "json" else added_text(offers, territory))
+
+
+@offer_group.command("list")
+@click.option("--status", type=click.Choice(["open", "closed"]), default=None, help="Only open or closed offers.")
+@click.option("--network", default=None, metavar="N", help="Only this local network (thiers, ambert, brioude).")
+@rules_option
+@store_options
+@format_option("table", "json", "csv")
+def offer_list(status: str | None, network: str | None, rules_path: Path | None, db_url: str | None,
+               as_who: str | None, fmt: str) -> None:  # fmt: skip
+    """List offers by publication date, with how many contacts each brought.
+
+    \b
+    Example:
+        capactif offer list --status open --network ambert
+        capactif offer list --format csv > offres.csv
+    """
+    from engine.offers import service
+    from engine.offers.render import CSV_COLUMNS, list_rows, list_table
+    from engine.output import to_csv, to_json
+
+    listed = service.list_offers(db_url, rules_path, status=status, network=network)
+    if fmt == "json":
+        emit(to_json(list_rows(listed)))
+    elif fmt == "csv":
+        emit(to_csv(list_rows(listed), CSV_COLUMNS))
+    else:
+        emit(list_table(listed))
+
+
+@offer_group.command("show")
+@click.argument("offer_id", metavar="ID")
+@rules_option
+@store_options
+@format_option("text", "json")
+def offer_show(offer_id: str, rules_path: Path | None, db_url: str | None, as_who: str | None, fmt: str) -> None:
+    """Show an offer: where and when it was published, its contacts, the installations it brought.
+
+    Porteurs' names and contact notes only for those allowed to see them.
+
+    \b
+    Example:
+        capactif offer show O-2025-0003 --as cma-63
+    """
+    from engine import network as network_module
+    from engine.offers import service
+    from engine.offers.render import show_text
+    from engine.output import to_json
+
+    shown = service.show(db_url, rules_path, offer_id, as_who)
+    if fmt == "json":
+        emit(to_json(shown.to_dict()))
+    else:
+        emit(show_text(shown, network_module.load(rules_path).territory))
+
+
+@offer_group.command("close")
+@click.argument("offer_id", metavar="ID")
+@click.option("--date", "at", type=DATE, default=None, help="When it was closed (default: today).")
+@click.option("--reason", default="", help="Why, in a few words (taken over, withdrawn…).")
+@rules_option
+@store_options
+@format_option("text", "json")
+def offer_close(offer_id: str, at: Any, reason: str, rules_path: Path | None, db_url: str | None,
+                as_who: str | None, fmt: str) -> None:  # fmt: skip
+    """Close an open offer (it is no longer proposed to porteurs).
+
+    \b
+    Example:
+        capactif offer close O-2025-0003 --date 2025-09-30 --reason "reprise faite" --as coordinator
+    """
+    import datetime as dt
+
+    from engine.offers import service
+    from engine.output import to_json
+
+    offer = service.close(db_url, rules_path, offer_id, as_who, on=_day(at) or dt.date.today(), reason=reason)
+    emit(to_json(offer.to_dict()) if fmt == "json" else f"{offer.id} closed on {offer.closed_on}.")
+
+
+@offer_group.command("contact")
+@click.argument("offer_id", metavar="OFFER")
+@click.argument("fiche_id", metavar="FICHE")
+@click.option("--date", "at", type=DATE, default=None, help="When the porteur got in touch (default: today).")
+@click.option("--note", default="", help="What was said, in a few words.")
+@rules_option
+@store_options
+@format_option("text", "json")
+def offer_contact(offer_id: str, fiche_id: str, at: Any, note: str, rules_path: Path | None, db_url: str | None,
+                  as_who: str | None, fmt: str) -> None:  # fmt: skip
+    """Record that a fiche's porteur got in touch about an offer (a contact event on the fiche too).
+
+    Like any note on a fiche, only the structures on the fiche and the coordinator may record it.
+
+    \b
+    Example:
+        capactif offer contact O-2025-0003 F-2025-0012 --date 2025-04-02 --as cma-63
+    """
+    import datetime as dt
+
+    from engine.offers import service
+    from engine.offers.render import contact_text
+    from engine.output import to_json
+
+    contact = service.contact(db_url, rules_path, offer_id, fiche_id, as_who, on=_day(at) or dt.date.today(),
+                              note=note)  # fmt: skip
+    emit(to_json(contact.to_dict()) if fmt == "json" else contact_text(contact))
+
+
+@offer_group.command("match")
+@click.argument("subject", metavar="FICHE|OFFER")
+@click.option("--date", "at", type=DATE, default=None, help="Offers open on this day (default: today).")
+@rules_option
+@store_options
+@format_option("text", "json")
+def offer_match(subject: str, at: Any, rules_path: Path | None, db_url: str | None, as_who: str | None,
+                fmt: str) -> None:  # fmt: skip
+    """Open offers for a fiche, or fiches still looking for an offer, ranked with their reasons.
+
+    Ranked by kind (takeover for porteurs taking over), activity (NAF code, class, division, nature),
+    territory (commune, intercommunal body, local network); see docs/offers.md.
+
+    \b
+    Example:
+        capactif offer match F-2025-0012 --as cma-63
+        capactif offer match O-2025-0003 --format json
+    """
+    from engine import network as network_module
+    from engine.offers import service
+    from engine.offers.render import match_text
+    from engine.output import to_json
+
+    result = service.match(db_url, rules_path, subject, as_who, on=_day(at))
+    if fmt == "json":
+        emit(to_json(result.to_dict()))
+    else:
+        emit(match_text(result, network_module.load(rules_path).territory))
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
