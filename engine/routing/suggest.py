@@ -19,7 +19,8 @@ The semantics (also in ``docs/suggest.md``):
   territorial specificity — fewer communes covered first —, caseload, then id).
   ``alternatives`` are the candidates that would lead next, in that order: remove the lead's
   structure and the first alternative leads.
-* **Supporting** structures are chosen per declared need, never the lead: a structure required
+* **Supporting** structures are chosen per declared need, never the lead (plus the needs a fired
+  ``require`` support rule offers although the fiche does not declare them): a structure required
   for the need by a rule; else one preferred for it by a rule; else the lead itself when it serves
   the need (the need is then *covered by the lead*, said in the lead's reasons); else the most
   specific eligible structure serving the need (``support.needs``, with ``support.naf_prefixes``),
@@ -453,13 +454,36 @@ def _supporting(
         if picked is None:
             uncovered.append(need)
             continue
-        entry = chosen.get(picked.id)
-        if entry is None:
-            chosen[picked.id] = Support(picked.id, [need], [why])
-        else:
-            entry.needs.append(need)
-            entry.reasons.append(why)
+        _add_support(chosen, picked, need, why)
+    for need, rule_group in _offered_needs(fiche, f):
+        picked, why = _by_rule(fiche, rules, commune, nature, need, rule_group, lead)
+        if picked is not None:
+            _add_support(chosen, picked, need, f"offered although the fiche does not declare it: {why}")
     return list(chosen.values()), uncovered
+
+
+def _add_support(chosen: dict[str, Support], picked: CompiledStructure, need: str, why: str) -> None:
+    """Record that ``picked`` supports ``need``; a structure appears once, with all its needs."""
+    entry = chosen.get(picked.id)
+    if entry is None:
+        chosen[picked.id] = Support(picked.id, [need], [why])
+    else:
+        entry.needs.append(need)
+        entry.reasons.append(why)
+
+
+def _offered_needs(fiche: Any, f: _Fired) -> list[tuple[str, list[CompiledRule]]]:
+    """Needs a fired ``require`` support rule names although the fiche does not declare them.
+
+    The coordinator's rule is the network's word that the porteur is offered that help (e.g. ADIE's
+    microcredit to a porteur the bank turned down); an offered need nobody can take is not reported
+    as uncovered, since the porteur did not ask for it.
+    """
+    offered: dict[str, list[CompiledRule]] = {}
+    for rule in f.support:
+        if rule.action == "require" and rule.need is not None and rule.need not in fiche.needs:
+            offered.setdefault(rule.need, [r for r in f.support if r.need in (None, rule.need)])
+    return list(offered.items())
 
 
 def _lead_serves(lead: CompiledStructure, need: str, fiche: Any, rules_for_need: Sequence[CompiledRule]) -> bool:
