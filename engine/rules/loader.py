@@ -53,11 +53,26 @@ class CheckResult:
 
 
 def load_rules(rules_dir: Path) -> RuleSet:
-    """The validated rules of a directory, or a :class:`RulesError` listing every problem found."""
-    ruleset, problems, _ = _load(Path(rules_dir))
+    """The validated rules of a directory, or a :class:`RulesError` listing every problem found.
+
+    A rule set that passed validation is cached by content (see :mod:`engine.rules.cache`); its
+    directory and version are always those of this call.
+    """
+    from engine.rules import cache
+
+    rules_dir = Path(rules_dir)
+    cache_key = cache.key(rules_dir) if rules_dir.is_dir() else ""
+    cached = cache.get(cache_key) if cache_key else None
+    if cached is not None:
+        cached.rules_dir = rules_dir
+        cached.version = rules_version(rules_dir)
+        return cached
+    ruleset, problems, _ = _load(rules_dir)
     if problems:
         raise RulesError(problems=problems)
     assert ruleset is not None
+    if cache_key:
+        cache.put(cache_key, ruleset)
     return ruleset
 
 
