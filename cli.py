@@ -772,6 +772,31 @@ def rules_schema(out_dir: Path, fmt: str) -> None:
             click.echo(f"wrote {path}")
 
 
+@rules_group.command("coverage")
+@rules_option
+@format_option("table", "json")
+@click.pass_context
+def rules_coverage_command(ctx: click.Context, rules_path: Path | None, fmt: str) -> None:
+    """Where a porteur would find no structure: gaps and ties of the rules, per local network.
+
+    From the rules alone: every commune × nature × project kind (× need) that no structure covers
+    as lead or support, covered only under conditions (stage, NAF, publics…), or where two
+    structures tie for lead with nothing but the caseload or the id to separate them. Largest
+    first; --format json lists all (keys in docs/coverage.md). Exit 1 when a lead gap exists.
+
+    \b
+    Example:
+        capactif rules coverage
+        capactif rules coverage --rules my-rules --format json
+    """
+    from engine.coverage import rules_coverage
+    from engine.coverage.render import render
+
+    cov = rules_coverage(rules_path)
+    emit(render(cov, fmt))
+    ctx.exit(1 if cov.lead_gap else 0)
+
+
 @rules_group.command("test")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @rules_option
