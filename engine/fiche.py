@@ -44,7 +44,9 @@ Need = Literal[
     "post_creation",
 ]
 Public = Literal["job_seeker", "no_bank_access", "benefit_recipient", "young", "farmer"]
-Stage = Literal["idea", "study", "financing", "installed", "follow_up", "developed", "on_hold", "abandoned", "redirected"]
+Stage = Literal[
+    "idea", "study", "financing", "installed", "follow_up", "developed", "on_hold", "abandoned", "redirected"
+]
 
 FICHE_ID_PATTERN = r"^F-\d{4}-\d{4,}$"
 
@@ -206,7 +208,9 @@ def fiches_from_document(doc: Document, ctx: dict[str, Any]) -> tuple[list[Fiche
     elif isinstance(data, dict):
         items = [((), data)]
     else:
-        return [], [Problem(doc.source, 1, 1, "a fiche file must hold a fiche (field: value lines) or a list of fiches")]
+        return [], [
+            Problem(doc.source, 1, 1, "a fiche file must hold a fiche (field: value lines) or a list of fiches")
+        ]
     fiches, problems = [], []
     for base, item in items:
         try:
@@ -225,10 +229,7 @@ def read_fiches(paths: Iterable[str | Path], ctx: dict[str, Any], stdin_text: st
     problems: list[Problem] = []
     for path in paths:
         try:
-            if str(path) == "-":
-                doc = parse_text(stdin_text or "", "stdin")
-            else:
-                doc = read_document(path)
+            doc = parse_text(stdin_text or "", "stdin") if str(path) == "-" else read_document(path)
         except InputError as exc:
             problems.extend(exc.problems)
             continue

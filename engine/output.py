@@ -72,8 +72,13 @@ def to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
     return out.getvalue()
 
 
-def to_table(rows: Iterable[dict[str, Any]], columns: Sequence[str], headers: Sequence[str] | None = None,
-             title: str | None = None, width: int = 120) -> str:
+def to_table(
+    rows: Iterable[dict[str, Any]],
+    columns: Sequence[str],
+    headers: Sequence[str] | None = None,
+    title: str | None = None,
+    width: int = 120,
+) -> str:
     """A readable text table (rich), returned as a string."""
     from rich.console import Console
     from rich.table import Table

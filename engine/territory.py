@@ -260,7 +260,7 @@ def _with_network(c: Commune, network: str) -> Commune:
     return replace(c, local_network=network)
 
 
-def _intercommunals(communes) -> dict[str, Intercommunal]:  # noqa: ANN001
+def _intercommunals(communes) -> dict[str, Intercommunal]:
     members: dict[tuple[str, str, int], set[str]] = {}
     for c in communes:
         if c.epci:
@@ -268,7 +268,8 @@ def _intercommunals(communes) -> dict[str, Intercommunal]:  # noqa: ANN001
         if c.epci_2004:
             members.setdefault((c.epci_2004, c.epci_2004_name, 2004), set()).add(c.insee)
     return {
-        siren: Intercommunal(siren, name, year, frozenset(codes)) for (siren, name, year), codes in sorted(members.items())
+        siren: Intercommunal(siren, name, year, frozenset(codes))
+        for (siren, name, year), codes in sorted(members.items())
     }
 
 

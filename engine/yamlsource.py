@@ -21,7 +21,7 @@ from engine.errors import InputError, Problem
 from engine.vocabulary import did_you_mean
 
 
-def _safe_yaml():  # noqa: ANN202 - ruamel has no public types
+def _safe_yaml():
     """The fast loader; dates stay text so that pydantic reports a bad date with its location."""
     from ruamel.yaml import YAML
     from ruamel.yaml.constructor import SafeConstructor
@@ -35,7 +35,7 @@ def _safe_yaml():  # noqa: ANN202 - ruamel has no public types
     return yaml
 
 
-def _rt_yaml():  # noqa: ANN202
+def _rt_yaml():
     """The round-trip loader, used only to locate problems (same scalar rules as the fast one)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.constructor import RoundTripConstructor

@@ -85,9 +85,7 @@ def test_broken_yaml_is_one_located_line(ctx, tmp_path):
 
 def test_former_name_of_a_merged_commune_resolves(ctx):
     """Chalmazel (merged into Chalmazel-Jeansagnière) still resolves, accents and case ignored."""
-    fiche = Fiche.model_validate(
-        {"received": "2026-01-05", "commune": "CHALMAZEL", "kind": "creation"}, context=ctx
-    )
+    fiche = Fiche.model_validate({"received": "2026-01-05", "commune": "CHALMAZEL", "kind": "creation"}, context=ctx)
     assert "42039" == fiche.commune
 
 
