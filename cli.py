@@ -1233,5 +1233,42 @@ def offer_match(subject: str, at: Any, rules_path: Path | None, db_url: str | No
         emit(match_text(result, network_module.load(rules_path).territory))
 
 
+# --- agenda --------------------------------------------------------------------------------------
+
+
+@main.command("agenda")
+@click.option("--network", required=True, metavar="N", help="The local network meeting (thiers, ambert, brioude).")
+@click.option("--month", required=True, metavar="YYYY-MM", help="The month (the meeting is on its first working day).")
+@format_option("markdown", "html", "json")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the agenda to this file instead of printing it.")  # fmt: skip
+@charter_option
+@rules_option
+@store_options
+def agenda_command(network: str, month: str, fmt: str, output: Path | None, charter_path: Path | None,
+                   rules_path: Path | None, db_url: str | None, as_who: str | None) -> None:  # fmt: skip
+    """The monthly meeting's agenda of a local network, prepared on the eve of the meeting.
+
+    New fiches since the last meeting with their suggested lead and supports, fiches to share out,
+    alerts, installations and follow-ups due, new offers and contacts. The meeting is held on the
+    month's first working day (docs/agenda.md). Porteurs' names only for those allowed to see them.
+
+    \b
+    Example:
+        capactif agenda --network ambert --month 2025-03 --as cma-63
+        capactif agenda --network thiers --month 2025-03 --format html -o reunion-thiers.html
+    """
+    from engine.agenda import make_agenda
+    from engine.agenda.render import render
+
+    agenda = make_agenda(db_url, rules_path, charter_path, network, month, as_who)
+    text = render(agenda, fmt)
+    if output is not None:
+        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        click.echo(f"agenda written to {output}", err=True)
+    else:
+        emit(text)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

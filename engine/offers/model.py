@@ -8,6 +8,7 @@ contacted it, or whose ``offer`` field names it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -82,3 +83,11 @@ class OfferContact:
             "by": self.by,
             "note": self.note if show_note else None,
         }
+
+
+def installed_via_offer(offer_field: str | None, installed_on: dt.date | None, contacted: Iterable[dt.date]) -> bool:
+    """A fiche installed through an offer: installed, and its ``offer`` field names one or it contacted an
+    offer on or before its installation date (the yearly report's ``installed_via_offer``, docs/report.md)."""
+    if installed_on is None:
+        return False
+    return bool(offer_field) or any(day <= installed_on for day in contacted)

@@ -17,7 +17,7 @@ from typing import Any
 from engine.errors import InputError, Problem
 from engine.offers import repository as repo
 from engine.offers.match import FicheFacts, Match, fiches_for_offer, offers_for_fiche
-from engine.offers.model import Offer, OfferContact
+from engine.offers.model import Offer, OfferContact, installed_via_offer
 from engine.store import access, queries
 from engine.store.exporting import can_see_personal
 from engine.store.records import StoredFiche
@@ -130,13 +130,12 @@ class ShownOffer:
 
 
 def installed_through(offer_id: str, fiche: dict[str, Any], contacted_on: dt.date | None) -> bool:
-    """A fiche installed through the offer: its ``offer`` field names it, or it contacted the offer on
-    or before its installation date — the yearly report's ``installed_via_offer`` (docs/report.md)."""
+    """The fiche was installed through this offer: its ``offer`` field names it, or it contacted it on or
+    before its installation date (:func:`engine.offers.model.installed_via_offer`, as the yearly report)."""
     installed = fiche.get("installed_on")
-    if not installed:
-        return False
-    installed = dt.date.fromisoformat(installed) if isinstance(installed, str) else installed
-    return fiche.get("offer") == offer_id or (contacted_on is not None and contacted_on <= installed)
+    day = dt.date.fromisoformat(installed) if isinstance(installed, str) else installed
+    own = offer_id if fiche.get("offer") == offer_id else None
+    return installed_via_offer(own, day, [contacted_on] if contacted_on else [])
 
 
 def show(db_url: str | None, rules_path: str | Path | None, offer_id: str, as_: str | None) -> ShownOffer:
