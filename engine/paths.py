@@ -48,3 +48,12 @@ def data_dir() -> Path:
         return Path(home)
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "capactif"
+
+
+def cache_dir() -> Path:
+    """Where re-creatable caches live: ``$CAPACTIF_CACHE``, else ``$XDG_CACHE_HOME/capactif`` or ``~/.cache``."""
+    explicit = os.environ.get("CAPACTIF_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "capactif"

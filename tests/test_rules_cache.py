@@ -16,8 +16,8 @@ RULES = Path(__file__).parent.parent / "rules"
 
 @pytest.fixture
 def rules_copy(tmp_path, monkeypatch):
-    """A private copy of the bundled rules and a private data directory for the cache."""
-    monkeypatch.setenv("CAPACTIF_HOME", str(tmp_path / "home"))
+    """A private copy of the bundled rules and a private cache directory."""
+    monkeypatch.setenv("CAPACTIF_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("CAPACTIF_NO_CACHE", raising=False)
     target = tmp_path / "rules"
     shutil.copytree(RULES, target)

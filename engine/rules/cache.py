@@ -41,7 +41,7 @@ def key(rules_dir: Path) -> str:
 
 
 def _path(cache_key: str) -> Path:
-    return paths.data_dir() / "cache" / f"rules-{cache_key[:32]}.pickle"
+    return paths.cache_dir() / f"rules-{cache_key[:32]}.pickle"
 
 
 def get(cache_key: str) -> RuleSet | None:
