@@ -420,3 +420,9 @@ def test_replay_rejects_a_broken_history():
         LC.replay(history)
     with pytest.raises(TransitionNotAllowed, match="starts from 'study'"):
         LC.replay([StageChange(None, "hold", "study", HOLD_STAGE, DAY, None, None)])
+
+
+def test_readme_embeds_the_current_diagram():
+    """The README shows exactly the diagram the machine generates, so it cannot drift either."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "```mermaid\n" + lifecycle().mermaid() + "```" in readme
