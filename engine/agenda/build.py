@@ -5,8 +5,9 @@ fiches of a local network are those whose commune, **on the eve of the meeting**
 whose porteur moved (``commune_changed``) is discussed by the network it moved to.  Sections:
 
 1. ``new_fiches``: fiches received since the last meeting, with routing's suggested lead and supports;
-2. ``to_share_out``: active fiches without a lead whose suggestion names several structures (a lead
-   and supporting structures or other possible leads): the meeting shares out the roles;
+2. ``to_share_out``: active fiches without a lead whose suggestion puts several structures on it (a
+   lead and at least one supporting structure): the meeting shares out the roles; the other possible
+   leads (routing's alternatives) are listed too;
 3. ``alerts``: the alerts (:mod:`engine.alerts`) on the network's fiches on the eve of the meeting;
 4. ``installations``: fiches installed since the last meeting (installation date), and whether
    through an offer; ``follow_ups_due``: installed fiches without follow-up whose charter deadline
@@ -69,7 +70,7 @@ def build_agenda(
             new_fiches.append(_new_fiche(t, view, suggestion, name, territory))
         if suggestion is not None and view.lead is None and view.stage in ACTIVE_STAGES:
             structures = _suggested_structures(suggestion)
-            if suggestion.lead is not None and len(structures) >= 2:
+            if sum(1 for s in structures if s["role"] != "alternative_lead") >= 2:
                 share_out.append({**_head(t, view, name, territory), "structures": structures})
         installed = t.installed_on(as_of)
         if installed is not None and meeting.covers(installed):

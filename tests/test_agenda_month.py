@@ -1,0 +1,257 @@
+"""capactif agenda on a seeded month (SQLite and PostgreSQL): every section, the month boundary, a fiche that moves.
+
+The Ambert meeting of March 2025 is on Monday 3 March; the previous one was on Monday 3 February; the
+next is on Tuesday 1 April.  The agenda is prepared with what was recorded up to Sunday 2 March.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from engine.agenda import make_agenda
+from engine.agenda.render import render_html, render_markdown
+from engine.errors import InputError
+from engine.offers import repository as offers_repo
+from engine.store import repository
+from engine.store.db import open_store
+from tests import report_seed as seed
+
+AMBERT, THIERS = "63003", "63430"
+D = dt.date
+
+
+def day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def installed(conn, net, fid, on: dt.date, *, follow_up: dt.date | None = None) -> None:
+    """Lead, study, installation on ``on`` (and follow-up) through the store's API."""
+    seed.assign(conn, net, fid, on - dt.timedelta(days=20), by="cma-63", lead="cma-63")
+    seed.move(conn, net, fid, "start_study", on - dt.timedelta(days=10), by="cma-63")
+    seed.move(conn, net, fid, "install", on, by="cma-63", installed_on=on)
+    if follow_up:
+        seed.move(conn, net, fid, "start_follow_up", follow_up, by="cma-63", follow_up_by="cma-63")
+
+
+def offer(conn, net, commune: str, published: dt.date, title: str = "Boulangerie"):
+    return offers_repo.add_offer(
+        conn,
+        net,
+        seed.COORDINATOR,
+        kind="takeover",
+        title=title,
+        commune=commune,
+        naf="10.71C",
+        published_on=published,
+        published_in="Villages Magazine",
+    )
+
+
+@pytest.fixture
+def month(store_url, network):
+    """The seeded month; returns the fiche and offer ids by role."""
+    ids = {}
+    store = open_store(store_url)
+    try:
+        with store.transaction() as conn:
+
+            def add(name, received, commune=AMBERT, by="cma-63", **kw):
+                ids[name] = seed.add(conn, network, received=day(received), commune=commune, received_by=by, **kw)
+                return ids[name]
+
+            add("first_day", "2025-02-03", needs=["honour_loan"])  # on the previous meeting's day: new
+            add("eve", "2025-03-02")  # the eve of the meeting: new
+            add("meeting_day", "2025-03-03")  # the meeting's day: next month's agenda
+            add("before", "2025-02-02", needs=["honour_loan"])  # before the previous meeting: not new
+            moved_in = add("moved_in", "2025-02-10", commune=THIERS)
+            repository.change_commune(
+                conn, moved_in, AMBERT, who=seed.COORDINATOR, network=network, at=D(2025, 2, 20), today=seed.TODAY
+            )
+            moves_later = add("moves_later", "2025-02-11")
+            repository.change_commune(
+                conn, moves_later, THIERS, who=seed.COORDINATOR, network=network, at=D(2025, 3, 10), today=seed.TODAY
+            )
+            add("thiers", "2025-02-12", commune=THIERS)
+            recent = offer(conn, network, AMBERT, D(2025, 2, 14))
+            older = offer(conn, network, "Arlanc", D(2025, 1, 10), title="Épicerie")
+            offer(conn, network, THIERS, D(2025, 2, 14))
+            ids["recent_offer"], ids["older_offer"] = recent.id, older.id
+            via = add("installed_via", "2024-12-01", kind="takeover")
+            offers_repo.add_contact(conn, seed.COORDINATOR, older.id, via, D(2025, 1, 20), today=seed.TODAY)
+            installed(conn, network, via, D(2025, 2, 15))
+            new_contact = add("contact_in_month", "2025-01-05")
+            offers_repo.add_contact(conn, seed.COORDINATOR, older.id, new_contact, D(2025, 2, 20), today=seed.TODAY)
+            installed(conn, network, add("due_soon", "2024-10-01"), D(2024, 12, 10))  # due 2025-03-10
+            installed(conn, network, add("overdue", "2024-10-01"), D(2024, 11, 20))  # due 2025-02-18
+            installed(conn, network, add("not_yet_due", "2024-10-01"), D(2025, 1, 15))  # due 2025-04-15
+            installed(conn, network, add("followed", "2024-10-01"), D(2024, 11, 20), follow_up=D(2025, 1, 5))
+    finally:
+        store.dispose()
+    return ids
+
+
+def agenda(store_url, network="ambert", month="2025-03", who="coordinator"):
+    return make_agenda(store_url, None, None, network, month, who)
+
+
+def fiches(section) -> list[str]:
+    return [row["fiche"] for row in section]
+
+
+def test_meeting_dates(month, store_url):
+    """The agenda says when the meeting is and which days it covers."""
+    a = agenda(store_url)
+    assert (a["network"], a["month"], a["meeting"], a["previous_meeting"], a["next_meeting"], a["as_of"]) == (
+        "ambert",
+        "2025-03",
+        "2025-03-03",
+        "2025-02-03",
+        "2025-04-01",
+        "2025-03-02",
+    )
+
+
+def test_new_fiches_and_the_month_boundary(month, store_url):
+    """New fiches: received from the previous meeting's day (included) to the eve of this meeting (included)."""
+    new = fiches(agenda(store_url)["new_fiches"])
+    assert new == [month["first_day"], month["moved_in"], month["moves_later"], month["eve"]]
+    assert month["before"] not in new and month["meeting_day"] not in new
+    april = fiches(agenda(store_url, month="2025-04")["new_fiches"])
+    assert april == [month["meeting_day"]]
+
+
+def test_new_fiches_carry_the_suggestion(month, store_url):
+    """Each new fiche has routing's suggested lead with its reasons and its suggested supports."""
+    first = agenda(store_url)["new_fiches"][0]
+    assert first["suggested_lead"]["structure"] == "cma-63"
+    assert first["suggested_lead"]["reasons"][0].startswith("competent to lead for nature")
+    assert first["suggested_supports"] == [{"structure": "pfil-ambert", "needs": ["honour_loan"]}]
+    assert (first["lead"], first["orphan"], first["uncovered_needs"]) == (None, False, [])
+
+
+def test_fiches_to_share_out(month, store_url):
+    """No lead yet and a lead plus supporting structures suggested: to share out, older fiches included."""
+    shared = agenda(store_url)["to_share_out"]
+    assert fiches(shared) == [month["before"], month["first_day"]]
+    assert shared[0]["structures"][:2] == [
+        {"structure": "cma-63", "role": "lead", "needs": []},
+        {"structure": "pfil-ambert", "role": "support", "needs": ["honour_loan"]},
+    ]
+
+
+def test_a_fiche_that_changes_local_network_is_on_the_right_agenda(month, store_url):
+    """A fiche follows its commune on the eve of the meeting: moved in before, it is Ambert's; moved out after, too."""
+    ambert = fiches(agenda(store_url)["new_fiches"])
+    thiers = fiches(agenda(store_url, network="thiers")["new_fiches"])
+    assert month["moved_in"] in ambert and month["moved_in"] not in thiers
+    assert month["moves_later"] in ambert and month["moves_later"] not in thiers
+    assert thiers == [month["thiers"]]
+    moved = next(r for r in agenda(store_url)["new_fiches"] if r["fiche"] == month["moved_in"])
+    assert (moved["commune"], moved["commune_name"]) == (AMBERT, "Ambert")
+    april_thiers = make_agenda(store_url, None, None, "thiers", "2025-04", "coordinator")
+    assert month["moves_later"] in fiches(april_thiers["to_share_out"]) + fiches(april_thiers["alerts"])
+
+
+def test_alerts_are_the_network_fiches_alerts(month, store_url):
+    """Alerts come from engine.alerts on the eve of the meeting, only for the network's fiches."""
+    alerts = agenda(store_url)["alerts"]
+    assert {(a["fiche"], a["check"]) for a in alerts} >= {(month["before"], "no_lead"), (month["first_day"], "no_lead")}
+    assert month["thiers"] not in fiches(alerts)
+    assert all(a["since"] <= "2025-03-02" for a in alerts)
+
+
+def test_installations_and_follow_ups_due(month, store_url):
+    """Installed since the last meeting (and whether through an offer); follow-ups due before the next meeting."""
+    a = agenda(store_url)
+    assert [(r["fiche"], r["installed_on"], r["via_offer"]) for r in a["installations"]] == [
+        (month["installed_via"], "2025-02-15", True)
+    ]
+    assert [(r["fiche"], r["due"], r["overdue"]) for r in a["follow_ups_due"]] == [
+        (month["overdue"], "2025-02-18", True),
+        (month["due_soon"], "2025-03-10", False),
+    ]
+
+
+def test_new_offers_and_contacts(month, store_url):
+    """The network's offers published since the last meeting, and the contacts recorded on its offers."""
+    a = agenda(store_url)
+    assert [o["id"] for o in a["offers"]] == [month["recent_offer"]]
+    assert [(c["offer"], c["fiche"], c["at"]) for c in a["offer_contacts"]] == [
+        (month["older_offer"], month["contact_in_month"], "2025-02-20")
+    ]
+
+
+def test_names_hidden_from_the_committee(month, store_url):
+    """The committee sees no porteur's name anywhere; the structure that received them does."""
+    committee = agenda(store_url, who="committee")
+    text = json.dumps(committee)
+    assert "Porteur " not in text
+    mine = agenda(store_url, who="cma-63")
+    assert all(r["porteur_name"] and r["porteur_name"].startswith("Porteur ") for r in mine["new_fiches"])
+    assert "Porteur " not in render_markdown(committee) and "Porteur " not in render_html(committee)
+
+
+def test_unknown_network_and_bad_month(month, store_url):
+    """Unknown local network and malformed month are input errors naming the option."""
+    with pytest.raises(InputError) as caught:
+        make_agenda(store_url, None, None, "amber", "2025-03", None)
+    assert caught.value.lines() == ["--network: unknown local network 'amber' (did you mean 'ambert'?)"]
+    with pytest.raises(InputError, match="--month: '2025-3' is not a month"):
+        make_agenda(store_url, None, None, "ambert", "2025-3", None)
+
+
+def test_agenda_cli_markdown_html_json(month, store_url, tmp_path):
+    """The CLI: Markdown by default, a self-contained HTML file with -o, JSON with the documented keys."""
+    runner = CliRunner()
+    base = ["agenda", "--network", "ambert", "--month", "2025-03", "--db", store_url, "--as", "committee"]
+    md = runner.invoke(main, base)
+    assert md.exit_code == 0, md.output
+    assert md.output.startswith("# Réseau local d'Ambert (ambert) — réunion du lundi 3 mars 2025\n")
+    assert "## 1. Nouvelles fiches depuis la dernière réunion (4)" in md.output
+    assert f"| à surveiller | {month['before']} | no_lead |" in md.output
+    out = tmp_path / "agenda.html"
+    html = runner.invoke(main, [*base, "--format", "html", "-o", str(out)])
+    assert html.exit_code == 0, html.output
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<style>" in page
+    assert not re.search(r"<script|<link|src=|href=|url\(|https?://", page)
+    assert page.count('<li class="fiche"') == 4 + 2
+    for section in ("new_fiches", "to_share_out", "alerts", "installations", "follow_ups_due", "offers"):
+        assert f'<section id="{section}">' in page
+    data = json.loads(runner.invoke(main, [*base, "--format", "json"]).output)
+    assert list(data) == [
+        "network",
+        "name",
+        "month",
+        "meeting",
+        "previous_meeting",
+        "next_meeting",
+        "from",
+        "to",
+        "as_of",
+        "rules_version",
+        "fiches",
+        "new_fiches",
+        "to_share_out",
+        "alerts",
+        "installations",
+        "follow_ups_due",
+        "offers",
+        "offer_contacts",
+    ]
+    bad = runner.invoke(main, ["agenda", "--network", "ambert", "--month", "03/2025", "--db", store_url])
+    assert (bad.exit_code, bad.output.strip()) == (
+        2,
+        "error: --month: '03/2025' is not a month: write YYYY-MM, e.g. 2025-03",
+    )
+
+
+def test_same_store_same_agenda(month, store_url):
+    """Deterministic: two runs give the same text."""
+    assert render_markdown(agenda(store_url)) == render_markdown(agenda(store_url))
