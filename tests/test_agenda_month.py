@@ -255,3 +255,26 @@ def test_agenda_cli_markdown_html_json(month, store_url, tmp_path):
 def test_same_store_same_agenda(month, store_url):
     """Deterministic: two runs give the same text."""
     assert render_markdown(agenda(store_url)) == render_markdown(agenda(store_url))
+
+
+def test_fiche_edit_commune_is_an_event_the_store_replays(store_url, network):
+    """fiche edit --commune: a commune_changed event, the local network follows, db verify agrees; bad input exits 2."""
+    store = open_store(store_url)
+    try:
+        with store.transaction() as conn:
+            fid = seed.add(conn, network, received=D(2025, 2, 10), commune=AMBERT, received_by="cma-63")
+    finally:
+        store.dispose()
+    runner = CliRunner()
+    base = ["--db", store_url]
+    args = ["fiche", "edit", fid, "--commune", "Thiers", "--date", "2025-02-20", "--as", "cma-63", *base]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"{fid} (version 2):\n  commune: 63003 → 63430 (réseau local thiers)"
+    listed = json.loads(runner.invoke(main, ["fiche", "list", "--network", "thiers", "--format", "json", *base]).output)
+    assert [f["id"] for f in listed] == [fid]
+    assert runner.invoke(main, ["db", "verify", *base]).exit_code == 0
+    again = runner.invoke(main, args)
+    assert (again.exit_code, again.output.strip()) == (2, f"error: --commune: fiche {fid} is already in 63430 Thiers")
+    other = runner.invoke(main, ["fiche", "edit", fid, "--commune", "Ambert", "--as", "cci-thiers", *base])
+    assert other.exit_code == 2 and "cci-thiers may not change the commune of" in other.output
