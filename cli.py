@@ -12,6 +12,7 @@ code.  Exit codes (documented in the README and tested):
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -39,6 +40,10 @@ class CapactifGroup(click.Group):
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            # The reader went away (e.g. `capactif rules show | head`): not an error of ours.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except Exception:
             if ctx.find_root().params.get("debug"):
                 traceback.print_exc()

@@ -97,7 +97,7 @@ def test_needs_go_to_supporting_structures():
         "cooperative": "urscop",
         "activity_test": "appuy-createurs",
         "investment": "expansion-63",
-        "premises": "expansion-63",  # a bakery is industrial (NAF 10): routing.yaml prefers the Comité d'expansion
+        "premises": "cc-thiers",  # a bakery is an artisan's shop, not industry: its communauté de communes
         "housing": "parc",
     }
     assert s.uncovered_needs == []
