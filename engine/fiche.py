@@ -12,13 +12,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic import ValidationInfo as Info
 
 from engine import activities
-from engine.errors import InputError, Problem
+from engine.errors import Problem
 from engine.vocabulary import unknown
-from engine.yamlsource import Document, parse_text, read_document, validation_problems
+from engine.yamlsource import Document, models_from_document, read_models
 
 Kind = Literal["creation", "takeover", "development"]
 Nature = Literal["artisanal", "commercial", "agricultural", "liberal"]
@@ -201,41 +201,9 @@ def context(territory: Any = None, structures: Iterable[str] | None = None) -> d
 
 def fiches_from_document(doc: Document, ctx: dict[str, Any]) -> tuple[list[Fiche], list[Problem]]:
     """One fiche (a mapping) or several (a list of mappings) from a parsed file, with all problems."""
-    data = doc.data
-    items: list[tuple[tuple[Any, ...], Any]]
-    if isinstance(data, list):
-        items = [((i,), item) for i, item in enumerate(data)]
-    elif isinstance(data, dict):
-        items = [((), data)]
-    else:
-        return [], [
-            Problem(doc.source, 1, 1, "a fiche file must hold a fiche (field: value lines) or a list of fiches")
-        ]
-    fiches, problems = [], []
-    for base, item in items:
-        try:
-            fiche = Fiche.model_validate(item, context=ctx)
-        except ValidationError as exc:
-            problems.extend(validation_problems(doc, exc, Fiche, base))
-            continue
-        fiche._source = doc.source + (f"#{base[0] + 1}" if base else "")
-        fiches.append(fiche)
-    return fiches, problems
+    return models_from_document(doc, Fiche, ctx, "fiche")
 
 
 def read_fiches(paths: Iterable[str | Path], ctx: dict[str, Any], stdin_text: str | None = None) -> list[Fiche]:
     """Read every fiche of every file ('-' is standard input); all problems of all files at once."""
-    fiches: list[Fiche] = []
-    problems: list[Problem] = []
-    for path in paths:
-        try:
-            doc = parse_text(stdin_text or "", "stdin") if str(path) == "-" else read_document(path)
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
-        found, bad = fiches_from_document(doc, ctx)
-        fiches.extend(found)
-        problems.extend(bad)
-    if problems:
-        raise InputError(problems=problems)
-    return fiches
+    return read_models(paths, Fiche, ctx, "fiche", stdin_text)

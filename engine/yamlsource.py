@@ -264,3 +264,55 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value
     return value
+
+
+# --- files of records (fiches, offers) -----------------------------------------------------------
+
+
+def models_from_document(
+    doc: Document, model: type[Any], ctx: dict[str, Any], what: str
+) -> tuple[list[Any], list[Problem]]:
+    """One record (a mapping) or several (a list of mappings) of ``model`` from a parsed file.
+
+    Each valid record remembers where it came from in its ``_source`` private attribute
+    (``file`` or ``file#N`` for the N-th of a list); every problem is located.
+    """
+    data = doc.data
+    items: list[tuple[tuple[Any, ...], Any]]
+    if isinstance(data, list):
+        items = [((i,), item) for i, item in enumerate(data)]
+    elif isinstance(data, dict):
+        items = [((), data)]
+    else:
+        message = f"a {what} file must hold a {what} (field: value lines) or a list of {what}s"
+        return [], [Problem(doc.source, 1, 1, message)]
+    found, problems = [], []
+    for base, item in items:
+        try:
+            record = model.model_validate(item, context=ctx)
+        except ValidationError as exc:
+            problems.extend(validation_problems(doc, exc, model, base))
+            continue
+        record._source = doc.source + (f"#{base[0] + 1}" if base else "")
+        found.append(record)
+    return found, problems
+
+
+def read_models(
+    paths: Iterable[str | Path], model: type[Any], ctx: dict[str, Any], what: str, stdin_text: str | None = None
+) -> list[Any]:
+    """Every record of every file ('-' is standard input); all problems of all files at once."""
+    records: list[Any] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            doc = parse_text(stdin_text or "", "stdin") if str(path) == "-" else read_document(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        found, bad = models_from_document(doc, model, ctx, what)
+        records.extend(found)
+        problems.extend(bad)
+    if problems:
+        raise InputError(problems=problems)
+    return records

@@ -20,14 +20,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic import ValidationInfo as Info
 
 from engine import activities
-from engine.errors import InputError, Problem
+from engine.errors import Problem
 from engine.fiche import Nature
 from engine.vocabulary import unknown
-from engine.yamlsource import Document, parse_text, read_document, validation_problems
+from engine.yamlsource import Document, models_from_document, read_models
 
 
 class OfferSpec(BaseModel):
@@ -99,40 +99,9 @@ class OfferSpec(BaseModel):
 
 def offers_from_document(doc: Document, ctx: dict[str, Any]) -> tuple[list[OfferSpec], list[Problem]]:
     """The offers of one parsed file, with every problem located."""
-    data = doc.data
-    if isinstance(data, list):
-        items = [((i,), item) for i, item in enumerate(data)]
-    elif isinstance(data, dict):
-        items = [((), data)]
-    else:
-        return [], [
-            Problem(doc.source, 1, 1, "an offer file must hold an offer (field: value lines) or a list of offers")
-        ]
-    found, problems = [], []
-    for base, item in items:
-        try:
-            spec = OfferSpec.model_validate(item, context=ctx)
-        except ValidationError as exc:
-            problems.extend(validation_problems(doc, exc, OfferSpec, base))
-            continue
-        spec._source = doc.source + (f"#{base[0] + 1}" if base else "")
-        found.append(spec)
-    return found, problems
+    return models_from_document(doc, OfferSpec, ctx, "offer")
 
 
 def read_offers(paths: Iterable[str | Path], ctx: dict[str, Any], stdin_text: str | None = None) -> list[OfferSpec]:
     """Every offer of every file ('-' is standard input); all problems of all files at once."""
-    specs: list[OfferSpec] = []
-    problems: list[Problem] = []
-    for path in paths:
-        try:
-            doc = parse_text(stdin_text or "", "stdin") if str(path) == "-" else read_document(path)
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
-        found, bad = offers_from_document(doc, ctx)
-        specs.extend(found)
-        problems.extend(bad)
-    if problems:
-        raise InputError(problems=problems)
-    return specs
+    return read_models(paths, OfferSpec, ctx, "offer", stdin_text)
