@@ -101,22 +101,12 @@ class Fiche(BaseModel):
     @field_validator("commune", mode="before")
     @classmethod
     def _resolve_commune(cls, value: Any, info: Info) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
-            raise ValueError(f'commune code {value} must be written in quotes ("{value:05d}") so it stays a code')
-        territory = (info.context or {}).get("territory")
-        if territory is None or not isinstance(value, str):
-            return value
-        return territory.resolve(value).insee
+        return resolve_commune(value, info)
 
     @field_validator("naf", mode="before")
     @classmethod
     def _check_naf(cls, value: Any) -> Any:
-        if value is None or value == "":
-            return None
-        code = activities.normalize_code(str(value))
-        if code not in activities.nomenclature():
-            raise ValueError(f"unknown NAF code '{value}'{_naf_hint(code)}")
-        return code
+        return check_naf(value)
 
     @field_validator("received_by", "lead", "follow_up_by", mode="after")
     @classmethod
@@ -183,6 +173,29 @@ class Fiche(BaseModel):
     def label(self) -> str:
         """How the fiche is named in messages: its id, else its source."""
         return self.id or self._source or "fiche"
+
+
+def resolve_commune(value: Any, info: Info) -> Any:
+    """A commune field's validator: a code or name becomes the INSEE code (territory from the context).
+
+    Shared by every record that names a commune (fiches, offers), so they all accept the same input.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(f'commune code {value} must be written in quotes ("{value:05d}") so it stays a code')
+    territory = (info.context or {}).get("territory")
+    if territory is None or not isinstance(value, str):
+        return value
+    return territory.resolve(value).insee
+
+
+def check_naf(value: Any) -> str | None:
+    """A NAF field's validator: normalised (``1071c`` → ``10.71C``) and checked against the nomenclature."""
+    if value is None or value == "":
+        return None
+    code = activities.normalize_code(str(value))
+    if code not in activities.nomenclature():
+        raise ValueError(f"unknown NAF code '{value}'{_naf_hint(code)}")
+    return code
 
 
 def _naf_hint(code: str) -> str:

@@ -25,7 +25,7 @@ from pydantic import ValidationInfo as Info
 
 from engine import activities
 from engine.errors import Problem
-from engine.fiche import Nature
+from engine.fiche import Nature, check_naf, resolve_commune
 from engine.vocabulary import unknown
 from engine.yamlsource import Document, models_from_document, read_models
 
@@ -60,22 +60,12 @@ class OfferSpec(BaseModel):
     @field_validator("commune", mode="before")
     @classmethod
     def _resolve_commune(cls, value: Any, info: Info) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
-            raise ValueError(f'commune code {value} must be written in quotes ("{value:05d}") so it stays a code')
-        territory = (info.context or {}).get("territory")
-        if territory is None or not isinstance(value, str):
-            return value
-        return territory.resolve(value).insee
+        return resolve_commune(value, info)
 
     @field_validator("naf", mode="before")
     @classmethod
     def _check_naf(cls, value: Any) -> Any:
-        if value is None or value == "":
-            return None
-        code = activities.normalize_code(str(value))
-        if code not in activities.nomenclature():
-            raise ValueError(f"unknown NAF code '{value}' (expected a code such as 10.71C)")
-        return code
+        return check_naf(value)
 
     @field_validator("published_by", mode="after")
     @classmethod

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from engine.report.timeline import Event, Timeline
-from engine.store.schema import events, fiche_supports, fiches
+from engine.store.queries import supports_by_fiche
+from engine.store.schema import events, fiches
 
 
 def load_timelines(conn: Connection, *, received_to: Any = None) -> list[Timeline]:
@@ -15,13 +16,7 @@ def load_timelines(conn: Connection, *, received_to: Any = None) -> list[Timelin
     query = select(fiches)
     if received_to is not None:
         query = query.where(fiches.c.received <= received_to)
-    supports: dict[str, list[str]] = {}
-    for fiche_id, structure in conn.execute(
-        select(fiche_supports.c.fiche_id, fiche_supports.c.structure).order_by(
-            fiche_supports.c.fiche_id, fiche_supports.c.position
-        )
-    ):
-        supports.setdefault(fiche_id, []).append(structure)
+    supports = supports_by_fiche(conn)
     timelines: dict[str, Timeline] = {}
     for row in conn.execute(query.order_by(fiches.c.year, fiches.c.number)).mappings():
         timelines[row["id"]] = Timeline(

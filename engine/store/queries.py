@@ -125,19 +125,23 @@ def list_fiches(conn: Connection, flt: ListFilter | None = None) -> list[records
 def iter_fiches(conn: Connection, flt: ListFilter | None = None) -> Iterator[records.StoredFiche]:
     """Stream the stored fiches matching ``flt`` in id order, a chunk at a time."""
     flt = flt or ListFilter()
-    ids_query = flt.where(select(fiches.c.id))
-    supports: dict[str, list[str]] = {}
-    for fiche_id, structure in conn.execute(
-        select(fiche_supports.c.fiche_id, fiche_supports.c.structure)
-        .where(fiche_supports.c.fiche_id.in_(ids_query))
-        .order_by(fiche_supports.c.fiche_id, fiche_supports.c.position)
-    ):
-        supports.setdefault(fiche_id, []).append(structure)
+    supports = supports_by_fiche(conn, flt.where(select(fiches.c.id)))
     result = conn.execution_options(yield_per=_CHUNK).execute(
         flt.where(select(fiches)).order_by(fiches.c.year, fiches.c.number)
     )
     for row in result.mappings():
         yield records.stored(row, supports.get(row["id"], ()))
+
+
+def supports_by_fiche(conn: Connection, ids_query: Any = None) -> dict[str, list[str]]:
+    """The supporting structures of every fiche (of ``ids_query`` when given), in assignment order."""
+    query = select(fiche_supports.c.fiche_id, fiche_supports.c.structure)
+    if ids_query is not None:
+        query = query.where(fiche_supports.c.fiche_id.in_(ids_query))
+    supports: dict[str, list[str]] = {}
+    for fiche_id, structure in conn.execute(query.order_by(fiche_supports.c.fiche_id, fiche_supports.c.position)):
+        supports.setdefault(fiche_id, []).append(structure)
+    return supports
 
 
 def count(conn: Connection, flt: ListFilter | None = None) -> int:
