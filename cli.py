@@ -69,7 +69,11 @@ def rules_option(func: Any) -> Any:
 def format_option(*choices: str, default: str | None = None) -> Any:
     """``--format`` restricted to the given renderers."""
     return click.option(
-        "--format", "fmt", type=click.Choice(choices), default=default or choices[0], show_default=True,
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=default or choices[0],
+        show_default=True,
         help="Output format.",
     )
 
@@ -902,8 +906,13 @@ def _day(value: Any) -> Any:
 
 @charter_group.command("check")
 @period_options
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Judge with what was known on this day (default: today).")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Judge with what was known on this day (default: today).",
+)
 @format_option("table", "json", "markdown")
 @charter_option
 @rules_option
@@ -1022,15 +1031,29 @@ SEVERITY_CHOICES = click.Choice(["info", "warning", "critical"])
 
 
 @main.command("alerts")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="The day the alerts are computed for (default: today).")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="The day the alerts are computed for (default: today).",
+)
 @click.option("--network", default=None, metavar="N", help="Only this local network (thiers, ambert, brioude).")
 @click.option("--structure", default=None, metavar="S", help="Only the alerts involving this structure.")
 @click.option("--check", "checks", multiple=True, metavar="C", help="Only this check (repeatable).")
-@click.option("--min-severity", type=SEVERITY_CHOICES, default="info", show_default=True,
-              help="Leave out the alerts below this severity.")
-@click.option("--fail-on", type=SEVERITY_CHOICES, default=None,
-              help="Exit 1 when an alert of this severity or more serious is shown.")
+@click.option(
+    "--min-severity",
+    type=SEVERITY_CHOICES,
+    default="info",
+    show_default=True,
+    help="Leave out the alerts below this severity.",
+)
+@click.option(
+    "--fail-on",
+    type=SEVERITY_CHOICES,
+    default=None,
+    help="Exit 1 when an alert of this severity or more serious is shown.",
+)
 @format_option(*FORMATS_REPORT)
 @charter_option
 @rules_option
