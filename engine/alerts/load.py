@@ -29,6 +29,7 @@ from sqlalchemy import Connection, and_, case, exists, func, literal, select
 from engine.alerts.model import FicheView, Sharing
 from engine.store import access
 from engine.store import events as ev
+from engine.store.queries import supports_by_fiche
 from engine.store.schema import events, fiche_supports, fiches
 
 #: The ``by`` values of events that are not a structure.
@@ -76,13 +77,7 @@ def load_views(
     if with_names:
         columns.append(fiches.c.porteur_name)
     received = fiches.c.received <= as_of
-    supports: dict[str, list[str]] = {}
-    for fiche_id, structure in conn.execute(
-        select(fiche_supports.c.fiche_id, fiche_supports.c.structure).order_by(
-            fiche_supports.c.fiche_id, fiche_supports.c.position
-        )
-    ):
-        supports.setdefault(fiche_id, []).append(structure)
+    supports = supports_by_fiche(conn)
     views: dict[str, FicheView] = {}
     for row in conn.execute(select(*columns).where(received).order_by(fiches.c.year, fiches.c.number)).mappings():
         views[row["id"]] = _view(row, supports.get(row["id"], []), with_names)
