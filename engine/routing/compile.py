@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.rules.model import RoutingRule, StructureSpec, TerritorySpec
-from engine.rules.ruleset import RuleSet, resolve_territory
+from engine.rules.ruleset import RuleSet, condition_communes, resolve_territory
 from engine.territory import Territory
 from engine.vocabulary import KINDS, NATURES, NEEDS, PUBLICS, STAGES
 
@@ -326,18 +326,7 @@ def compile_structure(spec: StructureSpec, territory: Territory) -> CompiledStru
 
 def _compile_rule(order: int, rule: RoutingRule, territory: Territory, locations: dict) -> CompiledRule:
     when = rule.when
-    places: list[frozenset[str]] = []
-    if when.departments:
-        places.append(frozenset(c.insee for c in territory.communes.values() if c.department in when.departments))
-    if when.local_networks:
-        nets = [territory.local_networks[n].communes for n in when.local_networks if n in territory.local_networks]
-        places.append(frozenset().union(*nets))
-    if when.intercommunals:
-        bodies = [territory.intercommunals[b].communes for b in when.intercommunals if b in territory.intercommunals]
-        places.append(frozenset().union(*bodies))
-    if when.communes:
-        places.append(frozenset(when.communes))
-    communes = frozenset.intersection(*places) if places else None
+    communes = condition_communes(when, territory)
     where = locations.get(rule.id)
     cite = f"rule `{rule.id}`" + (f" ({where[0]}:{where[1]})" if where else "")
     return CompiledRule(

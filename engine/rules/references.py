@@ -19,7 +19,7 @@ from typing import Any
 from engine import activities
 from engine.errors import Problem
 from engine.rules.model import Condition, RoutingPolicy, RoutingRule, StructureSpec
-from engine.rules.ruleset import resolve_territory
+from engine.rules.ruleset import condition_communes, resolve_territory
 from engine.territory import Territory
 from engine.vocabulary import did_you_mean, unknown
 from engine.yamlsource import Document
@@ -253,18 +253,7 @@ def _opt(values: list[str]) -> frozenset[str] | None:
 
 def condition_space(cond: Condition, territory: Territory) -> Space:
     """The fiches a ``when`` condition matches."""
-    places: list[frozenset[str]] = []
-    if cond.departments:
-        places.append(frozenset(c.insee for c in territory.communes.values() if c.department in cond.departments))
-    if cond.local_networks:
-        nets = [territory.local_networks[n].communes for n in cond.local_networks if n in territory.local_networks]
-        places.append(frozenset().union(*nets))
-    if cond.intercommunals:
-        bodies = [territory.intercommunals[s].communes for s in cond.intercommunals if s in territory.intercommunals]
-        places.append(frozenset().union(*bodies))
-    if cond.communes:
-        places.append(frozenset(cond.communes) & frozenset(territory.communes))
-    communes = frozenset.intersection(*places) if places else None
+    communes = condition_communes(cond, territory)
     return Space(
         _opt(cond.kinds),
         _opt(cond.natures),

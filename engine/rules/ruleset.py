@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.activities import ARTISAN_MAX_EMPLOYEES
-from engine.rules.model import RoutingPolicy, StructureSpec, TerritorySpec
+from engine.rules.model import Condition, RoutingPolicy, StructureSpec, TerritorySpec
 from engine.territory import Territory
 
 
@@ -107,3 +107,23 @@ def resolve_territory(spec: TerritorySpec, territory: Territory) -> frozenset[st
         if siren in territory.intercommunals:
             covered -= territory.intercommunals[siren].communes
     return frozenset(covered)
+
+
+def condition_communes(cond: Condition, territory: Territory) -> frozenset[str] | None:
+    """The communes a ``when`` condition's places allow (their intersection), or None when it names none.
+
+    Shared by routing (which compiles the condition) and validation (which checks it can ever fire),
+    so both read a condition's places the same way.
+    """
+    places: list[frozenset[str]] = []
+    if cond.departments:
+        places.append(frozenset(c.insee for c in territory.communes.values() if c.department in cond.departments))
+    if cond.local_networks:
+        nets = [territory.local_networks[n].communes for n in cond.local_networks if n in territory.local_networks]
+        places.append(frozenset().union(*nets))
+    if cond.intercommunals:
+        bodies = [territory.intercommunals[s].communes for s in cond.intercommunals if s in territory.intercommunals]
+        places.append(frozenset().union(*bodies))
+    if cond.communes:
+        places.append(frozenset(cond.communes) & frozenset(territory.communes))
+    return frozenset.intersection(*places) if places else None
