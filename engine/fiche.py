@@ -16,9 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from pydantic import ValidationInfo as Info
 
 from engine import activities
-from engine.errors import Problem
 from engine.vocabulary import unknown
-from engine.yamlsource import Document, models_from_document, read_models
+from engine.yamlsource import read_models
 
 Kind = Literal["creation", "takeover", "development"]
 Nature = Literal["artisanal", "commercial", "agricultural", "liberal"]
@@ -210,11 +209,6 @@ def _naf_hint(code: str) -> str:
 def context(territory: Any = None, structures: Iterable[str] | None = None) -> dict[str, Any]:
     """The validation context of a fiche: the territory and the known structure ids."""
     return {"territory": territory, "structures": frozenset(structures) if structures is not None else None}
-
-
-def fiches_from_document(doc: Document, ctx: dict[str, Any]) -> tuple[list[Fiche], list[Problem]]:
-    """One fiche (a mapping) or several (a list of mappings) from a parsed file, with all problems."""
-    return models_from_document(doc, Fiche, ctx, "fiche")
 
 
 def read_fiches(paths: Iterable[str | Path], ctx: dict[str, Any], stdin_text: str | None = None) -> list[Fiche]:

@@ -24,7 +24,6 @@ work is done once per *commune class*, not per commune (35,000 communes are a fe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from engine.routing.compile import CompiledCondition, CompiledRule, CompiledRules, CompiledStructure
@@ -239,8 +238,3 @@ def _need(compiled: CompiledRules, cls: CommuneClass, nature: str, kind: str, ne
         found.append(candidate)
     status = "conditional" if found else "gap"
     return Finding("support", nature, kind, need, status, tuple(dict.fromkeys(found)))
-
-
-def all_structures(findings: Iterable[Finding]) -> list[str]:
-    """The structures named by findings, sorted."""
-    return sorted({c.structure for f in findings for c in f.candidates})

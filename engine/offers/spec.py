@@ -24,10 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from pydantic import ValidationInfo as Info
 
 from engine import activities
-from engine.errors import Problem
 from engine.fiche import Nature, check_naf, resolve_commune
 from engine.vocabulary import unknown
-from engine.yamlsource import Document, models_from_document, read_models
+from engine.yamlsource import read_models
 
 
 class OfferSpec(BaseModel):
@@ -85,11 +84,6 @@ class OfferSpec(BaseModel):
     def source(self) -> str:
         """Where the offer was read from (file, or file#index for a list)."""
         return self._source
-
-
-def offers_from_document(doc: Document, ctx: dict[str, Any]) -> tuple[list[OfferSpec], list[Problem]]:
-    """The offers of one parsed file, with every problem located."""
-    return models_from_document(doc, OfferSpec, ctx, "offer")
 
 
 def read_offers(paths: Iterable[str | Path], ctx: dict[str, Any], stdin_text: str | None = None) -> list[OfferSpec]:

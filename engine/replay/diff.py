@@ -8,7 +8,7 @@ this fiche, and the reasons that appear on one side only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -253,8 +253,3 @@ def _local_networks(base: Any, working: Any) -> Callable[[str], str]:
         for code, commune in compiled.territory.communes.items():
             table[code] = commune.local_network or "(none)"
     return lambda code: table.get(code, "(none)")
-
-
-def sort_changes(changes: Iterable[FicheChange]) -> list[FicheChange]:
-    """Changes in a stable order: by local network, then commune, then fiche."""
-    return sorted(changes, key=lambda c: (c.local_network, c.commune, c.fiche))
