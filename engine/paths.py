@@ -50,6 +50,14 @@ def data_dir() -> Path:
     return Path(base) / "capactif"
 
 
+def default_store_file() -> Path:
+    """The embedded SQLite store used when neither ``--db`` nor ``$CAPACTIF_DB`` is given.
+
+    Here, not in the store package, so that commands can test for it without importing SQLAlchemy.
+    """
+    return data_dir() / "capactif.sqlite"
+
+
 def cache_dir() -> Path:
     """Where re-creatable caches live: ``$CAPACTIF_CACHE``, else ``$XDG_CACHE_HOME/capactif`` or ``~/.cache``."""
     explicit = os.environ.get("CAPACTIF_CACHE")

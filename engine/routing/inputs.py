@@ -108,9 +108,8 @@ def run_suggest(
 def _store_configured(db_url: str | None) -> bool:
     """A store to read caseloads from: ``--db``, ``$CAPACTIF_DB`` or the default SQLite file.
 
-    Checked without importing the store (SQLAlchemy alone costs more than the whole suggestion);
-    the file name is :data:`engine.store.db.DEFAULT_FILE`.
+    Checked without importing the store (SQLAlchemy alone costs more than the whole suggestion).
     """
     if db_url or os.environ.get("CAPACTIF_DB"):
         return True
-    return (paths.data_dir() / "capactif.sqlite").exists()
+    return paths.default_store_file().exists()

@@ -30,7 +30,6 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from engine import paths
 from engine.errors import ConflictError, EngineError
 
-DEFAULT_FILE = "capactif.sqlite"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 _SQLITE_BUSY = 5
@@ -44,7 +43,7 @@ class StoreError(EngineError):
 
 def resolve_url(option: str | None = None) -> str:
     """The store URL: ``--db``, else ``$CAPACTIF_DB``, else the embedded SQLite file of the data dir."""
-    value = option or os.environ.get("CAPACTIF_DB") or str(paths.data_dir() / DEFAULT_FILE)
+    value = option or os.environ.get("CAPACTIF_DB") or str(paths.default_store_file())
     if "://" not in value:
         return "sqlite:///" + str(Path(value).expanduser().absolute())
     return value
