@@ -26,7 +26,7 @@ def make_agenda(
     """Load the network and charter, read the store as it stood on the eve of the meeting, build the agenda."""
     from engine.agenda.build import build_agenda
     from engine.alerts.context import caseloads
-    from engine.alerts.load import load_views
+    from engine.alerts.load import load_views, local_networks_of
     from engine.alerts.runner import compute
     from engine.charter import load_charter
     from engine.offers.repository import list_contacts, list_offers
@@ -47,6 +47,7 @@ def make_agenda(
         views = load_views(
             conn,
             as_of,
+            local_networks=local_networks_of(net.territory),
             bounce_count=charter.alert_thresholds["bounced"].count,
             with_names=who.is_coordinator or who.structure is not None,
         )

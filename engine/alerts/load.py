@@ -6,8 +6,9 @@ A handful of queries whatever the number of fiches — never one query per fiche
 2. the events on or before ``as_of`` *aggregated per fiche* in SQL: last event, last lead
    assignment, last change of the structures on the fiche, number of lead assignments;
 3. the fiches whose current state is not their state at ``as_of``, or whose check needs the detail
-   of their history: a fiche with an event dated after ``as_of`` (its state then must be rebuilt),
-   a fiche whose lead was assigned more than ``bounce_count`` times (``bounced`` says when and to
+   of their history: a fiche with an event dated after ``as_of`` (its state then must be rebuilt; a
+   ``commune_changed`` event after ``as_of`` means its commune and local network then are not
+   today's), a fiche whose lead was assigned more than ``bounce_count`` times (``bounced`` says when and to
    whom), a fiche without the porteur's consent with an event recorded by a structure that is not
    on it now, or a follow-up structure not on it (``consent_missing`` says whether that structure
    was on the fiche when it acted).  Their histories are read in chunks and replayed with the
@@ -15,6 +16,10 @@ A handful of queries whatever the number of fiches — never one query per fiche
 
 With ``as_of`` today, step 3 concerns a few fiches; a date in the past replays more of them and
 stays correct.  ``replay_all`` replays every fiche: the reference the fast path is tested against.
+
+The local network of a rebuilt commune comes from the territory (``local_networks``, required): the
+store keeps only the current one, and no event records the network of the commune a fiche was
+received in.
 """
 
 from __future__ import annotations
@@ -62,16 +67,17 @@ def load_views(
     conn: Connection,
     as_of: dt.date,
     *,
+    local_networks: Mapping[str, str | None],
     bounce_count: int | None = None,
     with_names: bool = False,
     replay_all: bool = False,
-    local_networks: Mapping[str, str | None] | None = None,
 ) -> list[FicheView]:
     """Every fiche received on or before ``as_of``, as it stood that day, by id (year, number).
 
     ``with_names`` reads the porteur's name (the caller decides who may see it); ``bounce_count``
     is the ``bounced`` threshold K (fiches with K lead changes or more are replayed for the dates);
-    ``local_networks`` maps a commune to its local network, for a fiche that moved after ``as_of``.
+    ``local_networks`` maps each commune of the territory to its local network: a fiche that moved
+    after ``as_of`` is placed in the local network of its commune on ``as_of``.
     """
     columns = [fiches.c[name] for name in _COLUMNS]
     if with_names:
@@ -84,8 +90,13 @@ def load_views(
     _aggregate(conn, as_of, views)
     replay = set(views) if replay_all else _to_replay(conn, as_of, views, bounce_count)
     if replay:
-        _replay(conn, as_of, views, sorted(replay), with_names, local_networks or {})
+        _replay(conn, as_of, views, sorted(replay), with_names, local_networks)
     return list(views.values())
+
+
+def local_networks_of(territory: Any) -> dict[str, str | None]:
+    """``load_views``' ``local_networks``: each commune of the territory and its local network (or None)."""
+    return {code: c.local_network or None for code, c in territory.communes.items()}
 
 
 def _view(row: Mapping[str, Any], supporting: list[str], with_names: bool) -> FicheView:
@@ -195,7 +206,7 @@ def _replay(
 
 
 def replayed(
-    old: FicheView, history: Iterable[Any], with_names: bool, local_networks: Mapping[str, str | None] | None = None
+    old: FicheView, history: Iterable[Any], with_names: bool, local_networks: Mapping[str, str | None]
 ) -> FicheView:
     """The view of a fiche rebuilt from its history (rows with kind, at, by, payload), oldest first.
 
@@ -231,7 +242,7 @@ def replayed(
     installed = state.get("installed_on")
     commune = state.get("commune") or old.commune
     local_network = old.local_network
-    if commune != old.commune and local_networks is not None:
+    if commune != old.commune:  # it moved after as_of: the local network of its commune then
         local_network = local_networks.get(commune) or None
     view = FicheView(
         id=old.id,

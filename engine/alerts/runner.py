@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 
 from engine.alerts.checks import CHECKS
 from engine.alerts.context import AlertContext, beyond_capacity, caseloads
-from engine.alerts.load import load_views
+from engine.alerts.load import load_views, local_networks_of
 from engine.alerts.model import Alert, FicheView
 from engine.charter import SEVERITIES, Charter
 from engine.errors import InputError, Problem
@@ -215,7 +215,7 @@ def alerts_at(
         bounce_count=charter.alert_thresholds["bounced"].count,
         with_names=who.is_coordinator or who.structure is not None,
         replay_all=replay_all,
-        local_networks={code: c.local_network or None for code, c in net.territory.communes.items()},
+        local_networks=local_networks_of(net.territory),
     )
     alerts = compute(views, rules, charter, as_of, flt, who)
     names = {n: ln.name for n, ln in net.territory.local_networks.items()}
