@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +45,8 @@ class CapactifGroup(click.Group):
             ctx.exit(0)
         except Exception:
             if ctx.find_root().params.get("debug"):
+                import traceback  # only for a bug: not part of every command's start-up
+
                 traceback.print_exc()
             else:
                 click.echo(
@@ -840,11 +841,12 @@ def rules_test(ctx: click.Context, files: tuple[Path, ...], rules_path: Path | N
 @click.argument("more_fiches", nargs=-1, metavar="[FILE]...")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
               help="Only fiches received on or before that date (store: also active on that date).")  # fmt: skip
+@db_option
 @format_option("text", "json")
 @click.pass_context
 def rules_diff(
     ctx: click.Context, base: str, rules_path: Path | None, fiches: tuple[str, ...], more_fiches: tuple[str, ...],
-    as_of: Any, fmt: str,
+    as_of: Any, db_url: str | None, fmt: str,
 ) -> None:  # fmt: skip
     """Replay fiches through the base rules and the working rules, and report every fiche that changes.
 
@@ -857,6 +859,7 @@ def rules_diff(
     Example:
         capactif rules diff --base HEAD~1 --fiches fiches-2026.yaml
         capactif rules diff --base ../rules-adopted --rules rules --fiches store --as-of 2026-06-30
+        capactif rules diff --base HEAD~1 --fiches store --db postgresql+psycopg://capactif@server/capactif
         capactif rules diff --base main --fiches a.yaml --fiches b.json --format json
     """
     from engine.output import to_json
@@ -866,7 +869,7 @@ def rules_diff(
     stdin_text = click.get_text_stream("stdin").read() if "-" in sources else None
     report = run_replay(
         base, rules_path, sources, as_of.date() if as_of else None, stdin_text=stdin_text,
-        progress=lambda total: DelayedProgress(total, "replaying fiches"),
+        progress=lambda total: DelayedProgress(total, "replaying fiches"), db_url=db_url,
     )  # fmt: skip
     emit(to_json(report.to_dict()) if fmt == "json" else render_text(report))
     ctx.exit(1 if report.changed else 0)

@@ -42,18 +42,23 @@ def load_sides(base: str, rules_path: str | Path | None) -> tuple[Side, Side]:
 
 
 def read_replay_fiches(
-    fiches: Sequence[str], working: Side, base: Side, as_of: dt.date | None, stdin_text: str | None = None
+    fiches: Sequence[str],
+    working: Side,
+    base: Side,
+    as_of: dt.date | None,
+    stdin_text: str | None = None,
+    db_url: str | None = None,
 ) -> tuple[list[Any], str]:
-    """The fiches to replay and a words for where they came from ('store' or the files)."""
+    """The fiches to replay and a word for where they came from ('store' or the files); ``db_url`` as ``--db``."""
     from engine.errors import InputError, Problem
     from engine.fiche import context
 
     use_store = list(fiches) == [STORE] or not fiches
     if use_store:
-        if not store_exists():
+        if not store_exists(db_url):
             hint = "there is no store yet" if fiches else "no fiches given and there is no store yet"
             raise InputError(problems=[Problem("--fiches", 0, 0, f"{hint}: pass fiche files with --fiches FILE")])
-        return store_fiches(as_of), STORE
+        return store_fiches(as_of, db_url), STORE
     ids = set(working.ruleset.structures) | set(base.ruleset.structures)
     ctx = context(working.ruleset.territory, ids)
     return received_by(file_fiches(fiches, ctx, stdin_text), as_of), ", ".join(fiches)
@@ -67,15 +72,17 @@ def run_replay(
     *,
     stdin_text: str | None = None,
     progress: ProgressFactory | None = None,
+    db_url: str | None = None,
 ) -> ReplayReport:
     """Route the fiches through the base and the working rules and report what changes.
 
-    ``fiches`` are fiche files, or ``["store"]``; empty means the store when it exists.
+    ``fiches`` are fiche files, or ``["store"]``; empty means the store when it exists.  The store is
+    ``db_url`` (``--db``), else ``$CAPACTIF_DB``, else the embedded file of the data directory.
     ``progress(total)`` returns the callback told how many fiches are done (see ``DelayedProgress``).
     """
     base_s, working = load_sides(base, rules_path)
     try:
-        found, source = read_replay_fiches(fiches, working, base_s, as_of, stdin_text)
+        found, source = read_replay_fiches(fiches, working, base_s, as_of, stdin_text, db_url)
         delta = rules_delta(base_s.ruleset, working.ruleset)
         report = ReplayReport(
             base=base_s.label.removeprefix("base rules (").removesuffix(")"),

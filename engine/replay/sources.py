@@ -2,8 +2,10 @@
 
 ``--as-of DATE`` keeps the fiches received on or before that date; for the store it also keeps only
 the fiches that were being accompanied on that date (their stage then, rebuilt from the history of
-stage changes, was one of :data:`engine.vocabulary.ACTIVE_STAGES`), and routes each with the stage
-it had on that date.
+stage changes, was one of :data:`engine.vocabulary.ACTIVE_STAGES`), and routes each as it stood on
+that date: with the stage it had then, in the commune it was in then (a ``commune_changed`` event
+dated after that date moved it elsewhere since).  Nothing else routing reads ever changes after
+reception.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def store_exists(url: str | None = None) -> bool:
 
 
 def store_fiches(as_of: dt.date | None = None, url: str | None = None) -> list[Fiche]:
-    """The stored fiches (by id), as of a date when given (see the module docstring)."""
+    """The stored fiches (by id), as of a date when given (see the module docstring); ``url`` as ``--db``."""
     from engine.store.db import open_store
     from engine.store.queries import ListFilter, iter_fiches
 
@@ -57,42 +59,49 @@ def store_fiches(as_of: dt.date | None = None, url: str | None = None) -> list[F
     try:
         with store.transaction() as conn:
             rows = list(iter_fiches(conn, ListFilter(received_to=as_of)))
-            stages = stages_on(conn, as_of) if as_of is not None else {}
+            then = states_on(conn, as_of) if as_of is not None else {}
     finally:
         store.dispose()
     out = []
     for row in rows:
         fiche = row.model()
         if as_of is not None:
-            stage = stages.get(fiche.id or "", fiche.stage)
-            if stage not in ACTIVE_STAGES:
+            changed = {name: value for name, value in then.get(fiche.id or "", {}).items() if value is not None}
+            if changed.get("stage", fiche.stage) not in ACTIVE_STAGES:
                 continue
-            if stage != fiche.stage:
-                fiche = fiche.model_copy(update={"stage": stage})
+            changed = {name: value for name, value in changed.items() if value != getattr(fiche, name)}
+            if changed:
+                fiche = fiche.model_copy(update=changed)
         out.append(fiche)
     return out
 
 
-def stages_on(conn: Any, day: dt.date) -> dict[str, str]:
-    """The stage each fiche with a recorded stage change had at the end of ``day``.
+#: The events that change what routing reads of a fiche: field → (event kind, value before, value after).
+CHANGES = {"stage": ("stage_changed", "from", "to"), "commune": ("commune_changed", "previous", "commune")}
 
-    Before its first change a fiche was at that change's ``from`` stage; fiches never changed
-    are absent (their stage today is the stage they had then).
+
+def states_on(conn: Any, day: dt.date) -> dict[str, dict[str, str]]:
+    """The stage and commune each fiche with a recorded change of them had at the end of ``day``.
+
+    Before its first change a fiche had that change's value before (``from`` stage, ``previous``
+    commune); a field never changed is absent (its value today is the value it had then).
     """
     from sqlalchemy import select
 
-    from engine.store.events import STAGE_CHANGED
     from engine.store.schema import events
 
+    kinds = {kind: (name, before, after) for name, (kind, before, after) in CHANGES.items()}
     query = (
-        select(events.c.fiche_id, events.c.at, events.c.payload)
-        .where(events.c.kind == STAGE_CHANGED)
+        select(events.c.fiche_id, events.c.kind, events.c.at, events.c.payload)
+        .where(events.c.kind.in_(sorted(kinds)))
         .order_by(events.c.fiche_id, events.c.at, events.c.id)
     )
-    stages: dict[str, str] = {}
-    for fiche_id, at, payload in conn.execute(query):
-        if fiche_id not in stages:
-            stages[fiche_id] = payload.get("from")
+    states: dict[str, dict[str, str]] = {}
+    for fiche_id, kind, at, payload in conn.execute(query):
+        name, before, after = kinds[kind]
+        state = states.setdefault(fiche_id, {})
+        if name not in state:
+            state[name] = payload.get(before)
         if at <= day:
-            stages[fiche_id] = payload.get("to")
-    return stages
+            state[name] = payload.get(after)
+    return states
