@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 
 import pytest
 from click.testing import CliRunner
@@ -14,8 +11,7 @@ from cli import main
 from engine.report import Period, build_report
 from engine.report.html import render_html
 from tests import report_seed as seed
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+from tests.browser import chromium, needs_chromium, png_size
 
 
 @pytest.fixture(scope="module")
@@ -33,20 +29,6 @@ def page(tmp_path_factory):
         )
         assert result.exit_code == 0, result.output
     return out, report
-
-
-def chromium(*args: str, tmp) -> subprocess.CompletedProcess:
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp}",
-    ]
-    return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=120, check=True)
 
 
 def test_html_is_self_contained(page):
@@ -103,8 +85,7 @@ def test_html_escapes_text():
     assert "&lt;b&gt;x&lt;/b&gt;" in render_html(report)
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="chromium is not installed")
+@needs_chromium
 def test_browser_shows_the_figures(page, tmp_path):
     """Chromium renders the page: the eight figures, the funnel steps and every local network are in the DOM."""
     out, report = page
@@ -118,13 +99,9 @@ def test_browser_shows_the_figures(page, tmp_path):
         assert f"<td>{row['name']} ({row['network']})</td>" in dom.replace("&#x27;", "'").replace("&#39;", "'")
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="chromium is not installed")
+@needs_chromium
 def test_browser_phone_screenshot(page, tmp_path):
     """At a phone's width (390 px) Chromium renders the page to a non-empty PNG."""
     shot = tmp_path / "phone.png"
     chromium("--window-size=390,1600", f"--screenshot={shot}", page[0].as_uri(), tmp=tmp_path / "profile")
-    data = shot.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    width = int.from_bytes(data[16:20], "big")
-    assert width == 390
+    assert png_size(shot)[0] == 390

@@ -180,6 +180,17 @@ def _table(number: int, items: list[dict[str, Any]]) -> tuple[list[str], list[st
 
 # --- HTML ----------------------------------------------------------------------------------------
 
+#: Added to the yearly report's CSS.  The agenda's cells are words, not figures: left-aligned.  Lists
+#: keep a small indent so that a phone's 390 px are left to the text, not to the margins.
+AGENDA_CSS = """
+main.agenda ul { padding-left: 1.2rem; margin: .4rem 0; }
+main.agenda li { margin: .3rem 0; }
+main.agenda th, main.agenda td { text-align: left; }
+main.agenda time { white-space: nowrap; }
+.severity-critical { color: #b71c1c; font-weight: 700; }
+.severity-warning { color: #8a5300; font-weight: 600; }
+"""
+
 
 def _html_table(columns: list[str], headers: list[str], rows: list[dict[str, Any]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
@@ -193,6 +204,11 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "oui" if value else ""
     return str(value)
+
+
+def _time(iso: str) -> str:
+    """A date that a narrow screen does not break at its hyphens (``2025-`` / ``02-03``)."""
+    return f'<time datetime="{escape(iso)}">{escape(iso)}</time>'
 
 
 def _new_fiche_html(r: dict[str, Any]) -> str:
@@ -209,12 +225,23 @@ def _new_fiche_html(r: dict[str, Any]) -> str:
     if r["lead"]:
         items.append(f"référent déjà désigné : {escape(r['lead'])}")
     head = (
-        f"{KINDS.get(r['kind'], r['kind'])}, {place(r)}, NAF {r['naf'] or '—'}, reçue le {r['received']}, "
-        f"étape {STAGES.get(r['stage'], r['stage'])}"
+        f"{escape(KINDS.get(r['kind'], r['kind']))}, {escape(place(r))}, NAF {escape(r['naf'] or '—')}, "
+        f"reçue le {_time(r['received'])}, étape {escape(STAGES.get(r['stage'], r['stage']))}"
     )
     return (
-        f'<li class="fiche" data-fiche="{escape(r["fiche"])}"><b>{escape(fiche_label(r))}</b> — {escape(head)}'
+        f'<li class="fiche" data-fiche="{escape(r["fiche"])}"><b>{escape(fiche_label(r))}</b> — {head}'
         f"<ul>{''.join(f'<li>{i}</li>' for i in items)}</ul></li>"
+    )
+
+
+def _alert_html(a: dict[str, Any]) -> str:
+    """One alert as a list item: what was found and what to do are sentences, too long for table cells."""
+    severity = SEVERITY.get(a["severity"], a["severity"])
+    return (
+        f'<li class="alert" data-fiche="{escape(a["fiche"])}"><b>{escape(fiche_label(a))}</b> — '
+        f'<span class="severity-{escape(a["severity"])}">{escape(severity)}</span>, '
+        f"{escape(a['check'])} depuis le {_time(a['since'])}"
+        f"<ul><li>constat : {escape(a['message'])}</li><li>à faire : {escape(a['action'])}</li></ul></li>"
     )
 
 
@@ -233,11 +260,13 @@ def render_html(agenda: dict[str, Any]) -> str:
         elif number == 1:
             lines = "".join(
                 f'<li class="fiche" data-fiche="{escape(r["fiche"])}"><b>{escape(fiche_label(r))}</b> — '
-                f"{escape(place(r))}, reçue le {escape(r['received'])} : "
+                f"{escape(place(r))}, reçue le {_time(r['received'])} : "
                 f"{escape(', '.join(structure_text(s) for s in r['structures']))}</li>"
                 for r in items
             )
             body.append(f"<ul>{lines}</ul>")
+        elif number == 2:
+            body.append(f"<ul>{''.join(_alert_html(a) for a in items)}</ul>")
         else:
             body.append(_html_table(*_table(number, items)))
         body.append("</section>")
@@ -247,10 +276,10 @@ def render_html(agenda: dict[str, Any]) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title(agenda))}</title>
-<style>{CSS}</style>
+<style>{CSS}{AGENDA_CSS}</style>
 </head>
 <body>
-<main>
+<main class="agenda">
 <h1>{escape(title(agenda))}</h1>
 <p class="note">{escape(intro(agenda))}</p>
 {"".join(body)}
