@@ -165,6 +165,14 @@ def as_option(func: Any) -> Any:
     )(func)  # fmt: skip
 
 
+def if_version_option(func: Any) -> Any:
+    """``--if-version N``: write only if the fiche is still at version N (the one ``fiche show`` gave)."""
+    return click.option(
+        "--if-version", "if_version", type=click.IntRange(min=1), default=None, metavar="N",
+        help="Write only if the fiche is still at version N (see 'fiche show'); else nothing is written (exit 2).",
+    )(func)  # fmt: skip
+
+
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
@@ -292,24 +300,27 @@ def fiche_list(as_: str | None, db_url: str | None, rules_path: Path | None, fmt
 @click.option("--remove-support", "remove_supports", multiple=True, metavar="S", help="Remove a supporting structure.")
 @click.option("--remove-lead", is_flag=True, help="Remove the lead (the fiche goes back to 'no lead').")
 @click.option("--date", "at", type=DATE, default=None, help="When it was decided (default: today).")
+@if_version_option
 @as_option
 @db_option
 @rules_option
 @format_option("text", "json")
 def fiche_assign(fiche_id: str, lead: str | None, supports: tuple[str, ...], remove_supports: tuple[str, ...],
-                 remove_lead: bool, at: Any, as_: str | None, db_url: str | None, rules_path: Path | None,
-                 fmt: str) -> None:  # fmt: skip
+                 remove_lead: bool, at: Any, if_version: int | None, as_: str | None, db_url: str | None,
+                 rules_path: Path | None, fmt: str) -> None:  # fmt: skip
     """Assign the lead and supporting structures of a stored fiche.
 
     \b
     Example:
         capactif fiche assign F-2026-0012 --lead cma-63 --support pfil-ambert --as coordinator
         capactif fiche assign F-2026-0012 --remove-support adie --as cma-63
+        capactif fiche assign F-2026-0012 --lead cma-63 --if-version 3 --as cma-63
     """
     from engine.store import service
 
     change = service.assign(db_url, rules_path, fiche_id, as_, lead=lead, supports=supports,
-                            remove_supports=remove_supports, remove_lead=remove_lead, at=_day(at))  # fmt: skip
+                            remove_supports=remove_supports, remove_lead=remove_lead, at=_day(at),
+                            expected_version=if_version)  # fmt: skip
     _render_change(change, fmt)
 
 
@@ -321,13 +332,14 @@ def fiche_assign(fiche_id: str, lead: str | None, supports: tuple[str, ...], rem
 @click.option("--comment", default=None, help="Why, in a few words.")
 @click.option("--installed-on", type=DATE, default=None, help="For 'install': the day the activity started.")
 @click.option("--follow-up-by", default=None, metavar="S", help="For 'start_follow_up': the structure in charge.")
+@if_version_option
 @as_option
 @db_option
 @rules_option
 @format_option("text", "json")
 def fiche_move(fiche_id: str, trigger: str, at: Any, by: str | None, comment: str | None, installed_on: Any,
-               follow_up_by: str | None, as_: str | None, db_url: str | None, rules_path: Path | None,
-               fmt: str) -> None:  # fmt: skip
+               follow_up_by: str | None, if_version: int | None, as_: str | None, db_url: str | None,
+               rules_path: Path | None, fmt: str) -> None:  # fmt: skip
     """Move a stored fiche through the lifecycle by a trigger (see 'capactif lifecycle').
 
     \b
@@ -338,7 +350,8 @@ def fiche_move(fiche_id: str, trigger: str, at: Any, by: str | None, comment: st
     from engine.store import service
 
     change = service.move(db_url, rules_path, fiche_id, trigger, as_, at=_day(at), by=by, comment=comment,
-                          installed_on=_day(installed_on), follow_up_by=follow_up_by)  # fmt: skip
+                          installed_on=_day(installed_on), follow_up_by=follow_up_by,
+                          expected_version=if_version)  # fmt: skip
     _render_change(change, fmt)
 
 
@@ -349,12 +362,13 @@ def fiche_move(fiche_id: str, trigger: str, at: Any, by: str | None, comment: st
               help="Record a contact with the porteur instead (phone, email, meeting…).")  # fmt: skip
 @click.option("--date", "at", type=DATE, default=None, help="When (default: today).")
 @click.option("--by", default=None, metavar="S", help="The structure that wrote it (default: --as).")
+@if_version_option
 @as_option
 @db_option
 @rules_option
 @format_option("text", "json")
-def fiche_note(fiche_id: str, text: str, channel: str | None, at: Any, by: str | None, as_: str | None,
-               db_url: str | None, rules_path: Path | None, fmt: str) -> None:  # fmt: skip
+def fiche_note(fiche_id: str, text: str, channel: str | None, at: Any, by: str | None, if_version: int | None,
+               as_: str | None, db_url: str | None, rules_path: Path | None, fmt: str) -> None:  # fmt: skip
     """Add a note (or a contact) to a stored fiche's history.
 
     \b
@@ -365,7 +379,8 @@ def fiche_note(fiche_id: str, text: str, channel: str | None, at: Any, by: str |
     from engine.store import service
 
     kind = "contact" if channel else "note"
-    change = service.note(db_url, rules_path, fiche_id, text, as_, at=_day(at), by=by, kind=kind, channel=channel)
+    change = service.note(db_url, rules_path, fiche_id, text, as_, at=_day(at), by=by, kind=kind, channel=channel,
+                          expected_version=if_version)  # fmt: skip
     _render_change(change, fmt)
 
 
@@ -375,12 +390,13 @@ def fiche_note(fiche_id: str, text: str, channel: str | None, at: Any, by: str |
 @click.option("--date", "at", type=DATE, default=None, help="When it moved (default: today).")
 @click.option("--by", default=None, metavar="S", help="The structure that recorded it (default: --as).")
 @click.option("--comment", default=None, help="Why, in a few words.")
+@if_version_option
 @as_option
 @db_option
 @rules_option
 @format_option("text", "json")
-def fiche_edit(fiche_id: str, commune: str, at: Any, by: str | None, comment: str | None, as_: str | None,
-               db_url: str | None, rules_path: Path | None, fmt: str) -> None:  # fmt: skip
+def fiche_edit(fiche_id: str, commune: str, at: Any, by: str | None, comment: str | None, if_version: int | None,
+               as_: str | None, db_url: str | None, rules_path: Path | None, fmt: str) -> None:  # fmt: skip
     """Change a stored fiche's commune (the porteur settles elsewhere); its local network follows.
 
     The change is an event (commune_changed): reports and agendas dated before it keep the old commune.
@@ -391,19 +407,21 @@ def fiche_edit(fiche_id: str, commune: str, at: Any, by: str | None, comment: st
     """
     from engine.store import service
 
-    change = service.change_commune(db_url, rules_path, fiche_id, commune, as_, at=_day(at), by=by, comment=comment)
+    change = service.change_commune(db_url, rules_path, fiche_id, commune, as_, at=_day(at), by=by, comment=comment,
+                                    expected_version=if_version)  # fmt: skip
     _render_change(change, fmt)
 
 
 @fiche.command("consent")
 @click.argument("fiche_id", metavar="ID")
 @click.argument("value", type=click.Choice(["yes", "no"]))
+@if_version_option
 @as_option
 @db_option
 @rules_option
 @format_option("text", "json")
-def fiche_consent(fiche_id: str, value: str, as_: str | None, db_url: str | None, rules_path: Path | None,
-                  fmt: str) -> None:  # fmt: skip
+def fiche_consent(fiche_id: str, value: str, if_version: int | None, as_: str | None, db_url: str | None,
+                  rules_path: Path | None, fmt: str) -> None:  # fmt: skip
     """Record whether the porteur agrees to share the fiche with the whole network.
 
     \b
@@ -412,7 +430,7 @@ def fiche_consent(fiche_id: str, value: str, as_: str | None, db_url: str | None
     """
     from engine.store import service
 
-    _render_change(service.consent(db_url, rules_path, fiche_id, value == "yes", as_), fmt)
+    _render_change(service.consent(db_url, rules_path, fiche_id, value == "yes", as_, if_version), fmt)
 
 
 @fiche.command("import")

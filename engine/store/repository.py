@@ -318,17 +318,24 @@ def note_fiche(
     by: str | None = None,
     now: dt.datetime | None = None,
     today: dt.date | None = None,
+    expected_version: int | None = None,
 ) -> Change:
-    """Append a note or a contact to the history (the fiche's state and version do not change)."""
+    """Append a note or a contact to the history (the fiche's state and version do not change).
+
+    With ``expected_version`` the fiche's row is held at that version until the transaction ends, so
+    a change written meanwhile by another command is a conflict, as for the other writes.
+    """
     if not text.strip():
         raise InputError("the note is empty: write what happened, e.g. 'porteur called, meeting on 12 May'")
-    current = queries.get(conn, fiche_id)
+    current = _read(conn, fiche_id, expected_version)
     access.check_write(who, fiche_id, _on(current), "add a note to")
     at = at or dt.date.today()
     problems = _check_date(current, at, "--date", today)
     if problems:
         raise InputError(problems=problems)
     payload: dict[str, Any] = {"text": text} if kind == ev.NOTE else {"text": text, "channel": channel}
+    if expected_version is not None:
+        _hold(conn, current)
     _append(conn, fiche_id, current.version, [(kind, payload)], at, by or who.label(), now or now_utc())
     return Change(fiche_id, current.version, [{"kind": kind, "payload": payload}])
 
@@ -406,6 +413,17 @@ def _read(conn: Connection, fiche_id: str, expected_version: int | None) -> reco
     if expected_version is not None and current.version != expected_version:
         raise conflict(fiche_id)
     return current
+
+
+def _hold(conn: Connection, current: records.StoredFiche) -> None:
+    """Lock the fiche's row at the version read without changing it; a newer version is a conflict."""
+    held = conn.execute(
+        update(fiches)
+        .where(fiches.c.id == current.id, fiches.c.version == current.version)
+        .values(version=current.version)
+    )
+    if held.rowcount != 1:
+        raise conflict(current.id)
 
 
 def _commit(

@@ -137,8 +137,9 @@ def assign(
     remove_supports: Sequence[str],
     remove_lead: bool = False,
     at: dt.date | None = None,
+    expected_version: int | None = None,
 ) -> repository.Change:
-    """``fiche assign``."""
+    """``fiche assign`` (``expected_version``: ``--if-version``, write only if the fiche is still at it)."""
     net = load_network(rules_path)
     who = access.viewer(as_, net.structure_ids)
     if not (lead or supports or remove_supports or remove_lead):
@@ -154,6 +155,7 @@ def assign(
             remove_supports=remove_supports,
             remove_lead=remove_lead,
             at=at,
+            expected_version=expected_version,
         )
 
 
@@ -165,7 +167,7 @@ def move(
     as_: str | None,
     **options: Any,
 ) -> repository.Change:
-    """``fiche move``: ``options`` are at, by, comment, installed_on, follow_up_by."""
+    """``fiche move``: ``options`` are at, by, comment, installed_on, follow_up_by, expected_version."""
     net = load_network(rules_path)
     who = access.viewer(as_, net.structure_ids)
     _check_by(options.get("by"), net)
@@ -176,7 +178,7 @@ def move(
 def note(
     db_url: str | None, rules_path: str | Path | None, fiche_id: str, text: str, as_: str | None, **options: Any
 ) -> repository.Change:
-    """``fiche note`` (and ``--contact CHANNEL``): ``options`` are at, by, kind, channel."""
+    """``fiche note`` (and ``--contact CHANNEL``): ``options`` are at, by, kind, channel, expected_version."""
     net = load_network(rules_path)
     who = access.viewer(as_, net.structure_ids)
     _check_by(options.get("by"), net)
@@ -185,19 +187,24 @@ def note(
 
 
 def consent(
-    db_url: str | None, rules_path: str | Path | None, fiche_id: str, value: bool, as_: str | None
+    db_url: str | None,
+    rules_path: str | Path | None,
+    fiche_id: str,
+    value: bool,
+    as_: str | None,
+    expected_version: int | None = None,
 ) -> repository.Change:
     """``fiche consent``: the porteur agrees (or no longer agrees) to share the fiche network-wide."""
     net = load_network(rules_path)
     who = access.viewer(as_, net.structure_ids)
     with opened(db_url) as store, store.transaction(fiche_id) as conn:
-        return repository.set_consent(conn, fiche_id, value, who=who)
+        return repository.set_consent(conn, fiche_id, value, who=who, expected_version=expected_version)
 
 
 def change_commune(
     db_url: str | None, rules_path: str | Path | None, fiche_id: str, commune: str, as_: str | None, **options: Any
 ) -> repository.Change:
-    """``fiche edit --commune``: the project moved; ``options`` are at, by, comment."""
+    """``fiche edit --commune``: the project moved; ``options`` are at, by, comment, expected_version."""
     net = load_network(rules_path)
     who = access.viewer(as_, net.structure_ids)
     _check_by(options.get("by"), net)
