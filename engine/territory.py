@@ -115,7 +115,7 @@ def normalize_name(name: str) -> str:
 class LocalNetworkSpec(BaseModel):
     """A local network as written in territory.yaml: by arrondissements, departments or communes."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built when a territory file is read
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
@@ -127,7 +127,7 @@ class LocalNetworkSpec(BaseModel):
 class TerritorySpec(BaseModel):
     """The shape of ``rules/territory.yaml``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built when a territory file is read
 
     communes: str = Field(description="path of the communes CSV, relative to the rules directory")
     departments: dict[str, str]

@@ -14,17 +14,19 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import EngineError, Problem, RulesError
 from engine.rules.model import RoutingPolicy, StructureSpec
-from engine.rules.references import LoadedStructure, check_references
 from engine.rules.ruleset import RuleSet
 from engine.territory import Territory, build_territory
 from engine.vocabulary import NEEDS, unknown
 from engine.yamlsource import Document, plain_message, read_document
+
+if TYPE_CHECKING:
+    from engine.rules.references import LoadedStructure
 
 STRUCTURES = "structures"
 ROUTING = "routing.yaml"
@@ -99,6 +101,8 @@ def display_path(path: Path, rules_dir: Path) -> str:
 
 def _load(rules_dir: Path) -> tuple[RuleSet | None, list[Problem], dict[str, int]]:
     """Read and check everything; returns the rule set (None when something is wrong)."""
+    from engine.rules.references import check_references  # not needed when the cache answers
+
     counts = {"structures": 0, "active_structures": 0, "lead_structures": 0, "communes": 0,
               "local_networks": 0, "rules": 0}  # fmt: skip
     if not rules_dir.is_dir():
@@ -159,6 +163,8 @@ def _territory(rules_dir: Path, problems: list[Problem]) -> Territory | None:
 
 def _structures(rules_dir: Path, problems: list[Problem]) -> tuple[list[LoadedStructure], set[str]]:
     """The structure files that pass pass 1, and the ids (file names) of those that do not."""
+    from engine.rules.references import LoadedStructure
+
     folder = rules_dir / STRUCTURES
     shown = display_path(folder, rules_dir)
     if not folder.is_dir():
@@ -251,24 +257,46 @@ def rules_version(rules_dir: Path) -> str:
     return _git_version(rules_dir) or content_hash(rules_dir)
 
 
-def _git(rules_dir: Path, *args: str) -> str | None:
+def _git(rules_dir: Path, *commands: tuple[str, ...]) -> list[str | None]:
+    """The output of each git command run in ``rules_dir`` (None for one that failed), run at once.
+
+    The commands only read, so they run side by side: every command pays for the version at
+    start-up, and a git process costs about as much to start as to answer.
+    """
+    running: list[subprocess.Popen[str]] = []
     try:
-        done = subprocess.run(
-            ["git", "-C", str(rules_dir), *args],
-            capture_output=True, text=True, timeout=10, check=False,
-        )  # fmt: skip
+        for args in commands:
+            command = ["git", "-C", str(rules_dir), *args]
+            pipes = {"stdin": subprocess.DEVNULL, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+            running.append(subprocess.Popen(command, text=True, **pipes))
     except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
+        for process in running:
+            process.kill()
+            process.communicate()
+        return [None] * len(commands)
+    outputs: list[str | None] = []
+    for process in running:
+        try:
+            stdout, _ = process.communicate(timeout=10)
+        except subprocess.SubprocessError:
+            process.kill()
+            process.communicate()
+            outputs.append(None)
+            continue
+        outputs.append(stdout.strip() if process.returncode == 0 else None)
+    return outputs
 
 
 def _git_version(rules_dir: Path) -> str | None:
-    if _git(rules_dir, "rev-parse", "--is-inside-work-tree") != "true":
-        return None
-    status = _git(rules_dir, "status", "--porcelain", "--untracked-files=all", "--", ".")
+    # `git status` fails outside a work tree (and in a bare repository or a .git directory): its
+    # success is the "inside a work tree" test, so no separate `git rev-parse` call is needed.
+    status, commit = _git(
+        rules_dir,
+        ("status", "--porcelain", "--untracked-files=all", "--", "."),
+        ("log", "-1", "--format=%H", "--", "."),
+    )
     if status is None or status:
         return None
-    commit = _git(rules_dir, "log", "-1", "--format=%H", "--", ".")
     return f"git:{commit[:12]}" if commit else None
 
 

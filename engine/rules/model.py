@@ -62,9 +62,14 @@ STRUCTURE_KIND_LABELS: dict[str, str] = {
 
 
 class Strict(BaseModel):
-    """Every rules model refuses unknown keys (typos are reported with a did-you-mean)."""
+    """Every rules model refuses unknown keys (typos are reported with a did-you-mean).
 
-    model_config = ConfigDict(extra="forbid")
+    ``defer_build``: the validators are built on the first validation only.  A command answered by
+    the rules cache (:mod:`engine.rules.cache`) unpickles validated instances and never validates
+    a rules file, so it does not pay for building them at start-up.
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class TerritorySpec(Strict):

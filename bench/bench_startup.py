@@ -1,0 +1,105 @@
+"""Start-up of a cold ``capactif suggest fiche.yaml`` against ``python -c "import pydantic, click"``.
+
+Issue 4's target: a new ``capactif suggest`` process takes less than 3x the wall time of a process
+that only imports pydantic and click, both measured in the same run.  Each measurement starts a new
+interpreter; the two commands alternate so that a busy machine slows both alike; medians are printed
+with the ratio.  Warm-up runs first fill the rules cache (``engine/rules/cache.py``), as the first
+``suggest`` after an install or a rules change does for every later one.
+
+Bytecode: an installed package (``pip install``) ships compiled bytecode, and so do the dependencies
+in the venv.  This dev tree is an editable install and the dev environment sets
+PYTHONDONTWRITEBYTECODE, so capactif's own modules would be compiled from source in every process
+while pydantic's and click's are not.  By default both commands therefore run with a private
+PYTHONPYCACHEPREFIX (a temporary directory filled by the warm-up runs): the installed situation, the
+same for both.  ``--as-is`` runs them in the environment as given instead.  ``--no-cache`` also
+times ``suggest`` with the rules cache off (``CAPACTIF_NO_CACHE=1``).
+
+Run: .venv/bin/python bench/bench_startup.py [--runs 15] [--as-is] [--no-cache]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FICHE = ROOT / "tests" / "data" / "fiches" / "bakery-ambert.yaml"
+TARGET = 3.0
+
+
+def capactif_command() -> list[str]:
+    """The installed ``capactif`` script next to this interpreter, else the same entry point via -c."""
+    script = Path(sys.executable).parent / "capactif"
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from cli import main; sys.exit(main())"]
+
+
+def wall_time(command: list[str], env: dict[str, str], cwd: str) -> float:
+    """Seconds from starting ``command`` to its exit; a failing command stops the benchmark."""
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command)} exited with {done.returncode}: {done.stderr.decode(errors='replace')}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15, help="timed runs of each command (default 15)")
+    parser.add_argument("--as-is", action="store_true", help="keep the environment's bytecode settings")
+    parser.add_argument("--no-cache", action="store_true", help="also time suggest with the rules cache off")
+    args = parser.parse_args()
+
+    env = dict(os.environ)
+    env.pop("CAPACTIF_RULES", None)  # the bundled network, wherever the benchmark is run from
+    env.pop("CAPACTIF_DB", None)  # no store: what a technician's first `suggest fiche.yaml` does
+    pycache = None
+    if not args.as_is:
+        pycache = tempfile.mkdtemp(prefix="capactif-bench-pycache-")
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = pycache
+    cwd = tempfile.mkdtemp(prefix="capactif-bench-cwd-")  # no ./rules there: the bundled rules are used
+    no_cache_env = {**env, "CAPACTIF_NO_CACHE": "1"}
+
+    commands = {
+        "baseline": ([sys.executable, "-c", "import pydantic, click"], env),
+        "suggest": ([*capactif_command(), "suggest", str(FICHE)], env),
+    }
+    if args.no_cache:
+        commands["suggest, no rules cache"] = (commands["suggest"][0], no_cache_env)
+    try:
+        for command, run_env in commands.values():
+            for _ in range(3):
+                wall_time(command, run_env, cwd)
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(args.runs):
+            for name, (command, run_env) in commands.items():
+                times[name].append(wall_time(command, run_env, cwd))
+    finally:
+        shutil.rmtree(cwd, ignore_errors=True)
+        if pycache:
+            shutil.rmtree(pycache, ignore_errors=True)
+
+    mode = "environment as is" if args.as_is else "compiled bytecode (private PYTHONPYCACHEPREFIX)"
+    print(f"cold start, median of {args.runs} alternating runs, {mode}")
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    base = medians["baseline"]
+    for name, value in medians.items():
+        spread = f"{min(times[name]) * 1000:.0f}-{max(times[name]) * 1000:.0f}"
+        print(f"  {name:<26} {value * 1000:7.1f} ms  (range {spread} ms)  {value / base:5.2f}x baseline")
+    ratio = medians["suggest"] / base
+    verdict = "met" if ratio < TARGET else "not met"
+    print(f"ratio suggest / baseline: {ratio:.2f} (target < {TARGET:.0f}: {verdict})")
+
+
+if __name__ == "__main__":
+    main()
