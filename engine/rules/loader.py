@@ -3,8 +3,9 @@
 Pass 1 reads each file with the fast C loader and validates its shape with the pydantic models of
 :mod:`engine.rules.model`; pass 2 (:mod:`engine.rules.references`) checks what the files say about
 each other (ids, communes, rules that can never apply or contradict).  The round-trip YAML tree is
-parsed only for a file that has a problem to locate.  Nothing is cached between calls: the
-coordinator edits a file and the next call sees it.
+parsed only for a file that has a problem to locate.  A validated rule set is cached under a key
+made of every rules file's bytes (:mod:`engine.rules.cache`), so the coordinator edits a file and the
+next call re-reads and re-validates it.
 """
 
 from __future__ import annotations
