@@ -32,6 +32,15 @@ def lead_proposal(view: FicheView, ctx: AlertContext, verb: str = "assign") -> t
             "and completes the rules ('capactif rules coverage' lists the gaps)",
             [],
         )
-    full = [alt.structure for alt in found.alternatives]
+    # The alternatives are routing's near misses, most of them not competent at all: name only those
+    # that are full, not every structure that came close.
+    full = [alt.structure for alt in found.alternatives if at_capacity(alt.structure, ctx)]
     detail = f" ({', '.join(full)})" if full else ""
     return f"every structure able to lead it is at capacity{detail}: the coordinator decides who takes it", []
+
+
+def at_capacity(structure: str, ctx: AlertContext) -> bool:
+    """Whether the structure has a capacity and as many active fiches as lead on ``as_of``."""
+    compiled = ctx.rules.structures.get(structure)
+    capacity = compiled.capacity if compiled is not None else None
+    return capacity is not None and ctx.caseload.get(structure, 0) >= capacity

@@ -1,0 +1,200 @@
+"""capactif alerts as the committee and technicians read it: CSV/Markdown/table rows, the demo's summary,
+and the suggested actions when the lead routing would choose is full or the follow-up has nobody to take it."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from click.testing import CliRunner
+from test_alerts_checks import CHARTER, COMMITTEE, COORDINATOR, DAY, T, add, alerts, assign, days, edit, move, one
+
+from cli import main
+from engine import network as network_module
+from engine.alerts import AlertFilter, alerts_at
+from engine.fiche import Fiche
+from engine.store import repository
+
+AS_OF = days(100)
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, ["alerts", *args], env={"CAPACTIF_AS": ""})
+
+
+@pytest.fixture
+def seeded(store, store_url, network):
+    """One fiche without lead in Ambert (Camille Martin), one led by cci-thiers in Thiers (Hugo Bayle)."""
+    ambert = add(store, network, name="Camille Martin")
+    thiers = add(store, network, commune="63430", naf="47.11B", received_by="cci-thiers", name="Hugo Bayle")
+    assign(store, network, thiers, DAY, lead="cci-thiers")
+    return store_url, ambert, thiers
+
+
+def test_csv_is_one_row_per_alert_with_network_first(seeded):
+    """--format csv: the documented columns, one row per alert in network order, lists joined with '|'."""
+    url, ambert, thiers = seeded
+    result = run("--db", url, "--as-of", AS_OF.isoformat(), "--format", "csv", "--as", "cci-thiers")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert result.output.splitlines()[0] == (
+        "network,fiche,commune,stage,check,severity,since,days,message,structures,action,suggested,porteur_name"
+    )
+    assert [(r["network"], r["fiche"], r["check"]) for r in rows] == [
+        ("thiers", thiers, "stalled"),
+        ("ambert", ambert, "no_lead"),
+        ("ambert", ambert, "stalled"),
+    ]
+    no_lead = rows[1]
+    assert no_lead == {
+        "network": "ambert",
+        "fiche": ambert,
+        "commune": "63003",
+        "stage": "idea",
+        "check": "no_lead",
+        "severity": "warning",
+        "since": days(T["no_lead"].days).isoformat(),
+        "days": str(100 - T["no_lead"].days),
+        "message": f"no référent 100 days after reception (threshold {T['no_lead'].days} days)",
+        "structures": "cma-63",
+        "action": f"assign cma-63 as référent (routing's suggestion: capactif suggest {ambert} for the reasons)",
+        "suggested": "cma-63",
+        "porteur_name": "",  # cci-thiers is not on the Ambert fiche
+    }
+    assert rows[0]["porteur_name"] == "Hugo Bayle"  # its own fiche
+
+
+def test_markdown_and_table_name_the_porteur_for_those_allowed(seeded):
+    """The lead sees '<fiche> (<porteur>)' in the fiche column; other fiches keep the bare id."""
+    url, ambert, thiers = seeded
+    markdown = run("--db", url, "--as-of", AS_OF.isoformat(), "--format", "markdown", "--as", "cci-thiers").output
+    lines = markdown.splitlines()
+    assert lines[0] == "# Alerts on 2026-06-10: 3 (2 fiches checked) (3 warning)"
+    assert lines[2].startswith("Rules ") and lines[2].endswith(".")
+    assert lines[3:5] == ["", "## Réseau local de Thiers (1)"]
+    assert lines[6] == "| severity | check | fiche | since | days | what | suggested action |"
+    assert any(line.startswith(f"| warning | stalled | {thiers} (Hugo Bayle) | 2026-04-16 | 55 |") for line in lines)
+    assert any(line.startswith(f"| warning | no_lead | {ambert} | 2026-03-23 | 79 |") for line in lines)
+    table = run("--db", url, "--as-of", AS_OF.isoformat(), "--as", "cci-thiers").output
+    assert f"│ {thiers} (Hugo Bayle) │" in table
+    assert "Camille" not in table and "Camille" not in markdown
+
+
+def test_markdown_without_alerts_says_so(seeded):
+    """Before any threshold is reached the Markdown minutes say there is no alert (exit 0)."""
+    url, _, _ = seeded
+    result = run("--db", url, "--as-of", days(1).isoformat(), "--format", "markdown")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[-1] == "No alert: every fiche checked is followed as the charter asks."
+    assert "## " not in result.output
+
+
+def test_summary_counts_per_network_and_lists_the_most_serious(seeded, store, network):
+    """The demo's summary: counts per local network and check, then the most serious and oldest alerts."""
+    _, ambert, thiers = seeded
+    with store.transaction() as conn:
+        run_ = alerts_at(conn, network, CHARTER, AS_OF, AlertFilter(), COMMITTEE)
+    text = str(run_)
+    lines = text.splitlines()
+    assert lines[0] == "Alerts on 2026-06-10: 3 (2 fiches checked) (3 warning)"
+    assert "│ Réseau local de Thiers │ 0       │ 1       │ 1     │" in lines
+    assert "│ Réseau local d'Ambert  │ 1       │ 1       │ 2     │" in lines
+    assert "The 3 most serious, oldest first" in text
+    top = [line.split("│")[3].strip() for line in lines if line.startswith("│ warning")]
+    assert top == [ambert, ambert, thiers]  # same severity: oldest since first, then fiche id
+    assert lines[-1] == "Every alert: capactif alerts --as committee (same --db), --format json for the keys."
+    with store.transaction() as conn:
+        quiet = alerts_at(conn, network, CHARTER, days(1), AlertFilter(), COMMITTEE)
+    assert str(quiet).splitlines() == [
+        "Alerts on 2026-03-03: 0 (2 fiches checked)",
+        "No alert: every fiche checked is followed as the charter asks.",
+    ]
+
+
+# --- suggested actions ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rules_copy(tmp_path):
+    """A copy of the bundled rules the coordinator may change."""
+    import shutil
+
+    target = tmp_path / "rules"
+    shutil.copytree(network_module.load(None).rules_dir, target)
+    return target
+
+
+def test_no_lead_when_the_only_competent_lead_is_full_names_only_it(store, rules_copy):
+    """cma-63 at capacity: the action names cma-63 as full, not the structures that could never lead it."""
+    edit(rules_copy / "structures" / "cma-63.yaml", "id: cma-63", "id: cma-63\ncapacity: 1")
+    edit(rules_copy / "routing.yaml", "fallback_lead: [adret]", "fallback_lead: []")
+    limited = network_module.load(rules_copy)
+    assign(store, limited, add(store, limited), DAY, lead="cma-63")
+    waiting = add(store, limited)
+    found = one(store, limited, days(T["no_lead"].days), "no_lead")
+    assert found.fiche == waiting
+    assert found.action == "every structure able to lead it is at capacity (cma-63): the coordinator decides who takes it"
+    assert found.suggested == ()
+
+
+def test_no_lead_when_no_structure_can_lead(store, rules_copy):
+    """Without a fallback lead a Loire artisan has no possible lead: the action sends the coordinator to the rules."""
+    edit(rules_copy / "routing.yaml", "fallback_lead: [adret]", "fallback_lead: []")
+    changed = network_module.load(rules_copy)
+    add(store, changed, commune="42039", received_by="adret")
+    found = one(store, changed, days(T["no_lead"].days), "no_lead")
+    assert found.action == (
+        "no structure of the network can lead it: the coordinator names a référent "
+        "and completes the rules ('capactif rules coverage' lists the gaps)"
+    )
+
+
+def installed(store, net, **fields) -> str:
+    """A fiche recorded at stage 'installed' since DAY (as a fiche file may say), no lead unless given."""
+    data = {"received": DAY.isoformat(), "received_by": "cma-63", "commune": "63003", "kind": "creation",
+            "naf": "10.71C", "stage": "installed", "installed_on": DAY.isoformat(), **fields}  # fmt: skip
+    fiche = Fiche.model_validate(data, context=net.fiche_context())
+    with store.transaction() as conn:
+        (change,) = repository.add_fiches(conn, [fiche], who=COORDINATOR, network=net, at=DAY)
+    return change.fiche
+
+
+def test_follow_up_missing_names_the_structure_already_in_charge(store, network):
+    """A follow-up structure recorded on the fiche is the one asked to start it."""
+    fiche = installed(store, network, follow_up_by="adie")
+    found = one(store, network, days(T["follow_up_missing"].days), "follow_up_missing")
+    assert found.action == (
+        f"adie offers the post-creation follow-up (capactif fiche move {fiche} start_follow_up --follow-up-by adie)"
+    )
+    assert found.suggested == ("adie",)
+
+
+def test_follow_up_missing_falls_back_to_routing_then_to_the_coordinator(store, network, rules_copy):
+    """The lead serves post_creation: the lead; it no longer does: the support routing picks; nobody: the coordinator."""
+    n = T["follow_up_missing"].days
+    fiche = installed(store, network)
+    assign(store, network, fiche, DAY, lead="cma-63")
+    assert one(store, network, days(n), "follow_up_missing").suggested == ("cma-63",)
+
+    edit(rules_copy / "structures" / "cma-63.yaml", ", post_creation]", "]")
+    without_lead = network_module.load(rules_copy)
+    found = one(store, without_lead, days(n), "follow_up_missing")
+    assert found.suggested == ("pfil-ambert",)  # the most specific structure serving it in Ambert
+    assert set(found.structures) == {"cma-63", "pfil-ambert"}
+
+    for path in (rules_copy / "structures").glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(", post_creation]", "]").replace("[post_creation]", "[]"), encoding="utf-8")
+    nobody = network_module.load(rules_copy)
+    found = one(store, nobody, days(n), "follow_up_missing")
+    assert found.action == "no structure serves the post-creation follow-up here: the coordinator decides"
+    assert found.suggested == () and found.structures == ("cma-63",)
+
+
+def test_follow_up_missing_not_before_installation_is_recorded(store, network):
+    """A fiche still in study raises no follow-up alert, however long ago it was received."""
+    fiche = add(store, network)
+    assign(store, network, fiche, DAY, lead="cma-63")
+    move(store, network, fiche, "start_study", days(1))
+    assert alerts(store, network, days(400), "follow_up_missing") == []
