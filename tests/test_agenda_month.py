@@ -119,6 +119,8 @@ def test_new_offers_and_contacts(month, store_url):
     """The network's offers published since the last meeting, and the contacts recorded on its offers."""
     a = agenda(store_url)
     assert [o["id"] for o in a["offers"]] == [month["recent_offer"]]
+    assert [o["commune_name"] for o in a["offers"]] == ["Ambert"]
+    assert "| 63003 Ambert |" in render_markdown(a)
     assert [(c["offer"], c["fiche"], c["at"]) for c in a["offer_contacts"]] == [
         (month["older_offer"], month["contact_in_month"], "2025-02-20")
     ]

@@ -120,7 +120,10 @@ def build_agenda(
         "alerts": [a.to_dict() for a in alerts if a.fiche in member_ids],
         "installations": sorted(installations, key=lambda r: (r["installed_on"], r["fiche"])),
         "follow_ups_due": sorted(follow_ups, key=lambda r: (r["due"], r["fiche"])),
-        "offers": [{**o.to_dict(), "status": "closed" if o.closed_on else "open"} for o in new_offers],
+        "offers": [
+            {**o.to_dict(), "status": "closed" if o.closed_on else "open", "commune_name": _commune_name(o, territory)}
+            for o in new_offers
+        ],
         "offer_contacts": sorted(offer_contacts, key=lambda r: (r["at"], r["offer"], r["fiche"])),
     }
 
@@ -170,3 +173,9 @@ def _suggested_structures(suggestion: Any) -> list[dict[str, Any]]:
             out.append({"structure": a.structure, "role": "alternative_lead", "needs": []})
             seen.add(a.structure)
     return out
+
+
+def _commune_name(offer: Offer, territory: Any) -> str | None:
+    """The name of an offer's commune, shown beside its code; None when the offer names no commune."""
+    commune = territory.communes.get(offer.commune) if offer.commune else None
+    return commune.name if commune else None

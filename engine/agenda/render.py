@@ -168,9 +168,9 @@ def _table(number: int, items: list[dict[str, Any]]) -> tuple[list[str], list[st
             rows,
         )
     if number == 5:
-        rows = [{**o, "kind": OFFER_KINDS.get(o["kind"], o["kind"])} for o in items]
+        rows = [{**o, "kind": OFFER_KINDS.get(o["kind"], o["kind"]), "place": place(o)} for o in items]
         return (
-            ["id", "kind", "title", "commune", "naf", "published_on", "published_in"],
+            ["id", "kind", "title", "place", "naf", "published_on", "published_in"],
             ["offre", "type", "titre", "commune", "NAF", "publiée le", "dans"],
             rows,
         )
