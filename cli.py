@@ -270,7 +270,8 @@ def fiche_show(fiche_id: str, as_: str | None, db_url: str | None, rules_path: P
     from engine.store.render import show_text
 
     shown = service.show(db_url, rules_path, fiche_id, as_)
-    emit(to_json(shown.to_dict()) if fmt == "json" else show_text(shown))
+    # the territory names the commune ('63430 Thiers'), as offer show does
+    emit(to_json(shown.to_dict()) if fmt == "json" else show_text(shown, service.load_network(rules_path).territory))
 
 
 @fiche.command("list")

@@ -134,7 +134,9 @@ def test_no_lead_when_the_only_competent_lead_is_full_names_only_it(store, rules
     waiting = add(store, limited)
     found = one(store, limited, days(T["no_lead"].days), "no_lead")
     assert found.fiche == waiting
-    assert found.action == "every structure able to lead it is at capacity (cma-63): the coordinator decides who takes it"
+    assert found.action == (
+        "every structure able to lead it is at capacity (cma-63): the coordinator decides who takes it"
+    )
     assert found.suggested == ()
 
 
@@ -171,7 +173,7 @@ def test_follow_up_missing_names_the_structure_already_in_charge(store, network)
 
 
 def test_follow_up_missing_falls_back_to_routing_then_to_the_coordinator(store, network, rules_copy):
-    """The lead serves post_creation: the lead; it no longer does: the support routing picks; nobody: the coordinator."""
+    """The lead if it serves post_creation, else the support routing picks, else the coordinator decides."""
     n = T["follow_up_missing"].days
     fiche = installed(store, network)
     assign(store, network, fiche, DAY, lead="cma-63")

@@ -56,8 +56,10 @@ def test_check_markdown_is_a_committee_document(seeded):
         "| commitment | engagement | tenus | non tenus | en cours | part tenue |",
         "|---|---|---|---|---|---|",
         "| first_meeting | Premier rendez-vous dans les 15 jours suivant le premier contact | 1 | 1 | 0 | 50.0 % |",
-        "| referent | Une structure référente désignée dans les 30 jours suivant le premier contact | 1 | 1 | 0 | 50.0 % |",
-        "| follow_up_offered | Un suivi post-création proposé dans les 90 jours suivant l'installation | 0 | 0 | 0 | — |",
+        "| referent | Une structure référente désignée dans les 30 jours suivant le premier contact"
+        " | 1 | 1 | 0 | 50.0 % |",
+        "| follow_up_offered | Un suivi post-création proposé dans les 90 jours suivant l'installation"
+        " | 0 | 0 | 0 | — |",
         "| news | Aucun projet actif sans nouvelles au-delà du délai de son étape | 0 | 2 | 0 | 0.0 % |",
     ]
     section = lines.index("## Premier rendez-vous dans les 15 jours suivant le premier contact (first_meeting)")
@@ -83,8 +85,13 @@ def test_check_markdown_is_a_committee_document(seeded):
         "",
     ]
     # a commitment nobody was judged on has its network table and no structure or breaking table
-    follow = lines.index("## Un suivi post-création proposé dans les 90 jours suivant l'installation (follow_up_offered)")
-    assert lines[follow + 7 : follow + 9] == ["", "## Aucun projet actif sans nouvelles au-delà du délai de son étape (news)"]
+    follow = lines.index(
+        "## Un suivi post-création proposé dans les 90 jours suivant l'installation (follow_up_offered)"
+    )
+    assert lines[follow + 7 : follow + 9] == [
+        "",
+        "## Aucun projet actif sans nouvelles au-delà du délai de son étape (news)",
+    ]
     assert f"| {met} | ambert | cci-thiers | 2025-05-05 | no news since 2025-03-05 (idea, delay 60 days) |  |" in lines
 
 
@@ -129,7 +136,9 @@ def test_check_on_an_empty_period_exits_0_with_no_share(store):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "# Engagements de la charte — 2025-01-01 – 2025-06-30 (au 2025-07-31)"
-    assert "| referent | Une structure référente désignée dans les 30 jours suivant le premier contact | 0 | 0 | 0 | — |" in lines
+    assert (
+        "| referent | Une structure référente désignée dans les 30 jours suivant le premier contact | 0 | 0 | 0 | — |"
+    ) in lines
     assert not any(line.startswith("| fiche |") for line in lines)
     assert not any(line.startswith("| structure |") for line in lines)
 
@@ -163,7 +172,8 @@ def test_show_a_tuned_charter_per_stage_only(tmp_path):
     path = target / "commitments.yaml"
     text = path.read_text(encoding="utf-8")
     text = text.replace("    days: 90\n    per_stage:\n      idea: 60", "    per_stage:\n      idea: 30")
-    text = text.replace("  bounced:\n    severity: warning\n    count: 3", "  bounced:\n    severity: critical\n    count: 2")
+    bounced = "  bounced:\n    severity: {}\n    count: {}"
+    text = text.replace(bounced.format("warning", 3), bounced.format("critical", 2))
     path.write_text(text, encoding="utf-8")
     table = run("charter", "show", "--charter", str(target))
     assert table.exit_code == 0, table.output

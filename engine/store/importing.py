@@ -7,7 +7,7 @@ CSV columns are the fiche's field names; the porteur's fields are ``porteur.name
 
 Problems are reported as ``file:line:column: field: message`` (for CSV the column is the cell's
 position in the row).  A problem in the header (an unknown column) concerns every row, so it stops
-the import even with ``--skip-invalid``.
+the import even with ``--skip-invalid``; so does a YAML or JSON file that holds no fiche at all.
 """
 
 from __future__ import annotations
@@ -68,6 +68,10 @@ def read_import(path: str | Path, ctx: dict[str, Any]) -> Batch:
     if fmt == "csv":
         return _read_csv(Path(path), ctx)
     doc = read_document(path)
+    if not isinstance(doc.data, list | dict):
+        # Empty, comments only or a bare value: the whole file is wrong (as for ``fiche add``), not a row.
+        message = "a fiche file must hold a fiche (field: value lines) or a list of fiches"
+        raise InputError(problems=[Problem(doc.source, 1, 1, message)])
     batch = Batch(doc.source, fmt)
     items = doc.data if isinstance(doc.data, list) else [doc.data]
     base: tuple[Any, ...]
