@@ -24,6 +24,9 @@ LIST_HEADERS = ("offre", "état", "type", "titre", "commune", "réseau local", "
 #: Short kind labels for the table.
 SHORT_KINDS = {"takeover": "à reprendre", "sought": "recherchée"}
 CSV_COLUMNS = (*LIST_COLUMNS, "nature", "published_by", "closed_on", "closed_reason", "description")
+#: Ten columns do not fit in 120 characters: rich folded the offer ids ('O-2025-000' / '1'), which
+#: technicians copy into 'offer show'.  160, as the alerts' tables.
+TABLE_WIDTH = 160
 
 
 def commune_text(code: str, territory: Any) -> str:
@@ -63,7 +66,7 @@ def list_table(listed: Sequence[Any]) -> str:
                 "status": "ouverte" if row["status"] == "open" else f"close le {row['closed_on']}",
             }
         )
-    return f"{to_table(rows, LIST_COLUMNS, LIST_HEADERS)}\n{len(rows)} offer(s)."
+    return f"{to_table(rows, LIST_COLUMNS, LIST_HEADERS, width=TABLE_WIDTH)}\n{len(rows)} offer(s)."
 
 
 def show_text(shown: Any, territory: Any = None) -> str:
