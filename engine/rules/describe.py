@@ -116,8 +116,9 @@ def structure_lines(info: dict[str, Any]) -> list[str]:
     if info["leads"] is None:
         lines.append("  leads: never (supporting structure only)")
     else:
-        natures = _labels("nature", info["leads"]["natures"]) or "any nature"
-        lines.append(f"  leads: projects of nature {natures}; priority {info['leads']['priority']}")
+        natures = _labels("nature", info["leads"]["natures"])
+        what = f"projects of nature {natures}" if natures else "projects of any nature"
+        lines.append(f"  leads: {what}; priority {info['leads']['priority']}")
     if info["fallback_lead"]:
         lines.append("  also leads where no structure is competent for the nature (fallback_lead in routing.yaml)")
     if info["supports"]:
