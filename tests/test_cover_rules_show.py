@@ -159,3 +159,13 @@ def test_a_lead_of_any_nature_on_the_whole_network(rules):
     assert (libre["leads"], libre["supports"], libre["communes_count"]) == ("any", "", 191)
     essai = next(r for r in rows if r["id"] == "essai")
     assert (essai["active"], essai["leads"], essai["supports"]) == (False, "artisanal", "business_plan, premises")
+
+
+def test_the_fallback_lead_says_where_it_also_leads():
+    """ADRET leads liberal projects, and any project no structure of the commune can lead (fallback_lead)."""
+    bundled = paths.bundled("rules")
+    lines = show(bundled, "adret").splitlines()
+    at = lines.index("  leads: projects of nature libérale (liberal); priority 0")
+    fallback = "  also leads where no structure is competent for the nature (fallback_lead in routing.yaml)"
+    assert lines[at + 1] == fallback
+    assert json.loads(show(bundled, "adret", "--format", "json"))["fallback_lead"] is True

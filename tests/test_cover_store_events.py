@@ -230,3 +230,63 @@ def test_verify_a_fiche_without_any_event(lived, store, store_url):
     lines, data = verify(store_url)
     assert lines == [f"{lived}: history: no events", "1 difference(s) in 1 fiche(s) (0 events)."]
     assert data["differences"] == [{"fiche": lived, "field": "history", "stored": None, "rebuilt": "no events"}]
+
+
+# --- fiche list and fiche show: orphans, no lead, the follow-up -------------------------------------------------
+
+LOIRE = "received: 2026-03-02\nreceived_by: adret\ncommune: '42039'\nkind: creation\nnaf: 10.71C\n"
+BAKERY = (
+    "received: 2026-03-03\nreceived_by: cma-63\ncommune: Ambert\nkind: takeover\nnaf: 10.71C\nneeds: [honour_loan]\n"
+)
+
+
+def test_list_table_marks_orphans_and_fiches_without_lead(store_url, tmp_path):
+    """An orphan fiche reads '(orpheline)' as référent, one merely unassigned '—'; kinds in French; the count."""
+    import shutil
+
+    from engine import paths
+
+    rules = tmp_path / "rules"
+    shutil.copytree(paths.bundled("rules"), rules)
+    routing = rules / "routing.yaml"
+    routing.write_text(routing.read_text(encoding="utf-8").replace("fallback_lead: [adret]", "fallback_lead: []"),
+                       encoding="utf-8")  # fmt: skip
+    (tmp_path / "loire.yaml").write_text(LOIRE, encoding="utf-8")
+    (tmp_path / "bakery.yaml").write_text(BAKERY, encoding="utf-8")
+    db = ["--db", store_url, "--as", "coordinator"]
+    assert run("fiche", "add", str(tmp_path / "loire.yaml"), "--rules", str(rules), *db).exit_code == 0
+    assert run("fiche", "add", str(tmp_path / "bakery.yaml"), "--assign", *db).exit_code == 0
+    assert run("fiche", "add", str(tmp_path / "loire.yaml"), *db).exit_code == 0  # adret suggested, not assigned
+    result = run("fiche", "list", *db)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in lines if line.startswith("│")]
+    assert rows == [
+        ["F-2026-0001", "2026-03-02", "42039", "création", "idea", "(orpheline)", "", ""],
+        [
+            "F-2026-0002",
+            "2026-03-03",
+            "63003",
+            "reprise / transmission",
+            "idea",
+            "cma-63",
+            "pfil-ambert",
+            "honour_loan",
+        ],
+        ["F-2026-0003", "2026-03-02", "42039", "création", "idea", "—", "", ""],
+    ]
+    assert lines[-1] == "3 fiche(s)."
+    shown = run("fiche", "show", "F-2026-0001", *db).output.splitlines()
+    assert shown[3] == "  référent: —  [orpheline: aucune structure ne peut la prendre]"
+    assert "coordinator: suggestion: aucun référent possible (orpheline), règles sha256:" in shown[-1]
+
+
+def test_show_names_who_follows_an_installed_activity(lived, store, store_url, network):
+    """Once the follow-up starts, fiche show says which structure follows the activity."""
+    with store.transaction() as conn:
+        repository.move_fiche(conn, lived, "start_follow_up", who=COORD, network=network, at=day(40),
+                              follow_up_by="pfil-ambert", today=TODAY)  # fmt: skip
+    lines = run("fiche", "show", lived, "--as", "committee", "--db", store_url).output.splitlines()
+    assert lines[2] == "  étape: suivi post-création (follow_up)"
+    assert lines[lines.index("  installée le 2026-04-01") + 1] == "  suivi par pfil-ambert"
+    assert history_texts("\n".join(lines))[-1] == "coordinator: start_follow_up: installed → follow_up"
