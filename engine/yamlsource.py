@@ -49,6 +49,11 @@ def _rt_yaml():
     return yaml
 
 
+def _syntax(source: str) -> str:
+    """The language a file is written in, as its author knows it (JSON files are read as YAML)."""
+    return "JSON" if source.lower().endswith(".json") else "YAML"
+
+
 def _mark_problem(source: str, exc: Exception) -> Problem:
     """Turn a ruamel parser/scanner/duplicate-key error into one located problem."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -57,7 +62,7 @@ def _mark_problem(source: str, exc: Exception) -> Problem:
         what = "duplicate key " + str(exc).split("duplicate key", 1)[1].split("\n")[0].strip()
     line = mark.line + 1 if mark is not None else 0
     col = mark.column + 1 if mark is not None else 0
-    return Problem(source, line, col, f"not valid YAML: {what}")
+    return Problem(source, line, col, f"not valid {_syntax(source)}: {what}")
 
 
 @dataclass
@@ -121,7 +126,7 @@ def parse_text(text: str, source: str) -> Document:
         problem = _mark_problem(source, exc)
         raise InputError(problems=[problem]) from None
     except Exception as exc:  # the C loader raises a few non-YAMLError types
-        raise InputError(problems=[Problem(source, 0, 0, f"not valid YAML: {exc}")]) from None
+        raise InputError(problems=[Problem(source, 0, 0, f"not valid {_syntax(source)}: {exc}")]) from None
     return Document(source=source, text=text, data=data)
 
 

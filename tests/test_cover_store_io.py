@@ -44,7 +44,7 @@ def stored_ids(url: str) -> list[str]:
         ("notes.yaml", "# to fill in on Monday\n",
          "{path}:1:1: a fiche file must hold a fiche (field: value lines) or a list of fiches"),
         ("broken.json", '[{"received": "2026-01-05",\n "commune": "63003" "kind": "creation"}]',
-         "{path}:2:21: not valid YAML: did not find expected ',' or '}}'"),
+         "{path}:2:21: not valid JSON: did not find expected ',' or '}}'"),
     ],
 )  # fmt: skip
 def test_a_file_that_cannot_be_read_is_refused_whole(store_url, tmp_path, name, content, message):

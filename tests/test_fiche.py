@@ -145,3 +145,10 @@ def test_any_vocabulary_combination_validates_and_junk_is_refused(needs, publics
     assert list(dict.fromkeys(needs)) == fiche.needs
     with pytest.raises(ValueError):
         Fiche.model_validate({**base, "needs": [*needs, junk]})
+
+
+def test_broken_json_is_called_json(ctx, tmp_path):
+    """A JSON file with a syntax error is reported as not valid JSON, at its line and column."""
+    path = tmp_path / "f.json"
+    path.write_text('{"received": "2026-01-02",\n "commune": "63003" "kind": 1}\n')
+    assert [f"{path}:2:21: not valid JSON: did not find expected ',' or '}}'"] == problems([path], ctx)
