@@ -260,7 +260,8 @@ def render_text(result: DemoResult) -> str:
         "",
         "Fiches by stage:",
     ]
-    lines += [f"  {STAGES[stage]:<45} {n:>5}" for stage, n in result.stages.items()]
+    # In the lifecycle's order (idea first), not the store's alphabetical one.
+    lines += [f"  {label:<45} {result.stages[stage]:>5}" for stage, label in STAGES.items() if stage in result.stages]
     lines += ["", "Active fiches per référent (caseload):"]
     lines += [f"  {sid:<20} {n:>5}" for sid, n in sorted(result.caseload.items(), key=lambda kv: (-kv[1], kv[0]))]
     lines += ["", f"Without a référent: {result.no_lead}; orphans (no structure can lead): {len(result.orphans)}"]
