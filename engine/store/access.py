@@ -25,44 +25,33 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from engine.errors import AccessDenied, InputError
+from engine.identity import ANONYMOUS, COMMITTEE, COORDINATOR, ROLES, Identity
 from engine.vocabulary import unknown
 
-COORDINATOR = "coordinator"
-COMMITTEE = "committee"
-ROLES = (COORDINATOR, COMMITTEE)
+__all__ = [
+    "ANONYMOUS",
+    "COMMITTEE",
+    "COORDINATOR",
+    "PERSONAL_FIELDS",
+    "ROLES",
+    "Identity",
+    "Viewer",
+    "check_add",
+    "check_write",
+    "on_fiche",
+    "sees_personal_data",
+    "viewer",
+]
+
 PERSONAL_FIELDS = ("name", "email", "phone")
 
-
-@dataclass(frozen=True)
-class Viewer:
-    """The caller: a structure id, a role, or nobody (``anonymous``)."""
-
-    name: str | None
-
-    @property
-    def is_coordinator(self) -> bool:
-        return self.name == COORDINATOR
-
-    @property
-    def is_committee(self) -> bool:
-        return self.name == COMMITTEE
-
-    @property
-    def structure(self) -> str | None:
-        """The structure id when the caller is a structure, else None."""
-        return None if self.name in (None, *ROLES) else self.name
-
-    def label(self) -> str:
-        return self.name or "anonymous"
+# The caller's type is engine.identity.Identity; ``Viewer`` is its historical name here.
+Viewer = Identity
 
 
-ANONYMOUS = Viewer(None)
-
-
-def viewer(option: str | None = None, structures: Iterable[str] | None = None) -> Viewer:
+def viewer(option: str | None = None, structures: Iterable[str] | None = None) -> Identity:
     """The caller from ``--as`` or ``$CAPACTIF_AS``; a structure id is checked when ids are known."""
     name = option or os.environ.get("CAPACTIF_AS") or None
     if name is None:
@@ -70,7 +59,7 @@ def viewer(option: str | None = None, structures: Iterable[str] | None = None) -
     known = set(structures) if structures is not None else None
     if name not in ROLES and known and name not in known:
         raise InputError(f"--as: {unknown('structure or role', name, [*ROLES, *sorted(known)])}")
-    return Viewer(name)
+    return Identity(name)
 
 
 def on_fiche(lead: str | None, supporting: Iterable[str], received_by: str | None) -> set[str]:

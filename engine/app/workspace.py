@@ -1,0 +1,114 @@
+"""What a use case works with: the configuration, and the network, charter and store opened once.
+
+A front end makes one :class:`Workspace` per session (one per command on the command line, one
+per process for the web application) and passes it, with the caller's
+:class:`~engine.identity.Identity`, to the use cases of :mod:`engine.app`.  Each resource is
+opened on first use and then shared, so a command that needs the rules twice (to check a fiche,
+then to name its commune) reads them, and asks git for their version, once.
+
+Nothing here renders or masks: that is for the use cases (masking) and the front ends (rendering).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from engine.app.config import Config, resolve
+from engine.identity import ANONYMOUS, ROLES, Identity
+
+if TYPE_CHECKING:  # imported for types only: the store pulls SQLAlchemy, the rules pydantic
+    from engine.charter import Charter
+    from engine.network import Network
+    from engine.store.db import Store
+
+
+class Workspace:
+    """The resolved :class:`Config` and, opened lazily and once, the network, the charter and the store."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._store: Store | None = None
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        db: str | None = None,
+        rules: str | Path | None = None,
+        charter: str | Path | None = None,
+        as_: str | None = None,
+    ) -> Workspace:
+        """A workspace from front-end options (see :func:`engine.app.config.resolve` for the defaults)."""
+        return cls(resolve(db=db, rules=rules, charter=charter, as_=as_))
+
+    # --- what use cases need ---------------------------------------------------------------------
+
+    @cached_property
+    def network(self) -> Network:
+        """The rules directory loaded and checked (raises ``RulesError`` with every problem)."""
+        from engine import network
+
+        return network.load(self.config.rules_dir)
+
+    @cached_property
+    def charter(self) -> Charter:
+        """The charter loaded and checked (raises ``CharterError`` with every problem)."""
+        from engine.charter import load_charter
+
+        return load_charter(self.config.charter_dir)
+
+    @property
+    def store(self) -> Store:
+        """The store, opened (and a new SQLite file created) on first use, closed by :meth:`close`."""
+        if self._store is None:
+            from engine.store.db import open_store
+
+            self._store = open_store(self.config.db)
+        return self._store
+
+    @property
+    def store_opened(self) -> bool:
+        """Whether :attr:`store` was used (tests, and the web application's shutdown)."""
+        return self._store is not None
+
+    @cached_property
+    def compiled_rules(self) -> Any:
+        """The network's rules compiled for routing (compiled once, shared by every suggestion)."""
+        from engine.routing import compile_rules
+
+        return compile_rules(self.network.rules)
+
+    def identity(self, as_: str | None = None) -> Identity:
+        """The caller named by ``as_`` (else the configuration's ``--as``/``$CAPACTIF_AS``).
+
+        A role needs no rules; a structure id is checked against the network's structures
+        (``--as: unknown structure or role …``, exit 2).  Nobody named is the public
+        (:data:`~engine.identity.ANONYMOUS`).
+        """
+        name = as_ or self.config.as_
+        if name is None:
+            return ANONYMOUS
+        if name in ROLES:
+            return Identity(name)
+        from engine.store.access import viewer
+
+        return viewer(name, self.network.structure_ids)
+
+    # --- lifetime ----------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the store's connections (the loaded rules and charter are plain data)."""
+        if self._store is not None:
+            self._store.dispose()
+            self._store = None
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
