@@ -21,8 +21,9 @@ from typing import Any
 
 import click
 
-from engine import __version__
+from engine import __version__, i18n
 from engine.errors import EngineError
+from engine.i18n import _
 
 FORMATS_REPORT = ("table", "json", "csv", "markdown")
 
@@ -34,8 +35,90 @@ FORMATS_REPORT = ("table", "json", "csv", "markdown")
 atexit.register(gc.freeze)
 
 
-class CapactifGroup(click.Group):
+# --- messages in the user's language (docs/i18n.md) ----------------------------------------------
+
+# click's own messages ("Usage:", "Show this message and exit.", "No such option: …") go through
+# capactif's catalog: its modules bound gettext's functions at import, so they are re-pointed here.
+for _module in (
+    click.core,
+    click.decorators,
+    click.exceptions,
+    click.formatting,
+    click.parser,
+    click.types,
+    click.utils,
+    click.termui,
+):
+    if hasattr(_module, "_"):
+        _module._ = i18n.gettext  # type: ignore[attr-defined]
+    if hasattr(_module, "ngettext"):
+        _module.ngettext = i18n.ngettext  # type: ignore[attr-defined]
+
+
+class LocalizedCommand(click.Command):
+    """A command whose help (docstring, options' help=) is shown in the language in force.
+
+    The English texts stay in the code; engine/i18n_extract.py puts them in the catalog and this
+    class looks them up only when help is printed (the language is known by then).
+    """
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated_help(self, ctx):
+            super().format_help(ctx, formatter)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with _translated_help(self, None):
+            return super().get_short_help_str(limit)
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = _("Show this message and exit.")  # click caches it: in the language of its first use
+        return option
+
+
+class LocalizedGroup(LocalizedCommand, click.Group):
+    """A group of localized commands (its sub-commands and sub-groups are localized too)."""
+
+    command_class = LocalizedCommand
+    group_class = type
+
+
+class _translated_help:  # a context manager, named as it reads: `with _translated_help(...)`
+    """Swap a command's and its parameters' help for their translation for the time of one rendering."""
+
+    def __init__(self, command: click.Command, ctx: click.Context | None) -> None:
+        self.saved: list[tuple[Any, str | None]] = []
+        self.command = command
+        self.params = command.get_params(ctx) if ctx is not None else []
+
+    def __enter__(self) -> None:
+        import inspect
+
+        for item in (self.command, *self.params):
+            text = getattr(item, "help", None)
+            if text:
+                self.saved.append((item, text))
+                item.help = _(inspect.cleandoc(text))
+
+    def __exit__(self, *exc: object) -> None:
+        for item, text in self.saved:
+            item.help = text
+
+
+def _set_language(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """``--lang``: the language of every message of this run (else $CAPACTIF_LANG, else French)."""
+    if value:
+        i18n.set_language(value)
+
+
+class CapactifGroup(LocalizedGroup):
     """The root group: one place where user errors become plain lines and bugs become exit 3."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # --lang holds for this run only (tests invoke many runs in one process).
+        with i18n.using(None):
+            return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -99,7 +182,16 @@ def emit(text: str) -> None:
 
 
 @click.group(cls=CapactifGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="capactif")
+@click.version_option(__version__, prog_name="capactif", help="Show the version and exit.")
+@click.option(
+    "--lang",
+    type=click.Choice(i18n.LANGUAGES),
+    default=None,
+    is_eager=True,
+    expose_value=False,
+    callback=_set_language,
+    help="Language of the messages: fr (default) or en (else $CAPACTIF_LANG).",
+)
 @click.option("--debug", is_flag=True, help="Show the traceback of unexpected errors.")
 def main(debug: bool) -> None:
     """capactif: who leads and who supports each porteur de projet of the Cap Actif network.

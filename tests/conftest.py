@@ -23,6 +23,12 @@ PG_URL = os.environ.get("CAPACTIF_TEST_PG", "postgresql+psycopg://postgres@127.0
 BACKENDS = ("sqlite", pytest.param("postgresql", marks=pytest.mark.postgres))
 
 
+@pytest.fixture(autouse=True)
+def _language_from_the_test(monkeypatch):
+    """Tests see capactif's default language (French) whatever $CAPACTIF_LANG the developer has set."""
+    monkeypatch.delenv("CAPACTIF_LANG", raising=False)
+
+
 @pytest.fixture(scope="session")
 def network():
     """The bundled Cap Actif network (rules and territory), loaded once."""
