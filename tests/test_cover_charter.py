@@ -160,7 +160,7 @@ def test_show_table_lists_delays_and_thresholds_of_the_bundled_charter():
     assert ["bounced", "warning", "3 fois"] in rows
     assert [r[0] for r in rows if len(r) == 3 and r[1] in ("info", "warning", "critical")] == [
         "no_lead", "no_competent_structure", "stalled", "lead_invalid", "follow_up_missing", "bounced",
-        "need_uncovered", "consent_missing",
+        "need_uncovered", "consent_missing", "unanswered",
     ]  # fmt: skip
     assert "Seuils des alertes" in result.output
 

@@ -36,6 +36,7 @@ from engine.store import access
 from engine.store import events as ev
 from engine.store.queries import supports_by_fiche
 from engine.store.schema import events, fiche_supports, fiches
+from engine.store.suggestions import all_current
 
 #: The ``by`` values of events that are not a structure.
 NOT_STRUCTURES = frozenset({*access.ROLES, "anonymous"})
@@ -88,6 +89,10 @@ def load_views(
     for row in conn.execute(select(*columns).where(received).order_by(fiches.c.year, fiches.c.number)).mappings():
         views[row["id"]] = _view(row, supports.get(row["id"], []), with_names)
     _aggregate(conn, as_of, views)
+    for fiche_id, asked in all_current(conn).items():
+        view = views.get(fiche_id)
+        if view is not None:
+            view.suggested = _suggested(asked)
     replay = set(views) if replay_all else _to_replay(conn, as_of, views, bounce_count)
     if replay:
         _replay(conn, as_of, views, sorted(replay), with_names, local_networks)
@@ -145,6 +150,10 @@ def _aggregate(conn: Connection, as_of: dt.date, views: dict[str, FicheView]) ->
         view.lead_since = _day(lead_at) if view.lead else None
         view.assignment_since = _day(assigned_at)
         view.lead_assignments = int(assignments or 0)
+
+
+def _suggested(asked: Mapping[tuple[str, str], str]) -> tuple[tuple[str, str, dt.date], ...]:
+    return tuple(sorted((s, role, dt.date.fromisoformat(since)) for (s, role), since in asked.items()))
 
 
 def _day(value: Any) -> dt.date | None:
@@ -221,6 +230,7 @@ def replayed(
     last, lead_since, assigned_at, follow_up_set = old.received, None, None, old.received
     lead_history: list[tuple[dt.date, str]] = []
     shared: dict[str, Sharing] = {}
+    asked: ev.Suggested = {}
     for number, row in enumerate(rows):
         at = _day(row.at) or old.received
         before, follow_up_before = _on(state), state.get("follow_up_by")
@@ -228,6 +238,8 @@ def replayed(
             ev.apply(result, row.kind, row.payload)
         after = _on(state)
         last = max(last, at)
+        if row.kind == ev.SUGGESTED:
+            asked = ev.next_suggested(asked, row.payload, at)
         if row.kind == ev.LEAD_ASSIGNED:
             lead_history.append((at, row.payload["lead"]))
             lead_since = at
@@ -269,6 +281,7 @@ def replayed(
         lead_assignments=len(lead_history),
         lead_history=tuple(lead_history),
         replayed=True,
+        suggested=_suggested(asked),
     )
     follow = view.follow_up_by
     if follow and follow not in view.on_fiche and follow not in shared:

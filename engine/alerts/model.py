@@ -66,6 +66,8 @@ class FicheView:
     shared_beyond: tuple[Sharing, ...] = ()
     #: True when these facts come from replaying the history (not from the SQL aggregates).
     replayed: bool = False
+    #: The current suggestion on ``as_of``: (structure, role, the day it was first asked), sorted.
+    suggested: tuple[tuple[str, str, dt.date], ...] = ()
 
     # --- what routing reads -------------------------------------------------------------------
 

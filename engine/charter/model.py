@@ -39,6 +39,7 @@ ALERT_CHECKS: dict[str, str] = {
     "bounced": "count",
     "need_uncovered": "",
     "consent_missing": "",
+    "unanswered": "days",
 }
 
 #: A delay in days: a whole number, at least 1.

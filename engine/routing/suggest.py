@@ -26,6 +26,9 @@ The semantics (also in ``docs/suggest.md``):
   specific eligible structure serving the need (``support.needs``, with ``support.naf_prefixes``),
   then by id.  A rule of role support without ``need`` applies to every need.  A need nobody covers
   is an **uncovered need**.  A structure supporting several needs appears once, with all its needs.
+* Structures that **declined** the fiche ("Pas pour nous", recorded in the store) are passed in
+  ``declined``: one that declined to lead is dropped from every lead phase (the reasons say so),
+  one that declined to support is never chosen as a supporting structure; the next one is.
 * No lead → **orphan**.  ``alternatives`` then lists the structures that came closest (able to lead
   in the commune, but dropped) with why, and is empty when no structure able to lead covers the commune.
 
@@ -44,6 +47,21 @@ from engine.routing.compile import CompiledRule, CompiledRules, CompiledStructur
 from engine.vocabulary import NATURES, NEEDS
 
 Caseload = Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Declined:
+    """The structures that answered "Pas pour nous" for a fiche, per role, with the words to say so.
+
+    ``lead`` and ``support`` map a structure id to a short reason (e.g. "declined to lead this fiche
+    on 2026-03-04"); the porteur-facing free text of the answer is never part of it.
+    """
+
+    lead: Mapping[str, str] = field(default_factory=dict)
+    support: Mapping[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.lead) or bool(self.support)
 
 
 @dataclass(slots=True)
@@ -121,11 +139,19 @@ _LEAD_COVERS = {n: f"also covers {_NEED[n]} as lead" for n in NEEDS}
 # --- the pure function -------------------------------------------------------------------------------
 
 
-def suggest(fiche: Any, rules: CompiledRules, caseload: Caseload | None = None, *, alternatives: int = 0) -> Suggestion:
+def suggest(
+    fiche: Any,
+    rules: CompiledRules,
+    caseload: Caseload | None = None,
+    *,
+    alternatives: int = 0,
+    declined: Declined | None = None,
+) -> Suggestion:
     """The lead, supporting structures, uncovered needs and ``alternatives`` next leads for a fiche.
 
     ``rules`` comes from :func:`engine.routing.compile_rules`; ``caseload`` maps a structure id to
-    its active fiches as lead (from the store).  Pure: same fiche, rules and caseload → same result.
+    its active fiches as lead (from the store); ``declined``: the structures that declined the fiche.
+    Pure: same fiche, rules, caseload and declines → same result.
     """
     commune = fiche.commune
     nature = fiche.effective_nature
@@ -133,7 +159,12 @@ def suggest(fiche: Any, rules: CompiledRules, caseload: Caseload | None = None, 
     pools = {step: rules.lead_pool(commune, nature) for step in rules.lead_steps if step == "nature"}
     if "fallback" in rules.lead_steps:
         pools["fallback"] = rules.fallback_pool(commune)
-    return decide(fiche, rules, commune, nature, fired, pools, rules.support_pool, caseload, alternatives)
+    return decide(
+        fiche, rules, commune, nature, fired, pools, rules.support_pool, caseload, alternatives, declined or _NOBODY
+    )
+
+
+_NOBODY = Declined()
 
 
 @dataclass(slots=True)
@@ -173,6 +204,7 @@ def decide(
     support_pool: Callable[[str, str], Sequence[CompiledStructure]],
     caseload: Caseload | None,
     alternatives: int,
+    declined: Declined = _NOBODY,
 ) -> Suggestion:
     """Rank the candidates found (by the indexes, or by a scan) into a suggestion.
 
@@ -190,6 +222,9 @@ def decide(
         for rule in f.lead_required:
             s = rules.structures[rule.structure]
             if s in required:
+                continue
+            if s.id in declined.lead:
+                dropped.append(f"{rule.cite} requires {s.id} as lead, but {s.id}: {declined.lead[s.id]}")
                 continue
             problem = lead_obstacle(s, fiche, commune, nature, f.lead_excluded, caseload, rules, required=True)
             if problem is None:
@@ -210,6 +245,9 @@ def decide(
             if s.id in f.lead_excluded:
                 rule = f.lead_excluded[s.id]
                 dropped.append(f"{s.id}: excluded as lead by {rule.cite}: {rule.why}")
+                continue
+            if s.id in declined.lead:
+                dropped.append(f"{s.id}: {declined.lead[s.id]}")
                 continue
             if s.capacity is not None and caseload and caseload.get(s.id, 0) >= s.capacity:
                 dropped.append(f"{s.id}: {_at_capacity(s, caseload)}")
@@ -248,8 +286,11 @@ def decide(
             alts = _alternatives(rules, phases, lead, nature, f, caseload, alternatives)
     else:
         alts = [Choice(s.id, [why]) for s, why in near_misses(fiche, rules, commune, nature, f, caseload)]
+        alts += [Choice(s, [why]) for s, why in declined.lead.items() if s not in {a.structure for a in alts}]
 
-    supporting, uncovered = _supporting(fiche, rules, commune, nature, f, lead, lead_choice, support_pool, commune_text)
+    supporting, uncovered = _supporting(
+        fiche, rules, commune, nature, f, lead, lead_choice, support_pool, commune_text, declined.support
+    )
     return Suggestion(
         fiche.label(), lead_choice, supporting, uncovered, alts, rules.version, commune=commune, nature=nature
     )
@@ -419,6 +460,7 @@ def _supporting(
     lead_choice: Choice | None,
     support_pool: Callable[[str, str], Sequence[CompiledStructure]],
     commune_text: str,
+    declined: Mapping[str, str] = {},
 ) -> tuple[list[Support], list[str]]:
     chosen: dict[str, Support] = {}
     uncovered: list[str] = []
@@ -426,7 +468,7 @@ def _supporting(
         rules_for_need = [r for r in f.support if r.need is None or r.need == need] if f.support else ()
         picked, why = None, ""
         if rules_for_need:
-            picked, why = _by_rule(fiche, rules, commune, nature, need, rules_for_need, lead)
+            picked, why = _by_rule(fiche, rules, commune, nature, need, rules_for_need, lead, declined)
         if (
             picked is None
             and lead is not None
@@ -442,6 +484,7 @@ def _supporting(
                 for s in support_pool(commune, need)
                 if s is not lead
                 and s.id not in excluded
+                and s.id not in declined
                 and s.serves(need, fiche)
                 and s.admits(fiche)
                 and s.admits_nature(nature)
@@ -456,7 +499,7 @@ def _supporting(
             continue
         _add_support(chosen, picked, need, why)
     for need, rule_group in _offered_needs(fiche, f):
-        picked, why = _by_rule(fiche, rules, commune, nature, need, rule_group, lead)
+        picked, why = _by_rule(fiche, rules, commune, nature, need, rule_group, lead, declined)
         if picked is not None:
             _add_support(chosen, picked, need, f"offered although the fiche does not declare it: {why}")
     return list(chosen.values()), uncovered
@@ -500,11 +543,13 @@ def _by_rule(
     need: str,
     fired: Sequence[CompiledRule],
     lead: CompiledStructure | None,
+    declined: Mapping[str, str] = {},
 ) -> tuple[CompiledStructure | None, str]:
-    """A structure required, else preferred, for the need by a rule that fired (eligible, not the lead)."""
+    """A structure required, else preferred, for the need by a rule that fired (eligible, not the lead,
+    and it did not decline to support the fiche)."""
     from engine.routing.explain import eligibility_problems
 
-    excluded = {r.structure for r in fired if r.action == "exclude"}
+    excluded = {r.structure for r in fired if r.action == "exclude"} | set(declined)
     for action in ("require", "prefer"):
         for rule in fired:
             if rule.action != action or rule.structure in excluded:

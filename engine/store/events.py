@@ -24,7 +24,19 @@ note              ``text``
 consent_changed   ``consent_network`` (the new value), ``previous``
 commune_changed   ``commune`` (the new INSEE code), ``previous``, ``local_network`` (the new commune's,
                   or null), ``comment``: the porteur settles elsewhere; the fiche follows its commune
+suggestion_taken  ``structure``, ``role`` (``lead`` or ``support``), ``needs`` (a support's needs): the
+                  structure suggested answered "Prendre en charge"; the ``lead_assigned`` or
+                  ``support_assigned`` event that follows makes it so
+suggestion_declined ``structure``, ``role``, ``needs``, ``reason`` (free text): the structure answered
+                  "Pas pour nous"; a new ``suggested`` event follows, routed without the structures
+                  that declined that role
 ================  ==================================================================================
+
+The *current suggestion* of a fiche (who is asked to lead or support it, since when) follows the
+``suggested`` events: :func:`next_suggested` gives it from the previous one, so a structure still
+suggested after a re-routing keeps the day it was first asked.  The store keeps it in
+``fiche_suggestions`` (the technicians' "À traiter" lists are read from there), and ``db verify``
+checks that table against the history too.
 """
 
 from __future__ import annotations
@@ -47,6 +59,11 @@ CONTACT = "contact"
 NOTE = "note"
 CONSENT_CHANGED = "consent_changed"
 COMMUNE_CHANGED = "commune_changed"
+SUGGESTION_TAKEN = "suggestion_taken"
+SUGGESTION_DECLINED = "suggestion_declined"
+
+#: The roles a structure can be suggested for.
+LEAD, SUPPORT = "lead", "support"
 
 KINDS: dict[str, str] = {
     CREATED: "fiche créée",
@@ -60,10 +77,34 @@ KINDS: dict[str, str] = {
     NOTE: "note",
     CONSENT_CHANGED: "consentement modifié",
     COMMUNE_CHANGED: "commune modifiée",
+    SUGGESTION_TAKEN: "suggestion acceptée",
+    SUGGESTION_DECLINED: "suggestion déclinée",
 }
 
 #: Events whose text may name the porteur: shown only to those who see personal data.
 FREE_TEXT = frozenset({CONTACT, NOTE})
+#: The payload key holding free text, for the events that have one besides ``text``.
+FREE_TEXT_KEYS = {SUGGESTION_DECLINED: "reason"}
+
+#: ``(structure, role)`` → the day it was first suggested in that role, for the current suggestion.
+Suggested = dict[tuple[str, str], str]
+
+
+def next_suggested(previous: Mapping[tuple[str, str], str], payload: Mapping[str, Any], at: Any) -> Suggested:
+    """The current suggestion after a ``suggested`` event (``at``: its day, ISO text or a date).
+
+    A structure suggested again in the same role keeps the day it was first asked: re-routing after
+    another structure declined must not make an old request look new.
+    """
+    day = at.isoformat() if hasattr(at, "isoformat") else str(at)
+    out: Suggested = {}
+    if payload.get("lead"):
+        key = (payload["lead"], LEAD)
+        out[key] = previous.get(key, day)
+    for structure in payload.get("supporting") or ():
+        key = (structure, SUPPORT)
+        out[key] = previous.get(key, day)
+    return out
 
 
 @dataclass
@@ -74,6 +115,8 @@ class Rebuilt:
     orphan: bool = False
     version: int = 0
     broken: list[str] = field(default_factory=list)
+    #: The current suggestion (see :func:`next_suggested`), kept by :func:`rebuild`.
+    suggested: Suggested = field(default_factory=dict)
 
 
 def rebuild(history: Iterable[Mapping[str, Any]]) -> Rebuilt:
@@ -89,6 +132,8 @@ def rebuild(history: Iterable[Mapping[str, Any]]) -> Rebuilt:
             problem = apply(result, kind, payload)
             if problem:
                 result.broken.append(f"event {number} ({kind} on {event['at']}): {problem}")
+            if kind == SUGGESTED:
+                result.suggested = next_suggested(result.suggested, payload, event["at"])
         result.version = max(result.version, int(event["version"]))
     return result or Rebuilt({}, broken=["no events"])
 
@@ -136,7 +181,7 @@ def apply(result: Rebuilt, kind: str, payload: Mapping[str, Any]) -> str | None:
         problem = _expect(state.get("commune"), payload.get("previous"), "commune")
         state["commune"] = payload["commune"]
         return problem
-    if kind in (CONTACT, NOTE):
+    if kind in (CONTACT, NOTE, SUGGESTION_TAKEN, SUGGESTION_DECLINED):
         return None
     return f"unknown event kind '{kind}'"
 
@@ -177,6 +222,13 @@ def describe(kind: str, payload: Mapping[str, Any], *, show_text: bool = True) -
         return f"{KINDS[kind]}{channel}: {text}"
     if kind == CONSENT_CHANGED:
         return "le porteur accepte le partage avec le réseau" if payload["consent_network"] else "partage refusé"
+    if kind == SUGGESTION_TAKEN:
+        role = "référent" if payload.get("role") == LEAD else "appui"
+        return f"{payload['structure']} prend en charge la fiche ({role})"
+    if kind == SUGGESTION_DECLINED:
+        role = "référent" if payload.get("role") == LEAD else "appui"
+        reason = payload.get("reason") if show_text else "(motif masqué)"
+        return f"{payload['structure']} : pas pour nous ({role}) — {reason}"
     if kind == COMMUNE_CHANGED:
         text = f"commune: {payload['previous']} → {payload['commune']}"
         if payload.get("local_network"):

@@ -224,6 +224,9 @@ def verify(conn: Connection) -> Verification:
     ):
         histories.setdefault(row.fiche_id, []).append(row._mapping)
         result.events += 1
+    from engine.store.suggestions import all_current
+
+    asked = all_current(conn)
     for stored in iter_fiches(conn):
         result.fiches += 1
         rebuilt = ev.rebuild(histories.pop(stored.id, []))
@@ -239,6 +242,16 @@ def verify(conn: Connection) -> Verification:
             result.differences.append(Difference(stored.id, "orphan", stored.orphan, rebuilt.orphan))
         if stored.version != rebuilt.version:
             result.differences.append(Difference(stored.id, "version", stored.version, rebuilt.version))
+        suggested = asked.pop(stored.id, {})
+        if suggested != rebuilt.suggested:
+            result.differences.append(
+                Difference(stored.id, "suggested", _asked_words(suggested), _asked_words(rebuilt.suggested))
+            )
     for fiche_id in sorted(histories):
         result.differences.append(Difference(fiche_id, "history", None, "events of a fiche that is not stored"))
     return result
+
+
+def _asked_words(asked: Mapping[tuple[str, str], str]) -> list[str]:
+    """A current suggestion as sorted ``structure role since`` words (``db verify``'s output)."""
+    return sorted(f"{structure} {role} since {since}" for (structure, role), since in asked.items())

@@ -22,16 +22,17 @@ from typing import Any
 
 from sqlalchemy import Connection, case, delete, func, insert, select, update
 
-from engine.errors import InputError, Problem
+from engine.errors import AccessDenied, InputError, Problem
 from engine.fiche import Fiche
-from engine.store import access, queries, records
+from engine.store import access, queries, records, suggestions
 from engine.store import events as ev
 from engine.store.db import conflict
 from engine.store.schema import events, fiche_sequences, fiche_supports, fiches
 from engine.vocabulary import ACTIVE_STAGES, unknown
 
-#: ``suggester(fiche, caseload) -> suggestion`` with ``to_dict()`` in the ``suggest --format json`` shape.
-Suggester = Callable[[Fiche, dict[str, int]], Any]
+#: ``suggester(fiche, caseload, declined=None) -> suggestion`` with ``to_dict()`` in the ``suggest --format
+#: json`` shape; ``declined`` is an :class:`engine.routing.Declined` (the structures that said "Pas pour nous").
+Suggester = Callable[..., Any]
 
 
 @dataclass
@@ -88,8 +89,9 @@ def add_fiches(
     for change, data in zip(changes, dicts, strict=True):
         fiche = records.to_model(data)
         suggestion = suggester(fiche, load).to_dict()
-        payload = suggestion_payload(suggestion)
-        _append(conn, data["id"], change.version, [(ev.SUGGESTED, payload)], at, who.label(), now)
+        payload = record_suggestion(
+            conn, data["id"], change.version, suggestion, at=at, by=who.label(), now=now, previous={}
+        )
         change.events.append({"kind": ev.SUGGESTED, "payload": payload})
         if payload["orphan"]:
             orphans.append(data["id"])
@@ -114,6 +116,30 @@ def add_fiches(
     if orphans:
         conn.execute(update(fiches).where(fiches.c.id.in_(orphans)).values(orphan=True))
     return changes
+
+
+def record_suggestion(
+    conn: Connection,
+    fiche_id: str,
+    version: int,
+    suggestion: dict[str, Any],
+    *,
+    at: dt.date | str,
+    by: str | None,
+    now: dt.datetime,
+    previous: dict[tuple[str, str], str] | None = None,
+) -> dict[str, Any]:
+    """Append a ``suggested`` event and make it the fiche's current suggestion (``fiche_suggestions``).
+
+    ``previous`` is the current suggestion before it (read from the store when not given): a
+    structure suggested again keeps the day it was first asked.  Returns the event's payload.
+    """
+    payload = suggestion_payload(suggestion)
+    _append(conn, fiche_id, version, [(ev.SUGGESTED, payload)], at, by, now)
+    if previous is None:
+        previous = suggestions.current(conn, fiche_id)
+    suggestions.replace(conn, fiche_id, ev.next_suggested(previous, payload, at), payload)
+    return payload
 
 
 def suggestion_payload(suggestion: dict[str, Any]) -> dict[str, Any]:
@@ -402,6 +428,103 @@ def change_commune(
     # ``local_network`` is the store's copy of the territory (an indexed column), not a fiche field.
     conn.execute(update(fiches).where(fiches.c.id == fiche_id).values(local_network=local_network))
     return change
+
+
+# --- answering a suggestion -------------------------------------------------------------------
+
+TAKE, DECLINE = "take", "decline"
+ANSWERS = (TAKE, DECLINE)
+_ROLE_WORDS = {ev.LEAD: "référent (lead)", ev.SUPPORT: "supporting structure"}
+
+
+def answer_suggestion(
+    conn: Connection,
+    fiche_id: str,
+    answer: str,
+    *,
+    who: access.Viewer,
+    suggester: Suggester,
+    reason: str | None = None,
+    at: dt.date | None = None,
+    now: dt.datetime | None = None,
+    expected_version: int | None = None,
+) -> Change:
+    """The answer of a structure suggested for a fiche: ``take`` ("Prendre en charge") or ``decline``
+    ("Pas pour nous", with a ``reason``).
+
+    Being suggested is what allows a structure that is not on the fiche yet to take it: it becomes
+    lead or supporting structure, in the role it was suggested for (``suggestion_taken`` then
+    ``lead_assigned`` / ``support_assigned``).  A decline is recorded (``suggestion_declined``, the
+    reason kept as free text) and the fiche is routed again without every structure that declined
+    that role: a new ``suggested`` event, the next alternative now asked.  Only the structure
+    itself answers; an answer to a suggestion already answered (or a closed fiche) is refused with
+    what happened instead.
+    """
+    if answer not in ANSWERS:
+        raise InputError(f"'{answer}' is not an answer: use 'take' (prendre en charge) or 'decline' (pas pour nous)")
+    current = _read(conn, fiche_id, expected_version)
+    structure = who.structure
+    if structure is None:
+        what = "the committee" if who.is_committee else who.label()
+        raise AccessDenied(
+            f"{what} may not answer a suggestion: only the structure suggested answers it (--as STRUCTURE)"
+        )
+    asked = suggestions.current(conn, fiche_id)
+    roles = [role for (s, role) in asked if s == structure]
+    if not roles:
+        names = ", ".join(sorted({s for s, _ in asked})) or "no structure"
+        raise InputError(
+            f"fiche {fiche_id} is not suggested to {structure} (suggested: {names}): there is nothing to answer"
+        )
+    role = roles[0]
+    data = current.fiche
+    if not suggestions.is_open(role, structure, data["lead"], data["supporting"], data["stage"]):
+        raise InputError(_already_answered(fiche_id, structure, role, data))
+    at = at or dt.date.today()
+    now = now or now_utc()
+    needs = suggestions.needs_asked(conn, fiche_id, structure, role)
+    if answer == TAKE:
+        planned: list[tuple[str, dict[str, Any]]] = [
+            (ev.SUGGESTION_TAKEN, {"structure": structure, "role": role, "needs": needs})
+        ]
+        if role == ev.LEAD:
+            planned.append((ev.LEAD_ASSIGNED, {"lead": structure, "previous": None}))
+        else:
+            planned.append((ev.SUPPORT_ASSIGNED, {"structure": structure}))
+        return _commit(conn, current, planned, at=at, by=structure, now=now)
+    text = (reason or "").strip()
+    if not text:
+        raise InputError(
+            "--reason: say why the fiche is not for your structure (e.g. 'hors de notre territoire', "
+            "'activité agricole : la chambre d'agriculture est plus indiquée'); the coordinator reads it"
+        )
+    payload = {"structure": structure, "role": role, "needs": needs, "reason": text}
+    change = _commit(conn, current, [(ev.SUGGESTION_DECLINED, payload)], at=at, by=structure, now=now)
+    declined: dict[str, dict[str, str]] = {ev.LEAD: {}, ev.SUPPORT: {}}
+    for d in [*suggestions.declines(conn, fiche_id)]:
+        verb = "lead" if d.role == ev.LEAD else "support"
+        declined[d.role].setdefault(d.structure, f"declined to {verb} this fiche on {d.at.isoformat()} (pas pour nous)")
+    fiche = records.to_model(current.fiche)
+    suggestion = suggester(fiche, queries.caseload(conn), declined).to_dict()
+    again = record_suggestion(conn, fiche_id, change.version, suggestion, at=at, by=structure, now=now, previous=asked)
+    conn.execute(update(fiches).where(fiches.c.id == fiche_id).values(orphan=again["orphan"]))
+    change.events.append({"kind": ev.SUGGESTED, "payload": again})
+    return change
+
+
+def _already_answered(fiche_id: str, structure: str, role: str, data: dict[str, Any]) -> str:
+    if data["stage"] not in ACTIVE_STAGES:
+        return f"fiche {fiche_id} is closed (stage {data['stage']}): there is nothing to answer"
+    if role == ev.LEAD and data["lead"] == structure:
+        return f"{structure} is already the référent of fiche {fiche_id}"
+    if role == ev.LEAD:
+        return (
+            f"fiche {fiche_id} already has a référent ({data['lead']}): the suggestion to {structure} is answered; "
+            "ask the référent or the coordinator"
+        )
+    if data["lead"] == structure:
+        return f"{structure} is the référent of fiche {fiche_id}: it cannot also support it"
+    return f"{structure} already supports fiche {fiche_id}"
 
 
 # --- the common write path -----------------------------------------------------------------------

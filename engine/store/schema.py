@@ -14,6 +14,10 @@ Design decisions:
   version = ?``; zero rows updated means someone else changed the fiche first.
 * ``events`` is append-only (the code never updates or deletes a row in it); ``version`` on each
   event is the fiche's version once the event was applied, so ``db verify`` can check both.
+* ``fiche_suggestions`` is the *current* suggestion of each fiche (from its last ``suggested`` event):
+  one row per structure asked to lead or support it, with the needs, the reasons and the day it was
+  first asked.  "What is suggested to my structure and still unanswered" is every technician's
+  daily list (the desk's "À traiter"): an indexed lookup by structure, never a scan of the events.
 * ``fiche_sequences`` allocates ``F-YYYY-NNNN`` ids: one row per year, incremented by an UPDATE that
   takes the row's write lock, so two concurrent adds never get the same number on either backend.
 """
@@ -110,6 +114,18 @@ events = Table(
     Column("payload", JSON, nullable=False),
     Index(None, "fiche_id", "id"),
     Index(None, "kind"),
+)
+
+fiche_suggestions = Table(
+    "fiche_suggestions",
+    metadata,
+    Column("fiche_id", String(16), ForeignKey("fiches.id"), primary_key=True),
+    Column("structure", String(STRUCTURE), primary_key=True),
+    Column("role", String(8), primary_key=True),
+    Column("since", Date, nullable=False),
+    Column("needs", JSON, nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Index(None, "structure", "role"),
 )
 
 fiche_sequences = Table(

@@ -38,11 +38,16 @@ def load_network(rules_path: str | Path | None) -> Any:
 
 
 def suggester(net: Any) -> repository.Suggester:
-    """Routing's ``suggest`` over the network's rules, compiled once."""
-    from engine.routing import compile_rules, suggest
+    """Routing's ``suggest`` over the network's rules, compiled once (``declined``: role → structure → words)."""
+    from engine.routing import Declined, compile_rules, suggest
 
     compiled = compile_rules(net.rules)
-    return lambda fiche, caseload: suggest(fiche, compiled, caseload)
+
+    def run(fiche: Any, caseload: dict[str, int], declined: dict[str, dict[str, str]] | None = None) -> Any:
+        gone = Declined(**declined) if declined else None
+        return suggest(fiche, compiled, caseload, declined=gone)
+
+    return run
 
 
 def add_files(

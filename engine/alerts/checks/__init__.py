@@ -18,6 +18,7 @@ from engine.alerts.checks import (
     no_competent_structure,
     no_lead,
     stalled,
+    unanswered,
 )
 from engine.alerts.context import AlertContext
 from engine.alerts.model import Alert, FicheView
@@ -36,5 +37,6 @@ CHECKS: dict[str, Check] = {
         bounced,
         need_uncovered,
         consent_missing,
+        unanswered,
     )
 }
