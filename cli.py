@@ -535,6 +535,40 @@ def fiche_consent(fiche_id: str, value: str, if_version: int | None, as_: str | 
     _render_change(service.consent(db_url, rules_path, fiche_id, value == "yes", as_, if_version), fmt)
 
 
+@fiche.command("answer")
+@click.argument("fiche_id", metavar="ID")
+@click.argument("reply", type=click.Choice(["take", "decline"]))
+@click.option("--reason", default=None, help="For 'decline': why the fiche is not for your structure (required).")
+@if_version_option
+@as_option
+@db_option
+@rules_option
+@format_option("text", "json")
+def fiche_answer(fiche_id: str, reply: str, reason: str | None, if_version: int | None, as_: str | None,
+                 db_url: str | None, rules_path: Path | None, fmt: str) -> None:  # fmt: skip
+    """Answer a suggestion made to your structure: take the fiche in charge, or decline it.
+
+    'take' (prendre en charge): your structure becomes the fiche's référent or supporting structure,
+    as it was suggested.  'decline' (pas pour nous) records your reason and routes the fiche again
+    without your structure: the next structure is asked, and the coordinator sees the decline.
+
+    \b
+    Example:
+        capactif fiche answer F-2026-0012 take --as cma-63
+        capactif fiche answer F-2026-0012 decline --reason "activité agricole" --as cma-63
+    """
+    from engine.app import Workspace, desk
+    from engine.output import to_json
+    from engine.store.render import change_text
+
+    with Workspace.open(db=db_url, rules=rules_path, as_=as_) as ws:
+        result = desk.answer(ws, ws.identity(), fiche_id, reply, reason=reason, expected_version=if_version)
+    if fmt == "json":
+        emit(to_json(result.to_dict()))
+        return
+    emit(change_text(result))
+
+
 @fiche.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--skip-invalid", is_flag=True, help="Store the valid rows; write the bad ones to --rejects.")

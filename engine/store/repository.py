@@ -481,6 +481,9 @@ def answer_suggestion(
     if not suggestions.is_open(role, structure, data["lead"], data["supporting"], data["stage"]):
         raise InputError(_already_answered(fiche_id, structure, role, data))
     at = at or dt.date.today()
+    problems = _check_date(current, at, "--date", None)
+    if problems:
+        raise InputError(problems=problems)
     now = now or now_utc()
     needs = suggestions.needs_asked(conn, fiche_id, structure, role)
     if answer == TAKE:

@@ -88,6 +88,8 @@ class ShownFiche:
                 payload = {**payload, "text": None}
             if not self.personal and payload.get("comment"):
                 payload = {**payload, "comment": None}
+            if not self.personal and payload.get("reason"):
+                payload = {**payload, "reason": None}
             if event["kind"] == "created" and not self.personal:
                 payload = {"fiche": self.fiche}
             history.append(
