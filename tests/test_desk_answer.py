@@ -247,11 +247,8 @@ def test_cli_answer_take_and_decline(store_url, network):
     result = runner.invoke(main, ["fiche", "answer", fid, "decline", "--as", "cma-63", "--db", store_url], env=env)
     assert result.exit_code == 2
     assert "--reason: say why" in result.output
-    result = runner.invoke(
-        main,
-        ["fiche", "answer", fid, "decline", "--reason", "complet", "--as", "cma-63", "--db", store_url, "--format", "json"],
-        env=env,
-    )
+    args = ["fiche", "answer", fid, "decline", "--reason", "complet", "--as", "cma-63", "--db", store_url]
+    result = runner.invoke(main, [*args, "--format", "json"], env=env)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["answer"] == "decline" and data["role"] == "lead" and data["next_lead"] == "adret"

@@ -254,7 +254,7 @@ def answer(
     expected_version: int | None = None,
     at: dt.date | None = None,
 ) -> Answered:
-    """"Prendre en charge" (``take``) or "Pas pour nous" (``decline`` with a ``reason``) for my structure."""
+    """ "Prendre en charge" (``take``) or "Pas pour nous" (``decline`` with a ``reason``) for my structure."""
     from engine.store import repository
     from engine.store.service import suggester
 

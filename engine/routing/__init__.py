@@ -10,4 +10,14 @@ from engine.routing.compile import CompiledRules, compile_rules
 from engine.routing.explain import Explanation, explain
 from engine.routing.suggest import Choice, Declined, Suggestion, Support, suggest
 
-__all__ = ["Choice", "CompiledRules", "Declined", "Explanation", "Suggestion", "Support", "compile_rules", "explain", "suggest"]
+__all__ = [
+    "Choice",
+    "CompiledRules",
+    "Declined",
+    "Explanation",
+    "Suggestion",
+    "Support",
+    "compile_rules",
+    "explain",
+    "suggest",
+]
