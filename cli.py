@@ -23,7 +23,7 @@ import click
 
 from engine import __version__, i18n
 from engine.errors import EngineError
-from engine.i18n import _
+from engine.i18n import _, ngettext
 
 FORMATS_REPORT = ("table", "json", "csv", "markdown")
 
@@ -684,24 +684,53 @@ def db_verify(ctx: click.Context, db_url: str | None, fmt: str) -> None:
 @click.option("--fiches", "count", type=click.IntRange(min=1), default=500, show_default=True,
               help="How many synthetic fiches (one year).")  # fmt: skip
 @click.option("--seed", type=int, default=2026, show_default=True, help="Random seed (same seed, same sample).")
+@click.option(
+    "--serve",
+    "then_serve",
+    is_flag=True,
+    help="Then create demo accounts, print their sign-in and run the web application on the demo store.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="With --serve: address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="With --serve: port to listen on."
+)
 @db_option
 @rules_option
 @format_option("text", "json")
-def demo_command(count: int, seed: int, db_url: str | None, rules_path: Path | None, fmt: str) -> None:
+def demo_command(count: int, seed: int, then_serve: bool, host: str, port: int, db_url: str | None,
+                 rules_path: Path | None, fmt: str) -> None:  # fmt: skip
     """The main job on a fresh store: a year of synthetic fiches, suggested, assigned and moved.
 
     Uses a new SQLite file (data dir/demo.sqlite, replaced each run) unless --db is given.
+    With --serve, the demo store is then opened in the web application, with one demo account per
+    kind of structure, the coordinator and a committee member (their sign-in is printed).
 
     \b
     Example:
         capactif demo
         capactif demo --fiches 200 --seed 7 --format json
+        capactif demo --serve
     """
-    from engine.demo import render_text, run_demo
+    from engine.demo import demo_path, render_text, run_demo
     from engine.output import to_json
 
     result = run_demo(db_url, rules_path, fiches=count, seed=seed)
     emit(to_json(result.to_dict()) if fmt == "json" else render_text(result))
+    if not then_serve:
+        return
+    from engine.app import Workspace, accounts
+    from web import serve
+
+    store = db_url or str(demo_path())
+    with Workspace.open(db=store, rules=rules_path) as ws:
+        made = accounts.demo_accounts(ws)
+    click.echo("")
+    click.echo(_("The demo in the web application: {url}").format(url=f"http://{host}:{port}/"))
+    click.echo(_("Demo accounts (one password for all: {password}):").format(password=made[0].password))
+    for account in made:
+        click.echo(f"  {account.email:<40} {account.display_name:<18} {account.who}")
+    click.echo(_("(Ctrl+C to stop)"))
+    serve.run(host=host, port=port, db=store, rules=rules_path)
 
 
 # --- suggest -------------------------------------------------------------------------------------
@@ -1453,6 +1482,237 @@ def agenda_command(network: str, month: str, fmt: str, output: Path | None, char
         click.echo(f"agenda written to {output}", err=True)
     else:
         emit(text)
+
+
+# --- the web application: serve, accounts, access log --------------------------------------------
+
+
+def base_url_option(func: Any) -> Any:
+    """``--base-url URL``: the address people open the application at (for the one-time links)."""
+    return click.option(
+        "--base-url", default=None, metavar="URL",
+        help="Address of the web application, for the links (default: $CAPACTIF_BASE_URL, else http://127.0.0.1:8000).",
+    )(func)  # fmt: skip
+
+
+def _base_url(option: str | None) -> str:
+    return option or os.environ.get("CAPACTIF_BASE_URL") or "http://127.0.0.1:8000"
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option(
+    "--proxy-headers",
+    is_flag=True,
+    help="Behind a reverse proxy: trust its X-Forwarded-Proto/-For (https makes cookies Secure).",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    default="127.0.0.1",
+    show_default=True,
+    metavar="IPS",
+    help="With --proxy-headers: the proxies' addresses (comma-separated).",
+)
+@db_option
+@rules_option
+def serve_command(host: str, port: int, workers: int, proxy_headers: bool, forwarded_allow_ips: str,
+                  db_url: str | None, rules_path: Path | None) -> None:  # fmt: skip
+    """Run the web application (French pages for technicians, coordinator and committee).
+
+    Accounts are made with 'capactif user add'. Behind a TLS reverse proxy use --proxy-headers
+    (docs/web.md).
+
+    \b
+    Example:
+        capactif serve
+        capactif serve --db postgresql+psycopg://capactif@db/capactif --workers 4 --proxy-headers
+    """
+    from web import serve
+
+    shown = serve.check(db_url, rules_path)
+    click.echo(_("capactif: {store} — {url} (Ctrl+C to stop)").format(store=shown, url=f"http://{host}:{port}/"),
+               err=True)  # fmt: skip
+    serve.run(host=host, port=port, db=db_url, rules=rules_path, workers=workers, proxy_headers=proxy_headers,
+              forwarded_allow_ips=forwarded_allow_ips)  # fmt: skip
+
+
+@main.group("user")
+def user_group() -> None:
+    """Accounts of the web application (the coordinator's job): add, list, disable, enable, reset.
+
+    \b
+    Example:
+        capactif user add marie.dupont@cma63.fr --name "Marie Dupont" --structure cma-63 --as coordinator
+    """
+
+
+def _account_dict(account: Any) -> dict[str, Any]:
+    return {
+        "email": account.email,
+        "name": account.display_name,
+        "structure": account.structure,
+        "role": account.role,
+        "disabled": account.disabled,
+        "password_set": account.has_password,
+    }
+
+
+def _link_out(link: Any, fmt: str, what: str) -> None:
+    from engine.output import to_json
+
+    if fmt == "json":
+        emit(to_json({"account": _account_dict(link.account), "link": link.url,
+                      "expires_at": link.expires_at.isoformat()}))  # fmt: skip
+        return
+    account = link.account
+    click.echo(what.format(email=account.email, name=account.display_name, who=account.who))
+    click.echo(_("one-time link to choose the password (valid until {until} UTC):").format(
+        until=f"{link.expires_at:%Y-%m-%d %H:%M}"))  # fmt: skip
+    click.echo(f"  {link.url}")
+
+
+@user_group.command("add")
+@click.argument("email")
+@click.option("--name", "display_name", required=True, help="The person's name, as colleagues know them.")
+@click.option("--structure", default=None, metavar="S", help="A technician of this structure.")
+@click.option("--role", type=click.Choice(["coordinator", "committee"]), default=None, help="Or a role.")
+@base_url_option
+@as_option
+@db_option
+@rules_option
+@format_option("text", "json")
+def user_add(email: str, display_name: str, structure: str | None, role: str | None, base_url: str | None,
+             as_: str | None, db_url: str | None, rules_path: Path | None, fmt: str) -> None:  # fmt: skip
+    """Add an account and print its one-time link to choose a password.
+
+    \b
+    Example:
+        capactif user add marie.dupont@cma63.fr --name "Marie Dupont" --structure cma-63 --as coordinator
+        capactif user add elu@ville.fr --name "Jean Durand" --role committee --as coordinator
+    """
+    from engine.app import Workspace, accounts
+
+    with Workspace.open(db=db_url, rules=rules_path, as_=as_) as ws:
+        link = accounts.add_user(ws, ws.identity(), email=email, display_name=display_name, structure=structure,
+                                 role=role, base_url=_base_url(base_url))  # fmt: skip
+    _link_out(link, fmt, _("account created: {email} ({name}, {who})"))
+
+
+@user_group.command("list")
+@as_option
+@db_option
+@rules_option
+@format_option("table", "json")
+def user_list(as_: str | None, db_url: str | None, rules_path: Path | None, fmt: str) -> None:
+    """List the accounts (never a password).
+
+    \b
+    Example:
+        capactif user list --as coordinator
+    """
+    from engine.app import Workspace, accounts
+    from engine.output import to_json
+
+    with Workspace.open(db=db_url, rules=rules_path, as_=as_) as ws:
+        found = accounts.list_users(ws, ws.identity())
+    if fmt == "json":
+        emit(to_json([_account_dict(a) for a in found]))
+        return
+    for a in found:
+        state = _("disabled") if a.disabled else (_("active") if a.has_password else _("password to choose"))
+        click.echo(f"{a.email}  {a.display_name}  {a.who}  {state}")
+    click.echo(ngettext("{n} account.", "{n} accounts.", len(found)).format(n=len(found)))
+
+
+@user_group.command("disable")
+@click.argument("email")
+@as_option
+@db_option
+@rules_option
+def user_disable(email: str, as_: str | None, db_url: str | None, rules_path: Path | None) -> None:
+    """Disable an account: its sessions end at once, it cannot sign in any more.
+
+    \b
+    Example:
+        capactif user disable marie.dupont@cma63.fr --as coordinator
+    """
+    from engine.app import Workspace, accounts
+
+    with Workspace.open(db=db_url, rules=rules_path, as_=as_) as ws:
+        account = accounts.disable_user(ws, ws.identity(), email)
+    click.echo(_("account disabled: {email} (its sessions are closed)").format(email=account.email))
+
+
+@user_group.command("enable")
+@click.argument("email")
+@as_option
+@db_option
+@rules_option
+def user_enable(email: str, as_: str | None, db_url: str | None, rules_path: Path | None) -> None:
+    """Enable a disabled account again.
+
+    \b
+    Example:
+        capactif user enable marie.dupont@cma63.fr --as coordinator
+    """
+    from engine.app import Workspace, accounts
+
+    with Workspace.open(db=db_url, rules=rules_path, as_=as_) as ws:
+        account = accounts.disable_user(ws, ws.identity(), email, disabled=False)
+    click.echo(_("account enabled again: {email}").format(email=account.email))
+
+
+@user_group.command("reset")
+@click.argument("email")
+@base_url_option
+@as_option
+@db_option
+@rules_option
+@format_option("text", "json")
+def user_reset(email: str, base_url: str | None, as_: str | None, db_url: str | None, rules_path: Path | None,
+               fmt: str) -> None:  # fmt: skip
+    """A new one-time link for a forgotten password (the account's sessions end).
+
+    \b
+    Example:
+        capactif user reset marie.dupont@cma63.fr --as coordinator
+    """
+    from engine.app import Workspace, accounts
+
+    with Workspace.open(db=db_url, rules=rules_path, as_=as_) as ws:
+        link = accounts.reset_user(ws, ws.identity(), email, base_url=_base_url(base_url))
+    _link_out(link, fmt, _("new link for {email} ({name}, {who})"))
+
+
+@main.command("audit")
+@click.argument("fiche_id", metavar="FICHE")
+@as_option
+@db_option
+@rules_option
+@format_option("text", "json")
+def audit_command(fiche_id: str, as_: str | None, db_url: str | None, rules_path: Path | None, fmt: str) -> None:
+    """Who read the porteur's personal data of a fiche, or changed it, and when (coordinator).
+
+    \b
+    Example:
+        capactif audit F-2026-0012 --as coordinator
+    """
+    from engine.app import Workspace, audit
+    from engine.output import to_json
+
+    with Workspace.open(db=db_url, rules=rules_path, as_=as_) as ws:
+        result = audit.fiche_audit(ws, ws.identity(), fiche_id)
+    if fmt == "json":
+        emit(to_json(result.to_dict()))
+        return
+    click.echo(_("fiche {fiche}: who read or changed it").format(fiche=result.fiche_id))
+    for line in result.lines:
+        what = _("read the personal data") if line.action == "read" else _("changed")
+        account = f"{line.account_name} <{line.account_email}>" if line.account_email else _("(command line)")
+        click.echo(f"{line.at:%Y-%m-%d %H:%M:%S} UTC  {line.actor or '—'}  {account}  {what}: {line.detail}")
+    click.echo(ngettext("{n} entry.", "{n} entries.", len(result.lines)).format(n=len(result.lines)))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,146 @@
+"""The access log in the application layer: recording reads and changes, and the coordinator's view.
+
+Use cases that show a porteur's personal data call :func:`record_reads` with the fiches whose data
+they showed (not the masked ones); use cases that change a fiche call :func:`record_change`.  Both
+write in the caller's transaction when given one (``conn``), so the entry and the work are
+committed together.  :func:`fiche_audit` answers "qui a lu ou modifié la fiche F-…" for the
+coordinator (``capactif audit FICHE`` and the coordinator's page).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from engine.accounts import repository as accounts
+from engine.app.workspace import Workspace
+from engine.audit import log
+from engine.errors import AccessDenied, InputError
+from engine.i18n import _
+from engine.identity import Identity
+
+FICHE_ID = re.compile(r"^F-\d{4}-\d{4,}$")
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now if now is not None else dt.datetime.now(dt.UTC)
+
+
+def record_reads(
+    ws: Workspace,
+    who: Identity,
+    fiche_ids: Iterable[str],
+    detail: str,
+    *,
+    conn: Connection | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Log that ``who`` was shown the personal data of these fiches (one line each)."""
+    return _record(ws, who, fiche_ids, log.READ, detail, conn, _now(now))
+
+
+def record_change(
+    ws: Workspace,
+    who: Identity,
+    fiche_ids: Iterable[str],
+    detail: str,
+    *,
+    conn: Connection | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Log that ``who`` changed these fiches (``detail``: what, in a few words)."""
+    return _record(ws, who, fiche_ids, log.CHANGE, detail, conn, _now(now))
+
+
+def _record(
+    ws: Workspace,
+    who: Identity,
+    fiche_ids: Iterable[str],
+    action: str,
+    detail: str,
+    conn: Connection | None,
+    now: dt.datetime,
+) -> int:
+    ids = list(fiche_ids)
+    if not ids:
+        return 0
+    if conn is not None:
+        return log.record(conn, who, ids, action, detail, now=now)
+    with ws.store.transaction() as own:
+        return log.record(own, who, ids, action, detail, now=now)
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One read or change of a fiche, with the account that did it when there was one."""
+
+    at: dt.datetime
+    action: str
+    actor: str | None
+    account_email: str | None
+    account_name: str | None
+    via: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class FicheAudit:
+    """Who read the porteur's personal data of a fiche, or changed it, oldest first."""
+
+    fiche_id: str
+    lines: list[AuditLine]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "fiche": self.fiche_id,
+            "entries": [
+                {
+                    "at": line.at.isoformat(),
+                    "action": line.action,
+                    "actor": line.actor,
+                    "account": line.account_email,
+                    "name": line.account_name,
+                    "via": line.via,
+                    "detail": line.detail,
+                }
+                for line in self.lines
+            ],
+        }
+
+
+def check_fiche_id(text: str) -> str:
+    """A fiche id as typed (``f-2026-0012`` is accepted); InputError otherwise."""
+    value = (text or "").strip().upper()
+    if not FICHE_ID.match(value):
+        raise InputError(_("fiche: '{value}' is not a fiche id (like F-2026-0012)").format(value=text))
+    return value
+
+
+def fiche_audit(ws: Workspace, who: Identity, fiche_id: str) -> FicheAudit:
+    """The access log of one fiche, for the coordinator only (the log names who worked on what)."""
+    if not who.is_coordinator:
+        raise AccessDenied(_("only the coordinator may see who read or changed a fiche"))
+    fiche = check_fiche_id(fiche_id)
+    with ws.store.transaction() as conn:
+        entries = log.entries(conn, fiche)
+        ids = {int(e.account) for e in entries if e.account and e.account.isdigit()}
+        known = accounts.accounts_by_id(conn, ids)
+    lines = []
+    for e in entries:
+        account = known.get(int(e.account)) if e.account and e.account.isdigit() else None
+        lines.append(
+            AuditLine(
+                at=e.at,
+                action=e.action,
+                actor=e.actor,
+                account_email=account.email if account else None,
+                account_name=account.display_name if account else None,
+                via=e.via,
+                detail=e.detail,
+            )
+        )
+    return FicheAudit(fiche, lines)

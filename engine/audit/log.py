@@ -1,0 +1,77 @@
+"""Writing and reading the access log (see :mod:`engine.audit.tables`).
+
+Only the application layer calls :func:`record`: a use case that showed a porteur's personal data,
+or changed a fiche, records it in the same transaction as its work, so an entry exists exactly
+when the display or the change happened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, select
+
+from engine.audit.tables import access_log
+from engine.identity import Identity
+
+READ = "read"
+CHANGE = "change"
+ACTIONS = (READ, CHANGE)
+DETAIL = 64
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the access log."""
+
+    at: dt.datetime
+    fiche_id: str
+    action: str
+    actor: str | None
+    account: str | None
+    via: str
+    detail: str
+
+
+def record(
+    conn: Connection,
+    who: Identity,
+    fiche_ids: Iterable[str],
+    action: str,
+    detail: str,
+    *,
+    now: dt.datetime,
+) -> int:
+    """Log that ``who`` read the personal data of, or changed, each fiche; how many lines were written.
+
+    ``via`` is ``web`` for a signed-in account (``who.account``), else ``cli``.
+    """
+    assert action in ACTIONS, action
+    via = "web" if who.account else "cli"
+    rows = [
+        {
+            "at": now,
+            "fiche_id": fiche_id,
+            "action": action,
+            "actor": who.name,
+            "account": who.account,
+            "via": via,
+            "detail": detail[:DETAIL],
+        }
+        for fiche_id in dict.fromkeys(fiche_ids)
+    ]
+    if rows:
+        conn.execute(insert(access_log), rows)
+    return len(rows)
+
+
+def entries(conn: Connection, fiche_id: str) -> list[Entry]:
+    """Every line about one fiche, oldest first."""
+    query = select(access_log).where(access_log.c.fiche_id == fiche_id).order_by(access_log.c.at, access_log.c.id)
+    out = []
+    for row in conn.execute(query):
+        at = row.at if row.at.tzinfo else row.at.replace(tzinfo=dt.UTC)
+        out.append(Entry(at, row.fiche_id, row.action, row.actor, row.account, row.via, row.detail))
+    return out

@@ -1,0 +1,71 @@
+"""The route × role table: every route of the web application, what each role gets from it.
+
+``tests/test_web_roles.py`` runs every :class:`Case` here as each role of
+:data:`tests.web_app.ROLES` against the seeded store of :mod:`tests.web_app`, and fails when a route
+of the application has no case.  **Adding a page = adding its cases here** (desk, network: append
+to :data:`CASES` in your own block)::
+
+    Case("desk.todo", "GET", "/a-traiter", expect=signed_in_only(committee=403, coordinator=403)),
+    Case("fiche", "GET", "/fiches/{fiche}", expect=..., sees_personal_data=("on", "coordinator")),
+
+* ``path`` may hold ``{fiche}`` (the seeded fiche: cma-63 on it, cci-thiers not, no consent) and
+  ``{other_fiche}`` (received by cci-thiers);
+* ``expect`` gives the status code for each role (:func:`signed_in_only` fills the usual ones:
+  anonymous and disabled accounts are sent to the sign-in page, 303);
+* ``sees_personal_data``: the roles that may see the porteur's name, e-mail, phone, summary or
+  note on this page; for every other role none of :data:`tests.web_app.PERSONAL` may appear;
+* ``data``: the form of a POST (the CSRF token is added by the test; a POST case is also sent
+  without a token and with a wrong one, and must be refused with 403 for every role that may use it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+SIGN_IN_REDIRECT = 303
+
+
+def signed_in_only(**overrides: int) -> dict[str, int]:
+    """200 for every signed-in role, 303 (to the sign-in page) for anonymous and disabled; then ``overrides``."""
+    expect = {"anonymous": 303, "disabled": 303, "committee": 200, "on": 200, "off": 200, "coordinator": 200}
+    expect.update(overrides)
+    return expect
+
+
+def everyone(status: int = 200, **overrides: int) -> dict[str, int]:
+    """The same status for every role, then ``overrides``."""
+    expect = dict.fromkeys(("anonymous", "disabled", "committee", "on", "off", "coordinator"), status)
+    expect.update(overrides)
+    return expect
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request to one route, and what each role must get."""
+
+    route: str
+    method: str
+    path: str
+    expect: Mapping[str, int]
+    data: Mapping[str, str] = field(default_factory=dict)
+    sees_personal_data: tuple[str, ...] = ()
+
+    def id(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+CASES: list[Case] = [
+    # --- web (skeleton): home, sign-in, sign-out, password links, access log ----------------------
+    Case("home", "GET", "/", everyone(200)),
+    Case("sign_in", "GET", "/connexion", everyone(200, committee=303, on=303, off=303, coordinator=303)),
+    Case("sign_in", "POST", "/connexion", everyone(401), data={"email": "nobody@test.example", "password": "x"}),
+    Case("sign_out", "POST", "/deconnexion", signed_in_only(committee=303, on=303, off=303, coordinator=303)),
+    Case("set_password", "GET", "/mot-de-passe/not-a-token", everyone(410)),
+    Case("set_password", "POST", "/mot-de-passe/not-a-token", everyone(410), data={"password": "x", "confirm": "x"}),
+    Case("audit", "GET", "/coordination/journal", signed_in_only(committee=403, on=403, off=403)),
+    Case("audit", "GET", "/coordination/journal?fiche={fiche}", signed_in_only(committee=403, on=403, off=403)),
+    Case("audit", "GET", "/coordination/journal?fiche={other_fiche}", signed_in_only(committee=403, on=403, off=403)),
+    # --- desk (issue 12, part 2): add your cases below ----------------------------------------------
+    # --- network (issue 13): add your cases below ------------------------------------------------------
+]

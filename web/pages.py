@@ -1,0 +1,246 @@
+"""How a page is declared: one decorator that gives every handler the signed-in identity.
+
+Every route of the application is declared with :func:`route` in a module of :mod:`web.views`
+(modules there are found by the application factory, nothing else to register)::
+
+    from web.pages import Page, route, nav_item
+    from engine.i18n import N_
+
+    nav_item(N_("To do"), "desk.todo", kinds=("structure",), order=10)
+
+    @route("/a-traiter", name="desk.todo", kinds=("structure",))
+    def todo(page: Page):
+        result = desk.todo(page.ws, page.who, ...)     # ONE use case, with the signed-in identity
+        return page.render("desk/todo.html", result=result)
+
+What the decorator guarantees, so that no page can forget it:
+
+* ``page.who`` is the :class:`~engine.identity.Identity` of the signed-in account, resolved from
+  the server-side session of the cookie; anonymous visitors are :data:`~engine.identity.ANONYMOUS`.
+  The web never takes an identity from a URL, a form field or a header.
+* ``kinds`` says who may open the page (``structure``, ``coordinator``, ``committee``), or
+  ``PUBLIC`` for everyone: an anonymous visitor is sent to the sign-in page, a signed-in person of
+  another kind gets a 403 page.
+* every state-changing request (POST…) carries the CSRF token of the session (form field
+  ``csrf_token``, or header ``X-CSRF-Token``); without it, or with a wrong one, the request is
+  refused (403) before the handler runs.
+* the handler runs in a worker thread (the store is synchronous), with the form already read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from markupsafe import Markup, escape
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from engine.app import accounts
+from engine.app.accounts import Session
+from engine.app.workspace import Workspace
+from engine.identity import ANONYMOUS, Identity
+
+PUBLIC = ("public",)
+SIGNED_IN = ("structure", "coordinator", "committee")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+SESSION_COOKIE = "capactif_session"
+CSRF_COOKIE = "capactif_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """A declared page: where, for whom, and its handler."""
+
+    path: str
+    name: str
+    methods: tuple[str, ...]
+    kinds: tuple[str, ...]
+    handler: Callable[[Page], Response]
+
+    @property
+    def public(self) -> bool:
+        return self.kinds == PUBLIC
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """An entry of the navigation bar, shown to the kinds of identity it is for."""
+
+    label: str  # an English msgid (marked with N_), translated when shown
+    route: str
+    kinds: tuple[str, ...]
+    order: int = 50
+
+
+ROUTES: list[RouteSpec] = []
+NAV: list[NavItem] = []
+
+
+def route(
+    path: str, *, name: str, kinds: Sequence[str] = SIGNED_IN, methods: Sequence[str] = ("GET",)
+) -> Callable[[Callable[[Page], Response]], Callable[[Page], Response]]:
+    """Declare a page (see the module docstring)."""
+    kinds = tuple(kinds)
+    assert kinds == PUBLIC or (kinds and set(kinds) <= set(SIGNED_IN)), kinds
+
+    def register(handler: Callable[[Page], Response]) -> Callable[[Page], Response]:
+        if any(r.name == name for r in ROUTES):
+            raise ValueError(f"two pages are named {name!r}")
+        ROUTES.append(RouteSpec(path, name, tuple(m.upper() for m in methods), kinds, handler))
+        return handler
+
+    return register
+
+
+def nav_item(label: str, route_name: str, *, kinds: Sequence[str], order: int = 50) -> None:
+    """Add an entry to the navigation bar (label: an English msgid marked with ``N_``)."""
+    if not any(n.route == route_name for n in NAV):
+        NAV.append(NavItem(label, route_name, tuple(kinds), order))
+        NAV.sort(key=lambda n: (n.order, n.route))
+
+
+@dataclass
+class Page:
+    """What a handler gets: the request, the signed-in identity, the workspace, the form, the time."""
+
+    request: Request
+    who: Identity
+    ws: Workspace
+    csrf_token: str
+    now: dt.datetime
+    form: FormData | None = None
+    session: Session | None = None
+    cookies_to_set: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def secure(self) -> bool:
+        """Whether the request came over https (directly, or through a proxy with --proxy-headers)."""
+        return self.request.url.scheme == "https"
+
+    def role_label(self) -> str:
+        """What the signed-in person acts as, in words: their structure's name, or their role."""
+        from engine.i18n import _
+
+        if self.who.is_coordinator:
+            return _("coordinator of the network")
+        if self.who.is_committee:
+            return _("member of the committee")
+        structure = self.who.structure
+        if structure is None:
+            return _("visitor")
+        spec = self.ws.network.rules.structures.get(structure)
+        return spec.name if spec is not None else structure
+
+    def field(self, name: str, default: str = "") -> str:
+        """A text field of the submitted form (stripped of nothing: passwords keep their spaces)."""
+        if self.form is None:
+            return default
+        value = self.form.get(name, default)
+        return value if isinstance(value, str) else default
+
+    def url_for(self, name: str, query: Mapping[str, str] | None = None, **params: Any) -> str:
+        """The path of a named page, with an optional query string."""
+        url = str(self.request.app.url_path_for(name, **params))
+        return url + ("?" + urlencode(query) if query else "")
+
+    def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        """A template rendered with the page's context (identity, CSRF field, navigation)."""
+        templates = self.request.app.state.templates
+        html = templates.render(template, page=self, **context)
+        return self.finish(HTMLResponse(html, status_code=status))
+
+    def redirect(self, url: str) -> RedirectResponse:
+        """See other (303): after a form, the browser GETs the next page."""
+        return self.finish(RedirectResponse(url, status_code=303))
+
+    def csrf_input(self) -> Markup:
+        """The hidden field every form of a page carries."""
+        return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, escape(self.csrf_token))
+
+    def set_cookie(self, name: str, value: str, **options: Any) -> None:
+        """Set a cookie on the response (HttpOnly, SameSite=Lax, Secure under https, path /)."""
+        self.cookies_to_set.append((name, value, options))
+
+    def finish(self, response: Response) -> Response:
+        for name, value, options in self.cookies_to_set:
+            settings = {"httponly": True, "samesite": "lax", "secure": self.secure, "path": "/", **options}
+            if value == "":
+                response.delete_cookie(name, path="/", secure=settings["secure"], httponly=True, samesite="lax")
+            else:
+                response.set_cookie(name, value, **settings)
+        return response
+
+
+def endpoint(spec: RouteSpec) -> Callable[[Request], Any]:
+    """The Starlette endpoint of a declared page: identity, access, CSRF, then the handler."""
+
+    async def handle(request: Request) -> Response:
+        state = request.app.state
+        now = state.clock()
+        ws: Workspace = state.ws
+        token = request.cookies.get(SESSION_COOKIE)
+        session = await run_in_threadpool(lambda: accounts.resume(ws, token, now=now)) if token else None
+        who = session.account.identity() if session else ANONYMOUS
+        page = Page(request, who, ws, csrf_token="", now=now, session=session)
+        if session is not None:
+            page.csrf_token = session.csrf_token
+        else:
+            if token:  # a cookie whose session is over: forget it
+                page.set_cookie(SESSION_COOKIE, "")
+            page.csrf_token = request.cookies.get(CSRF_COOKIE) or ""
+            if not page.csrf_token:
+                page.csrf_token = secrets.token_urlsafe(32)
+                page.set_cookie(CSRF_COOKIE, page.csrf_token, samesite="strict")
+        if not spec.public and who.kind not in spec.kinds:
+            if who.is_anonymous:
+                target = request.url.path + ("?" + request.url.query if request.url.query else "")
+                return page.redirect(str(request.app.url_path_for("sign_in")) + "?" + urlencode({"suite": target}))
+            return await run_in_threadpool(forbidden, page)
+        if request.method not in SAFE_METHODS:
+            page.form = await request.form()
+            given = request.headers.get(CSRF_HEADER) or page.field(CSRF_FIELD)
+            if not given or not page.csrf_token or not hmac.compare_digest(given, page.csrf_token):
+                return await run_in_threadpool(csrf_refused, page)
+        return await run_in_threadpool(spec.handler, page)
+
+    handle.__name__ = spec.handler.__name__
+    handle.__qualname__ = spec.handler.__qualname__
+    return handle
+
+
+def forbidden(page: Page) -> Response:
+    """403: signed in, but this page is for others."""
+    from engine.i18n import _
+
+    return page.render(
+        "error.html",
+        status=403,
+        title=_("Access refused"),
+        message=_("This page is not for your account. Use the menu to reach your own pages."),
+    )
+
+
+def csrf_refused(page: Page) -> Response:
+    """403: a form sent without the page's token (expired page, or sent from another site)."""
+    from engine.i18n import _
+
+    return page.render(
+        "error.html",
+        status=403,
+        title=_("Form expired"),
+        message=_(
+            "This form could not be accepted (it is too old, or was not sent from capactif): nothing was "
+            "changed. Go back, reload the page and send it again."
+        ),
+    )

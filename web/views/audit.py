@@ -1,0 +1,25 @@
+"""The coordinator's page "qui a lu ou modifié la fiche F-…" (the access log of one fiche)."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from engine.app import audit
+from engine.errors import InputError
+from engine.i18n import N_
+from web.pages import Page, nav_item, route
+
+nav_item(N_("Access log"), "audit", kinds=("coordinator",), order=90)
+
+
+@route("/coordination/journal", name="audit", kinds=("coordinator",))
+def audit_page(page: Page) -> Response:
+    """A form asking for a fiche id, then who read its porteur's data or changed it, and when."""
+    asked = page.request.query_params.get("fiche", "").strip()
+    if not asked:
+        return page.render("audit.html", asked="", result=None, error=None)
+    try:
+        result = audit.fiche_audit(page.ws, page.who, asked)
+    except InputError as exc:
+        return page.render("audit.html", status=400, asked=asked, result=None, error=str(exc))
+    return page.render("audit.html", asked=result.fiche_id, result=result, error=None)
