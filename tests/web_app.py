@@ -40,6 +40,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -260,9 +261,10 @@ def wait_for_port(port: int, process: subprocess.Popen, log: Callable[[], str], 
     pytest.fail(f"capactif serve did not listen on port {port}:\n{log()}")
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """``capactif serve`` on 127.0.0.1 and a free port over a seeded SQLite store; stopped at the end."""
+@contextmanager
+def serving(tmp_path: Path, *options: str) -> Iterator[LiveServer]:
+    """``capactif serve [options]`` on 127.0.0.1 and a free port over a seeded SQLite store, while in the block."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     store_url = str(tmp_path / "live.sqlite")
     fiche, other = seed(store_url)
     port = free_port()
@@ -270,7 +272,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     env = {**os.environ, "CAPACTIF_HOME": str(tmp_path / "home")}
     command = [sys.executable, "-c", "import cli; cli.main()", "serve", "--port", str(port), "--db", store_url]
     with log_file.open("w") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
+        process = subprocess.Popen([*command, *options], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
     try:
         wait_for_port(port, process, lambda: log_file.read_text())
         yield LiveServer(f"http://127.0.0.1:{port}", store_url, process, fiche, other)
@@ -281,3 +283,10 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """``capactif serve`` on 127.0.0.1 and a free port over a seeded SQLite store; stopped at the end."""
+    with serving(tmp_path) as server:
+        yield server

@@ -1,0 +1,37 @@
+"""The coordinator's page "qui a lu ou modifié la fiche F-…", over the access log."""
+
+from __future__ import annotations
+
+import html
+
+from engine.app import accounts, audit
+from engine.identity import Identity
+from tests.web_app import EMAILS, web  # noqa: F401 (fixture)
+
+
+def test_the_page_names_the_account_that_read_or_changed_the_fiche(web):  # noqa: F811
+    marie = next(a for a in accounts.list_users(web.ws, Identity.coordinator()) if a.email == EMAILS["on"])
+    audit.record_reads(web.ws, marie.identity(), [web.fiche], "fiche show", now=web.clock())
+    web.clock.advance(minutes=3)
+    audit.record_change(web.ws, Identity.of_structure("cma-63"), [web.fiche], "move start_study", now=web.clock())
+    audit.record_reads(web.ws, marie.identity(), [web.other_fiche], "fiche show", now=web.clock())
+    page = web.client("coordinator").get(f"/coordination/journal?fiche={web.fiche.lower()}")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert f"Fiche {web.fiche}" in text
+    assert "Marie Dupont <cma63@test.example>" in text
+    assert "a lu les données personnelles" in text
+    assert "move start_study" in text
+    assert "ligne de commande" in text  # the change made with --as on the command line
+    assert text.count("<tr>") == 1 + 2  # header + this fiche's two lines, not the other fiche's
+
+
+def test_a_fiche_nobody_touched_and_a_bad_id(web):  # noqa: F811
+    client = web.client("coordinator")
+    empty = client.get("/coordination/journal?fiche=F-2026-0999")
+    assert empty.status_code == 200
+    assert "Personne n" in html.unescape(empty.text)
+    bad = client.get("/coordination/journal?fiche=<script>")
+    assert bad.status_code == 400
+    assert "<script>" not in bad.text  # escaped
+    assert "F-2026-0012" in bad.text
