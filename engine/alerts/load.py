@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, exists, func, literal, select
@@ -72,6 +72,7 @@ def load_views(
     bounce_count: int | None = None,
     with_names: bool = False,
     replay_all: bool = False,
+    ids: Sequence[str] | None = None,
 ) -> list[FicheView]:
     """Every fiche received on or before ``as_of``, as it stood that day, by id (year, number).
 
@@ -84,16 +85,19 @@ def load_views(
     if with_names:
         columns.append(fiches.c.porteur_name)
     received = fiches.c.received <= as_of
-    supports = supports_by_fiche(conn)
+    only = list(ids) if ids is not None else None
+    if only is not None:
+        received = and_(received, fiches.c.id.in_(only))
+    supports = supports_by_fiche(conn, select(fiches.c.id).where(fiches.c.id.in_(only)) if only is not None else None)
     views: dict[str, FicheView] = {}
     for row in conn.execute(select(*columns).where(received).order_by(fiches.c.year, fiches.c.number)).mappings():
         views[row["id"]] = _view(row, supports.get(row["id"], []), with_names)
-    _aggregate(conn, as_of, views)
-    for fiche_id, asked in all_current(conn).items():
+    _aggregate(conn, as_of, views, only)
+    for fiche_id, asked in all_current(conn, only).items():
         view = views.get(fiche_id)
         if view is not None:
             view.suggested = _suggested(asked)
-    replay = set(views) if replay_all else _to_replay(conn, as_of, views, bounce_count)
+    replay = set(views) if replay_all else _to_replay(conn, as_of, views, bounce_count, only)
     if replay:
         _replay(conn, as_of, views, sorted(replay), with_names, local_networks)
     return list(views.values())
@@ -128,8 +132,8 @@ def _view(row: Mapping[str, Any], supporting: list[str], with_names: bool) -> Fi
     )
 
 
-def _aggregate(conn: Connection, as_of: dt.date, views: dict[str, FicheView]) -> None:
-    """Step 2: one GROUP BY over the events on or before ``as_of``."""
+def _aggregate(conn: Connection, as_of: dt.date, views: dict[str, FicheView], only: list[str] | None = None) -> None:
+    """Step 2: one GROUP BY over the events on or before ``as_of`` (of the fiches ``only``, when given)."""
     kind, at = events.c.kind, events.c.at
     query = (
         select(
@@ -142,6 +146,8 @@ def _aggregate(conn: Connection, as_of: dt.date, views: dict[str, FicheView]) ->
         .where(at <= as_of)
         .group_by(events.c.fiche_id)
     )
+    if only is not None:
+        query = query.where(events.c.fiche_id.in_(only))
     for fiche_id, last, lead_at, assigned_at, assignments in conn.execute(query):
         view = views.get(fiche_id)
         if view is None:
@@ -163,9 +169,18 @@ def _day(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _to_replay(conn: Connection, as_of: dt.date, views: dict[str, FicheView], bounce_count: int | None) -> set[str]:
+def _to_replay(
+    conn: Connection,
+    as_of: dt.date,
+    views: dict[str, FicheView],
+    bounce_count: int | None,
+    only: list[str] | None = None,
+) -> set[str]:
     """Step 3: the fiches whose history must be replayed (see the module docstring)."""
-    out = set(conn.execute(select(events.c.fiche_id).where(events.c.at > as_of).distinct()).scalars())
+    later = select(events.c.fiche_id).where(events.c.at > as_of)
+    if only is not None:
+        later = later.where(events.c.fiche_id.in_(only))
+    out = set(conn.execute(later.distinct()).scalars())
     if bounce_count is not None:
         out.update(v.id for v in views.values() if v.lead_changes >= bounce_count)
     e, f, s = events.c, fiches.c, fiche_supports.c
@@ -184,6 +199,8 @@ def _to_replay(conn: Connection, as_of: dt.date, views: dict[str, FicheView], bo
         )
         .distinct()
     )
+    if only is not None:
+        strangers = strangers.where(e.fiche_id.in_(only))
     out.update(conn.execute(strangers).scalars())
     out.update(
         v.id for v in views.values() if not v.consent_network and v.follow_up_by and v.follow_up_by not in v.on_fiche

@@ -228,3 +228,44 @@ def demo_alerts(conn: Connection, net: Any, today: dt.date) -> AlertRun:
     from engine.charter import load_charter
 
     return alerts_at(conn, net, load_charter(None), today, who=access.Viewer(access.COMMITTEE))
+
+
+def alerts_of_fiches(
+    conn: Connection,
+    net: Any,
+    charter: Charter,
+    rules: CompiledRules,
+    as_of: dt.date,
+    ids: Sequence[str],
+    who: access.Viewer = access.ANONYMOUS,
+) -> dict[str, list[Alert]]:
+    """The alerts of a few fiches (a page of a technician's list) on ``as_of``, by fiche id.
+
+    Only those fiches are read, so a page costs the same whatever the size of the store.  The
+    caseloads for capacity are the store's (every fiche); which of a full structure's fiches were
+    assigned after it was full needs every fiche it leads, so that part of ``lead_invalid`` is left
+    to the committee's full run (``capactif alerts``).
+    """
+    from engine.store.queries import caseload
+
+    if not ids:
+        return {}
+    views = load_views(
+        conn,
+        as_of,
+        bounce_count=charter.alert_thresholds["bounced"].count,
+        with_names=False,
+        local_networks=local_networks_of(net.territory),
+        ids=ids,
+    )
+    ctx = AlertContext(as_of, dict(charter.alert_thresholds), rules, who)
+    ctx.caseload = caseload(conn)
+    out: dict[str, list[Alert]] = {fiche_id: [] for fiche_id in ids}
+    for view in views:
+        for fn in CHECKS.values():
+            found = fn(view, ctx)
+            if found is not None:
+                out[view.id].append(found)
+    for alerts in out.values():
+        alerts.sort(key=sort_key)
+    return out

@@ -315,19 +315,753 @@ def _last_change(ws: Workspace, fiche_id: str, after: int | None) -> tuple[str |
     return by, int(version or 0)
 
 
-def _problems(problems: Sequence[Problem]) -> FormErrors:
-    return FormErrors(problems=list(problems))
+# --- Mes fiches ----------------------------------------------------------------------------------
+
+ROLES_ON_FICHE = ("lead", "support", "received")
 
 
-__all__ = [
-    "MAX_PER_PAGE",
-    "Answered",
-    "ChangedMeanwhile",
-    "FormErrors",
-    "Page",
-    "Request",
-    "Todo",
-    "answer",
-    "todo",
-    "visible_fiche",
-]
+@dataclass(frozen=True)
+class AlertBrief:
+    """One alert of a fiche, as a line of the technician's list."""
+
+    check: str
+    severity: str
+    since: dt.date
+    message: str
+    action: str
+
+
+@dataclass(frozen=True)
+class CaseFiche:
+    """One fiche of my caseload: what the list shows, and its alerts today."""
+
+    fiche: str
+    received: dt.date
+    commune: str
+    commune_name: str
+    kind: str
+    naf: str | None
+    stage: str
+    lead: str | None
+    supporting: tuple[str, ...]
+    role: str  # lead, support or received: how my structure is on it
+    porteur_name: str | None
+    version: int
+    alerts: tuple[AlertBrief, ...]
+
+
+@dataclass(frozen=True)
+class CaseloadFilter:
+    """What "Mes fiches" shows: stages (any of them), my role on the fiche, words (id, commune)."""
+
+    stages: tuple[str, ...] = ()
+    role: str | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Caseload:
+    """My fiches by stage (counts for every stage), one page of them, newest first."""
+
+    structure: str
+    by_stage: tuple[tuple[str, int], ...]
+    fiches: tuple[CaseFiche, ...]
+    total: int
+    page: Page
+    filters: CaseloadFilter
+
+    @property
+    def pages(self) -> int:
+        return self.page.count(self.total)
+
+
+def caseload(
+    ws: Workspace,
+    who: Identity,
+    *,
+    filters: CaseloadFilter | None = None,
+    page: Page | None = None,
+    today: dt.date | None = None,
+) -> Caseload:
+    """My structure's fiches (référent, support, or received by it): counts by stage, a page with alerts."""
+    from sqlalchemy import func, or_, select
+
+    from engine.alerts.runner import alerts_of_fiches
+    from engine.store import records
+    from engine.store.schema import fiche_supports, fiches
+    from engine.vocabulary import STAGES
+
+    structure = _require_structure(who, "Mes fiches")
+    flt = filters or CaseloadFilter()
+    page = page or Page()
+    today = today or dt.date.today()
+    problems = [Problem("stage", 0, 0, f"unknown stage '{s}'") for s in flt.stages if s not in STAGES]
+    if flt.role is not None and flt.role not in ROLES_ON_FICHE:
+        problems.append(Problem("role", 0, 0, f"unknown role '{flt.role}': lead, support or received"))
+    if problems:
+        raise FormErrors(problems=problems)
+    c = fiches.c
+    supported = select(fiche_supports.c.fiche_id).where(fiche_supports.c.structure == structure)
+    by_role = {"lead": c.lead == structure, "support": c.id.in_(supported), "received": c.received_by == structure}
+    mine = by_role[flt.role] if flt.role else or_(*by_role.values())
+    conditions = [mine]
+    text = flt.text.strip()
+    if text:
+        conditions.append(_text_condition(ws, text))
+    with ws.store.transaction() as conn:
+        counts = dict(
+            conn.execute(select(c.stage, func.count()).where(*conditions).group_by(c.stage)).all()  # type: ignore[arg-type]
+        )
+        if flt.stages:
+            conditions.append(c.stage.in_(list(flt.stages)))
+        total = int(conn.execute(select(func.count()).select_from(fiches).where(*conditions)).scalar_one())
+        rows = [
+            dict(r)
+            for r in conn.execute(
+                select(fiches)
+                .where(*conditions)
+                .order_by(c.received.desc(), c.year.desc(), c.number.desc())
+                .limit(page.size)
+                .offset(page.offset)
+            ).mappings()
+        ]
+        ids = [r["id"] for r in rows]
+        supports = _supports_of(conn, ids)
+        alerts = alerts_of_fiches(conn, ws.network, ws.charter, ws.compiled_rules, today, ids, who)
+    out = []
+    for row in rows:
+        fiche, _ = visible_fiche(records.from_row(row, supports.get(row["id"], ())), who)
+        role = "lead" if row["lead"] == structure else "support" if structure in fiche["supporting"] else "received"
+        out.append(
+            CaseFiche(
+                fiche=row["id"],
+                received=row["received"],
+                commune=row["commune"],
+                commune_name=_commune_words(ws, row["commune"]),
+                kind=row["kind"],
+                naf=row["naf"],
+                stage=row["stage"],
+                lead=row["lead"],
+                supporting=tuple(fiche["supporting"]),
+                role=role,
+                porteur_name=fiche["porteur"]["name"],
+                version=row["version"],
+                alerts=tuple(
+                    AlertBrief(a.check, a.severity, a.since, a.message, a.action) for a in alerts.get(row["id"], [])
+                ),
+            )
+        )
+    by_stage = tuple((stage, int(counts.get(stage, 0))) for stage in STAGES)
+    return Caseload(structure, by_stage, tuple(out), total, page, flt)
+
+
+def _text_condition(ws: Workspace, text: str) -> Any:
+    """A fiche id (or its start), else a commune (name or code)."""
+    from sqlalchemy import false
+
+    from engine.store.schema import fiches
+
+    if text.upper().startswith("F-"):
+        return fiches.c.id.like(text.upper() + "%")
+    try:
+        return fiches.c.commune == ws.network.territory.resolve(text).insee
+    except ValueError:
+        return false()
+
+
+# --- the new-fiche form ----------------------------------------------------------------------------
+
+#: The form's fields, in the order they are shown (errors are reported under these names).
+FORM_FIELDS = (
+    "commune",
+    "activity",
+    "nature",
+    "kind",
+    "needs",
+    "publics",
+    "employees",
+    "summary",
+    "name",
+    "email",
+    "phone",
+    "consent",
+    "received",
+)
+
+
+@dataclass(frozen=True)
+class FicheForm:
+    """What the technician typed in the new-fiche form (text as given; lists from checkboxes)."""
+
+    commune: str = ""
+    activity: str = ""  # a NAF code, possibly followed by its label ("10.71C — Boulangerie…")
+    nature: str = ""
+    kind: str = ""
+    needs: tuple[str, ...] = ()
+    publics: tuple[str, ...] = ()
+    employees: str = ""
+    summary: str = ""
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    consent: bool = False
+    received: str = ""
+
+    @classmethod
+    def from_mapping(cls, get: Any, get_list: Any) -> FicheForm:
+        """From a form: ``get(name) -> str`` and ``get_list(name) -> list[str]`` (e.g. Starlette's FormData)."""
+        return cls(
+            commune=str(get("commune") or "").strip(),
+            activity=str(get("activity") or "").strip(),
+            nature=str(get("nature") or "").strip(),
+            kind=str(get("kind") or "").strip(),
+            needs=tuple(str(v) for v in get_list("needs")),
+            publics=tuple(str(v) for v in get_list("publics")),
+            employees=str(get("employees") or "").strip(),
+            summary=str(get("summary") or "").strip(),
+            name=str(get("name") or "").strip(),
+            email=str(get("email") or "").strip(),
+            phone=str(get("phone") or "").strip(),
+            consent=str(get("consent") or "") in ("1", "on", "yes", "true"),
+            received=str(get("received") or "").strip(),
+        )
+
+
+@dataclass(frozen=True)
+class ActivityInfo:
+    """The activity the form names: its NAF code and label, its legal nature, whether to confirm it."""
+
+    naf: str
+    label: str
+    nature: str
+    confirm: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A structure routing proposes (lead or support), with its name, the needs and the reasons."""
+
+    structure: str
+    name: str
+    needs: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LiveSuggestion:
+    """Routing's answer for a partly filled form, or what is still missing to give one."""
+
+    ready: bool
+    missing: tuple[str, ...]
+    errors: dict[str, list[str]]
+    commune: str | None
+    activity: ActivityInfo | None
+    lead: Proposal | None
+    supporting: tuple[Proposal, ...]
+    uncovered: tuple[str, ...]
+    orphan: bool
+    notices: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON the form's script reads (stable English keys)."""
+        return {
+            "ready": self.ready,
+            "missing": list(self.missing),
+            "errors": self.errors,
+            "commune": self.commune,
+            "activity": None
+            if self.activity is None
+            else {
+                "naf": self.activity.naf,
+                "label": self.activity.label,
+                "nature": self.activity.nature,
+                "confirm": self.activity.confirm,
+                "note": self.activity.note,
+            },
+            "lead": None if self.lead is None else _proposal_dict(self.lead),
+            "supporting": [_proposal_dict(p) for p in self.supporting],
+            "uncovered": list(self.uncovered),
+            "orphan": self.orphan,
+            "notices": list(self.notices),
+        }
+
+
+def _proposal_dict(p: Proposal) -> dict[str, Any]:
+    return {"structure": p.structure, "name": p.name, "needs": list(p.needs), "reasons": list(p.reasons)}
+
+
+def activity_of(text: str) -> ActivityInfo | None:
+    """The activity a form's text names by its NAF code (``10.71C``, ``1071C``, ``10.71C — Boulangerie``)."""
+    from engine import activities
+
+    if not text.strip():
+        return None
+    code = activities.normalize_code(text.strip().split()[0].rstrip("—-:,"))
+    found = activities.nomenclature().get(code)
+    if found is None:
+        return None
+    finding = activities.nature_of(code)
+    return ActivityInfo(code, found.label, finding.nature, finding.needs_confirmation, finding.note)
+
+
+def _parse_form(ws: Workspace, form: FicheForm, who: Identity, today: dt.date) -> tuple[dict[str, Any], list[Problem]]:
+    """The fiche data of a form and its problems per field (nothing raised)."""
+    from engine.vocabulary import KINDS, NATURES, NEEDS, PUBLICS
+
+    problems: list[Problem] = []
+    data: dict[str, Any] = {"received": today.isoformat(), "stage": "idea"}
+    if form.received:
+        try:
+            received = dt.date.fromisoformat(form.received)
+        except ValueError:
+            problems.append(Problem("received", 0, 0, "write the date as YYYY-MM-DD (e.g. 2026-03-02)"))
+        else:
+            if received > today:
+                problems.append(Problem("received", 0, 0, f"{received} is in the future (today is {today})"))
+            data["received"] = received.isoformat()
+    if form.commune:
+        try:
+            data["commune"] = _resolve_commune(ws, form.commune)
+        except ValueError as exc:
+            problems.append(Problem("commune", 0, 0, str(exc)))
+    if form.activity:
+        activity = activity_of(form.activity)
+        if activity is None:
+            problems.append(
+                Problem("activity", 0, 0, f"'{form.activity}' is not a NAF code: choose an activity from the list")
+            )
+        else:
+            data["naf"] = activity.naf
+    if form.nature:
+        if form.nature in NATURES:
+            data["nature"] = form.nature
+        else:
+            problems.append(Problem("nature", 0, 0, f"unknown nature '{form.nature}'"))
+    if form.kind:
+        if form.kind in KINDS:
+            data["kind"] = form.kind
+        else:
+            problems.append(Problem("kind", 0, 0, f"unknown kind of project '{form.kind}'"))
+    bad = [n for n in form.needs if n not in NEEDS]
+    problems += [Problem("needs", 0, 0, f"unknown need '{n}'") for n in bad]
+    data["needs"] = [n for n in form.needs if n in NEEDS]
+    bad = [p for p in form.publics if p not in PUBLICS]
+    problems += [Problem("publics", 0, 0, f"unknown public '{p}'") for p in bad]
+    data["publics"] = [p for p in form.publics if p in PUBLICS]
+    if form.employees:
+        if form.employees.isdigit() and int(form.employees) <= 100000:
+            data["employees"] = int(form.employees)
+        else:
+            problems.append(Problem("employees", 0, 0, "write the planned headcount as a whole number (0 or more)"))
+    data["summary"] = form.summary
+    data["porteur"] = {
+        "name": form.name or None,
+        "email": form.email or None,
+        "phone": form.phone or None,
+        "consent_network": form.consent,
+    }
+    if who.structure:
+        data["received_by"] = who.structure
+    return data, problems
+
+
+def _resolve_commune(ws: Workspace, text: str) -> str:
+    """A commune from its name, INSEE code or postal code (a postal code of one commune only)."""
+    territory = ws.network.territory
+    text = text.strip()
+    head = text.split()[0] if text.split() else text
+    if head.isdigit() and len(head) == 5:
+        if head in territory.communes:
+            return head
+        found = sorted({c.insee for c in territory.communes.values() if head in c.postal_codes})
+        if len(found) == 1:
+            return found[0]
+        if found:
+            names = ", ".join(str(territory.communes[c]) for c in found[:8])
+            raise ValueError(f"postal code {head} covers several communes: choose one ({names})")
+    return territory.resolve(text).insee
+
+
+def live_suggestion(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.date | None = None) -> LiveSuggestion:
+    """Routing's answer for what the form holds so far (commune and kind suffice); nothing is written."""
+    from engine.fiche import Fiche
+    from engine.routing import suggest
+    from engine.store import queries
+
+    today = today or dt.date.today()
+    data, problems = _parse_form(ws, form, who, today)
+    errors: dict[str, list[str]] = {}
+    for p in problems:
+        errors.setdefault(p.source, []).append(p.message)
+    activity = activity_of(form.activity) if "activity" not in errors else None
+    commune = data.get("commune")
+    missing = tuple(name for name in ("commune", "kind") if name not in data)
+    empty = LiveSuggestion(
+        False,
+        missing,
+        errors,
+        _commune_words(ws, commune) if commune else None,
+        activity,
+        None,
+        (),
+        (),
+        False,
+        (),
+    )
+    if missing:
+        return empty
+    routing = {k: v for k, v in data.items() if k not in ("porteur", "summary", "received_by")}
+    try:
+        fiche = Fiche.model_validate(routing, context=ws.network.fiche_context())
+    except ValueError:
+        return empty
+    with ws.store.transaction() as conn:
+        load = queries.caseload(conn)
+    found = suggest(fiche, ws.compiled_rules, load)
+    structures = ws.network.rules.structures
+    lead = None
+    if found.lead is not None:
+        lead = Proposal(found.lead.structure, _name(structures, found.lead.structure), (), tuple(found.lead.reasons))
+    supporting = tuple(
+        Proposal(s.structure, _name(structures, s.structure), tuple(s.needs), tuple(s.reasons))
+        for s in found.supporting
+    )
+    return LiveSuggestion(
+        True,
+        (),
+        errors,
+        _commune_words(ws, fiche.commune),
+        activity,
+        lead,
+        supporting,
+        tuple(found.uncovered_needs),
+        found.orphan,
+        tuple(fiche.notices()),
+    )
+
+
+def _name(structures: Mapping[str, Any], sid: str) -> str:
+    spec = structures.get(sid)
+    return spec.name if spec is not None else sid
+
+
+@dataclass(frozen=True)
+class Created:
+    """A fiche recorded from the form: its id, version, and the suggestion recorded with it."""
+
+    fiche: str
+    version: int
+    lead: str | None
+    supporting: tuple[str, ...]
+    orphan: bool
+
+
+def create_fiche(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.date | None = None) -> Created:
+    """Record the form's fiche, received by my structure today, with its suggestion.
+
+    Every problem is reported at once by field (:class:`FormErrors`); nothing is written then.
+    """
+    from pydantic import ValidationError
+
+    from engine.fiche import Fiche
+    from engine.store import repository
+    from engine.store.service import suggester
+
+    if who.structure is None and not who.is_coordinator:
+        raise AccessDenied("only a member structure or the coordinator records a fiche: sign in as a technician")
+    today = today or dt.date.today()
+    data, problems = _parse_form(ws, form, who, today)
+    for name in ("commune", "kind"):
+        if not getattr(form, name):
+            problems.append(Problem(name, 0, 0, "required"))
+    if not problems:
+        try:
+            fiche = Fiche.model_validate(data, context=ws.network.fiche_context())
+        except ValidationError as exc:
+            problems += [_field_problem(e) for e in exc.errors()]
+    if problems:
+        raise FormErrors(problems=problems)
+    with ws.store.transaction() as conn:
+        (change,) = repository.add_fiches(
+            conn, [fiche], who=who, network=ws.network, suggester=suggester(ws.network), at=today
+        )
+    suggested = next(e["payload"] for e in change.events if e["kind"] == "suggested")
+    return Created(
+        change.fiche, change.version, suggested["lead"], tuple(suggested["supporting"]), bool(suggested["orphan"])
+    )
+
+
+_LOC_FIELD = {"naf": "activity", "porteur": "name"}
+
+
+def _field_problem(error: Mapping[str, Any]) -> Problem:
+    loc = [str(part) for part in error.get("loc", ())]
+    name = loc[-1] if loc and loc[0] == "porteur" and len(loc) > 1 else (loc[0] if loc else "form")
+    name = _LOC_FIELD.get(name, name)
+    if name not in FORM_FIELDS:
+        name = "form"
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return Problem(name, 0, 0, message)
+
+
+# --- the fiche page ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One event of the history, as the timeline shows it (free texts masked when they must be)."""
+
+    at: dt.date
+    kind: str
+    label: str
+    by: str | None
+    text: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Action:
+    """A stage move the fiche page offers: allowed now, or refused with the guard's explanation."""
+
+    trigger: str
+    to_stage: str | None
+    allowed: bool
+    why_not: str | None
+    asks: tuple[str, ...]  # fields the move takes: installed_on, follow_up_by
+
+
+@dataclass(frozen=True)
+class DeclineView:
+    """A "Pas pour nous" on the fiche: who, for which role, when, and the reason when I may read it."""
+
+    structure: str
+    role: str
+    at: dt.date
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class FichePage:
+    """Everything the fiche page shows to ``who`` and what it lets them do."""
+
+    fiche: dict[str, Any]
+    version: int
+    orphan: bool
+    local_network: str | None
+    commune_name: str
+    personal: bool
+    lead: Proposal | None  # the current suggestion
+    supporting: tuple[Proposal, ...]
+    uncovered: tuple[str, ...]
+    suggested_on: dt.date | None
+    my_request: str | None  # "lead"/"support" when my structure is asked and has not answered
+    declines: tuple[DeclineView, ...]
+    timeline: tuple[TimelineEntry, ...]
+    can_write: bool
+    actions: tuple[Action, ...]
+    structures: tuple[tuple[str, str], ...]  # id, name: for the follow-up choice
+
+
+def fiche_page(ws: Workspace, who: Identity, fiche_id: str, *, today: dt.date | None = None) -> FichePage:
+    """One fiche as ``who`` may see it, with its suggestion, timeline and the actions allowed now."""
+    from engine.errors import TransitionNotAllowed
+    from engine.lifecycle import lifecycle
+    from engine.store import access, queries, suggestions
+    from engine.store import events as ev
+
+    today = today or dt.date.today()
+    with ws.store.transaction() as conn:
+        stored = queries.get(conn, fiche_id.strip().upper())
+        history = queries.history(conn, stored.id)
+        asked = suggestions.current(conn, stored.id)
+        declined = suggestions.declines(conn, stored.id)
+    fiche, personal = visible_fiche(stored.fiche, who)
+    structures = ws.network.rules.structures
+    last = next((e for e in reversed(history) if e["kind"] == ev.SUGGESTED), None)
+    lead = None
+    supporting: tuple[Proposal, ...] = ()
+    uncovered: tuple[str, ...] = ()
+    suggested_on = None
+    if last is not None:
+        suggestion = last["payload"].get("suggestion") or {}
+        if suggestion.get("lead"):
+            sid = suggestion["lead"]["structure"]
+            lead = Proposal(sid, _name(structures, sid), (), tuple(suggestion["lead"].get("reasons") or ()))
+        supporting = tuple(
+            Proposal(s["structure"], _name(structures, s["structure"]), tuple(s["needs"]), tuple(s["reasons"]))
+            for s in suggestion.get("supporting") or ()
+        )
+        uncovered = tuple(suggestion.get("uncovered_needs") or ())
+        suggested_on = last["at"] if isinstance(last["at"], dt.date) else dt.date.fromisoformat(str(last["at"]))
+    data = stored.fiche
+    my_request = None
+    if who.structure is not None:
+        for (sid, role), _since in asked.items():
+            if sid == who.structure and suggestions.is_open(role, sid, data["lead"], data["supporting"], data["stage"]):
+                my_request = role
+    timeline = tuple(
+        TimelineEntry(
+            at=e["at"] if isinstance(e["at"], dt.date) else dt.date.fromisoformat(str(e["at"])),
+            kind=e["kind"],
+            label=ev.KINDS.get(e["kind"], e["kind"]),
+            by=e["by"],
+            text=ev.describe(e["kind"], e["payload"], show_text=personal),
+            version=int(e["version"]),
+        )
+        for e in history
+    )
+    on = access.on_fiche(data["lead"], data["supporting"], data["received_by"])
+    can_write = who.is_coordinator or (who.structure is not None and who.structure in on)
+    actions: list[Action] = []
+    if can_write:
+        machine = lifecycle()
+        for trigger in machine.allowed_triggers(data["stage"]):
+            record = stored.model().model_copy()
+            asks: tuple[str, ...] = ()
+            options: dict[str, Any] = {}
+            if trigger == "install":
+                asks = ("installed_on",)
+                options["installed_on"] = record.installed_on or today
+            if trigger == "start_follow_up":
+                asks = ("follow_up_by",)
+                options["follow_up_by"] = record.follow_up_by or data["lead"] or who.structure
+            try:
+                change = machine.fire(record, trigger, at=today, by=who.label(), **options)
+            except TransitionNotAllowed as exc:
+                actions.append(Action(trigger, None, False, str(exc), asks))
+            else:
+                actions.append(Action(trigger, change.to_stage, True, None, asks))
+    declines = tuple(DeclineView(d.structure, d.role, d.at, d.reason if personal else None) for d in declined)
+    return FichePage(
+        fiche=fiche,
+        version=stored.version,
+        orphan=stored.orphan,
+        local_network=stored.local_network,
+        commune_name=_commune_words(ws, data["commune"]),
+        personal=personal,
+        lead=lead,
+        supporting=supporting,
+        uncovered=uncovered,
+        suggested_on=suggested_on,
+        my_request=my_request,
+        declines=declines,
+        timeline=timeline,
+        can_write=can_write,
+        actions=tuple(actions),
+        structures=tuple(sorted((sid, spec.name) for sid, spec in structures.items())),
+    )
+
+
+# --- the fiche page's actions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Done:
+    """A change made from the fiche page: the fiche's version afterwards and what was recorded."""
+
+    fiche: str
+    version: int
+    events: tuple[dict[str, Any], ...]
+
+
+def move(
+    ws: Workspace,
+    who: Identity,
+    fiche_id: str,
+    trigger: str,
+    *,
+    expected_version: int | None,
+    comment: str | None = None,
+    installed_on: dt.date | None = None,
+    follow_up_by: str | None = None,
+    at: dt.date | None = None,
+) -> Done:
+    """Move the fiche to its next stage by ``trigger`` (guards explained when refused)."""
+    from engine.store import repository
+
+    with _reporting_conflicts(ws, fiche_id, expected_version), ws.store.transaction(fiche_id) as conn:
+        change = repository.move_fiche(
+            conn,
+            fiche_id,
+            trigger,
+            who=who,
+            network=ws.network,
+            at=at,
+            comment=comment or None,
+            installed_on=installed_on,
+            follow_up_by=follow_up_by or None,
+            expected_version=expected_version,
+        )
+    return Done(change.fiche, change.version, tuple(change.events))
+
+
+def note(
+    ws: Workspace,
+    who: Identity,
+    fiche_id: str,
+    text: str,
+    *,
+    expected_version: int | None,
+    channel: str | None = None,
+    at: dt.date | None = None,
+) -> Done:
+    """A note, or a contact with the porteur (``channel``: phone, email, meeting…)."""
+    from engine.store import repository
+
+    kind = "contact" if channel else "note"
+    with _reporting_conflicts(ws, fiche_id, expected_version), ws.store.transaction(fiche_id) as conn:
+        change = repository.note_fiche(
+            conn, fiche_id, text, who=who, kind=kind, channel=channel or None, at=at, expected_version=expected_version
+        )
+    return Done(change.fiche, change.version, tuple(change.events))
+
+
+def consent(ws: Workspace, who: Identity, fiche_id: str, value: bool, *, expected_version: int | None) -> Done:
+    """The porteur agrees (or no longer agrees) to share the fiche with the whole network."""
+    from engine.store import repository
+
+    with _reporting_conflicts(ws, fiche_id, expected_version), ws.store.transaction(fiche_id) as conn:
+        change = repository.set_consent(conn, fiche_id, value, who=who, expected_version=expected_version)
+    return Done(change.fiche, change.version, tuple(change.events))
+
+
+def edit_commune(
+    ws: Workspace,
+    who: Identity,
+    fiche_id: str,
+    commune: str,
+    *,
+    expected_version: int | None,
+    comment: str | None = None,
+    at: dt.date | None = None,
+) -> Done:
+    """The project moved to another commune: recorded, and a fresh suggestion for where it is now."""
+    from engine.store import queries, repository
+    from engine.store.repository import now_utc, record_suggestion
+    from engine.store.service import suggester
+
+    try:
+        code = _resolve_commune(ws, commune)
+    except ValueError as exc:
+        raise FormErrors(problems=[Problem("commune", 0, 0, str(exc))]) from None
+    with _reporting_conflicts(ws, fiche_id, expected_version), ws.store.transaction(fiche_id) as conn:
+        change = repository.change_commune(
+            conn, fiche_id, code, who=who, network=ws.network, at=at, comment=comment or None,
+            expected_version=expected_version,
+        )  # fmt: skip
+        stored = queries.get(conn, fiche_id)
+        found = suggester(ws.network)(stored.model(), queries.caseload(conn)).to_dict()
+        payload = record_suggestion(
+            conn, fiche_id, change.version, found, at=at or dt.date.today(), by=who.label(), now=now_utc()
+        )
+        _set_orphan(conn, fiche_id, bool(payload["orphan"]))
+    return Done(change.fiche, change.version, (*change.events, {"kind": "suggested", "payload": payload}))
+
+
+def _set_orphan(conn: Any, fiche_id: str, orphan: bool) -> None:
+    from sqlalchemy import update
+
+    from engine.store.schema import fiches
+
+    conn.execute(update(fiches).where(fiches.c.id == fiche_id).values(orphan=orphan))

@@ -14,7 +14,7 @@ charge closes it (the structure is then on the fiche); declining re-routes the f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,12 +78,14 @@ def needs_asked(conn: Connection, fiche_id: str, structure: str, role: str) -> l
     return list(value or [])
 
 
-def all_current(conn: Connection) -> dict[str, dict[tuple[str, str], str]]:
-    """Every fiche's current suggestion (``db verify``, the alerts), in one query."""
+def all_current(conn: Connection, ids: Sequence[str] | None = None) -> dict[str, dict[tuple[str, str], str]]:
+    """Every fiche's current suggestion (of the fiches ``ids`` when given), in one query."""
     out: dict[str, dict[tuple[str, str], str]] = {}
     query = select(
         fiche_suggestions.c.fiche_id, fiche_suggestions.c.structure, fiche_suggestions.c.role, fiche_suggestions.c.since
     )
+    if ids is not None:
+        query = query.where(fiche_suggestions.c.fiche_id.in_(list(ids)))
     for fiche_id, structure, role, since in conn.execute(query):
         out.setdefault(fiche_id, {})[(structure, role)] = _iso(since)
     return out
