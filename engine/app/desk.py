@@ -32,6 +32,7 @@ from typing import Any
 
 from engine.app.workspace import Workspace
 from engine.errors import AccessDenied, ConflictError, InputError, Problem
+from engine.i18n import _
 from engine.identity import Identity
 
 #: The most rows a list page shows (lists are always paginated).
@@ -47,10 +48,12 @@ class ChangedMeanwhile(ConflictError):
 
     def __init__(self, fiche: str, by: str | None, version: int) -> None:
         self.fiche, self.by, self.version = fiche, by, version
-        who = by or "quelqu'un d'autre"
+        who = by or _("someone else")
         super().__init__(
-            f"la fiche {fiche} a été modifiée par {who} entre-temps (version {version}) : rien n'a été "
-            "enregistré ; relisez-la puis refaites votre changement s'il vaut toujours"
+            _(
+                "fiche {fiche} was changed by {who} meanwhile (version {version}): nothing was written; "
+                "read it again, then make your change again if it still holds"
+            ).format(fiche=fiche, who=who, version=version)
         )
 
 
@@ -90,7 +93,9 @@ class Page:
 
 def _require_structure(who: Identity, what: str) -> str:
     if who.structure is None:
-        raise AccessDenied(f"{what} is a member structure's list: sign in as a technician of a structure")
+        raise AccessDenied(
+            _("{what} is a member structure's list: sign in as a technician of a structure").format(what=what)
+        )
     return who.structure
 
 
@@ -161,7 +166,7 @@ def todo(ws: Workspace, who: Identity, *, page: Page | None = None, today: dt.da
     """The fiches suggested to my structure that it has not answered, oldest request first."""
     from engine.store import records, suggestions
 
-    structure = _require_structure(who, "À traiter")
+    structure = _require_structure(who, _("To do"))
     page = page or Page()
     today = today or dt.date.today()
     with ws.store.transaction() as conn:
@@ -170,7 +175,7 @@ def todo(ws: Workspace, who: Identity, *, page: Page | None = None, today: dt.da
         supports = _supports_of(conn, [r["id"] for r in rows])
     out = []
     for row in rows:
-        fiche, _ = visible_fiche(records.from_row(row, supports.get(row["id"], ())), who)
+        fiche, _personal = visible_fiche(records.from_row(row, supports.get(row["id"], ())), who)
         since = row["since"]
         out.append(
             Request(
@@ -391,13 +396,16 @@ def caseload(
     from engine.store.schema import fiche_supports, fiches
     from engine.vocabulary import STAGES
 
-    structure = _require_structure(who, "Mes fiches")
+    structure = _require_structure(who, _("My fiches"))
     flt = filters or CaseloadFilter()
     page = page or Page()
     today = today or dt.date.today()
-    problems = [Problem("stage", 0, 0, f"unknown stage '{s}'") for s in flt.stages if s not in STAGES]
+    problems = [
+        Problem("stage", 0, 0, _("unknown stage '{stage}'").format(stage=s)) for s in flt.stages if s not in STAGES
+    ]
     if flt.role is not None and flt.role not in ROLES_ON_FICHE:
-        problems.append(Problem("role", 0, 0, f"unknown role '{flt.role}': lead, support or received"))
+        message = _("unknown role '{role}': lead, support or received").format(role=flt.role)
+        problems.append(Problem("role", 0, 0, message))
     if problems:
         raise FormErrors(problems=problems)
     c = fiches.c
@@ -430,7 +438,7 @@ def caseload(
         alerts = alerts_of_fiches(conn, ws.network, ws.charter, ws.compiled_rules, today, ids, who)
     out = []
     for row in rows:
-        fiche, _ = visible_fiche(records.from_row(row, supports.get(row["id"], ())), who)
+        fiche, _personal = visible_fiche(records.from_row(row, supports.get(row["id"], ())), who)
         role = "lead" if row["lead"] == structure else "support" if structure in fiche["supporting"] else "received"
         out.append(
             CaseFiche(
@@ -615,10 +623,11 @@ def _parse_form(ws: Workspace, form: FicheForm, who: Identity, today: dt.date) -
         try:
             received = dt.date.fromisoformat(form.received)
         except ValueError:
-            problems.append(Problem("received", 0, 0, "write the date as YYYY-MM-DD (e.g. 2026-03-02)"))
+            problems.append(Problem("received", 0, 0, _("write the date as YYYY-MM-DD (e.g. 2026-03-02)")))
         else:
             if received > today:
-                problems.append(Problem("received", 0, 0, f"{received} is in the future (today is {today})"))
+                message = _("{day} is in the future (today is {today})").format(day=received, today=today)
+                problems.append(Problem("received", 0, 0, message))
             data["received"] = received.isoformat()
     if form.commune:
         try:
@@ -628,32 +637,32 @@ def _parse_form(ws: Workspace, form: FicheForm, who: Identity, today: dt.date) -
     if form.activity:
         activity = activity_of(form.activity)
         if activity is None:
-            problems.append(
-                Problem("activity", 0, 0, f"'{form.activity}' is not a NAF code: choose an activity from the list")
-            )
+            message = _("'{text}' is not a NAF code: choose an activity from the list").format(text=form.activity)
+            problems.append(Problem("activity", 0, 0, message))
         else:
             data["naf"] = activity.naf
     if form.nature:
         if form.nature in NATURES:
             data["nature"] = form.nature
         else:
-            problems.append(Problem("nature", 0, 0, f"unknown nature '{form.nature}'"))
+            problems.append(Problem("nature", 0, 0, _("unknown nature '{nature}'").format(nature=form.nature)))
     if form.kind:
         if form.kind in KINDS:
             data["kind"] = form.kind
         else:
-            problems.append(Problem("kind", 0, 0, f"unknown kind of project '{form.kind}'"))
+            problems.append(Problem("kind", 0, 0, _("unknown kind of project '{kind}'").format(kind=form.kind)))
     bad = [n for n in form.needs if n not in NEEDS]
-    problems += [Problem("needs", 0, 0, f"unknown need '{n}'") for n in bad]
+    problems += [Problem("needs", 0, 0, _("unknown need '{need}'").format(need=n)) for n in bad]
     data["needs"] = [n for n in form.needs if n in NEEDS]
     bad = [p for p in form.publics if p not in PUBLICS]
-    problems += [Problem("publics", 0, 0, f"unknown public '{p}'") for p in bad]
+    problems += [Problem("publics", 0, 0, _("unknown public '{public}'").format(public=p)) for p in bad]
     data["publics"] = [p for p in form.publics if p in PUBLICS]
     if form.employees:
         if form.employees.isdigit() and int(form.employees) <= 100000:
             data["employees"] = int(form.employees)
         else:
-            problems.append(Problem("employees", 0, 0, "write the planned headcount as a whole number (0 or more)"))
+            message = _("write the planned headcount as a whole number (0 or more)")
+            problems.append(Problem("employees", 0, 0, message))
     data["summary"] = form.summary
     data["porteur"] = {
         "name": form.name or None,
@@ -679,7 +688,9 @@ def _resolve_commune(ws: Workspace, text: str) -> str:
             return found[0]
         if found:
             names = ", ".join(str(territory.communes[c]) for c in found[:8])
-            raise ValueError(f"postal code {head} covers several communes: choose one ({names})")
+            raise ValueError(
+                _("postal code {code} covers several communes: choose one ({names})").format(code=head, names=names)
+            )
     return territory.resolve(text).insee
 
 
@@ -769,12 +780,12 @@ def create_fiche(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.dat
     from engine.store.service import suggester
 
     if who.structure is None and not who.is_coordinator:
-        raise AccessDenied("only a member structure or the coordinator records a fiche: sign in as a technician")
+        raise AccessDenied(_("only a member structure or the coordinator records a fiche: sign in as a technician"))
     today = today or dt.date.today()
     data, problems = _parse_form(ws, form, who, today)
     for name in ("commune", "kind"):
         if not getattr(form, name):
-            problems.append(Problem(name, 0, 0, "required"))
+            problems.append(Problem(name, 0, 0, _("required: fill it in")))
     if not problems:
         try:
             fiche = Fiche.model_validate(data, context=ws.network.fiche_context())
