@@ -163,3 +163,20 @@ def test_security_headers_on_every_response(web):  # noqa: F811
         assert response.headers["x-content-type-options"] == "nosniff"
     assert client.get("/").headers["cache-control"] == "no-store"
     assert "<script" not in client.get("/connexion").text  # no inline script anywhere in the templates
+
+
+def test_english_on_request_kept_in_a_cookie(web):  # noqa: F811
+    """Pages are French by default; the footer's button switches to English (and back), for this browser."""
+    client = web.client("anonymous", fresh=True)
+    assert "Se connecter" in client.get("/connexion").text
+    switched = client.submit("/langue", {"langue": "en", "suite": "/connexion"})
+    assert switched.status_code == 303
+    assert switched.headers["location"] == "/connexion"
+    page = client.get("/connexion")
+    assert '<html lang="en">' in page.text
+    assert "Sign in" in page.text
+    assert "Page not found" in client.get("/nowhere").text
+    wrong = client.sign_in(EMAILS["on"], "wrong password")
+    assert "wrong e-mail address or password" in wrong.text
+    client.submit("/langue", {"langue": "fr", "suite": "//elsewhere.example"})
+    assert "Se connecter" in client.get("/connexion").text

@@ -63,6 +63,7 @@ CASES: list[Case] = [
     Case("sign_out", "POST", "/deconnexion", signed_in_only(committee=303, on=303, off=303, coordinator=303)),
     Case("set_password", "GET", "/mot-de-passe/not-a-token", everyone(410)),
     Case("set_password", "POST", "/mot-de-passe/not-a-token", everyone(410), data={"password": "x", "confirm": "x"}),
+    Case("language", "POST", "/langue", everyone(303), data={"langue": "en", "suite": "/"}),
     Case("audit", "GET", "/coordination/journal", signed_in_only(committee=403, on=403, off=403)),
     Case("audit", "GET", "/coordination/journal?fiche={fiche}", signed_in_only(committee=403, on=403, off=403)),
     Case("audit", "GET", "/coordination/journal?fiche={other_fiche}", signed_in_only(committee=403, on=403, off=403)),

@@ -29,11 +29,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from engine import i18n
 from engine.app.workspace import Workspace
 from engine.errors import AccessDenied, ConflictError, EngineError, InputError, NotFound
 from engine.i18n import _
 from web import views
-from web.pages import ROUTES, endpoint
+from web.pages import LANGUAGE_COOKIE, ROUTES, endpoint
 from web.templating import STATIC, Templates
 
 MAX_BODY = 1024 * 1024  # a form is a few kB; a larger body is refused before it is read
@@ -97,37 +98,43 @@ def _error_page(request: Request, status: int, title: str, message: str) -> Resp
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    if status == 404:
-        return _error_page(request, 404, _("Page not found"), _("This address leads to no page of capactif."))
-    if status == 405:
-        return _error_page(request, 405, _("Not allowed"), _("This page cannot be used this way."))
-    if status == 413:
-        return _error_page(request, 413, _("Too large"), _("What was sent is too large: nothing was changed."))
-    return _error_page(request, status, _("Error"), _("The request could not be handled."))
+    with i18n.using(i18n.normalize_language(request.cookies.get(LANGUAGE_COOKIE))):
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        if status == 404:
+            return _error_page(request, 404, _("Page not found"), _("This address leads to no page of capactif."))
+        if status == 405:
+            return _error_page(request, 405, _("Not allowed"), _("This page cannot be used this way."))
+        if status == 413:
+            return _error_page(request, 413, _("Too large"), _("What was sent is too large: nothing was changed."))
+        return _error_page(request, status, _("Error"), _("The request could not be handled."))
 
 
 async def _engine_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, EngineError)
-    message = "\n".join(exc.lines())
-    if isinstance(exc, NotFound):
-        return _error_page(request, 404, _("Not found"), message)
-    if isinstance(exc, AccessDenied):
-        return _error_page(request, 403, _("Access refused"), message)
-    if isinstance(exc, ConflictError):
-        return _error_page(request, 409, _("Changed in the meantime"), message)
-    if isinstance(exc, InputError):
-        return _error_page(request, 400, _("Cannot be accepted"), message)
-    return _error_page(request, 400, _("Error"), message)
+    with i18n.using(i18n.normalize_language(request.cookies.get(LANGUAGE_COOKIE))):
+        assert isinstance(exc, EngineError)
+        message = "\n".join(exc.lines())
+        if isinstance(exc, NotFound):
+            return _error_page(request, 404, _("Not found"), message)
+        if isinstance(exc, AccessDenied):
+            return _error_page(request, 403, _("Access refused"), message)
+        if isinstance(exc, ConflictError):
+            return _error_page(request, 409, _("Changed in the meantime"), message)
+        if isinstance(exc, InputError):
+            return _error_page(request, 400, _("Cannot be accepted"), message)
+        return _error_page(request, 400, _("Error"), message)
 
 
 async def _bug(request: Request, exc: Exception) -> Response:
-    return _error_page(
-        request,
-        500,
-        _("Unexpected error"),
-        _("capactif met an unexpected error (a bug): nothing was changed. Tell the coordinator what you were doing."),
-    )
+    with i18n.using(i18n.normalize_language(request.cookies.get(LANGUAGE_COOKIE))):
+        return _error_page(
+            request,
+            500,
+            _("Unexpected error"),
+            _(
+                "capactif met an unexpected error (a bug): nothing was changed. "
+                "Tell the coordinator what you were doing."
+            ),
+        )
 
 
 def load_views() -> None:

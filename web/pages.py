@@ -43,6 +43,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from engine import i18n
 from engine.app import accounts
 from engine.app.accounts import Session
 from engine.app.workspace import Workspace
@@ -53,6 +54,7 @@ SIGNED_IN = ("structure", "coordinator", "committee")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 SESSION_COOKIE = "capactif_session"
+LANGUAGE_COOKIE = "capactif_lang"
 CSRF_COOKIE = "capactif_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -202,21 +204,28 @@ def endpoint(spec: RouteSpec) -> Callable[[Request], Any]:
             if not page.csrf_token:
                 page.csrf_token = secrets.token_urlsafe(32)
                 page.set_cookie(CSRF_COOKIE, page.csrf_token, samesite="strict")
+        language = i18n.normalize_language(request.cookies.get(LANGUAGE_COOKIE))
         if not spec.public and who.kind not in spec.kinds:
             if who.is_anonymous:
                 target = request.url.path + ("?" + request.url.query if request.url.query else "")
                 return page.redirect(str(request.app.url_path_for("sign_in")) + "?" + urlencode({"suite": target}))
-            return await run_in_threadpool(forbidden, page)
+            return await run_in_threadpool(in_language, language, forbidden, page)
         if request.method not in SAFE_METHODS:
             page.form = await request.form()
             given = request.headers.get(CSRF_HEADER) or page.field(CSRF_FIELD)
             if not given or not page.csrf_token or not hmac.compare_digest(given, page.csrf_token):
-                return await run_in_threadpool(csrf_refused, page)
-        return await run_in_threadpool(spec.handler, page)
+                return await run_in_threadpool(in_language, language, csrf_refused, page)
+        return await run_in_threadpool(in_language, language, spec.handler, page)
 
     handle.__name__ = spec.handler.__name__
     handle.__qualname__ = spec.handler.__qualname__
     return handle
+
+
+def in_language(language: str | None, handler: Callable[[Page], Response], page: Page) -> Response:
+    """Run a handler with the visitor's language (their ``capactif_lang`` cookie, else the default: French)."""
+    with i18n.using(language):
+        return handler(page)
 
 
 def forbidden(page: Page) -> Response:
