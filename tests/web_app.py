@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from engine.app import Workspace, accounts
@@ -134,7 +135,7 @@ class WebApp:
     """A seeded store, the application over it, its clock, and signed-in clients by role."""
 
     store_url: str
-    app: object
+    app: Starlette
     clock: Clock
     ws: Workspace
     fiche: str

@@ -16,7 +16,7 @@ import datetime as dt
 import importlib
 import os
 import pkgutil
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -160,7 +160,7 @@ def create_app(
     routes.append(Mount("/static", app=StaticFiles(directory=STATIC), name="static"))
 
     @asynccontextmanager
-    async def lifespan(app: Starlette):
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ws.network  # noqa: B018 - load and check the rules once, before the first request
         ws.store  # noqa: B018 - open the store (a new SQLite file gets its schema)
         yield

@@ -34,7 +34,7 @@ import hmac
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
@@ -48,6 +48,8 @@ from engine.app import accounts
 from engine.app.accounts import Session
 from engine.app.workspace import Workspace
 from engine.identity import ANONYMOUS, Identity
+
+R = TypeVar("R", bound=Response)
 
 PUBLIC = ("public",)
 SIGNED_IN = ("structure", "coordinator", "committee")
@@ -174,7 +176,7 @@ class Page:
         """Set a cookie on the response (HttpOnly, SameSite=Lax, Secure under https, path /)."""
         self.cookies_to_set.append((name, value, options))
 
-    def finish(self, response: Response) -> Response:
+    def finish(self, response: R) -> R:
         for name, value, options in self.cookies_to_set:
             settings = {"httponly": True, "samesite": "lax", "secure": self.secure, "path": "/", **options}
             if value == "":

@@ -19,8 +19,9 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from engine.accounts import passwords
 from engine.accounts.tables import EMAIL, account_sessions, accounts, password_links, sign_in_failures
@@ -98,7 +99,7 @@ def normalize_email(text: str) -> str:
     return email
 
 
-def _account(row) -> Account:
+def _account(row: Row[Any]) -> Account:
     return Account(
         id=row.id,
         email=row.email,
@@ -276,10 +277,12 @@ def authenticate(conn: Connection, email: str, password: str, *, now: dt.datetim
     return _account(row)
 
 
-def _record_failure(conn: Connection, address: str, throttle, now: dt.datetime) -> dt.datetime | None:
+def _record_failure(conn: Connection, address: str, throttle: Row[Any] | None, now: dt.datetime) -> dt.datetime | None:
     """Count one more failure for ``address``; the time it is locked until, when it now is."""
-    fresh = throttle is None or now - utc(throttle.last_failure) > FAILURES_FORGOTTEN_AFTER
-    failures = 1 if fresh else throttle.failures + 1
+    if throttle is None or now - utc(throttle.last_failure) > FAILURES_FORGOTTEN_AFTER:
+        failures = 1
+    else:
+        failures = throttle.failures + 1
     locked_until = None
     if failures >= FREE_FAILURES:
         lock = min(FIRST_LOCK * 2 ** (failures - FREE_FAILURES), LONGEST_LOCK)
