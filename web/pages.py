@@ -41,7 +41,7 @@ from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from engine import i18n
 from engine.app import accounts
@@ -163,6 +163,10 @@ class Page:
         templates = self.request.app.state.templates
         html = templates.render(template, page=self, **context)
         return self.finish(HTMLResponse(html, status_code=status))
+
+    def json(self, data: Any, status: int = 200) -> JSONResponse:
+        """A JSON answer, for a static script's requests (e.g. the live suggestion while a form is filled)."""
+        return self.finish(JSONResponse(data, status_code=status))
 
     def redirect(self, url: str) -> RedirectResponse:
         """See other (303): after a form, the browser GETs the next page."""
