@@ -16,9 +16,78 @@ from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
 
-#: Above this planned headcount an artisanal activity is handled by the chamber of commerce
+#: Above this planned headcount a *new* artisanal firm is handled by the chamber of commerce
 #: (loi 96-603 art. 19: artisans employ no more than ten employees).
 ARTISAN_MAX_EMPLOYEES = 10
+
+#: "Droit de suite" (loi 96-603 art. 19 as amended, [S4a], [S4b]): a firm already registered at the
+#: répertoire des métiers may stay registered when it grows past ten employees — below 50 employees
+#: in the 2017 wording, below 250 in the last one (2023, [S4b]; recodified since in the Code de
+#: l'artisanat).  Up to this headcount a registered artisan keeps the CMA.
+ARTISAN_REGISTERED_MAX_EMPLOYEES = 249
+
+
+def artisan_registered(kind: str | None, registered: bool | None) -> bool:
+    """Whether the firm is taken as already registered at the répertoire des métiers.
+
+    The fiche says so (``artisan_registered``); when it does not, the development of an existing
+    firm is presumed registered (it exists, and an artisanal firm is registered), a creation or a
+    takeover (a new registration by the buyer) is not.
+    """
+    return registered if registered is not None else kind == "development"
+
+
+def effective_nature(
+    nature: str | None, employees: int | None, kind: str | None = None, registered: bool | None = None
+) -> str | None:
+    """The nature routing uses: an artisanal firm above ten employees is handled as commercial,
+    unless it is already registered and keeps the CMA by the droit de suite (loi 96-603 art. 19)."""
+    if nature == "artisanal" and (employees or 0) > ARTISAN_MAX_EMPLOYEES:
+        if artisan_registered(kind, registered) and (employees or 0) <= ARTISAN_REGISTERED_MAX_EMPLOYEES:
+            return "artisanal"
+        return "commercial"
+    return nature
+
+
+def nature_reason(
+    nature: str | None, employees: int | None, kind: str | None = None, registered: bool | None = None
+) -> str | None:
+    """Why the effective nature differs from the activity's artisanal nature, or why it does not
+    although the firm is above ten employees (the droit de suite); None when the headcount plays no part."""
+    if nature != "artisanal" or (employees or 0) <= ARTISAN_MAX_EMPLOYEES:
+        return None
+    if effective_nature(nature, employees, kind, registered) == "artisanal":
+        presumed = " (presumed: the development of an existing firm)" if registered is None else ""
+        return (
+            f"artisanal firm already registered at the répertoire des métiers{presumed}: with {employees} employees "
+            f"it keeps the chamber of trades (droit de suite, loi 96-603 art. 19)"
+        )
+    if artisan_registered(kind, registered):
+        return (
+            f"artisanal activity with {employees} employees (more than {ARTISAN_REGISTERED_MAX_EMPLOYEES}, "
+            "beyond the droit de suite): handled as commercial"
+        )
+    return f"artisanal activity with {employees} employees (more than {ARTISAN_MAX_EMPLOYEES}): handled as commercial"
+
+
+def farm_nature(farm_link: str | None, publics: list[str] | tuple[str, ...]) -> str | None:
+    """'agricultural' when Code rural L311-1 makes the activity agricultural whatever its NAF code:
+    an equestrian centre (loi 2005-157), or a farmer's activity in the extension of the farm's
+    production or based on the farm.  None otherwise."""
+    if farm_link == "equestrian":
+        return "agricultural"
+    if farm_link in ("extension", "on_farm") and "farmer" in publics:
+        return "agricultural"
+    return None
+
+
+def farm_reason(farm_link: str | None) -> str:
+    """The words explaining why :func:`farm_nature` made the activity agricultural."""
+    if farm_link == "equestrian":
+        return "an equestrian centre is agricultural by law whatever its NAF code (Code rural L311-1, loi 2005-157)"
+    what = "in the extension of the farm's production" if farm_link == "extension" else "based on the farm"
+    return f"a farmer's activity {what} is agricultural whatever its NAF code (Code rural L311-1)"
+
 
 # Sections without a row in naf_nature.csv: A is agriculture (Code rural L311-1); M (professional,
 # scientific and technical), P (education) and Q (health) are mostly liberal professions; the rest

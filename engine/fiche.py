@@ -43,6 +43,7 @@ Need = Literal[
     "post_creation",
 ]
 Public = Literal["job_seeker", "no_bank_access", "benefit_recipient", "young", "farmer"]
+FarmLink = Literal["extension", "on_farm", "equestrian"]
 Stage = Literal[
     "idea", "study", "financing", "installed", "follow_up", "developed", "on_hold", "abandoned", "redirected"
 ]
@@ -83,6 +84,15 @@ class Fiche(BaseModel):
     naf: str | None = Field(default=None, description="NAF rév. 2 code, e.g. 10.71C")
     nature: Nature | None = Field(default=None, description="derived from naf when not given")
     employees: int | None = Field(default=None, ge=0, description="planned headcount")
+    artisan_registered: bool | None = Field(
+        default=None,
+        description="already registered at the répertoire des métiers (droit de suite); "
+        "unset: presumed for a development, not for a creation or a takeover",
+    )
+    farm_link: FarmLink | None = Field(
+        default=None,
+        description="how the activity is tied to a farm (Code rural L311-1): extension, on_farm, equestrian",
+    )
     needs: list[Need] = []
     publics: list[Public] = []
     stage: Stage = "idea"
@@ -132,21 +142,52 @@ class Fiche(BaseModel):
 
     @model_validator(mode="after")
     def _derive_nature(self) -> Fiche:
+        farm = activities.farm_nature(self.farm_link, self.publics)
+        if farm is not None and self.nature not in (None, farm):
+            raise ValueError(
+                f"nature '{self.nature}' contradicts farm_link '{self.farm_link}': "
+                f"{activities.farm_reason(self.farm_link)}; remove 'nature:' or 'farm_link:'"
+            )
         if self.naf:
             self._nature_finding = activities.nature_of(self.naf)
-            if self.nature is None:
-                self.nature = self._nature_finding.nature  # type: ignore[assignment]
-                self._nature_derived = True
+        if farm is not None and self.nature is None:
+            self.nature = farm  # type: ignore[assignment]
+        elif self.naf and self.nature is None:
+            assert self._nature_finding is not None
+            self.nature = self._nature_finding.nature  # type: ignore[assignment]
+            self._nature_derived = True
+        if self.artisan_registered and self.kind == "creation":
+            raise ValueError(
+                "artisan_registered: a creation is a new firm, it cannot be registered at the répertoire des "
+                "métiers yet; remove the field or change 'kind'"
+            )
         if self.lead and self.lead in self.supporting:
             raise ValueError(f"structure '{self.lead}' cannot be both lead and supporting")
         return self
 
     @property
     def effective_nature(self) -> str | None:
-        """The nature routing uses: an artisanal firm above ten employees is handled as commercial."""
-        if self.nature == "artisanal" and (self.employees or 0) > activities.ARTISAN_MAX_EMPLOYEES:
-            return "commercial"
-        return self.nature
+        """The nature routing uses: a new artisanal firm above ten employees is handled as commercial;
+        a registered one keeps the CMA (droit de suite, :func:`engine.activities.effective_nature`)."""
+        return activities.effective_nature(self.nature, self.employees, self.kind, self.artisan_registered)
+
+    def nature_reasons(self) -> list[str]:
+        """Why the routing nature is what it is, when a fact of the fiche (not the NAF code) decided it."""
+        out = []
+        if self.farm_link and activities.farm_nature(self.farm_link, self.publics) == self.nature:
+            out.append(f"nature {self.nature} (agricole): {activities.farm_reason(self.farm_link)}")
+        reason = activities.nature_reason(self.nature, self.employees, self.kind, self.artisan_registered)
+        if reason:
+            out.append(reason)
+        return out
+
+    def nature_to_confirm(self) -> dict[str, str] | None:
+        """The question a technician (or the web form) asks when the NAF code leaves the nature uncertain:
+        ``{"naf", "nature", "matched", "note"}``, or None when the nature is sure or was written."""
+        finding = self._nature_finding
+        if finding and finding.needs_confirmation and self._nature_derived:
+            return {"naf": self.naf or "", "nature": finding.nature, "matched": finding.matched, "note": finding.note}
+        return None
 
     @property
     def source(self) -> str:
@@ -156,16 +197,17 @@ class Fiche(BaseModel):
     def notices(self) -> list[str]:
         """Things a technician should confirm, which are not errors."""
         out = []
-        finding = self._nature_finding
-        if finding and finding.needs_confirmation and self._nature_derived:
+        confirm = self.nature_to_confirm()
+        if confirm:
             out.append(
-                f"NAF {self.naf}: nature '{finding.nature}' comes from {finding.matched} ({finding.note}); "
-                "confirm it with the porteur and write 'nature:' in the fiche"
+                f"NAF {confirm['naf']}: nature '{confirm['nature']}' comes from {confirm['matched']} "
+                f"({confirm['note']}); confirm it with the porteur and write 'nature:' in the fiche"
             )
-        if self.effective_nature != self.nature:
+        out += self.nature_reasons()
+        if self.farm_link in ("extension", "on_farm") and "farmer" not in self.publics:
             out.append(
-                f"artisanal activity with {self.employees} employees (more than "
-                f"{activities.ARTISAN_MAX_EMPLOYEES}): handled as commercial"
+                f"farm_link '{self.farm_link}': Code rural L311-1 makes the activity agricultural only when the "
+                "porteur is a farmer; add 'farmer' to 'publics' if the porteur farms"
             )
         return out
 

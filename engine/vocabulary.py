@@ -64,6 +64,19 @@ STAGES: dict[str, str] = {
     "redirected": "réorienté hors du réseau",
 }
 
+#: How an activity is tied to a farm (fiche field ``farm_link``; Code rural L311-1, loi 2005-157).
+FARM_LINKS: dict[str, str] = {
+    "extension": "prolongement de l'acte de production (transformation, vente des produits de l'exploitation)",
+    "on_farm": "activité ayant pour support l'exploitation (agritourisme, hébergement à la ferme)",
+    "equestrian": "centre équestre (préparation, entraînement, exploitation d'équidés domestiques)",
+}
+
+#: The French labels of the fiche's fields that decide the nature (shown by forms and ``fiche show``).
+FIELD_LABELS: dict[str, str] = {
+    "artisan_registered": "entreprise déjà immatriculée au répertoire des métiers (droit de suite)",
+    "farm_link": "lien avec une exploitation agricole (Code rural L311-1)",
+}
+
 #: Stages in which a fiche is still being accompanied (counts in a structure's caseload).
 ACTIVE_STAGES: tuple[str, ...] = ("idea", "study", "financing", "installed", "follow_up", "on_hold")
 
@@ -76,6 +89,7 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     "need": NEEDS,
     "public": PUBLICS,
     "stage": STAGES,
+    "farm_link": FARM_LINKS,
 }
 
 

@@ -42,8 +42,8 @@ def test_json_keys_and_list_for_several_fiches(tmp_path, monkeypatch):
     data = json.loads(result.output)
     assert [d["fiche"] for d in data] == ["a.yaml", "b.yaml"]
     assert [d["lead"]["structure"] for d in data] == ["cma-63", "adret"]
-    assert list(data[0]) == ["fiche", "lead", "supporting", "uncovered_needs", "alternatives", "orphan",
-                             "rules_version"]  # fmt: skip
+    assert list(data[0]) == ["fiche", "lead", "supporting", "uncovered_needs", "orientations", "alternatives",
+                             "orphan", "rules_version", "notes", "nature_to_confirm"]  # fmt: skip
 
 
 def test_stdin_and_alternatives(tmp_path):

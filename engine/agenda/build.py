@@ -153,6 +153,7 @@ def _new_fiche(t: Timeline, view: Any, suggestion: Any, name: str | None, territ
         "suggested_lead": {"structure": lead.structure, "reasons": list(lead.reasons)} if lead else None,
         "suggested_supports": [{"structure": s.structure, "needs": list(s.needs)} for s in suggestion.supporting],
         "uncovered_needs": list(suggestion.uncovered_needs),
+        "orientations": [o.to_dict() for o in getattr(suggestion, "orientations", ())],
         "orphan": suggestion.orphan,
     }
 

@@ -33,6 +33,14 @@ SEVERITY = {"critical": "critique", "warning": "à surveiller", "info": "informa
 NOTHING = "Rien à signaler."
 
 
+def orientation_fr(o: dict[str, Any]) -> str:
+    """'orientation hors réseau (prêt d'honneur) : Initiative Loire (à confirmer en partie)'."""
+    named = "; ".join(
+        x["name"] if x["confirmed"] == "yes" else f"{x['name']} ({x['confirmed_label']})" for x in o["structures"]
+    )
+    return f"orientation hors réseau ({o['label']}) : {named}"
+
+
 def french_date(iso: str) -> str:
     """``2025-03-03`` → ``lundi 3 mars 2025``."""
     day = dt.date.fromisoformat(iso)
@@ -104,6 +112,7 @@ def _new_fiche_md(r: dict[str, Any]) -> list[str]:
     lines.append(f"  - appuis suggérés : {supports}")
     if r["uncovered_needs"]:
         lines.append(f"  - besoins non couverts : {_needs(r['uncovered_needs'])}")
+    lines.extend(f"  - {orientation_fr(o)}" for o in r.get("orientations", ()))
     if r["lead"]:
         lines.append(f"  - référent déjà désigné : {r['lead']}")
     return lines
@@ -222,6 +231,7 @@ def _new_fiche_html(r: dict[str, Any]) -> str:
     items = [lead_text, f"appuis suggérés : {escape(supports)}"]
     if r["uncovered_needs"]:
         items.append(f"besoins non couverts : {escape(_needs(r['uncovered_needs']))}")
+    items.extend(escape(orientation_fr(o)) for o in r.get("orientations", ()))
     if r["lead"]:
         items.append(f"référent déjà désigné : {escape(r['lead'])}")
     head = (

@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from engine.activities import ARTISAN_MAX_EMPLOYEES
+from engine import activities
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,8 @@ class FicheView:
     installed_on: dt.date | None
     follow_up_by: str | None
     consent_network: bool
+    #: Already registered at the répertoire des métiers (None: presumed for a development).
+    artisan_registered: bool | None = None
     #: The porteur's name, loaded only when the caller may see some names (never for the committee).
     porteur_name: str | None = None
     #: The day of the last event on or before ``as_of`` (the reception at least).
@@ -73,10 +75,13 @@ class FicheView:
 
     @property
     def effective_nature(self) -> str | None:
-        """As :attr:`engine.fiche.Fiche.effective_nature`: artisanal above ten employees is commercial."""
-        if self.nature == "artisanal" and (self.employees or 0) > ARTISAN_MAX_EMPLOYEES:
-            return "commercial"
-        return self.nature
+        """As :attr:`engine.fiche.Fiche.effective_nature` (a new artisanal firm above ten employees is commercial)."""
+        return activities.effective_nature(self.nature, self.employees, self.kind, self.artisan_registered)
+
+    def nature_reasons(self) -> list[str]:
+        """As :meth:`engine.fiche.Fiche.nature_reasons`, for the headcount (the farm link is in the nature)."""
+        reason = activities.nature_reason(self.nature, self.employees, self.kind, self.artisan_registered)
+        return [reason] if reason else []
 
     def label(self) -> str:
         """The fiche's id (how routing names it)."""
@@ -105,6 +110,7 @@ class FicheView:
             self.naf,
             self.nature,
             self.employees,
+            self.artisan_registered,
             tuple(self.needs),
             tuple(self.publics),
         )

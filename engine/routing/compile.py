@@ -62,6 +62,8 @@ class CompiledStructure:
     support_needs: frozenset[str]
     support_naf: dict[str, tuple[str, ...]]
     capacity: int | None
+    #: A need served only when the fiche also declares one of these needs.
+    support_with: dict[str, frozenset[str]] = field(default_factory=dict)
     #: True when a filter other than the nature applies (kinds, stages, NAF, publics, headcount).
     filters: bool = False
     #: The static part of the policy's tie-break key (no rule preference, no caseload); set by compile_rules.
@@ -88,6 +90,8 @@ class CompiledStructure:
     def serves(self, need: str, fiche: Any) -> bool:
         """Serves ``need`` for this fiche, NAF restrictions of that need included (competence aside)."""
         if need not in self.support_needs:
+            return False
+        if self.support_with and need in self.support_with and not self.support_with[need].intersection(fiche.needs):
             return False
         prefixes = self.support_naf.get(need)
         return prefixes is None or bool(fiche.naf and fiche.naf.startswith(prefixes))
@@ -151,6 +155,51 @@ class CompiledRule:
 
 
 @dataclass(slots=True, eq=False)
+class CompiledOrientation:
+    """A structure outside the network, as routing names it next to an uncovered need."""
+
+    id: str
+    name: str
+    kind: str
+    communes: frozenset[str]
+    needs: frozenset[str]
+    natures: frozenset[str] | None
+    kinds: frozenset[str] | None
+    confirmed: str  # yes | partly | no
+    note: str
+    web: str | None
+    cite: str  # "rules/orientation.yaml:12"
+
+    def serves(self, need: str, commune: str, nature: str | None, kind: str | None) -> bool:
+        """Answers this need for a porteur of this commune, nature and kind of project."""
+        return (
+            need in self.needs
+            and commune in self.communes
+            and (self.natures is None or nature in self.natures)
+            and (self.kinds is None or kind in self.kinds)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"id", "name", "kind", "confirmed", "confirmed_label", "web", "note", "file"}``."""
+        from engine.rules.model import CONFIRMED_LABELS
+
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "confirmed": self.confirmed,
+            "confirmed_label": CONFIRMED_LABELS[self.confirmed],
+            "web": self.web,
+            "note": self.note,
+            "file": self.cite,
+        }
+
+
+#: Orientations are listed surest first: confirmed, then partly, then the gaps.
+_CONFIRMED_ORDER = {"yes": 0, "partly": 1, "no": 2}
+
+
+@dataclass(slots=True, eq=False)
 class CompiledRules:
     """The rules a suggestion works from: structures, rules and the indexes over them."""
 
@@ -167,6 +216,7 @@ class CompiledRules:
     rules_anywhere: tuple[CompiledRule, ...]
     rules_by_commune: dict[str, tuple[CompiledRule, ...]]
     commune_words: dict[str, str]  # "63003 Ambert"
+    orientations: tuple[CompiledOrientation, ...] = ()
     _lead_pools: dict[tuple[str, str | None], tuple[CompiledStructure, ...]] = field(default_factory=dict)
     _fallback_pools: dict[str, tuple[CompiledStructure, ...]] = field(default_factory=dict)
     _support_pools: dict[tuple[str, str], tuple[CompiledStructure, ...]] = field(default_factory=dict)
@@ -239,6 +289,13 @@ class CompiledRules:
             self._rules_at[commune] = found
         return found
 
+    def orientations_for(
+        self, need: str, commune: str, nature: str | None, kind: str | None
+    ) -> list[CompiledOrientation]:
+        """The structures outside the network answering ``need`` there: confirmed first, most specific next."""
+        found = [o for o in self.orientations if o.serves(need, commune, nature, kind)]
+        return sorted(found, key=lambda o: (_CONFIRMED_ORDER[o.confirmed], len(o.communes), o.id))
+
     def commune_text(self, commune: str) -> str:
         """'63003 Ambert' for a code of the territory, the code itself otherwise."""
         return self.commune_words.get(commune, commune)
@@ -289,6 +346,7 @@ def compile_rules(ruleset: RuleSet) -> CompiledRules:
         rules_anywhere=tuple(r for r in rules if r.when.communes is None),
         rules_by_commune={code: tuple(found) for code, found in rules_by_commune.items()},
         commune_words={code: f"{c.insee} {c.name}" for code, c in territory.communes.items()},
+        orientations=tuple(_compile_orientation(o, territory, ruleset.locations) for o in ruleset.orientations),
     )
     for s in structures.values():
         s.rank = compiled.lead_key(s)
@@ -319,9 +377,27 @@ def compile_structure(spec: StructureSpec, territory: Territory) -> CompiledStru
         support_needs=frozenset(spec.support.needs),
         support_naf={need: tuple(p) for need, p in spec.support.naf_prefixes.items() if p},
         capacity=spec.capacity,
+        support_with={need: frozenset(with_) for need, with_ in spec.support.only_with_needs.items() if with_},
     )
     s.filters = any((s.kinds, s.stages, s.naf_prefixes, s.requires_publics, s.max_employees is not None))
     return s
+
+
+def _compile_orientation(spec: Any, territory: Territory, locations: dict) -> CompiledOrientation:
+    where = locations.get(f"orientation:{spec.id}")
+    return CompiledOrientation(
+        id=spec.id,
+        name=spec.name,
+        kind=spec.kind,
+        communes=resolve_territory(spec.territory, territory),
+        needs=frozenset(spec.needs),
+        natures=_set(spec.natures),
+        kinds=_set(spec.kinds),
+        confirmed=spec.confirmed,
+        note=spec.note,
+        web=spec.web,
+        cite=f"{where[0]}:{where[1]}" if where else "",
+    )
 
 
 def _compile_rule(order: int, rule: RoutingRule, territory: Territory, locations: dict) -> CompiledRule:

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from engine.output import to_json
 from engine.routing.compile import CompiledRules
 from engine.routing.explain import Explanation
-from engine.routing.suggest import Suggestion
+from engine.routing.suggest import Orientation, Suggestion
+from engine.rules.model import CONFIRMED_LABELS
 from engine.vocabulary import NATURES, NEEDS
 
 
@@ -48,12 +49,27 @@ def render_suggestion(s: Suggestion, rules: CompiledRules) -> str:
         lines.extend(f"    - {r}" for r in sup.reasons)
     if s.uncovered_needs:
         lines.append(f"  uncovered needs (no structure of the network serves them here): {_needs(s.uncovered_needs)}")
+        oriented = {o.need: o for o in s.orientations}
+        for need in s.uncovered_needs:
+            lines.append(f"    - {NEEDS.get(need, need)}: {orientation_words(oriented.get(need))}")
     if s.lead is not None:
         for rank, alt in enumerate(s.alternatives, 1):
             lines.append(f"  alternative {rank}: {_name(rules, alt.structure)}")
             lines.extend(f"    - {r}" for r in alt.reasons)
+    lines.extend(f"  note: {note}" for note in s.notes)
     lines.append(f"  rules: {s.rules_version}")
     return "\n".join(lines)
+
+
+def orientation_words(orientation: Orientation | None) -> str:
+    """'orient to Initiative Loire (à confirmer en partie), …', or that no structure is known."""
+    if orientation is None or not orientation.structures:
+        return "no structure known outside the network either (orientation.yaml): ask the coordinator"
+    named = [
+        o.name if o.confirmed == "yes" else f"{o.name} ({CONFIRMED_LABELS[o.confirmed]})"
+        for o in orientation.structures
+    ]
+    return "orient to " + "; ".join(named)
 
 
 def render_explanation(e: Explanation, rules: CompiledRules) -> str:

@@ -42,7 +42,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.activities import ARTISAN_MAX_EMPLOYEES
 from engine.routing.compile import CompiledRule, CompiledRules, CompiledStructure, label_of
 from engine.vocabulary import NATURES, NEEDS
 
@@ -90,6 +89,18 @@ class Support:
 
 
 @dataclass(slots=True)
+class Orientation:
+    """Where to send the porteur for a need no member covers: structures outside the network."""
+
+    need: str
+    structures: list[Any]  # CompiledOrientation, surest first
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"need", "label", "structures": [{"id", "name", "kind", "confirmed", "confirmed_label", ...}]}``."""
+        return {"need": self.need, "label": NEEDS[self.need], "structures": [o.to_dict() for o in self.structures]}
+
+
+@dataclass(slots=True)
 class Suggestion:
     """The suggestion for one fiche.  ``to_dict`` gives the documented JSON keys, in order."""
 
@@ -101,6 +112,12 @@ class Suggestion:
     rules_version: str
     commune: str = field(default="", compare=False)
     nature: str | None = field(default=None, compare=False)
+    #: Per uncovered need (in its order), the structures outside the network to orient the porteur to.
+    orientations: list[Orientation] = field(default_factory=list)
+    #: What the technician should confirm or know (as ``fiche check`` shows it).
+    notes: list[str] = field(default_factory=list)
+    #: The nature question the form asks when the NAF code leaves the nature uncertain (or None).
+    nature_to_confirm: dict[str, str] | None = None
 
     @property
     def orphan(self) -> bool:
@@ -108,15 +125,19 @@ class Suggestion:
         return self.lead is None
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"fiche", "lead", "supporting", "uncovered_needs", "alternatives", "orphan", "rules_version"}``."""
+        """``{"fiche", "lead", "supporting", "uncovered_needs", "orientations", "alternatives", "orphan",
+        "rules_version", "notes", "nature_to_confirm"}``."""
         return {
             "fiche": self.fiche,
             "lead": self.lead.to_dict() if self.lead else None,
             "supporting": [s.to_dict() for s in self.supporting],
             "uncovered_needs": list(self.uncovered_needs),
+            "orientations": [o.to_dict() for o in self.orientations],
             "alternatives": [a.to_dict() for a in self.alternatives],
             "orphan": self.orphan,
             "rules_version": self.rules_version,
+            "notes": list(self.notes),
+            "nature_to_confirm": dict(self.nature_to_confirm) if self.nature_to_confirm else None,
         }
 
 
@@ -275,11 +296,9 @@ def decide(
         ]
         if len(ranked) > 1:
             reasons.append(_beats(rules, lead, ranked[1], f, caseload, len(ranked)))
-        if nature != fiche.nature:
-            reasons.append(
-                f"artisanal activity with {fiche.employees} employees (more than {ARTISAN_MAX_EMPLOYEES}): "
-                "handled as commercial"
-            )
+        nature_reasons = getattr(fiche, "nature_reasons", None)
+        if nature_reasons:
+            reasons.extend(nature_reasons())
         reasons.extend(dropped[:cut])
         lead_choice = Choice(lead.id, reasons)
         if alternatives:
@@ -291,9 +310,34 @@ def decide(
     supporting, uncovered = _supporting(
         fiche, rules, commune, nature, f, lead, lead_choice, support_pool, commune_text, declined.support
     )
+    orientations = orientations_of(rules, uncovered, commune, nature, fiche.kind) if rules.orientations else []
+    notices = getattr(fiche, "notices", None)
+    to_confirm = getattr(fiche, "nature_to_confirm", None)
     return Suggestion(
-        fiche.label(), lead_choice, supporting, uncovered, alts, rules.version, commune=commune, nature=nature
+        fiche.label(),
+        lead_choice,
+        supporting,
+        uncovered,
+        alts,
+        rules.version,
+        commune=commune,
+        nature=nature,
+        orientations=orientations,
+        notes=notices() if notices else [],
+        nature_to_confirm=to_confirm() if to_confirm else None,
     )
+
+
+def orientations_of(
+    rules: CompiledRules, needs: Sequence[str], commune: str, nature: str | None, kind: str | None
+) -> list[Orientation]:
+    """For each need (uncovered), the structures outside the network to orient the porteur to."""
+    out = []
+    for need in needs:
+        found = rules.orientations_for(need, commune, nature, kind)
+        if found:
+            out.append(Orientation(need, found))
+    return out
 
 
 # --- lead ------------------------------------------------------------------------------------------
@@ -561,3 +605,36 @@ def _by_rule(
                 continue
             return s, f"{_NEED[need]}: {_ACTED[action]} by {rule.cite}: {rule.why}"
     return None, ""
+
+
+def lead_competence_problem(fiche: Any, rules: CompiledRules, sid: str) -> str | None:
+    """Why the rules say ``sid`` is not competent to lead this fiche (its commune, its nature, its
+    competence filters), in words; None when it is.
+
+    A fallback lead is competent only where no structure of the commune leads for the nature (the
+    policy's fallback step).  Capacity and the coordinator's exclusion rules are not competence:
+    they are the alerts' business.  ``fiche assign`` refuses such a lead unless forced with a reason.
+    """
+    from engine.routing.explain import eligibility_problems
+
+    s = rules.structures.get(sid)
+    if s is None:
+        return None  # an unknown id is reported by the caller
+    problems = eligibility_problems(s, fiche, rules)
+    if problems:
+        return problems[0]
+    nature = fiche.effective_nature
+    if s.leads_for(nature):
+        return None
+    if sid in rules.fallback_lead:
+        here = [x for x in rules.lead_pool(fiche.commune, nature) if x.admits(fiche) and x.admits_nature(nature)]
+        if not here:
+            return None
+        return (
+            f"leads only as fallback where no structure of the commune leads for nature {label_of('nature', nature)}; "
+            f"here {here[0].id} does"
+        )
+    if not s.can_lead:
+        return "never leads (its file has no 'lead:' section)"
+    leads = ", ".join(sorted(s.lead_natures or ()))
+    return f"does not lead for nature {label_of('nature', nature)}: it leads for {leads}"

@@ -74,7 +74,12 @@ def describe_structure(ruleset: RuleSet, structure_id: str) -> dict[str, Any]:
         "leads": None if spec.lead is None else {"natures": list(spec.lead.natures), "priority": spec.lead.priority},
         "fallback_lead": spec.id in ruleset.policy.fallback_lead,
         "supports": [
-            {"need": need, "label": label("need", need), "naf_prefixes": list(spec.support.naf_prefixes.get(need, []))}
+            {
+                "need": need,
+                "label": label("need", need),
+                "naf_prefixes": list(spec.support.naf_prefixes.get(need, [])),
+                "only_with_needs": list(spec.support.only_with_needs.get(need, [])),
+            }
             for need in spec.support.needs
         ],
         "filters": {
@@ -125,6 +130,8 @@ def structure_lines(info: dict[str, Any]) -> list[str]:
         lines.append("  supports the needs:")
         for item in info["supports"]:
             only = f", only for NAF {', '.join(item['naf_prefixes'])}" if item["naf_prefixes"] else ""
+            if item.get("only_with_needs"):
+                only += f", only with the need {' or '.join(item['only_with_needs'])}"
             lines.append(f"    - {item['label']} ({item['need']}){only}")
     else:
         lines.append("  supports: no need")

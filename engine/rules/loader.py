@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import EngineError, Problem, RulesError
-from engine.rules.model import RoutingPolicy, StructureSpec
+from engine.rules.model import OrientationFile, RoutingPolicy, StructureSpec
 from engine.rules.ruleset import RuleSet
 from engine.territory import Territory, build_territory
 from engine.vocabulary import NEEDS, unknown
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 STRUCTURES = "structures"
 ROUTING = "routing.yaml"
 TERRITORY = "territory.yaml"
+ORIENTATION = "orientation.yaml"
 
 
 @dataclass
@@ -125,9 +126,17 @@ def _load(rules_dir: Path) -> tuple[RuleSet | None, list[Problem], dict[str, int
     if policy is not None:
         counts["rules"] = len(policy.rules)
 
+    orientation, orientation_doc = _orientation(rules_dir, problems)
+    counts["orientations"] = len(orientation.orientations) if orientation else 0
+
     if territory is None or policy is None or policy_doc is None:
         return None, _sorted(problems), counts
     problems.extend(check_references(territory, structures, policy, policy_doc, broken))
+    if orientation is not None and orientation_doc is not None:
+        from engine.rules.references import orientation_problems
+
+        member_ids = {s.spec.id for s in structures} | broken
+        problems.extend(orientation_problems(territory, orientation, orientation_doc, member_ids))
     if problems:
         return None, _sorted(problems), counts
     by_id = {s.spec.id: s.spec for s in sorted(structures, key=lambda s: s.spec.id)}
@@ -135,7 +144,12 @@ def _load(rules_dir: Path) -> tuple[RuleSet | None, list[Problem], dict[str, int
     for rule in policy.rules:
         pattern = r"^\s*(-\s+)?id:\s*['\"]?" + re.escape(rule.id) + r"['\"]?\s*(#.*)?$"
         locations[rule.id] = (policy_doc.source, _line_of(policy_doc.text, pattern))
-    ruleset = RuleSet(rules_dir, territory, by_id, policy, rules_version(rules_dir), locations)
+    orientations = list(orientation.orientations) if orientation else []
+    if orientation_doc is not None:
+        for entry in orientations:
+            pattern = r"^\s*(-\s+)?id:\s*['\"]?" + re.escape(entry.id) + r"['\"]?\s*(#.*)?$"
+            locations[f"orientation:{entry.id}"] = (orientation_doc.source, _line_of(orientation_doc.text, pattern))
+    ruleset = RuleSet(rules_dir, territory, by_id, policy, rules_version(rules_dir), locations, orientations)
     return ruleset, [], counts
 
 
@@ -200,6 +214,20 @@ def _policy(rules_dir: Path, problems: list[Problem]) -> tuple[RoutingPolicy | N
         doc.data = {}
     policy = _validate(doc, RoutingPolicy, problems, "routing.yaml holds fields such as 'fallback_lead:', 'rules:'")
     return policy, doc
+
+
+def _orientation(rules_dir: Path, problems: list[Problem]) -> tuple[OrientationFile | None, Document | None]:
+    """``orientation.yaml``, optional: a network may list no structure outside it."""
+    path = rules_dir / ORIENTATION
+    if not path.exists():
+        return None, None
+    doc = _read(path, rules_dir, problems)
+    if doc is None:
+        return None, None
+    if doc.data is None:
+        doc.data = {}
+    found = _validate(doc, OrientationFile, problems, "orientation.yaml holds 'orientations:', a list of structures")
+    return found, doc
 
 
 def _validate(doc: Document, model: type[BaseModel], problems: list[Problem], expected: str) -> Any:

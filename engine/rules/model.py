@@ -119,6 +119,11 @@ class SupportSpec(Strict):
     naf_prefixes: dict[Need, list[str]] = Field(
         default={}, description="a need served only for these NAF prefixes (e.g. industrial premises)"
     )
+    only_with_needs: dict[Need, list[Need]] = Field(
+        default={},
+        description="a need served only when the fiche also declares one of these needs "
+        "(e.g. the Urscop's transmission only with 'cooperative')",
+    )
 
 
 class Contact(Strict):
@@ -194,3 +199,36 @@ class RoutingPolicy(Strict):
     )
     tie_break: list[TieBreak] = ["rule_preference", "priority", "specificity", "caseload", "id"]
     rules: list[RoutingRule] = []
+
+
+Confirmed = Literal["yes", "partly", "no"]
+
+#: French words for ``confirmed``: what a technician is told about an orientation.
+CONFIRMED_LABELS: dict[str, str] = {"yes": "confirmé", "partly": "à confirmer en partie", "no": "à confirmer"}
+
+
+class OrientationSpec(Strict):
+    """A structure outside the network a porteur can be sent to when no member covers a need.
+
+    It never leads nor supports a fiche: ``suggest``, the alerts and the agenda name it next to an
+    uncovered need ("orientation").  ``confirmed`` says how sure the network is of it (``no``: a gap
+    kept visible, shown as "à confirmer").
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    kind: str = Field(default="", description="what it is, in words (plateforme d'initiative, SAFER, ...)")
+    territory: TerritorySpec
+    needs: list[Need] = Field(min_length=1, description="the needs it answers for porteurs of its territory")
+    natures: list[Nature] = Field(default=[], description="only for these natures (empty = any)")
+    kinds: list[Kind] = Field(default=[], description="only for these kinds of project (empty = any)")
+    confirmed: Confirmed
+    note: str = ""
+    web: str | None = None
+    sources: list[str] = []
+
+
+class OrientationFile(Strict):
+    """``rules/orientation.yaml``: the structures outside the network, for orientation only."""
+
+    orientations: list[OrientationSpec] = []

@@ -18,7 +18,7 @@ from typing import Any
 
 from engine import activities
 from engine.errors import Problem
-from engine.rules.model import Condition, RoutingPolicy, RoutingRule, StructureSpec
+from engine.rules.model import Condition, OrientationFile, RoutingPolicy, RoutingRule, StructureSpec
 from engine.rules.ruleset import condition_communes, resolve_territory
 from engine.territory import Territory
 from engine.vocabulary import did_you_mean, unknown
@@ -58,6 +58,38 @@ def check_references(
         else:
             by_id[sid] = loaded
     problems.extend(_PolicyCheck(territory, by_id, policy, policy_doc, broken).run())
+    return problems
+
+
+def orientation_problems(
+    territory: Territory, orientation: OrientationFile, doc: Document, member_ids: set[str]
+) -> list[Problem]:
+    """``orientation.yaml``: unknown places, duplicate ids, an id that is a member's, no commune covered."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(orientation.orientations):
+        base = ("orientations", i)
+        if entry.id in seen:
+            problems.append(
+                doc.problem((*base, "id"), f"duplicate orientation id '{entry.id}': also entry {seen[entry.id] + 1}")
+            )
+        seen.setdefault(entry.id, i)
+        if entry.id in member_ids:
+            problems.append(
+                doc.problem(
+                    (*base, "id"),
+                    f"'{entry.id}' is a member of the network (structures/{entry.id}.yaml): orientation lists "
+                    "structures outside the network only; give it another id or remove it",
+                )
+            )
+        found = place_problems(doc, (*base, "territory"), entry.territory, territory)
+        problems.extend(found)
+        if not found and not resolve_territory(entry.territory, territory):
+            problems.append(
+                doc.problem(
+                    (*base, "territory"), "covers no commune of the territory: name its departments or communes"
+                )
+            )
     return problems
 
 
@@ -143,6 +175,15 @@ def _structure_problems(loaded: LoadedStructure, territory: Territory) -> list[P
                 doc.problem(
                     ("support", "naf_prefixes", need),
                     f"need '{need}' has NAF prefixes but is not in 'needs': add it to support.needs",
+                    key=True,
+                )
+            )
+    for need in spec.support.only_with_needs:
+        if need not in spec.support.needs:
+            problems.append(
+                doc.problem(
+                    ("support", "only_with_needs", need),
+                    f"need '{need}' is limited by only_with_needs but is not in 'needs': add it to support.needs",
                     key=True,
                 )
             )

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.activities import ARTISAN_MAX_EMPLOYEES
-from engine.rules.model import Condition, RoutingPolicy, StructureSpec, TerritorySpec
+from engine import activities
+from engine.rules.model import Condition, OrientationSpec, RoutingPolicy, StructureSpec, TerritorySpec
 from engine.territory import Territory
 
 
@@ -26,6 +26,8 @@ class RuleSet:
     policy: RoutingPolicy
     version: str
     locations: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: Structures outside the network (``orientation.yaml``), never lead nor support: orientation only.
+    orientations: list[OrientationSpec] = field(default_factory=list)
 
     def communes_of(self, structure_id: str) -> frozenset[str]:
         """INSEE codes of the communes a structure covers (its territory resolved)."""
@@ -44,18 +46,19 @@ class RuleSet:
         naf: str | None = None,
         employees: int | None = None,
         publics: Iterable[str] = (),
+        artisan_registered: bool | None = None,
     ) -> bool:
         """Whether the structure's own file lets it take such a fiche in ``role`` ('lead' or 'support').
 
         Only the structure's file counts: active, territory, competence filters, the natures it leads,
         the needs it supports (a need limited to NAF prefixes needs ``naf``).  The coordinator's rules
         of routing.yaml are routing's business (:mod:`engine.routing`).  ``nature`` is the activity's
-        nature: artisanal above ten employees counts as commercial.  A fact left None is not checked.
+        nature: a new artisanal firm above ten employees counts as commercial, a registered one keeps
+        the CMA (droit de suite, :func:`engine.activities.effective_nature`).  A fact left None is not checked.
         """
         spec = self.structures[structure_id]
         comp = spec.competence
-        if nature == "artisanal" and (employees or 0) > ARTISAN_MAX_EMPLOYEES:
-            nature = "commercial"
+        nature = activities.effective_nature(nature, employees, kind, artisan_registered)
         checks = [
             spec.active,
             commune in self.communes_of(structure_id),

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from engine.rules.model import RoutingPolicy, StructureSpec
+from engine.rules.model import OrientationFile, RoutingPolicy, StructureSpec
 from engine.territory import TerritorySpec as TerritoryFileSpec
 
 #: file name -> (model, title shown by editors)
@@ -22,6 +22,7 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
     "structure.schema.json": (StructureSpec, "Cap Actif structure (rules/structures/<id>.yaml)"),
     "routing.schema.json": (RoutingPolicy, "Cap Actif routing policy (rules/routing.yaml)"),
     "territory.schema.json": (TerritoryFileSpec, "Cap Actif territory (rules/territory.yaml)"),
+    "orientation.schema.json": (OrientationFile, "Cap Actif orientation outside the network (rules/orientation.yaml)"),
 }
 
 

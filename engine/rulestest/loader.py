@@ -80,6 +80,13 @@ def cases_from_document(doc: Document, fiche_context: dict[str, Any]) -> tuple[l
         problems.extend(fiche_problems)
         if structures is not None:
             problems.extend(_unknown_structures(doc, case.expect, where, structures))
+        orientations = fiche_context.get("orientations")
+        if orientations is not None:
+            for need, oid in case.expect.oriented_to.items():
+                if oid not in orientations:
+                    loc = (*where, "expect", "oriented_to", need)
+                    what = unknown("structure outside the network (orientation.yaml)", oid, sorted(orientations))
+                    problems.append(doc.problem(loc, what))
         if fiche is not None:
             problems.extend(_undeclared_needs(doc, case.expect, where, fiche))
             fiche._source = f"{doc.source}#{case.name}"
@@ -158,6 +165,12 @@ def _undeclared_needs(doc: Document, expect: Any, where: tuple[Any, ...], fiche:
         if need not in fiche.needs:
             loc = (*where, "expect", "uncovered_needs", j)
             problems.append(doc.problem(loc, f"the case's fiche does not declare need '{need}': add it to 'needs'"))
+    for need in expect.oriented_to:
+        if need not in fiche.needs:
+            loc = (*where, "expect", "oriented_to", need)
+            problems.append(
+                doc.problem(loc, f"the case's fiche does not declare need '{need}': add it to 'needs'", key=True)
+            )
     for need in expect.covered_by:
         if need not in fiche.needs:
             loc = (*where, "expect", "covered_by", need)

@@ -47,13 +47,17 @@ class ExpectSpec(Strict):
         default={}, description="need → the structure that must cover it (the lead, or a supporting structure)"
     )
     orphan: bool | None = Field(default=None, description="true: no structure can lead")
+    oriented_to: dict[Need, str] = Field(
+        default={},
+        description="need → a structure outside the network (orientation.yaml) the porteur must be sent to",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ExpectSpec:
         if not self.model_fields_set:
             raise ValueError(
                 "'expect' states nothing to check: write lead, supporting_include, supporting_exclude, "
-                "uncovered_needs, covered_by or orphan"
+                "uncovered_needs, covered_by, orphan or oriented_to"
             )
         both = sorted(set(self.supporting_include) & set(self.supporting_exclude))
         if both:
@@ -93,6 +97,7 @@ class Expectation:
     uncovered_needs: tuple[str, ...] = ()
     covered_by: tuple[tuple[str, str], ...] = ()
     orphan: bool | None = None
+    oriented_to: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_spec(cls, spec: ExpectSpec) -> Expectation:
@@ -105,6 +110,7 @@ class Expectation:
             uncovered_needs=tuple(spec.uncovered_needs),
             covered_by=tuple(spec.covered_by.items()),
             orphan=spec.orphan,
+            oriented_to=tuple(spec.oriented_to.items()),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -122,6 +128,8 @@ class Expectation:
             out["covered_by"] = dict(self.covered_by)
         if self.orphan is not None:
             out["orphan"] = self.orphan
+        if self.oriented_to:
+            out["oriented_to"] = dict(self.oriented_to)
         return out
 
 

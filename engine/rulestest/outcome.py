@@ -23,6 +23,8 @@ class Outcome:
     uncovered_needs: tuple[str, ...]
     orphan: bool
     reasons: tuple[str, ...] = ()
+    #: Per uncovered need, the structures outside the network named for it (orientation.yaml).
+    orientations: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def supporting_ids(self) -> tuple[str, ...]:
@@ -80,4 +82,7 @@ def outcome_of(suggestion: Any, *, with_reasons: bool = True) -> Outcome:
         uncovered_needs=tuple(sorted(suggestion.uncovered_needs)),
         orphan=lead is None,
         reasons=tuple(reasons),
+        orientations=tuple(
+            (o.need, tuple(x.id for x in o.structures)) for o in getattr(suggestion, "orientations", ())
+        ),
     )

@@ -122,6 +122,12 @@ def differences(expect: Expectation, got: Outcome, declared_needs: Iterable[str]
         else:
             found = f"covered by the lead {got.lead}" if got.lead else "not covered"
         out.append(f"need {need}: expected covered by {sid}, {found}")
+    oriented = dict(got.orientations)
+    for need, oid in expect.oriented_to:
+        if oid not in oriented.get(need, ()):
+            named = ", ".join(oriented.get(need, ())) or "no structure outside the network"
+            covered = "" if need in uncovered else " (the need is not uncovered: orientation is for uncovered needs)"
+            out.append(f"orientation for {need}: expected {oid}, named {named}{covered}")
     return out
 
 
@@ -188,5 +194,7 @@ def run_files(files: Iterable[str | Path], rules_path: str | Path | None = None)
         raise InputError(
             problems=[Problem(str(where), 0, 0, "no routing tests (*.yaml) here: write some, or pass test files")]
         )
-    cases = load_cases(paths, net.fiche_context())
+    context = net.fiche_context()
+    context["orientations"] = frozenset(o.id for o in net.rules.orientations)
+    cases = load_cases(paths, context)
     return run_cases(cases, compile_rules(net.rules), rules_version=net.rules.version)

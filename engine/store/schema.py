@@ -71,6 +71,8 @@ fiches = Table(
     Column("naf", String(8)),
     Column("nature", String(16)),
     Column("employees", Integer),
+    Column("artisan_registered", Boolean),
+    Column("farm_link", String(16)),
     Column("needs", JSON, nullable=False),
     Column("publics", JSON, nullable=False),
     Column("stage", String(16), nullable=False),

@@ -5,13 +5,16 @@ structure; a structure *serves* a need when the need is in its ``support.needs``
 restrictions of that need) and it is active in the rules in force.  Raised only once the fiche has a
 lead: before that, ``no_lead`` is the alert.  One alert per fiche, listing every uncovered need;
 ``since`` is the last change of the structures on the fiche (the reception if none).  The action
-names the supporting structure routing would add for each need, or says nobody serves it here.
+names the supporting structure routing would add for each need, or says nobody serves it here and
+where to orient the porteur outside the network (``orientation.yaml``, unconfirmed entries said so).
 """
 
 from __future__ import annotations
 
 from engine.alerts.context import AlertContext
 from engine.alerts.model import Alert, FicheView
+from engine.routing.render import orientation_words
+from engine.routing.suggest import Orientation
 from engine.vocabulary import ACTIVE_STAGES
 
 ID = "need_uncovered"
@@ -22,6 +25,12 @@ def uncovered(view: FicheView, ctx: AlertContext) -> list[str]:
     structures = ctx.rules.structures
     present = [structures[s] for s in (view.lead, *view.supporting, view.follow_up_by) if s and s in structures]
     return [n for n in view.needs if not any(s.active and s.serves(n, view) for s in present)]
+
+
+def _orientation(view: FicheView, ctx: AlertContext, need: str) -> Orientation | None:
+    """The structures outside the network (orientation.yaml) to send the porteur to for ``need``."""
+    found = ctx.rules.orientations_for(need, view.commune, view.effective_nature, view.kind)
+    return Orientation(need, found) if found else None
 
 
 def check(view: FicheView, ctx: AlertContext) -> Alert | None:
@@ -49,6 +58,11 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
             steps.append(f"add {who} as supporting structure for {need}")
     if nobody:
         steps.append(f"no structure serves {', '.join(nobody)} in {ctx.commune(view)}: the coordinator decides")
+        steps += [
+            f"{need}: {orientation_words(orientation)}"
+            for need in nobody
+            if (orientation := _orientation(view, ctx, need)) is not None
+        ]
     return ctx.alert(
         view,
         ID,
