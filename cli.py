@@ -401,6 +401,8 @@ def fiche_list(as_: str | None, db_url: str | None, rules_path: Path | None, fmt
 @click.option("--support", "supports", multiple=True, metavar="S", help="Add a supporting structure (repeatable).")
 @click.option("--remove-support", "remove_supports", multiple=True, metavar="S", help="Remove a supporting structure.")
 @click.option("--remove-lead", is_flag=True, help="Remove the lead (the fiche goes back to 'no lead').")
+@click.option("--force", is_flag=True, help="Assign a lead the rules say is not competent (needs --reason).")
+@click.option("--reason", default=None, help="With --force: why the rules are overridden (recorded).")
 @click.option("--date", "at", type=DATE, default=None, help="When it was decided (default: today).")
 @if_version_option
 @as_option
@@ -408,21 +410,30 @@ def fiche_list(as_: str | None, db_url: str | None, rules_path: Path | None, fmt
 @rules_option
 @format_option("text", "json")
 def fiche_assign(fiche_id: str, lead: str | None, supports: tuple[str, ...], remove_supports: tuple[str, ...],
-                 remove_lead: bool, at: Any, if_version: int | None, as_: str | None, db_url: str | None,
-                 rules_path: Path | None, fmt: str) -> None:  # fmt: skip
+                 remove_lead: bool, force: bool, reason: str | None, at: Any, if_version: int | None,
+                 as_: str | None, db_url: str | None, rules_path: Path | None, fmt: str) -> None:  # fmt: skip
     """Assign the lead and supporting structures of a stored fiche.
+
+    A lead the rules say is not competent for the fiche's nature or commune is refused, unless
+    forced with a reason (--force --reason), which the history records.
 
     \b
     Example:
         capactif fiche assign F-2026-0012 --lead cma-63 --support pfil-ambert --as coordinator
         capactif fiche assign F-2026-0012 --remove-support adie --as cma-63
         capactif fiche assign F-2026-0012 --lead cma-63 --if-version 3 --as cma-63
+        capactif fiche assign F-2026-0012 --lead adret --force --reason "porteur's choice" --as coordinator
     """
+    from engine.errors import InputError, Problem
     from engine.store import service
+
+    if force != (reason is not None):
+        raise InputError(problems=[Problem("--force" if reason is not None else "--reason", 0, 0,
+                                           "--force and --reason go together: force a lead and say why")])  # fmt: skip
 
     change = service.assign(db_url, rules_path, fiche_id, as_, lead=lead, supports=supports,
                             remove_supports=remove_supports, remove_lead=remove_lead, at=_day(at),
-                            expected_version=if_version)  # fmt: skip
+                            expected_version=if_version, force_reason=reason if force else None)  # fmt: skip
     _render_change(change, fmt)
 
 
@@ -486,10 +497,33 @@ def fiche_note(fiche_id: str, text: str, channel: str | None, at: Any, by: str |
     _render_change(change, fmt)
 
 
+def _list_option(value: str | None) -> list[str] | None:
+    """'a, b' → ['a', 'b']; '' → [] (clears the list); None → None (unchanged)."""
+    if value is None:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+_UNSET = ("", "none", "aucun", "unset")
+
+
 @fiche.command("edit")
 @click.argument("fiche_id", metavar="ID")
-@click.option("--commune", required=True, help="The project's new commune (INSEE code or name).")
-@click.option("--date", "at", type=DATE, default=None, help="When it moved (default: today).")
+@click.option("--commune", default=None, help="The project's new commune (INSEE code or name).")
+@click.option("--naf", default=None, help="The activity's NAF code (its nature is derived again unless --nature).")
+@click.option("--nature", default=None, help="artisanal, commercial, agricultural, liberal; 'auto': from the NAF code.")
+@click.option("--kind", default=None, help="creation, takeover or development.")
+@click.option("--employees", default=None, help="The planned headcount ('none' to clear it).")
+@click.option("--needs", default=None, help="Every need, comma-separated (replaces the list; '' clears it).")
+@click.option("--publics", default=None, help="Every public, comma-separated (replaces the list).")
+@click.option("--summary", default=None, help="The project's summary.")
+@click.option("--name", default=None, help="The porteur's name.")
+@click.option("--email", default=None, help="The porteur's e-mail.")
+@click.option("--phone", default=None, help="The porteur's phone.")
+@click.option("--artisan-registered", type=click.Choice(["yes", "no", "unset"]), default=None,
+              help="Already registered at the répertoire des métiers (unset: presumed for a development).")  # fmt: skip
+@click.option("--farm-link", default=None, help="extension, on_farm, equestrian, or 'none' (Code rural L311-1).")
+@click.option("--date", "at", type=DATE, default=None, help="When it changed (default: today).")
 @click.option("--by", default=None, metavar="S", help="The structure that recorded it (default: --as).")
 @click.option("--comment", default=None, help="Why, in a few words.")
 @if_version_option
@@ -497,20 +531,44 @@ def fiche_note(fiche_id: str, text: str, channel: str | None, at: Any, by: str |
 @db_option
 @rules_option
 @format_option("text", "json")
-def fiche_edit(fiche_id: str, commune: str, at: Any, by: str | None, comment: str | None, if_version: int | None,
+def fiche_edit(fiche_id: str, commune: str | None, naf: str | None, nature: str | None, kind: str | None,
+               employees: str | None, needs: str | None, publics: str | None, summary: str | None,
+               name: str | None, email: str | None, phone: str | None, artisan_registered: str | None,
+               farm_link: str | None, at: Any, by: str | None, comment: str | None, if_version: int | None,
                as_: str | None, db_url: str | None, rules_path: Path | None, fmt: str) -> None:  # fmt: skip
-    """Change a stored fiche's commune (the porteur settles elsewhere); its local network follows.
+    """Change any field of a stored fiche; the history keeps old → new, and a fresh suggestion is recorded.
 
-    The change is an event (commune_changed): reports and agendas dated before it keep the old commune.
+    A new commune is a commune_changed event (reports and agendas dated before it keep the old
+    commune); the porteur's name, e-mail, phone and the summary are masked in the history for whoever
+    may not see personal data.
 
     \b
     Example:
         capactif fiche edit F-2026-0012 --commune Ambert --date 2026-05-02 --as cma-63
+        capactif fiche edit F-2026-0012 --naf 47.76Z --nature commercial --as cma-63
+        capactif fiche edit F-2026-0012 --needs "honour_loan, premises" --employees 3 --as cma-63
     """
     from engine.store import service
 
-    change = service.change_commune(db_url, rules_path, fiche_id, commune, as_, at=_day(at), by=by, comment=comment,
-                                    expected_version=if_version)  # fmt: skip
+    changes: dict[str, Any] = {}
+    for field, value in (("commune", commune), ("naf", naf), ("kind", kind), ("summary", summary),
+                         ("porteur.name", name), ("porteur.email", email), ("porteur.phone", phone)):  # fmt: skip
+        if value is not None:
+            changes[field] = value
+    if nature is not None:
+        changes["nature"] = None if nature.strip().lower() in ("auto", *_UNSET) else nature
+    if employees is not None:
+        changes["employees"] = None if employees.strip().lower() in _UNSET else employees
+    if needs is not None:
+        changes["needs"] = _list_option(needs)
+    if publics is not None:
+        changes["publics"] = _list_option(publics)
+    if artisan_registered is not None:
+        changes["artisan_registered"] = {"yes": True, "no": False}.get(artisan_registered)
+    if farm_link is not None:
+        changes["farm_link"] = None if farm_link.strip().lower() in _UNSET else farm_link
+    change = service.edit(db_url, rules_path, fiche_id, changes, as_, at=_day(at), by=by, comment=comment,
+                          expected_version=if_version)  # fmt: skip
     _render_change(change, fmt)
 
 
@@ -892,6 +950,8 @@ def rules_check(directory: Path | None, rules_path: Path | None, fmt: str) -> No
         click.echo(f"  {s['structures']} structures ({s['active_structures']} active, {s['lead_structures']} can lead)")
         click.echo(f"  {s['communes']} communes in {s['local_networks']} local networks")
         click.echo(f"  {s['rules']} routing rules")
+        if s.get("orientations"):
+            click.echo(f"  {s['orientations']} structures outside the network for orientation")
     else:
         for problem in result.problems:
             click.echo(f"error: {problem}", err=True)

@@ -61,6 +61,7 @@ CONSENT_CHANGED = "consent_changed"
 COMMUNE_CHANGED = "commune_changed"
 SUGGESTION_TAKEN = "suggestion_taken"
 SUGGESTION_DECLINED = "suggestion_declined"
+FICHE_EDITED = "fiche_edited"
 
 #: The roles a structure can be suggested for.
 LEAD, SUPPORT = "lead", "support"
@@ -79,6 +80,7 @@ KINDS: dict[str, str] = {
     COMMUNE_CHANGED: "commune modifiée",
     SUGGESTION_TAKEN: "suggestion acceptée",
     SUGGESTION_DECLINED: "suggestion déclinée",
+    FICHE_EDITED: "fiche modifiée",
 }
 
 #: Events whose text may name the porteur: shown only to those who see personal data.
@@ -105,6 +107,21 @@ def next_suggested(previous: Mapping[tuple[str, str], str], payload: Mapping[str
         key = (structure, SUPPORT)
         out[key] = previous.get(key, day)
     return out
+
+#: Fields of a fiche an edit may change (``fiche edit``); ``porteur.x`` is a field of the porteur.
+EDITABLE = (
+    "summary", "porteur.name", "porteur.email", "porteur.phone", "kind", "naf", "nature", "employees",
+    "artisan_registered", "farm_link", "needs", "publics",
+)  # fmt: skip
+#: Edited fields that may name the porteur: masked for whoever may not see personal data.
+PERSONAL_FIELDS = frozenset({"summary", "porteur.name", "porteur.email", "porteur.phone"})
+#: French names of the edited fields, for the history.
+FIELD_NAMES = {
+    "summary": "résumé", "porteur.name": "nom du porteur", "porteur.email": "courriel du porteur",
+    "porteur.phone": "téléphone du porteur", "kind": "type de projet", "naf": "code NAF", "nature": "nature",
+    "employees": "effectif", "artisan_registered": "immatriculée au répertoire des métiers",
+    "farm_link": "lien avec une exploitation agricole", "needs": "besoins", "publics": "publics",
+}  # fmt: skip
 
 
 @dataclass
@@ -181,6 +198,13 @@ def apply(result: Rebuilt, kind: str, payload: Mapping[str, Any]) -> str | None:
         problem = _expect(state.get("commune"), payload.get("previous"), "commune")
         state["commune"] = payload["commune"]
         return problem
+    if kind == FICHE_EDITED:
+        problems = []
+        for name, change in (payload.get("changes") or {}).items():
+            holder, key = (state.setdefault("porteur", {}), name.split(".", 1)[1]) if "." in name else (state, name)
+            problems.append(_expect(holder.get(key), change.get("old"), name))
+            holder[key] = change.get("new")
+        return next((p for p in problems if p), None)
     if kind in (CONTACT, NOTE, SUGGESTION_TAKEN, SUGGESTION_DECLINED):
         return None
     return f"unknown event kind '{kind}'"
@@ -204,7 +228,11 @@ def describe(kind: str, payload: Mapping[str, Any], *, show_text: bool = True) -
         return f"suggestion: référent {payload.get('lead')}, appuis {supports}, règles {payload.get('rules_version')}"
     if kind == LEAD_ASSIGNED:
         before = f" (à la place de {payload['previous']})" if payload.get("previous") else ""
-        return f"référent: {payload['lead']}{before}"
+        forced = ""
+        if payload.get("forced"):
+            reason = f" — motif : {payload['forced']}" if show_text else ""
+            forced = f"; imposé malgré les règles ({payload.get('not_competent')}){reason}"
+        return f"référent: {payload['lead']}{before}{forced}"
     if kind == LEAD_REMOVED:
         return f"référent retiré: {payload['lead']}"
     if kind == SUPPORT_ASSIGNED:
@@ -236,4 +264,27 @@ def describe(kind: str, payload: Mapping[str, Any], *, show_text: bool = True) -
         if payload.get("comment"):
             text += f" — {payload['comment'] if show_text else '(commentaire masqué)'}"
         return text
+    if kind == FICHE_EDITED:
+        parts = []
+        for name, change in (payload.get("changes") or {}).items():
+            label = FIELD_NAMES.get(name, name)
+            if name in PERSONAL_FIELDS and not show_text:
+                parts.append(f"{label} modifié (masqué)")
+            else:
+                parts.append(f"{label} : {_value(change.get('old'))} → {_value(change.get('new'))}")
+        text = "fiche modifiée : " + "; ".join(parts)
+        if payload.get("comment"):
+            text += f" — {payload['comment'] if show_text else '(commentaire masqué)'}"
+        return text
     return kind
+
+
+def _value(value: Any) -> str:
+    """An edited value as the history shows it: lists joined, nothing as '—'."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    return str(value)

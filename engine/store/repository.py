@@ -247,12 +247,36 @@ def assign_fiche(
     now: dt.datetime | None = None,
     check_access: bool = True,
     expected_version: int | None = None,
+    check_competence: bool = False,
+    force_reason: str | None = None,
 ) -> Change:
-    """Set the lead and add or remove supporting structures; a structure is never both lead and support."""
+    """Set the lead and add or remove supporting structures; a structure is never both lead and support.
+
+    With ``check_competence`` (a person's assignment, not the acceptance of a suggestion) a lead the
+    rules say is not competent for the fiche's nature, commune or kind is refused, unless
+    ``force_reason`` says why: the ``lead_assigned`` event then records ``forced`` (the reason) and
+    ``not_competent`` (what the rules say).
+    """
     current = _read(conn, fiche_id, expected_version)
     if check_access:
         access.check_write(who, fiche_id, _on(current), "assign")
     problems = _unknown_structures(network, {"--lead": [lead] if lead else [], "--support": list(supports)})
+    if force_reason is not None and not force_reason.strip():
+        problems.append(Problem("--reason", 0, 0, "the reason is empty: say why the rules are overridden"))
+    not_competent = None
+    if check_competence and lead and lead != current.fiche["lead"] and not problems and network is not None:
+        not_competent = _lead_problem(network, current, lead)
+        if not_competent and force_reason is None:
+            problems.append(
+                Problem(
+                    "--lead",
+                    0,
+                    0,
+                    f"{lead} is not competent to lead fiche {fiche_id} according to the rules: {not_competent}; "
+                    "choose a competent lead (capactif suggest " + fiche_id + "), or assign it anyway with "
+                    "--force --reason 'why'",
+                )
+            )
     supporting = list(current.fiche["supporting"])
     state_lead = current.fiche["lead"]
     planned: list[tuple[str, dict[str, Any]]] = []
@@ -272,7 +296,10 @@ def assign_fiche(
         if lead in supporting:
             supporting.remove(lead)
             planned.append((ev.SUPPORT_REMOVED, {"structure": lead}))
-        planned.append((ev.LEAD_ASSIGNED, {"lead": lead, "previous": state_lead}))
+        assigned: dict[str, Any] = {"lead": lead, "previous": state_lead}
+        if not_competent:
+            assigned.update(forced=force_reason, not_competent=not_competent)
+        planned.append((ev.LEAD_ASSIGNED, assigned))
         state_lead = lead
     for sid in dict.fromkeys(supports):
         if sid == state_lead:
@@ -530,6 +557,119 @@ def _already_answered(fiche_id: str, structure: str, role: str, data: dict[str, 
     return f"{structure} already supports fiche {fiche_id}"
 
 
+def edit_fiche(
+    conn: Connection,
+    fiche_id: str,
+    changes: dict[str, Any],
+    *,
+    who: access.Viewer,
+    network: Any,
+    suggester: Suggester | None = None,
+    at: dt.date | None = None,
+    by: str | None = None,
+    comment: str | None = None,
+    now: dt.datetime | None = None,
+    today: dt.date | None = None,
+    expected_version: int | None = None,
+) -> Change:
+    """Change any field of a fiche (``changes``: field → new value; ``porteur.name`` for the porteur's).
+
+    The new fiche is validated as ``fiche add`` would (each problem named by its option, nothing
+    written).  A change of commune is a ``commune_changed`` event (reports dated before it keep the old
+    commune); the other fields one ``fiche_edited`` event holding old → new per field.  A nature that
+    was derived (from the NAF code or a farm link) is derived again when what it came from changes.
+    Then a fresh suggestion is recorded (``suggested``) for the fiche as it now is.
+    """
+    from pydantic import ValidationError
+
+    from engine import activities
+
+    current = _read(conn, fiche_id, expected_version)
+    access.check_write(who, fiche_id, _on(current), "edit")
+    at = at or dt.date.today()
+    now = now or now_utc()
+    problems = _check_date(current, at, "--date", today)
+    unknown_fields = sorted(set(changes) - set(ev.EDITABLE) - {"commune"})
+    problems += [Problem(f"--{name}", 0, 0, f"'{name}' cannot be edited") for name in unknown_fields]
+    if not changes:
+        problems.append(Problem("fiche edit", 0, 0, "nothing to change: give at least one field (see --help)"))
+    if problems:
+        raise InputError(problems=problems)
+    old = current.fiche
+    data = copy.deepcopy(old)
+    data["porteur"] = dict(data.get("porteur") or {})
+    for name, value in changes.items():
+        if name.startswith("porteur."):
+            data["porteur"][name.split(".", 1)[1]] = value
+        else:
+            data[name] = value
+    derived_from = ("naf", "farm_link", "publics")
+    if "nature" not in changes and any(name in changes for name in derived_from):
+        was = activities.farm_nature(old.get("farm_link"), old.get("publics") or [])
+        if was is None and old.get("naf"):
+            was = activities.nature_of(old["naf"]).nature
+        if old.get("nature") == was:
+            data["nature"] = None  # derived then: derive it again from the new facts
+    try:
+        fiche = Fiche.model_validate(data, context=network.fiche_context())
+    except ValidationError as exc:
+        raise InputError(
+            problems=[
+                Problem(_option(error["loc"]), 0, 0, error["msg"].removeprefix("Value error, "))
+                for error in exc.errors()
+            ]
+        ) from None
+    new = records.to_dict(fiche)
+    edited = {}
+    for name in ev.EDITABLE:
+        before, after = _field(old, name), _field(new, name)
+        if before != after:
+            edited[name] = {"old": before, "new": after}
+    planned: list[tuple[str, dict[str, Any]]] = []
+    local_network = None
+    if new["commune"] != old["commune"]:
+        local_network = network.territory.communes[new["commune"]].local_network or None
+        planned.append(
+            (
+                ev.COMMUNE_CHANGED,
+                {"commune": new["commune"], "previous": old["commune"], "local_network": local_network,
+                 "comment": comment},
+            )
+        )  # fmt: skip
+    if edited:
+        planned.append((ev.FICHE_EDITED, {"changes": edited, "comment": comment}))
+    if not planned:
+        raise InputError(problems=[Problem("fiche edit", 0, 0, f"fiche {fiche_id} already has these values")])
+    change = _commit(conn, current, planned, at=at, by=by or who.label(), now=now)
+    if new["commune"] != old["commune"]:
+        conn.execute(update(fiches).where(fiches.c.id == fiche_id).values(local_network=local_network))
+    if suggester is not None:
+        declined: dict[str, dict[str, str]] = {ev.LEAD: {}, ev.SUPPORT: {}}
+        for d in suggestions.declines(conn, fiche_id):
+            verb = "lead" if d.role == ev.LEAD else "support"
+            declined[d.role].setdefault(d.structure, f"declined to {verb} this fiche on {d.at.isoformat()} (pas pour nous)")
+        suggestion = suggester(fiche, queries.caseload(conn), declined).to_dict()
+        payload = record_suggestion(conn, fiche_id, change.version, suggestion, at=at, by=by or who.label(), now=now)
+        conn.execute(update(fiches).where(fiches.c.id == fiche_id).values(orphan=payload["orphan"]))
+        change.events.append({"kind": ev.SUGGESTED, "payload": payload})
+    return change
+
+
+def _field(data: dict[str, Any], name: str) -> Any:
+    """A fiche dict's field, ``porteur.name`` for the porteur's."""
+    if name.startswith("porteur."):
+        return (data.get("porteur") or {}).get(name.split(".", 1)[1])
+    return data.get(name)
+
+
+def _option(loc: tuple[Any, ...]) -> str:
+    """The ``fiche edit`` option of a validation error's location (``--name`` for porteur.name)."""
+    named = [str(p) for p in loc if isinstance(p, str)]
+    if not named:
+        return "fiche edit"
+    return "--" + named[-1].replace("_", "-")
+
+
 # --- the common write path -----------------------------------------------------------------------
 
 
@@ -627,6 +767,14 @@ def _event_row(
 def _on(current: records.StoredFiche) -> set[str]:
     data = current.fiche
     return access.on_fiche(data["lead"], data["supporting"], data["received_by"])
+
+
+def _lead_problem(network: Any, current: records.StoredFiche, lead: str) -> str | None:
+    """What the rules say against ``lead`` leading this fiche (None when it is competent)."""
+    from engine.routing import compile_rules
+    from engine.routing.suggest import lead_competence_problem
+
+    return lead_competence_problem(current.model(), compile_rules(network.rules), lead)
 
 
 def _unknown_structures(network: Any, values: dict[str, list[str]]) -> list[Problem]:

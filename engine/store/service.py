@@ -92,6 +92,16 @@ class ShownFiche:
                 payload = {**payload, "reason": None}
             if event["kind"] == "created" and not self.personal:
                 payload = {"fiche": self.fiche}
+            if event["kind"] == "fiche_edited" and not self.personal:
+                from engine.store.events import PERSONAL_FIELDS
+
+                payload = {
+                    **payload,
+                    "changes": {
+                        name: {"old": None, "new": None} if name in PERSONAL_FIELDS else change
+                        for name, change in (payload.get("changes") or {}).items()
+                    },
+                }
             history.append(
                 {
                     "kind": event["kind"],
@@ -145,8 +155,11 @@ def assign(
     remove_lead: bool = False,
     at: dt.date | None = None,
     expected_version: int | None = None,
+    force_reason: str | None = None,
 ) -> repository.Change:
-    """``fiche assign`` (``expected_version``: ``--if-version``, write only if the fiche is still at it)."""
+    """``fiche assign`` (``expected_version``: ``--if-version``, write only if the fiche is still at it).
+
+    A lead the rules say is not competent is refused unless ``force_reason`` (``--force --reason``)."""
     net = load_network(rules_path)
     who = access.viewer(as_, net.structure_ids)
     if not (lead or supports or remove_supports or remove_lead):
@@ -163,6 +176,8 @@ def assign(
             remove_lead=remove_lead,
             at=at,
             expected_version=expected_version,
+            check_competence=True,
+            force_reason=force_reason,
         )
 
 
@@ -217,6 +232,23 @@ def change_commune(
     _check_by(options.get("by"), net)
     with opened(db_url) as store, store.transaction(fiche_id) as conn:
         return repository.change_commune(conn, fiche_id, commune, who=who, network=net, **options)
+
+
+def edit(
+    db_url: str | None,
+    rules_path: str | Path | None,
+    fiche_id: str,
+    changes: dict[str, Any],
+    as_: str | None,
+    **options: Any,
+) -> repository.Change:
+    """``fiche edit``: change any field (``changes``: field → new value), record old → new and a fresh
+    suggestion; ``options`` are at, by, comment, expected_version."""
+    net = load_network(rules_path)
+    who = access.viewer(as_, net.structure_ids)
+    _check_by(options.get("by"), net)
+    with opened(db_url) as store, store.transaction(fiche_id) as conn:
+        return repository.edit_fiche(conn, fiche_id, changes, who=who, network=net, suggester=suggester(net), **options)
 
 
 @dataclass

@@ -1,0 +1,239 @@
+"""Issue 16: facts that change the nature, notes and orientation in suggest, orientation.yaml checked,
+and the refusal of an incompetent lead."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from engine import activities
+from engine.routing import compile_rules, suggest
+from engine.rules.loader import check_rules
+
+BUNDLED = Path(__file__).resolve().parent.parent / "rules"
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), env={"CAPACTIF_AS": "", "CAPACTIF_DB": "", "CAPACTIF_RULES": ""})
+
+
+def write(tmp_path: Path, text: str, name: str = "f.yaml") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+FLORIST = "received: 2026-03-02\ncommune: Ambert\nkind: creation\nnaf: 47.76Z\n"
+
+
+def test_suggest_shows_the_nature_note_as_fiche_check_does(tmp_path):
+    """A partly artisanal code: suggest prints fiche check's note in text and JSON, and the question."""
+    path = write(tmp_path, FLORIST)
+    checked = json.loads(run("fiche", "check", path, "--format", "json").output)[0]["notices"]
+    assert checked and "confirm it with the porteur" in checked[0]
+    text = run("suggest", path).output
+    assert f"  note: {checked[0]}" in text
+    data = json.loads(run("suggest", path, "--format", "json").output)
+    assert data["notes"] == checked
+    assert data["nature_to_confirm"]["naf"] == "47.76Z" and data["nature_to_confirm"]["nature"] == "artisanal"
+    written = json.loads(run("suggest", write(tmp_path, FLORIST + "nature: commercial\n", "g.yaml"), "--format",
+                             "json").output)  # fmt: skip
+    assert written["nature_to_confirm"] is None and written["notes"] == []
+
+
+@pytest.mark.parametrize("naf", ["81.30Z", "93.19Z", "85.51Z", "55.20Z"])
+def test_landscaping_equestrian_and_lodging_codes_ask_for_the_nature(naf):
+    """The codes whose nature depends on facts the NAF code does not hold are flagged."""
+    assert activities.nature_of(naf).needs_confirmation
+
+
+def test_farm_link_explains_the_agricultural_nature(network):
+    """A farmer's cheese dairy is led by the chamber of agriculture, and the reasons cite L311-1."""
+    from engine.fiche import Fiche
+
+    fiche = Fiche.model_validate(
+        {"received": "2026-03-02", "commune": "63179", "kind": "creation", "naf": "10.51C",
+         "publics": ["farmer"], "farm_link": "extension"},
+        context=network.fiche_context(),
+    )  # fmt: skip
+    assert fiche.nature == "agricultural"
+    s = suggest(fiche, compile_rules(network.rules))
+    assert s.lead.structure == "agri-63"
+    assert any("Code rural L311-1" in r for r in s.lead.reasons)
+
+
+def test_farm_link_contradicting_a_written_nature_is_refused(tmp_path):
+    """nature: commercial with farm_link: equestrian is an error located in the file (exit 2)."""
+    path = write(tmp_path, FLORIST.replace("47.76Z", "93.19Z") + "nature: commercial\nfarm_link: equestrian\n")
+    result = run("fiche", "check", path)
+    assert result.exit_code == 2
+    assert "contradicts farm_link 'equestrian'" in result.output
+
+
+def test_droit_de_suite_reason_and_a_creation_cannot_be_registered(network, tmp_path):
+    """A developing artisan above 10 employees keeps the CMA and says why; a creation cannot be registered."""
+    from engine.fiche import Fiche
+
+    fiche = Fiche.model_validate(
+        {"received": "2026-03-02", "commune": "63430", "kind": "development", "naf": "43.21A", "employees": 14},
+        context=network.fiche_context(),
+    )
+    s = suggest(fiche, compile_rules(network.rules))
+    assert s.lead.structure == "cma-63"
+    assert any("droit de suite" in r for r in s.lead.reasons)
+    result = run("fiche", "check", write(tmp_path, FLORIST + "artisan_registered: true\n"))
+    assert result.exit_code == 2 and "a creation is a new firm" in result.output
+
+
+def test_uncovered_need_names_the_orientation_in_text_and_json(tmp_path):
+    """Honour loan in Noirétable: uncovered, oriented to Initiative Loire, said 'à confirmer en partie'."""
+    path = write(
+        tmp_path, "received: 2026-03-02\ncommune: '42159'\nkind: creation\nnaf: 47.11B\nneeds: [honour_loan]\n"
+    )
+    data = json.loads(run("suggest", path, "--format", "json").output)
+    assert data["uncovered_needs"] == ["honour_loan"]
+    (orientation,) = data["orientations"]
+    assert orientation["need"] == "honour_loan"
+    first = orientation["structures"][0]
+    assert first["id"] == "initiative-loire"
+    assert first["confirmed"] == "partly" and first["confirmed_label"] == "à confirmer en partie"
+    text = run("suggest", path).output
+    assert "orient to Initiative Loire" in text and "(à confirmer en partie)" in text
+
+
+def test_unconfirmed_orientation_is_never_shown_as_a_fact(tmp_path):
+    """La Guillermie: the Vichy platform was not found: the text says 'à confirmer'."""
+    path = write(
+        tmp_path, "received: 2026-03-02\ncommune: '03125'\nkind: creation\nnaf: 47.11B\nneeds: [honour_loan]\n"
+    )
+    text = run("suggest", path).output
+    line = next(x for x in text.splitlines() if "orient to" in x)
+    assert "(à confirmer)" in line
+
+
+def test_orientation_file_problems_are_located(tmp_path):
+    """rules check reports an unknown department, a member's id and a bad 'confirmed', each located."""
+    rules = tmp_path / "rules"
+    shutil.copytree(BUNDLED, rules, ignore=shutil.ignore_patterns("tests"))
+    entry = (
+        "  - id: {id}\n    name: x\n    territory: {{departments: ['{dep}']}}\n    needs: [land]\n    confirmed: {c}\n"
+    )
+    cases = [
+        (entry.format(id="far", dep="63", c="maybe"), "orientation.yaml:6:16", "unknown confirmed 'maybe'"),
+        (entry.format(id="adie", dep="63", c="'no'"), "orientation.yaml:2:9", "is a member of the network"),
+        (entry.format(id="far", dep="69", c="'yes'"), "orientation.yaml:4:31", "unknown department '69'"),
+    ]
+    for body, where, what in cases:
+        (rules / "orientation.yaml").write_text("orientations:\n" + body, encoding="utf-8")
+        result = check_rules(rules)
+        texts = [str(p) for p in result.problems]
+        assert not result.ok
+        assert any(where in t and what in t for t in texts), texts
+
+
+def test_orientation_schema_is_generated():
+    """The orientation file has its JSON Schema in schemas/ like the other rules files."""
+    schema = json.loads((BUNDLED.parent / "schemas" / "orientation.schema.json").read_text(encoding="utf-8"))
+    assert "orientations" in schema["properties"]
+
+
+BAKERY = "received: 2026-03-02\ncommune: Ambert\nkind: creation\nnaf: 10.71C\n"
+
+
+def test_assigning_an_incompetent_lead_is_refused_unless_forced(store_url, tmp_path):
+    """cci-thiers does not cover Ambert nor lead artisans: refused (exit 2, nothing written); forced
+    with a reason it is recorded in the event and shown in the history."""
+    path = write(tmp_path, BAKERY)
+    assert run("fiche", "add", path, "--as", "cma-63", "--db", store_url).exit_code == 0
+    refused = run("fiche", "assign", "F-2026-0001", "--lead", "cci-thiers", "--as", "coordinator", "--db", store_url)
+    assert refused.exit_code == 2
+    assert "not competent to lead" in refused.output and "--force --reason" in refused.output
+    shown = json.loads(run("fiche", "show", "F-2026-0001", "--as", "coordinator", "--db", store_url,
+                           "--format", "json").output)  # fmt: skip
+    assert shown["fiche"]["lead"] is None
+    alone = run("fiche", "assign", "F-2026-0001", "--lead", "cci-thiers", "--force", "--as", "coordinator",
+                "--db", store_url)  # fmt: skip
+    assert alone.exit_code == 2 and "--reason" in alone.output
+    forced = run("fiche", "assign", "F-2026-0001", "--lead", "cci-thiers", "--force", "--reason",
+                 "the porteur asked for it", "--as", "coordinator", "--db", store_url, "--format", "json")  # fmt: skip
+    assert forced.exit_code == 0, forced.output
+    (event,) = [e for e in json.loads(forced.output)["events"] if e["kind"] == "lead_assigned"]
+    assert event["payload"]["forced"] == "the porteur asked for it"
+    assert "does not cover commune 63003 Ambert" in event["payload"]["not_competent"]
+    competent = run("fiche", "assign", "F-2026-0001", "--lead", "cma-63", "--as", "coordinator", "--db", store_url)
+    assert competent.exit_code == 0, competent.output
+
+
+def test_fallback_lead_is_competent_only_where_no_chamber_leads(store_url, tmp_path):
+    """adret may lead a bakery in Noirétable (no CMA there) but not in Ambert (the CMA leads there)."""
+    run("fiche", "add", write(tmp_path, BAKERY), "--as", "coordinator", "--db", store_url)
+    run("fiche", "add", write(tmp_path, BAKERY.replace("Ambert", "'42159'"), "n.yaml"), "--as", "coordinator",
+        "--db", store_url)  # fmt: skip
+    ambert = run("fiche", "assign", "F-2026-0001", "--lead", "adret", "--as", "coordinator", "--db", store_url)
+    assert ambert.exit_code == 2 and "leads only as fallback" in ambert.output and "cma-63 does" in ambert.output
+    loire = run("fiche", "assign", "F-2026-0002", "--lead", "adret", "--as", "coordinator", "--db", store_url)
+    assert loire.exit_code == 0, loire.output
+
+
+PORTEUR = BAKERY + "summary: Boulangerie au centre-bourg\nporteur: {name: Jeanne Martin, email: jeanne@example.org}\n"
+
+
+def test_fiche_edit_changes_any_field_and_records_old_new_and_a_suggestion(store_url, tmp_path):
+    """Activity, needs, headcount, porteur: one event old → new, a fresh suggestion; the nature follows
+    the new NAF code; personal fields are masked for a structure not on the fiche."""
+    run("fiche", "add", write(tmp_path, PORTEUR), "--assign", "--as", "cma-63", "--db", store_url)
+    result = run("fiche", "edit", "F-2026-0001", "--naf", "47.11B", "--needs", "honour_loan, premises",
+                 "--employees", "3", "--name", "Jeanne Dupont", "--as", "cma-63", "--db", store_url,
+                 "--format", "json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    events = json.loads(result.output)["events"]
+    assert [e["kind"] for e in events] == ["fiche_edited", "suggested"]
+    changes = events[0]["payload"]["changes"]
+    assert changes["naf"] == {"old": "10.71C", "new": "47.11B"}
+    assert changes["nature"] == {"old": "artisanal", "new": "commercial"}
+    assert changes["needs"] == {"old": [], "new": ["honour_loan", "premises"]}
+    assert changes["employees"] == {"old": None, "new": 3}
+    assert changes["porteur.name"] == {"old": "Jeanne Martin", "new": "Jeanne Dupont"}
+    assert events[1]["payload"]["lead"] == "cci-ambert"
+    shown = json.loads(run("fiche", "show", "F-2026-0001", "--as", "cma-63", "--db", store_url, "--format",
+                           "json").output)  # fmt: skip
+    assert shown["fiche"]["naf"] == "47.11B" and shown["fiche"]["porteur"]["name"] == "Jeanne Dupont"
+    other = run("fiche", "show", "F-2026-0001", "--as", "cci-thiers", "--db", store_url, "--format", "json")
+    edited = next(e for e in json.loads(other.output)["history"] if e["kind"] == "fiche_edited")
+    assert edited["payload"]["changes"]["porteur.name"] == {"old": None, "new": None}
+    assert edited["payload"]["changes"]["naf"]["new"] == "47.11B"
+    assert "Jeanne" not in other.output
+    text = run("fiche", "show", "F-2026-0001", "--as", "cci-thiers", "--db", store_url).output
+    assert "nom du porteur modifié (masqué)" in text and "code NAF : 10.71C → 47.11B" in text
+    assert run("db", "verify", "--db", store_url).exit_code == 0
+
+
+def test_fiche_edit_refuses_bad_values_all_at_once_and_writes_nothing(store_url, tmp_path):
+    """An unknown NAF code and an unknown need: exit 2, each named by its option, the fiche unchanged."""
+    run("fiche", "add", write(tmp_path, BAKERY), "--as", "cma-63", "--db", store_url)
+    result = run("fiche", "edit", "F-2026-0001", "--naf", "99.99Z", "--needs", "honor_loan", "--as", "cma-63",
+                 "--db", store_url)  # fmt: skip
+    assert result.exit_code == 2
+    assert "--naf" in result.output and "unknown NAF code '99.99Z'" in result.output
+    assert "--needs" in result.output
+    shown = json.loads(run("fiche", "show", "F-2026-0001", "--as", "cma-63", "--db", store_url, "--format",
+                           "json").output)  # fmt: skip
+    assert shown["version"] == 1 and shown["fiche"]["naf"] == "10.71C"
+    nothing = run("fiche", "edit", "F-2026-0001", "--naf", "10.71C", "--as", "cma-63", "--db", store_url)
+    assert nothing.exit_code == 2 and "already has these values" in nothing.output
+
+
+def test_fiche_edit_of_the_commune_keeps_the_commune_changed_event(store_url, tmp_path):
+    """A new commune is still a commune_changed event, followed by a suggestion for the new place."""
+    run("fiche", "add", write(tmp_path, BAKERY), "--as", "cma-63", "--db", store_url)
+    result = run("fiche", "edit", "F-2026-0001", "--commune", "Lavaudieu", "--kind", "takeover", "--as", "cma-63",
+                 "--db", store_url, "--format", "json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    kinds = [e["kind"] for e in json.loads(result.output)["events"]]
+    assert kinds == ["commune_changed", "fiche_edited", "suggested"]
+    assert json.loads(result.output)["events"][2]["payload"]["lead"] == "cma-43"
