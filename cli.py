@@ -429,7 +429,7 @@ def fiche_assign(fiche_id: str, lead: str | None, supports: tuple[str, ...], rem
 
     if force != (reason is not None):
         raise InputError(problems=[Problem("--force" if reason is not None else "--reason", 0, 0,
-                                           "--force and --reason go together: force a lead and say why")])  # fmt: skip
+                                           _("--force and --reason go together: force a lead and say why"))])  # fmt: skip
 
     change = service.assign(db_url, rules_path, fiche_id, as_, lead=lead, supports=supports,
                             remove_supports=remove_supports, remove_lead=remove_lead, at=_day(at),

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from pydantic import ValidationInfo as Info
 
 from engine import activities
+from engine.i18n import _
 from engine.vocabulary import unknown
 from engine.yamlsource import read_models
 
@@ -145,8 +146,9 @@ class Fiche(BaseModel):
         farm = activities.farm_nature(self.farm_link, self.publics)
         if farm is not None and self.nature not in (None, farm):
             raise ValueError(
-                f"nature '{self.nature}' contradicts farm_link '{self.farm_link}': "
-                f"{activities.farm_reason(self.farm_link)}; remove 'nature:' or 'farm_link:'"
+                _("nature '{nature}' contradicts farm_link '{link}': {why}; remove 'nature:' or 'farm_link:'").format(
+                    nature=self.nature, link=self.farm_link, why=activities.farm_reason(self.farm_link)
+                )
             )
         if self.naf:
             self._nature_finding = activities.nature_of(self.naf)
@@ -158,8 +160,10 @@ class Fiche(BaseModel):
             self._nature_derived = True
         if self.artisan_registered and self.kind == "creation":
             raise ValueError(
-                "artisan_registered: a creation is a new firm, it cannot be registered at the répertoire des "
-                "métiers yet; remove the field or change 'kind'"
+                _(
+                    "artisan_registered: a creation is a new firm, it cannot be registered at the répertoire des "
+                    "métiers yet; remove the field or change 'kind'"
+                )
             )
         if self.lead and self.lead in self.supporting:
             raise ValueError(f"structure '{self.lead}' cannot be both lead and supporting")

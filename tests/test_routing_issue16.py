@@ -72,7 +72,7 @@ def test_farm_link_contradicting_a_written_nature_is_refused(tmp_path):
     path = write(tmp_path, FLORIST.replace("47.76Z", "93.19Z") + "nature: commercial\nfarm_link: equestrian\n")
     result = run("fiche", "check", path)
     assert result.exit_code == 2
-    assert "contradicts farm_link 'equestrian'" in result.output
+    assert "contredit farm_link 'equestrian'" in result.output
 
 
 def test_droit_de_suite_reason_and_a_creation_cannot_be_registered(network, tmp_path):
@@ -87,7 +87,7 @@ def test_droit_de_suite_reason_and_a_creation_cannot_be_registered(network, tmp_
     assert s.lead.structure == "cma-63"
     assert any("droit de suite" in r for r in s.lead.reasons)
     result = run("fiche", "check", write(tmp_path, FLORIST + "artisan_registered: true\n"))
-    assert result.exit_code == 2 and "a creation is a new firm" in result.output
+    assert result.exit_code == 2 and "une création est une entreprise nouvelle" in result.output
 
 
 def test_uncovered_need_names_the_orientation_in_text_and_json(tmp_path):
@@ -152,13 +152,13 @@ def test_assigning_an_incompetent_lead_is_refused_unless_forced(store_url, tmp_p
     assert run("fiche", "add", path, "--as", "cma-63", "--db", store_url).exit_code == 0
     refused = run("fiche", "assign", "F-2026-0001", "--lead", "cci-thiers", "--as", "coordinator", "--db", store_url)
     assert refused.exit_code == 2
-    assert "not competent to lead" in refused.output and "--force --reason" in refused.output
+    assert "n'est pas compétent pour être le référent" in refused.output and "--force --reason" in refused.output
     shown = json.loads(run("fiche", "show", "F-2026-0001", "--as", "coordinator", "--db", store_url,
                            "--format", "json").output)  # fmt: skip
     assert shown["fiche"]["lead"] is None
     alone = run("fiche", "assign", "F-2026-0001", "--lead", "cci-thiers", "--force", "--as", "coordinator",
                 "--db", store_url)  # fmt: skip
-    assert alone.exit_code == 2 and "--reason" in alone.output
+    assert alone.exit_code == 2 and "--force et --reason vont ensemble" in alone.output
     forced = run("fiche", "assign", "F-2026-0001", "--lead", "cci-thiers", "--force", "--reason",
                  "the porteur asked for it", "--as", "coordinator", "--db", store_url, "--format", "json")  # fmt: skip
     assert forced.exit_code == 0, forced.output
@@ -225,7 +225,7 @@ def test_fiche_edit_refuses_bad_values_all_at_once_and_writes_nothing(store_url,
                            "json").output)  # fmt: skip
     assert shown["version"] == 1 and shown["fiche"]["naf"] == "10.71C"
     nothing = run("fiche", "edit", "F-2026-0001", "--naf", "10.71C", "--as", "cma-63", "--db", store_url)
-    assert nothing.exit_code == 2 and "already has these values" in nothing.output
+    assert nothing.exit_code == 2 and "a déjà ces valeurs" in nothing.output
 
 
 def test_fiche_edit_of_the_commune_keeps_the_commune_changed_event(store_url, tmp_path):

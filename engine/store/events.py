@@ -108,6 +108,7 @@ def next_suggested(previous: Mapping[tuple[str, str], str], payload: Mapping[str
         out[key] = previous.get(key, day)
     return out
 
+
 #: Fields of a fiche an edit may change (``fiche edit``); ``porteur.x`` is a field of the porteur.
 EDITABLE = (
     "summary", "porteur.name", "porteur.email", "porteur.phone", "kind", "naf", "nature", "employees",

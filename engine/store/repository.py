@@ -24,6 +24,7 @@ from sqlalchemy import Connection, case, delete, func, insert, select, update
 
 from engine.errors import AccessDenied, InputError, Problem
 from engine.fiche import Fiche
+from engine.i18n import _
 from engine.store import access, queries, records, suggestions
 from engine.store import events as ev
 from engine.store.db import conflict
@@ -262,7 +263,7 @@ def assign_fiche(
         access.check_write(who, fiche_id, _on(current), "assign")
     problems = _unknown_structures(network, {"--lead": [lead] if lead else [], "--support": list(supports)})
     if force_reason is not None and not force_reason.strip():
-        problems.append(Problem("--reason", 0, 0, "the reason is empty: say why the rules are overridden"))
+        problems.append(Problem("--reason", 0, 0, _("the reason is empty: say why the rules are overridden")))
     not_competent = None
     if check_competence and lead and lead != current.fiche["lead"] and not problems and network is not None:
         not_competent = _lead_problem(network, current, lead)
@@ -272,9 +273,10 @@ def assign_fiche(
                     "--lead",
                     0,
                     0,
-                    f"{lead} is not competent to lead fiche {fiche_id} according to the rules: {not_competent}; "
-                    "choose a competent lead (capactif suggest " + fiche_id + "), or assign it anyway with "
-                    "--force --reason 'why'",
+                    _(
+                        "{lead} is not competent to lead fiche {fiche} according to the rules: {why}; choose a "
+                        "competent lead (capactif suggest {fiche}), or assign it anyway with --force --reason 'why'"
+                    ).format(lead=lead, fiche=fiche_id, why=not_competent),
                 )
             )
     supporting = list(current.fiche["supporting"])
@@ -590,9 +592,11 @@ def edit_fiche(
     now = now or now_utc()
     problems = _check_date(current, at, "--date", today)
     unknown_fields = sorted(set(changes) - set(ev.EDITABLE) - {"commune"})
-    problems += [Problem(f"--{name}", 0, 0, f"'{name}' cannot be edited") for name in unknown_fields]
+    problems += [
+        Problem(f"--{name}", 0, 0, _("'{field}' cannot be edited").format(field=name)) for name in unknown_fields
+    ]
     if not changes:
-        problems.append(Problem("fiche edit", 0, 0, "nothing to change: give at least one field (see --help)"))
+        problems.append(Problem("fiche edit", 0, 0, _("nothing to change: give at least one field (see --help)")))
     if problems:
         raise InputError(problems=problems)
     old = current.fiche
@@ -639,7 +643,9 @@ def edit_fiche(
     if edited:
         planned.append((ev.FICHE_EDITED, {"changes": edited, "comment": comment}))
     if not planned:
-        raise InputError(problems=[Problem("fiche edit", 0, 0, f"fiche {fiche_id} already has these values")])
+        raise InputError(
+            problems=[Problem("fiche edit", 0, 0, _("fiche {fiche} already has these values").format(fiche=fiche_id))]
+        )
     change = _commit(conn, current, planned, at=at, by=by or who.label(), now=now)
     if new["commune"] != old["commune"]:
         conn.execute(update(fiches).where(fiches.c.id == fiche_id).values(local_network=local_network))
@@ -647,7 +653,9 @@ def edit_fiche(
         declined: dict[str, dict[str, str]] = {ev.LEAD: {}, ev.SUPPORT: {}}
         for d in suggestions.declines(conn, fiche_id):
             verb = "lead" if d.role == ev.LEAD else "support"
-            declined[d.role].setdefault(d.structure, f"declined to {verb} this fiche on {d.at.isoformat()} (pas pour nous)")
+            declined[d.role].setdefault(
+                d.structure, f"declined to {verb} this fiche on {d.at.isoformat()} (pas pour nous)"
+            )
         suggestion = suggester(fiche, queries.caseload(conn), declined).to_dict()
         payload = record_suggestion(conn, fiche_id, change.version, suggestion, at=at, by=by or who.label(), now=now)
         conn.execute(update(fiches).where(fiches.c.id == fiche_id).values(orphan=payload["orphan"]))
