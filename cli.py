@@ -428,8 +428,10 @@ def fiche_assign(fiche_id: str, lead: str | None, supports: tuple[str, ...], rem
     from engine.store import service
 
     if force != (reason is not None):
-        raise InputError(problems=[Problem("--force" if reason is not None else "--reason", 0, 0,
-                                           _("--force and --reason go together: force a lead and say why"))])  # fmt: skip
+        option = "--force" if reason is not None else "--reason"
+        raise InputError(
+            problems=[Problem(option, 0, 0, _("--force and --reason go together: force a lead and say why"))]
+        )
 
     change = service.assign(db_url, rules_path, fiche_id, as_, lead=lead, supports=supports,
                             remove_supports=remove_supports, remove_lead=remove_lead, at=_day(at),
