@@ -1194,6 +1194,7 @@ def charter_check(
     from engine.charter.report import render_check
     from engine.report import period_of
     from engine.report.load import load_timelines
+    from engine.rules.ruleset import first_reception_structures
     from engine.store.access import viewer
     from engine.store.db import open_store
 
@@ -1208,7 +1209,8 @@ def charter_check(
             timelines = load_timelines(conn, received_to=min(period.end, day))
     finally:
         store.dispose()
-    result = check_charter(timelines, charter, period, day, net.territory, who, net.structure_ids)
+    receivers = first_reception_structures(net.rules)
+    result = check_charter(timelines, charter, period, day, net.territory, who, net.structure_ids, receivers)
     emit(render_check(result, fmt))
     if any(c["broken"] for c in result["commitments"]):
         click.get_current_context().exit(1)

@@ -209,11 +209,12 @@ def test_fiche_edit_commune_is_an_event_the_store_replays(store_url, network):
     args = ["fiche", "edit", fid, "--commune", "Thiers", "--date", "2025-02-20", "--as", "cma-63", *base]
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == f"{fid} (version 2):\n  commune: 63003 → 63430 (réseau local thiers)"
+    assert result.output.strip().startswith(f"{fid} (version 2):\n  commune: 63003 → 63430 (réseau local thiers)\n")
+    assert "  suggestion: référent cma-63" in result.output  # fiche edit records a fresh suggestion
     listed = json.loads(runner.invoke(main, ["fiche", "list", "--network", "thiers", "--format", "json", *base]).output)
     assert [f["id"] for f in listed] == [fid]
     assert runner.invoke(main, ["db", "verify", *base]).exit_code == 0
     again = runner.invoke(main, args)
     assert (again.exit_code, again.output.strip()) == (2, f"error: --commune: fiche {fid} is already in 63430 Thiers")
     other = runner.invoke(main, ["fiche", "edit", fid, "--commune", "Ambert", "--as", "cci-thiers", *base])
-    assert other.exit_code == 2 and "cci-thiers may not change the commune of" in other.output
+    assert other.exit_code == 2 and "cci-thiers may not edit" in other.output

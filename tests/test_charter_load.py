@@ -72,8 +72,8 @@ def test_bad_file_reports_every_problem_located(tmp_path):
     assert f"{src}:10:1: missing commitment 'first_meeting': add it under 'commitments:' (see docs/charter.md)" in lines
     assert f"{src}:12:3: unknown commitment 'frist_meeting' (did you mean 'first_meeting'?)" in lines
     assert f"{src}:19:11: 'days' must be a whole number, got 'thirty'" in lines
-    assert f"{src}:32:7: unknown stage 'idae' (did you mean 'idea'?)" in lines
-    assert f"{src}:67:5: 'days' has no meaning here (alert check 'bounced' takes 'count: N'): remove it" in lines
+    assert f"{src}:41:7: unknown stage 'idae' (did you mean 'idea'?)" in lines
+    assert f"{src}:76:5: 'days' has no meaning here (alert check 'bounced' takes 'count: N'): remove it" in lines
     assert len(lines) == 5
 
 
@@ -82,9 +82,9 @@ def test_unknown_field_and_severity(tmp_path):
     text = GOOD.replace("    severity: warning\n    days: 21", "    severity: warnin\n    dayz: 21")
     lines = problems(write(tmp_path, text))
     assert lines == [
-        "charter/commitments.yaml:41:3: alert check 'no_lead' needs 'days: N' (a delay in days)",
-        "charter/commitments.yaml:42:15: unknown severity 'warnin' (did you mean 'warning'?)",
-        "charter/commitments.yaml:43:5: unknown field 'dayz' (did you mean 'days'?)",
+        "charter/commitments.yaml:50:3: alert check 'no_lead' needs 'days: N' (a delay in days)",
+        "charter/commitments.yaml:51:15: unknown severity 'warnin' (did you mean 'warning'?)",
+        "charter/commitments.yaml:52:5: unknown field 'dayz' (did you mean 'days'?)",
     ]
 
 
@@ -93,8 +93,8 @@ def test_closed_stage_and_zero_delay(tmp_path):
     text = GOOD.replace("      idea: 60\n", "      abandoned: 60\n      study: 0\n")
     lines = problems(write(tmp_path, text))
     assert lines == [
-        "charter/commitments.yaml:32:7: stage 'abandoned' is closed: a closed fiche is never checked, remove it",
-        "charter/commitments.yaml:33:14: 'study' must be at least 1, got '0'",
+        "charter/commitments.yaml:41:7: stage 'abandoned' is closed: a closed fiche is never checked, remove it",
+        "charter/commitments.yaml:42:14: 'study' must be at least 1, got '0'",
     ]
 
 
@@ -102,7 +102,7 @@ def test_check_without_thresholds_takes_none(tmp_path):
     """A severity-only check given a threshold says so instead of ignoring it."""
     text = GOOD.replace("    severity: info\n", "    severity: info\n    count: 2\n")
     assert problems(write(tmp_path, text)) == [
-        "charter/commitments.yaml:70:5: 'count' has no meaning here "
+        "charter/commitments.yaml:79:5: 'count' has no meaning here "
         "(alert check 'need_uncovered' takes only a severity): remove it"
     ]
 
@@ -111,7 +111,7 @@ def test_missing_alert_check(tmp_path):
     """Every alert check must be configured: a missing one is named, at the 'alerts:' key."""
     text = GOOD.replace("  consent_missing:\n    severity: critical\n", "")
     assert problems(write(tmp_path, text)) == [
-        "charter/commitments.yaml:39:1: missing alert check 'consent_missing': add it under 'alerts:' "
+        "charter/commitments.yaml:48:1: missing alert check 'consent_missing': add it under 'alerts:' "
         "(see docs/charter.md)"
     ]
 

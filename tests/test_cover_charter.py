@@ -50,7 +50,7 @@ def test_check_markdown_is_a_committee_document(seeded):
     result = check(url, "--format", "markdown", "--as", "committee")
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
-    assert lines[:8] == [
+    assert lines[:9] == [
         "# Engagements de la charte — 2025 (au 2026-01-31)",
         "",
         "| commitment | engagement | tenus | non tenus | en cours | part tenue |",
@@ -58,6 +58,8 @@ def test_check_markdown_is_a_committee_document(seeded):
         "| first_meeting | Premier rendez-vous dans les 15 jours suivant le premier contact | 1 | 1 | 0 | 50.0 % |",
         "| referent | Une structure référente désignée dans les 30 jours suivant le premier contact"
         " | 1 | 1 | 0 | 50.0 % |",
+        "| reception_junction | Porteur reçu en premier accueil (communauté de communes, Parc) pris en charge par"
+        " son référent dans les 21 jours | 0 | 0 | 0 | — |",
         "| follow_up_offered | Un suivi post-création proposé dans les 90 jours suivant l'installation"
         " | 0 | 0 | 0 | — |",
         "| news | Aucun projet actif sans nouvelles au-delà du délai de son étape | 0 | 2 | 0 | 0.0 % |",
@@ -121,6 +123,8 @@ def test_check_table_has_a_summary_and_a_block_per_commitment(seeded):
         "Engagements de la charte — 2025 (au 2026-01-31)",
         "Premier rendez-vous dans les 15 jours suivant le premier contact (first_meeting)",
         "Une structure référente désignée dans les 30 jours suivant le premier contact (referent)",
+        "Porteur reçu en premier accueil (communauté de communes, Parc) pris en charge par son référent dans les 21"
+        " jours (reception_junction)",
         "Un suivi post-création proposé dans les 90 jours suivant l'installation (follow_up_offered)",
         "Aucun projet actif sans nouvelles au-delà du délai de son étape (news)",
     ]

@@ -183,7 +183,7 @@ def test_cli_report_json_keys(seeded, net):
         "offer_contacts",
         "installed_via_offer",
     ]
-    assert list(data)[10:] == ["ratios", "median_days", "by_network", "by_structure"]
+    assert list(data)[10:] == ["ratios", "first_reception", "median_days", "by_network", "by_structure"]
     assert "Porteur " not in result.output
     assert len(data["by_structure"]) == len(net.structure_ids)
 

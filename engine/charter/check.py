@@ -6,6 +6,9 @@ Each commitment is judged on the fiches it concerns in the period, from their ev
 * ``first_meeting`` and ``referent``: fiches received in the period; kept when a contact (or a lead)
   is dated within ``days`` of reception; *pending* while the delay runs; *not applicable* when the
   fiche was closed (abandoned, redirected) before the delay ended without it;
+* ``reception_junction``: fiches received in the period by a structure of first reception (a
+  communauté de communes, the Parc: they receive porteurs and never lead); kept when the référent
+  takes the fiche in charge (:meth:`Timeline.referent_accepted_on`) within ``days`` of reception;
 * ``follow_up_offered``: fiches installed in the period; kept when ``follow_up`` is reached within
   ``days`` of the installation date; pending and not applicable likewise;
 * ``news``: fiches in an active stage at some time in the period; broken when, within the period
@@ -68,11 +71,29 @@ def _deadline(t: Timeline, start: dt.date, done: dt.date | None, days: int, as_o
     return BROKEN, due
 
 
-def judge(t: Timeline, c: Commitment, period: Period, as_of: dt.date, territory: Any, viewer: Any) -> Outcome | None:
-    """The outcome of one fiche on one commitment, or None when the commitment does not concern it."""
+def judge(
+    t: Timeline,
+    c: Commitment,
+    period: Period,
+    as_of: dt.date,
+    territory: Any,
+    viewer: Any,
+    first_reception: frozenset[str] = frozenset(),
+) -> Outcome | None:
+    """The outcome of one fiche on one commitment, or None when the commitment does not concern it.
+
+    ``first_reception``: the structures of first reception (communautés de communes, the Parc).
+    """
     end = min(period.end, as_of)
     detail = ""
-    if c.id in ("first_meeting", "referent"):
+    if c.id == "reception_junction":
+        if t.received_by not in first_reception or t.received not in period or t.received > as_of:
+            return None
+        done = t.referent_accepted_on(as_of)
+        status, due = _deadline(t, t.received, done, c.days or 0, as_of)
+        if status == BROKEN:
+            detail = f"after {(done - t.received).days} days" if done else f"none by {as_of.isoformat()}"
+    elif c.id in ("first_meeting", "referent"):
         if t.received not in period or t.received > as_of:
             return None
         if c.id == "first_meeting":
@@ -157,12 +178,17 @@ def check_charter(
     territory: Any,
     viewer: Any,
     structures: Iterable[str] = (),
+    first_reception: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """The check as a JSON-ready dict (keys documented in docs/charter.md)."""
+    """The check as a JSON-ready dict (keys documented in docs/charter.md).
+
+    ``first_reception``: the structures of first reception (for ``reception_junction``).
+    """
     timelines = list(timelines)
+    receivers = frozenset(first_reception)
     result = []
     for c in charter.commitments:
-        outcomes = [o for t in timelines if (o := judge(t, c, period, as_of, territory, viewer)) is not None]
+        outcomes = [o for t in timelines if (o := judge(t, c, period, as_of, territory, viewer, receivers)) is not None]
         networks = sorted(set(territory.local_networks) | {o.network for o in outcomes if o.network})
         structure_ids = sorted(set(structures) | {o.structure for o in outcomes if o.structure})
         result.append(

@@ -25,6 +25,7 @@ SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")
 COMMITMENTS: dict[str, str] = {
     "first_meeting": "days",
     "referent": "days",
+    "reception_junction": "days",
     "follow_up_offered": "days",
     "news": "days or per_stage",
 }

@@ -50,6 +50,15 @@ def build_report(store: Any, net: Any, period: Period, *, network: str | None = 
         timelines = load_timelines(conn, received_to=period.end)
         offers = list_offers(conn, published_to=period.end)
         contacts = list_contacts(conn)
+    from engine.rules.ruleset import first_reception_structures
+
     return yearly_report(
-        timelines, offers, contacts, period, net.territory, network=network, structures=sorted(net.structure_ids)
+        timelines,
+        offers,
+        contacts,
+        period,
+        net.territory,
+        network=network,
+        structures=sorted(net.structure_ids),
+        first_reception=first_reception_structures(net.rules),
     )

@@ -104,9 +104,19 @@ class Facts:
     follow_up: bool
     via_offer: bool
     structures: frozenset[str]
+    #: Received by a structure of first reception (a communauté de communes, the Parc).
+    first_reception: bool = False
+    #: When the référent took the fiche in charge (:meth:`Timeline.referent_accepted_on`).
+    accepted: dt.date | None = None
 
 
-def facts_of(t: Timeline, period: Period, territory: Any, contacted: dict[str, list[dt.date]]) -> Facts:
+def facts_of(
+    t: Timeline,
+    period: Period,
+    territory: Any,
+    contacted: dict[str, list[dt.date]],
+    first_reception: frozenset[str] = frozenset(),
+) -> Facts:
     """The facts of one fiche as known at the end of ``period``."""
     end = period.end
     installed = t.installed_on(end)
@@ -122,6 +132,8 @@ def facts_of(t: Timeline, period: Period, territory: Any, contacted: dict[str, l
         follow_up=t.reached("follow_up", end) is not None,
         via_offer=via,
         structures=frozenset(t.structures_on(end)),
+        first_reception=t.received_by in first_reception,
+        accepted=t.referent_accepted_on(end),
     )
 
 
@@ -151,10 +163,17 @@ def _figures(
         name: (round(values[num] / values[den], 4) if values[den] else None) for name, (num, den) in RATIOS.items()
     }
     to_referent = [(f.first_lead - f.received).days for f in met if f.first_lead is not None]
+    received_first = [f for f in met if f.first_reception]
+    to_acceptance = [(f.accepted - f.received).days for f in received_first if f.accepted is not None]
     to_install = [(f.installed_on - f.received).days for f in installed if f.installed_on is not None]
     return {
         **values,
         "ratios": ratios,
+        "first_reception": {
+            "received": len(received_first),
+            "taken_in_charge": len(to_acceptance),
+            "median_days_to_referent": median(to_acceptance),
+        },
         "median_days": {
             "reception_to_referent": median(to_referent),
             "reception_to_installation": median(to_install),
@@ -171,13 +190,19 @@ def yearly_report(
     *,
     network: str | None = None,
     structures: Iterable[str] = (),
+    first_reception: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """The report as a JSON-ready dict (keys documented in docs/report.md)."""
+    """The report as a JSON-ready dict (keys documented in docs/report.md).
+
+    ``first_reception``: the structures of first reception (communautés de communes, the Parc), whose
+    porteurs' time to the référent's taking in charge is measured (``first_reception``).
+    """
+    receivers = frozenset(first_reception)
     contacted: dict[str, list[dt.date]] = {}
     for c in contacts:
         if c.at <= period.end:
             contacted.setdefault(c.fiche, []).append(c.at)
-    facts = [facts_of(t, period, territory, contacted) for t in timelines if t.received <= period.end]
+    facts = [facts_of(t, period, territory, contacted, receivers) for t in timelines if t.received <= period.end]
     networks = [network] if network else sorted(territory.local_networks)
 
     def in_net(net: str | None) -> tuple[Callable[[Facts], bool], Callable[[Facts], bool], Callable[[Offer], bool]]:

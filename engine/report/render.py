@@ -26,6 +26,9 @@ CSV_COLUMNS: tuple[str, ...] = (
     *(f"ratio_{r}" for r in RATIOS),
     "median_days_reception_to_referent",
     "median_days_reception_to_installation",
+    "first_reception_received",
+    "first_reception_taken_in_charge",
+    "median_days_first_reception_to_referent",
 )
 
 
@@ -47,6 +50,10 @@ def _flat(scope: str, ident: str, figures: dict[str, Any]) -> dict[str, Any]:
     row.update({f"ratio_{r}": figures["ratios"][r] for r in RATIOS})
     row["median_days_reception_to_referent"] = figures["median_days"]["reception_to_referent"]
     row["median_days_reception_to_installation"] = figures["median_days"]["reception_to_installation"]
+    first = figures.get("first_reception") or {}
+    row["first_reception_received"] = first.get("received")
+    row["first_reception_taken_in_charge"] = first.get("taken_in_charge")
+    row["median_days_first_reception_to_referent"] = first.get("median_days_to_referent")
     return row
 
 
@@ -82,10 +89,18 @@ def title(report: dict[str, Any]) -> str:
 
 def medians_line(report: dict[str, Any]) -> str:
     m = report["median_days"]
-    return (
+    line = (
         f"Délai médian premier contact → référent : {days(m['reception_to_referent'])} ; "
         f"premier contact → installation : {days(m['reception_to_installation'])}"
     )
+    first = report.get("first_reception")
+    if first and first["received"]:
+        line += (
+            f" ; premier accueil (communautés de communes, Parc) → prise en charge par le référent : "
+            f"{days(first['median_days_to_referent'])} ({first['taken_in_charge']} pris en charge sur "
+            f"{first['received']} reçus)"
+        )
+    return line
 
 
 def render(report: dict[str, Any], fmt: str) -> str:

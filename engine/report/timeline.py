@@ -90,6 +90,15 @@ class Timeline:
         leads = self.leads(day)
         return leads[0][0] if leads else None
 
+    def referent_accepted_on(self, day: Day) -> Day | None:
+        """When the référent took the fiche in charge, by ``day``: the day it answered 'take' to the
+        suggestion (``suggestion_taken`` as lead), else the day a lead was first designated (by the
+        structure itself or by the coordinator: the junction is made)."""
+        for e in self.until(day):
+            if e.kind == ev.SUGGESTION_TAKEN and e.payload.get("role") == ev.LEAD:
+                return e.at
+        return self.first_lead_on(day)
+
     def supports(self, day: Day) -> list[tuple[Day, str]]:
         """Every supporting structure assigned by ``day``: ``(date, structure)``."""
         out = [(self.received, s) for s in self._created().get("supporting") or []]

@@ -78,6 +78,20 @@ class RuleSet:
         return all(checks)
 
 
+#: Kinds of structure that receive porteurs first without leading them (the seed: "des professionnels
+#: du premier accueil répartis sur le territoire"): the communautés de communes and the Parc.
+FIRST_RECEPTION_KINDS = ("epci", "parc")
+
+
+def first_reception_structures(ruleset: RuleSet) -> frozenset[str]:
+    """The structures of first reception: active communautés de communes and the Parc that never lead."""
+    return frozenset(
+        sid
+        for sid, spec in ruleset.structures.items()
+        if spec.kind in FIRST_RECEPTION_KINDS and spec.lead is None and spec.active
+    )
+
+
 def _allows(allowed: list[str], value: str | None) -> bool:
     """An empty filter allows anything; an unknown value is not checked."""
     return not allowed or value is None or value in allowed

@@ -643,6 +643,9 @@ def edit_fiche(
     if edited:
         planned.append((ev.FICHE_EDITED, {"changes": edited, "comment": comment}))
     if not planned:
+        if set(changes) == {"commune"}:
+            where = network.territory.communes[new["commune"]]
+            raise InputError(problems=[Problem("--commune", 0, 0, f"fiche {fiche_id} is already in {where}")])
         raise InputError(
             problems=[Problem("fiche edit", 0, 0, _("fiche {fiche} already has these values").format(fiche=fiche_id))]
         )
