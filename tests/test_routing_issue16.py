@@ -237,3 +237,40 @@ def test_fiche_edit_of_the_commune_keeps_the_commune_changed_event(store_url, tm
     kinds = [e["kind"] for e in json.loads(result.output)["events"]]
     assert kinds == ["commune_changed", "fiche_edited", "suggested"]
     assert json.loads(result.output)["events"][2]["payload"]["lead"] == "cma-43"
+
+
+LOIRE = "received: 2026-03-02\ncommune: '42159'\nkind: creation\nnaf: 47.11B\nneeds: [honour_loan]\n"
+
+
+def test_alerts_and_agenda_name_the_orientation(store_url, tmp_path):
+    """An uncovered honour loan in Noirétable: the need_uncovered alert and the ambert agenda name where
+    to send the porteur outside the network, with its status."""
+    assert run("fiche", "add", write(tmp_path, LOIRE), "--assign", "--as", "adret", "--db", store_url).exit_code == 0
+    alerts = run("alerts", "--check", "need_uncovered", "--as", "coordinator",
+                 "--db", store_url, "--format", "json")  # fmt: skip
+    (alert,) = [a for net in json.loads(alerts.output)["networks"] for a in net["alerts"]]
+    assert "honour_loan: orient to Initiative Loire" in alert["action"]
+    assert "(à confirmer en partie)" in alert["action"]
+    agenda = run("agenda", "--network", "ambert", "--month", "2026-04", "--as", "coordinator", "--db", store_url)
+    assert agenda.exit_code == 0, agenda.output
+    assert "orientation hors réseau (prêt d'honneur) : Initiative Loire" in agenda.output
+
+
+def test_first_reception_is_measured_in_the_charter_and_the_report(store_url, tmp_path):
+    """A porteur received by the CC du Pays d'Ambert, taken in charge after 10 days: reception_junction
+    kept; the report counts it and gives the median; a fiche received by the CMA is not counted."""
+    first = BAKERY.replace("received: 2026-03-02", "received: 2025-03-03") + "received_by: cc-ambert\n"
+    other = BAKERY.replace("received: 2026-03-02", "received: 2025-03-03") + "received_by: cma-63\n"
+    run("fiche", "add", write(tmp_path, first), "--as", "coordinator", "--db", store_url)
+    run("fiche", "add", write(tmp_path, other, "o.yaml"), "--as", "coordinator", "--db", store_url)
+    for fid in ("F-2025-0001", "F-2025-0002"):
+        assigned = run("fiche", "assign", fid, "--lead", "cma-63", "--date", "2025-03-13", "--as", "coordinator",
+                       "--db", store_url)  # fmt: skip
+        assert assigned.exit_code == 0, assigned.output
+    check = run("charter", "check", "--year", "2025", "--as-of", "2025-12-31", "--as", "committee", "--db",
+                store_url, "--format", "json")  # fmt: skip
+    junction = next(c for c in json.loads(check.output)["commitments"] if c["id"] == "reception_junction")
+    assert (junction["kept"], junction["broken"]) == (1, 0)
+    report = json.loads(run("report", "--year", "2025", "--db", store_url, "--as", "committee", "--format",
+                            "json").output)  # fmt: skip
+    assert report["first_reception"] == {"received": 1, "taken_in_charge": 1, "median_days_to_referent": 10}

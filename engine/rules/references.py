@@ -242,10 +242,12 @@ class Space:
         base: set[str] = set(NATURE_NAMES)
         if self.naf is not None:
             base = {activities.nature_of(code).nature for prefix in self.naf for code in naf_codes(prefix)}
+            base.add("agricultural")  # a farmer's related activity, an equestrian centre: any code (L311-1)
         limit = activities.ARTISAN_MAX_EMPLOYEES
         out = set(base)
         if "artisanal" in base:
-            if self.above is not None and self.above >= limit:
+            # a registered artisan stays artisanal up to the droit de suite's limit (loi 96-603 art. 19)
+            if self.above is not None and self.above >= activities.ARTISAN_REGISTERED_MAX_EMPLOYEES:
                 out.discard("artisanal")
             if self.at_most is None or self.at_most > limit:
                 out.add("commercial")
@@ -444,7 +446,7 @@ class _PolicyCheck:
                 f"employees_above ({when.employees_above}) must be less than employees_at_most "
                 f"({when.employees_at_most})"
             )
-        limit = activities.ARTISAN_MAX_EMPLOYEES
+        limit = activities.ARTISAN_REGISTERED_MAX_EMPLOYEES
         if when.naf_prefixes:
             natures = _list(space.possible_natures())
             return (*base, "naf_prefixes"), prefix + (
@@ -452,8 +454,9 @@ class _PolicyCheck:
                 f"{_list(when.natures)} (they are {natures})"
             )
         return (*base, "natures"), prefix + (
-            f"an artisanal activity above {limit} employees is handled as commercial, so nature artisanal "
-            f"never goes with employees_above {when.employees_above}"
+            f"an artisanal firm above {limit} employees is handled as commercial, even a registered one "
+            f"(droit de suite, loi 96-603 art. 19), so nature artisanal never goes with employees_above "
+            f"{when.employees_above}"
         )
 
     def _structure_cannot(self, i: int, rule: RoutingRule, space: Space) -> tuple[tuple[Any, ...], str] | None:
