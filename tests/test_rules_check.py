@@ -48,7 +48,7 @@ def test_bundled_network_passes_the_check():
     assert result.problems == []
     assert result.ok
     summary = result.summary
-    assert (summary["structures"], summary["communes"], summary["local_networks"], summary["rules"]) == (28, 191, 3, 8)
+    assert (summary["structures"], summary["communes"], summary["local_networks"], summary["rules"]) == (28, 191, 3, 10)
     assert summary["lead_structures"] == 8
 
 
@@ -114,7 +114,7 @@ def test_cli_rules_check_bundled_prints_a_summary():
     assert "rules valid (version " in result.output
     assert "28 structures (28 active, 8 can lead)" in result.output
     assert "191 communes in 3 local networks" in result.output
-    assert "8 routing rules" in result.output
+    assert "10 routing rules" in result.output
 
 
 def test_cli_rules_check_invalid_exits_2_with_each_problem(tmp_path):

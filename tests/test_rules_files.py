@@ -43,12 +43,17 @@ def test_every_bundled_rules_file_points_at_its_schema():
         assert target.name == f"{expected}.schema.json"
 
 
-def test_cli_rules_schema_writes_the_three_schemas(tmp_path):
-    """'rules schema OUT_DIR' writes structure, routing and territory schemas that are valid JSON."""
+def test_cli_rules_schema_writes_the_four_schemas(tmp_path):
+    """'rules schema OUT_DIR' writes structure, routing, territory and orientation schemas that are valid JSON."""
     result = CliRunner().invoke(main, ["rules", "schema", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert written == ["routing.schema.json", "structure.schema.json", "territory.schema.json"]
+    assert written == [
+        "orientation.schema.json",
+        "routing.schema.json",
+        "structure.schema.json",
+        "territory.schema.json",
+    ]
     structure = json.loads((tmp_path / "out" / "structure.schema.json").read_text(encoding="utf-8"))
     assert "honour_loan" in json.dumps(structure)
     assert structure["additionalProperties"] is False
@@ -105,7 +110,7 @@ def test_save_refuses_an_invalid_change_and_writes_nothing(rules_copy):
     with pytest.raises(RulesError) as caught:
         save_structure(path, {"support.needs": ["honor_loan"]})
     assert caught.value.lines() == [
-        f"{path}:27:11: unknown need 'honor_loan' (did you mean 'honour_loan'?) (the file was not changed)"
+        f"{path}:31:11: unknown need 'honor_loan' (did you mean 'honour_loan'?) (the file was not changed)"
     ]
     assert path.read_text(encoding="utf-8") == before
 
@@ -119,11 +124,12 @@ def test_cli_rules_show_structure_in_words():
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "pfil-ambert: Pays d'Ambert Initiative (plateforme d'initiative locale)"
-    assert "  territory: 85 communes: local network ambert (Réseau local d'Ambert, 85 communes)" in lines
+    territory = "  territory: 75 communes: local network ambert (Réseau local d'Ambert, 85 communes); except department 42 Loire"
+    assert territory in lines
     assert "  leads: never (supporting structure only)" in lines
     assert "    - prêt d'honneur (honour_loan)" in lines
     assert "  works only on: kinds: création (creation), reprise / transmission (takeover)" in lines
-    assert "  routing rule 'takeover-honour-loan-ambert': prefers it as support for need honour_loan" in lines
+    assert "  routing rule 'takeover-honour-loan-ambert': requires it as support for need honour_loan" in lines
 
 
 def test_cli_rules_show_json_keys():
