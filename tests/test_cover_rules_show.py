@@ -127,8 +127,13 @@ def test_json_gives_filters_capacity_and_contact(rules):
     assert (data["active"], data["can_lead"], data["fallback_lead"]) == (False, True, False)
     assert data["leads"] == {"natures": ["artisanal"], "priority": 2}
     assert data["supports"] == [
-        {"need": "business_plan", "label": "étude de marché et plan d'affaires", "naf_prefixes": []},
-        {"need": "premises", "label": "local d'activité", "naf_prefixes": ["10.71"]},
+        {
+            "need": "business_plan",
+            "label": "étude de marché et plan d'affaires",
+            "naf_prefixes": [],
+            "only_with_needs": [],
+        },
+        {"need": "premises", "label": "local d'activité", "naf_prefixes": ["10.71"], "only_with_needs": []},
     ]
     assert data["filters"] == {
         "kinds": ["creation"],

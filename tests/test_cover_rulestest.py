@@ -90,7 +90,8 @@ def test_why_not_explains_the_structure_the_case_expected(cases):
     """A failure says why each expected structure did not get its role, in suggest --explain's words."""
     failures = {f["name"]: f for f in report(cases)["failures"]}
     assert failures["honour loan in Lavaudieu expected with a PFIL"]["why_not"] == [
-        "pfil-ambert: does not cover commune 43117 Lavaudieu: its territory is local network ambert"
+        "pfil-ambert: does not cover commune 43117 Lavaudieu: its territory is local network ambert except "
+        "department 42 (Loire)"
     ]
     assert failures["a Loire artisan expected led by the CMA"]["why_not"] == [
         "cma-63: does not cover commune 42039 Chalmazel-Jeansagnière: its territory is department 63 (Puy-de-Dôme)"

@@ -133,10 +133,12 @@ def test_territory_limits_of_the_puy_de_dome_structures():
 
 
 def test_territory_limits_of_the_pfils_and_brioude_honour_loan_uncovered():
-    """Each PFIL serves its local network; in brioude no structure gives an honour loan."""
+    """Each PFIL serves its local network in the Puy-de-Dôme only (a platform lends on its own territory:
+    the Loire and Allier communes get an orientation); in brioude no structure gives an honour loan."""
     assert supports(routed(commune=THIERS, naf="47.11B", needs=["honour_loan"])) == {"honour_loan": "pfil-thiers"}
-    assert supports(routed(commune=LAVOINE, naf="47.11B", needs=["honour_loan"])) == {"honour_loan": "pfil-thiers"}
-    assert supports(routed(commune=NOIRETABLE, naf="47.11B", needs=["honour_loan"])) == {"honour_loan": "pfil-ambert"}
+    for outside in (LAVOINE, NOIRETABLE):
+        s = routed(commune=outside, naf="47.11B", needs=["honour_loan"])
+        assert s.supporting == [] and s.uncovered_needs == ["honour_loan"] and s.orientations
     s = routed(commune=LAVAUDIEU, naf="47.11B", needs=["honour_loan"])
     assert s.supporting == [] and s.uncovered_needs == ["honour_loan"]
 

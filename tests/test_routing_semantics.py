@@ -33,7 +33,8 @@ def test_json_keys_are_exactly_the_documented_ones():
     rs = ruleset(CMA63, BGE, PFIL, fallback_lead=["bge"])
     s = run(rs, fiche(naf="10.71C", needs=["honour_loan", "housing"]), alternatives=1)
     d = s.to_dict()
-    assert list(d) == ["fiche", "lead", "supporting", "uncovered_needs", "alternatives", "orphan", "rules_version"]
+    assert list(d) == ["fiche", "lead", "supporting", "uncovered_needs", "orientations", "alternatives", "orphan",
+                       "rules_version", "notes", "nature_to_confirm"]  # fmt: skip
     assert list(d["lead"]) == ["structure", "reasons"]
     assert list(d["supporting"][0]) == ["structure", "needs", "reasons"]
     assert list(d["alternatives"][0]) == ["structure", "reasons"]

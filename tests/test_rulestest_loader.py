@@ -133,7 +133,7 @@ cases:
     )
     assert found == [
         "cases.yaml:7:13: 'expect' states nothing to check: write lead, supporting_include, supporting_exclude, "
-        "uncovered_needs, covered_by or orphan",
+        "uncovered_needs, covered_by, orphan or oriented_to",
         "cases.yaml:9:13: structure 'adie' is both in supporting_include and supporting_exclude",
         "cases.yaml:12:32: the case's fiche does not declare need 'honour_loan': add it to 'needs'",
         "cases.yaml:12:59: the case's fiche does not declare need 'guarantee': add it to 'needs'",
