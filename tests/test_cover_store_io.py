@@ -293,7 +293,8 @@ def test_json_export_shows_the_porteur_to_the_structure_that_received_it(risky):
     """cma-63 received the porteur: its JSON export has the personal data, unneutralised (JSON is not a sheet)."""
     (fiche,) = json.loads(export(risky, "cma-63", "json"))
     assert list(fiche) == ["id", "received", "received_by", "summary", "porteur", "commune", "kind", "naf", "nature",
-                           "employees", "needs", "publics", "stage", "lead", "supporting", "installed_on",
+                           "employees", "artisan_registered", "farm_link", "needs", "publics", "stage", "lead",
+                           "supporting", "installed_on",
                            "follow_up_by", "held_from", "offer"]  # fmt: skip
     assert fiche["porteur"]["name"] == '=HYPERLINK("http://x")' and fiche["summary"] == "+33 boulangerie"
 

@@ -124,7 +124,8 @@ def test_cli_rules_show_structure_in_words():
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "pfil-ambert: Pays d'Ambert Initiative (plateforme d'initiative locale)"
-    territory = "  territory: 75 communes: local network ambert (Réseau local d'Ambert, 85 communes); except department 42 Loire"
+    territory = "  territory: 75 communes: local network ambert (Réseau local d'Ambert, 85 communes); except "
+    territory += "department 42 Loire"
     assert territory in lines
     assert "  leads: never (supporting structure only)" in lines
     assert "    - prêt d'honneur (honour_loan)" in lines

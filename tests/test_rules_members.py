@@ -106,12 +106,12 @@ CASES = [
     ("agri-43", LA_CHAISE_DIEU, "lead", {"nature": "agricultural"}, True),
     ("agri-43", THIERS, "lead", {"nature": "agricultural"}, False),
     ("pfil-thiers", THIERS, "support", {"need": "honour_loan", "kind": "creation"}, True),
-    ("pfil-thiers", LAVOINE, "support", {"need": "honour_loan", "kind": "takeover"}, True),
+    ("pfil-thiers", LAVOINE, "support", {"need": "honour_loan", "kind": "takeover"}, False),  # its own territory only
     ("pfil-thiers", AMBERT, "support", {"need": "honour_loan"}, False),
     ("pfil-thiers", THIERS, "support", {"need": "honour_loan", "kind": "development"}, False),
     ("pfil-thiers", THIERS, "lead", {"nature": "commercial"}, False),
     ("pfil-ambert", AMBERT, "support", {"need": "honour_loan", "kind": "creation"}, True),
-    ("pfil-ambert", NOIRETABLE, "support", {"need": "honour_loan"}, True),
+    ("pfil-ambert", NOIRETABLE, "support", {"need": "honour_loan"}, False),  # the Loire: Initiative Loire
     ("pfil-ambert", LA_CHAISE_DIEU, "support", {"need": "honour_loan"}, False),
     ("pfil-ambert", THIERS, "support", {"need": "honour_loan"}, False),
     ("adie", LA_CHAISE_DIEU, "support", {"need": "microcredit", "kind": "creation"}, True),
@@ -134,7 +134,8 @@ CASES = [
     ("appuy-createurs", LA_CHAISE_DIEU, "support", {"need": "activity_test", "kind": "creation"}, False),
     ("expansion-63", THIERS, "support", {"need": "premises", "naf": "25.71Z"}, True),
     ("expansion-63", AMBERT, "support", {"need": "land", "naf": "17.12Z"}, True),
-    ("expansion-63", AMBERT, "support", {"need": "investment", "naf": "47.11B"}, True),
+    ("expansion-63", AMBERT, "support", {"need": "investment", "naf": "47.11B"}, False),  # industrial only
+    ("expansion-63", AMBERT, "support", {"need": "investment", "naf": "25.62B"}, True),
     ("expansion-63", THIERS, "support", {"need": "premises", "naf": "47.11B"}, False),
     ("expansion-63", THIERS, "support", {"need": "premises"}, False),
     ("expansion-63", LA_CHAISE_DIEU, "support", {"need": "investment"}, False),
