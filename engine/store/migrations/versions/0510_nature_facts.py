@@ -1,7 +1,7 @@
 """facts of the fiche that change its nature: artisan_registered, farm_link (issue 16)
 
-Revision ID: 0410
-Revises: 0400
+Revision ID: 0510
+Revises: 0500
 Create Date: 2026-11-30
 
 ``artisan_registered`` (droit de suite, loi 96-603 art. 19: a registered artisan keeps the CMA above
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0410"
-down_revision = "0400"
+revision = "0510"
+down_revision = "0500"
 branch_labels = None
 depends_on = None
 
