@@ -274,3 +274,25 @@ def test_first_reception_is_measured_in_the_charter_and_the_report(store_url, tm
     report = json.loads(run("report", "--year", "2025", "--db", store_url, "--as", "committee", "--format",
                             "json").output)  # fmt: skip
     assert report["first_reception"] == {"received": 1, "taken_in_charge": 1, "median_days_to_referent": 10}
+
+
+def test_coverage_says_the_urscop_takes_transmission_only_with_a_cooperative():
+    """rules coverage: a liberal takeover's transmission is only conditionally covered, by the Urscop,
+    'only with the need cooperative' (not every transmission is the Urscop's)."""
+    data = json.loads(run("rules", "coverage", "--format", "json").output)
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("need") == "transmission" and node.get("status") == "conditional":
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(data)
+    assert found
+    text = json.dumps(found, ensure_ascii=False)
+    assert "urscop" in text and "only with the need cooperative" in text

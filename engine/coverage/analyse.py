@@ -109,6 +109,8 @@ def structure_conditions(s: CompiledStructure, need: str | None = None) -> list[
         out.append(f"up to {s.max_employees} employees")
     if need is not None and need in s.support_naf:
         out.append(f"{need} for NAF {_prefixes(s.support_naf[need])}")
+    if need is not None and need in s.support_with:
+        out.append(f"{need} only with the need {' or '.join(sorted(s.support_with[need]))}")
     return out
 
 
