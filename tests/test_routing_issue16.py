@@ -296,3 +296,21 @@ def test_coverage_says_the_urscop_takes_transmission_only_with_a_cooperative():
     assert found
     text = json.dumps(found, ensure_ascii=False)
     assert "urscop" in text and "only with the need cooperative" in text
+
+
+def test_app_use_cases_edit_and_assign(store_url, tmp_path):
+    """engine.app.fiches: the web's entry points do what the commands do (refusal, forced assignment, edit)."""
+    from engine.app.fiches import assign_lead, edit_fiche
+    from engine.app.workspace import Workspace
+    from engine.errors import InputError
+
+    run("fiche", "add", write(tmp_path, BAKERY), "--as", "cma-63", "--db", store_url)
+    with Workspace.open(db=store_url) as ws:
+        who = ws.identity("coordinator")
+        with pytest.raises(InputError) as refused:
+            assign_lead(ws, who, "F-2026-0001", "agri-63")
+        assert refused.value.problems[0].source == "--lead"
+        forced = assign_lead(ws, who, "F-2026-0001", "agri-63", force_reason="projet mixte", expected_version=1)
+        assert forced.events[0]["payload"]["forced"] == "projet mixte"
+        edited = edit_fiche(ws, who, "F-2026-0001", {"employees": 4, "needs": ["premises"]}, expected_version=2)
+        assert [e["kind"] for e in edited.events] == ["fiche_edited", "suggested"]
