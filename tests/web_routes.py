@@ -68,5 +68,60 @@ CASES: list[Case] = [
     Case("audit", "GET", "/coordination/journal?fiche={fiche}", signed_in_only(committee=403, on=403, off=403)),
     Case("audit", "GET", "/coordination/journal?fiche={other_fiche}", signed_in_only(committee=403, on=403, off=403)),
     # --- desk (issue 12, part 2): add your cases below ----------------------------------------------
+    Case("desk.todo", "GET", "/a-traiter", signed_in_only(committee=403, coordinator=403)),
+    Case("desk.todo", "GET", "/a-traiter?page=2", signed_in_only(committee=403, coordinator=403)),
+    Case(
+        "desk.caseload",
+        "GET",
+        "/mes-fiches",
+        signed_in_only(committee=403, coordinator=403),
+        sees_personal_data=("on",),
+    ),
+    Case(
+        "desk.caseload",
+        "GET",
+        "/mes-fiches?etape=idea&role=lead&q=Ambert",
+        signed_in_only(committee=403, coordinator=403),
+        sees_personal_data=("on",),
+    ),
+    Case(
+        "desk.caseload",
+        "GET",
+        "/mes-fiches?etape=nowhere",
+        signed_in_only(committee=403, coordinator=403, on=400, off=400),
+    ),
+    Case("desk.new", "GET", "/fiches/nouvelle", signed_in_only(committee=403)),
+    Case(
+        "desk.new",
+        "POST",
+        "/fiches/nouvelle",
+        signed_in_only(committee=403),
+        data={"commune": "Ambert", "kind": "creation", "activity": "10.71C", "action": "preview"},
+    ),
+    Case(
+        "desk.live",
+        "GET",
+        "/fiches/nouvelle/suggestion?commune=Ambert&kind=creation&activity=10.71C",
+        signed_in_only(committee=403),
+    ),
+    Case("desk.fiche", "GET", "/fiches/{fiche}", signed_in_only(), sees_personal_data=("on", "coordinator")),
+    Case("desk.fiche", "GET", "/fiches/{other_fiche}", signed_in_only(), sees_personal_data=("off", "coordinator")),
+    Case("desk.fiche", "GET", "/fiches/F-2099-0001", signed_in_only(committee=404, on=404, off=404, coordinator=404)),
+    Case("desk.fiche", "GET", "/fiches/pas-une-fiche", signed_in_only(committee=404, on=404, off=404, coordinator=404)),
+    # writes that the store refuses (a stale version, or not the caller's fiche): nothing is written
+    Case(
+        "desk.answer",
+        "POST",
+        "/fiches/{fiche}/reponse",
+        signed_in_only(committee=403, coordinator=403, on=409, off=409),
+        data={"answer": "take", "version": "999"},
+    ),
+    Case(
+        "desk.act",
+        "POST",
+        "/fiches/{fiche}/action",
+        signed_in_only(committee=403, on=409, off=409, coordinator=409),
+        data={"do": "note", "text": "x", "version": "999"},
+    ),
     # --- network (issue 13): add your cases below ------------------------------------------------------
 ]

@@ -198,6 +198,7 @@ def todo(ws: Workspace, who: Identity, *, page: Page | None = None, today: dt.da
                 summary=fiche["summary"],
             )
         )
+    _record_reads(ws, who, [r.fiche for r in out if r.porteur_name], "À traiter")
     return Todo(structure, tuple(out), total, page)
 
 
@@ -275,6 +276,7 @@ def answer(
             at=at,
             expected_version=expected_version,
         )
+        _record_change(ws, who, fiche_id, f"answer: {reply}", conn)
     first = change.events[0]["payload"]
     again = next((e["payload"] for e in change.events if e["kind"] == "suggested"), None)
     return Answered(
@@ -459,6 +461,7 @@ def caseload(
                 ),
             )
         )
+    _record_reads(ws, who, [f.fiche for f in out if f.porteur_name], "Mes fiches")
     by_stage = tuple((stage, int(counts.get(stage, 0))) for stage in STAGES)
     return Caseload(structure, by_stage, tuple(out), total, page, flt)
 
@@ -797,6 +800,7 @@ def create_fiche(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.dat
         (change,) = repository.add_fiches(
             conn, [fiche], who=who, network=ws.network, suggester=suggester(ws.network), at=today
         )
+        _record_change(ws, who, change.fiche, "fiche add (web form)", conn)
     suggested = next(e["payload"] for e in change.events if e["kind"] == "suggested")
     return Created(
         change.fiche, change.version, suggested["lead"], tuple(suggested["supporting"]), bool(suggested["orphan"])
@@ -944,6 +948,8 @@ def fiche_page(ws: Workspace, who: Identity, fiche_id: str, *, today: dt.date | 
             else:
                 actions.append(Action(trigger, change.to_stage, True, None, asks))
     declines = tuple(DeclineView(d.structure, d.role, d.at, d.reason if personal else None) for d in declined)
+    if personal:
+        _record_reads(ws, who, [stored.id], "fiche page")
     return FichePage(
         fiche=fiche,
         version=stored.version,
@@ -1004,6 +1010,7 @@ def move(
             follow_up_by=follow_up_by or None,
             expected_version=expected_version,
         )
+        _record_change(ws, who, fiche_id, f"move: {trigger}", conn)
     return Done(change.fiche, change.version, tuple(change.events))
 
 
@@ -1025,6 +1032,7 @@ def note(
         change = repository.note_fiche(
             conn, fiche_id, text, who=who, kind=kind, channel=channel or None, at=at, expected_version=expected_version
         )
+        _record_change(ws, who, fiche_id, kind, conn)
     return Done(change.fiche, change.version, tuple(change.events))
 
 
@@ -1034,6 +1042,7 @@ def consent(ws: Workspace, who: Identity, fiche_id: str, value: bool, *, expecte
 
     with _reporting_conflicts(ws, fiche_id, expected_version), ws.store.transaction(fiche_id) as conn:
         change = repository.set_consent(conn, fiche_id, value, who=who, expected_version=expected_version)
+        _record_change(ws, who, fiche_id, "consent", conn)
     return Done(change.fiche, change.version, tuple(change.events))
 
 
@@ -1067,6 +1076,7 @@ def edit_commune(
             conn, fiche_id, change.version, found, at=at or dt.date.today(), by=who.label(), now=now_utc()
         )
         _set_orphan(conn, fiche_id, bool(payload["orphan"]))
+        _record_change(ws, who, fiche_id, "commune", conn)
     return Done(change.fiche, change.version, (*change.events, {"kind": "suggested", "payload": payload}))
 
 
@@ -1076,3 +1086,18 @@ def _set_orphan(conn: Any, fiche_id: str, orphan: bool) -> None:
     from engine.store.schema import fiches
 
     conn.execute(update(fiches).where(fiches.c.id == fiche_id).values(orphan=orphan))
+
+
+def _record_reads(ws: Workspace, who: Identity, fiche_ids: Sequence[str], where: str) -> None:
+    """The access log: ``who`` was shown the personal data of these fiches (on the page ``where``)."""
+    from engine.app import audit
+
+    if fiche_ids:
+        audit.record_reads(ws, who, fiche_ids, where)
+
+
+def _record_change(ws: Workspace, who: Identity, fiche_id: str, what: str, conn: Any) -> None:
+    """The access log: ``who`` changed the fiche (in the change's own transaction)."""
+    from engine.app import audit
+
+    audit.record_change(ws, who, [fiche_id], what, conn=conn)

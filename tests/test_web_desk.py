@@ -1,0 +1,160 @@
+"""The technician's desk over HTTP (both backends): the form, the answers, the fiche page's actions.
+
+The route × role table (tests/web_routes.py) checks every page's status and privacy for each role;
+these tests follow a technician's day through the pages and check what is recorded.
+"""
+
+from __future__ import annotations
+
+from engine.app import desk
+from engine.identity import Identity
+from tests.web_app import PERSONAL, personal_data_in, web  # noqa: F401 (fixture)
+
+BAKERY = {
+    "commune": "63003 Ambert (63600)",
+    "activity": "10.71C — Boulangerie et boulangerie-pâtisserie",
+    "kind": "creation",
+    "needs": ["honour_loan", "premises"],
+    "employees": "2",
+    "summary": "Projet de Gaspard Fournil-Discret",
+    "name": "Gaspard Fournil-Discret",
+    "email": "gaspard@example.org",
+    "phone": "04 73 11 22 33",
+}
+
+
+def ids_of(web, who):  # noqa: F811
+    return [f.fiche for f in desk.caseload(web.ws, who, page=desk.Page(1, 100)).fiches]
+
+
+def test_record_a_fiche_through_the_form_then_take_it_move_it_and_note(web):  # noqa: F811
+    """The whole first welcome: form → fiche page with the suggestion → take in charge → study → note."""
+    client = web.client("on", fresh=True)
+    form = client.get("/fiches/nouvelle")
+    assert form.status_code == 200
+    assert 'list="communes"' in form.text and "10.71C — Boulangerie" in form.text  # suggestions without script
+    assert "<script>" not in form.text  # the only script is the static file
+    preview = client.submit("/fiches/nouvelle", {**BAKERY, "action": "preview"})
+    assert preview.status_code == 200
+    assert "Chambre de Métiers" in preview.text and "Pays d&#39;Ambert Initiative" in preview.text
+    saved = client.submit("/fiches/nouvelle", {**BAKERY, "action": "save"})
+    assert saved.status_code == 303, saved.text
+    fiche_url = saved.headers["location"]
+    fiche_id = fiche_url.rsplit("/", 1)[1]
+    page = client.get(fiche_url)
+    assert "Gaspard Fournil-Discret" in page.text  # cma-63 received the porteur: on the fiche
+    assert "Chambre de Métiers" in page.text  # the suggestion and its reasons
+    todo = client.get("/a-traiter")
+    assert fiche_id in todo.text
+    version = desk.fiche_page(web.ws, Identity.of_structure("cma-63"), fiche_id).version
+    taken = client.submit(f"/fiches/{fiche_id}/reponse", {"answer": "take", "version": str(version)})
+    assert taken.status_code == 303 and taken.headers["location"] == fiche_url
+    assert fiche_id not in client.get("/a-traiter").text
+    shown = desk.fiche_page(web.ws, Identity.of_structure("cma-63"), fiche_id)
+    assert shown.fiche["lead"] == "cma-63"
+    moved = client.submit(
+        f"/fiches/{fiche_id}/action", {"do": "move", "trigger": "start_study", "version": str(shown.version)}
+    )
+    assert moved.status_code == 303, moved.text
+    noted = client.submit(
+        f"/fiches/{fiche_id}/action",
+        {"do": "note", "text": "Rendez-vous fixé avec Gaspard", "channel": "phone", "version": str(shown.version + 1)},
+    )
+    assert noted.status_code == 303, noted.text
+    final = desk.fiche_page(web.ws, Identity.of_structure("cma-63"), fiche_id)
+    assert final.fiche["stage"] == "study"
+    assert [e.kind for e in final.timeline][-3:] == ["lead_assigned", "stage_changed", "contact"]
+    assert fiche_id in ids_of(web, Identity.of_structure("cma-63"))
+    # another structure and the committee see the fiche page without a name, a summary or the note
+    for role in ("off", "committee"):
+        other = web.client(role).get(fiche_url)
+        assert other.status_code == 200
+        assert "Gaspard" not in other.text and "gaspard@" not in other.text
+
+
+def test_form_errors_are_shown_per_field_and_nothing_is_written(web):  # noqa: F811
+    client = web.client("on", fresh=True)
+    before = ids_of(web, Identity.of_structure("cma-63"))
+    bad = {**BAKERY, "commune": "Ambrt", "employees": "deux", "kind": "", "action": "save"}
+    response = client.submit("/fiches/nouvelle", bad)
+    assert response.status_code == 400
+    assert 'id="commune-error"' in response.text and "63003 Ambert" in response.text
+    assert 'id="employees-error"' in response.text and 'id="kind-error"' in response.text
+    assert 'value="Gaspard Fournil-Discret"' in response.text  # what was typed is kept
+    assert ids_of(web, Identity.of_structure("cma-63")) == before
+
+
+def test_live_suggestion_fragment_follows_routing_fields_only(web):  # noqa: F811
+    client = web.client("on")
+    response = client.get(
+        "/fiches/nouvelle/suggestion", params={"commune": "Ambert", "kind": "creation", "activity": "01.11Z"}
+    )
+    assert response.status_code == 200
+    assert 'id="suggestion-body"' in response.text
+    assert "Chambre de Métiers" not in response.text  # an agricultural activity goes elsewhere
+    waiting = client.get("/fiches/nouvelle/suggestion", params={"activity": "10.71C"})
+    assert "10.71C" in waiting.text and "Boulangerie" in waiting.text
+
+
+def test_decline_from_the_todo_list_asks_the_next_structure(web):  # noqa: F811
+    """cci-thiers declines the fiche it is asked to lead: recorded with the reason, adret is asked next;
+    the coordinator reads the reason, the committee does not."""
+    client = web.client("off", fresh=True)
+    todo = client.get("/a-traiter")
+    assert web.other_fiche in todo.text
+    version = desk.fiche_page(web.ws, Identity.coordinator(), web.other_fiche).version
+    response = client.submit(
+        f"/fiches/{web.other_fiche}/reponse",
+        {"answer": "decline", "reason": "Commerce déjà suivi par la CCI de Clermont", "version": str(version)},
+    )
+    assert response.status_code == 303
+    assert web.other_fiche not in client.get("/a-traiter").text
+    shown = desk.fiche_page(web.ws, Identity.coordinator(), web.other_fiche)
+    assert shown.lead is not None and shown.lead.structure == "adret"
+    assert [(d.structure, d.reason) for d in shown.declines] == [
+        ("cci-thiers", "Commerce déjà suivi par la CCI de Clermont")
+    ]
+    coordinator = web.client("coordinator").get(f"/fiches/{web.other_fiche}")
+    assert "Commerce déjà suivi" in coordinator.text
+    committee = web.client("committee").get(f"/fiches/{web.other_fiche}")
+    assert "Commerce déjà suivi" not in committee.text
+
+
+def test_a_stale_page_reports_who_changed_the_fiche_and_writes_nothing(web):  # noqa: F811
+    """Two tabs on the same fiche: the second change is refused with 'modifiée par … entre-temps'."""
+    client = web.client("on", fresh=True)
+    seen = desk.fiche_page(web.ws, Identity.of_structure("cma-63"), web.fiche).version
+    first = client.submit(f"/fiches/{web.fiche}/action", {"do": "move", "trigger": "start_study", "version": str(seen)})
+    assert first.status_code == 303
+    second = client.submit(f"/fiches/{web.fiche}/action", {"do": "move", "trigger": "hold", "version": str(seen)})
+    assert second.status_code == 409
+    assert "modifiée par cma-63 entre-temps" in second.text
+    assert desk.fiche_page(web.ws, Identity.coordinator(), web.fiche).fiche["stage"] == "study"
+
+
+def test_a_refused_move_is_explained_on_the_page(web):  # noqa: F811
+    """A fiche without référent: 'start_study' is shown refused with why, not as a button."""
+    page = web.client("off").get(f"/fiches/{web.other_fiche}")
+    assert 'data-trigger="start_study"' not in page.text
+    assert "référent" in page.text
+    assert personal_data_in(page.text) == []
+    assert PERSONAL
+
+
+def test_reads_of_personal_data_and_changes_are_in_the_access_log(web):  # noqa: F811
+    """The fiche page shown with the porteur's name is logged; the committee's masked view is not."""
+    from engine.app import audit
+
+    def lines():
+        return audit.fiche_audit(web.ws, Identity.coordinator(), web.fiche).lines
+
+    before = len(lines())
+    web.client("committee").get(f"/fiches/{web.fiche}")
+    assert len(lines()) == before
+    web.client("on").get(f"/fiches/{web.fiche}")
+    after = lines()
+    assert len(after) == before + 1 and after[-1].action == "read" and after[-1].actor == "cma-63"
+    client = web.client("on", fresh=True)
+    version = desk.fiche_page(web.ws, Identity.coordinator(), web.fiche).version
+    client.submit(f"/fiches/{web.fiche}/action", {"do": "note", "text": "vu", "version": str(version)})
+    assert lines()[-1].action == "change" and lines()[-1].detail == "note"

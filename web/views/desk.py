@@ -1,0 +1,229 @@
+"""The technician's desk: "À traiter", "Mes fiches", "Nouvelle fiche" and the fiche page.
+
+Each handler parses the request, calls ONE use case of :mod:`engine.app.desk` with the signed-in
+identity (``page.who``), and renders a template; masking, access rules and recording are below.
+The new-fiche form works without JavaScript (the "Voir la suggestion" button sends the form and the
+page comes back with routing's answer); ``/static/desk.js`` only makes that answer follow the form
+as it is filled, from :func:`live`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from starlette.responses import Response
+
+from engine.app import desk
+from engine.errors import AccessDenied, EngineError, InputError, NotFound, TransitionNotAllowed
+from engine.i18n import N_, _
+from engine.vocabulary import KINDS, NATURES, NEEDS, PUBLICS, STAGES
+from web.pages import Page, nav_item, route
+
+nav_item(N_("To do"), "desk.todo", kinds=("structure",), order=10)
+nav_item(N_("My fiches"), "desk.caseload", kinds=("structure",), order=20)
+nav_item(N_("New fiche"), "desk.new", kinds=("structure", "coordinator"), order=30)
+
+ANSWERED = {
+    "take": N_("Taken in charge: the fiche is now in your list."),
+    "decline": N_("Declined: the next structure is asked."),
+}
+
+
+def _today(page: Page) -> dt.date:
+    return page.now.date()
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value or default)
+    except ValueError:
+        return default
+
+
+def _pager(page: Page, result: Any) -> dict[str, str | None]:
+    """The links to the previous and next pages of a list, the other filters kept."""
+    from urllib.parse import urlencode
+
+    def at(number: int) -> str:
+        params = [(k, v) for k, v in page.request.query_params.multi_items() if k != "page"]
+        return page.request.url.path + "?" + urlencode([*params, ("page", str(number))])
+
+    number = result.page.number
+    return {
+        "previous": at(number - 1) if number > 1 else None,
+        "next": at(number + 1) if number < result.pages else None,
+    }
+
+
+def _vocabulary() -> dict[str, Any]:
+    """The French labels of the vocabularies the templates show (values stay the identifiers)."""
+    return {"kinds": KINDS, "natures": NATURES, "needs": NEEDS, "publics": PUBLICS, "stages": STAGES}
+
+
+# --- À traiter -------------------------------------------------------------------------------------
+
+
+@route("/a-traiter", name="desk.todo", kinds=("structure",))
+def todo(page: Page) -> Response:
+    """My structure's requests, oldest first, each with "Prendre en charge" and "Pas pour nous"."""
+    number = _int(page.request.query_params.get("page"), 1)
+    result = desk.todo(page.ws, page.who, page=desk.Page(number), today=_today(page))
+    done = page.request.query_params.get("fait")
+    message = _(ANSWERED[done]) if done in ANSWERED else None
+    return page.render("desk/todo.html", result=result, message=message, pager=_pager(page, result), **_vocabulary())
+
+
+@route("/fiches/{fiche_id}/reponse", name="desk.answer", kinds=("structure",), methods=("POST",))
+def answer(page: Page) -> Response:
+    """The answer to a request: take it in charge, or decline it with a reason."""
+    fiche_id = page.request.path_params["fiche_id"]
+    reply = page.field("answer")
+    version = _int(page.field("version"), 0) or None
+    try:
+        desk.answer(page.ws, page.who, fiche_id, reply, reason=page.field("reason"), expected_version=version)
+    except NotFound as exc:
+        return _error(page, 404, str(exc))
+    except AccessDenied as exc:
+        return _error(page, 403, str(exc), back=fiche_id)
+    except EngineError as exc:
+        return _error(page, 409 if isinstance(exc, desk.ChangedMeanwhile) else 400, str(exc), back=fiche_id)
+    if reply == "take":
+        return page.redirect(page.url_for("desk.fiche", fiche_id=fiche_id))
+    return page.redirect(page.url_for("desk.todo", query={"fait": "decline"}))
+
+
+# --- Mes fiches ------------------------------------------------------------------------------------
+
+
+@route("/mes-fiches", name="desk.caseload", kinds=("structure",))
+def caseload(page: Page) -> Response:
+    """My fiches by stage with their alerts; filters in the query string, always paginated."""
+    params = page.request.query_params
+    stages = tuple(s for s in params.getlist("etape") if s)
+    role = params.get("role") or None
+    filters = desk.CaseloadFilter(stages=stages, role=role, text=params.get("q", ""))
+    try:
+        result = desk.caseload(
+            page.ws, page.who, filters=filters, page=desk.Page(_int(params.get("page"), 1)), today=_today(page)
+        )
+    except desk.FormErrors as exc:
+        return _error(page, 400, str(exc))
+    return page.render("desk/caseload.html", result=result, pager=_pager(page, result), **_vocabulary())
+
+
+# --- Nouvelle fiche --------------------------------------------------------------------------------
+
+
+def _form(page: Page) -> desk.FicheForm:
+    form = page.form
+    if form is None:
+        params = page.request.query_params
+        return desk.FicheForm.from_mapping(params.get, params.getlist)
+    return desk.FicheForm.from_mapping(form.get, form.getlist)
+
+
+def _render_form(page: Page, form: desk.FicheForm, *, status: int = 200, errors: Any = None) -> Response:
+    suggestion = desk.live_suggestion(page.ws, page.who, form, today=_today(page))
+    return page.render(
+        "desk/new.html",
+        status=status,
+        form=form,
+        errors=errors or {},
+        suggestion=suggestion,
+        communes=sorted(page.ws.network.territory.communes.values(), key=lambda c: c.name),
+        activities=_activities(),
+        **_vocabulary(),
+    )
+
+
+def _activities() -> list[Any]:
+    from engine import activities
+
+    return sorted(activities.nomenclature().values(), key=lambda a: a.code)
+
+
+@route("/fiches/nouvelle", name="desk.new", kinds=("structure", "coordinator"), methods=("GET", "POST"))
+def new(page: Page) -> Response:
+    """The form; on "Enregistrer", the fiche is recorded (received by my structure) with its suggestion."""
+    if page.request.method == "GET":
+        return _render_form(page, desk.FicheForm())
+    form = _form(page)
+    if page.field("action") != "save":
+        return _render_form(page, form)
+    try:
+        created = desk.create_fiche(page.ws, page.who, form, today=_today(page))
+    except desk.FormErrors as exc:
+        return _render_form(page, form, status=400, errors=exc.by_field())
+    return page.redirect(page.url_for("desk.fiche", fiche_id=created.fiche))
+
+
+@route("/fiches/nouvelle/suggestion", name="desk.live", kinds=("structure", "coordinator"))
+def live(page: Page) -> Response:
+    """Routing's answer for the form's routing fields (no personal data is sent): an HTML fragment."""
+    form = _form(page)
+    suggestion = desk.live_suggestion(page.ws, page.who, form, today=_today(page))
+    return page.render("desk/_suggestion.html", suggestion=suggestion, **_vocabulary())
+
+
+# --- the fiche page --------------------------------------------------------------------------------
+
+
+@route("/fiches/{fiche_id}", name="desk.fiche", kinds=("structure", "coordinator", "committee"))
+def fiche(page: Page) -> Response:
+    """One fiche as I may see it: suggestion and reasons, timeline, the actions allowed now."""
+    fiche_id = page.request.path_params["fiche_id"]
+    try:
+        shown = desk.fiche_page(page.ws, page.who, fiche_id, today=_today(page))
+    except (NotFound, InputError) as exc:
+        return _error(page, 404, str(exc))
+    message = page.request.query_params.get("fait")
+    return page.render("desk/fiche.html", shown=shown, message=message, **_vocabulary())
+
+
+@route("/fiches/{fiche_id}/action", name="desk.act", kinds=("structure", "coordinator"), methods=("POST",))
+def act(page: Page) -> Response:
+    """A change from the fiche page (move, note or contact, consent, commune), with the version shown."""
+    fiche_id = page.request.path_params["fiche_id"]
+    version = _int(page.field("version"), 0) or None
+    what = page.field("do")
+    ws, who = page.ws, page.who
+    try:
+        if what == "move":
+            installed = page.field("installed_on")
+            desk.move(
+                ws, who, fiche_id, page.field("trigger"), expected_version=version, comment=page.field("comment"),
+                installed_on=dt.date.fromisoformat(installed) if installed else None,
+                follow_up_by=page.field("follow_up_by") or None, at=_today(page),
+            )  # fmt: skip
+        elif what == "note":
+            desk.note(
+                ws, who, fiche_id, page.field("text"), expected_version=version,
+                channel=page.field("channel") or None, at=_today(page),
+            )  # fmt: skip
+        elif what == "consent":
+            desk.consent(ws, who, fiche_id, page.field("consent") == "yes", expected_version=version)
+        elif what == "commune":
+            desk.edit_commune(
+                ws, who, fiche_id, page.field("commune"), expected_version=version,
+                comment=page.field("comment"), at=_today(page),
+            )  # fmt: skip
+        else:
+            return _error(page, 400, _("unknown action: use the buttons of the fiche page"), back=fiche_id)
+    except NotFound as exc:
+        return _error(page, 404, str(exc))
+    except ValueError:
+        return _error(page, 400, _("write the date as YYYY-MM-DD (e.g. 2026-03-02)"), back=fiche_id)
+    except desk.ChangedMeanwhile as exc:
+        return _error(page, 409, str(exc), back=fiche_id)
+    except AccessDenied as exc:
+        return _error(page, 403, str(exc), back=fiche_id)
+    except (EngineError, TransitionNotAllowed) as exc:
+        return _error(page, 400, str(exc), back=fiche_id)
+    return page.redirect(page.url_for("desk.fiche", fiche_id=fiche_id))
+
+
+def _error(page: Page, status: int, message: str, *, back: str | None = None) -> Response:
+    """The error page: what is wrong, and the way back to the fiche (nothing was written)."""
+    link = page.url_for("desk.fiche", fiche_id=back) if back else None
+    return page.render("desk/error.html", status=status, message=message, back=link)
