@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
 import os
 import random
 import socket
@@ -38,7 +39,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import httpx
 from bench_store import fresh, pg_database, timed
 from sqlalchemy import insert, select
 
@@ -148,19 +148,24 @@ def load(base: str, tokens: list[str], fiche_ids: list[str], seconds: float) -> 
         names = list(paths)
         rng.shuffle(names)
         mine: dict[str, list[float]] = {name: [] for name in paths}
-        with httpx.Client(base_url=base, cookies={"capactif_session": token}, timeout=30) as http:
-            i = 0
-            while time.perf_counter() < stop:
-                name = names[i % len(names)]
-                i += 1
-                start = time.perf_counter()
-                response = http.get(paths[name](rng))
-                elapsed = (time.perf_counter() - start) * 1000
-                if response.status_code != 200:
-                    with lock:
-                        errors.append(f"{name}: {response.status_code}")
-                    continue
-                mine[name].append(elapsed)
+        host, port = base.removeprefix("http://").split(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)  # one keep-alive connection per client
+        headers = {"Cookie": f"capactif_session={token}"}
+        i = 0
+        while time.perf_counter() < stop:
+            name = names[i % len(names)]
+            i += 1
+            start = time.perf_counter()
+            conn.request("GET", paths[name](rng), headers=headers)
+            response = conn.getresponse()
+            response.read()
+            elapsed = (time.perf_counter() - start) * 1000
+            if response.status != 200:
+                with lock:
+                    errors.append(f"{name}: {response.status}")
+                continue
+            mine[name].append(elapsed)
+        conn.close()
         with lock:
             for name, values in mine.items():
                 results[name].extend(values)
