@@ -122,6 +122,53 @@ def _commune_words(ws: Workspace, code: str) -> str:
     return str(commune) if commune is not None else code
 
 
+# --- what the pages offer to choose from -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The vocabularies with their French labels, the territory's communes and the NAF activities.
+
+    What the form offers (checkboxes, and the ``<datalist>`` suggestions of communes and activities
+    that work without script), and the labels every desk page shows for identifiers.
+    """
+
+    kinds: Mapping[str, str]
+    natures: Mapping[str, str]
+    needs: Mapping[str, str]
+    publics: Mapping[str, str]
+    stages: Mapping[str, str]
+    communes: tuple[tuple[str, str, tuple[str, ...]], ...]  # INSEE code, name, postal codes
+    activities: tuple[tuple[str, str], ...]  # NAF code, label
+
+    def labels(self) -> dict[str, Mapping[str, str]]:
+        """The label mappings by name (what the templates read)."""
+        return {
+            "kinds": self.kinds,
+            "natures": self.natures,
+            "needs": self.needs,
+            "publics": self.publics,
+            "stages": self.stages,
+        }
+
+
+def choices(ws: Workspace) -> Choices:
+    """The labels and lists the desk's pages offer (the same for every caller: no personal data)."""
+    from engine import activities
+    from engine.vocabulary import KINDS, NATURES, NEEDS, PUBLICS, STAGES
+
+    communes = sorted(ws.network.territory.communes.values(), key=lambda c: (c.name, c.insee))
+    return Choices(
+        KINDS,
+        NATURES,
+        NEEDS,
+        PUBLICS,
+        STAGES,
+        tuple((c.insee, c.name, tuple(c.postal_codes)) for c in communes),
+        tuple((a.code, a.label) for a in sorted(activities.nomenclature().values(), key=lambda a: a.code)),
+    )
+
+
 # --- À traiter -------------------------------------------------------------------------------------
 
 

@@ -17,7 +17,6 @@ from starlette.responses import Response
 from engine.app import desk
 from engine.errors import AccessDenied, EngineError, InputError, NotFound, TransitionNotAllowed
 from engine.i18n import N_, _
-from engine.vocabulary import KINDS, NATURES, NEEDS, PUBLICS, STAGES
 from web.pages import Page, nav_item, route
 
 nav_item(N_("To do"), "desk.todo", kinds=("structure",), order=10)
@@ -56,9 +55,9 @@ def _pager(page: Page, result: Any) -> dict[str, str | None]:
     }
 
 
-def _vocabulary() -> dict[str, Any]:
+def _vocabulary(page: Page) -> dict[str, Any]:
     """The French labels of the vocabularies the templates show (values stay the identifiers)."""
-    return {"kinds": KINDS, "natures": NATURES, "needs": NEEDS, "publics": PUBLICS, "stages": STAGES}
+    return desk.choices(page.ws).labels()
 
 
 # --- À traiter -------------------------------------------------------------------------------------
@@ -71,7 +70,9 @@ def todo(page: Page) -> Response:
     result = desk.todo(page.ws, page.who, page=desk.Page(number), today=_today(page))
     done = page.request.query_params.get("fait")
     message = _(ANSWERED[done]) if done in ANSWERED else None
-    return page.render("desk/todo.html", result=result, message=message, pager=_pager(page, result), **_vocabulary())
+    return page.render(
+        "desk/todo.html", result=result, message=message, pager=_pager(page, result), **_vocabulary(page)
+    )
 
 
 @route("/fiches/{fiche_id}/reponse", name="desk.answer", kinds=("structure",), methods=("POST",))
@@ -109,7 +110,7 @@ def caseload(page: Page) -> Response:
         )
     except desk.FormErrors as exc:
         return _error(page, 400, str(exc))
-    return page.render("desk/caseload.html", result=result, pager=_pager(page, result), **_vocabulary())
+    return page.render("desk/caseload.html", result=result, pager=_pager(page, result), **_vocabulary(page))
 
 
 # --- Nouvelle fiche --------------------------------------------------------------------------------
@@ -125,22 +126,17 @@ def _form(page: Page) -> desk.FicheForm:
 
 def _render_form(page: Page, form: desk.FicheForm, *, status: int = 200, errors: Any = None) -> Response:
     suggestion = desk.live_suggestion(page.ws, page.who, form, today=_today(page))
+    offered = desk.choices(page.ws)
     return page.render(
         "desk/new.html",
         status=status,
         form=form,
         errors=errors or {},
         suggestion=suggestion,
-        communes=sorted(page.ws.network.territory.communes.values(), key=lambda c: c.name),
-        activities=_activities(),
-        **_vocabulary(),
+        communes=offered.communes,
+        activities=offered.activities,
+        **offered.labels(),
     )
-
-
-def _activities() -> list[Any]:
-    from engine import activities
-
-    return sorted(activities.nomenclature().values(), key=lambda a: a.code)
 
 
 @route("/fiches/nouvelle", name="desk.new", kinds=("structure", "coordinator"), methods=("GET", "POST"))
@@ -163,7 +159,7 @@ def live(page: Page) -> Response:
     """Routing's answer for the form's routing fields (no personal data is sent): an HTML fragment."""
     form = _form(page)
     suggestion = desk.live_suggestion(page.ws, page.who, form, today=_today(page))
-    return page.render("desk/_suggestion.html", suggestion=suggestion, **_vocabulary())
+    return page.render("desk/_suggestion.html", suggestion=suggestion, **_vocabulary(page))
 
 
 # --- the fiche page --------------------------------------------------------------------------------
@@ -178,7 +174,7 @@ def fiche(page: Page) -> Response:
     except (NotFound, InputError) as exc:
         return _error(page, 404, str(exc))
     message = page.request.query_params.get("fait")
-    return page.render("desk/fiche.html", shown=shown, message=message, **_vocabulary())
+    return page.render("desk/fiche.html", shown=shown, message=message, **_vocabulary(page))
 
 
 @route("/fiches/{fiche_id}/action", name="desk.act", kinds=("structure", "coordinator"), methods=("POST",))
