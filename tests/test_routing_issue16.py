@@ -314,3 +314,10 @@ def test_app_use_cases_edit_and_assign(store_url, tmp_path):
         assert forced.events[0]["payload"]["forced"] == "projet mixte"
         edited = edit_fiche(ws, who, "F-2026-0001", {"employees": 4, "needs": ["premises"]}, expected_version=2)
         assert [e["kind"] for e in edited.events] == ["fiche_edited", "suggested"]
+
+
+def test_explain_says_the_urscop_needs_a_cooperative_project(tmp_path):
+    """--explain urscop on a plain takeover: the transmission is served only with the cooperative need."""
+    path = write(tmp_path, "received: 2026-03-02\ncommune: '63040'\nkind: takeover\nnaf: 69.20Z\nneeds: [transmission]\n")
+    data = json.loads(run("suggest", path, "--explain", "urscop", "--format", "json").output)
+    assert any("served only when the fiche also needs 'cooperative'" in r for r in data["reasons"]), data

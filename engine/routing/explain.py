@@ -156,6 +156,9 @@ def _support_words(
             out.append(f"{what}: excluded by {rule.cite}: {rule.why}")
         elif need not in s.support_needs:
             out.append(f"{what}: not among the needs it serves")
+        elif need in s.support_with and not s.support_with[need].intersection(fiche.needs):
+            with_ = " or ".join(label_of("need", n) for n in sorted(s.support_with[need]))
+            out.append(f"{what}: served only when the fiche also needs {with_}")
         elif not s.serves(need, fiche):
             prefixes = ", ".join(s.support_naf.get(need, ()))
             out.append(f"{what}: served only for NAF {prefixes}, the fiche's activity is {fiche.naf or 'not given'}")
