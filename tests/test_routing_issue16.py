@@ -318,6 +318,24 @@ def test_app_use_cases_edit_and_assign(store_url, tmp_path):
 
 def test_explain_says_the_urscop_needs_a_cooperative_project(tmp_path):
     """--explain urscop on a plain takeover: the transmission is served only with the cooperative need."""
-    path = write(tmp_path, "received: 2026-03-02\ncommune: '63040'\nkind: takeover\nnaf: 69.20Z\nneeds: [transmission]\n")
+    fiche = "received: 2026-03-02\ncommune: '63040'\nkind: takeover\nnaf: 69.20Z\nneeds: [transmission]\n"
+    path = write(tmp_path, fiche)
     data = json.loads(run("suggest", path, "--explain", "urscop", "--format", "json").output)
     assert any("served only when the fiche also needs 'cooperative'" in r for r in data["reasons"]), data
+
+
+def test_nature_facts_survive_a_csv_export_and_import(store_url, tmp_path):
+    """artisan_registered and farm_link are CSV columns: exported as written, imported back unchanged."""
+    fiche = BAKERY.replace("kind: creation", "kind: development") + "employees: 14\nartisan_registered: false\n"
+    run("fiche", "add", write(tmp_path, fiche), "--as", "coordinator", "--db", store_url)
+    csv_path = tmp_path / "out.csv"
+    exported = run("fiche", "export", "--format", "csv", "-o", str(csv_path), "--as", "coordinator", "--db", store_url)
+    assert exported.exit_code == 0, exported.output
+    text = csv_path.read_text(encoding="utf-8-sig")
+    assert "artisan_registered" in text.splitlines()[0] and "farm_link" in text.splitlines()[0]
+    other = str(tmp_path / "other.sqlite")
+    imported = run("fiche", "import", str(csv_path), "--as", "coordinator", "--db", other)
+    assert imported.exit_code == 0, imported.output
+    shown = json.loads(run("fiche", "show", "F-2026-0001", "--as", "coordinator", "--db", other, "--format",
+                           "json").output)  # fmt: skip
+    assert shown["fiche"]["artisan_registered"] is False and shown["fiche"]["farm_link"] is None

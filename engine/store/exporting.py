@@ -42,7 +42,7 @@ def can_see_personal(stored: StoredFiche, who: access.Viewer) -> bool:
 
 def flat(data: dict[str, Any]) -> dict[str, Any]:
     """A fiche dict as one CSV row (``porteur.*`` columns, lists kept for ``|`` joining)."""
-    row = {k: v for k, v in data.items() if k != "porteur"}
+    row = {k: (("true" if v else "false") if isinstance(v, bool) else v) for k, v in data.items() if k != "porteur"}
     for column in PORTEUR_COLUMNS:
         value = data["porteur"][column.split(".", 1)[1]]
         row[column] = ("true" if value else "false") if isinstance(value, bool) else value
