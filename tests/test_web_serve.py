@@ -5,6 +5,7 @@ Requests go to 127.0.0.1 only; the server is stopped by its process id at the en
 
 from __future__ import annotations
 
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -55,3 +56,28 @@ def test_a_store_that_cannot_be_opened_is_one_line_and_exit_2(tmp_path):
     assert result.exit_code == 2
     assert "SQLite" in result.output and "PostgreSQL" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_server_log_holds_no_password_nor_link_token(tmp_path):
+    """What the server prints (uvicorn's log) never shows a password, a session or a one-time link's token."""
+    from engine.app import Workspace, accounts
+    from engine.identity import Identity
+    from tests.web_app import EMAILS, PASSWORD, csrf_of
+
+    with serving(tmp_path) as server:
+        with Workspace.open(db=server.store_url) as ws:
+            link = accounts.reset_user(ws, Identity.coordinator(), EMAILS["off"], base_url=server.url)
+        token = link.url.rsplit("/", 1)[1]
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        opener.open(link.url).read()
+        csrf = csrf_of(opener.open(server.url + "/connexion").read().decode())
+        for password in ("a wrong password 123", PASSWORD):
+            form = {"email": EMAILS["on"], "password": password, "csrf_token": csrf}
+            try:
+                opener.open(server.url + "/connexion", data=urllib.parse.urlencode(form).encode()).read()
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 401
+    log = (tmp_path / "serve.log").read_text()
+    assert "Uvicorn running" in log or "Application startup complete" in log
+    for secret in ("a wrong password 123", PASSWORD, token, csrf):
+        assert secret not in log
