@@ -1078,8 +1078,9 @@ def rules_test(ctx: click.Context, files: tuple[Path, ...], rules_path: Path | N
 
 
 @rules_group.command("diff")
-@click.option("--base", "base", required=True, metavar="GIT_REV|DIR",
-              help="The rules to compare with: a rules directory, or a git revision of the rules.")  # fmt: skip
+@click.option("--base", "base", required=True, metavar="GIT_REV|DIR|published|VERSION",
+              help="The rules to compare with: a rules directory, a git revision of the rules, 'published' (the "
+                   "store's rules in force) or a stored version (sha256:…, see 'rules history').")  # fmt: skip
 @rules_option
 @click.option("--fiches", "fiches", multiple=True, metavar="store|FILE",
               help="Fiche files to replay (repeat the option), or 'store' (default when a store exists).")  # fmt: skip
@@ -1106,16 +1107,22 @@ def rules_diff(
         capactif rules diff --base ../rules-adopted --rules rules --fiches store --as-of 2026-06-30
         capactif rules diff --base HEAD~1 --fiches store --db postgresql+psycopg://capactif@server/capactif
         capactif rules diff --base main --fiches a.yaml --fiches b.json --format json
+        capactif rules diff --base published --fiches store
+        capactif rules diff --base sha256:3f2a0c1b9e77 --rules rules
     """
+    from engine.app import Workspace
+    from engine.app.published import replay_base
     from engine.output import to_json
     from engine.replay import DelayedProgress, render_text, run_replay
 
     sources = [*fiches, *more_fiches]
     stdin_text = click.get_text_stream("stdin").read() if "-" in sources else None
-    report = run_replay(
-        base, rules_path, sources, as_of.date() if as_of else None, stdin_text=stdin_text,
-        progress=lambda total: DelayedProgress(total, "replaying fiches"), db_url=db_url,
-    )  # fmt: skip
+    with Workspace.open(db=db_url, rules=rules_path, on_warning=_warn) as ws:
+        report = run_replay(
+            base, rules_path, sources, as_of.date() if as_of else None, stdin_text=stdin_text,
+            progress=lambda total: DelayedProgress(total, "replaying fiches"), db_url=db_url,
+            resolve_base=lambda name: replay_base(ws, name),
+        )  # fmt: skip
     emit(to_json(report.to_dict()) if fmt == "json" else render_text(report))
     ctx.exit(1 if report.changed else 0)
 
@@ -1777,6 +1784,233 @@ def audit_command(fiche_id: str, as_: str | None, db_url: str | None, rules_path
         account = f"{line.account_name} <{line.account_email}>" if line.account_email else _("(command line)")
         click.echo(f"{line.at:%Y-%m-%d %H:%M:%S} UTC  {line.actor or '—'}  {account}  {what}: {line.detail}")
     click.echo(ngettext("{n} entry.", "{n} entries.", len(result.lines)).format(n=len(result.lines)))
+
+
+def _warn(message: str) -> None:
+    """A warning from the application layer, on standard error."""
+    click.echo(f"warning: {message}", err=True)
+
+
+@rules_group.command("publish")
+@click.argument("source", required=False, metavar="[DIR|VERSION]")
+@click.option("--message", "-m", default="", help="What changes, in a few words (recorded with the publication).")
+@click.option("--force", is_flag=True, help="Publish even though the routing tests fail (needs --reason).")
+@click.option("--reason", default=None, help="Why the failing tests are overridden (recorded).")
+@click.option("--decision", default=None, metavar="D-YYYY-NNN", help="The committee's decision that adopted it.")
+@click.option("--draft", is_flag=True, help="Store the set without putting it in force (a candidate to replay).")
+@rules_option
+@store_options
+@format_option("text", "json")
+def rules_publish(source: str | None, message: str, force: bool, reason: str | None, decision: str | None,
+                  draft: bool, rules_path: Path | None, db_url: str | None, as_who: str | None,
+                  fmt: str) -> None:  # fmt: skip
+    """Put a rules set in force for the whole network: checked, tested, stored in the shared store.
+
+    DIR defaults to --rules, $CAPACTIF_RULES, ./rules, the bundled network; VERSION (sha256:…)
+    puts a stored draft in force. The set's routing tests (DIR/tests/*.yaml) must pass, unless
+    --force with a --reason. Every command with this store then routes with it. Exit 0 when
+    published, 1 when the tests fail (nothing published), 2 for a problem in the rules.
+
+    \b
+    Example:
+        capactif rules publish rules --message "ADIE couvre Brioude" --as coordinator
+        capactif rules publish --draft my-rules --message "essai" --as coordinator
+        capactif rules publish sha256:3f2a0c1b9e77 --message "adopté" --decision D-2026-004 --as coordinator
+    """
+    from engine.app import Workspace
+    from engine.app.published import publish_rules
+    from engine.output import to_json
+
+    with Workspace.open(db=db_url, rules=rules_path, as_=as_who, on_warning=_warn) as ws:
+        result = publish_rules(ws, ws.identity(), source, message=message, force=force, reason=reason,
+                               decision=decision, draft=draft)  # fmt: skip
+    if fmt == "json":
+        emit(to_json(result.to_dict()))
+        return
+    tests = result.tests
+    passed = tests.total - tests.failed
+    tested = "no routing tests" if tests.missing else f"{passed} of {tests.total} routing tests pass"
+    if result.draft:
+        click.echo(f"rules {result.version} stored as a draft from {result.source} ({tested}); not in force.")
+    elif result.already_in_force:
+        click.echo(f"rules {result.version} are already in force: nothing published.")
+    else:
+        pub = result.publication
+        assert pub is not None
+        before = f" (replacing {result.previous.version})" if result.previous else ""
+        click.echo(f"rules {result.version} are now in force{before}: {tested}.")
+        if pub.forced:
+            click.echo(f"  published despite failing tests: {pub.force_reason}")
+        if pub.decision:
+            click.echo(f"  adopted by decision {pub.decision}")
+
+
+@rules_group.command("history")
+@store_options
+@format_option("text", "json")
+def rules_history_command(db_url: str | None, as_who: str | None, fmt: str) -> None:
+    """The rules published in this store, the latest (in force) first, and the drafts.
+
+    \b
+    Example:
+        capactif rules history
+        capactif rules history --format json
+    """
+    from engine.app import Workspace
+    from engine.app.published import rules_history
+    from engine.output import to_json
+
+    with Workspace.open(db=db_url, as_=as_who) as ws:
+        result = rules_history(ws, ws.identity())
+    if fmt == "json":
+        emit(to_json(result.to_dict()))
+        return
+    if not result.publications:
+        click.echo("No rules published in this store yet: commands use the rules directory "
+                   "('capactif rules publish --message …' puts a set in force).")  # fmt: skip
+    for index, pub in enumerate(result.publications):
+        state = "in force" if index == 0 else "replaced"
+        when = pub.published_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        click.echo(f"{pub.version}  {when}  {pub.published_by}  [{state}]  {pub.message}")
+        tests = f"{pub.tests_total - pub.tests_failed}/{pub.tests_total} routing tests passed"
+        extra = [tests]
+        if pub.decision:
+            extra.append(f"decision {pub.decision}")
+        if pub.forced:
+            extra.append(f"forced: {pub.force_reason}")
+        click.echo("    " + "; ".join(extra))
+    for draft in result.drafts:
+        when = draft.stored_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        click.echo(f"{draft.version}  {when}  {draft.stored_by or '-'}  [draft]  from {draft.source}")
+
+
+@rules_group.command("export")
+@click.argument("version", metavar="VERSION|published")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@store_options
+@format_option("text", "json")
+def rules_export(version: str, directory: Path, db_url: str | None, as_who: str | None, fmt: str) -> None:
+    """Write a stored rules set (or 'published', the one in force) into a new directory.
+
+    \b
+    Example:
+        capactif rules export published ./rules-en-vigueur
+        capactif rules export sha256:3f2a0c1b9e77 /tmp/rules-old
+    """
+    from engine.app import Workspace
+    from engine.app.published import export_rules
+    from engine.output import to_json
+
+    with Workspace.open(db=db_url, as_=as_who) as ws:
+        result = export_rules(ws, ws.identity(), version, directory)
+    if fmt == "json":
+        emit(to_json(result.to_dict()))
+    else:
+        click.echo(f"rules {result.version} written to {result.directory} ({result.files} files).")
+
+
+# --- decisions -----------------------------------------------------------------------------------
+
+
+@main.group("decision")
+def decision_group() -> None:
+    """The committee's decisions: the actions put to it (rules changes, promotion, training) and what it decided.
+
+    \b
+    Example:
+        capactif decision add --kind training --title "Formation à l'accueil" --as coordinator
+        capactif decision record D-2026-001 --outcome adopted --date 2026-12-07 --as coordinator
+        capactif decision list
+    """
+
+
+@decision_group.command("add")
+@click.option("--kind", required=True, metavar="KIND", help="rules_change, promotion, training or other.")
+@click.option("--title", required=True, help="The action put to the committee, in a few words.")
+@click.option("--description", default="", help="More detail (optional).")
+@click.option("--date", "at", type=DATE, default=None, help="When it is put to the committee (default: today).")
+@store_options
+@format_option("text", "json")
+def decision_add(kind: str, title: str, description: str, at: Any, db_url: str | None, as_who: str | None,
+                 fmt: str) -> None:  # fmt: skip
+    """Record an action put to the committee (pending until its decision is recorded).
+
+    \b
+    Example:
+        capactif decision add --kind rules_change --title "ADIE couvre Brioude" --as coordinator
+    """
+    from engine.app import Workspace
+    from engine.app.decisions import add_decision
+    from engine.output import to_json
+
+    with Workspace.open(db=db_url, as_=as_who) as ws:
+        found = add_decision(ws, ws.identity(), kind=kind, title=title, put_on=_day(at), description=description)
+    text = f"{found.id} put to the committee on {found.put_on}: {found.title}"
+    emit(to_json(found.to_dict()) if fmt == "json" else text)
+
+
+@decision_group.command("record")
+@click.argument("decision_id", metavar="ID")
+@click.option("--outcome", required=True, metavar="OUTCOME", help="adopted, rejected or postponed.")
+@click.option("--date", "at", type=DATE, default=None, help="The day of the committee's decision (default: today).")
+@click.option("--note", default="", help="What the committee said (optional).")
+@store_options
+@format_option("text", "json")
+def decision_record(decision_id: str, outcome: str, at: Any, note: str, db_url: str | None, as_who: str | None,
+                    fmt: str) -> None:  # fmt: skip
+    """Record the committee's decision on an action put to it.
+
+    \b
+    Example:
+        capactif decision record D-2026-001 --outcome adopted --date 2026-12-07 --as coordinator
+    """
+    from engine.app import Workspace
+    from engine.app.decisions import record_decision
+    from engine.decisions import OUTCOMES
+    from engine.output import to_json
+
+    with Workspace.open(db=db_url, as_=as_who) as ws:
+        found = record_decision(ws, ws.identity(), decision_id, outcome=outcome, decided_on=_day(at), note=note)
+    label = OUTCOMES.get(found.outcome, found.outcome)
+    emit(to_json(found.to_dict()) if fmt == "json" else f"{found.id}: {label} on {found.decided_on}.")
+
+
+@decision_group.command("list")
+@click.option("--outcome", default=None, metavar="OUTCOME", help="Only pending, adopted, rejected or postponed.")
+@click.option("--kind", default=None, metavar="KIND", help="Only rules_change, promotion, training or other.")
+@store_options
+@format_option("table", "json")
+def decision_list(outcome: str | None, kind: str | None, db_url: str | None, as_who: str | None, fmt: str) -> None:
+    """The actions put to the committee and its decisions, the latest first.
+
+    \b
+    Example:
+        capactif decision list --outcome pending
+        capactif decision list --format json
+    """
+    from engine.app import Workspace
+    from engine.app.decisions import list_decisions
+    from engine.decisions import KINDS, OUTCOMES
+    from engine.output import to_json, to_table
+
+    with Workspace.open(db=db_url, as_=as_who) as ws:
+        result = list_decisions(ws, ws.identity(), outcome=outcome, kind=kind)
+    if fmt == "json":
+        emit(to_json(result.to_dict()))
+        return
+    rows = [
+        {
+            "id": d.decision.id, "put_on": d.decision.put_on.isoformat(), "kind": KINDS[d.decision.kind],
+            "title": d.decision.title, "outcome": OUTCOMES[d.decision.outcome],
+            "decided_on": d.decision.decided_on.isoformat() if d.decision.decided_on else "",
+            "rules": ", ".join(d.rules_versions),
+        }
+        for d in result.decisions
+    ]  # fmt: skip
+    columns = ["id", "put_on", "kind", "title", "outcome", "decided_on", "rules"]
+    headers = ["décision", "présentée le", "type", "action", "décision du comité", "le", "règles publiées"]
+    empty = "No action put to the committee yet."
+    emit(to_table(rows, columns, headers, title="Décisions du comité") if rows else empty)
 
 
 if __name__ == "__main__":  # pragma: no cover

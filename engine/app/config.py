@@ -41,6 +41,11 @@ class Config:
     """The charter directory (``--charter``, ``$CAPACTIF_CHARTER``, ``./charter``, bundled)."""
     as_: str | None
     """Who is asking, as given (``--as`` or ``$CAPACTIF_AS``); checked by :meth:`Workspace.identity`."""
+    rules_explicit: bool = False
+    """The rules directory was named (``--rules`` or ``$CAPACTIF_RULES``): it wins over the store's
+    rules in force, with a warning when they differ (:mod:`engine.published.resolve`)."""
+    rules_local: bool = False
+    """The rules directory is a ``./rules`` found in the working directory (not named, not bundled)."""
 
     @property
     def store_file_default(self) -> Path:
@@ -75,9 +80,13 @@ def resolve(
         # paths.* read os.environ: honour an explicit mapping for the two directories too
         rules = rules or env.get("CAPACTIF_RULES") or None
         charter = charter or env.get("CAPACTIF_CHARTER") or None
+    explicit = bool(rules or env.get("CAPACTIF_RULES"))
+    rules_dir = paths.rules_dir(rules)
     return Config(
         db=db or env.get("CAPACTIF_DB") or None,
-        rules_dir=paths.rules_dir(rules),
+        rules_dir=rules_dir,
+        rules_explicit=explicit,
+        rules_local=not explicit and rules_dir == Path.cwd() / "rules",
         charter_dir=paths.charter_dir(charter),
         as_=as_ or env.get("CAPACTIF_AS") or None,
     )

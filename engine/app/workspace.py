@@ -11,6 +11,7 @@ Nothing here renders or masks: that is for the use cases (masking) and the front
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -22,15 +23,18 @@ from engine.identity import ANONYMOUS, ROLES, Identity
 if TYPE_CHECKING:  # imported for types only: the store pulls SQLAlchemy, the rules pydantic
     from engine.charter import Charter
     from engine.network import Network
+    from engine.published.resolve import RulesChoice
     from engine.store.db import Store
 
 
 class Workspace:
     """The resolved :class:`Config` and, opened lazily and once, the network, the charter and the store."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, on_warning: Callable[[str], None] | None = None) -> None:
         self.config = config
         self._store: Store | None = None
+        self.on_warning = on_warning
+        self.warnings: list[str] = []
 
     @classmethod
     def open(
@@ -40,18 +44,55 @@ class Workspace:
         rules: str | Path | None = None,
         charter: str | Path | None = None,
         as_: str | None = None,
+        on_warning: Callable[[str], None] | None = None,
     ) -> Workspace:
         """A workspace from front-end options (see :func:`engine.app.config.resolve` for the defaults)."""
-        return cls(resolve(db=db, rules=rules, charter=charter, as_=as_))
+        return cls(resolve(db=db, rules=rules, charter=charter, as_=as_), on_warning=on_warning)
 
     # --- what use cases need ---------------------------------------------------------------------
 
     @cached_property
     def network(self) -> Network:
-        """The rules directory loaded and checked (raises ``RulesError`` with every problem)."""
+        """The rules to route with, loaded and checked (raises ``RulesError`` with every problem).
+
+        With a store that has rules in force, those (unless ``--rules``/``$CAPACTIF_RULES`` names a
+        directory, with a warning when it differs): see :mod:`engine.published.resolve`.
+        """
+        from engine import network
+
+        choice = self.rules_choice
+        loaded = network.load(choice.directory)
+        if choice.version is not None:
+            loaded.rules.version = choice.version
+        return loaded
+
+    @cached_property
+    def directory_network(self) -> Network:
+        """The rules of the configured directory alone, never the store's (``rules check``/``test``/…)."""
         from engine import network
 
         return network.load(self.config.rules_dir)
+
+    @cached_property
+    def rules_choice(self) -> RulesChoice:
+        """Which rules :attr:`network` reads: the store's rules in force or the configured directory."""
+        from engine.published.resolve import RulesChoice, choose
+
+        if not self.config.store_configured:
+            return RulesChoice(self.config.rules_dir)
+        with self.store.transaction() as conn:
+            choice = choose(
+                conn, self.config.rules_dir, explicit=self.config.rules_explicit, local=self.config.rules_local
+            )
+        if choice.warning:
+            self.warn(choice.warning)
+        return choice
+
+    def warn(self, message: str) -> None:
+        """A warning for the person at the front end (printed by the CLI, shown by the web page)."""
+        self.warnings.append(message)
+        if self.on_warning is not None:
+            self.on_warning(message)
 
     @cached_property
     def charter(self) -> Charter:

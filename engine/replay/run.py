@@ -7,17 +7,23 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from engine.errors import EngineError, RulesError
+from engine.errors import EngineError, Problem, RulesError
 from engine.replay.delta import rules_delta
 from engine.replay.diff import ReplayReport, replay
 from engine.replay.sides import Side, base_side, load_side, working_side
 from engine.replay.sources import STORE, file_fiches, received_by, store_exists, store_fiches
 
 ProgressFactory = Callable[[int], Callable[[int], None]]
+#: Finds a base kept elsewhere (the store's rules sets): ``base`` → (label, directory), or None.
+BaseResolver = Callable[[str], "tuple[str, Path] | None"]
 
 
-def load_sides(base: str, rules_path: str | Path | None) -> tuple[Side, Side]:
-    """Both sides loaded and compiled; the problems of both, each named by its side, at once."""
+def load_sides(base: str, rules_path: str | Path | None, resolve_base: BaseResolver | None = None) -> tuple[Side, Side]:
+    """Both sides loaded and compiled; the problems of both, each named by its side, at once.
+
+    ``resolve_base`` is asked first (``published``, ``sha256:…``: the store's rules sets); when it
+    answers None the base is a directory or a git revision.
+    """
     from engine import paths
 
     working_dir = paths.rules_dir(rules_path)
@@ -25,10 +31,11 @@ def load_sides(base: str, rules_path: str | Path | None) -> tuple[Side, Side]:
     problems = []
     base_s: Side | None = None
     try:
-        base_s = base_side(base, working_dir)
+        found = resolve_base(base) if resolve_base is not None else None
+        base_s = Side(f"base rules ({found[0]})", found[1]) if found is not None else base_side(base, working_dir)
         load_side(base_s)
     except EngineError as exc:
-        problems.extend(exc.problems)
+        problems.extend(exc.problems or [Problem(f"base rules ({base})", 0, 0, str(exc))])
     try:
         load_side(working)
     except EngineError as exc:
@@ -73,6 +80,7 @@ def run_replay(
     stdin_text: str | None = None,
     progress: ProgressFactory | None = None,
     db_url: str | None = None,
+    resolve_base: BaseResolver | None = None,
 ) -> ReplayReport:
     """Route the fiches through the base and the working rules and report what changes.
 
@@ -80,7 +88,7 @@ def run_replay(
     ``db_url`` (``--db``), else ``$CAPACTIF_DB``, else the embedded file of the data directory.
     ``progress(total)`` returns the callback told how many fiches are done (see ``DelayedProgress``).
     """
-    base_s, working = load_sides(base, rules_path)
+    base_s, working = load_sides(base, rules_path, resolve_base)
     try:
         found, source = read_replay_fiches(fiches, working, base_s, as_of, stdin_text, db_url)
         delta = rules_delta(base_s.ruleset, working.ruleset)

@@ -1,0 +1,71 @@
+"""Which rules a command with a store routes with: the set in force, unless a directory was named.
+
+* A store with no published rules: the directory as before (``--rules``, ``$CAPACTIF_RULES``,
+  ``./rules``, the bundled network).
+* A store with rules in force and no ``--rules``/``$CAPACTIF_RULES``: the set in force, whatever
+  ``./rules`` holds (a stale copy on one desk must not route differently); a ``./rules`` that
+  differs is named in a warning.
+* ``--rules DIR`` (or ``$CAPACTIF_RULES``) given: that directory, with a warning naming both
+  versions when it differs from the set in force.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.published import repository as repo
+from engine.published.materialise import cached_directory, materialise
+from engine.published.snapshot import read_directory
+
+
+@dataclass(frozen=True)
+class RulesChoice:
+    """The directory to load, the set in force (None when nothing was published), and a warning."""
+
+    directory: Path
+    in_force: repo.Publication | None = None
+    published: bool = False
+    warning: str | None = None
+
+    @property
+    def version(self) -> str | None:
+        """The version of the set in force when it is the one used, else None (the loader computes it)."""
+        return self.in_force.version if self.published and self.in_force else None
+
+
+def choose(conn: Any, directory: Path, *, explicit: bool, local: bool) -> RulesChoice:
+    """The rules to use given the store's set in force (``conn``) and the directory the options name.
+
+    ``explicit``: the directory came from ``--rules`` or ``$CAPACTIF_RULES``; ``local``: it is a
+    ``./rules`` found in the working directory (else the bundled network).
+    """
+    current = repo.in_force(conn)
+    if current is None:
+        return RulesChoice(directory)
+    published_at = current.published_at.date().isoformat()
+    if explicit or local:
+        version = read_directory(directory).version if directory.is_dir() else None
+        if version == current.version:  # the same content: the directory is the set in force
+            return RulesChoice(directory, current, published=True)
+        if explicit:
+            warning = (
+                f"the rules of {directory} ({version or 'not found'}) are not the network's rules in force "
+                f"({current.version}, published on {published_at} by {current.published_by}): this command routes "
+                f"with {directory}; 'capactif rules diff --base published --rules {directory}' shows what differs"
+            )
+            return RulesChoice(directory, current, published=False, warning=warning)
+        chosen = _published(conn, current)
+        warning = (
+            f"{directory} ({version}) is not used: this store's rules in force are {current.version} "
+            f"(published on {published_at} by {current.published_by}); pass --rules {directory} to route with it"
+        )
+        return RulesChoice(chosen.directory, current, published=True, warning=warning)
+    return _published(conn, current)
+
+
+def _published(conn: Any, current: repo.Publication) -> RulesChoice:
+    stored = repo.find_set(conn, current.version)
+    directory = cached_directory(stored.digest) or materialise(repo.set_files(conn, current.version))
+    return RulesChoice(directory, current, published=True)
