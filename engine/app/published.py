@@ -127,7 +127,9 @@ def _validate(rules_dir: Path, label: str) -> None:
 
     checked = check_rules(rules_dir)
     if not checked.ok:
-        problems = [Problem(_relabel(p.source, rules_dir, label), p.line, p.column, p.message) for p in checked.problems]
+        problems = [
+            Problem(_relabel(p.source, rules_dir, label), p.line, p.column, p.message) for p in checked.problems
+        ]
         raise RulesError(problems=problems)
 
 
