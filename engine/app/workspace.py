@@ -88,6 +88,25 @@ class Workspace:
             self.warn(choice.warning)
         return choice
 
+    def refresh_rules(self) -> bool:
+        """Follow a new publication of rules (a long-lived workspace: the web application, each request).
+
+        One cheap query; when the rules in force changed since :attr:`network` was loaded, the loaded
+        and compiled rules are dropped so the next use reads the new ones.  True when they changed.
+        """
+        if "rules_choice" not in self.__dict__ or not self.config.store_configured:
+            return False
+        from engine.published.repository import in_force
+
+        with self.store.transaction() as conn:
+            current = in_force(conn)
+        known = self.rules_choice.in_force
+        if (current.id if current else None) == (known.id if known else None):
+            return False
+        for name in ("rules_choice", "network", "compiled_rules"):
+            self.__dict__.pop(name, None)
+        return True
+
     def warn(self, message: str) -> None:
         """A warning for the person at the front end (printed by the CLI, shown by the web page)."""
         self.warnings.append(message)

@@ -43,6 +43,7 @@ def check_network(network: str | None, territory: Any) -> None:
 def build_report(store: Any, net: Any, period: Period, *, network: str | None = None) -> dict[str, Any]:
     """Read the store and compute the report for ``period`` (optionally one local network)."""
     from engine.offers.repository import list_contacts, list_offers
+    from engine.offers.requests import unlinked_contacts
     from engine.report.load import load_timelines
 
     check_network(network, net.territory)
@@ -50,6 +51,7 @@ def build_report(store: Any, net: Any, period: Period, *, network: str | None = 
         timelines = load_timelines(conn, received_to=period.end)
         offers = list_offers(conn, published_to=period.end)
         contacts = list_contacts(conn)
+        requests = unlinked_contacts(conn)
     from engine.rules.ruleset import first_reception_structures
 
     return yearly_report(
@@ -61,4 +63,5 @@ def build_report(store: Any, net: Any, period: Period, *, network: str | None = 
         network=network,
         structures=sorted(net.structure_ids),
         first_reception=first_reception_structures(net.rules),
+        requests=requests,
     )

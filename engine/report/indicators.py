@@ -145,6 +145,7 @@ def _figures(
     met_ok: Callable[[Facts], bool],
     installed_ok: Callable[[Facts], bool],
     offer_ok: Callable[[Offer], bool],
+    requests: Sequence[tuple[str, dt.date]] = (),
 ) -> dict[str, Any]:
     met = [f for f in facts if f.received in period and met_ok(f)]
     installed = [f for f in facts if f.installed_on in period and installed_ok(f)]
@@ -156,7 +157,8 @@ def _figures(
         "installed": len(installed),
         "installed_with_follow_up": sum(1 for f in installed if f.follow_up),
         "offers_published": len(published),
-        "offer_contacts": sum(1 for c in contacts if c.offer in published and c.at <= period.end),
+        "offer_contacts": sum(1 for c in contacts if c.offer in published and c.at <= period.end)
+        + sum(1 for offer, day in requests if offer in published and day <= period.end),
         "installed_via_offer": sum(1 for f in installed if f.via_offer),
     }
     ratios = {
@@ -191,11 +193,15 @@ def yearly_report(
     network: str | None = None,
     structures: Iterable[str] = (),
     first_reception: Iterable[str] = (),
+    requests: Sequence[tuple[str, dt.date]] = (),
 ) -> dict[str, Any]:
     """The report as a JSON-ready dict (keys documented in docs/report.md).
 
     ``first_reception``: the structures of first reception (communautés de communes, the Parc), whose
     porteurs' time to the référent's taking in charge is measured (``first_reception``).
+    ``requests``: (offer, day) of the messages sent through the public exchange and not turned into
+    a fiche yet; each is a contact of its offer (a message turned into a fiche counts as that
+    fiche's contact instead).
     """
     receivers = frozenset(first_reception)
     contacted: dict[str, list[dt.date]] = {}
@@ -214,7 +220,7 @@ def yearly_report(
             (lambda o: o.local_network == net),
         )
 
-    whole = _figures(facts, offers, contacts, period, *in_net(network))
+    whole = _figures(facts, offers, contacts, period, *in_net(network), requests)
     by_network = []
     for net in networks:
         local = territory.local_networks.get(net)
@@ -222,7 +228,7 @@ def yearly_report(
             {
                 "network": net,
                 "name": local.name if local else net,
-                **_figures(facts, offers, contacts, period, *in_net(net)),
+                **_figures(facts, offers, contacts, period, *in_net(net), requests),
             }
         )
     met_net, inst_net, offer_net = in_net(network)
@@ -236,6 +242,7 @@ def yearly_report(
             lambda f, s=sid: s in f.structures and met_net(f),
             lambda f, s=sid: s in f.structures and inst_net(f),
             lambda o, s=sid: o.published_by == s and offer_net(o),
+            requests,
         )
         if any(row[k] for k in INDICATORS) or sid in set(structures):
             by_structure.append({"structure": sid, **row})
