@@ -51,6 +51,8 @@ from starlette.testclient import TestClient
 from engine.app import Workspace, accounts
 from engine.fiche import Fiche
 from engine.identity import Identity
+from engine.offers import repository as offers_repository
+from engine.offers import requests as offers_requests
 from engine.store import repository
 from engine.store.service import suggester
 from web.app import create_app
@@ -199,6 +201,12 @@ def seed(store_url: str, *, now: dt.datetime = START) -> tuple[str, str]:
             (first,) = repository.add_fiches(conn, [on], who=cma, network=net, suggester=suggester(net), assign=True)
             repository.note_fiche(conn, first.fiche, NOTE, who=cma, at=dt.date(2026, 3, 3))
             (second,) = repository.add_fiches(conn, [other], who=cci, network=net, suggester=suggester(net))
+            # an offer of cma-63 on the public exchange (tests/web_routes.py's OFFER)
+            offer = offers_repository.add_offer(
+                conn, net, cma, kind="takeover", title="Fournil à reprendre", commune="63003", naf="10.71C",
+                published_on=dt.date(2026, 3, 1), published_in="Villages Magazine",
+            )  # fmt: skip
+            offers_requests.set_online(conn, cma, offer.id, True, today=dt.date(2026, 3, 1))
         coordinator = Identity.coordinator()
         for role, (name, structure, account_role) in _ACCOUNTS.items():
             link = accounts.add_user(

@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 SIGN_IN_REDIRECT = 303
+#: The offer :func:`tests.web_app.seed` puts online (cma-63's, the first of its year).
+OFFER = "O-2026-0001"
 
 
 def signed_in_only(**overrides: int) -> dict[str, int]:
@@ -124,4 +126,71 @@ CASES: list[Case] = [
         data={"do": "note", "text": "x", "version": "999"},
     ),
     # --- network (issue 13): add your cases below ------------------------------------------------------
+    Case("committee.dashboard", "GET", "/comite", signed_in_only(on=403, off=403)),
+    Case("committee.report", "GET", "/comite/bilan", signed_in_only(on=403, off=403)),
+    Case("committee.report", "GET", "/comite/bilan?annee=2025", signed_in_only(on=403, off=403)),
+    Case("committee.charter", "GET", "/comite/charte", signed_in_only(on=403, off=403)),
+    Case("decisions", "GET", "/decisions", signed_in_only(on=403, off=403)),
+    Case(
+        "decisions.add",
+        "POST",
+        "/decisions",
+        signed_in_only(committee=403, on=403, off=403, coordinator=400),
+        data={"kind": "training", "title": ""},
+    ),
+    Case(
+        "decisions.record",
+        "POST",
+        "/decisions/D-2026-999",
+        signed_in_only(committee=403, on=403, off=403, coordinator=404),
+        data={"outcome": "adopted"},
+    ),
+    Case("coordination.rules", "GET", "/coordination/regles", signed_in_only(committee=403, on=403, off=403)),
+    Case(
+        "coordination.upload",
+        "POST",
+        "/coordination/regles/candidat",
+        signed_in_only(committee=403, on=403, off=403, coordinator=400),
+    ),
+    Case(
+        "coordination.candidate",
+        "GET",
+        "/coordination/regles/candidat/sha256:000000000000",
+        signed_in_only(committee=403, on=403, off=403, coordinator=404),
+    ),
+    Case(
+        "coordination.publish",
+        "POST",
+        "/coordination/regles/publier",
+        signed_in_only(committee=403, on=403, off=403, coordinator=404),
+        data={"version": "sha256:000000000000", "message": "essai"},
+    ),
+    Case("offers.public", "GET", "/offres", everyone(200)),
+    Case(
+        "offers.public", "GET", "/offres?commune=Ambert&activite=boulangerie&type=takeover&reseau=ambert", everyone(200)
+    ),
+    Case("offers.feed", "GET", "/offres/flux.json", everyone(200)),
+    Case("offers.offer", "GET", f"/offres/{OFFER}", everyone(200)),
+    Case("offers.offer", "GET", "/offres/O-2026-9999", everyone(404)),
+    Case(
+        "offers.contact",
+        "POST",
+        f"/offres/{OFFER}/contact",
+        everyone(400),
+        data={"name": "", "email": "pas-une-adresse", "message": ""},
+    ),
+    Case("offers.mine", "GET", "/mes-offres", signed_in_only(committee=403)),
+    Case(
+        "offers.online",
+        "POST",
+        f"/mes-offres/{OFFER}/en-ligne",
+        signed_in_only(committee=403, on=303, off=403, coordinator=303),
+        data={"online": "oui"},
+    ),
+    Case(
+        "offers.to_fiche",
+        "POST",
+        "/mes-offres/messages/999/fiche",
+        signed_in_only(committee=403, on=404, off=404, coordinator=404),
+    ),
 ]

@@ -221,7 +221,7 @@ def endpoint(spec: RouteSpec) -> Callable[[Request], Any]:
             given = request.headers.get(CSRF_HEADER) or page.field(CSRF_FIELD)
             if not given or not page.csrf_token or not hmac.compare_digest(given, page.csrf_token):
                 return await run_in_threadpool(in_language, language, csrf_refused, page)
-        return await run_in_threadpool(in_language, language, spec.handler, page)
+        return await run_in_threadpool(in_language, language, following_rules(spec.handler), page)
 
     handle.__name__ = spec.handler.__name__
     handle.__qualname__ = spec.handler.__qualname__
@@ -232,6 +232,18 @@ def in_language(language: str | None, handler: Callable[[Page], Response], page:
     """Run a handler with the visitor's language (their ``capactif_lang`` cookie, else the default: French)."""
     with i18n.using(language):
         return handler(page)
+
+
+def following_rules(handler: Callable[[Page], Response]) -> Callable[[Page], Response]:
+    """The handler, run after following a new publication of the rules in force (one query; see
+    :meth:`engine.app.workspace.Workspace.refresh_rules`): the next suggestion after the coordinator
+    publishes uses the new rules, in every process serving the application."""
+
+    def run(page: Page) -> Response:
+        page.ws.refresh_rules()
+        return handler(page)
+
+    return run
 
 
 def forbidden(page: Page) -> Response:

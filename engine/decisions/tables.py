@@ -1,4 +1,4 @@
-"""The committee's decisions, in the store's schema (created by migration ``0450_network``).
+"""The committee's decisions, in the store's schema (created by migration ``0550_network``).
 
 ``decisions``: an action the coordinator puts to the committee (a rules change to adopt, a
 promotion operation, a training, something else), when it was put, and the committee's decision

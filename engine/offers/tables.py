@@ -5,7 +5,7 @@
   publication.
 * ``offer_contacts``: a porteur (a stored fiche) who got in touch about an offer; one row per
   (offer, fiche), so a contact is counted once however many times the porteur calls.
-* ``offer_requests`` (migration ``0450_network``): a message a visitor sent through the public
+* ``offer_requests`` (migration ``0550_network``): a message a visitor sent through the public
   offers exchange (name, e-mail or phone, message, consent to be contacted), read by the offer's
   structure and the coordinator only.  It counts as a contact until it is turned into a fiche
   (``fiche_id``), after which the fiche's row in ``offer_contacts`` counts instead.  ``sender`` is

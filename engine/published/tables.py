@@ -1,4 +1,4 @@
-"""The published rules sets' tables, in the store's schema (created by migration ``0450_network``).
+"""The published rules sets' tables, in the store's schema (created by migration ``0550_network``).
 
 * ``rules_blobs``: each distinct file content once, keyed by its SHA-256 (content-addressed: the
   communes file, unchanged between two versions, is stored once).

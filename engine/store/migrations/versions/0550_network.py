@@ -1,7 +1,7 @@
 """published rules sets, the committee's decisions, public offer requests
 
-Revision ID: 0450
-Revises: 0400
+Revision ID: 0550
+Revises: 0500
 Create Date: 2026-11-30
 
 Adds the content-addressed rules sets and their publications (engine/published/tables.py), the
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0450"
-down_revision = "0400"
+revision = "0550"
+down_revision = "0500"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,104 @@
+"""The network's pages over HTTP on both backends: the contact form's limits and abuse guards, escaping,
+the feed, publishing and withdrawing offers, decisions recorded by the coordinator, and the rules in
+force followed by the application as soon as they are published."""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+
+from engine import paths
+from tests.web_app import web  # noqa: F401 (fixture)
+from tests.web_routes import OFFER
+
+GOOD = {"name": "Marc Lenoir", "email": "marc@example.org", "message": "Je suis boulanger.", "consent": "oui"}
+
+
+def test_the_contact_form_shows_every_problem_and_keeps_what_was_typed(web):  # noqa: F811
+    client = web.client("anonymous")
+    response = client.submit(f"/offres/{OFFER}/contact", {"name": "Léa", "email": "pas-une-adresse",
+                                                          "message": "m" * 2001})  # fmt: skip
+    assert response.status_code == 400
+    text = html.unescape(response.text)
+    assert "ce n'est pas une adresse de courriel" in text and "2001 caractères" in text
+    assert "cochez la case" in text
+    assert 'value="Léa"' in text and 'aria-invalid="true"' in text
+
+
+def test_a_message_is_stored_escaped_and_read_by_the_offer_structure(web):  # noqa: F811
+    visitor = web.client("anonymous", fresh=True)
+    form = {**GOOD, "name": "<img src=x onerror=alert(1)>", "message": "<script>alert('x')</script>"}
+    response = visitor.submit(f"/offres/{OFFER}/contact", form)
+    assert response.status_code == 303 and response.headers["location"].endswith("?envoye=1")
+    assert "Merci" in visitor.get(response.headers["location"]).text
+    page = web.client("on").get("/mes-offres").text  # cma-63 published the offer
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page and "<script>alert" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "script" not in web.client("off").get("/mes-offres").text  # cci-thiers: not its offer
+    public = visitor.get(f"/offres/{OFFER}").text
+    assert "Marc" not in public and "alert" not in public  # never shown publicly
+
+
+def test_the_hidden_field_and_the_rate_limit(web):  # noqa: F811
+    visitor = web.client("anonymous", fresh=True)
+    robot = visitor.submit(f"/offres/{OFFER}/contact", {**GOOD, "website": "http://spam.example"})
+    assert robot.status_code == 303
+    assert "Marc Lenoir" not in web.client("on").get("/mes-offres").text
+    for _ in range(5):
+        assert visitor.submit(f"/offres/{OFFER}/contact", GOOD).status_code == 303
+    limited = visitor.submit(f"/offres/{OFFER}/contact", GOOD)
+    assert limited.status_code == 429 and "dans l'heure" in html.unescape(limited.text)
+
+
+def test_a_body_too_large_is_refused_before_it_is_read(web):  # noqa: F811
+    visitor = web.client("anonymous", fresh=True)
+    response = visitor.submit(f"/offres/{OFFER}/contact", {**GOOD, "message": "x" * (1024 * 1024 + 10)})
+    assert response.status_code == 413
+
+
+def test_the_feed_lists_open_online_offers_and_withdrawing_removes_them(web):  # noqa: F811
+    anonymous = web.client("anonymous")
+    feed = json.loads(anonymous.get("/offres/flux.json").text)
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert [item["url"].rsplit("/", 1)[1] for item in feed["items"]] == [OFFER]
+    assert "Fournil à reprendre" in anonymous.get("/offres?activite=fournil").text
+    assert "Fournil à reprendre" not in anonymous.get("/offres?reseau=thiers").text
+    owner = web.client("on", fresh=True)
+    assert owner.submit(f"/mes-offres/{OFFER}/en-ligne", {"online": "non"}).status_code == 303
+    assert json.loads(anonymous.get("/offres/flux.json").text)["items"] == []
+    assert anonymous.get(f"/offres/{OFFER}").status_code == 404
+
+
+def test_the_coordinator_records_a_decision_the_committee_reads_it(web):  # noqa: F811
+    coordinator = web.client("coordinator", fresh=True)
+    response = coordinator.submit("/decisions", {"kind": "training", "title": "Formation à l'accueil",
+                                                 "put_on": "2026-11-02"})  # fmt: skip
+    assert response.status_code == 303
+    assert (
+        coordinator.submit("/decisions/D-2026-001", {"outcome": "adopted", "decided_on": "2026-11-20"}).status_code
+        == 303
+    )
+    page = web.client("committee").get("/decisions").text
+    assert "Formation à l&#39;accueil" in page and "adoptée" in page
+
+
+def test_a_publication_is_followed_by_the_running_application(web, tmp_path):  # noqa: F811
+    """Published from the command line while the application runs: its next page shows the new version."""
+    from click.testing import CliRunner
+
+    from cli import main
+    from engine.rules.loader import content_hash
+
+    changed = tmp_path / "changed"
+    shutil.copytree(paths.bundled("rules"), changed)
+    cci = changed / "structures" / "cci-ambert.yaml"
+    cci.write_text(cci.read_text().replace("natures: [commercial]", "natures: [commercial, liberal]"))
+    coordinator = web.client("coordinator")
+    assert content_hash(changed) not in coordinator.get("/coordination/regles").text
+    result = CliRunner().invoke(main, ["rules", "publish", str(changed), "-m", "CCI et libéraux", "--db",
+                                       web.store_url, "--as", "coordinator"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    page = coordinator.get("/coordination/regles").text
+    assert f"règles <strong>{content_hash(changed)}</strong>" in page
+    assert web.ws.network.rules.version == content_hash(changed)
