@@ -13,7 +13,6 @@ from engine.errors import AccessDenied
 from engine.fiche import Fiche
 from engine.identity import Identity
 from engine.store import repository
-from engine.store.service import suggester
 
 COMMITTEE = Identity.committee()
 NAME = "Hortense Confidentielle"
@@ -40,7 +39,7 @@ def ws(store_url, tmp_path, monkeypatch):
         ]
         with workspace.store.transaction() as conn:
             repository.add_fiches(conn, fiches, who=Identity.of_structure("cci-ambert"), network=net,
-                                  suggester=suggester(net))  # fmt: skip
+                                  suggester=None)  # fmt: skip
         yield workspace
 
 

@@ -330,8 +330,8 @@ def turn_into_fiche(ws: Workspace, who: Identity, request_id: int, *, now: dt.da
     with the offer is recorded (the report then counts it instead of the message)."""
     from engine.fiche import Fiche
     from engine.offers.repository import add_contact, get_offer
+    from engine.routing import suggest
     from engine.store import repository
-    from engine.store.service import suggester
 
     moment = now or dt.datetime.now(dt.UTC)
     net = ws.network
@@ -354,7 +354,10 @@ def turn_into_fiche(ws: Workspace, who: Identity, request_id: int, *, now: dt.da
             },
             context=net.fiche_context(),
         )  # fmt: skip
-        (change,) = repository.add_fiches(conn, [fiche], who=who, network=net, suggester=suggester(net), now=moment)
+        compiled = ws.compiled_rules
+        (change,) = repository.add_fiches(
+            conn, [fiche], who=who, network=net, suggester=lambda f, load: suggest(f, compiled, load), now=moment
+        )
         add_contact(conn, who, offer.id, change.fiche, message.received_on, "message reçu par la bourse en ligne",
                     today=moment.date())  # fmt: skip
         req.link_fiche(conn, request_id, change.fiche, who, moment)
