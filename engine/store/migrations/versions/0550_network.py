@@ -1,7 +1,7 @@
 """published rules sets, the committee's decisions, public offer requests
 
 Revision ID: 0550
-Revises: 0500
+Revises: 0510
 Create Date: 2026-11-30
 
 Adds the content-addressed rules sets and their publications (engine/published/tables.py), the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0550"
-down_revision = "0500"
+down_revision = "0510"
 branch_labels = None
 depends_on = None
 
