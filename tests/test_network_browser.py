@@ -109,7 +109,8 @@ def test_the_coordinator_publishes_a_changed_rules_set_and_the_next_suggestion_u
     tmp_path,
 ):
     """The bundled rules changed so that a liberal profession in Ambert goes to the CCI of Ambert: uploaded,
-    replayed, published; then a fiche of a liberal project gets cci-ambert with the new version."""
+    replayed, published; then a technician's next suggestion (the new fiche form) names cci-ambert and
+    shows the new version."""
     from engine.rules.loader import content_hash
 
     changed = tmp_path / "changed"
@@ -135,13 +136,20 @@ def test_the_coordinator_publishes_a_changed_rules_set_and_the_next_suggestion_u
     finally:
         context.close()
 
-    from engine.routing.inputs import run_suggest
-
-    liberal = tmp_path / "liberal.yaml"
-    liberal.write_text("received: 2026-11-02\ncommune: Ambert\nkind: creation\nnaf: 69.20Z\n", encoding="utf-8")
-    with Workspace.open(db=live_server.store_url) as ws:
-        found = run_suggest(ws.network, [str(liberal)], None)
-        assert (found.suggestions[0].lead.structure, ws.network.rules.version) == ("cci-ambert", version)
+    # the next suggestion at a desk: a liberal project in Ambert now goes to the CCI, with the new version
+    context, page = signed_in(chromium_browser, live_server, "on", 390)
+    try:
+        page.goto(live_server.url + "/fiches/nouvelle")
+        page.fill("input[name=commune]", "Ambert")
+        page.fill("input[name=activity]", "69.20Z")
+        page.check("input[name=kind][value=creation]")
+        suggestion = page.locator("#suggestion-body")  # updated by the page's script as the form is filled
+        suggestion.locator("p.proposal", has_text="cci-ambert").wait_for()
+        assert "cci-ambert" in suggestion.locator("p.proposal").inner_text()
+        assert version in suggestion.locator("p.rules-version").inner_text()
+        assert no_sideways_scroll(page)
+    finally:
+        context.close()
 
 
 @needs_chromium
