@@ -90,11 +90,13 @@ class SecurityHeaders:
 
 def _error_page(request: Request, status: int, title: str, message: str) -> Response:
     templates: Templates = request.app.state.templates
+    page = getattr(request.state, "page", None)
     try:
-        html = templates.render("error.html", page=None, title=title, message=message)
+        html = templates.render("error.html", page=page, title=title, message=message)
     except Exception:  # the error page itself failed: plain text, still French, still no traceback
         return PlainTextResponse(f"{title}\n\n{message}", status_code=status)
-    return HTMLResponse(html, status_code=status)
+    response = HTMLResponse(html, status_code=status)
+    return page.finish(response) if page is not None else response
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

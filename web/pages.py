@@ -201,6 +201,7 @@ def endpoint(spec: RouteSpec) -> Callable[[Request], Any]:
         session = await run_in_threadpool(lambda: accounts.resume(ws, token, now=now)) if token else None
         who = session.account.identity() if session else ANONYMOUS
         page = Page(request, who, ws, csrf_token="", now=now, session=session)
+        request.state.page = page  # the error pages show the same header (who is signed in, the menu)
         if session is not None:
             page.csrf_token = session.csrf_token
         else:
