@@ -102,3 +102,41 @@ def test_a_publication_is_followed_by_the_running_application(web, tmp_path):  #
     page = coordinator.get("/coordination/regles").text
     assert f"règles <strong>{content_hash(changed)}</strong>" in page
     assert web.ws.network.rules.version == content_hash(changed)
+
+
+def test_the_fiche_page_says_which_rules_made_the_suggestion_and_whether_those_in_force_differ(web, tmp_path):  # noqa: F811
+    """A liberal project in Ambert suggested with the bundled rules (ADRET); once rules where the CCI of
+    Ambert leads liberal professions are published, its page names both versions and the new référent;
+    the bakery's page says the rules in force decide the same."""
+    from click.testing import CliRunner
+
+    from cli import main
+    from engine.app import Workspace
+    from engine.fiche import Fiche
+    from engine.identity import Identity
+    from engine.routing import suggest
+    from engine.rules.loader import content_hash
+    from engine.store import repository
+
+    with Workspace.open(db=web.store_url) as ws:
+        liberal = Fiche.model_validate({"received": "2026-11-02", "commune": "63003", "kind": "creation",
+                                        "naf": "69.20Z"}, context=ws.network.fiche_context())  # fmt: skip
+        compiled = ws.compiled_rules
+        before = ws.network.rules.version
+        with ws.store.transaction() as conn:
+            (added,) = repository.add_fiches(conn, [liberal], who=Identity.of_structure("cma-63"), network=ws.network,
+                                             suggester=lambda f, load: suggest(f, compiled, load))  # fmt: skip
+    changed = tmp_path / "changed"
+    shutil.copytree(paths.bundled("rules"), changed)
+    cci = changed / "structures" / "cci-ambert.yaml"
+    cci.write_text(cci.read_text().replace("natures: [commercial]", "natures: [commercial, liberal]"))
+    result = CliRunner().invoke(main, ["rules", "publish", str(changed), "-m", "CCI et libéraux", "--db",
+                                       web.store_url, "--as", "coordinator"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    coordinator = web.client("coordinator")
+    page = html.unescape(coordinator.get(f"/fiches/{added.fiche}").text)
+    assert f"règles du réseau {before}" in page
+    assert f"Les règles en vigueur ({content_hash(changed)}) décideraient autrement" in page
+    assert "Chambre de Commerce et d'Industrie d'Ambert" in page
+    same = html.unescape(coordinator.get(f"/fiches/{web.fiche}").text)
+    assert f"Les règles en vigueur ({content_hash(changed)}) décideraient de même" in same

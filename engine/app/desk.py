@@ -923,6 +923,10 @@ class FichePage:
     can_write: bool
     actions: tuple[Action, ...]
     structures: tuple[tuple[str, str], ...]  # id, name: for the follow-up choice
+    rules_version: str | None = None  # the rules the suggestion was made with
+    rules_in_force: str | None = None  # the rules the network routes with now
+    lead_now: Proposal | None = None  # with the rules in force, when they differ from the suggestion's
+    decides_differently: bool = False  # the rules in force would name another référent or supports
 
 
 def fiche_page(ws: Workspace, who: Identity, fiche_id: str, *, today: dt.date | None = None) -> FichePage:
@@ -997,7 +1001,25 @@ def fiche_page(ws: Workspace, who: Identity, fiche_id: str, *, today: dt.date | 
     declines = tuple(DeclineView(d.structure, d.role, d.at, d.reason if personal else None) for d in declined)
     if personal:
         _record_reads(ws, who, [stored.id], "fiche page")
+    rules_version = (last["payload"].get("rules_version") if last is not None else None) or None
+    in_force = ws.network.rules.version
+    lead_now, differs = None, False
+    if last is not None and rules_version != in_force:
+        # the suggestion was made with other rules: would the rules in force decide differently?
+        from engine.routing import suggest
+
+        now = suggest(stored.model(), ws.compiled_rules)
+        now_lead = now.lead.structure if now.lead else None
+        now_supports = sorted(s.structure for s in now.supporting)
+        was_lead = lead.structure if lead else None
+        differs = now_lead != was_lead or now_supports != sorted(p.structure for p in supporting)
+        if now_lead:
+            lead_now = Proposal(now_lead, _name(structures, now_lead), (), tuple(now.lead.reasons) if now.lead else ())
     return FichePage(
+        rules_version=rules_version,
+        rules_in_force=in_force,
+        lead_now=lead_now,
+        decides_differently=differs,
         fiche=fiche,
         version=stored.version,
         orphan=stored.orphan,
