@@ -10,7 +10,8 @@ from cli import main
 
 
 def run(*args: str):
-    return CliRunner().invoke(main, list(args), env={"CAPACTIF_AS": ""})
+    """In English: messages are checked by their English text (French is the default language)."""
+    return CliRunner().invoke(main, list(args), env={"CAPACTIF_AS": "", "CAPACTIF_LANG": "en"})
 
 
 def add(store_url: str, *extra: str):

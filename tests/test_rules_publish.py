@@ -34,7 +34,11 @@ naf: 69.20Z
 
 
 def run(*args: str, env: dict[str, str] | None = None):
-    return CliRunner().invoke(main, list(args), env={"CAPACTIF_AS": "", "CAPACTIF_RULES": "", **(env or {})})
+    """The command in English (messages are checked by their English text; French is the default,
+    checked in test_a_refusal_is_in_french_by_default)."""
+    return CliRunner().invoke(
+        main, list(args), env={"CAPACTIF_AS": "", "CAPACTIF_RULES": "", "CAPACTIF_LANG": "en", **(env or {})}
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -109,7 +113,7 @@ def test_the_same_stored_fiche_gets_the_same_lead_from_every_desk_once_rules_are
     lead_b, version_b, warnings_b = lead_from(b, store_url, monkeypatch)
     assert (lead_a, version_a, warnings_a) == ("adret", version, [])
     assert (lead_b, version_b) == ("adret", version)
-    assert len(warnings_b) == 1 and "is not used" in warnings_b[0] and version in warnings_b[0]
+    assert len(warnings_b) == 1 and "n'est pas utilisé" in warnings_b[0] and version in warnings_b[0]
 
 
 def test_a_named_directory_wins_with_a_warning_naming_both_versions(store_url, tmp_path, desks, monkeypatch):
@@ -341,3 +345,14 @@ def test_the_migration_creates_the_tables_the_code_describes(store):
         return None
 
     assert [d for d in diffs if table_of(d) in mine] == []
+
+
+def test_a_refusal_is_in_french_by_default(store_url):
+    """Without --lang, a technician trying to publish reads why in French."""
+    result = CliRunner().invoke(
+        main,
+        ["rules", "publish", str(paths.bundled("rules")), "-m", "x", "--db", store_url, "--as", "cma-63"],
+        env={"CAPACTIF_AS": "", "CAPACTIF_RULES": ""},
+    )
+    assert result.exit_code == 2
+    assert "cma-63 ne peut pas publier les règles : seule la coordination publie les règles du réseau" in result.output

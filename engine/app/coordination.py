@@ -15,6 +15,7 @@ from typing import Any
 from engine.app.published import RulesHistory, TestsSummary, publish_rules, rules_history, run_tests
 from engine.app.workspace import Workspace
 from engine.errors import AccessDenied, InputError, Problem
+from engine.i18n import _
 from engine.identity import Identity
 from engine.published.snapshot import MAX_BYTES, MAX_FILES, from_files
 
@@ -71,7 +72,9 @@ def read_archive(filename: str, data: bytes) -> dict[str, bytes]:
     """The files of an uploaded rules archive (.zip, .tar.gz, .tgz, .tar), limited in count and size;
     a single top folder (``rules/``) is removed so that ``territory.yaml`` is at the top."""
     if len(data) > ARCHIVE_MAX:
-        raise InputError(problems=[Problem(filename, 0, 0, f"the archive is larger than {ARCHIVE_MAX // 1024} kB")])
+        raise InputError(
+            problems=[Problem(filename, 0, 0, _("the archive is larger than {n} kB").format(n=ARCHIVE_MAX // 1024))]
+        )
     files: dict[str, bytes] = {}
     total = 0
 
@@ -79,10 +82,12 @@ def read_archive(filename: str, data: bytes) -> dict[str, bytes]:
         nonlocal total
         safe = _safe(name)
         if safe is None:
-            raise InputError(problems=[Problem(filename, 0, 0, f"unsafe path in the archive: {name}")])
+            raise InputError(
+                problems=[Problem(filename, 0, 0, _("unsafe path in the archive: {name}").format(name=name))]
+            )
         total += len(content)
         if len(files) >= MAX_FILES or total > MAX_BYTES:
-            raise InputError(problems=[Problem(filename, 0, 0, "too many or too large files for a rules set")])
+            raise InputError(problems=[Problem(filename, 0, 0, _("too many or too large files for a rules set"))])
         files[safe] = content
 
     try:
@@ -107,7 +112,9 @@ def read_archive(filename: str, data: bytes) -> dict[str, bytes]:
                     add(member.name, extracted.read() if extracted else b"")
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError):
         raise InputError(
-            problems=[Problem(filename, 0, 0, "not a readable archive: send a .zip or .tar.gz of the rules directory")]
+            problems=[
+                Problem(filename, 0, 0, _("not a readable archive: send a .zip or .tar.gz of the rules directory"))
+            ]
         ) from None
     files = {k: v for k, v in files.items() if not any(p.startswith(".") or p == "__MACOSX" for p in k.split("/"))}
     tops = {k.split("/", 1)[0] for k in files}
@@ -116,7 +123,9 @@ def read_archive(filename: str, data: bytes) -> dict[str, bytes]:
         files = {k.removeprefix(top): v for k, v in files.items() if k.startswith(top)}
     if "territory.yaml" not in files:
         raise InputError(
-            problems=[Problem(filename, 0, 0, "no territory.yaml at the top of the archive: is it a rules directory?")]
+            problems=[
+                Problem(filename, 0, 0, _("no territory.yaml at the top of the archive: is it a rules directory?"))
+            ]
         )
     return files
 

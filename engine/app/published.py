@@ -13,6 +13,7 @@ from typing import Any
 
 from engine.app.workspace import Workspace
 from engine.errors import AccessDenied, EngineError, InputError, Problem, RulesError
+from engine.i18n import _
 from engine.identity import Identity
 from engine.published import repository as repo
 from engine.published.snapshot import Snapshot, read_directory
@@ -86,8 +87,10 @@ class PublishResult:
 def _check_coordinator(who: Identity, action: str) -> None:
     if not who.is_coordinator:
         raise AccessDenied(
-            f"{who.label()} may not {action}: only the coordinator publishes the network's rules "
-            "(sign in or run the command as the coordinator)"
+            _(
+                "{who} may not {action}: only the coordinator publishes the network's rules "
+                "(sign in or run the command as the coordinator)"
+            ).format(who=who.label(), action=action)
         )
 
 
@@ -153,17 +156,21 @@ def publish_rules(
     from engine.decisions.repository import get_decision
     from engine.published.materialise import materialise
 
-    _check_coordinator(who, "publish rules")
+    _check_coordinator(who, _("publish rules"))
     problems = []
     message = (message or "").strip()
     if not message:
-        problems.append(Problem("--message", 0, 0, "say in a few words what changes, e.g. --message 'ADIE in Brioude'"))
+        problems.append(
+            Problem("--message", 0, 0, _("say in a few words what changes, e.g. --message 'ADIE in Brioude'"))
+        )
     elif len(message) > MESSAGE_MAX:
-        problems.append(Problem("--message", 0, 0, f"{len(message)} characters: at most {MESSAGE_MAX}"))
+        problems.append(
+            Problem("--message", 0, 0, _("{n} characters: at most {max}").format(n=len(message), max=MESSAGE_MAX))
+        )
     if force and not (reason or "").strip():
-        problems.append(Problem("--reason", 0, 0, "--force needs a reason, recorded with the publication"))
+        problems.append(Problem("--reason", 0, 0, _("--force needs a reason, recorded with the publication")))
     if draft and decision:
-        problems.append(Problem("--decision", 0, 0, "a draft is not in force: name the decision when publishing it"))
+        problems.append(Problem("--decision", 0, 0, _("a draft is not in force: name the decision when publishing it")))
     if problems:
         raise InputError(problems=problems)
 
@@ -188,12 +195,18 @@ def publish_rules(
     if not tests.ok and not force and not draft:
         lines = [f"{f['where']}: {f['name']}: {'; '.join(f['differences'])}" for f in tests.failures]
         if tests.missing:
-            lines.append(f"{label}: no routing tests (tests/*.yaml): the network publishes tested rules only")
+            lines.append(
+                _("{rules}: no routing tests (tests/*.yaml): the network publishes tested rules only").format(
+                    rules=label
+                )
+            )
         lines.append(
-            f"{tests.failed} of {tests.total} routing test(s) failed: nothing was published; fix the rules or the "
-            "cases ('capactif rules test'), or publish anyway with --force --reason '…'"
+            _(
+                "{failed} of {total} routing test(s) failed: nothing was published; fix the rules or the "
+                "cases ('capactif rules test'), or publish anyway with --force --reason '…'"
+            ).format(failed=tests.failed, total=tests.total)
             if tests.failures
-            else "nothing was published: add routing cases, or publish anyway with --force --reason '…'"
+            else _("nothing was published: add routing cases, or publish anyway with --force --reason '…'")
         )
         raise TestsFailed(lines)
     with ws.store.transaction() as conn:
@@ -202,8 +215,13 @@ def publish_rules(
             adopted = get_decision(conn, decision, where="--decision")
             if adopted.outcome != "adopted":
                 raise InputError(
-                    problems=[Problem("--decision", 0, 0, f"decision {adopted.id} is {adopted.outcome}, not adopted: "
-                                      "record the committee's decision first ('capactif decision record')")]
+                    problems=[
+                        Problem(
+                            "--decision", 0, 0,
+                            _("decision {id} is {outcome}, not adopted: record the committee's decision first "
+                              "('capactif decision record')").format(id=adopted.id, outcome=adopted.outcome),
+                        )
+                    ]
                 )  # fmt: skip
         source_version = None if stored_version or label == "uploaded rules" else _source_version(Path(label))
         stored = repo.store_set(conn, snapshot, by=who.name, source=label, source_version=source_version)
@@ -275,7 +293,7 @@ def export_rules(ws: Workspace, who: Identity, version: str, target: Path) -> Ex
     target = Path(target)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise InputError(
-            problems=[Problem(str(target), 0, 0, "exists and is not an empty directory: choose a new directory")]
+            problems=[Problem(str(target), 0, 0, _("exists and is not an empty directory: choose a new directory"))]
         )
     with ws.store.transaction() as conn:
         found = repo.find_set(conn, version, where="VERSION")

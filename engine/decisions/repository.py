@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from engine.decisions import KINDS, OUTCOMES
 from engine.decisions.tables import decisions
 from engine.errors import AccessDenied, ConflictError, InputError, NotFound, Problem
+from engine.i18n import _
 from engine.vocabulary import unknown
 
 DECISION_ID_RE = re.compile(r"^D-(\d{4})-(\d{3,})$")
@@ -66,7 +67,9 @@ def check_coordinator(who: Any, action: str) -> None:
     if getattr(who, "is_coordinator", False):
         return
     raise AccessDenied(
-        f"{who.label()} may not {action}: the coordinator records the actions put to the committee and its decisions"
+        _("{who} may not {action}: the coordinator records the actions put to the committee and its decisions").format(
+            who=who.label(), action=action
+        )
     )
 
 
@@ -79,12 +82,22 @@ def _text_problems(title: str, description: str, kind: str) -> list[Problem]:
     if kind not in KINDS:
         problems.append(Problem("--kind", 0, 0, unknown("kind of action", kind, list(KINDS))))
     if not title.strip():
-        example = "e.g. --title 'Formation à l'accueil des porteurs'"
-        problems.append(Problem("--title", 0, 0, f"say what is put to the committee, {example}"))
+        problems.append(
+            Problem("--title", 0, 0, _("say what is put to the committee, e.g. 'Training in welcoming porteurs'"))
+        )
     elif len(title) > TITLE_MAX:
-        problems.append(Problem("--title", 0, 0, f"the title is {len(title)} characters long: at most {TITLE_MAX}"))
+        problems.append(
+            Problem(
+                "--title",
+                0,
+                0,
+                _("the title is {n} characters long: at most {max}").format(n=len(title), max=TITLE_MAX),
+            )
+        )
     if len(description) > TEXT_MAX:
-        problems.append(Problem("--description", 0, 0, f"{len(description)} characters: at most {TEXT_MAX}"))
+        problems.append(
+            Problem("--description", 0, 0, _("{n} characters: at most {max}").format(n=len(description), max=TEXT_MAX))
+        )
     return problems
 
 
@@ -92,7 +105,7 @@ def add_decision(
     conn: Connection, who: Any, *, kind: str, title: str, put_on: dt.date, description: str = ""
 ) -> Decision:
     """Record an action put to the committee (pending until its decision is recorded)."""
-    check_coordinator(who, "record an action put to the committee")
+    check_coordinator(who, _("record an action put to the committee"))
     problems = _text_problems(title, description, kind)
     if problems:
         raise InputError(problems=problems)
@@ -118,7 +131,7 @@ def record_outcome(
     conn: Connection, who: Any, decision_id: str, *, outcome: str, decided_on: dt.date, note: str = ""
 ) -> Decision:
     """Record the committee's decision on an action (a postponed one may be decided later)."""
-    check_coordinator(who, "record the committee's decision")
+    check_coordinator(who, _("record the committee's decision"))
     current = get_decision(conn, decision_id)
     problems = []
     if outcome not in OUTCOMES or outcome == "pending":
@@ -126,14 +139,14 @@ def record_outcome(
         problems.append(Problem("--outcome", 0, 0, unknown("decision", outcome, choices)))
     if current.outcome in ("adopted", "rejected"):
         problems.append(
-            Problem(decision_id, 0, 0, f"the committee already decided on {current.decided_on}: "
-                                       f"{OUTCOMES[current.outcome]}; put a new action to it instead")
+            Problem(decision_id, 0, 0, _("the committee already decided on {day}: {outcome}; put a new action to it "
+                                         "instead").format(day=current.decided_on, outcome=OUTCOMES[current.outcome]))
         )  # fmt: skip
     if decided_on < current.put_on:
-        problems.append(Problem("--date", 0, 0, f"{decided_on} is before the action was put to the committee "
-                                               f"({current.put_on})"))  # fmt: skip
+        before = _("{day} is before the action was put to the committee ({put_on})")
+        problems.append(Problem("--date", 0, 0, before.format(day=decided_on, put_on=current.put_on)))
     if len(note) > TEXT_MAX:
-        problems.append(Problem("--note", 0, 0, f"{len(note)} characters: at most {TEXT_MAX}"))
+        problems.append(Problem("--note", 0, 0, _("{n} characters: at most {max}").format(n=len(note), max=TEXT_MAX)))
     if problems:
         raise InputError(problems=problems)
     conn.execute(
@@ -152,7 +165,11 @@ def get_decision(conn: Connection, decision_id: str, *, where: str = "DECISION")
                                                          "e.g. D-2026-001")])  # fmt: skip
     row = conn.execute(select(decisions).where(decisions.c.id == decision_id)).first()
     if row is None:
-        raise NotFound(f"{where}: no decision {decision_id} in the store: 'capactif decision list' shows them")
+        raise NotFound(
+            _("{where}: no decision {id} in the store: 'capactif decision list' shows them").format(
+                where=where, id=decision_id
+            )
+        )
     return _decision(row)
 
 

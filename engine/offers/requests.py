@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from engine.errors import AccessDenied, InputError, NotFound
+from engine.i18n import _
 from engine.offers.model import Offer
 from engine.offers.repository import get_offer, list_offers
 from engine.offers.tables import offer_requests, offers
@@ -30,7 +31,11 @@ def check_manager(who: Any, offer: Offer, action: str) -> None:
     if may_manage(who, offer):
         return
     owner = offer.published_by or "the coordinator"
-    raise AccessDenied(f"{who.label()} may not {action} offer {offer.id}: only {owner} and the coordinator may")
+    raise AccessDenied(
+        _("{who} may not {action} offer {offer}: only {owner} and the coordinator may").format(
+            who=who.label(), action=action, offer=offer.id, owner=owner
+        )
+    )
 
 
 def is_online(conn: Connection, offer_id: str) -> bool:
@@ -40,10 +45,12 @@ def is_online(conn: Connection, offer_id: str) -> bool:
 def set_online(conn: Connection, who: Any, offer_id: str, online: bool, *, today: dt.date | None = None) -> Offer:
     """Put an open offer on the public exchange, or withdraw it (closed offers are never online)."""
     offer = get_offer(conn, offer_id)
-    check_manager(who, offer, "publish or withdraw")
+    check_manager(who, offer, _("publish or withdraw"))
     day = today or dt.date.today()
     if online and not offer.open_on(day):
-        raise InputError(f"offer {offer_id} is closed (or not yet published): it cannot be put online")
+        raise InputError(
+            _("offer {offer} is closed (or not yet published): it cannot be put online").format(offer=offer_id)
+        )
     conn.execute(offers.update().where(offers.c.id == offer_id).values(online=online))
     return offer
 
@@ -119,7 +126,7 @@ def list_requests(conn: Connection, offer_ids: Iterable[str] | None = None) -> l
 def get_request(conn: Connection, request_id: int) -> OfferRequest:
     row = conn.execute(select(offer_requests).where(offer_requests.c.id == request_id)).first()
     if row is None:
-        raise NotFound(f"no message {request_id} about an offer in the store")
+        raise NotFound(_("no message {id} about an offer in the store").format(id=request_id))
     return _request(row)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 
 from engine.errors import ConflictError, InputError, NotFound, Problem
+from engine.i18n import _
 from engine.published.snapshot import Snapshot, blob_digest, from_files
 from engine.published.tables import rules_blobs, rules_publications, rules_set_files, rules_sets
 
@@ -188,8 +189,10 @@ def find_set(conn: Connection, name: str, *, where: str = "VERSION") -> StoredSe
         current = in_force(conn)
         if current is None:
             raise NotFound(
-                f"{where}: no rules have been published in this store yet: "
-                "publish them with 'capactif rules publish --message …'"
+                _(
+                    "{where}: no rules have been published in this store yet: "
+                    "publish them with 'capactif rules publish --message …'"
+                ).format(where=where)
             )
         name = current.version
     found = _VERSION_RE.match(name.lower())
@@ -205,7 +208,11 @@ def find_set(conn: Connection, name: str, *, where: str = "VERSION") -> StoredSe
     known = ", ".join(r.version for r in conn.execute(select(rules_sets.c.version).order_by(rules_sets.c.version)))
     if not rows:
         stored = known or "none"
-        raise NotFound(f"{where}: no rules {name} in the store (stored: {stored}); see 'capactif rules history'")
+        raise NotFound(
+            _("{where}: no rules {name} in the store (stored: {stored}); see 'capactif rules history'").format(
+                where=where, name=name, stored=stored
+            )
+        )
     raise InputError(
         problems=[Problem(where, 0, 0, f"'{name}' names several stored versions: give more hex digits ({known})")]
     )

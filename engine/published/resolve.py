@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.i18n import _
 from engine.published import repository as repo
 from engine.published.materialise import cached_directory, materialise
 from engine.published.snapshot import read_directory
@@ -50,17 +51,19 @@ def choose(conn: Any, directory: Path, *, explicit: bool, local: bool) -> RulesC
         if version == current.version:  # the same content: the directory is the set in force
             return RulesChoice(directory, current, published=True)
         if explicit:
-            warning = (
-                f"the rules of {directory} ({version or 'not found'}) are not the network's rules in force "
-                f"({current.version}, published on {published_at} by {current.published_by}): this command routes "
-                f"with {directory}; 'capactif rules diff --base published --rules {directory}' shows what differs"
-            )
+            warning = _(
+                "the rules of {directory} ({version}) are not the network's rules in force ({in_force}, published on "
+                "{day} by {who}): this command routes with {directory}; 'capactif rules diff --base published --rules "
+                "{directory}' shows what differs"
+            ).format(directory=directory, version=version or "?", in_force=current.version, day=published_at,
+                     who=current.published_by)  # fmt: skip
             return RulesChoice(directory, current, published=False, warning=warning)
         chosen = _published(conn, current)
-        warning = (
-            f"{directory} ({version}) is not used: this store's rules in force are {current.version} "
-            f"(published on {published_at} by {current.published_by}); pass --rules {directory} to route with it"
-        )
+        warning = _(
+            "{directory} ({version}) is not used: this store's rules in force are {in_force} (published on {day} by "
+            "{who}); pass --rules {directory} to route with it"
+        ).format(directory=directory, version=version, in_force=current.version, day=published_at,
+                 who=current.published_by)  # fmt: skip
         return RulesChoice(chosen.directory, current, published=True, warning=warning)
     return _published(conn, current)
 
