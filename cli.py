@@ -181,6 +181,29 @@ def emit(text: str) -> None:
     click.echo(text.rstrip("\n"))
 
 
+def workspace(
+    db_url: str | None = None, rules_path: Path | None = None, as_: str | None = None, charter_path: Path | None = None
+) -> Any:
+    """The command's :class:`engine.app.Workspace` (configuration resolved once), closed with the command."""
+    from engine.app import Workspace
+
+    ws = Workspace.open(db=db_url, rules=rules_path, charter=charter_path, as_=as_)
+    click.get_current_context().call_on_close(ws.close)
+    return ws
+
+
+def show(result: Any, fmt: str, output: Path | None = None, what: str = "report") -> None:
+    """Render ``result`` in ``fmt`` (engine.render's registry), print it or write it to ``output``."""
+    from engine.render import render
+
+    text = render(result, fmt)
+    if output is None:
+        emit(text)
+        return
+    output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    click.echo(f"{what} written to {output}", err=True)
+
+
 @click.group(cls=CapactifGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="capactif", help="Show the version and exit.")
 @click.option(
@@ -229,21 +252,9 @@ def fiche_check(files: tuple[str, ...], rules_path: Path | None, fmt: str) -> No
     Example:
         capactif fiche check fiche.yaml other.json
     """
-    from engine import network
-    from engine.fiche import read_fiches
-    from engine.output import to_json
+    from engine.app import fiches
 
-    net = network.load(rules_path)
-    stdin_text = stdin_if_dash(files)
-    fiches = read_fiches(files, net.fiche_context(), stdin_text=stdin_text)
-    if fmt == "json":
-        emit(to_json([{"fiche": f.label(), "valid": True, "notices": f.notices()} for f in fiches]))
-        return
-    for f in fiches:
-        click.echo(f"{f.label()}: ok")
-        for notice in f.notices():
-            click.echo(f"  note: {notice}")
-    click.echo(f"{len(fiches)} fiche(s) valid.")
+    show(fiches.check(workspace(rules_path=rules_path), files, stdin_text=stdin_if_dash(files)), fmt)
 
 
 # --- the store: fiche add/show/list/assign/move/note/consent/import/export, db, demo ------------
@@ -300,20 +311,13 @@ def list_filters(func: Any) -> Any:
 
 
 def _filter(params: dict[str, Any]) -> Any:
-    from engine.store.queries import ListFilter
+    from engine.app.fiches import ListFilter
 
     return ListFilter(
         stages=params["stages"], lead=params["lead"], support=params["support"], network=params["network"],
         commune=params["commune"], received_from=_day(params["received_from"]),
         received_to=_day(params["received_to"]), orphan=params["orphan"], no_lead=params["no_lead"],
     )  # fmt: skip
-
-
-def _render_change(change: Any, fmt: str) -> None:
-    from engine.output import to_json
-    from engine.store.render import change_text
-
-    emit(to_json(change.to_dict()) if fmt == "json" else change_text(change))
 
 
 @fiche.command("add")
@@ -334,13 +338,10 @@ def fiche_add(files: tuple[str, ...], assign: bool, as_: str | None, db_url: str
         capactif fiche add fiche.yaml --as cma-63
         capactif fiche add a.yaml b.json --assign --as coordinator
     """
-    from engine.output import to_json
-    from engine.store import service
-    from engine.store.render import added_text
+    from engine.app import fiches
 
-    stdin_text = stdin_if_dash(files)
-    changes = service.add_files(db_url, rules_path, files, as_, assign=assign, stdin_text=stdin_text)
-    emit(to_json([c.to_dict() for c in changes]) if fmt == "json" else added_text(changes))
+    ws = workspace(db_url, rules_path, as_)
+    show(fiches.add(ws, ws.identity(), files, assign=assign, stdin_text=stdin_if_dash(files)), fmt)
 
 
 @fiche.command("show")
@@ -357,13 +358,10 @@ def fiche_show(fiche_id: str, as_: str | None, db_url: str | None, rules_path: P
         capactif fiche show F-2026-0012 --as cma-63
         capactif fiche show F-2026-0012 --as committee --format json
     """
-    from engine.output import to_json
-    from engine.store import service
-    from engine.store.render import show_text
+    from engine.app import fiches
 
-    shown = service.show(db_url, rules_path, fiche_id, as_)
-    # the territory names the commune ('63430 Thiers'), as offer show does
-    emit(to_json(shown.to_dict()) if fmt == "json" else show_text(shown, service.load_network(rules_path).territory))
+    ws = workspace(db_url, rules_path, as_)
+    show(fiches.show(ws, ws.identity(), fiche_id), fmt)
 
 
 @fiche.command("list")
@@ -381,18 +379,10 @@ def fiche_list(as_: str | None, db_url: str | None, rules_path: Path | None, fmt
         capactif fiche list --network ambert --received-from 2026-01-01 --format csv
         capactif fiche list --support pfil-ambert --format json --as pfil-ambert
     """
-    from engine.output import to_csv, to_json
-    from engine.store import service
-    from engine.store.exporting import COLUMNS, flat
-    from engine.store.render import list_table
+    from engine.app import fiches
 
-    rows = service.list_fiches(db_url, rules_path, _filter(filters), as_)
-    if fmt == "json":
-        emit(to_json([{k: v for k, v in r.items() if k != "_orphan"} for r in rows]))
-    elif fmt == "csv":
-        emit(to_csv((flat(r) for r in rows), COLUMNS))
-    else:
-        emit(list_table(rows))
+    ws = workspace(db_url, rules_path, as_)
+    show(fiches.list_fiches(ws, ws.identity(), _filter(filters)), fmt)
 
 
 @fiche.command("assign")
@@ -424,19 +414,18 @@ def fiche_assign(fiche_id: str, lead: str | None, supports: tuple[str, ...], rem
         capactif fiche assign F-2026-0012 --lead cma-63 --if-version 3 --as cma-63
         capactif fiche assign F-2026-0012 --lead adret --force --reason "porteur's choice" --as coordinator
     """
+    from engine.app import fiches
     from engine.errors import InputError, Problem
-    from engine.store import service
 
     if force != (reason is not None):
         option = "--force" if reason is not None else "--reason"
         raise InputError(
             problems=[Problem(option, 0, 0, _("--force and --reason go together: force a lead and say why"))]
         )
-
-    change = service.assign(db_url, rules_path, fiche_id, as_, lead=lead, supports=supports,
-                            remove_supports=remove_supports, remove_lead=remove_lead, at=_day(at),
-                            expected_version=if_version, force_reason=reason if force else None)  # fmt: skip
-    _render_change(change, fmt)
+    ws = workspace(db_url, rules_path, as_)
+    show(fiches.assign(ws, ws.identity(), fiche_id, lead=lead, supports=supports, remove_supports=remove_supports,
+                       remove_lead=remove_lead, at=_day(at), expected_version=if_version,
+                       force_reason=reason if force else None), fmt)  # fmt: skip
 
 
 @fiche.command("move")
@@ -462,12 +451,12 @@ def fiche_move(fiche_id: str, trigger: str, at: Any, by: str | None, comment: st
         capactif fiche move F-2026-0012 start_study --as cma-63
         capactif fiche move F-2026-0012 install --date 2026-05-02 --as cma-63
     """
-    from engine.store import service
+    from engine.app import fiches
 
-    change = service.move(db_url, rules_path, fiche_id, trigger, as_, at=_day(at), by=by, comment=comment,
-                          installed_on=_day(installed_on), follow_up_by=follow_up_by,
-                          expected_version=if_version)  # fmt: skip
-    _render_change(change, fmt)
+    ws = workspace(db_url, rules_path, as_)
+    show(fiches.move(ws, ws.identity(), fiche_id, trigger, at=_day(at), by=by, comment=comment,
+                     installed_on=_day(installed_on), follow_up_by=follow_up_by, expected_version=if_version),
+         fmt)  # fmt: skip
 
 
 @fiche.command("note")
@@ -491,12 +480,11 @@ def fiche_note(fiche_id: str, text: str, channel: str | None, at: Any, by: str |
         capactif fiche note F-2026-0012 "business plan reviewed" --as cma-63
         capactif fiche note F-2026-0012 "called, meeting on 12 May" --contact phone --as cma-63
     """
-    from engine.store import service
+    from engine.app import fiches
 
-    kind = "contact" if channel else "note"
-    change = service.note(db_url, rules_path, fiche_id, text, as_, at=_day(at), by=by, kind=kind, channel=channel,
-                          expected_version=if_version)  # fmt: skip
-    _render_change(change, fmt)
+    ws = workspace(db_url, rules_path, as_)
+    show(fiches.note(ws, ws.identity(), fiche_id, text, channel=channel, at=_day(at), by=by,
+                     expected_version=if_version), fmt)  # fmt: skip
 
 
 def _list_option(value: str | None) -> list[str] | None:
@@ -550,7 +538,7 @@ def fiche_edit(fiche_id: str, commune: str | None, naf: str | None, nature: str 
         capactif fiche edit F-2026-0012 --naf 47.76Z --nature commercial --as cma-63
         capactif fiche edit F-2026-0012 --needs "honour_loan, premises" --employees 3 --as cma-63
     """
-    from engine.store import service
+    from engine.app import fiches
 
     changes: dict[str, Any] = {}
     for field, value in (("commune", commune), ("naf", naf), ("kind", kind), ("summary", summary),
@@ -569,9 +557,9 @@ def fiche_edit(fiche_id: str, commune: str | None, naf: str | None, nature: str 
         changes["artisan_registered"] = {"yes": True, "no": False}.get(artisan_registered)
     if farm_link is not None:
         changes["farm_link"] = None if farm_link.strip().lower() in _UNSET else farm_link
-    change = service.edit(db_url, rules_path, fiche_id, changes, as_, at=_day(at), by=by, comment=comment,
-                          expected_version=if_version)  # fmt: skip
-    _render_change(change, fmt)
+    ws = workspace(db_url, rules_path, as_)
+    show(fiches.edit_fiche(ws, ws.identity(), fiche_id, changes, at=_day(at), by=by, comment=comment,
+                           expected_version=if_version), fmt)  # fmt: skip
 
 
 @fiche.command("consent")
@@ -590,9 +578,10 @@ def fiche_consent(fiche_id: str, value: str, if_version: int | None, as_: str | 
     Example:
         capactif fiche consent F-2026-0012 yes --as cma-63
     """
-    from engine.store import service
+    from engine.app import fiches
 
-    _render_change(service.consent(db_url, rules_path, fiche_id, value == "yes", as_, if_version), fmt)
+    ws = workspace(db_url, rules_path, as_)
+    show(fiches.consent(ws, ws.identity(), fiche_id, value == "yes", expected_version=if_version), fmt)
 
 
 @fiche.command("answer")
@@ -651,17 +640,11 @@ def fiche_import(file: str, skip_invalid: bool, rejects: str | None, with_sugges
         capactif fiche import fiches.csv --as coordinator
         capactif fiche import fiches.csv --skip-invalid --rejects rejects.csv --as coordinator
     """
-    from engine.output import to_json
-    from engine.store import service
+    from engine.app import fiches
 
-    done = service.import_file(db_url, rules_path, file, as_, skip_invalid=skip_invalid, rejects=rejects,
-                               suggest=with_suggest)  # fmt: skip
-    if fmt == "json":
-        emit(to_json(done.to_dict()))
-        return
-    click.echo(f"{len(done.changes)} fiche(s) imported from {file}.")
-    if done.rejects_file:
-        click.echo(f"{len(done.batch.rejected)} row(s) rejected, written with their errors to {done.rejects_file}.")
+    ws = workspace(db_url, rules_path, as_)
+    show(fiches.import_file(ws, ws.identity(), file, skip_invalid=skip_invalid, rejects=rejects,
+                            suggest=with_suggest), fmt)  # fmt: skip
 
 
 @fiche.command("export")
@@ -680,9 +663,11 @@ def fiche_export(output: str | None, as_: str | None, db_url: str | None, rules_
         capactif fiche export --format csv -o fiches.csv --as coordinator
         capactif fiche export --format yaml --network ambert --as committee
     """
-    from engine.store import service
+    from engine.app import fiches
+    from engine.render import render
 
-    text = service.export_fiches(db_url, rules_path, fmt, as_, _filter(filters))
+    ws = workspace(db_url, rules_path, as_)
+    text = render(fiches.export_fiches(ws, ws.identity(), fmt, _filter(filters)), fmt)
     if output:
         Path(output).write_text(text, encoding="utf-8")
     else:
@@ -710,13 +695,9 @@ def db_upgrade(db_url: str | None) -> None:
         capactif db upgrade
         capactif db upgrade --db postgresql+psycopg://postgres@127.0.0.1:5432/capactif
     """
-    from engine.store import service
+    from engine.app import db
 
-    where, before, after = service.upgrade(db_url)
-    if before == after:
-        click.echo(f"{where}: already at schema revision {after}.")
-    else:
-        click.echo(f"{where}: upgraded from {before or 'an empty database'} to schema revision {after}.")
+    show(db.upgrade(workspace(db_url)), "text")
 
 
 @db_group.command("verify")
@@ -731,12 +712,10 @@ def db_verify(ctx: click.Context, db_url: str | None, fmt: str) -> None:
         capactif db verify
         capactif db verify --format json
     """
-    from engine.output import to_json
-    from engine.store import service
-    from engine.store.render import verify_text
+    from engine.app import db
 
-    result = service.verify(db_url)
-    emit(to_json(result.to_dict()) if fmt == "json" else verify_text(result))
+    result = db.verify(workspace(db_url))
+    show(result, fmt)
     ctx.exit(1 if result.differences else 0)
 
 
@@ -771,19 +750,17 @@ def demo_command(count: int, seed: int, then_serve: bool, host: str, port: int, 
         capactif demo --fiches 200 --seed 7 --format json
         capactif demo --serve
     """
-    from engine.demo import demo_path, render_text, run_demo
-    from engine.output import to_json
+    from engine.app.demo import demo_path, run_demo
 
-    result = run_demo(db_url, rules_path, fiches=count, seed=seed)
-    emit(to_json(result.to_dict()) if fmt == "json" else render_text(result))
+    # --db only (never $CAPACTIF_DB): without it the demo writes its own file, not the network's store
+    show(run_demo(workspace(rules_path=rules_path), db_url, fiches=count, seed=seed), fmt)
     if not then_serve:
         return
-    from engine.app import Workspace, accounts
+    from engine.app import accounts
     from web import serve
 
     store = db_url or str(demo_path())
-    with Workspace.open(db=store, rules=rules_path) as ws:
-        made = accounts.demo_accounts(ws)
+    made = accounts.demo_accounts(workspace(store, rules_path))
     click.echo("")
     click.echo(_("The demo in the web application: {url}").format(url=f"http://{host}:{port}/"))
     click.echo(_("Demo accounts (one password for all: {password}):").format(password=made[0].password))
@@ -824,17 +801,13 @@ def suggest_command(
         cat fiche.json | capactif suggest - --format json
         capactif suggest F-2026-0012 --db capactif.sqlite
     """
-    from engine import network
-    from engine.routing.inputs import run_suggest
-    from engine.routing.render import render_json, render_text
+    from engine.app.suggest import suggest_fiches
 
-    net = network.load(rules_path)
-    stdin_text = stdin_if_dash(fiches)
-    run = run_suggest(net, fiches, stdin_text, alternatives=alternatives, explain_structure=explain_structure,
-                      db_url=db_url)  # fmt: skip
-    shown = run.explanations if explain_structure else run.suggestions
-    emit(render_json(shown) if fmt == "json" else render_text(shown, run.rules))
-    ctx.exit(1 if run.orphans else 0)
+    ws = workspace(db_url, rules_path)
+    result = suggest_fiches(ws, fiches, stdin_if_dash(fiches), alternatives=alternatives,
+                            explain_structure=explain_structure)  # fmt: skip
+    show(result, fmt)
+    ctx.exit(result.exit_code)
 
 
 # --- lifecycle -----------------------------------------------------------------------------------
@@ -1333,13 +1306,13 @@ def alerts_command(ctx: click.Context, as_of: Any, network: str | None, structur
         capactif alerts --as-of 2026-06-30 --network thiers --format markdown
         capactif alerts --check no_lead --check stalled --fail-on warning --format json
     """
-    from engine.alerts import AlertFilter, run_alerts
-    from engine.alerts.render import render
+    from engine.app.alerts import alerts
 
-    flt = AlertFilter(network=network, structure=structure, checks=checks, min_severity=min_severity)
-    run = run_alerts(db_url, rules_path, charter_path, as_of=_day(as_of), flt=flt, as_=as_who)
-    emit(render(run, fmt))
-    ctx.exit(1 if fail_on and run.reaches(fail_on) else 0)
+    ws = workspace(db_url, rules_path, as_who, charter_path)
+    result = alerts(ws, ws.identity(), as_of=_day(as_of), network=network, structure=structure, checks=checks,
+                    min_severity=min_severity, fail_on=fail_on)  # fmt: skip
+    show(result.run, fmt)
+    ctx.exit(result.exit_code)
 
 
 # --- offers --------------------------------------------------------------------------------------

@@ -122,9 +122,10 @@ def test_help_has_an_example():
 @pytest.mark.parametrize("as_of", [dt.date(2026, 1, 15), dt.date(2026, 4, 1), dt.date(2026, 6, 30)])
 def test_fast_path_agrees_with_replaying_every_history(store_url, network, as_of):
     """The SQL-aggregate path gives exactly the alerts of a full replay, at the end and in the past."""
-    from engine.demo import run_demo
+    from engine.app import Workspace
+    from engine.app.demo import run_demo
 
-    run_demo(store_url, None, fiches=150, seed=11, end=dt.date(2026, 6, 30))
+    run_demo(Workspace.open(), store_url, fiches=150, seed=11, end=dt.date(2026, 6, 30))
     from engine.store.db import open_store
 
     store = open_store(store_url)

@@ -14,6 +14,7 @@ from cli import main
 from engine import network as network_module
 from engine.alerts import AlertFilter, alerts_at
 from engine.fiche import Fiche
+from engine.render import render
 from engine.store import repository
 
 AS_OF = days(100)
@@ -95,7 +96,7 @@ def test_summary_counts_per_network_and_lists_the_most_serious(seeded, store, ne
     _, ambert, thiers = seeded
     with store.transaction() as conn:
         run_ = alerts_at(conn, network, CHARTER, AS_OF, AlertFilter(), COMMITTEE)
-    text = str(run_)
+    text = render(run_, "summary")
     lines = text.splitlines()
     assert lines[0] == "Alerts on 2026-06-10: 3 (2 fiches checked) (3 warning)"
     assert "│ Réseau local de Thiers │ 0       │ 1       │ 1     │" in lines
@@ -106,7 +107,7 @@ def test_summary_counts_per_network_and_lists_the_most_serious(seeded, store, ne
     assert lines[-1] == "Every alert: capactif alerts --as committee (same --db), --format json for the keys."
     with store.transaction() as conn:
         quiet = alerts_at(conn, network, CHARTER, days(1), AlertFilter(), COMMITTEE)
-    assert str(quiet).splitlines() == [
+    assert render(quiet, "summary").splitlines() == [
         "Alerts on 2026-03-03: 0 (2 fiches checked)",
         "No alert: every fiche checked is followed as the charter asks.",
     ]

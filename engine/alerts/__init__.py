@@ -2,11 +2,13 @@
 
 Public API::
 
-    from engine.alerts import run_alerts, AlertFilter
-    run = run_alerts(db_url, rules_path, charter_path, as_of=date, flt=AlertFilter(network="thiers"), as_="committee")
+    from engine.alerts import alerts_at, AlertFilter
+    run = alerts_at(conn, network, charter, as_of, AlertFilter(network="thiers"), who)
     run.alerts                      # [Alert] sorted: most serious first
     run.reaches("warning")          # for --fail-on
-    engine.alerts.render.render(run, "json")
+
+The command's use case (store, rules and charter opened once, the caller's identity) is
+:func:`engine.app.alerts.alerts`; its renderings are in :mod:`engine.render.alerts`.
 
 Checks (one module each in :mod:`engine.alerts.checks`, ``check(view, ctx) -> Alert | None``):
 no_lead, no_competent_structure, stalled, lead_invalid, follow_up_missing, bounced,
@@ -15,7 +17,7 @@ need_uncovered, consent_missing.  Severities and thresholds come from the charte
 
 from engine.alerts.checks import CHECKS
 from engine.alerts.model import Alert, FicheView
-from engine.alerts.runner import AlertFilter, AlertRun, alerts_at, compute, demo_alerts, run_alerts
+from engine.alerts.runner import AlertFilter, AlertRun, alerts_at, compute
 
 __all__ = [
     "CHECKS",
@@ -25,6 +27,4 @@ __all__ = [
     "FicheView",
     "alerts_at",
     "compute",
-    "demo_alerts",
-    "run_alerts",
 ]

@@ -1,6 +1,6 @@
 """Running every check over the stored fiches at a date, from the data: ``capactif alerts``.
 
-:func:`run_alerts` is the one call the CLI makes: open the store, read the fiches as they stood on
+:func:`alerts_at` (called by :func:`engine.app.alerts.alerts`): read the fiches as they stood on
 ``as_of`` (:mod:`engine.alerts.load`), run each check of :data:`~engine.alerts.checks.CHECKS` on each
 fiche, keep what the filters ask for.  Nothing is stored: the same data and date give the same
 alerts, and a fiche fixed disappears from the next run.
@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
@@ -113,12 +112,6 @@ class AlertRun:
             by_check[a.check] += 1
         return {"total": len(self.alerts), "by_severity": by_severity, "by_check": by_check}
 
-    def __str__(self) -> str:
-        """A summary: counts per network and check, and the most serious alerts (``capactif demo``)."""
-        from engine.alerts.render import render_summary
-
-        return render_summary(self)
-
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON (docs/alerts.md): as_of, rules_version, fiches_checked, filters,
         counts, networks[{network, name, count, alerts[…]}]."""
@@ -171,29 +164,6 @@ def compute(
     return out
 
 
-def run_alerts(
-    db_url: str | None,
-    rules_path: str | Path | None,
-    charter_path: str | Path | None,
-    *,
-    as_of: dt.date | None = None,
-    flt: AlertFilter | None = None,
-    as_: str | None = None,
-    replay_all: bool = False,
-) -> AlertRun:
-    """``capactif alerts``: load the network and charter, read the store at ``as_of``, run the checks."""
-    from engine import network
-    from engine.charter import load_charter
-    from engine.store.service import opened
-
-    net = network.load(rules_path)
-    charter = load_charter(charter_path)
-    who = access.viewer(as_, net.structure_ids)
-    flt = (flt or AlertFilter()).check(net)
-    with opened(db_url) as store, store.transaction() as conn:
-        return alerts_at(conn, net, charter, as_of or dt.date.today(), flt, who, replay_all=replay_all)
-
-
 def alerts_at(
     conn: Connection,
     net: Any,
@@ -203,12 +173,14 @@ def alerts_at(
     who: access.Viewer = access.ANONYMOUS,
     *,
     replay_all: bool = False,
+    rules: CompiledRules | None = None,
 ) -> AlertRun:
-    """The alerts of the store behind ``conn`` on ``as_of`` (the network and charter already loaded)."""
+    """The alerts of the store behind ``conn`` on ``as_of`` (the network and charter already loaded;
+    ``rules`` the network's compiled rules when the caller has them)."""
     from engine.routing import compile_rules
 
     flt = flt or AlertFilter()
-    rules = compile_rules(net.rules)
+    rules = rules or compile_rules(net.rules)
     views = load_views(
         conn,
         as_of,
@@ -221,13 +193,6 @@ def alerts_at(
     names = {n: ln.name for n, ln in net.territory.local_networks.items()}
     checked = sum(1 for v in views if not flt.network or v.local_network == flt.network)
     return AlertRun(as_of, rules.version, checked, alerts, flt, names)
-
-
-def demo_alerts(conn: Connection, net: Any, today: dt.date) -> AlertRun:
-    """The committee's alerts at the end of ``capactif demo`` (the bundled charter, as the committee)."""
-    from engine.charter import load_charter
-
-    return alerts_at(conn, net, load_charter(None), today, who=access.Viewer(access.COMMITTEE))
 
 
 def alerts_of_fiches(

@@ -3,7 +3,8 @@
 The caller is given by ``--as`` (or ``$CAPACTIF_AS``): a structure id, or one of the roles
 ``coordinator`` and ``committee``.  Nobody named means an anonymous reader.
 
-Reading (the network's confidentiality promise to porteurs):
+Reading (the network's confidentiality promise to porteurs; decided and applied in
+:mod:`engine.privacy`, re-exported here):
 
 * the porteur's name, email and phone are shown to the structures *on the fiche* (its lead, its
   supporting structures, the structure that received the porteur) and to the coordinator;
@@ -28,6 +29,7 @@ from collections.abc import Iterable
 
 from engine.errors import AccessDenied, InputError
 from engine.identity import ANONYMOUS, COMMITTEE, COORDINATOR, ROLES, Identity
+from engine.privacy import PERSONAL_FIELDS, on_fiche, sees_personal_data
 from engine.vocabulary import unknown
 
 __all__ = [
@@ -45,8 +47,6 @@ __all__ = [
     "viewer",
 ]
 
-PERSONAL_FIELDS = ("name", "email", "phone")
-
 # The caller's type is engine.identity.Identity; ``Viewer`` is its historical name here.
 Viewer = Identity
 
@@ -60,22 +60,6 @@ def viewer(option: str | None = None, structures: Iterable[str] | None = None) -
     if name not in ROLES and known and name not in known:
         raise InputError(f"--as: {unknown('structure or role', name, [*ROLES, *sorted(known)])}")
     return Identity(name)
-
-
-def on_fiche(lead: str | None, supporting: Iterable[str], received_by: str | None) -> set[str]:
-    """The structures on a fiche: its lead, its supporting structures and who received the porteur."""
-    out = set(supporting)
-    out.update(s for s in (lead, received_by) if s)
-    return out
-
-
-def sees_personal_data(who: Viewer, structures_on_fiche: set[str], consent_network: bool) -> bool:
-    """Whether ``who`` may read the porteur's name, email and phone (see the module docstring)."""
-    if who.is_coordinator:
-        return True
-    if who.structure is None:
-        return False
-    return consent_network or who.structure in structures_on_fiche
 
 
 def check_write(who: Viewer, fiche_id: str, structures_on_fiche: set[str], action: str) -> None:

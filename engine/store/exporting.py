@@ -1,7 +1,8 @@
 """What each caller may see of a fiche, and fiches as CSV, JSON or YAML for other tools.
 
 The same rule everywhere (``fiche show``, ``fiche list``, ``fiche export``): the porteur's name,
-email and phone are blanked for callers who may not see them (:mod:`engine.store.access`).  CSV
+email and phone, and the fiche's summary, are blanked for callers who may not see them
+(:mod:`engine.privacy`).  CSV
 columns are the import columns, so an export can be imported into another store; cells a
 spreadsheet would run as formulas are neutralised by :func:`engine.output.to_csv`.
 """
@@ -12,6 +13,7 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from engine import privacy
 from engine.store import access
 from engine.store.records import FICHE_FIELDS, StoredFiche
 
@@ -23,21 +25,13 @@ COLUMNS: tuple[str, ...] = tuple(
 
 
 def for_viewer(stored: StoredFiche, who: access.Viewer) -> dict[str, Any]:
-    """The fiche dict as ``who`` may see it: personal fields set to null when they may not."""
-    data = stored.fiche
-    if can_see_personal(stored, who):
-        return data
-    porteur = dict(data["porteur"])
-    for name in access.PERSONAL_FIELDS:
-        porteur[name] = None
-    return {**data, "porteur": porteur}
+    """The fiche dict as ``who`` may see it: personal and free-text fields nulled (:mod:`engine.privacy`)."""
+    return privacy.mask_fiche(stored.fiche, can_see_personal(stored, who))
 
 
 def can_see_personal(stored: StoredFiche, who: access.Viewer) -> bool:
     """Whether ``who`` may read this fiche's personal data."""
-    data = stored.fiche
-    on = access.on_fiche(data["lead"], data["supporting"], data["received_by"])
-    return access.sees_personal_data(who, on, bool(data["porteur"]["consent_network"]))
+    return privacy.sees_fiche_personal_data(who, stored.fiche)
 
 
 def flat(data: dict[str, Any]) -> dict[str, Any]:

@@ -9,18 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine.output import to_json
+from engine.app.suggest import Explanations, Suggestions
+from engine.render import renders
 from engine.routing.compile import CompiledRules
 from engine.routing.explain import Explanation
 from engine.routing.suggest import Orientation, Suggestion
 from engine.rules.model import CONFIRMED_LABELS
 from engine.vocabulary import NATURES, NEEDS
-
-
-def render_json(items: Sequence[Suggestion] | Sequence[Explanation]) -> str:
-    """One JSON object for one fiche, a list for several."""
-    data = [item.to_dict() for item in items]
-    return to_json(data[0] if len(data) == 1 else data)
 
 
 def _name(rules: CompiledRules, sid: str) -> str:
@@ -87,3 +82,15 @@ def render_text(items: Sequence[Suggestion] | Sequence[Explanation], rules: Comp
         for item in items
     ]
     return "\n\n".join(blocks)
+
+
+@renders(Suggestions, "text")
+def suggestions_text(result: Suggestions) -> str:
+    """``capactif suggest``: one block per fiche."""
+    return render_text(result.suggestions, result.rules)
+
+
+@renders(Explanations, "text")
+def explanations_text(result: Explanations) -> str:
+    """``capactif suggest --explain S``: one block per fiche."""
+    return render_text(result.explanations, result.rules)

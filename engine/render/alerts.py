@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from engine.alerts.runner import AlertRun
 from engine.charter import SEVERITIES
-from engine.output import to_csv, to_json, to_markdown, to_table
+from engine.output import to_csv, to_markdown, to_table
+from engine.render import renders
 
 TABLE_COLUMNS = ("severity", "check", "fiche", "since", "days", "message", "action")
 TABLE_HEADERS = ("severity", "check", "fiche", "since", "days", "what", "suggested action")
@@ -49,6 +50,7 @@ def _rows(alerts: list) -> list[dict]:
     return rows
 
 
+@renders(AlertRun, "table")
 def render_table(run: AlertRun) -> str:
     """One table per local network, most serious first; a line when there is nothing to show."""
     out = [_title(run), f"rules {run.rules_version}"]
@@ -65,6 +67,7 @@ def render_table(run: AlertRun) -> str:
     return "\n".join(out)
 
 
+@renders(AlertRun, "summary")
 def render_summary(run: AlertRun, limit: int = 10) -> str:
     """Counts per local network and check, then the ``limit`` most serious and oldest alerts."""
     out = [_title(run)]
@@ -93,6 +96,7 @@ def render_summary(run: AlertRun, limit: int = 10) -> str:
     return "\n".join(out)
 
 
+@renders(AlertRun, "markdown")
 def render_markdown(run: AlertRun) -> str:
     """A Markdown section per local network (for a committee's minutes)."""
     out = [f"# {_title(run)}", "", f"Rules {run.rules_version}."]
@@ -103,12 +107,7 @@ def render_markdown(run: AlertRun) -> str:
     return "\n".join(out)
 
 
-def render(run: AlertRun, fmt: str) -> str:
-    """``table`` (default), ``json``, ``csv`` or ``markdown``."""
-    if fmt == "json":
-        return to_json(run.to_dict())
-    if fmt == "csv":
-        return to_csv((a.to_dict() for _, _, alerts in run.groups() for a in alerts), CSV_COLUMNS)
-    if fmt == "markdown":
-        return render_markdown(run)
-    return render_table(run)
+@renders(AlertRun, "csv")
+def render_csv(run: AlertRun) -> str:
+    """One row per alert, grouped by local network (``CSV_COLUMNS``)."""
+    return to_csv((a.to_dict() for _, _, alerts in run.groups() for a in alerts), CSV_COLUMNS)

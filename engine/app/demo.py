@@ -6,8 +6,10 @@ added as its structure would add it (suggestion recorded against the caseloads *
 get the suggested référent a few days later, and then move through the lifecycle as projects do —
 study, financing (sometimes refused), installation, follow-up, with pauses, abandons and
 redirections.  Then the demo prints what a coordinator looks at: the stages, the référents'
-caseloads, the orphans, and the suggestions for the newest fiches.  The committee's alerts are
-printed at the end once :mod:`engine.alerts` exists (see :func:`committee_alerts`).
+caseloads, the orphans, the suggestions for the newest fiches, and the committee's alerts.
+
+The demo never touches the network's store: it writes to ``--db`` when given (not ``$CAPACTIF_DB``)
+or to its own file.
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from engine import paths
+from engine.alerts.runner import AlertRun
+from engine.app.workspace import Workspace
+from engine.identity import Identity
+from engine.routing.compile import CompiledRules
+from engine.routing.suggest import Suggestion
 from engine.store import access, db, queries, repository
 
 DEMO_FILE = "demo.sqlite"
@@ -52,9 +59,9 @@ class DemoResult:
     orphans: list[str]
     no_lead: int
     verified: bool
-    newest: list[dict[str, Any]]
-    newest_text: str
-    alerts: Any = None
+    newest: list[Suggestion]
+    rules: CompiledRules
+    alerts: AlertRun | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,8 +75,8 @@ class DemoResult:
             "orphans": self.orphans,
             "no_lead": self.no_lead,
             "verified": self.verified,
-            "newest_suggestions": self.newest,
-            "alerts": self.alerts,
+            "newest_suggestions": [s.to_dict() for s in self.newest],
+            "alerts": self.alerts.to_dict() if self.alerts is not None else None,
         }
 
 
@@ -91,21 +98,23 @@ def fresh_store(db_url: str | None) -> db.Store:
 
 
 def run_demo(
+    ws: Workspace,
     db_url: str | None = None,
-    rules_path: str | Path | None = None,
     *,
     fiches: int = 500,
     seed: int = 2026,
     end: dt.date | None = None,
 ) -> DemoResult:
-    """Replay a synthetic year on a fresh store and summarise it (one transaction: all or nothing)."""
-    from engine import network, sample
-    from engine.routing import compile_rules, suggest
-    from engine.routing.render import render_text
+    """Replay a synthetic year on a fresh store and summarise it (one transaction: all or nothing).
+
+    ``db_url`` is ``--db`` only: without it the demo's own file, never the configured store.
+    """
+    from engine import sample
+    from engine.routing import suggest
 
     end = end or dt.date.today()
-    net = network.load(rules_path)
-    compiled = compile_rules(net.rules)
+    net = ws.network
+    compiled = ws.compiled_rules
     items = sample.generate(net, fiches, seed=seed, end=end)
     store = fresh_store(db_url)
     try:
@@ -116,7 +125,7 @@ def run_demo(
             load = queries.caseload(conn)
             newest = sorted(stored, key=lambda s: (s.fiche["received"], s.id))[-NEWEST:]
             suggestions = [suggest(s.model(), compiled, load) for s in newest]
-            alerts = committee_alerts(conn, net, end)
+            alerts = committee_alerts(conn, ws, end)
     finally:
         store.dispose()
     return DemoResult(
@@ -130,23 +139,17 @@ def run_demo(
         orphans=[s.id for s in stored if s.orphan],
         no_lead=sum(1 for s in stored if not s.fiche["lead"]),
         verified=not verification.differences,
-        newest=[s.to_dict() for s in suggestions],
-        newest_text=render_text(suggestions, compiled),
+        newest=suggestions,
+        rules=compiled,
         alerts=alerts,
     )
 
 
-def committee_alerts(conn: Any, net: Any, today: dt.date) -> Any:
-    """The hook for the committee's alerts: ``engine.alerts`` plugs in here when it exists.
+def committee_alerts(conn: Any, ws: Workspace, today: dt.date) -> AlertRun:
+    """The committee's alerts on the demo's last day (the workspace's charter, as the committee)."""
+    from engine.alerts.runner import alerts_at
 
-    Returns None until then; the demo prints nothing for alerts in that case.
-    """
-    try:
-        from engine import alerts  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    run = getattr(alerts, "demo_alerts", None)
-    return run(conn, net, today) if run else None
+    return alerts_at(conn, ws.network, ws.charter, today, who=Identity.committee(), rules=ws.compiled_rules)
 
 
 def _plan(items: list[Any], rng: random.Random, end: dt.date) -> list[_Action]:
@@ -246,29 +249,3 @@ def _replay(conn: Any, net: Any, items: list[Any], plan: list[_Action], compiled
 def _last_suggestion(conn: Any, fiche_id: str) -> dict[str, Any] | None:
     events = [e for e in queries.history(conn, fiche_id) if e["kind"] == "suggested"]
     return events[-1]["payload"] if events else None
-
-
-def render_text(result: DemoResult) -> str:
-    """The demo's report: what was done, where it is, and what to look at."""
-    from engine.vocabulary import STAGES
-
-    lines = [
-        f"Cap Actif demo — store: {result.store} (replaced on each run)",
-        f"{result.fiches} synthetic fiches received from {result.period[0]} to {result.period[1]} "
-        f"(seed {result.seed}), {result.events} events recorded; "
-        + ("history verified." if result.verified else "HISTORY DOES NOT MATCH THE FICHES (db verify)."),
-        "",
-        "Fiches by stage:",
-    ]
-    # In the lifecycle's order (idea first), not the store's alphabetical one.
-    lines += [f"  {label:<45} {result.stages[stage]:>5}" for stage, label in STAGES.items() if stage in result.stages]
-    lines += ["", "Active fiches per référent (caseload):"]
-    lines += [f"  {sid:<20} {n:>5}" for sid, n in sorted(result.caseload.items(), key=lambda kv: (-kv[1], kv[0]))]
-    lines += ["", f"Without a référent: {result.no_lead}; orphans (no structure can lead): {len(result.orphans)}"]
-    if result.orphans:
-        lines.append("  " + ", ".join(result.orphans[:20]) + (" …" if len(result.orphans) > 20 else ""))
-    lines += ["", f"Suggestions for the {len(result.newest)} newest fiches (today's caseloads):", result.newest_text]
-    if result.alerts is not None:
-        lines += ["", "Committee alerts:", str(result.alerts)]
-    lines += ["", "Next: capactif fiche list --db " + result.store + "  |  capactif fiche show ID --as coordinator"]
-    return "\n".join(lines)
