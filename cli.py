@@ -1344,14 +1344,10 @@ def offer_add(files: tuple[str, ...], rules_path: Path | None, db_url: str | Non
     Example:
         capactif offer add boulangerie.yaml --as coordinator
     """
-    from engine import network as network_module
-    from engine.offers import service
-    from engine.offers.render import added_text
-    from engine.output import to_json
+    from engine.app import offers
 
-    offers = service.add_files(db_url, rules_path, files, as_who, stdin_text=stdin_if_dash(files))
-    territory = network_module.load(rules_path).territory if fmt == "text" else None
-    emit(to_json([o.to_dict() for o in offers]) if fmt == "json" else added_text(offers, territory))
+    ws = workspace(db_url, rules_path, as_who)
+    show(offers.add_files(ws, ws.identity(), files, stdin_text=stdin_if_dash(files)), fmt)
 
 
 @offer_group.command("list")
@@ -1369,17 +1365,10 @@ def offer_list(status: str | None, network: str | None, rules_path: Path | None,
         capactif offer list --status open --network ambert
         capactif offer list --format csv > offres.csv
     """
-    from engine.offers import service
-    from engine.offers.render import CSV_COLUMNS, list_rows, list_table
-    from engine.output import to_csv, to_json
+    from engine.app import offers
 
-    listed = service.list_offers(db_url, rules_path, status=status, network=network)
-    if fmt == "json":
-        emit(to_json(list_rows(listed)))
-    elif fmt == "csv":
-        emit(to_csv(list_rows(listed), CSV_COLUMNS))
-    else:
-        emit(list_table(listed))
+    ws = workspace(db_url, rules_path, as_who)
+    show(offers.list_offers(ws, ws.identity(), status=status, network=network), fmt)
 
 
 @offer_group.command("show")
@@ -1396,16 +1385,10 @@ def offer_show(offer_id: str, rules_path: Path | None, db_url: str | None, as_wh
     Example:
         capactif offer show O-2025-0003 --as cma-63
     """
-    from engine import network as network_module
-    from engine.offers import service
-    from engine.offers.render import show_text
-    from engine.output import to_json
+    from engine.app import offers
 
-    shown = service.show(db_url, rules_path, offer_id, as_who)
-    if fmt == "json":
-        emit(to_json(shown.to_dict()))
-    else:
-        emit(show_text(shown, network_module.load(rules_path).territory))
+    ws = workspace(db_url, rules_path, as_who)
+    show(offers.show(ws, ws.identity(), offer_id), fmt)
 
 
 @offer_group.command("close")
@@ -1423,13 +1406,10 @@ def offer_close(offer_id: str, at: Any, reason: str, rules_path: Path | None, db
     Example:
         capactif offer close O-2025-0003 --date 2025-09-30 --reason "reprise faite" --as coordinator
     """
-    import datetime as dt
+    from engine.app import offers
 
-    from engine.offers import service
-    from engine.output import to_json
-
-    offer = service.close(db_url, rules_path, offer_id, as_who, on=_day(at) or dt.date.today(), reason=reason)
-    emit(to_json(offer.to_dict()) if fmt == "json" else f"{offer.id} closed on {offer.closed_on}.")
+    ws = workspace(db_url, rules_path, as_who)
+    show(offers.close(ws, ws.identity(), offer_id, on=_day(at), reason=reason), fmt)
 
 
 @offer_group.command("contact")
@@ -1450,15 +1430,10 @@ def offer_contact(offer_id: str, fiche_id: str, at: Any, note: str, rules_path: 
     Example:
         capactif offer contact O-2025-0003 F-2025-0012 --date 2025-04-02 --as cma-63
     """
-    import datetime as dt
+    from engine.app import offers
 
-    from engine.offers import service
-    from engine.offers.render import contact_text
-    from engine.output import to_json
-
-    contact = service.contact(db_url, rules_path, offer_id, fiche_id, as_who, on=_day(at) or dt.date.today(),
-                              note=note)  # fmt: skip
-    emit(to_json(contact.to_dict()) if fmt == "json" else contact_text(contact))
+    ws = workspace(db_url, rules_path, as_who)
+    show(offers.contact(ws, ws.identity(), offer_id, fiche_id, on=_day(at), note=note), fmt)
 
 
 @offer_group.command("match")
@@ -1479,16 +1454,10 @@ def offer_match(subject: str, at: Any, rules_path: Path | None, db_url: str | No
         capactif offer match F-2025-0012 --as cma-63
         capactif offer match O-2025-0003 --format json
     """
-    from engine import network as network_module
-    from engine.offers import service
-    from engine.offers.render import match_text
-    from engine.output import to_json
+    from engine.app import offers
 
-    result = service.match(db_url, rules_path, subject, as_who, on=_day(at))
-    if fmt == "json":
-        emit(to_json(result.to_dict()))
-    else:
-        emit(match_text(result, network_module.load(rules_path).territory))
+    ws = workspace(db_url, rules_path, as_who)
+    show(offers.match(ws, ws.identity(), subject, on=_day(at)), fmt)
 
 
 # --- agenda --------------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from cli import main
+from engine.app import Workspace
+from engine.app import offers as app_offers
 from engine.errors import AccessDenied, InputError
-from engine.offers import service
 from engine.offers.tables import offer_contacts
 from engine.report import Period, build_report
 from engine.store import queries
@@ -28,6 +29,24 @@ naf: 10.71C
 published_on: 2025-03-14
 published_in: Villages Magazine
 """
+
+
+@pytest.fixture(autouse=True)
+def _workspaces():
+    """Every workspace a test opened is closed at its end."""
+    yield
+    while _OPENED:
+        _OPENED.pop().close()
+
+
+_OPENED: list[Workspace] = []
+
+
+def caller(store_url: str, who: str | None = None):
+    """(workspace, identity) as ``--db store_url --as who`` would give them."""
+    ws = Workspace.open(db=store_url, as_=who)
+    _OPENED.append(ws)
+    return ws, ws.identity()
 
 
 def write(tmp_path, name: str, text: str) -> str:
@@ -48,25 +67,29 @@ def add_fiche(store_url, network, *, received=dt.date(2025, 3, 1), commune="6300
 
 def test_offer_lifecycle(store_url, network, tmp_path):
     """An offer file is stored as O-YYYY-NNNN with where and when it was published, listed open, then closed."""
-    (offer,) = service.add_files(store_url, None, [write(tmp_path, "o.yaml", BAKERY)], "coordinator")
+    (offer,) = app_offers.add_files(*caller(store_url, "coordinator"), [write(tmp_path, "o.yaml", BAKERY)]).offers
     assert offer.id == "O-2025-0001"
     assert (offer.commune, offer.local_network, offer.nature) == ("63003", "ambert", "artisanal")
     assert (offer.published_on, offer.published_in) == (dt.date(2025, 3, 14), "Villages Magazine")
-    assert [o.offer.id for o in service.list_offers(store_url, None, status="open")] == ["O-2025-0001"]
-    assert service.list_offers(store_url, None, status="open", network="thiers") == []
-    closed = service.close(store_url, None, offer.id, "coordinator", on=dt.date(2025, 9, 30), reason="reprise faite")
+    assert [o.offer.id for o in app_offers.list_offers(*caller(store_url), status="open").offers] == ["O-2025-0001"]
+    assert app_offers.list_offers(*caller(store_url), status="open", network="thiers").offers == []
+    closed = app_offers.close(
+        *caller(store_url, "coordinator"), offer.id, on=dt.date(2025, 9, 30), reason="reprise faite"
+    ).offer
     assert (closed.closed_on, closed.closed_reason) == (dt.date(2025, 9, 30), "reprise faite")
-    assert service.list_offers(store_url, None, status="open") == []
-    assert [o.to_dict()["status"] for o in service.list_offers(store_url, None, status="closed")] == ["closed"]
+    assert app_offers.list_offers(*caller(store_url), status="open").offers == []
+    assert [o.to_dict()["status"] for o in app_offers.list_offers(*caller(store_url), status="closed").offers] == [
+        "closed"
+    ]
     with pytest.raises(InputError, match="already closed on 2025-09-30"):
-        service.close(store_url, None, offer.id, "coordinator", on=dt.date(2025, 10, 1))
+        app_offers.close(*caller(store_url, "coordinator"), offer.id, on=dt.date(2025, 10, 1))
 
 
 def test_offer_ids_follow_the_year_of_publication(store_url, network, tmp_path):
     """Ids are numbered per year of publication, in file order."""
     later = BAKERY.replace("2025-03-14", "2026-01-05")
     text = "".join("- " + offer.replace("\n", "\n  ").rstrip() + "\n" for offer in (BAKERY, later))
-    offers = service.add_files(store_url, None, [write(tmp_path, "two.yaml", text)], "coordinator")
+    offers = app_offers.add_files(*caller(store_url, "coordinator"), [write(tmp_path, "two.yaml", text)]).offers
     assert [o.id for o in offers] == ["O-2025-0001", "O-2026-0001"]
 
 
@@ -85,7 +108,7 @@ def test_bad_offer_file_reports_every_problem_located(store_url, network, tmp_pa
         """,
     )
     with pytest.raises(InputError) as caught:
-        service.add_files(store_url, None, [path], "coordinator")
+        app_offers.add_files(*caller(store_url, "coordinator"), [path])
     assert caught.value.lines() == [
         f"{path}:1:1: missing required field 'published_in'",
         f"{path}:1:7: unknown kind 'reprise' (expected one of: takeover, sought)",
@@ -95,7 +118,7 @@ def test_bad_offer_file_reports_every_problem_located(store_url, network, tmp_pa
         f"{path}:5:15: 'published_on' must be a date written YYYY-MM-DD, got '2025-13-01'",
         f"{path}:6:1: unknown field 'publishd_in' (did you mean 'published_in'?)",
     ]
-    assert service.list_offers(store_url, None) == []
+    assert app_offers.list_offers(*caller(store_url)).offers == []
 
 
 def test_one_bad_offer_in_a_list_stores_none(store_url, network, tmp_path):
@@ -106,11 +129,11 @@ def test_one_bad_offer_in_a_list_stores_none(store_url, network, tmp_path):
         json.dumps([{**_bakery(), "nature": "artisanal"}, {**_bakery(), "nature": "craft"}], indent=1),
     )
     with pytest.raises(InputError) as caught:
-        service.add_files(store_url, None, [path], "coordinator")
+        app_offers.add_files(*caller(store_url, "coordinator"), [path])
     assert caught.value.lines() == [
         f"{path}:18:13: unknown nature 'craft' (expected one of: artisanal, commercial, agricultural, liberal)"
     ]
-    assert service.list_offers(store_url, None) == []
+    assert app_offers.list_offers(*caller(store_url)).offers == []
 
 
 def _bakery() -> dict:
@@ -128,19 +151,21 @@ def test_committee_and_other_structures_may_not_add(store_url, network, tmp_path
     """The committee reads offers but does not add them; a structure does not publish for another."""
     path = write(tmp_path, "o.yaml", BAKERY)
     with pytest.raises(AccessDenied, match="the committee reads offers but may not add them"):
-        service.add_files(store_url, None, [path], "committee")
+        app_offers.add_files(*caller(store_url, "committee"), [path])
     other = write(tmp_path, "other.yaml", BAKERY + "published_by: cci-ambert\n")
     with pytest.raises(AccessDenied, match="cma-63 may not add an offer published by cci-ambert"):
-        service.add_files(store_url, None, [other], "cma-63")
-    (offer,) = service.add_files(store_url, None, [path], "cma-63")
+        app_offers.add_files(*caller(store_url, "cma-63"), [other])
+    (offer,) = app_offers.add_files(*caller(store_url, "cma-63"), [path]).offers
     assert offer.published_by == "cma-63"
 
 
 def test_contact_is_an_event_on_the_fiche_and_a_row_on_the_offer(store_url, network, tmp_path):
     """offer contact writes both records in one transaction; a second contact of the same pair is refused."""
-    (offer,) = service.add_files(store_url, None, [write(tmp_path, "o.yaml", BAKERY)], "coordinator")
+    (offer,) = app_offers.add_files(*caller(store_url, "coordinator"), [write(tmp_path, "o.yaml", BAKERY)]).offers
     fiche = add_fiche(store_url, network)
-    contact = service.contact(store_url, None, offer.id, fiche, "cma-63", on=dt.date(2025, 4, 2), note="très intéressé")
+    contact = app_offers.contact(
+        *caller(store_url, "cma-63"), offer.id, fiche, on=dt.date(2025, 4, 2), note="très intéressé"
+    ).contact
     assert (contact.offer, contact.fiche, contact.at, contact.by) == (offer.id, fiche, dt.date(2025, 4, 2), "cma-63")
     store = open_store(store_url)
     try:
@@ -157,7 +182,7 @@ def test_contact_is_an_event_on_the_fiche_and_a_row_on_the_offer(store_url, netw
     }
     assert [(r["offer_id"], r["fiche_id"], r["at"]) for r in rows] == [(offer.id, fiche, dt.date(2025, 4, 2))]
     with pytest.raises(InputError) as caught:
-        service.contact(store_url, None, offer.id, fiche, "cma-63", on=dt.date(2025, 3, 1))
+        app_offers.contact(*caller(store_url, "cma-63"), offer.id, fiche, on=dt.date(2025, 3, 1))
     assert caught.value.lines() == [
         "--date: 2025-03-01 is before offer O-2025-0001 was published (2025-03-14)",
         f"{fiche}: already in contact with offer O-2025-0001 since 2025-04-02",
@@ -166,10 +191,10 @@ def test_contact_is_an_event_on_the_fiche_and_a_row_on_the_offer(store_url, netw
 
 def test_contact_follows_the_store_access_rule_and_writes_nothing_when_refused(store_url, network, tmp_path):
     """A structure not on the fiche may not record a contact on it: neither the event nor the row is written."""
-    (offer,) = service.add_files(store_url, None, [write(tmp_path, "o.yaml", BAKERY)], "coordinator")
+    (offer,) = app_offers.add_files(*caller(store_url, "coordinator"), [write(tmp_path, "o.yaml", BAKERY)]).offers
     fiche = add_fiche(store_url, network, by="cma-63")
     with pytest.raises(AccessDenied, match=f"cci-ambert may not add a note to fiche {fiche}"):
-        service.contact(store_url, None, offer.id, fiche, "cci-ambert", on=dt.date(2025, 4, 2))
+        app_offers.contact(*caller(store_url, "cci-ambert"), offer.id, fiche, on=dt.date(2025, 4, 2))
     store = open_store(store_url)
     try:
         with store.transaction() as conn:
@@ -182,20 +207,20 @@ def test_contact_follows_the_store_access_rule_and_writes_nothing_when_refused(s
 
 def test_contact_after_closing_is_refused(store_url, network, tmp_path):
     """Once closed, an offer takes no new contacts dated after its closing day."""
-    (offer,) = service.add_files(store_url, None, [write(tmp_path, "o.yaml", BAKERY)], "coordinator")
+    (offer,) = app_offers.add_files(*caller(store_url, "coordinator"), [write(tmp_path, "o.yaml", BAKERY)]).offers
     fiche = add_fiche(store_url, network)
-    service.close(store_url, None, offer.id, "coordinator", on=dt.date(2025, 5, 1))
+    app_offers.close(*caller(store_url, "coordinator"), offer.id, on=dt.date(2025, 5, 1))
     with pytest.raises(InputError, match=r"--date: 2025-05-02 is after offer O-2025-0001 was closed \(2025-05-01\)"):
-        service.contact(store_url, None, offer.id, fiche, "cma-63", on=dt.date(2025, 5, 2))
+        app_offers.contact(*caller(store_url, "cma-63"), offer.id, fiche, on=dt.date(2025, 5, 2))
 
 
 def test_installation_through_an_offer_is_shown_and_counted_by_the_report(store_url, network, tmp_path):
     """A fiche that contacted an offer then installed is 'via the offer' in offer show and in the report."""
-    (offer,) = service.add_files(store_url, None, [write(tmp_path, "o.yaml", BAKERY)], "coordinator")
+    (offer,) = app_offers.add_files(*caller(store_url, "coordinator"), [write(tmp_path, "o.yaml", BAKERY)]).offers
     via = add_fiche(store_url, network, kind="takeover")
     after = add_fiche(store_url, network)
     own = add_fiche(store_url, network, offer=offer.id)
-    service.contact(store_url, None, offer.id, via, "cma-63", on=dt.date(2025, 4, 2))
+    app_offers.contact(*caller(store_url, "cma-63"), offer.id, via, on=dt.date(2025, 4, 2))
     store = open_store(store_url)
     try:
         with store.transaction() as conn:
@@ -211,8 +236,8 @@ def test_installation_through_an_offer_is_shown_and_counted_by_the_report(store_
     finally:
         store.dispose()
     # 'after' contacts the offer once installed: it did not come from the offer.
-    service.contact(store_url, None, offer.id, after, "cma-63", on=dt.date(2025, 6, 15))
-    shown = service.show(store_url, None, offer.id, "committee")
+    app_offers.contact(*caller(store_url, "cma-63"), offer.id, after, on=dt.date(2025, 6, 15))
+    shown = app_offers.show(*caller(store_url, "committee"), offer.id)
     assert [(c.contact.fiche, c.via_offer) for c in shown.contacts] == [(via, True), (after, False)]
     assert shown.installed_via_offer == 1
     assert report["installed"] == 3
@@ -222,12 +247,12 @@ def test_installation_through_an_offer_is_shown_and_counted_by_the_report(store_
 
 def test_offer_show_hides_names_and_notes_from_the_committee(store_url, network, tmp_path):
     """Names and contact notes follow the store's rule: shown to the structure on the fiche, not to the committee."""
-    (offer,) = service.add_files(store_url, None, [write(tmp_path, "o.yaml", BAKERY)], "coordinator")
+    (offer,) = app_offers.add_files(*caller(store_url, "coordinator"), [write(tmp_path, "o.yaml", BAKERY)]).offers
     fiche = add_fiche(store_url, network)
-    service.contact(store_url, None, offer.id, fiche, "cma-63", on=dt.date(2025, 4, 2), note="appelle lundi")
-    committee = service.show(store_url, None, offer.id, "committee").to_dict()["contacts"][0]
+    app_offers.contact(*caller(store_url, "cma-63"), offer.id, fiche, on=dt.date(2025, 4, 2), note="appelle lundi")
+    committee = app_offers.show(*caller(store_url, "committee"), offer.id).to_dict()["contacts"][0]
     assert (committee["porteur_name"], committee["note"]) == (None, None)
-    cma = service.show(store_url, None, offer.id, "cma-63").to_dict()["contacts"][0]
+    cma = app_offers.show(*caller(store_url, "cma-63"), offer.id).to_dict()["contacts"][0]
     assert cma["porteur_name"].startswith("Porteur ") and cma["note"] == "appelle lundi"
 
 

@@ -1,11 +1,14 @@
-"""Text for the ``capactif offer`` commands: short lines and tables (French labels for values)."""
+"""Rendering of the offers' results (``capactif offer …``): short lines and tables (French labels for values)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from engine.app.offers import AddedOffers, ClosedOffer, MatchResult, OfferList, RecordedContact, ShownOffer
 from engine.offers.model import OFFER_KINDS, Offer, OfferContact
+from engine.output import to_csv
+from engine.render import renders
 from engine.vocabulary import KINDS, NATURES, STAGES
 
 LIST_COLUMNS = (
@@ -43,8 +46,14 @@ def offer_line(offer: Offer, territory: Any = None) -> str:
     )
 
 
-def added_text(offers: Sequence[Offer], territory: Any = None) -> str:
+@renders(AddedOffers, "text")
+def added(result: AddedOffers) -> str:
     """``offer add``: one line per stored offer, then the count."""
+    return added_text(result.offers, result.territory)
+
+
+def added_text(offers: Sequence[Offer], territory: Any = None) -> str:
+    """One line per stored offer, then the count."""
     return "\n".join([*(offer_line(o, territory) for o in offers), f"{len(offers)} offer(s) stored."])
 
 
@@ -53,12 +62,19 @@ def list_rows(listed: Sequence[Any]) -> list[dict[str, Any]]:
     return [item.to_dict() for item in listed]
 
 
-def list_table(listed: Sequence[Any]) -> str:
+@renders(OfferList, "csv")
+def list_csv(result: OfferList) -> str:
+    """``offer list --format csv``: the JSON keys as columns (``CSV_COLUMNS``)."""
+    return to_csv(list_rows(result.offers), CSV_COLUMNS)
+
+
+@renders(OfferList, "table")
+def list_table(result: OfferList) -> str:
     """``offer list``: one line per offer."""
     from engine.output import to_table
 
     rows = []
-    for row in list_rows(listed):
+    for row in list_rows(result.offers):
         rows.append(
             {
                 **row,
@@ -69,10 +85,11 @@ def list_table(listed: Sequence[Any]) -> str:
     return f"{to_table(rows, LIST_COLUMNS, LIST_HEADERS, width=TABLE_WIDTH)}\n{len(rows)} offer(s)."
 
 
-def show_text(shown: Any, territory: Any = None) -> str:
+@renders(ShownOffer, "text")
+def show_text(shown: ShownOffer) -> str:
     """``offer show``: the offer, where and when it was published, its contacts and installations."""
     o: Offer = shown.offer
-    lines = [offer_line(o, territory)]
+    lines = [offer_line(o, shown.territory)]
     if o.local_network:
         lines.append(f"  réseau local: {o.local_network}")
     if o.naf or o.nature:
@@ -89,8 +106,8 @@ def show_text(shown: Any, territory: Any = None) -> str:
         lines.append("  ouverte")
     lines.append(f"contacts ({len(shown.contacts)}):")
     for c in shown.contacts:
-        who = f" — {c.porteur_name}" if c.personal and c.porteur_name else ""
-        note = f" — {c.contact.note}" if c.personal and c.contact.note else ""
+        who = f" — {c.porteur_name}" if c.porteur_name else ""
+        note = f" — {c.note}" if c.note else ""
         installed = ""
         if c.installed_on:
             installed = f", installée le {c.installed_on.isoformat()}"
@@ -103,16 +120,30 @@ def show_text(shown: Any, territory: Any = None) -> str:
     return "\n".join(lines)
 
 
-def contact_text(contact: OfferContact) -> str:
+@renders(ClosedOffer, "text")
+def closed_text(result: ClosedOffer) -> str:
+    """``offer close``."""
+    return f"{result.offer.id} closed on {result.offer.closed_on}."
+
+
+@renders(RecordedContact, "text")
+def recorded_text(result: RecordedContact) -> str:
     """``offer contact``: what was recorded."""
+    return contact_text(result.contact)
+
+
+def contact_text(contact: OfferContact) -> str:
+    """A contact recorded, in one line."""
     return (
         f"{contact.fiche}: contact with offer {contact.offer} on {contact.at.isoformat()} recorded "
         "(a contact row on the offer and a contact event on the fiche)"
     )
 
 
-def match_text(result: Any, territory: Any = None) -> str:
+@renders(MatchResult, "text")
+def match_text(result: MatchResult) -> str:
     """``offer match``: the subject, then each match with its reasons, best first."""
+    territory = result.territory
     if result.subject_type == "offer":
         head = f"Fiches pour l'offre {offer_line(result.offer, territory)}"
     else:

@@ -1,49 +1,54 @@
-"""One function per ``capactif offer`` command: load the network, open the store, one transaction.
+"""Use cases of the activity offers: add, list, show, close, contact, match (``capactif offer …``).
 
-The CLI calls exactly one of these and renders what it returns; tests call them too.  Porteurs'
-names (in ``offer show`` and ``offer match``) follow the store's rule
-(:func:`engine.store.exporting.can_see_personal`); a contact's note, free text that may name the
-porteur, follows the same rule.
+Each function takes the workspace, the caller's identity and plain arguments, runs one store
+transaction and returns a typed result.  Porteurs' names (in ``offer show`` and ``offer match``) and
+a contact's note (free text that may name the porteur) are masked here, when the result is built
+(:mod:`engine.privacy`); results carry the territory so that renderers can name communes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from engine import privacy
+from engine.app.workspace import Workspace
 from engine.errors import InputError, Problem
+from engine.identity import Identity
 from engine.offers import repository as repo
 from engine.offers.match import FicheFacts, Match, fiches_for_offer, offers_for_fiche
 from engine.offers.model import Offer, OfferContact, installed_via_offer
-from engine.store import access, queries
+from engine.store import queries
 from engine.store.exporting import can_see_personal
 from engine.store.records import StoredFiche
-from engine.store.service import load_network, opened
+from engine.territory import Territory
 from engine.vocabulary import unknown
 
 STATUSES = ("open", "closed")
 
 
-def add_files(
-    db_url: str | None,
-    rules_path: str | Path | None,
-    files: Sequence[str],
-    as_: str | None,
-    *,
-    stdin_text: str | None = None,
-) -> list[Offer]:
+@dataclass
+class AddedOffers:
+    """``offer add``: the offers stored, with their ids."""
+
+    offers: list[Offer]
+    territory: Territory | None = field(default=None, repr=False)
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        return [o.to_dict() for o in self.offers]
+
+
+def add_files(ws: Workspace, who: Identity, files: Sequence[str], *, stdin_text: str | None = None) -> AddedOffers:
     """``offer add``: validate every file first (all problems at once), then store every offer."""
     from engine.offers.spec import read_offers
 
-    net = load_network(rules_path)
-    who = access.viewer(as_, net.structure_ids)
+    net = ws.network
     repo.check_writer(who, "add")
     specs = read_offers(files, net.fiche_context(), stdin_text=stdin_text)
-    with opened(db_url) as store, store.transaction() as conn:
-        return repo.add_offers(conn, net, who, specs)
+    with ws.store.transaction() as conn:
+        return AddedOffers(repo.add_offers(conn, net, who, specs), net.territory)
 
 
 @dataclass
@@ -63,11 +68,19 @@ def status_of(offer: Offer) -> str:
     return "closed" if offer.closed_on else "open"
 
 
-def list_offers(
-    db_url: str | None, rules_path: str | Path | None, *, status: str | None = None, network: str | None = None
-) -> list[ListedOffer]:
-    """``offer list``: by publication date then id, filtered by status and local network."""
-    net = load_network(rules_path)
+@dataclass
+class OfferList:
+    """``offer list``: the offers, by publication date then id."""
+
+    offers: list[ListedOffer]
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        return [item.to_dict() for item in self.offers]
+
+
+def list_offers(ws: Workspace, who: Identity, *, status: str | None = None, network: str | None = None) -> OfferList:
+    """``offer list``: by publication date then id, filtered by status and local network (offers are public)."""
+    net = ws.network
     problems = []
     if status and status not in STATUSES:
         problems.append(Problem("--status", 0, 0, unknown("status", status, STATUSES)))
@@ -77,17 +90,21 @@ def list_offers(
         )
     if problems:
         raise InputError(problems=problems)
-    with opened(db_url) as store, store.transaction() as conn:
+    with ws.store.transaction() as conn:
         offers = repo.list_offers(conn, network=network, status=status)
         counts: dict[str, int] = {}
         for c in repo.list_contacts(conn, [o.id for o in offers]):
             counts[c.offer] = counts.get(c.offer, 0) + 1
-    return [ListedOffer(o, counts.get(o.id, 0)) for o in offers]
+    return OfferList([ListedOffer(o, counts.get(o.id, 0)) for o in offers])
 
 
 @dataclass
 class ShownContact:
-    """A contact on an offer, with where its fiche stands and whether it was installed through the offer."""
+    """A contact on an offer, with where its fiche stands and whether it was installed through the offer.
+
+    ``note`` and ``porteur_name`` are None when the caller may not see them (masked when built);
+    ``contact`` itself never carries the note.
+    """
 
     contact: OfferContact
     stage: str
@@ -95,16 +112,18 @@ class ShownContact:
     via_offer: bool
     personal: bool
     porteur_name: str | None
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """``offer``, ``fiche``, ``at``, ``by``, ``note`` (null when hidden), ``stage``, ``installed_on``,
         ``via_offer``, ``porteur_name`` (null when hidden)."""
         return {
-            **self.contact.to_dict(show_note=self.personal),
+            **self.contact.to_dict(show_note=False),
+            "note": self.note,
             "stage": self.stage,
             "installed_on": self.installed_on.isoformat() if self.installed_on else None,
             "via_offer": self.via_offer,
-            "porteur_name": self.porteur_name if self.personal else None,
+            "porteur_name": self.porteur_name,
         }
 
 
@@ -114,6 +133,7 @@ class ShownOffer:
 
     offer: Offer
     contacts: list[ShownContact] = field(default_factory=list)
+    territory: Territory | None = field(default=None, repr=False)
 
     @property
     def installed_via_offer(self) -> int:
@@ -138,60 +158,67 @@ def installed_through(offer_id: str, fiche: dict[str, Any], contacted_on: dt.dat
     return installed_via_offer(own, day, [contacted_on] if contacted_on else [])
 
 
-def show(db_url: str | None, rules_path: str | Path | None, offer_id: str, as_: str | None) -> ShownOffer:
+def show(ws: Workspace, who: Identity, offer_id: str) -> ShownOffer:
     """``offer show``: one offer with its contacts, names and notes as the caller may see them."""
-    net = load_network(rules_path)
-    who = access.viewer(as_, net.structure_ids)
-    with opened(db_url) as store, store.transaction() as conn:
+    net = ws.network
+    with ws.store.transaction() as conn:
         offer = repo.get_offer(conn, offer_id)
         contacts = repo.list_contacts(conn, [offer_id])
         stored = {c.fiche: queries.get(conn, c.fiche) for c in contacts}
-    shown = ShownOffer(offer)
+    shown = ShownOffer(offer, territory=net.territory)
     for c in contacts:
         s = stored[c.fiche]
         personal = can_see_personal(s, who)
         installed = s.fiche["installed_on"]
         shown.contacts.append(
             ShownContact(
-                contact=c,
+                contact=replace(c, note=""),
                 stage=s.fiche["stage"],
                 installed_on=dt.date.fromisoformat(installed) if installed else None,
                 via_offer=installed_through(offer_id, s.fiche, c.at),
                 personal=personal,
-                porteur_name=s.fiche["porteur"]["name"],
+                porteur_name=privacy.name_if_visible(s.fiche["porteur"]["name"], personal),
+                note=c.note if personal else None,
             )
         )
     return shown
 
 
-def close(
-    db_url: str | None, rules_path: str | Path | None, offer_id: str, as_: str | None, *, on: dt.date, reason: str = ""
-) -> Offer:
-    """``offer close``."""
-    net = load_network(rules_path)
-    who = access.viewer(as_, net.structure_ids)
-    with opened(db_url) as store, store.transaction() as conn:
-        return repo.close_offer(conn, who, offer_id, on, reason)
+@dataclass
+class ClosedOffer:
+    """``offer close``: the offer as closed."""
+
+    offer: Offer
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.offer.to_dict()
+
+
+def close(ws: Workspace, who: Identity, offer_id: str, *, on: dt.date | None = None, reason: str = "") -> ClosedOffer:
+    """``offer close`` (``on`` defaults to today)."""
+    with ws.store.transaction() as conn:
+        return ClosedOffer(repo.close_offer(conn, who, offer_id, on or dt.date.today(), reason))
+
+
+@dataclass
+class RecordedContact:
+    """``offer contact``: the contact recorded (the caller is on the fiche: the note is theirs)."""
+
+    contact: OfferContact
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.contact.to_dict()
 
 
 def contact(
-    db_url: str | None,
-    rules_path: str | Path | None,
-    offer_id: str,
-    fiche_id: str,
-    as_: str | None,
-    *,
-    on: dt.date,
-    note: str = "",
-) -> OfferContact:
+    ws: Workspace, who: Identity, offer_id: str, fiche_id: str, *, on: dt.date | None = None, note: str = ""
+) -> RecordedContact:
     """``offer contact``: a contact row on the offer and a contact event on the fiche, together."""
-    net = load_network(rules_path)
-    who = access.viewer(as_, net.structure_ids)
-    with opened(db_url) as store, store.transaction(fiche_id) as conn:
-        return repo.add_contact(conn, who, offer_id, fiche_id, on, note)
+    with ws.store.transaction(fiche_id) as conn:
+        return RecordedContact(repo.add_contact(conn, who, offer_id, fiche_id, on or dt.date.today(), note))
 
 
-def facts(stored: StoredFiche, who: access.Viewer) -> FicheFacts:
+def facts(stored: StoredFiche, who: Identity) -> FicheFacts:
     """What matching reads of a stored fiche; the porteur's name only when ``who`` may see it."""
     data = stored.fiche
     return FicheFacts(
@@ -204,7 +231,7 @@ def facts(stored: StoredFiche, who: access.Viewer) -> FicheFacts:
         stage=data["stage"],
         lead=data["lead"],
         received=dt.date.fromisoformat(data["received"]),
-        porteur_name=data["porteur"]["name"] if can_see_personal(stored, who) else None,
+        porteur_name=privacy.name_if_visible(data["porteur"]["name"], can_see_personal(stored, who)),
     )
 
 
@@ -218,6 +245,7 @@ class MatchResult:
     matches: list[Match]
     offer: Offer | None = None
     fiche: FicheFacts | None = None
+    territory: Territory | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """``subject``, ``subject_type`` (fiche|offer), ``on``, ``matches`` (docs/offers.md)."""
@@ -262,19 +290,16 @@ def match_dict(rank: int, m: Match, subject_type: str) -> dict[str, Any]:
     }
 
 
-def match(
-    db_url: str | None, rules_path: str | Path | None, subject: str, as_: str | None, *, on: dt.date | None = None
-) -> MatchResult:
+def match(ws: Workspace, who: Identity, subject: str, *, on: dt.date | None = None) -> MatchResult:
     """``offer match F-…|O-…``: open offers for a fiche, or fiches still looking for an offer."""
     from engine.store.queries import ListFilter
 
-    net = load_network(rules_path)
-    who = access.viewer(as_, net.structure_ids)
+    net = ws.network
     day = on or dt.date.today()
     is_offer = repo.OFFER_ID_RE.match(subject or "") is not None
     if not is_offer and not subject.startswith("F-"):
         raise InputError(f"'{subject}' is neither a fiche id (F-2026-0012) nor an offer id (O-2026-0003)")
-    with opened(db_url) as store, store.transaction() as conn:
+    with ws.store.transaction() as conn:
         if is_offer:
             offer = repo.get_offer(conn, subject)
             stored = queries.iter_fiches(conn, ListFilter(network=offer.local_network)) if offer.local_network else []
@@ -285,8 +310,7 @@ def match(
             offers = repo.list_offers(conn)
             contacts = {(c.offer, c.fiche): c.at for c in repo.list_contacts(conn, fiche_ids=[subject])}
     if is_offer:
-        return MatchResult(
-            subject, "offer", day, fiches_for_offer(offer, candidates, net.territory, day, contacts), offer
-        )
+        matched = fiches_for_offer(offer, candidates, net.territory, day, contacts)
+        return MatchResult(subject, "offer", day, matched, offer, territory=net.territory)
     matches = offers_for_fiche(fiche, offers, net.territory, day, contacts)
-    return MatchResult(subject, "fiche", day, matches, fiche=fiche)
+    return MatchResult(subject, "fiche", day, matches, fiche=fiche, territory=net.territory)
