@@ -876,10 +876,9 @@ def charter_show(charter_path: Path | None, fmt: str) -> None:
         capactif charter show
         capactif charter show --charter ./charter --format json
     """
-    from engine.charter import load_charter
-    from engine.charter.show import render
+    from engine.app import charter
 
-    emit(render(load_charter(charter_path), fmt))
+    show(charter.show(workspace(charter_path=charter_path)), fmt)
 
 
 # --- rules ---------------------------------------------------------------------------------------
@@ -1166,34 +1165,12 @@ def charter_check(
         capactif charter check --year 2025 --as committee
         capactif charter check --from 2025-01-01 --to 2025-06-30 --format json
     """
-    import datetime as dt
+    from engine.app import charter
 
-    from engine import network as network_module
-    from engine.charter import load_charter
-    from engine.charter.check import check_charter
-    from engine.charter.report import render_check
-    from engine.report import period_of
-    from engine.report.load import load_timelines
-    from engine.rules.ruleset import first_reception_structures
-    from engine.store.access import viewer
-    from engine.store.db import open_store
-
-    period = period_of(year, _day(date_from), _day(date_to))
-    charter = load_charter(charter_path)
-    net = network_module.load(rules_path)
-    who = viewer(as_who, net.structure_ids)
-    day = _day(as_of) or dt.date.today()
-    store = open_store(db_url)
-    try:
-        with store.transaction() as conn:
-            timelines = load_timelines(conn, received_to=min(period.end, day))
-    finally:
-        store.dispose()
-    receivers = first_reception_structures(net.rules)
-    result = check_charter(timelines, charter, period, day, net.territory, who, net.structure_ids, receivers)
-    emit(render_check(result, fmt))
-    if any(c["broken"] for c in result["commitments"]):
-        click.get_current_context().exit(1)
+    ws = workspace(db_url, rules_path, as_who, charter_path)
+    result = charter.check(ws, ws.identity(), year=year, start=_day(date_from), end=_day(date_to), as_of=_day(as_of))
+    show(result, fmt)
+    click.get_current_context().exit(result.exit_code)
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -1234,25 +1211,11 @@ def report_command(
         capactif report --year 2025 --network ambert --format json
         capactif report --year 2025 --format html -o bilan-2025.html
     """
-    from engine import network as network_module
-    from engine.report import build_report, period_of
-    from engine.report.html import render_html
-    from engine.report.render import render
-    from engine.store.db import open_store
+    from engine.app import report
 
-    period = period_of(year, _day(date_from), _day(date_to))
-    net = network_module.load(rules_path)
-    store = open_store(db_url)
-    try:
-        report = build_report(store, net, period, network=network)
-    finally:
-        store.dispose()
-    text = render_html(report) if fmt == "html" else render(report, fmt)
-    if output is not None:
-        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        click.echo(f"report written to {output}", err=True)
-    else:
-        emit(text)
+    ws = workspace(db_url, rules_path, as_who)
+    show(report.report(ws, ws.identity(), year=year, start=_day(date_from), end=_day(date_to), network=network),
+         fmt, output)  # fmt: skip
 
 
 # --- alerts --------------------------------------------------------------------------------------
@@ -1485,16 +1448,10 @@ def agenda_command(network: str, month: str, fmt: str, output: Path | None, char
         capactif agenda --network ambert --month 2025-03 --as cma-63
         capactif agenda --network thiers --month 2025-03 --format html -o reunion-thiers.html
     """
-    from engine.agenda import make_agenda
-    from engine.agenda.render import render
+    from engine.app import agenda
 
-    agenda = make_agenda(db_url, rules_path, charter_path, network, month, as_who)
-    text = render(agenda, fmt)
-    if output is not None:
-        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        click.echo(f"agenda written to {output}", err=True)
-    else:
-        emit(text)
+    ws = workspace(db_url, rules_path, as_who, charter_path)
+    show(agenda.agenda(ws, ws.identity(), network, month), fmt, output, what="agenda")
 
 
 # --- the web application: serve, accounts, access log --------------------------------------------

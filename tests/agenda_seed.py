@@ -8,6 +8,7 @@ was on Monday 3 February; the next is on Tuesday 1 April.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from engine.offers import repository as offers_repo
 from engine.store import repository
@@ -79,3 +80,12 @@ def seed_month(conn, network) -> dict[str, str]:
     installed(conn, network, add("not_yet_due", "2024-10-01"), D(2025, 1, 15))  # due 2025-04-15
     installed(conn, network, add("followed", "2024-10-01"), D(2024, 11, 20), follow_up=D(2025, 1, 5))
     return ids
+
+
+def make_agenda(db: str, rules: Any, charter: Any, network: str, month: str, who: str | None) -> dict[str, Any]:
+    """The agenda's sections as ``capactif agenda --db db --as who`` computes them (engine.app.agenda)."""
+    from engine.app import Workspace
+    from engine.app.agenda import agenda
+
+    with Workspace.open(db=db, rules=rules, charter=charter) as ws:
+        return agenda(ws, ws.identity(who), network, month).sections

@@ -13,10 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from engine.agenda import make_agenda
-from engine.agenda.render import sections
+from engine.render.agenda import sections
 from tests import report_seed as seed
-from tests.agenda_seed import seed_month
+from tests.agenda_seed import make_agenda, seed_month
 from tests.browser import chromium, needs_chromium, phone_layout, png_size
 
 TITLE = "Réseau local d'Ambert (ambert) — réunion du lundi 3 mars 2025"

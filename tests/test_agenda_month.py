@@ -13,12 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from engine.agenda import make_agenda
-from engine.agenda.render import render_html, render_markdown
 from engine.errors import InputError
+from engine.render.agenda import render_html, render_markdown
 from engine.store.db import open_store
 from tests import report_seed as seed
-from tests.agenda_seed import AMBERT, D, seed_month
+from tests.agenda_seed import AMBERT, D, make_agenda, seed_month
 
 
 @pytest.fixture

@@ -81,7 +81,7 @@ def test_the_load_places_the_moved_fiche_alike_on_the_fast_path_and_the_full_rep
 
 def test_the_agenda_of_then_shows_the_alert_in_its_network_of_then(store, store_url, network):
     """The Ambert agenda of March 2026 (prepared on D) lists the moved fiche's alert under ambert."""
-    from engine.agenda import make_agenda
+    from tests.agenda_seed import make_agenda
 
     moved, _ = moved_fiche(store, store_url, network)
     agenda = make_agenda(store_url, None, None, "ambert", "2026-03", "coordinator")

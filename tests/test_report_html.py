@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from engine.render.report import render_html
 from engine.report import Period, build_report
-from engine.report.html import render_html
 from tests import report_seed as seed
 from tests.browser import chromium, needs_chromium, png_size
 

@@ -10,7 +10,10 @@ import datetime as dt
 from html import escape
 from typing import Any
 
+from engine.app.agenda import Agenda
 from engine.offers.model import OFFER_KINDS
+from engine.render import renders
+from engine.render.html import page
 from engine.vocabulary import KINDS, NEEDS, STAGES
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -257,8 +260,6 @@ def _alert_html(a: dict[str, Any]) -> str:
 
 def render_html(agenda: dict[str, Any]) -> str:
     """The whole agenda as one self-contained page (inline CSS, nothing fetched)."""
-    from engine.report.html import CSS
-
     body = []
     for number, (heading, items) in enumerate(sections(agenda)):
         key = ("new_fiches", "to_share_out", "alerts", "installations", "follow_ups_due", "offers", "offer_contacts")
@@ -280,31 +281,17 @@ def render_html(agenda: dict[str, Any]) -> str:
         else:
             body.append(_html_table(*_table(number, items)))
         body.append("</section>")
-    return f"""<!DOCTYPE html>
-<html lang="fr">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title(agenda))}</title>
-<style>{CSS}{AGENDA_CSS}</style>
-</head>
-<body>
-<main class="agenda">
-<h1>{escape(title(agenda))}</h1>
-<p class="note">{escape(intro(agenda))}</p>
-{"".join(body)}
-</main>
-</body>
-</html>
-"""
+    body_html = f'<p class="note">{escape(intro(agenda))}</p>\n{"".join(body)}'
+    return page(title(agenda), body_html, css=AGENDA_CSS, main_class="agenda")
 
 
-def render(agenda: dict[str, Any], fmt: str) -> str:
-    """``markdown`` (default), ``html`` or ``json``."""
-    if fmt == "json":
-        from engine.output import to_json
+@renders(Agenda, "markdown")
+def agenda_markdown(result: Agenda) -> str:
+    """The agenda as Markdown (default): one section per heading."""
+    return render_markdown(result.sections)
 
-        return to_json(agenda) + "\n"
-    if fmt == "html":
-        return render_html(agenda)
-    return render_markdown(agenda)
+
+@renders(Agenda, "html")
+def agenda_html(result: Agenda) -> str:
+    """The agenda as one self-contained page."""
+    return render_html(result.sections)
