@@ -187,7 +187,7 @@ def workspace(
     """The command's :class:`engine.app.Workspace` (configuration resolved once), closed with the command."""
     from engine.app import Workspace
 
-    ws = Workspace.open(db=db_url, rules=rules_path, charter=charter_path, as_=as_)
+    ws = Workspace.open(db=db_url, rules=rules_path, charter=charter_path, as_=as_, on_warning=_warn)
     click.get_current_context().call_on_close(ws.close)
     return ws
 
@@ -198,7 +198,8 @@ def show(result: Any, fmt: str, output: Path | None = None, what: str = "report"
 
     text = render(result, fmt)
     if output is None:
-        emit(text)
+        # the text of a result that is an input error (exit 2, e.g. rules check) is an error message
+        click.echo(text.rstrip("\n"), err=getattr(result, "exit_code", 0) == 2 and fmt == "text")
         return
     output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
     click.echo(f"{what} written to {output}", err=True)
@@ -606,16 +607,10 @@ def fiche_answer(fiche_id: str, reply: str, reason: str | None, if_version: int 
         capactif fiche answer F-2026-0012 take --as cma-63
         capactif fiche answer F-2026-0012 decline --reason "activité agricole" --as cma-63
     """
-    from engine.app import Workspace, desk
-    from engine.output import to_json
-    from engine.store.render import change_text
+    from engine.app import desk
 
-    with Workspace.open(db=db_url, rules=rules_path, as_=as_) as ws:
-        result = desk.answer(ws, ws.identity(), fiche_id, reply, reason=reason, expected_version=if_version)
-    if fmt == "json":
-        emit(to_json(result.to_dict()))
-        return
-    emit(change_text(result))
+    ws = workspace(db_url, rules_path, as_)
+    show(desk.answer(ws, ws.identity(), fiche_id, reply, reason=reason, expected_version=if_version), fmt)
 
 
 @fiche.command("import")
@@ -826,16 +821,9 @@ def lifecycle_command(fmt: str) -> None:
         capactif lifecycle --format json
         capactif lifecycle --format mermaid > lifecycle.mmd
     """
-    from engine.lifecycle import lifecycle, render_text
-    from engine.output import to_json
+    from engine.app import lifecycle
 
-    lc = lifecycle()
-    if fmt == "mermaid":
-        emit(lc.mermaid())
-    elif fmt == "json":
-        emit(to_json(lc.describe()))
-    else:
-        emit(render_text(lc.describe()))
+    show(lifecycle.describe(), fmt)
 
 
 # --- charter -------------------------------------------------------------------------------------
@@ -910,32 +898,11 @@ def rules_check(directory: Path | None, rules_path: Path | None, fmt: str) -> No
         capactif rules check
         capactif rules check my-rules --format json
     """
-    from engine import paths
-    from engine.output import to_json
-    from engine.rules.loader import check_rules
+    from engine.app import rules
 
-    rules_dir = paths.rules_dir(directory or rules_path)
-    result = check_rules(rules_dir)
-    s = result.summary
-    if fmt == "json":
-        emit(to_json(result.to_dict()))
-    elif result.ok:
-        click.echo(f"{rules_dir}: rules valid (version {s['version']})")
-        click.echo(f"  {s['structures']} structures ({s['active_structures']} active, {s['lead_structures']} can lead)")
-        click.echo(f"  {s['communes']} communes in {s['local_networks']} local networks")
-        click.echo(f"  {s['rules']} routing rules")
-        if s.get("orientations"):
-            click.echo(f"  {s['orientations']} structures outside the network for orientation")
-    else:
-        for problem in result.problems:
-            click.echo(f"error: {problem}", err=True)
-        click.echo(
-            f"{s['problems']} problem(s) in {s['files_with_problems']} file(s): fix them and run 'capactif rules check'"
-            " again (the network keeps its previous rules until then).",
-            err=True,
-        )
-    if not result.ok:
-        click.get_current_context().exit(2)
+    result = rules.check(workspace(rules_path=rules_path), directory)
+    show(result, fmt)
+    click.get_current_context().exit(result.exit_code)
 
 
 @rules_group.command("show")
@@ -952,26 +919,9 @@ def rules_show(structure: str | None, rules_path: Path | None, fmt: str) -> None
         capactif rules show
         capactif rules show pfil-ambert --format json
     """
-    from engine import network
-    from engine.output import to_json, to_table
-    from engine.rules.describe import (
-        TABLE_COLUMNS,
-        TABLE_HEADERS,
-        describe_structure,
-        structure_lines,
-        structures_table,
-    )
+    from engine.app import rules
 
-    ruleset = network.load(rules_path).rules
-    if structure:
-        info = describe_structure(ruleset, structure)
-        emit(to_json(info) if fmt == "json" else "\n".join(structure_lines(info)))
-        return
-    rows = structures_table(ruleset)
-    if fmt == "json":
-        emit(to_json({"version": ruleset.version, "structures": rows}))
-    else:
-        emit(to_table(rows, TABLE_COLUMNS, TABLE_HEADERS, title=f"Cap Actif structures (rules {ruleset.version})"))
+    show(rules.show(workspace(rules_path=rules_path), structure), fmt)
 
 
 @rules_group.command("schema")
@@ -988,15 +938,9 @@ def rules_schema(out_dir: Path, fmt: str) -> None:
         capactif rules schema
         capactif rules schema /tmp/schemas
     """
-    from engine.output import to_json
-    from engine.rules.schema import write_schemas
+    from engine.app import rules
 
-    written = [str(p) for p in write_schemas(out_dir)]
-    if fmt == "json":
-        emit(to_json({"written": written}))
-    else:
-        for path in written:
-            click.echo(f"wrote {path}")
+    show(rules.schema(out_dir), fmt)
 
 
 @rules_group.command("coverage")
@@ -1016,12 +960,11 @@ def rules_coverage_command(ctx: click.Context, rules_path: Path | None, fmt: str
         capactif rules coverage
         capactif rules coverage --rules my-rules --format json
     """
-    from engine.coverage import rules_coverage
-    from engine.coverage.render import render
+    from engine.app import rules
 
-    cov = rules_coverage(rules_path)
-    emit(render(cov, fmt))
-    ctx.exit(1 if cov.lead_gap else 0)
+    result = rules.coverage(workspace(rules_path=rules_path))
+    show(result, fmt)
+    ctx.exit(result.exit_code)
 
 
 @rules_group.command("test")
@@ -1041,12 +984,11 @@ def rules_test(ctx: click.Context, files: tuple[Path, ...], rules_path: Path | N
         capactif rules test
         capactif rules test rules/tests/needs.yaml --format json
     """
-    from engine.output import to_json
-    from engine.rulestest import render_text, run_files
+    from engine.app import rules
 
-    report = run_files(files, rules_path)
-    emit(to_json(report.to_dict()) if fmt == "json" else render_text(report))
-    ctx.exit(0 if report.ok else 1)
+    result = rules.test(workspace(rules_path=rules_path), files)
+    show(result, fmt)
+    ctx.exit(result.exit_code)
 
 
 @rules_group.command("diff")
@@ -1082,21 +1024,16 @@ def rules_diff(
         capactif rules diff --base published --fiches store
         capactif rules diff --base sha256:3f2a0c1b9e77 --rules rules
     """
-    from engine.app import Workspace
-    from engine.app.published import replay_base
-    from engine.output import to_json
-    from engine.replay import DelayedProgress, render_text, run_replay
+    from engine.app import rules
 
     sources = [*fiches, *more_fiches]
     stdin_text = click.get_text_stream("stdin").read() if "-" in sources else None
-    with Workspace.open(db=db_url, rules=rules_path, on_warning=_warn) as ws:
-        report = run_replay(
-            base, rules_path, sources, as_of.date() if as_of else None, stdin_text=stdin_text,
-            progress=lambda total: DelayedProgress(total, "replaying fiches"), db_url=db_url,
-            resolve_base=lambda name: replay_base(ws, name),
-        )  # fmt: skip
-    emit(to_json(report.to_dict()) if fmt == "json" else render_text(report))
-    ctx.exit(1 if report.changed else 0)
+    result = rules.diff(
+        workspace(db_url, rules_path), base, sources, _day(as_of), stdin_text=stdin_text,
+        progress=lambda total: rules.DelayedProgress(total, "replaying fiches"),
+    )  # fmt: skip
+    show(result, fmt)
+    ctx.exit(result.exit_code)
 
 
 # --- report, offers, agenda: shared options --------------------------------------------------------

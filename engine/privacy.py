@@ -30,8 +30,9 @@ FREE_TEXT_FIELDS = ("summary",)
 FREE_TEXT_EVENTS = frozenset({"contact", "note"})
 #: Fields of a ``fiche_edited`` event whose old and new values are personal or free text.
 EDITED_PERSONAL = frozenset({"summary", "porteur.name", "porteur.email", "porteur.phone"})
-#: Event payload keys holding free text (the comment of a stage or commune change).
-FREE_TEXT_PAYLOAD = ("comment",)
+#: Event payload keys holding free text (the comment of a stage or commune change, the reason a
+#: structure gave for declining a suggestion).
+FREE_TEXT_PAYLOAD = ("comment", "reason")
 
 
 def on_fiche(lead: str | None, supporting: Iterable[str], received_by: str | None) -> set[str]:

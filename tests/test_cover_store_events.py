@@ -38,10 +38,11 @@ def lived(store, network):
          "porteur": {"name": "Jeanne Martin", "email": "jeanne@example.org", "phone": "0473000000"}},
         context=network.fiche_context(),
     )  # fmt: skip
-    from engine.store.service import suggester
+    from engine.app.fiches import suggester
+    from engine.routing import compile_rules
 
     with store.transaction() as conn:
-        (change,) = repository.add_fiches(conn, [fiche], who=COORD, network=network, suggester=suggester(network),
+        (change,) = repository.add_fiches(conn, [fiche], who=COORD, network=network, suggester=suggester(compile_rules(network.rules)),
                                           assign=True, at=DAY)  # fmt: skip
         fid = change.fiche
         kw = {"who": COORD, "by": "cma-63"}

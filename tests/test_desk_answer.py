@@ -16,11 +16,12 @@ from click.testing import CliRunner
 from cli import main
 from engine.alerts import AlertFilter, alerts_at
 from engine.app import Workspace, desk
+from engine.app.fiches import suggester
 from engine.charter import load_charter
 from engine.errors import AccessDenied, ConflictError, InputError
 from engine.fiche import Fiche
+from engine.routing import compile_rules
 from engine.store import access, queries, repository, suggestions
-from engine.store.service import suggester
 
 COORD = access.Viewer(access.COORDINATOR)
 CMA = access.Viewer("cma-63")
@@ -46,7 +47,12 @@ def bakery(network, **fields) -> Fiche:
 def received_by_coordinator(store, network) -> str:
     with store.transaction() as conn:
         (change,) = repository.add_fiches(
-            conn, [bakery(network)], who=COORD, network=network, suggester=suggester(network), at=DAY
+            conn,
+            [bakery(network)],
+            who=COORD,
+            network=network,
+            suggester=suggester(compile_rules(network.rules)),
+            at=DAY,
         )
     return change.fiche
 
@@ -58,7 +64,7 @@ def reply(store, network, fiche_id, who, answer, reason=None, expected_version=N
             fiche_id,
             answer,
             who=who,
-            suggester=suggester(network),
+            suggester=suggester(compile_rules(network.rules)),
             reason=reason,
             at=at,
             expected_version=expected_version,

@@ -7,11 +7,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from engine.app.fiches import suggester
 from engine.errors import AccessDenied, InputError, NotFound, TransitionNotAllowed
 from engine.fiche import Fiche
+from engine.routing import compile_rules
 from engine.store import access, queries, repository
 from engine.store.schema import events, fiches
-from engine.store.service import suggester
 
 CMA = access.Viewer("cma-63")
 COORD = access.Viewer(access.COORDINATOR)
@@ -26,7 +27,12 @@ def make(network, **fields) -> Fiche:
 def add(store, network, *items, who=CMA, assign=False):
     with store.transaction() as conn:
         return repository.add_fiches(
-            conn, list(items), who=who, network=network, suggester=suggester(network), assign=assign
+            conn,
+            list(items),
+            who=who,
+            network=network,
+            suggester=suggester(compile_rules(network.rules)),
+            assign=assign,
         )
 
 

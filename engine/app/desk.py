@@ -105,16 +105,10 @@ def visible_fiche(fiche: Mapping[str, Any], who: Identity) -> tuple[dict[str, An
     The one masking place of the desk: the porteur's name, email and phone, and the summary (free
     text that often names them), are blanked for a caller the store's rule does not allow.
     """
-    from engine.store import access
+    from engine import privacy
 
-    on = access.on_fiche(fiche.get("lead"), fiche.get("supporting") or (), fiche.get("received_by"))
-    porteur = dict(fiche.get("porteur") or {})
-    personal = access.sees_personal_data(who, on, bool(porteur.get("consent_network")))
-    if personal:
-        return dict(fiche), True
-    for name in access.PERSONAL_FIELDS:
-        porteur[name] = None
-    return {**fiche, "porteur": porteur, "summary": None}, False
+    personal = privacy.sees_fiche_personal_data(who, fiche)
+    return privacy.mask_fiche(fiche, personal), personal
 
 
 def _commune_words(ws: Workspace, code: str) -> str:
@@ -308,17 +302,16 @@ def answer(
     at: dt.date | None = None,
 ) -> Answered:
     """ "Prendre en charge" (``take``) or "Pas pour nous" (``decline`` with a ``reason``) for my structure."""
+    from engine.app.fiches import suggester
     from engine.store import repository
-    from engine.store.service import suggester
 
-    net = ws.network
     with _reporting_conflicts(ws, fiche_id, expected_version), ws.store.transaction(fiche_id) as conn:
         change = repository.answer_suggestion(
             conn,
             fiche_id,
             reply,
             who=who,
-            suggester=suggester(net),
+            suggester=suggester(ws.compiled_rules),
             reason=reason,
             at=at,
             expected_version=expected_version,

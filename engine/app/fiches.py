@@ -19,6 +19,7 @@ from engine.app.workspace import Workspace
 from engine.errors import InputError
 from engine.fiche import Fiche
 from engine.identity import ROLES, Identity
+from engine.routing.compile import CompiledRules
 from engine.store import queries, repository
 from engine.store.exporting import can_see_personal, export, for_viewer
 from engine.store.importing import Batch, read_import, write_rejects
@@ -52,12 +53,17 @@ __all__ = [
 ]
 
 
-def suggester(ws: Workspace) -> repository.Suggester:
-    """Routing's ``suggest`` over the workspace's rules (compiled once), as the store's repository takes it."""
-    from engine.routing import suggest
+def suggester(rules: CompiledRules) -> repository.Suggester:
+    """Routing's ``suggest`` over compiled rules, as the store's repository takes it (the store never
+    imports routing: the application layer hands it this function); ``declined``: role → structure →
+    the words of its refusal, so that re-routing passes over the structures that declined."""
+    from engine.routing import Declined, suggest
 
-    compiled = ws.compiled_rules
-    return lambda fiche, caseload: suggest(fiche, compiled, caseload)
+    def run(fiche: Any, caseload: dict[str, int], declined: dict[str, dict[str, str]] | None = None) -> Any:
+        gone = Declined(**declined) if declined else None
+        return suggest(fiche, rules, caseload, declined=gone)
+
+    return run
 
 
 # --- check ----------------------------------------------------------------------------------------
@@ -103,7 +109,9 @@ def add(
     net = ws.network
     items = read_fiches(files, net.fiche_context(), stdin_text=stdin_text)
     with ws.store.transaction() as conn:
-        changes = repository.add_fiches(conn, items, who=who, network=net, suggester=suggester(ws), assign=assign)
+        changes = repository.add_fiches(
+            conn, items, who=who, network=net, suggester=suggester(ws.compiled_rules), assign=assign
+        )
     return AddedFiches(changes)
 
 
@@ -300,7 +308,7 @@ def edit_fiche(
     _check_by(by, ws.network.structure_ids)
     with ws.store.transaction(fiche_id) as conn:
         return repository.edit_fiche(
-            conn, fiche_id, changes, who=who, network=ws.network, suggester=suggester(ws), at=at, by=by,
+            conn, fiche_id, changes, who=who, network=ws.network, suggester=suggester(ws.compiled_rules), at=at, by=by,
             comment=comment, expected_version=expected_version,
         )  # fmt: skip
 
@@ -433,7 +441,7 @@ def import_file(
         rejects_file = Path(rejects) if rejects else source.with_name(f"{source.stem}.rejects{source.suffix}")
     with ws.store.transaction() as conn:
         changes = repository.add_fiches(
-            conn, batch.fiches, who=who, network=net, suggester=suggester(ws) if suggest else None
+            conn, batch.fiches, who=who, network=net, suggester=suggester(ws.compiled_rules) if suggest else None
         )
         if rejects_file:
             write_rejects(rejects_file, batch)

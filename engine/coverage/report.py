@@ -93,6 +93,11 @@ class Coverage:
         """Some combination has no structure able to lead it (exit 1)."""
         return any(e.role == "lead" and e.status == "gap" for e in self.entries)
 
+    @property
+    def exit_code(self) -> int:
+        """``rules coverage``: 1 when a lead gap exists, else 0."""
+        return 1 if self.lead_gap else 0
+
     def by_network(self) -> list[tuple[str, str, list[Entry]]]:
         groups: dict[str, list[Entry]] = {}
         for e in self.entries:

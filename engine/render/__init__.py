@@ -46,6 +46,7 @@ _AREAS = {
     "engine.app.offers": "engine.render.offers",
     "engine.offers.model": "engine.render.offers",
     "engine.app.agenda": "engine.render.agenda",
+    "engine.app.desk": "engine.render.desk",
 }
 
 

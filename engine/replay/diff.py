@@ -91,6 +91,11 @@ class ReplayReport:
         """True when at least one fiche is routed differently."""
         return bool(self.changes)
 
+    @property
+    def exit_code(self) -> int:
+        """``rules diff``: 1 when a fiche is routed differently, else 0."""
+        return 1 if self.changed else 0
+
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON shape of ``rules diff --format json`` (see docs/rules-diff.md)."""
         return {

@@ -1,15 +1,14 @@
 """Routing tests: cases the network agreed on, checked against what the rules suggest.
 
 ``load_cases(paths, fiche_context)`` reads ``rules/tests/*.yaml`` (every problem located),
-``run_cases(cases, compiled)`` routes each case and returns a :class:`TestReport`, and
-``render_text(report)`` / ``report.to_dict()`` give the text and JSON views.
+``run_cases(cases, compiled)`` routes each case and returns a :class:`TestReport`.  The command's use
+case is :func:`engine.app.rules.test`; the text view is :mod:`engine.render.rulestest`.
 """
 
 from engine.rulestest.loader import default_case_files, load_cases, merge_fiche
 from engine.rulestest.model import Case, Expectation
 from engine.rulestest.outcome import Outcome, outcome_of
-from engine.rulestest.render import render_text
-from engine.rulestest.runner import Failure, TestReport, differences, run_cases, run_files
+from engine.rulestest.runner import Failure, TestReport, differences, run_cases
 
 __all__ = [
     "Case",
@@ -22,7 +21,5 @@ __all__ = [
     "load_cases",
     "merge_fiche",
     "outcome_of",
-    "render_text",
     "run_cases",
-    "run_files",
 ]

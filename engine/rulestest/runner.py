@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from engine.errors import InputError, Problem
 from engine.rulestest.model import Case, Expectation
 from engine.rulestest.outcome import Outcome, outcome_of
 
@@ -58,6 +56,11 @@ class TestReport:
     def ok(self) -> bool:
         """True when every case passed."""
         return not self.failures
+
+    @property
+    def exit_code(self) -> int:
+        """``rules test``: 0 when every case passed, 1 when one failed."""
+        return 0 if self.ok else 1
 
     def to_dict(self) -> dict[str, Any]:
         """``{"total", "passed", "failures": [...], "rules_version"}``."""
@@ -175,26 +178,3 @@ def run_cases(
             )
             report.failures.append(Failure(case, tuple(found), outcome, why_not))
     return report
-
-
-def run_files(files: Iterable[str | Path], rules_path: str | Path | None = None) -> TestReport:
-    """Load the rules (``--rules`` precedence), read the case files, run them: what ``rules test`` does.
-
-    With no files, the rules directory's own ``tests/*.yaml`` are run; a directory without any is an
-    :class:`InputError` saying so.
-    """
-    from engine import network
-    from engine.routing import compile_rules
-    from engine.rulestest.loader import default_case_files, load_cases
-
-    net = network.load(rules_path)
-    paths = list(files) or default_case_files(net.rules_dir)
-    if not paths:
-        where = net.rules_dir / "tests"
-        raise InputError(
-            problems=[Problem(str(where), 0, 0, "no routing tests (*.yaml) here: write some, or pass test files")]
-        )
-    context = net.fiche_context()
-    context["orientations"] = frozenset(o.id for o in net.rules.orientations)
-    cases = load_cases(paths, context)
-    return run_cases(cases, compile_rules(net.rules), rules_version=net.rules.version)

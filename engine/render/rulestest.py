@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from engine.render import renders
 from engine.rulestest.runner import Failure, TestReport
 
 
@@ -38,6 +39,7 @@ def render_failure(failure: Failure) -> str:
     return "\n".join(lines)
 
 
+@renders(TestReport, "text")
 def render_text(report: TestReport) -> str:
     """Every failure, then 'N cases: P passed, F failed.' (and the rules' version)."""
     blocks = [render_failure(f) for f in report.failures]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.output import to_table
+from engine.render import renders
 from engine.replay.diff import FicheChange, ReplayReport
 from engine.rulestest.outcome import Outcome
 
@@ -43,6 +44,7 @@ def render_change(change: FicheChange) -> str:
     return "\n".join(lines)
 
 
+@renders(ReplayReport, "text")
 def render_text(report: ReplayReport) -> str:
     """The whole report; ends with 'N of M fiche(s) change.'."""
     head = f"Replay of {report.fiches} fiche(s) from {report.source or 'no source'}"

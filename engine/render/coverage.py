@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from engine.coverage.report import Coverage, Entry
-from engine.output import to_json, to_table
+from engine.output import to_table
+from engine.render import renders
 from engine.vocabulary import KINDS, NATURES
 
 COLUMNS = ("status", "role", "natures", "kinds", "places", "count", "candidates")
@@ -33,6 +34,7 @@ def _row(e: Entry) -> dict[str, object]:
     }
 
 
+@renders(Coverage, "table")
 def render_table(cov: Coverage, limit: int = TABLE_LIMIT) -> str:
     """The summary line, then per local network its largest entries (gaps, then conditional, then ties)."""
     c = cov.counts()
@@ -51,8 +53,3 @@ def render_table(cov: Coverage, limit: int = TABLE_LIMIT) -> str:
         out += ["", to_table([_row(e) for e in shown], COLUMNS, HEADERS, title=f"{name}: {len(entries)} entries{more}",
                              width=160)]  # fmt: skip
     return "\n".join(out)
-
-
-def render(cov: Coverage, fmt: str) -> str:
-    """``table`` or ``json``."""
-    return to_json(cov.to_dict()) if fmt == "json" else render_table(cov)
