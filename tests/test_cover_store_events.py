@@ -42,7 +42,8 @@ def lived(store, network):
     from engine.routing import compile_rules
 
     with store.transaction() as conn:
-        (change,) = repository.add_fiches(conn, [fiche], who=COORD, network=network, suggester=suggester(compile_rules(network.rules)),
+        routing = suggester(compile_rules(network.rules))
+        (change,) = repository.add_fiches(conn, [fiche], who=COORD, network=network, suggester=routing,
                                           assign=True, at=DAY)  # fmt: skip
         fid = change.fiche
         kw = {"who": COORD, "by": "cma-63"}
