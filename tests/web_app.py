@@ -49,12 +49,13 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from engine.app import Workspace, accounts
+from engine.app.fiches import suggester
 from engine.fiche import Fiche
 from engine.identity import Identity
 from engine.offers import repository as offers_repository
 from engine.offers import requests as offers_requests
+from engine.routing import compile_rules
 from engine.store import repository
-from engine.store.service import suggester
 from web.app import create_app
 from web.pages import CSRF_FIELD
 
@@ -198,9 +199,13 @@ def seed(store_url: str, *, now: dt.datetime = START) -> tuple[str, str]:
         )
         cma, cci = Identity.of_structure("cma-63"), Identity.of_structure("cci-thiers")
         with ws.store.transaction() as conn:
-            (first,) = repository.add_fiches(conn, [on], who=cma, network=net, suggester=suggester(net), assign=True)
+            (first,) = repository.add_fiches(
+                conn, [on], who=cma, network=net, suggester=suggester(compile_rules(net.rules)), assign=True
+            )
             repository.note_fiche(conn, first.fiche, NOTE, who=cma, at=dt.date(2026, 3, 3))
-            (second,) = repository.add_fiches(conn, [other], who=cci, network=net, suggester=suggester(net))
+            (second,) = repository.add_fiches(
+                conn, [other], who=cci, network=net, suggester=suggester(compile_rules(net.rules))
+            )
             # an offer of cma-63 on the public exchange (tests/web_routes.py's OFFER)
             offer = offers_repository.add_offer(
                 conn, net, cma, kind="takeover", title="Fournil à reprendre", commune="63003", naf="10.71C",

@@ -818,9 +818,9 @@ def create_fiche(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.dat
     """
     from pydantic import ValidationError
 
+    from engine.app.fiches import suggester
     from engine.fiche import Fiche
     from engine.store import repository
-    from engine.store.service import suggester
 
     if who.structure is None and not who.is_coordinator:
         raise AccessDenied(_("only a member structure or the coordinator records a fiche: sign in as a technician"))
@@ -838,7 +838,7 @@ def create_fiche(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.dat
         raise FormErrors(problems=problems)
     with ws.store.transaction() as conn:
         (change,) = repository.add_fiches(
-            conn, [fiche], who=who, network=ws.network, suggester=suggester(ws.network), at=today
+            conn, [fiche], who=who, network=ws.network, suggester=suggester(ws.compiled_rules), at=today
         )
         _record_change(ws, who, change.fiche, "fiche add (web form)", conn)
     suggested = next(e["payload"] for e in change.events if e["kind"] == "suggested")
@@ -1119,9 +1119,9 @@ def edit_commune(
     at: dt.date | None = None,
 ) -> Done:
     """The project moved to another commune: recorded, and a fresh suggestion for where it is now."""
+    from engine.app.fiches import suggester
     from engine.store import queries, repository
     from engine.store.repository import now_utc, record_suggestion
-    from engine.store.service import suggester
 
     try:
         code = _resolve_commune(ws, commune)
@@ -1133,7 +1133,7 @@ def edit_commune(
             expected_version=expected_version,
         )  # fmt: skip
         stored = queries.get(conn, fiche_id)
-        found = suggester(ws.network)(stored.model(), queries.caseload(conn)).to_dict()
+        found = suggester(ws.compiled_rules)(stored.model(), queries.caseload(conn)).to_dict()
         payload = record_suggestion(
             conn, fiche_id, change.version, found, at=at or dt.date.today(), by=who.label(), now=now_utc()
         )
