@@ -13,8 +13,7 @@ from engine.app.suggest import Explanations, Suggestions
 from engine.render import renders
 from engine.routing.compile import CompiledRules
 from engine.routing.explain import Explanation
-from engine.routing.suggest import Orientation, Suggestion
-from engine.rules.model import CONFIRMED_LABELS
+from engine.routing.suggest import Suggestion, orientation_words
 from engine.vocabulary import NATURES, NEEDS
 
 
@@ -54,17 +53,6 @@ def render_suggestion(s: Suggestion, rules: CompiledRules) -> str:
     lines.extend(f"  note: {note}" for note in s.notes)
     lines.append(f"  rules: {s.rules_version}")
     return "\n".join(lines)
-
-
-def orientation_words(orientation: Orientation | None) -> str:
-    """'orient to Initiative Loire (à confirmer en partie), …', or that no structure is known."""
-    if orientation is None or not orientation.structures:
-        return "no structure known outside the network either (orientation.yaml): ask the coordinator"
-    named = [
-        o.name if o.confirmed == "yes" else f"{o.name} ({CONFIRMED_LABELS[o.confirmed]})"
-        for o in orientation.structures
-    ]
-    return "orient to " + "; ".join(named)
 
 
 def render_explanation(e: Explanation, rules: CompiledRules) -> str:

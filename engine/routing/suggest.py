@@ -638,3 +638,16 @@ def lead_competence_problem(fiche: Any, rules: CompiledRules, sid: str) -> str |
         return "never leads (its file has no 'lead:' section)"
     leads = ", ".join(sorted(s.lead_natures or ()))
     return f"does not lead for nature {label_of('nature', nature)}: it leads for {leads}"
+
+
+def orientation_words(orientation: Orientation | None) -> str:
+    """'orient to Initiative Loire (à confirmer en partie), …', or that no structure is known."""
+    from engine.rules.model import CONFIRMED_LABELS
+
+    if orientation is None or not orientation.structures:
+        return "no structure known outside the network either (orientation.yaml): ask the coordinator"
+    named = [
+        o.name if o.confirmed == "yes" else f"{o.name} ({CONFIRMED_LABELS[o.confirmed]})"
+        for o in orientation.structures
+    ]
+    return "orient to " + "; ".join(named)

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from engine.alerts.context import AlertContext
 from engine.alerts.model import Alert, FicheView
-from engine.routing.render import orientation_words
-from engine.routing.suggest import Orientation
+from engine.routing.suggest import Orientation, orientation_words
 from engine.vocabulary import ACTIVE_STAGES
 
 ID = "need_uncovered"
