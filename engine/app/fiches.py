@@ -53,6 +53,13 @@ __all__ = [
 ]
 
 
+def lead_check(rules: CompiledRules) -> repository.LeadCheck:
+    """What the rules say against a structure leading a fiche (routing's), as the store's repository takes it."""
+    from engine.routing.suggest import lead_competence_problem
+
+    return lambda fiche, sid: lead_competence_problem(fiche, rules, sid)
+
+
 def suggester(rules: CompiledRules) -> repository.Suggester:
     """Routing's ``suggest`` over compiled rules, as the store's repository takes it (the store never
     imports routing: the application layer hands it this function); ``declined``: role → structure →
@@ -268,7 +275,7 @@ def assign(
             remove_lead=remove_lead,
             at=at,
             expected_version=expected_version,
-            check_competence=True,
+            check_competence=lead_check(ws.compiled_rules),
             force_reason=force_reason,
         )
 
@@ -288,7 +295,7 @@ def assign_lead(
     with ws.store.transaction(fiche_id) as conn:
         return repository.assign_fiche(
             conn, fiche_id, who=who, network=ws.network, lead=lead, at=at, expected_version=expected_version,
-            check_competence=True, force_reason=force_reason,
+            check_competence=lead_check(ws.compiled_rules), force_reason=force_reason,
         )  # fmt: skip
 
 

@@ -48,6 +48,11 @@ class Change:
         return {"fiche": self.fiche, "version": self.version, "events": self.events}
 
 
+#: ``(fiche, structure) -> what the rules say against it leading the fiche, or None`` (routing's
+#: :func:`~engine.routing.suggest.lead_competence_problem` over compiled rules, given by engine.app).
+LeadCheck = Callable[[Any, str], "str | None"]
+
+
 def now_utc() -> dt.datetime:
     """The recording timestamp (UTC, aware)."""
     return dt.datetime.now(dt.UTC)
@@ -248,14 +253,16 @@ def assign_fiche(
     now: dt.datetime | None = None,
     check_access: bool = True,
     expected_version: int | None = None,
-    check_competence: bool = False,
+    check_competence: LeadCheck | None = None,
     force_reason: str | None = None,
 ) -> Change:
     """Set the lead and add or remove supporting structures; a structure is never both lead and support.
 
-    With ``check_competence`` (a person's assignment, not the acceptance of a suggestion) a lead the
-    rules say is not competent for the fiche's nature, commune or kind is refused, unless
-    ``force_reason`` says why: the ``lead_assigned`` event then records ``forced`` (the reason) and
+    With ``check_competence`` (a person's assignment, not the acceptance of a suggestion: a function
+    ``(fiche, structure) -> what the rules say against it, or None``, handed in by the application
+    layer so that the store never imports routing) a lead the rules say is not competent for the
+    fiche's nature, commune or kind is refused, unless ``force_reason`` says why: the
+    ``lead_assigned`` event then records ``forced`` (the reason) and
     ``not_competent`` (what the rules say).
     """
     current = _read(conn, fiche_id, expected_version)
@@ -265,8 +272,8 @@ def assign_fiche(
     if force_reason is not None and not force_reason.strip():
         problems.append(Problem("--reason", 0, 0, _("the reason is empty: say why the rules are overridden")))
     not_competent = None
-    if check_competence and lead and lead != current.fiche["lead"] and not problems and network is not None:
-        not_competent = _lead_problem(network, current, lead)
+    if check_competence is not None and lead and lead != current.fiche["lead"] and not problems:
+        not_competent = check_competence(current.model(), lead)
         if not_competent and force_reason is None:
             problems.append(
                 Problem(
@@ -778,14 +785,6 @@ def _event_row(
 def _on(current: records.StoredFiche) -> set[str]:
     data = current.fiche
     return access.on_fiche(data["lead"], data["supporting"], data["received_by"])
-
-
-def _lead_problem(network: Any, current: records.StoredFiche, lead: str) -> str | None:
-    """What the rules say against ``lead`` leading this fiche (None when it is competent)."""
-    from engine.routing import compile_rules
-    from engine.routing.suggest import lead_competence_problem
-
-    return lead_competence_problem(current.model(), compile_rules(network.rules), lead)
 
 
 def _unknown_structures(network: Any, values: dict[str, list[str]]) -> list[Problem]:
