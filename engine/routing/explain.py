@@ -16,6 +16,8 @@ from typing import Any
 
 from engine.errors import InputError
 from engine.routing.compile import CompiledRule, CompiledRules, CompiledStructure, label_of
+from engine.routing.eligibility import eligibility_problems, fired_rules
+from engine.routing.suggest import lead_obstacle, suggest
 from engine.vocabulary import unknown
 
 #: The roles an explanation reports, in JSON (``role``).
@@ -43,52 +45,10 @@ class Explanation:
         }
 
 
-def _values(values: Any) -> str:
-    return ", ".join(f"'{v}'" for v in sorted(values))
-
-
-def eligibility_problems(s: CompiledStructure, fiche: Any, rules: CompiledRules) -> list[str]:
-    """Everything that keeps ``s`` from acting for this fiche (active, territory, competence).
-
-    An empty list means the structure is eligible; lead ability and needs are judged apart.
-    """
-    out: list[str] = []
-    if not s.active:
-        out.append("not active ('active: false' in its file)")
-    if fiche.commune not in s.communes:
-        out.append(f"does not cover commune {rules.commune_text(fiche.commune)}: its territory is {s.territory_words}")
-    nature = fiche.effective_nature
-    if s.kinds is not None and fiche.kind not in s.kinds:
-        out.append(f"not competent for project kind {label_of('kind', fiche.kind)}: competent for {_values(s.kinds)}")
-    if s.stages is not None and fiche.stage not in s.stages:
-        out.append(f"not competent at stage {label_of('stage', fiche.stage)}: competent at {_values(s.stages)}")
-    if s.natures is not None and nature not in s.natures:
-        if nature is None:
-            out.append(f"competent only for nature {_values(s.natures)}: the fiche has no nature (no NAF code)")
-        else:
-            out.append(f"not competent for nature {label_of('nature', nature)}: competent for {_values(s.natures)}")
-    if s.naf_prefixes and not (fiche.naf and fiche.naf.startswith(s.naf_prefixes)):
-        what = f"activity {fiche.naf}" if fiche.naf else "a fiche with no NAF code"
-        out.append(f"not competent for {what}: competent for NAF {', '.join(s.naf_prefixes)}")
-    if s.requires_publics is not None and not any(p in s.requires_publics for p in fiche.publics):
-        out.append(f"serves only the publics {_values(s.requires_publics)}: the fiche lists none of them")
-    if s.max_employees is not None and (fiche.employees or 0) > s.max_employees:
-        out.append(f"serves projects of at most {s.max_employees} employees: the fiche plans {fiche.employees}")
-    return out
-
-
-def fired_rules(fiche: Any, rules: CompiledRules) -> list[CompiledRule]:
-    """The coordinator rules whose conditions hold for this fiche, in file order."""
-    nature = fiche.effective_nature
-    return [r for r in rules.rules_at(fiche.commune) if r.when.holds(fiche, nature)]
-
-
 def explain(
     fiche: Any, rules: CompiledRules, structure: str, caseload: Any = None, suggestion: Any = None
 ) -> Explanation:
     """Why ``structure`` leads, supports, is an alternative, or was not chosen for ``fiche``."""
-    from engine.routing.suggest import suggest
-
     if structure not in rules.structures:
         raise InputError(f"--explain: {unknown('structure', structure, sorted(rules.structures))}")
     s = rules.structures[structure]
@@ -122,8 +82,6 @@ def _lead_words(
     s: CompiledStructure, fiche: Any, rules: CompiledRules, fired: list[CompiledRule], caseload: Any, full: Any
 ) -> list[str]:
     """Why an eligible structure that is not an alternative does not lead."""
-    from engine.routing.suggest import lead_obstacle
-
     excluded = {r.structure: r for r in fired if r.role == "lead" and r.action == "exclude"}
     nature = fiche.effective_nature
     obstacle = lead_obstacle(s, fiche, fiche.commune, nature, excluded, caseload, rules)

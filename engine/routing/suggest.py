@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.routing.compile import CompiledRule, CompiledRules, CompiledStructure, label_of
+from engine.routing.eligibility import eligibility_problems
 from engine.vocabulary import NATURES, NEEDS
 
 Caseload = Mapping[str, int]
@@ -359,8 +360,6 @@ def lead_obstacle(
     A required structure only needs to be able to lead at all; otherwise it must lead for the
     nature or be a fallback lead.  The words need no subject: "does not cover commune …".
     """
-    from engine.routing.explain import eligibility_problems
-
     problems = eligibility_problems(s, fiche, rules)
     if problems:
         return problems[0]
@@ -591,8 +590,6 @@ def _by_rule(
 ) -> tuple[CompiledStructure | None, str]:
     """A structure required, else preferred, for the need by a rule that fired (eligible, not the lead,
     and it did not decline to support the fiche)."""
-    from engine.routing.explain import eligibility_problems
-
     excluded = {r.structure for r in fired if r.action == "exclude"} | set(declined)
     for action in ("require", "prefer"):
         for rule in fired:

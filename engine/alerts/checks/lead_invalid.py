@@ -16,7 +16,7 @@ from __future__ import annotations
 from engine.alerts.checks.common import lead_proposal
 from engine.alerts.context import AlertContext
 from engine.alerts.model import Alert, FicheView
-from engine.routing.explain import fired_rules
+from engine.routing.eligibility import fired_rules
 from engine.routing.suggest import lead_obstacle
 from engine.vocabulary import ACTIVE_STAGES
 
