@@ -34,7 +34,7 @@ import synthetic
 
 from engine import network, paths
 from engine.routing import compile_rules, suggest
-from engine.routing.naive import NaiveRouter
+from tests.naive_router import NaiveRouter
 
 ROOT = Path(__file__).resolve().parents[1]
 

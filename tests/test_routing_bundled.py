@@ -10,7 +10,7 @@ from engine import network, paths
 from engine.fiche import Fiche
 from engine.routing import compile_rules, explain, suggest
 from engine.routing.compile import CompiledRules
-from engine.routing.naive import NaiveRouter
+from tests.naive_router import NaiveRouter
 
 THIERS, AMBERT, LAVAUDIEU = "63430", "63003", "43117"  # local networks thiers, ambert, brioude
 NOIRETABLE, LAVOINE = "42159", "03141"  # Loire (ambert), Allier (thiers)

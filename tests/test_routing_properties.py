@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 from routing_factory import fiche, rule, ruleset, structure, territory
 
 from engine.routing import compile_rules, suggest
-from engine.routing.naive import NaiveRouter
 from engine.rules.ruleset import resolve_territory
 from engine.vocabulary import KINDS, NATURES, NEEDS, PUBLICS
+from tests.naive_router import NaiveRouter
 
 COMMUNES = ["63003", "63430", "43117", "42159", "03141", "63161", "43016"]
 NAFS = [None, "10.71C", "10.71B", "47.11B", "01.41Z", "69.20Z", "43.22A", "25.11Z"]

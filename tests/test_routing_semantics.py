@@ -7,7 +7,7 @@ from routing_factory import fiche, rule, ruleset, structure
 
 from engine.errors import InputError
 from engine.routing import compile_rules, explain, suggest
-from engine.routing.naive import NaiveRouter
+from tests.naive_router import NaiveRouter
 
 AMBERT = "63003"  # Puy-de-Dôme, local network ambert
 LAVAUDIEU = "43117"  # Haute-Loire, local network brioude
