@@ -99,7 +99,7 @@ class _translated_help:  # a context manager, named as it reads: `with _translat
             text = getattr(item, "help", None)
             if text:
                 self.saved.append((item, text))
-                item.help = _(inspect.cleandoc(text))
+                item.help = _(inspect.cleandoc(text))  # type: ignore[attr-defined]
 
     def __exit__(self, *exc: object) -> None:
         for item, text in self.saved:
@@ -1027,7 +1027,7 @@ def rules_diff(
     from engine.app import rules
 
     sources = [*fiches, *more_fiches]
-    stdin_text = click.get_text_stream("stdin").read() if "-" in sources else None
+    stdin_text = stdin_if_dash(tuple(sources))
     result = rules.diff(
         workspace(db_url, rules_path), base, sources, _day(as_of), stdin_text=stdin_text,
         progress=lambda total: rules.DelayedProgress(total, "replaying fiches"),
@@ -1062,10 +1062,6 @@ def period_options(func: Any) -> Any:
         "--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (YYYY-MM-DD)."
     )(func)
     return click.option("--year", type=int, default=None, help="A calendar year (default: the current year).")(func)
-
-
-def _day(value: Any) -> Any:
-    return value.date() if value is not None else None
 
 
 @charter_group.command("check")

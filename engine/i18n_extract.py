@@ -33,8 +33,8 @@ def extract(
     # Babel passes the keyword names only and looks each result's function name up in its own
     # table: our extra names are reported as plain one-argument messages (function name None).
     names = [*keywords, *EXTRA_KEYWORDS]
-    for lineno, funcname, messages, comments in extract_python(fileobj, names, comment_tags, options):
-        yield lineno, (None if funcname in EXTRA_KEYWORDS else funcname), messages, comments
+    for lineno, funcname, messages, comments in extract_python(fileobj, names, comment_tags, options):  # type: ignore[arg-type]
+        yield lineno, (None if funcname in EXTRA_KEYWORDS else funcname), messages, comments  # type: ignore[misc]
     fileobj.seek(0)
     source = fileobj.read().decode(options.get("encoding", "utf-8"))
     yield from help_texts(source)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -201,7 +201,7 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return name
 
 
-def plain_message(error: dict[str, Any], model: type[BaseModel] | None = None) -> str:
+def plain_message(error: Mapping[str, Any], model: type[BaseModel] | None = None) -> str:
     """One pydantic error rewritten for a technician: what is wrong and how to fix it."""
     kind = error["type"]
     loc = tuple(error["loc"])

@@ -138,7 +138,7 @@ def add_account(
         raise InputError("\n".join(problems))
     if conn.execute(select(accounts.c.id).where(accounts.c.email == address)).first():
         raise InputError(_("e-mail: an account already uses {email}").format(email=address))
-    account_id = conn.execute(
+    account_id: int = conn.execute(
         insert(accounts)
         .values(
             email=address,

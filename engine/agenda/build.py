@@ -96,7 +96,7 @@ def build_agenda(
     offer_contacts = []
     for c in contacts:
         if c.offer in network_offers and meeting.covers(c.at):
-            t = names.get(c.fiche)
+            t = names.get(c.fiche)  # type: ignore[assignment]
             offer_contacts.append(
                 {
                     "offer": c.offer,

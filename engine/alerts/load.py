@@ -92,7 +92,7 @@ def load_views(
     supports = supports_by_fiche(conn, select(fiches.c.id).where(fiches.c.id.in_(only)) if only is not None else None)
     views: dict[str, FicheView] = {}
     for row in conn.execute(select(*columns).where(received).order_by(fiches.c.year, fiches.c.number)).mappings():
-        views[row["id"]] = _view(row, supports.get(row["id"], []), with_names)
+        views[row["id"]] = _view(dict(row), supports.get(row["id"], []), with_names)
     _aggregate(conn, as_of, views, only)
     for fiche_id, asked in all_current(conn, only).items():
         view = views.get(fiche_id)
@@ -151,13 +151,13 @@ def _aggregate(conn: Connection, as_of: dt.date, views: dict[str, FicheView], on
     if only is not None:
         query = query.where(events.c.fiche_id.in_(only))
     for fiche_id, last, lead_at, assigned_at, assignments in conn.execute(query):
-        view = views.get(fiche_id)
+        view = views.get(str(fiche_id))
         if view is None:
             continue
-        view.last_event = max(_day(last), view.received)
+        view.last_event = max(_day(last), view.received)  # type: ignore[type-var]
         view.lead_since = _day(lead_at) if view.lead else None
         view.assignment_since = _day(assigned_at)
-        view.lead_assignments = int(assignments or 0)
+        view.lead_assignments = int(assignments or 0)  # type: ignore[call-overload]
 
 
 def _suggested(asked: Mapping[tuple[str, str], str]) -> tuple[tuple[str, str, dt.date], ...]:
@@ -182,7 +182,7 @@ def _to_replay(
     later = select(events.c.fiche_id).where(events.c.at > as_of)
     if only is not None:
         later = later.where(events.c.fiche_id.in_(only))
-    out = set(conn.execute(later.distinct()).scalars())
+    out: set[str] = set(conn.execute(later.distinct()).scalars())
     if bounce_count is not None:
         out.update(v.id for v in views.values() if v.lead_changes >= bounce_count)
     e, f, s = events.c, fiches.c, fiche_supports.c

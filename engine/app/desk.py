@@ -459,8 +459,8 @@ def caseload(
     if text:
         conditions.append(_text_condition(ws, text))
     with ws.store.transaction() as conn:
-        counts = dict(
-            conn.execute(select(c.stage, func.count()).where(*conditions).group_by(c.stage)).all()  # type: ignore[arg-type]
+        counts: dict[str, int] = dict(
+            conn.execute(select(c.stage, func.count()).where(*conditions).group_by(c.stage)).all()
         )
         if flt.stages:
             conditions.append(c.stage.in_(list(flt.stages)))

@@ -116,7 +116,7 @@ def judge(
         found = _news(t, c, period.start, end)
         if found is None:
             return None
-        status, due, detail = found
+        status, due, detail = found  # type: ignore[assignment]
     else:  # pragma: no cover - the loader refuses unknown ids
         return None
     return Outcome(

@@ -226,7 +226,7 @@ def _need(compiled: CompiledRules, cls: CommuneClass, nature: str, kind: str, ne
             found.append(candidate)
     here = {s.id: s for s in cls.structures}
     for rule in fired:
-        s = here.get(rule.structure)
+        s = here.get(rule.structure)  # type: ignore[assignment]
         if rule.action == "exclude" or s is None or not _admits(s, nature, kind) or s.id in excluded_full:
             continue
         if (rule.need is None or rule.action == "prefer") and need not in s.support_needs:

@@ -141,7 +141,7 @@ def group(classes: list[CommuneClass], territory: Territory) -> list[Entry]:
         for network, communes in by_network.items():
             for (role, need, status, candidates, decided_by), combos in per_finding.items():
                 # Merge across classes: same line when the same combinations are concerned.
-                key = (network, role, need, status, candidates, decided_by, frozenset(combos))
+                key = (network, role, need, status, candidates, decided_by, frozenset(combos))  # type: ignore[assignment]
                 entry = merged.get(key)
                 if entry is None:
                     merged[key] = Entry(

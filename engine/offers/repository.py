@@ -96,7 +96,7 @@ def add_offer(
         raise InputError(problems=problems)
     assert code is not None
     year = published_on.year
-    last = conn.execute(select(func.max(offers.c.number)).where(offers.c.year == year)).scalar_one()
+    last: int | None = conn.execute(select(func.max(offers.c.number)).where(offers.c.year == year)).scalar_one()
     number = (last or 0) + 1
     offer = Offer(
         id=f"O-{year:04d}-{number:04d}",

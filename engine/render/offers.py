@@ -145,9 +145,11 @@ def match_text(result: MatchResult) -> str:
     """``offer match``: the subject, then each match with its reasons, best first."""
     territory = result.territory
     if result.subject_type == "offer":
+        assert result.offer is not None
         head = f"Fiches pour l'offre {offer_line(result.offer, territory)}"
     else:
         f = result.fiche
+        assert f is not None
         who = f" — {f.porteur_name}" if f.porteur_name else ""
         head = (
             f"Offres pour la fiche {f.id}{who} ({KINDS.get(f.kind, f.kind)}, "

@@ -182,8 +182,9 @@ def replay(
 
     ``progress(n)`` is told every :data:`PROGRESS_STEP` fiches (and at the end) how many more are done.
     """
-    if suggest is None:
-        from engine.routing import suggest
+    from engine.routing import suggest as suggest_default
+
+    suggest = suggest or suggest_default
     if local_network_of is None:
         local_network_of = _local_networks(base, working)
     changes: list[FicheChange] = []

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from engine.offers.model import Offer, OfferContact
@@ -137,6 +138,16 @@ def facts_of(
     )
 
 
+def _has_structure(sid: str, in_network: Callable[[Any], bool], fact: Any) -> bool:
+    """The fact involves structure ``sid`` and passes the network filter."""
+    return sid in fact.structures and in_network(fact)
+
+
+def _published_by(sid: str, in_network: Callable[[Any], bool], offer: Any) -> bool:
+    """The offer was published by structure ``sid`` and passes the network filter."""
+    return bool(offer.published_by == sid and in_network(offer))
+
+
 def _figures(
     facts: Sequence[Facts],
     offers: Sequence[Offer],
@@ -239,9 +250,9 @@ def yearly_report(
             offers,
             contacts,
             period,
-            lambda f, s=sid: s in f.structures and met_net(f),
-            lambda f, s=sid: s in f.structures and inst_net(f),
-            lambda o, s=sid: o.published_by == s and offer_net(o),
+            partial(_has_structure, sid, met_net),
+            partial(_has_structure, sid, inst_net),
+            partial(_published_by, sid, offer_net),
             requests,
         )
         if any(row[k] for k in INDICATORS) or sid in set(structures):

@@ -36,7 +36,7 @@ def load_timelines(conn: Connection, *, received_to: Any = None) -> list[Timelin
             naf=row["naf"],
             needs=list(row["needs"] or []),
         )
-    for row in conn.execute(
+    for row in conn.execute(  # type: ignore[assignment]
         select(events.c.fiche_id, events.c.kind, events.c.at, events.c.by, events.c.payload).order_by(
             events.c.fiche_id, events.c.id
         )

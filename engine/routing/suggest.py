@@ -144,9 +144,9 @@ class Suggestion:
 
 # --- fragments written once ------------------------------------------------------------------------
 
-_NATURE_STEP = {n: f"competent to lead for nature {label_of('nature', n)}" for n in NATURES}
+_NATURE_STEP: dict[str | None, str] = {n: f"competent to lead for nature {label_of('nature', n)}" for n in NATURES}
 _NATURE_STEP[None] = "leads for any nature (the fiche has no nature: no NAF code and no 'nature:')"
-_FALLBACK_STEP = {
+_FALLBACK_STEP: dict[str | None, str] = {
     n: f"fallback lead of the routing policy: no structure of the commune can lead for nature {label_of('nature', n)}"
     for n in NATURES
 }
@@ -222,7 +222,7 @@ def decide(
     commune: str,
     nature: str | None,
     fired: Sequence[CompiledRule],
-    pools: dict[str, Sequence[CompiledStructure]],
+    pools: Mapping[str, Sequence[CompiledStructure]],
     support_pool: Callable[[str, str], Sequence[CompiledStructure]],
     caseload: Caseload | None,
     alternatives: int,

@@ -83,7 +83,7 @@ def load_rules(rules_dir: Path) -> RuleSet:
 def check_rules(rules_dir: Path) -> CheckResult:
     """Check a rules directory without raising: the problems and a summary of what was read."""
     ruleset, problems, counts = _load(Path(rules_dir))
-    summary = dict(counts)
+    summary: dict[str, Any] = dict(counts)
     summary["problems"] = len(problems)
     summary["files_with_problems"] = len({p.source for p in problems})
     summary["version"] = ruleset.version if ruleset else None
@@ -202,7 +202,7 @@ def _structures(rules_dir: Path, problems: list[Problem]) -> tuple[list[LoadedSt
         if spec is None:
             broken.add(path.stem)
         else:
-            loaded.append(LoadedStructure(spec, doc, path.stem))
+            loaded.append(LoadedStructure(spec, doc, path.stem))  # type: ignore[arg-type]
     return loaded, broken
 
 
@@ -296,8 +296,11 @@ def _git(rules_dir: Path, *commands: tuple[str, ...]) -> list[str | None]:
     try:
         for args in commands:
             command = ["git", "-C", str(rules_dir), *args]
-            pipes = {"stdin": subprocess.DEVNULL, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
-            running.append(subprocess.Popen(command, text=True, **pipes))
+            running.append(
+                subprocess.Popen(
+                    command, text=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+                )
+            )
     except (OSError, subprocess.SubprocessError):
         for process in running:
             process.kill()

@@ -13,6 +13,7 @@ their spaces meet.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -290,7 +291,7 @@ def _min_opt(a: int | None, b: int | None) -> int | None:
     return b if a is None else a if b is None else min(a, b)
 
 
-def _opt(values: list[str]) -> frozenset[str] | None:
+def _opt(values: Sequence[str]) -> frozenset[str] | None:
     return frozenset(values) if values else None
 
 
@@ -316,7 +317,7 @@ def structure_space(spec: StructureSpec, territory: Territory, role: str, need: 
         natures = _meet_set(natures, frozenset(spec.lead.natures))
     naf = tuple(comp.naf_prefixes) if comp.naf_prefixes else None
     if role == "support" and need in spec.support.naf_prefixes:
-        naf = _meet_naf(naf, tuple(spec.support.naf_prefixes[need]))
+        naf = _meet_naf(naf, tuple(spec.support.naf_prefixes[need]))  # type: ignore[index]
     return Space(
         _opt(comp.kinds),
         natures,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,7 +73,7 @@ class RuleSet:
             checks.append(spec.lead is not None and _allows(spec.lead.natures, nature))
         else:
             checks.append(need is None or need in spec.support.needs)
-            only = spec.support.naf_prefixes.get(need or "", [])
+            only = spec.support.naf_prefixes.get(need or "", [])  # type: ignore[call-overload]
             checks.append(not only or (naf is not None and any(naf.startswith(p) for p in only)))
         return all(checks)
 
@@ -92,7 +92,7 @@ def first_reception_structures(ruleset: RuleSet) -> frozenset[str]:
     )
 
 
-def _allows(allowed: list[str], value: str | None) -> bool:
+def _allows(allowed: Sequence[str], value: str | None) -> bool:
     """An empty filter allows anything; an unknown value is not checked."""
     return not allowed or value is None or value in allowed
 

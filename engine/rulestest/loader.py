@@ -61,7 +61,7 @@ def cases_from_document(doc: Document, fiche_context: dict[str, Any]) -> tuple[l
         locs = [tuple(e["loc"]) for e in exc.errors()]
         if not all(len(loc) > 1 and loc[0] == "cases" and isinstance(loc[1], int) for loc in locs):
             return [], problems  # the base or the file's shape is wrong: cases cannot be read over it
-        bad_cases = {loc[1] for loc in locs}
+        bad_cases = {int(loc[1]) for loc in locs}
         good = [c for i, c in enumerate(doc.data["cases"]) if i not in bad_cases]
         spec = CaseFileSpec.model_validate({**doc.data, "cases": good})
     structures = fiche_context.get("structures")

@@ -159,10 +159,11 @@ def run_cases(
     A failure also carries ``explain(fiche, compiled, structure)`` for each structure the case
     expected in a role it did not get (``engine.routing.explain`` by default).
     """
-    if suggest is None:
-        from engine.routing import suggest
-    if explain is None:
-        from engine.routing import explain
+    from engine.routing import explain as explain_default
+    from engine.routing import suggest as suggest_default
+
+    suggest = suggest or suggest_default
+    explain = explain or explain_default
     report = TestReport(total=0, rules_version=rules_version)
     for case in cases:
         report.total += 1

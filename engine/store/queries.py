@@ -96,7 +96,7 @@ def row_for_update(conn: Connection, fiche_id: str) -> records.StoredFiche:
     row = conn.execute(select(fiches).where(fiches.c.id == fiche_id)).mappings().first()
     if row is None:
         raise NotFound(f"no fiche {fiche_id} in the store: 'capactif fiche list' shows the stored fiches")
-    supports = conn.execute(
+    supports: Any = conn.execute(
         select(fiche_supports.c.structure)
         .where(fiche_supports.c.fiche_id == fiche_id)
         .order_by(fiche_supports.c.position)
@@ -140,7 +140,7 @@ def supports_by_fiche(conn: Connection, ids_query: Any = None) -> dict[str, list
         query = query.where(fiche_supports.c.fiche_id.in_(ids_query))
     supports: dict[str, list[str]] = {}
     for fiche_id, structure in conn.execute(query.order_by(fiche_supports.c.fiche_id, fiche_supports.c.position)):
-        supports.setdefault(fiche_id, []).append(structure)
+        supports.setdefault(str(fiche_id), []).append(str(structure))
     return supports
 
 
@@ -157,7 +157,7 @@ def caseload(conn: Connection) -> dict[str, int]:
         .group_by(fiches.c.lead)
         .order_by(fiches.c.lead)
     )
-    return {lead: int(n) for lead, n in rows}
+    return {str(lead): int(n) for lead, n in rows}  # type: ignore[call-overload]
 
 
 def load_fiches(conn: Connection, ids: Sequence[str]) -> list[Fiche]:
@@ -222,7 +222,7 @@ def verify(conn: Connection) -> Verification:
             events.c.fiche_id, events.c.id
         )
     ):
-        histories.setdefault(row.fiche_id, []).append(row._mapping)
+        histories.setdefault(row.fiche_id, []).append(dict(row._mapping))
         result.events += 1
     from engine.store.suggestions import all_current
 

@@ -77,7 +77,7 @@ def to_row(data: Mapping[str, Any]) -> dict[str, Any]:
     row = {name: data.get(name) for name in FICHE_FIELDS if name not in ("porteur", "supporting")}
     for name in _DATE_FIELDS:
         if isinstance(row.get(name), str):
-            row[name] = dt.date.fromisoformat(row[name])
+            row[name] = dt.date.fromisoformat(str(row[name]))
     row["summary"] = row.get("summary") or ""
     row["needs"] = list(row.get("needs") or [])
     row["publics"] = list(row.get("publics") or [])
@@ -88,7 +88,7 @@ def to_row(data: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def from_row(row: Mapping[str, Any], supporting: Iterable[str]) -> dict[str, Any]:
+def from_row(row: Mapping[Any, Any], supporting: Iterable[str]) -> dict[str, Any]:
     """The fiche dict of a ``fiches`` row and its supporting structures (in the order they were added)."""
     out: dict[str, Any] = {}
     for name in FICHE_FIELDS:
@@ -109,7 +109,7 @@ def from_row(row: Mapping[str, Any], supporting: Iterable[str]) -> dict[str, Any
     return out
 
 
-def stored(row: Mapping[str, Any], supporting: Iterable[str]) -> StoredFiche:
+def stored(row: Mapping[Any, Any], supporting: Iterable[str]) -> StoredFiche:
     """A StoredFiche from a full ``fiches`` row."""
     return StoredFiche(
         fiche=from_row(row, supporting),

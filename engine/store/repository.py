@@ -183,7 +183,7 @@ def _allocate_ids(conn: Connection, items: Sequence[Fiche], dicts: list[dict[str
             data["id"] = records.format_id(year, next_number[year])
             next_number[year] += 1
     if given:
-        taken = set()
+        taken: set[str] = set()
         ids = sorted(given)
         for start in range(0, len(ids), 1000):
             taken |= set(conn.execute(select(fiches.c.id).where(fiches.c.id.in_(ids[start : start + 1000]))).scalars())
@@ -197,11 +197,11 @@ def _reserve(conn: Connection, year: int, *, count: int = 0, at_least: int = 0) 
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
     conn.execute(upsert(fiche_sequences).values(year=year, last=0).on_conflict_do_nothing(index_elements=["year"]))
     last = fiche_sequences.c.last
     value = last + count if count else case((last < at_least, at_least), else_=last)
-    new_last = conn.execute(
+    new_last: int = conn.execute(
         update(fiche_sequences).where(fiche_sequences.c.year == year).values(last=value).returning(last)
     ).scalar_one()
     return new_last - count + 1
@@ -747,7 +747,7 @@ def _commit(
     added = [s for s in new if s not in old]
     if added:
         highest = func.coalesce(func.max(fiche_supports.c.position), -1)
-        top = conn.execute(select(highest).where(fiche_supports.c.fiche_id == current.id)).scalar_one()
+        top: int = conn.execute(select(highest).where(fiche_supports.c.fiche_id == current.id)).scalar_one()
         conn.execute(
             insert(fiche_supports),
             [{"fiche_id": current.id, "structure": s, "position": top + 1 + i} for i, s in enumerate(added)],

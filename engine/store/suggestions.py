@@ -58,7 +58,7 @@ def current(conn: Connection, fiche_id: str) -> dict[tuple[str, str], str]:
             fiche_suggestions.c.fiche_id == fiche_id
         )
     )
-    return {(s, r): _iso(since) for s, r, since in rows}
+    return {(str(s), str(r)): _iso(since) for s, r, since in rows}
 
 
 def replace(conn: Connection, fiche_id: str, asked: Mapping[tuple[str, str], str], payload: Mapping[str, Any]) -> None:
@@ -87,7 +87,7 @@ def all_current(conn: Connection, ids: Sequence[str] | None = None) -> dict[str,
     if ids is not None:
         query = query.where(fiche_suggestions.c.fiche_id.in_(list(ids)))
     for fiche_id, structure, role, since in conn.execute(query):
-        out.setdefault(fiche_id, {})[(structure, role)] = _iso(since)
+        out.setdefault(str(fiche_id), {})[(str(structure), str(role))] = _iso(since)
     return out
 
 
@@ -109,7 +109,7 @@ def declines(conn: Connection, fiche_id: str) -> list[Decline]:
         .where(events.c.fiche_id == fiche_id, events.c.kind == ev.SUGGESTION_DECLINED)
         .order_by(events.c.id)
     )
-    return [Decline(p["structure"], p["role"], _date(at), p.get("reason") or "", by) for at, by, p in rows]
+    return [Decline(p["structure"], p["role"], _date(at), p.get("reason") or "", by) for at, by, p in rows]  # type: ignore[index,attr-defined,arg-type]
 
 
 def is_open(role: str, structure: str, lead: str | None, supporting: Any, stage: str) -> bool:
