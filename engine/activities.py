@@ -10,6 +10,7 @@ on their section, flagged so the technician confirms.
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -70,7 +71,7 @@ def nature_reason(
     return f"artisanal activity with {employees} employees (more than {ARTISAN_MAX_EMPLOYEES}): handled as commercial"
 
 
-def farm_nature(farm_link: str | None, publics: list[str] | tuple[str, ...]) -> str | None:
+def farm_nature(farm_link: str | None, publics: Sequence[str]) -> str | None:
     """'agricultural' when Code rural L311-1 makes the activity agricultural whatever its NAF code:
     an equestrian centre (loi 2005-157), or a farmer's activity in the extension of the farm's
     production or based on the farm.  None otherwise."""

@@ -256,7 +256,7 @@ def describe(kind: str, payload: Mapping[str, Any], *, show_text: bool = True) -
         return f"{payload['structure']} prend en charge la fiche ({role})"
     if kind == SUGGESTION_DECLINED:
         role = "référent" if payload.get("role") == LEAD else "appui"
-        reason = payload.get("reason") if show_text else "(motif masqué)"
+        reason = str(payload.get("reason") or "") if show_text else "(motif masqué)"
         return f"{payload['structure']} : pas pour nous ({role}) — {reason}"
     if kind == COMMUNE_CHANGED:
         text = f"commune: {payload['previous']} → {payload['commune']}"
