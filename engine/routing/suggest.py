@@ -612,8 +612,6 @@ def lead_competence_problem(fiche: Any, rules: CompiledRules, sid: str) -> str |
     policy's fallback step).  Capacity and the coordinator's exclusion rules are not competence:
     they are the alerts' business.  ``fiche assign`` refuses such a lead unless forced with a reason.
     """
-    from engine.routing.explain import eligibility_problems
-
     s = rules.structures.get(sid)
     if s is None:
         return None  # an unknown id is reported by the caller
