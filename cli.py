@@ -1602,20 +1602,10 @@ def audit_command(fiche_id: str, as_: str | None, db_url: str | None, rules_path
     Example:
         capactif audit F-2026-0012 --as coordinator
     """
-    from engine.app import Workspace, audit
-    from engine.output import to_json
+    from engine.app import audit
 
-    with Workspace.open(db=db_url, rules=rules_path, as_=as_) as ws:
-        result = audit.fiche_audit(ws, ws.identity(), fiche_id)
-    if fmt == "json":
-        emit(to_json(result.to_dict()))
-        return
-    click.echo(_("fiche {fiche}: who read or changed it").format(fiche=result.fiche_id))
-    for line in result.lines:
-        what = _("read the personal data") if line.action == "read" else _("changed")
-        account = f"{line.account_name} <{line.account_email}>" if line.account_email else _("(command line)")
-        click.echo(f"{line.at:%Y-%m-%d %H:%M:%S} UTC  {line.actor or '—'}  {account}  {what}: {line.detail}")
-    click.echo(ngettext("{n} entry.", "{n} entries.", len(result.lines)).format(n=len(result.lines)))
+    ws = workspace(db_url, rules_path, as_)
+    show(audit.fiche_audit(ws, ws.identity(), fiche_id), fmt)
 
 
 def _warn(message: str) -> None:

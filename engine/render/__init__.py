@@ -47,6 +47,7 @@ _AREAS = {
     "engine.offers.model": "engine.render.offers",
     "engine.app.agenda": "engine.render.agenda",
     "engine.app.desk": "engine.render.desk",
+    "engine.app.audit": "engine.render.audit",
 }
 
 
