@@ -44,11 +44,11 @@ from sqlalchemy import insert, select
 
 from engine import network, sample
 from engine.app import Workspace, accounts
+from engine.app.fiches import suggester
 from engine.identity import Identity
 from engine.routing import compile_rules, suggest
 from engine.store import access, repository
 from engine.store.schema import events, fiches
-from engine.store.service import suggester
 
 END = dt.date(2026, 10, 31)
 STRUCTURE = "cma-63"
@@ -62,7 +62,7 @@ def fill(url: str, net, count: int) -> int:
     compiled = compile_rules(net.rules)
     coordinator = access.Viewer(access.COORDINATOR)
     items = list(sample.iter_fiches(net, count, seed=2026, end=END))
-    suggest_one = suggester(net)
+    suggest_one = suggester(compile_rules(net.rules))
     now = dt.datetime.now(dt.UTC)
     with Workspace.open(db=url) as ws:
         for start in range(0, len(items), 5_000):

@@ -120,10 +120,9 @@ def coverage(ws: Workspace) -> Coverage:
 
 def test(ws: Workspace, files: Sequence[str | Path] = ()) -> TestReport:
     """Run routing test cases (default: the rules directory's ``tests/*.yaml``) against the rules."""
+    from engine.routing import compile_rules
     from engine.rulestest.loader import default_case_files, load_cases
     from engine.rulestest.runner import run_cases
-
-    from engine.routing import compile_rules
 
     net = ws.directory_network
     paths = list(files) or default_case_files(net.rules_dir)
