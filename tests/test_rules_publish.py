@@ -80,11 +80,11 @@ def add_fiche(store_url: str, tmp_path: Path) -> None:
 
 def lead_from(directory: Path, store_url: str, monkeypatch, *, rules: Path | None = None) -> tuple[str, str, list]:
     """The lead suggested for the stored fiche by a command run in ``directory`` (and its rules version)."""
-    from engine.routing.inputs import run_suggest
+    from engine.app.suggest import suggest_fiches
 
     monkeypatch.chdir(directory)
     with Workspace.open(db=store_url, rules=rules) as ws:
-        found = run_suggest(ws.network, ["F-2026-0001"], None, db_url=store_url)
+        found = suggest_fiches(ws, ["F-2026-0001"], None)
         suggestion = found.suggestions[0]
         return suggestion.lead.structure, ws.network.rules.version, ws.warnings
 
