@@ -100,15 +100,15 @@ def read_archive(filename: str, data: bytes) -> dict[str, bytes]:
                         raise InputError(problems=[Problem(filename, 0, 0, f"{info.filename} is too large")])
                     add(info.filename, archive.read(info))
         else:
-            with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-                for member in archive.getmembers():
+            with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+                for member in tar.getmembers():
                     if member.isdir():
                         continue
                     if not member.isfile():
                         raise InputError(problems=[Problem(filename, 0, 0, f"{member.name} is not a plain file")])
                     if member.size > MAX_BYTES:
                         raise InputError(problems=[Problem(filename, 0, 0, f"{member.name} is too large")])
-                    extracted = archive.extractfile(member)
+                    extracted = tar.extractfile(member)
                     add(member.name, extracted.read() if extracted else b"")
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError):
         raise InputError(

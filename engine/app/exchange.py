@@ -308,7 +308,7 @@ def managed_offers(ws: Workspace, who: Identity, *, today: dt.date | None = None
     net = ws.network
     with ws.store.transaction() as conn:
         mine = [o for o in list_offers(conn) if req.may_manage(who, o)]
-        online = set(conn.execute(offers_table.select().with_only_columns(offers_table.c.id).where(
+        online: set[str] = set(conn.execute(offers_table.select().with_only_columns(offers_table.c.id).where(
             offers_table.c.online.is_(True))).scalars())  # fmt: skip
         messages = req.list_requests(conn, [o.id for o in mine])
     by_offer: dict[str, list[req.OfferRequest]] = {}

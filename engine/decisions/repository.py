@@ -110,7 +110,7 @@ def add_decision(
     if problems:
         raise InputError(problems=problems)
     year = put_on.year
-    last = conn.execute(select(func.max(decisions.c.number)).where(decisions.c.year == year)).scalar_one()
+    last: int | None = conn.execute(select(func.max(decisions.c.number)).where(decisions.c.year == year)).scalar_one()
     number = (last or 0) + 1
     decision_id = f"D-{year:04d}-{number:03d}"
     try:

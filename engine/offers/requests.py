@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, func, select
 
@@ -57,7 +57,7 @@ def set_online(conn: Connection, who: Any, offer_id: str, online: bool, *, today
 
 def online_offers(conn: Connection, day: dt.date, *, network: str | None = None) -> list[Offer]:
     """Offers open on ``day`` and online, by publication date (latest first) then id."""
-    ids = set(conn.execute(select(offers.c.id).where(offers.c.online.is_(True))).scalars())
+    ids: set[str] = set(conn.execute(select(offers.c.id).where(offers.c.online.is_(True))).scalars())
     found = [o for o in list_offers(conn, network=network, status="open") if o.id in ids and o.open_on(day)]
     return sorted(found, key=lambda o: (o.published_on, o.id), reverse=True)
 
@@ -104,6 +104,7 @@ def add_request(
             message=message, consent=consent, sender=sender,
         )
     )  # fmt: skip
+    assert result.inserted_primary_key is not None
     row = conn.execute(select(offer_requests).where(offer_requests.c.id == result.inserted_primary_key[0])).one()
     return _request(row)
 
@@ -144,4 +145,4 @@ def unlinked_contacts(conn: Connection) -> list[tuple[str, dt.date]]:
     rows = conn.execute(
         select(offer_requests.c.offer_id, offer_requests.c.received_on).where(offer_requests.c.fiche_id.is_(None))
     )
-    return [(offer, day) for offer, day in rows]
+    return [(str(offer), cast(dt.date, day)) for offer, day in rows]
