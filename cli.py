@@ -722,22 +722,38 @@ def db_upgrade(db_url: str | None) -> None:
 @db_group.command("verify")
 @db_option
 @format_option("text", "json")
+@click.option("--anchor", "print_anchor", is_flag=True,
+              help="Print the chain's head hash (for the committee's minutes) and stop.")  # fmt: skip
+@click.option("--check-anchor", "anchor", default=None, metavar="HASH",
+              help="Also check that a head hash written down earlier is still a link of the chain.")  # fmt: skip
 @click.pass_context
-def db_verify(ctx: click.Context, db_url: str | None, fmt: str) -> None:
-    """Rebuild every fiche from its events and report differences (exit 1 if any).
+def db_verify(ctx: click.Context, db_url: str | None, fmt: str, print_anchor: bool, anchor: str | None) -> None:
+    """Check the event chain and rebuild every fiche from its events; report differences (exit 1 if any).
 
     \b
     Example:
         capactif db verify
         capactif db verify --format json
+        capactif db verify --anchor
+        capactif db verify --check-anchor 3f9c…
     """
     from engine.output import to_json
     from engine.store import service
     from engine.store.render import verify_text
 
-    result = service.verify(db_url)
+    if print_anchor:
+        seq, digest = service.chain_head(db_url)
+        if fmt == "json":
+            emit(to_json({"events": seq, "head": digest}))
+        else:
+            emit(
+                f"ancre : {digest}\n"
+                f"(empreinte de l'événement n° {seq}, la tête de la chaîne : à recopier au procès-verbal)"
+            )
+        return
+    result = service.verify(db_url, anchor=anchor)
     emit(to_json(result.to_dict()) if fmt == "json" else verify_text(result))
-    ctx.exit(1 if result.differences else 0)
+    ctx.exit(0 if result.ok else 1)
 
 
 @main.command("demo")

@@ -571,6 +571,59 @@ class Lifecycle:
         return self._graph_source
 
 
+#: What a fiche must hold to stand at a stage, as the moves that lead there require (see :func:`state_problems`).
+_NEEDS_LEAD = ("study", "financing", "installed", "follow_up", "developed")
+_NEEDS_INSTALLATION = ("installed", "follow_up", "developed")
+_NEEDS_FOLLOW_UP = ("follow_up", "developed")
+
+
+def state_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What a fiche recorded directly at its stage lacks, that the moves there would have required.
+
+    ``fiche add`` and ``fiche import`` store a fiche at the stage it gives; the lifecycle's guards
+    must hold for it as if it had moved there: past ``idea`` (forward) a référent, ``installed`` and
+    after an installation date, ``follow_up`` and after a structure in charge of the follow-up,
+    ``on_hold`` the stage it was paused in (``held_from``, whose own needs apply).  Returns
+    ``(field, message)`` pairs, messages in French saying what to add.
+    """
+    stage = data.get("stage") or INITIAL_STAGE
+    if stage not in STAGES:
+        return []
+    problems: list[tuple[str, str]] = []
+    held = data.get("held_from")
+    reached = stage
+    if stage == HOLD_STAGE:
+        if not held:
+            problems.append(
+                ("held_from", "une fiche en pause (on_hold) doit dire à quelle étape elle a été mise en pause : "
+                 f"ajoutez held_from ({', '.join(_PAUSABLE)})")
+            )  # fmt: skip
+        elif held not in _PAUSABLE:
+            problems.append(
+                ("held_from", f"'{held}' n'est pas une étape que l'on met en pause ({', '.join(_PAUSABLE)})")
+            )
+        else:
+            reached = held
+    elif held:
+        problems.append(("held_from", f"held_from ne s'emploie qu'avec l'étape on_hold (la fiche est en '{stage}')"))
+    if reached in _NEEDS_LEAD and not data.get("lead"):
+        problems.append(
+            ("lead", f"une fiche à l'étape '{reached}' a un référent : ajoutez lead (l'id de la structure)")
+        )
+    if reached in _NEEDS_INSTALLATION and not data.get("installed_on"):
+        problems.append(
+            (
+                "installed_on",
+                f"une fiche à l'étape '{reached}' a une date d'installation : ajoutez installed_on (AAAA-MM-JJ)",
+            )
+        )
+    if reached in _NEEDS_FOLLOW_UP and not data.get("follow_up_by"):
+        problems.append(
+            ("follow_up_by", f"une fiche à l'étape '{reached}' a une structure chargée du suivi : ajoutez follow_up_by")
+        )
+    return problems
+
+
 _LIFECYCLE: Lifecycle | None = None
 _BUILD_LOCK = threading.Lock()
 

@@ -93,8 +93,17 @@ def list_table(rows: Sequence[dict[str, Any]]) -> str:
 def verify_text(result: Any) -> str:
     """``db verify``: every difference, then the count."""
     lines = [str(d) for d in result.differences]
+    if result.first_broken is not None:
+        lines.insert(0, f"chaîne rompue : premier maillon rompu n° {result.first_broken}")
     if result.differences:
         lines.append(f"{len(result.differences)} difference(s) in {result.fiches} fiche(s) ({result.events} events).")
     else:
         lines.append(f"ok: {result.fiches} fiche(s) match their {result.events} events.")
+    if result.anchor_found is not None:
+        lines.append(
+            "ancre trouvée : l'historique enregistré jusqu'à elle est intact"
+            if result.anchor_found
+            else "ancre introuvable : cette empreinte n'est pas dans la chaîne (l'historique a été réécrit, "
+            "ou l'empreinte a été mal recopiée)"
+        )
     return "\n".join(lines)

@@ -192,7 +192,7 @@ def move(
     """``fiche move``: ``options`` are at, by, comment, installed_on, follow_up_by, expected_version."""
     net = load_network(rules_path)
     who = access.viewer(as_, net.structure_ids)
-    _check_by(options.get("by"), net)
+    _check_by(options.get("by"), net, who)
     with opened(db_url) as store, store.transaction(fiche_id) as conn:
         return repository.move_fiche(conn, fiche_id, trigger, who=who, network=net, **options)
 
@@ -203,7 +203,7 @@ def note(
     """``fiche note`` (and ``--contact CHANNEL``): ``options`` are at, by, kind, channel, expected_version."""
     net = load_network(rules_path)
     who = access.viewer(as_, net.structure_ids)
-    _check_by(options.get("by"), net)
+    _check_by(options.get("by"), net, who)
     with opened(db_url) as store, store.transaction(fiche_id) as conn:
         return repository.note_fiche(conn, fiche_id, text, who=who, **options)
 
@@ -229,7 +229,7 @@ def change_commune(
     """``fiche edit --commune``: the project moved; ``options`` are at, by, comment, expected_version."""
     net = load_network(rules_path)
     who = access.viewer(as_, net.structure_ids)
-    _check_by(options.get("by"), net)
+    _check_by(options.get("by"), net, who)
     with opened(db_url) as store, store.transaction(fiche_id) as conn:
         return repository.change_commune(conn, fiche_id, commune, who=who, network=net, **options)
 
@@ -326,10 +326,24 @@ def store_caseload(db_url: str | None) -> dict[str, int] | None:
         return queries.caseload(conn)
 
 
-def verify(db_url: str | None) -> queries.Verification:
-    """``db verify``: rebuild every fiche from its events and list the differences."""
-    with opened(db_url) as store, store.transaction() as conn:
-        return queries.verify(conn)
+def verify(db_url: str | None, *, anchor: str | None = None) -> Any:
+    """``db verify``: the hash chain, then every fiche rebuilt from its events, in one snapshot.
+
+    ``anchor``: a head hash written down earlier (the committee's minutes): whether it is still a
+    link of the chain.
+    """
+    from engine.store.verify import verify as check
+
+    with opened(db_url) as store, store.transaction(snapshot=True) as conn:
+        return check(conn, anchor=anchor)
+
+
+def chain_head(db_url: str | None) -> tuple[int, str]:
+    """``db verify --anchor``: the number of events and the hash of the last one."""
+    from engine.store.verify import head
+
+    with opened(db_url) as store, store.transaction(snapshot=True) as conn:
+        return head(conn)
 
 
 def upgrade(db_url: str | None) -> tuple[str, str | None, str]:
@@ -343,8 +357,16 @@ def upgrade(db_url: str | None) -> tuple[str, str | None, str]:
     return db.display(url), before, after
 
 
-def _check_by(by: str | None, net: Any) -> None:
+def _check_by(by: str | None, net: Any, who: access.Viewer) -> None:
+    """``--by``: only the coordinator records on behalf of someone else (the event keeps both names)."""
     if by and net.structure_ids and by not in net.structure_ids and by not in access.ROLES:
         from engine.vocabulary import unknown
 
         raise InputError(f"--by: {unknown('structure', by, sorted(net.structure_ids))}")
+    if by and not who.is_coordinator and by != who.name:
+        from engine.errors import AccessDenied
+
+        raise AccessDenied(
+            f"--by {by} : {who.label()} ne peut enregistrer qu'en son propre nom ; seul le coordinateur "
+            "enregistre au nom d'une autre structure (retirez --by, ou demandez au coordinateur)"
+        )
