@@ -40,8 +40,8 @@ from engine.store import chain, personal, records
 from engine.store import events as ev
 from engine.store.history import states
 from engine.store.queries import iter_fiches
-from engine.store.suggestions import all_current
 from engine.store.schema import event_chain, events, fiche_sequences, fiches
+from engine.store.suggestions import all_current
 
 #: Fields whose values are personal data: a difference says that they differ, never the values.
 MASKED = frozenset({"porteur.name", "porteur.email", "porteur.phone", "summary"})
