@@ -684,7 +684,9 @@ def fiche_export(output: str | None, as_: str | None, db_url: str | None, rules_
 
     text = service.export_fiches(db_url, rules_path, fmt, as_, _filter(filters))
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        from engine.paths import write_private
+
+        write_private(output, text)
     else:
         click.echo(text, nl=False)
 
@@ -893,6 +895,128 @@ def charter_option(func: Any) -> Any:
         default=None,
         help="Charter directory (default: $CAPACTIF_CHARTER, else ./charter, else the bundled Cap Actif charter).",
     )(func)
+
+
+@main.group("porteur")
+def porteur_group() -> None:
+    """A porteur's rights over their data: find, export, erase, purge (coordinator only).
+
+    \b
+    Example:
+        capactif porteur find martin --as coordinator
+        capactif porteur erase F-2026-0012 --as coordinator
+    """
+
+
+@porteur_group.command("find")
+@click.argument("query")
+@as_option
+@db_option
+@format_option("text", "json")
+def porteur_find(query: str, as_: str | None, db_url: str | None, fmt: str) -> None:
+    """The fiches whose porteur's name or e-mail contains QUERY (accents and case ignored).
+
+    \b
+    Example:
+        capactif porteur find "hélène martin" --as coordinator
+        capactif porteur find martin@example.org --as coordinator --format json
+    """
+    from engine.app import Workspace, porteurs
+    from engine.output import to_json
+
+    with Workspace.open(db=db_url, as_=as_) as ws:
+        found = porteurs.find(ws, ws.identity(), query)
+    if fmt == "json":
+        emit(to_json(found.to_dict()))
+        return
+    lines = [
+        f"{m.fiche}  reçue le {m.received}  {m.stage:<10}  {m.name or '—'}  {m.email or '—'}" for m in found.matches
+    ]
+    lines.append(f"{len(found.matches)} fiche(s).")
+    emit("\n".join(lines))
+
+
+@porteur_group.command("export")
+@click.argument("fiche_ids", nargs=-1, required=True, metavar="ID...")
+@click.option("--output", "-o", default=None, type=click.Path(dir_okay=False),
+              help="Write the JSON to this file (created readable by you only) instead of the screen.")  # fmt: skip
+@as_option
+@db_option
+def porteur_export(fiche_ids: tuple[str, ...], output: str | None, as_: str | None, db_url: str | None) -> None:
+    """Everything stored about the porteur of these fiches, as JSON (their access request).
+
+    \b
+    Example:
+        capactif porteur export F-2026-0012 F-2026-0040 -o martin.json --as coordinator
+    """
+    from engine.app import Workspace, porteurs
+    from engine.output import to_json
+
+    with Workspace.open(db=db_url, as_=as_) as ws:
+        data = porteurs.export(ws, ws.identity(), fiche_ids)
+    text = to_json(data) + "\n"
+    if output:
+        from engine.paths import write_private
+
+        write_private(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
+@porteur_group.command("erase")
+@click.argument("fiche_ids", nargs=-1, required=True, metavar="ID...")
+@as_option
+@db_option
+@format_option("text", "json")
+def porteur_erase(fiche_ids: tuple[str, ...], as_: str | None, db_url: str | None, fmt: str) -> None:
+    """Erase the porteur's name, e-mail, phone and free texts from these fiches and their history.
+
+    The project's facts (commune, activity, stages, structures, dates) stay for the figures; the
+    history stays verifiable (capactif db verify).  The erasure is recorded, without the data.
+
+    \b
+    Example:
+        capactif porteur erase F-2026-0012 --as coordinator
+    """
+    from engine.app import Workspace, porteurs
+
+    with Workspace.open(db=db_url, as_=as_) as ws:
+        result = porteurs.erase(ws, ws.identity(), fiche_ids)
+    _render_erased(result, fmt)
+
+
+@porteur_group.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only list the fiches past the retention period.")
+@as_option
+@db_option
+@charter_option
+@format_option("text", "json")
+def porteur_purge(dry_run: bool, as_: str | None, db_url: str | None, charter_path: Path | None, fmt: str) -> None:
+    """Erase the personal data of every fiche with no event for the charter's retention period.
+
+    \b
+    Example:
+        capactif porteur purge --dry-run --as coordinator
+        capactif porteur purge --as coordinator
+    """
+    from engine.app import Workspace, porteurs
+
+    with Workspace.open(db=db_url, charter=charter_path, as_=as_) as ws:
+        result = porteurs.purge(ws, ws.identity(), dry_run=dry_run)
+    _render_erased(result, fmt)
+
+
+def _render_erased(result: Any, fmt: str) -> None:
+    from engine.output import to_json
+
+    if fmt == "json":
+        emit(to_json(result.to_dict()))
+        return
+    fiches = result.due if result.dry_run else [c.fiche for c in result.changes]
+    verb = "à effacer" if result.dry_run else "effacées"
+    lines = [f"  {f}" for f in fiches]
+    lines.append(f"{len(fiches)} fiche(s) {verb} (données personnelles).")
+    emit("\n".join(lines))
 
 
 @main.group("charter")

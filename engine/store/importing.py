@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from engine.errors import InputError, Problem
 from engine.fiche import Fiche
 from engine.lifecycle import state_problems
+from engine.paths import write_private
 from engine.store.exporting import COLUMNS, LIST_COLUMNS
 from engine.vocabulary import did_you_mean
 from engine.yamlsource import plain_message, read_document, validation_problems
@@ -194,15 +195,15 @@ def write_rejects(path: str | Path, batch: Batch) -> None:
         writer = csv.DictWriter(out, ["errors", *batch.columns], lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
-        target.write_text(out.getvalue(), encoding="utf-8")
+        write_private(target, out.getvalue())
         return
     items = [{"errors": [_short(p) for p in r.problems], **r.data} for r in batch.rejected]
     if file_format(target) == "json":
-        target.write_text(to_json(items) + "\n", encoding="utf-8")
+        write_private(target, to_json(items) + "\n")
     else:
         from engine.store.exporting import to_yaml
 
-        target.write_text(to_yaml(items), encoding="utf-8")
+        write_private(target, to_yaml(items))
 
 
 def _short(problem: Problem) -> str:

@@ -739,6 +739,19 @@ def _hold(conn: Connection, current: records.StoredFiche) -> None:
         raise conflict(current.id)
 
 
+def record(
+    conn: Connection,
+    current: records.StoredFiche,
+    planned: list[tuple[str, dict[str, Any]]],
+    *,
+    who: access.Viewer,
+    at: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> Change:
+    """Write events another module planned (``porteur erase``): applied, checked, chained like every change."""
+    return _commit(conn, current, planned, at=at, by=who.label(), now=now, who=who)
+
+
 def _commit(
     conn: Connection,
     current: records.StoredFiche,
