@@ -897,6 +897,39 @@ def charter_option(func: Any) -> Any:
     )(func)
 
 
+@db_group.command("roles")
+@db_option
+@click.option("--role", default="capactif_app", show_default=True, metavar="NAME",
+              help="The role the application connects as.")  # fmt: skip
+@click.option("--password-env", default=None, metavar="VAR",
+              help="Set the role's password from this environment variable (never on the command line).")  # fmt: skip
+@format_option("text", "json")
+def db_roles(db_url: str | None, role: str, password_env: str | None, fmt: str) -> None:
+    """PostgreSQL: create the application's role; it may insert events but never update or delete them.
+
+    Run it as the database's owner after 'db upgrade'; the application (capactif serve, the
+    technicians' commands) then connects as that role.
+
+    \b
+    Example:
+        capactif db roles --db postgresql+psycopg://admin@server/capactif --role capactif_app
+    """
+    import os
+
+    from engine.output import to_json
+    from engine.store import service
+
+    password = os.environ.get(password_env) if password_env else None
+    result = service.grant_roles(db_url, role, password)
+    if fmt == "json":
+        emit(to_json(result.to_dict()))
+        return
+    lines = [f"rôle {result.role} {'créé' if result.created else 'déjà présent'} (schéma {result.schema}) :"]
+    lines += [f"  {g}" for g in result.grants]
+    lines.append(f"{result.role} peut ajouter des événements, jamais les modifier ni les supprimer.")
+    emit("\n".join(lines))
+
+
 @main.group("porteur")
 def porteur_group() -> None:
     """A porteur's rights over their data: find, export, erase, purge (coordinator only).

@@ -137,9 +137,7 @@ def due_for_purge(conn: Connection, years: int, today: dt.date | None = None) ->
         limit = today.replace(year=today.year - years)
     except ValueError:  # 29 February
         limit = today.replace(year=today.year - years, day=28)
-    last = (
-        select(events.c.fiche_id, func.max(events.c.at).label("last")).group_by(events.c.fiche_id).subquery()
-    )
+    last = select(events.c.fiche_id, func.max(events.c.at).label("last")).group_by(events.c.fiche_id).subquery()
     held = select(personal_data.c.fiche_id).distinct()
     c = fiches.c
     query = (
@@ -170,5 +168,3 @@ def scrub(engine: Engine) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for table in SCRUBBED:
             conn.exec_driver_sql(f"VACUUM FULL {table}")
-
-

@@ -374,6 +374,8 @@ def move_fiche(
         problems += _check_date(current, installed_on, "--installed-on", today)
     if problems:
         raise InputError(problems=problems)
+    if at < (today or dt.date.today()):
+        _check_backdated(conn, current, trigger, at)
     record = current.model()
     if trigger == "install" and installed_on is None and record.installed_on is None:
         installed_on = at
@@ -390,6 +392,36 @@ def move_fiche(
         "held_from": record.held_from,
     }
     return _commit(conn, current, [(ev.STAGE_CHANGED, payload)], at=at, by=by, now=now, who=who)
+
+
+def _check_backdated(conn: Connection, current: records.StoredFiche, trigger: str, at: dt.date) -> None:
+    """A move dated in the past must fit its date: after the last stage change, with the guards true then.
+
+    The fiche's states over time (:func:`engine.store.history.states`) say what it was on ``at``:
+    ``start_study`` dated before the référent was designated is refused, like a move dated before
+    the stage change it follows.
+    """
+    from engine.store import history
+
+    events = history.of_fiche(conn, current.id, personal_data=False)
+    moves = [e.at for e in events if e.kind == ev.STAGE_CHANGED]
+    if moves and at < max(moves):
+        raise InputError(
+            problems=[
+                Problem("--date", 0, 0, f"{at} is before the fiche's last change of stage ({max(moves)}): "
+                        "a move cannot be dated before the one it follows")
+            ]
+        )  # fmt: skip
+    then = history.states(events, until=at, keep=False).rebuilt.state
+    if trigger == "start_study" and current.fiche.get("lead") and not then.get("lead"):
+        assigned = next((e.at for e in events if e.kind == ev.LEAD_ASSIGNED and e.at > at), None)
+        when = f" (it was designated on {assigned})" if assigned else ""
+        raise InputError(
+            problems=[
+                Problem("--date", 0, 0, f"'start_study' on {at} needs a référent on that day, and fiche "
+                        f"{current.id} had none then{when}: date the move on or after that day")
+            ]
+        )  # fmt: skip
 
 
 def note_fiche(

@@ -338,6 +338,14 @@ def verify(db_url: str | None, *, anchor: str | None = None) -> Any:
         return check(conn, anchor=anchor)
 
 
+def grant_roles(db_url: str | None, role: str, password: str | None = None) -> Any:
+    """``db roles``: the application's PostgreSQL role, which may insert events but not change them."""
+    from engine.store.roles import grant_app_role
+
+    with opened(db_url) as store, store.transaction() as conn:
+        return grant_app_role(conn, role, password)
+
+
 def chain_head(db_url: str | None) -> tuple[int, str]:
     """``db verify --anchor``: the number of events and the hash of the last one."""
     from engine.store.verify import head
