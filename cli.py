@@ -748,10 +748,8 @@ def db_verify(ctx: click.Context, db_url: str | None, fmt: str, print_anchor: bo
         if fmt == "json":
             emit(to_json({"events": seq, "head": digest}))
         else:
-            emit(
-                f"ancre : {digest}\n"
-                f"(empreinte de l'événement n° {seq}, la tête de la chaîne : à recopier au procès-verbal)"
-            )
+            message = _("anchor: {digest}\n(hash of event no. {seq}, the head of the chain: copy it into the minutes)")
+            emit(message.format(digest=digest, seq=seq))
         return
     result = service.verify(db_url, anchor=anchor)
     emit(to_json(result.to_dict()) if fmt == "json" else verify_text(result))
@@ -924,9 +922,14 @@ def db_roles(db_url: str | None, role: str, password_env: str | None, fmt: str) 
     if fmt == "json":
         emit(to_json(result.to_dict()))
         return
-    lines = [f"rôle {result.role} {'créé' if result.created else 'déjà présent'} (schéma {result.schema}) :"]
+    done = (
+        _("role {role} created (schema {schema}):")
+        if result.created
+        else _("role {role} already there (schema {schema}):")
+    )
+    lines = [done.format(role=result.role, schema=result.schema)]
     lines += [f"  {g}" for g in result.grants]
-    lines.append(f"{result.role} peut ajouter des événements, jamais les modifier ni les supprimer.")
+    lines.append(_("{role} may add events, never change or delete them.").format(role=result.role))
     emit("\n".join(lines))
 
 
@@ -962,10 +965,14 @@ def porteur_find(query: str, as_: str | None, db_url: str | None, fmt: str) -> N
     if fmt == "json":
         emit(to_json(found.to_dict()))
         return
+    line = _("{fiche}  received on {received}  {stage}  {name}  {email}")
     lines = [
-        f"{m.fiche}  reçue le {m.received}  {m.stage:<10}  {m.name or '—'}  {m.email or '—'}" for m in found.matches
+        line.format(
+            fiche=m.fiche, received=m.received, stage=f"{m.stage:<10}", name=m.name or "—", email=m.email or "—"
+        )
+        for m in found.matches
     ]
-    lines.append(f"{len(found.matches)} fiche(s).")
+    lines.append(_("{n} fiche(s).").format(n=len(found.matches)))
     emit("\n".join(lines))
 
 
@@ -1046,9 +1053,11 @@ def _render_erased(result: Any, fmt: str) -> None:
         emit(to_json(result.to_dict()))
         return
     fiches = result.due if result.dry_run else [c.fiche for c in result.changes]
-    verb = "à effacer" if result.dry_run else "effacées"
     lines = [f"  {f}" for f in fiches]
-    lines.append(f"{len(fiches)} fiche(s) {verb} (données personnelles).")
+    if result.dry_run:
+        lines.append(_("{n} fiche(s) to erase (personal data).").format(n=len(fiches)))
+    else:
+        lines.append(_("{n} fiche(s) erased (personal data).").format(n=len(fiches)))
     emit("\n".join(lines))
 
 

@@ -63,6 +63,7 @@ from typing import Any
 from transitions import Machine, State
 
 from engine.errors import InputError, TransitionNotAllowed
+from engine.i18n import _
 from engine.vocabulary import ACTIVE_STAGES, CLOSED_STAGES, STAGES, did_you_mean, unknown
 
 INITIAL_STAGE = "idea"
@@ -592,35 +593,28 @@ def state_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     held = data.get("held_from")
     reached = stage
+    stages = ", ".join(_PAUSABLE)
     if stage == HOLD_STAGE:
         if not held:
-            problems.append(
-                ("held_from", "une fiche en pause (on_hold) doit dire à quelle étape elle a été mise en pause : "
-                 f"ajoutez held_from ({', '.join(_PAUSABLE)})")
-            )  # fmt: skip
+            message = _("a paused fiche (on_hold) says which stage it was paused in: add held_from ({stages})")
+            problems.append(("held_from", message.format(stages=stages)))
         elif held not in _PAUSABLE:
-            problems.append(
-                ("held_from", f"'{held}' n'est pas une étape que l'on met en pause ({', '.join(_PAUSABLE)})")
-            )
+            message = _("'{held}' is not a stage that can be paused ({stages})")
+            problems.append(("held_from", message.format(held=held, stages=stages)))
         else:
             reached = held
     elif held:
-        problems.append(("held_from", f"held_from ne s'emploie qu'avec l'étape on_hold (la fiche est en '{stage}')"))
+        message = _("held_from goes only with the stage on_hold (the fiche is in '{stage}')")
+        problems.append(("held_from", message.format(stage=stage)))
     if reached in _NEEDS_LEAD and not data.get("lead"):
-        problems.append(
-            ("lead", f"une fiche à l'étape '{reached}' a un référent : ajoutez lead (l'id de la structure)")
-        )
+        message = _("a fiche at stage '{stage}' has a référent: add lead (the structure's id)")
+        problems.append(("lead", message.format(stage=reached)))
     if reached in _NEEDS_INSTALLATION and not data.get("installed_on"):
-        problems.append(
-            (
-                "installed_on",
-                f"une fiche à l'étape '{reached}' a une date d'installation : ajoutez installed_on (AAAA-MM-JJ)",
-            )
-        )
+        message = _("a fiche at stage '{stage}' has an installation date: add installed_on (YYYY-MM-DD)")
+        problems.append(("installed_on", message.format(stage=reached)))
     if reached in _NEEDS_FOLLOW_UP and not data.get("follow_up_by"):
-        problems.append(
-            ("follow_up_by", f"une fiche à l'étape '{reached}' a une structure chargée du suivi : ajoutez follow_up_by")
-        )
+        message = _("a fiche at stage '{stage}' has a structure in charge of the follow-up: add follow_up_by")
+        problems.append(("follow_up_by", message.format(stage=reached)))
     return problems
 
 

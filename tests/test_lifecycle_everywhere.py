@@ -87,13 +87,13 @@ def test_a_backdated_move_is_checked_at_its_date(store, network):
         (change,) = repository.add_fiches(conn, [fiche], who=COORD, network=network, at=dt.date(2026, 3, 2))
         fid = change.fiche
         repository.assign_fiche(conn, fid, who=COORD, network=network, lead="cma-63", at=dt.date(2026, 3, 10))
-    with pytest.raises(InputError, match=r"needs a référent on that day.*designated on 2026-03-10"), \
+    with pytest.raises(InputError, match=r"demande un référent ce jour-là.*désigné le 2026-03-10"), \
             store.transaction() as conn:  # fmt: skip
         repository.move_fiche(conn, fid, "start_study", who=COORD, network=network, at=dt.date(2026, 3, 5),
                                   today=today)  # fmt: skip
     with store.transaction() as conn:
         repository.move_fiche(conn, fid, "start_study", who=COORD, network=network, at=dt.date(2026, 3, 12),
                               today=today)  # fmt: skip
-    with pytest.raises(InputError, match=r"before the fiche's last change of stage \(2026-03-12\)"), \
+    with pytest.raises(InputError, match=r"avant le dernier changement d'étape de la fiche \(2026-03-12\)"), \
             store.transaction() as conn:  # fmt: skip
         repository.move_fiche(conn, fid, "hold", who=COORD, network=network, at=dt.date(2026, 3, 11), today=today)

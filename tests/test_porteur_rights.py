@@ -90,7 +90,7 @@ def test_only_the_coordinator_exercises_the_rights(people, store_url, who):
     for args in (["find", "helene"], ["export", people["helene"][0]], ["erase", people["helene"][0]], ["purge"]):
         result = run("porteur", *args, "--as", who, "--db", store_url)
         assert result.exit_code == 2, result.output
-        assert "only the coordinator" in result.output and NAME not in result.output
+        assert "seul le coordinateur répond" in result.output and NAME not in result.output
 
 
 def test_export_holds_everything_stored_about_them(people, store_url, tmp_path):

@@ -85,7 +85,7 @@ def test_db_roles_on_sqlite_says_what_protects_the_file(tmp_path):
     """No roles in SQLite: exit 2 and what to do instead."""
     result = run("db", "roles", "--db", str(tmp_path / "s.sqlite"))
     assert result.exit_code == 2
-    assert "a SQLite store has no roles" in result.output
+    assert "un store SQLite n'a pas de rôles" in result.output
 
 
 def test_a_verify_during_writes_reports_nothing_false(pg_url, network):

@@ -1127,7 +1127,7 @@ def edit_commune(
 ) -> Done:
     """The project moved to another commune: recorded, and a fresh suggestion for where it is now."""
     from engine.store import queries, repository
-    from engine.store.repository import now_utc, record_suggestion
+    from engine.store.repository import record_suggestion, server_now
     from engine.store.service import suggester
 
     try:
@@ -1142,7 +1142,14 @@ def edit_commune(
         stored = queries.get(conn, fiche_id)
         found = suggester(ws.network)(stored.model(), queries.caseload(conn)).to_dict()
         payload = record_suggestion(
-            conn, fiche_id, change.version, found, at=at or dt.date.today(), by=who.label(), now=now_utc()
+            conn,
+            fiche_id,
+            change.version,
+            found,
+            at=at or dt.date.today(),
+            by=who.label(),
+            now=server_now(conn),
+            who=who,
         )
         _set_orphan(conn, fiche_id, bool(payload["orphan"]))
         _record_change(ws, who, fiche_id, "commune", conn)

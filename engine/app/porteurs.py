@@ -14,15 +14,36 @@ from typing import Any
 
 from engine.app.workspace import Workspace
 from engine.errors import AccessDenied, InputError
+from engine.i18n import N_, _
 from engine.identity import Identity
 
 
 def _coordinator_only(who: Identity, action: str) -> None:
+    """Refuse anyone but the coordinator; ``action`` is one of :data:`_ACTIONS`."""
     if not who.is_coordinator:
-        raise AccessDenied(
-            f"{who.label()} may not {action}: only the coordinator answers a porteur's request about "
-            "their data (--as coordinator)"
-        )
+        raise AccessDenied(_(_ACTIONS[action]).format(who=who.label()))
+
+
+#: The refusal of each right to anyone but the coordinator (whole sentences, for the translators).
+_ACTIONS = {
+    "find": N_(
+        "{who} may not look porteurs up: only the coordinator answers a porteur's request about their data "
+        "(--as coordinator)"
+    ),
+    "export": N_(
+        "{who} may not export a porteur's data: only the coordinator answers a porteur's request about their "
+        "data (--as coordinator)"
+    ),
+    "erase": N_(
+        "{who} may not erase a porteur's data: only the coordinator answers a porteur's request about their "
+        "data (--as coordinator)"
+    ),
+    "purge": N_(
+        "{who} may not purge porteurs' data: only the coordinator answers a porteur's request about their "
+        "data (--as coordinator)"
+    ),
+}
+_NO_IDS = N_("give the fiche ids of the porteur (capactif porteur find NAME lists them)")
 
 
 @dataclass
@@ -58,7 +79,7 @@ def find(ws: Workspace, who: Identity, query: str) -> Found:
     """The fiches whose porteur's name or e-mail contains ``query``."""
     from engine.store import porteurs
 
-    _coordinator_only(who, "look porteurs up")
+    _coordinator_only(who, "find")
     with ws.store.transaction() as conn:
         return Found(query, porteurs.find(conn, query))
 
@@ -67,9 +88,9 @@ def export(ws: Workspace, who: Identity, fiche_ids: Sequence[str]) -> dict[str, 
     """Everything stored about the porteur of ``fiche_ids`` (JSON-ready), for an access request."""
     from engine.store import porteurs
 
-    _coordinator_only(who, "export a porteur's data")
+    _coordinator_only(who, "export")
     if not fiche_ids:
-        raise InputError("give the fiche ids of the porteur (capactif porteur find NAME lists them)")
+        raise InputError(_(_NO_IDS))
     with ws.store.transaction() as conn:
         return porteurs.export(conn, list(dict.fromkeys(fiche_ids)))
 
@@ -78,9 +99,9 @@ def erase(ws: Workspace, who: Identity, fiche_ids: Sequence[str], *, at: dt.date
     """Erase the porteur's personal data from ``fiche_ids`` and their histories, then scrub the files."""
     from engine.store import porteurs
 
-    _coordinator_only(who, "erase a porteur's data")
+    _coordinator_only(who, "erase")
     if not fiche_ids:
-        raise InputError("give the fiche ids of the porteur (capactif porteur find NAME lists them)")
+        raise InputError(_(_NO_IDS))
     result = Erased(porteurs.REQUEST)
     with ws.store.transaction() as conn:
         for fiche_id in dict.fromkeys(fiche_ids):
@@ -93,12 +114,14 @@ def purge(ws: Workspace, who: Identity, *, today: dt.date | None = None, dry_run
     """Erase the personal data of every fiche past the charter's retention period (``--dry-run``: list them)."""
     from engine.store import porteurs
 
-    _coordinator_only(who, "purge porteurs' data")
+    _coordinator_only(who, "purge")
     years = ws.charter.personal_data_years
     if years is None:
         raise InputError(
-            "the charter sets no retention period: add 'retention: {personal_data_years: N}' to "
-            "charter/commitments.yaml (see docs/store.md)"
+            _(
+                "the charter sets no retention period: add 'retention: {{personal_data_years: N}}' to "
+                "charter/commitments.yaml (see docs/store.md)"
+            ).format()
         )
     result = Erased(porteurs.RETENTION, dry_run=dry_run)
     with ws.store.transaction() as conn:

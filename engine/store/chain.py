@@ -89,11 +89,14 @@ def append(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         .returning(event_chain.c.seq, event_chain.c.hash)
     ).first()
     if head is None:
+        from engine.i18n import _
         from engine.store.db import StoreError
 
         raise StoreError(
-            "the store's event chain has no head (table event_chain): the database was changed outside "
-            "capactif; nothing was written: run 'capactif db verify' and tell the coordinator"
+            _(
+                "the store's event chain has no head (table event_chain): the database was changed outside "
+                "capactif; nothing was written: run 'capactif db verify' and tell the coordinator"
+            )
         )
     seq, previous = head
     for row in rows:

@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
+from engine.i18n import _
 from engine.store.schema import personal_data
 
 #: Payload keys whose string values are personal data (at any depth).
@@ -118,9 +119,13 @@ def check(payload: Mapping[str, Any], values: Mapping[str, Value], fiche_id: str
         if found is None:
             continue  # erased: the caller checks that an erasure was recorded
         if found.fiche_id != fiche_id:
-            problems.append(f"la donnée personnelle '{path}' est rattachée à une autre fiche ({found.fiche_id})")
+            problems.append(
+                _("the personal value '{path}' belongs to another fiche ({fiche})").format(
+                    path=path, fiche=found.fiche_id
+                )
+            )
         elif not hmac.compare_digest(digest(found.salt, found.value), str(ref.get("digest"))):
-            problems.append(f"la donnée personnelle '{path}' a été modifiée hors de capactif")
+            problems.append(_("the personal value '{path}' was changed outside capactif").format(path=path))
     return problems
 
 

@@ -65,8 +65,9 @@ def find(conn: Connection, query: str) -> list[Match]:
     wanted = _fold(query)
     if len(wanted) < 2:
         from engine.errors import InputError
+        from engine.i18n import _
 
-        raise InputError("give at least two letters of the porteur's name or e-mail")
+        raise InputError(_("give at least two letters of the porteur's name or e-mail"))
     c = fiches.c
     rows = conn.execute(
         select(c.id, c.received, c.stage, c.porteur_name, c.porteur_email)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from engine.i18n import _
 from engine.store import events as ev
 from engine.store.repository import Change
 from engine.vocabulary import KINDS, NEEDS, PUBLICS, STAGES, label
@@ -94,16 +95,17 @@ def verify_text(result: Any) -> str:
     """``db verify``: every difference, then the count."""
     lines = [str(d) for d in result.differences]
     if result.first_broken is not None:
-        lines.insert(0, f"chaîne rompue : premier maillon rompu n° {result.first_broken}")
+        lines.insert(0, _("broken chain: first broken link no. {seq}").format(seq=result.first_broken))
     if result.differences:
         lines.append(f"{len(result.differences)} difference(s) in {result.fiches} fiche(s) ({result.events} events).")
     else:
         lines.append(f"ok: {result.fiches} fiche(s) match their {result.events} events.")
     if result.anchor_found is not None:
         lines.append(
-            "ancre trouvée : l'historique enregistré jusqu'à elle est intact"
+            _("anchor found: the history recorded up to it is intact")
             if result.anchor_found
-            else "ancre introuvable : cette empreinte n'est pas dans la chaîne (l'historique a été réécrit, "
-            "ou l'empreinte a été mal recopiée)"
+            else _(
+                "anchor not found: this hash is not in the chain (the history was rewritten, or the hash was miscopied)"
+            )
         )
     return "\n".join(lines)

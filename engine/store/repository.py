@@ -408,18 +408,19 @@ def _check_backdated(conn: Connection, current: records.StoredFiche, trigger: st
     if moves and at < max(moves):
         raise InputError(
             problems=[
-                Problem("--date", 0, 0, f"{at} is before the fiche's last change of stage ({max(moves)}): "
-                        "a move cannot be dated before the one it follows")
+                Problem("--date", 0, 0, _("{date} is before the fiche's last change of stage ({last}): a move "
+                                          "cannot be dated before the one it follows").format(date=at, last=max(moves)))
             ]
         )  # fmt: skip
     then = history.states(events, until=at, keep=False).rebuilt.state
     if trigger == "start_study" and current.fiche.get("lead") and not then.get("lead"):
         assigned = next((e.at for e in events if e.kind == ev.LEAD_ASSIGNED and e.at > at), None)
-        when = f" (it was designated on {assigned})" if assigned else ""
+        when = _(" (it was designated on {day})").format(day=assigned) if assigned else ""
         raise InputError(
             problems=[
-                Problem("--date", 0, 0, f"'start_study' on {at} needs a référent on that day, and fiche "
-                        f"{current.id} had none then{when}: date the move on or after that day")
+                Problem("--date", 0, 0, _("'start_study' on {date} needs a référent on that day, and fiche {fiche} "
+                                          "had none then{when}: date the move on or after that day")
+                        .format(date=at, fiche=current.id, when=when))
             ]
         )  # fmt: skip
 
@@ -884,8 +885,10 @@ def _by(who: access.Viewer, by: str | None) -> str:
         from engine.errors import AccessDenied
 
         raise AccessDenied(
-            f"--by {by} : {who.label()} ne peut enregistrer qu'en son propre nom ; seul le coordinateur "
-            "enregistre au nom d'une autre structure (retirez --by, ou demandez au coordinateur)"
+            _(
+                "--by {by}: {who} may record only in their own name; only the coordinator records on behalf "
+                "of another structure (remove --by, or ask the coordinator)"
+            ).format(by=by, who=who.label())
         )
     return by or who.label()
 

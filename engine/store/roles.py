@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, text
 
 from engine.errors import InputError
+from engine.i18n import _
 
 #: Tables whose rows the application never changes once written.
 APPEND_ONLY = ("events",)
@@ -45,10 +46,12 @@ def grant_app_role(conn: Connection, role: str, password: str | None = None) -> 
     """Create ``role`` (LOGIN) if needed and grant it what the application needs, events insert-only."""
     if conn.dialect.name != "postgresql":
         raise InputError(
-            "db roles is for PostgreSQL: a SQLite store has no roles; keep its file readable by its owner only"
+            _("db roles is for PostgreSQL: a SQLite store has no roles; keep its file readable by its owner only")
         )
     if not _NAME.match(role):
-        raise InputError(f"--role: '{role}' is not a PostgreSQL role name (lower-case letters, digits, _)")
+        raise InputError(
+            _("--role: '{role}' is not a PostgreSQL role name (lower-case letters, digits, _)").format(role=role)
+        )
     schema = conn.execute(text("SELECT current_schema()")).scalar_one()
     exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first() is not None
     result = Granted(role, schema, created=not exists)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InputError
+from engine.i18n import _
 from engine.store import access, db, queries, repository
 from engine.store.exporting import can_see_personal, export, for_viewer
 from engine.store.importing import Batch, read_import, write_rejects
@@ -375,6 +376,8 @@ def _check_by(by: str | None, net: Any, who: access.Viewer) -> None:
         from engine.errors import AccessDenied
 
         raise AccessDenied(
-            f"--by {by} : {who.label()} ne peut enregistrer qu'en son propre nom ; seul le coordinateur "
-            "enregistre au nom d'une autre structure (retirez --by, ou demandez au coordinateur)"
+            _(
+                "--by {by}: {who} may record only in their own name; only the coordinator records on behalf "
+                "of another structure (remove --by, or ask the coordinator)"
+            ).format(by=by, who=who.label())
         )

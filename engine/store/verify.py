@@ -36,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Text, cast, func, select
 
+from engine.i18n import N_, _
 from engine.store import chain, personal, records
 from engine.store import events as ev
 from engine.store.history import states
@@ -45,7 +46,7 @@ from engine.store.suggestions import all_current
 
 #: Fields whose values are personal data: a difference says that they differ, never the values.
 MASKED = frozenset({"porteur.name", "porteur.email", "porteur.phone", "summary"})
-HIDDEN = "(donnée personnelle masquée)"
+HIDDEN = N_("(personal data hidden)")
 
 
 @dataclass
@@ -145,7 +146,7 @@ def verify(conn: Connection, *, anchor: str | None = None) -> Verification:
         fiches_of = sorted({values[k].fiche_id for k in unreferenced})
         for fiche_id in fiches_of:
             count = sum(1 for k in unreferenced if values[k].fiche_id == fiche_id)
-            message = f"{count} donnée(s) personnelle(s) stockée(s) sans événement qui s'y rapporte"
+            message = _("{count} personal value(s) stored with no event referring to them").format(count=count)
             result.differences.append(Difference(fiche_id, "personal_data", None, message))
     _check_sequences(conn, result)
     return result
@@ -222,17 +223,21 @@ def _check_chain(conn: Connection, rows: list[_Row], result: Verification, ancho
     chained = sorted((r for r in rows if r.seq is not None), key=lambda r: r.seq or 0)
     for row in rows:
         if row.seq is None:
-            _broken(result, row, "événement hors de la chaîne (ajouté sans capactif)")
+            _broken(result, row, _("event outside the chain (added without capactif)"))
     previous, expected = chain.GENESIS, 1
     hashes = {chain.GENESIS}
     for row in chained:
         assert row.seq is not None
         if row.seq != expected:
             if row.seq < expected:
-                _broken(result, row, f"numéro {row.seq} en double")
+                _broken(result, row, _("number {seq} used twice").format(seq=row.seq))
                 continue
-            missing = f"{expected}" if row.seq == expected + 1 else f"{expected} à {row.seq - 1}"
-            _broken(result, row, f"événement(s) n° {missing} supprimé(s) avant celui-ci")
+            missing = (
+                f"{expected}"
+                if row.seq == expected + 1
+                else _("{first} to {last}").format(first=expected, last=row.seq - 1)
+            )
+            _broken(result, row, _("event(s) no. {missing} deleted before this one").format(missing=missing))
         else:
             data = {
                 "seq": row.seq,
@@ -255,11 +260,13 @@ def _check_chain(conn: Connection, rows: list[_Row], result: Verification, ancho
     result.head = previous if chained else chain.GENESIS
     if (seq, stored_head) != (last, result.head):
         if seq > last:
-            message = (
-                f"la tête de chaîne attend {seq} événements, il n'y en a que {last}: les derniers ont été supprimés"
-            )
+            message = _(
+                "the chain's head expects {seq} events, there are only {last}: the last ones were deleted"
+            ).format(seq=seq, last=last)
         else:
-            message = f"la tête de chaîne (n° {seq}) ne correspond pas au dernier événement (n° {last})"
+            message = _("the chain's head (no. {seq}) does not match the last event (no. {last})").format(
+                seq=seq, last=last
+            )
         result.differences.insert(0, Difference(None, "chain", None, message))
         result.first_broken = result.first_broken or (min(seq, last) + 1)
     if anchor is not None:
@@ -268,7 +275,8 @@ def _check_chain(conn: Connection, rows: list[_Row], result: Verification, ancho
 
 def _broken(result: Verification, row: _Row, message: str) -> None:
     at = row.at.isoformat() if isinstance(row.at, dt.date) else "?"
-    text = f"maillon n° {row.seq if row.seq is not None else '?'} ({row.kind} du {at}): {message}"
+    number = row.seq if row.seq is not None else "?"
+    text = _("link no. {seq} ({kind} of {at}): {message}").format(seq=number, kind=row.kind, at=at, message=message)
     if result.first_broken is None or (row.seq is not None and row.seq < result.first_broken):
         result.first_broken = row.seq
     result.differences.append(Difference(row.fiche_id, "chain", None, text))
@@ -302,12 +310,16 @@ def _check_fiche(
             )
         gone = personal.missing(payload, values)
         if gone and not erased:
-            message = f"event {number} ({row.kind}): {', '.join(gone)} supprimé(s) sans effacement enregistré"
+            message = _("event {number} ({kind}): {paths} deleted without a recorded erasure").format(
+                number=number, kind=row.kind, paths=", ".join(gone)
+            )
             result.differences.append(Difference(fiche_id, "personal_data", None, message))
         row.payload = personal.join(payload, values)
         usable.append(row)
         if row.actor is not None and row.by != row.actor and row.actor != "coordinator":
-            message = f"event {number} ({row.kind}): enregistré par {row.actor} au nom de {row.by}"
+            message = _("event {number} ({kind}): recorded by {actor} on behalf of {by}").format(
+                number=number, kind=row.kind, actor=row.actor, by=row.by
+            )
             result.differences.append(Difference(fiche_id, "actor", None, message))
     if not history:
         result.differences.append(Difference(fiche_id, "history", None, "no events"))
@@ -365,9 +377,10 @@ def _compare(stored: records.StoredFiche, rebuilt: ev.Rebuilt, result: Verificat
 
 def _differ(result: Verification, fiche_id: str, name: str, mine: Any, theirs: Any) -> None:
     if name in MASKED:
-        mine, theirs = (HIDDEN if mine else mine), (HIDDEN if theirs else theirs)
+        hidden = _(HIDDEN)
+        mine, theirs = (hidden if mine else mine), (hidden if theirs else theirs)
         if mine == theirs:
-            mine, theirs = HIDDEN, HIDDEN + " (autre valeur)"
+            mine, theirs = hidden, hidden + " " + _("(another value)")
     result.differences.append(Difference(fiche_id, name, mine, theirs))
 
 
@@ -407,8 +420,8 @@ def _check_sequences(conn: Connection, result: Verification) -> None:
     for year in sorted(highest):
         last = counters.get(year)
         if last is None or last < highest[year]:
-            message = (
-                f"le compteur des numéros de {year} est à {last if last is not None else 'absent'}, "
-                f"en dessous du plus grand numéro stocké ({highest[year]}): il a été reculé hors de capactif"
-            )
+            message = _(
+                "the id counter of {year} is at {last}, below the highest number stored ({highest}): "
+                "it was set back outside capactif"
+            ).format(year=year, last=last if last is not None else _("missing"), highest=highest[year])
             result.differences.append(Difference(None, "fiche_sequences", last, message))
