@@ -167,3 +167,21 @@ def test_store_and_rejects_files_are_private(tmp_path, network):
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(os.stat(store).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(tmp_path / "fiches.rejects.csv").st_mode) == 0o600
+
+
+def test_an_edited_name_is_erased_too(store, store_url, network):
+    """fiche edit of the porteur's name keeps old and new outside the chain: both erased, db verify passes."""
+    with store.transaction() as conn:
+        fid = add(conn, network, DAY)
+        changes = {"porteur.name": "Hélène Martinez-Roux", "summary": "Fromagerie d'Hélène et de Paul"}
+        repository.edit_fiche(conn, fid, changes, who=COORD, network=network, at=DAY + dt.timedelta(days=9),
+                              today=TODAY)  # fmt: skip
+    shown = run("fiche", "show", fid, "--as", "coordinator", "--db", store_url)
+    assert "Martinez-Roux" in shown.output
+    assert run("db", "verify", "--db", store_url).exit_code == 0
+    assert run("porteur", "erase", fid, "--as", "coordinator", "--db", store_url).exit_code == 0
+    text = everything(store)
+    for secret in (*SECRETS, "Martinez-Roux", "de Paul"):
+        assert secret not in text, secret
+    verify = run("db", "verify", "--db", store_url)
+    assert verify.exit_code == 0, verify.output

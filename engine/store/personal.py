@@ -55,8 +55,12 @@ def digest(salt: str, value: str) -> str:
 
 
 def placeholder(path: str) -> Any:
-    """What a payload holds in place of a personal value: ``""`` for a summary, else None."""
-    return "" if path.rsplit(".", 1)[-1] == "summary" else None
+    """What a payload holds in place of a personal value: ``""`` for a summary (as a fiche without one), else None.
+
+    The same wherever the summary appears (the created fiche, an edit's old and new values), so a
+    history replayed after an erasure agrees with itself.
+    """
+    return "" if "summary" in path.split(".") else None
 
 
 def split(payload: Mapping[str, Any], fiche_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -65,19 +69,22 @@ def split(payload: Mapping[str, Any], fiche_id: str) -> tuple[dict[str, Any], li
     rows: list[dict[str, Any]] = []
     refs: dict[str, dict[str, str]] = {}
 
-    def walk(node: Any, prefix: str) -> None:
+    def walk(node: Any, parts: list[str], inside: bool) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
-                path = f"{prefix}{key}"
-                if key in PERSONAL_KEYS and isinstance(value, str) and value:
+                at = [*parts, str(key)]
+                # "porteur.name" (a fiche_edited change) is personal like "name"; so is every string under it.
+                personal_key = inside or str(key).rsplit(".", 1)[-1] in PERSONAL_KEYS
+                if personal_key and isinstance(value, str) and value:
                     salt, ref = secrets.token_hex(16), secrets.token_hex(16)
                     rows.append({"key": ref, "fiche_id": fiche_id, "salt": salt, "value": value})
-                    refs[path] = {"key": ref, "digest": digest(salt, value)}
+                    path = ".".join(at)
+                    refs[path] = {"key": ref, "digest": digest(salt, value), "at": at}
                     node[key] = placeholder(path)
                 elif key != REFS:
-                    walk(value, path + ".")
+                    walk(value, at, personal_key)
 
-    walk(stored, "")
+    walk(stored, [], False)
     if refs:
         stored[REFS] = refs
     return stored, rows
@@ -103,7 +110,8 @@ def join(payload: Mapping[str, Any], values: Mapping[str, Value]) -> dict[str, A
         if found is None:
             continue
         node: Any = out
-        *parents, last = path.split(".")
+        where = ref.get("at")
+        *parents, last = where if isinstance(where, list) and where else path.split(".")
         for part in parents:
             node = node.get(part) if isinstance(node, dict) else None
         if isinstance(node, dict):

@@ -247,7 +247,7 @@ def edit(
     suggestion; ``options`` are at, by, comment, expected_version."""
     net = load_network(rules_path)
     who = access.viewer(as_, net.structure_ids)
-    _check_by(options.get("by"), net)
+    _check_by(options.get("by"), net, who)
     with opened(db_url) as store, store.transaction(fiche_id) as conn:
         return repository.edit_fiche(conn, fiche_id, changes, who=who, network=net, suggester=suggester(net), **options)
 
