@@ -1,7 +1,7 @@
 """events chained by hash, stored actors, personal data outside the chained payloads
 
 Revision ID: 0600
-Revises: 0510
+Revises: 0550
 Create Date: 2026-11-30
 
 * ``events`` gains ``actor`` (the authenticated caller), ``account`` (the web account id), ``seq``
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0600"
-down_revision = "0510"
+down_revision = "0550"
 branch_labels = None
 depends_on = None
 
