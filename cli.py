@@ -664,7 +664,9 @@ def fiche_export(output: str | None, as_: str | None, db_url: str | None, rules_
     ws = workspace(db_url, rules_path, as_)
     text = render(fiches.export_fiches(ws, ws.identity(), fmt, _filter(filters)), fmt)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        from engine.paths import write_private
+
+        write_private(output, text)
     else:
         click.echo(text, nl=False)
 
@@ -698,20 +700,30 @@ def db_upgrade(db_url: str | None) -> None:
 @db_group.command("verify")
 @db_option
 @format_option("text", "json")
+@click.option("--anchor", "print_anchor", is_flag=True,
+              help="Print the chain's head hash (for the committee's minutes) and stop.")  # fmt: skip
+@click.option("--check-anchor", "anchor", default=None, metavar="HASH",
+              help="Also check that a head hash written down earlier is still a link of the chain.")  # fmt: skip
 @click.pass_context
-def db_verify(ctx: click.Context, db_url: str | None, fmt: str) -> None:
-    """Rebuild every fiche from its events and report differences (exit 1 if any).
+def db_verify(ctx: click.Context, db_url: str | None, fmt: str, print_anchor: bool, anchor: str | None) -> None:
+    """Check the event chain and rebuild every fiche from its events; report differences (exit 1 if any).
 
     \b
     Example:
         capactif db verify
         capactif db verify --format json
+        capactif db verify --anchor
+        capactif db verify --check-anchor 3f9c…
     """
     from engine.app import db
 
-    result = db.verify(workspace(db_url))
+    ws = workspace(db_url)
+    if print_anchor:
+        show(db.chain_head(ws), fmt)
+        return
+    result = db.verify(ws, anchor=anchor)
     show(result, fmt)
-    ctx.exit(1 if result.differences else 0)
+    ctx.exit(0 if result.ok else 1)
 
 
 @main.command("demo")
@@ -838,6 +850,172 @@ def charter_option(func: Any) -> Any:
         default=None,
         help="Charter directory (default: $CAPACTIF_CHARTER, else ./charter, else the bundled Cap Actif charter).",
     )(func)
+
+
+@db_group.command("roles")
+@db_option
+@click.option("--role", default="capactif_app", show_default=True, metavar="NAME",
+              help="The role the application connects as.")  # fmt: skip
+@click.option("--password-env", default=None, metavar="VAR",
+              help="Set the role's password from this environment variable (never on the command line).")  # fmt: skip
+@format_option("text", "json")
+def db_roles(db_url: str | None, role: str, password_env: str | None, fmt: str) -> None:
+    """PostgreSQL: create the application's role; it may insert events but never update or delete them.
+
+    Run it as the database's owner after 'db upgrade'; the application (capactif serve, the
+    technicians' commands) then connects as that role.
+
+    \b
+    Example:
+        capactif db roles --db postgresql+psycopg://admin@server/capactif --role capactif_app
+    """
+    import os
+
+    from engine.app import db
+    from engine.output import to_json
+
+    password = os.environ.get(password_env) if password_env else None
+    result = db.grant_roles(workspace(db_url), role, password)
+    if fmt == "json":
+        emit(to_json(result.to_dict()))
+        return
+    done = (
+        _("role {role} created (schema {schema}):")
+        if result.created
+        else _("role {role} already there (schema {schema}):")
+    )
+    lines = [done.format(role=result.role, schema=result.schema)]
+    lines += [f"  {g}" for g in result.grants]
+    lines.append(_("{role} may add events, never change or delete them.").format(role=result.role))
+    emit("\n".join(lines))
+
+
+@main.group("porteur")
+def porteur_group() -> None:
+    """A porteur's rights over their data: find, export, erase, purge (coordinator only).
+
+    \b
+    Example:
+        capactif porteur find martin --as coordinator
+        capactif porteur erase F-2026-0012 --as coordinator
+    """
+
+
+@porteur_group.command("find")
+@click.argument("query")
+@as_option
+@db_option
+@format_option("text", "json")
+def porteur_find(query: str, as_: str | None, db_url: str | None, fmt: str) -> None:
+    """The fiches whose porteur's name or e-mail contains QUERY (accents and case ignored).
+
+    \b
+    Example:
+        capactif porteur find "hélène martin" --as coordinator
+        capactif porteur find martin@example.org --as coordinator --format json
+    """
+    from engine.app import Workspace, porteurs
+    from engine.output import to_json
+
+    with Workspace.open(db=db_url, as_=as_) as ws:
+        found = porteurs.find(ws, ws.identity(), query)
+    if fmt == "json":
+        emit(to_json(found.to_dict()))
+        return
+    line = _("{fiche}  received on {received}  {stage}  {name}  {email}")
+    lines = [
+        line.format(
+            fiche=m.fiche, received=m.received, stage=f"{m.stage:<10}", name=m.name or "—", email=m.email or "—"
+        )
+        for m in found.matches
+    ]
+    lines.append(_("{n} fiche(s).").format(n=len(found.matches)))
+    emit("\n".join(lines))
+
+
+@porteur_group.command("export")
+@click.argument("fiche_ids", nargs=-1, required=True, metavar="ID...")
+@click.option("--output", "-o", default=None, type=click.Path(dir_okay=False),
+              help="Write the JSON to this file (created readable by you only) instead of the screen.")  # fmt: skip
+@as_option
+@db_option
+def porteur_export(fiche_ids: tuple[str, ...], output: str | None, as_: str | None, db_url: str | None) -> None:
+    """Everything stored about the porteur of these fiches, as JSON (their access request).
+
+    \b
+    Example:
+        capactif porteur export F-2026-0012 F-2026-0040 -o martin.json --as coordinator
+    """
+    from engine.app import Workspace, porteurs
+    from engine.output import to_json
+
+    with Workspace.open(db=db_url, as_=as_) as ws:
+        data = porteurs.export(ws, ws.identity(), fiche_ids)
+    text = to_json(data) + "\n"
+    if output:
+        from engine.paths import write_private
+
+        write_private(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
+@porteur_group.command("erase")
+@click.argument("fiche_ids", nargs=-1, required=True, metavar="ID...")
+@as_option
+@db_option
+@format_option("text", "json")
+def porteur_erase(fiche_ids: tuple[str, ...], as_: str | None, db_url: str | None, fmt: str) -> None:
+    """Erase the porteur's name, e-mail, phone and free texts from these fiches and their history.
+
+    The project's facts (commune, activity, stages, structures, dates) stay for the figures; the
+    history stays verifiable (capactif db verify).  The erasure is recorded, without the data.
+
+    \b
+    Example:
+        capactif porteur erase F-2026-0012 --as coordinator
+    """
+    from engine.app import Workspace, porteurs
+
+    with Workspace.open(db=db_url, as_=as_) as ws:
+        result = porteurs.erase(ws, ws.identity(), fiche_ids)
+    _render_erased(result, fmt)
+
+
+@porteur_group.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only list the fiches past the retention period.")
+@as_option
+@db_option
+@charter_option
+@format_option("text", "json")
+def porteur_purge(dry_run: bool, as_: str | None, db_url: str | None, charter_path: Path | None, fmt: str) -> None:
+    """Erase the personal data of every fiche with no event for the charter's retention period.
+
+    \b
+    Example:
+        capactif porteur purge --dry-run --as coordinator
+        capactif porteur purge --as coordinator
+    """
+    from engine.app import Workspace, porteurs
+
+    with Workspace.open(db=db_url, charter=charter_path, as_=as_) as ws:
+        result = porteurs.purge(ws, ws.identity(), dry_run=dry_run)
+    _render_erased(result, fmt)
+
+
+def _render_erased(result: Any, fmt: str) -> None:
+    from engine.output import to_json
+
+    if fmt == "json":
+        emit(to_json(result.to_dict()))
+        return
+    fiches = result.due if result.dry_run else [c.fiche for c in result.changes]
+    lines = [f"  {f}" for f in fiches]
+    if result.dry_run:
+        lines.append(_("{n} fiche(s) to erase (personal data).").format(n=len(fiches)))
+    else:
+        lines.append(_("{n} fiche(s) erased (personal data).").format(n=len(fiches)))
+    emit("\n".join(lines))
 
 
 @main.group("charter")

@@ -63,6 +63,7 @@ from typing import Any
 from transitions import Machine, State
 
 from engine.errors import InputError, TransitionNotAllowed
+from engine.i18n import _
 from engine.vocabulary import ACTIVE_STAGES, CLOSED_STAGES, STAGES, did_you_mean, unknown
 
 INITIAL_STAGE = "idea"
@@ -569,6 +570,52 @@ class Lifecycle:
             source = drawn.get_graph().source  # type: ignore[attr-defined]
             self._graph_source = _mermaid_syntax("\n".join(line.rstrip() for line in source.splitlines()) + "\n")
         return self._graph_source
+
+
+#: What a fiche must hold to stand at a stage, as the moves that lead there require (see :func:`state_problems`).
+_NEEDS_LEAD = ("study", "financing", "installed", "follow_up", "developed")
+_NEEDS_INSTALLATION = ("installed", "follow_up", "developed")
+_NEEDS_FOLLOW_UP = ("follow_up", "developed")
+
+
+def state_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What a fiche recorded directly at its stage lacks, that the moves there would have required.
+
+    ``fiche add`` and ``fiche import`` store a fiche at the stage it gives; the lifecycle's guards
+    must hold for it as if it had moved there: past ``idea`` (forward) a référent, ``installed`` and
+    after an installation date, ``follow_up`` and after a structure in charge of the follow-up,
+    ``on_hold`` the stage it was paused in (``held_from``, whose own needs apply).  Returns
+    ``(field, message)`` pairs, messages in French saying what to add.
+    """
+    stage = data.get("stage") or INITIAL_STAGE
+    if stage not in STAGES:
+        return []
+    problems: list[tuple[str, str]] = []
+    held = data.get("held_from")
+    reached = stage
+    stages = ", ".join(_PAUSABLE)
+    if stage == HOLD_STAGE:
+        if not held:
+            message = _("a paused fiche (on_hold) says which stage it was paused in: add held_from ({stages})")
+            problems.append(("held_from", message.format(stages=stages)))
+        elif held not in _PAUSABLE:
+            message = _("'{held}' is not a stage that can be paused ({stages})")
+            problems.append(("held_from", message.format(held=held, stages=stages)))
+        else:
+            reached = held
+    elif held:
+        message = _("held_from goes only with the stage on_hold (the fiche is in '{stage}')")
+        problems.append(("held_from", message.format(stage=stage)))
+    if reached in _NEEDS_LEAD and not data.get("lead"):
+        message = _("a fiche at stage '{stage}' has a référent: add lead (the structure's id)")
+        problems.append(("lead", message.format(stage=reached)))
+    if reached in _NEEDS_INSTALLATION and not data.get("installed_on"):
+        message = _("a fiche at stage '{stage}' has an installation date: add installed_on (YYYY-MM-DD)")
+        problems.append(("installed_on", message.format(stage=reached)))
+    if reached in _NEEDS_FOLLOW_UP and not data.get("follow_up_by"):
+        message = _("a fiche at stage '{stage}' has a structure in charge of the follow-up: add follow_up_by")
+        problems.append(("follow_up_by", message.format(stage=reached)))
+    return problems
 
 
 _LIFECYCLE: Lifecycle | None = None

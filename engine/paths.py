@@ -65,3 +65,20 @@ def cache_dir() -> Path:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "capactif"
+
+
+def write_private(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only (0600), also when the file existed.
+
+    For every file that may hold porteurs' personal data: exports, rejected import rows.
+    """
+    target = Path(path)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            fd = -1
+            out.write(text)
+    finally:
+        if fd >= 0:
+            os.close(fd)

@@ -154,9 +154,10 @@ def test_no_lead_when_no_structure_can_lead(store, rules_copy):
 
 
 def installed(store, net, **fields) -> str:
-    """A fiche recorded at stage 'installed' since DAY (as a fiche file may say), no lead unless given."""
+    """A fiche recorded at stage 'installed' since DAY (as a fiche file may say), led by cma-63 (as it must)."""
     data = {"received": DAY.isoformat(), "received_by": "cma-63", "commune": "63003", "kind": "creation",
-            "naf": "10.71C", "stage": "installed", "installed_on": DAY.isoformat(), **fields}  # fmt: skip
+            "naf": "10.71C", "stage": "installed", "installed_on": DAY.isoformat(), "lead": "cma-63",
+            **fields}  # fmt: skip
     fiche = Fiche.model_validate(data, context=net.fiche_context())
     with store.transaction() as conn:
         (change,) = repository.add_fiches(conn, [fiche], who=COORDINATOR, network=net, at=DAY)

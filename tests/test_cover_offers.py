@@ -36,6 +36,7 @@ received_by: cma-63
 commune: Ambert
 kind: takeover
 naf: 10.71C
+lead: cma-63
 porteur: {name: Jeanne Martin}
 """
 
@@ -57,7 +58,11 @@ def run(url: str, *args: str):
 
 @pytest.fixture
 def offers(store_url, tmp_path):
-    """Three offers (one closed), a takeover fiche installed after contacting the bakery, a farm in Thiers."""
+    """Three offers (one closed), a takeover fiche installed after contacting the bakery, a farm in Thiers.
+
+    The takeover's référent is on its fiche from the start: its study is dated 2025-04-03, and a
+    backdated move needs the référent on that day (``--assign`` would designate it today).
+    """
     (tmp_path / "offers.yaml").write_text(OFFERS, encoding="utf-8")
     (tmp_path / "takeover.yaml").write_text(TAKEOVER, encoding="utf-8")
     (tmp_path / "farm.yaml").write_text(FARM, encoding="utf-8")

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 
 from cli import main
 from engine.fiche import Fiche
-from engine.store import access, queries, repository
+from engine.store import access, chain, queries, repository
 from engine.store import events as ev
 from engine.store.schema import events, fiche_supports, fiches
 
@@ -147,9 +147,10 @@ def event_ids(conn, fid: str, kind: str) -> list[int]:
 
 
 def add_event(conn, fid: str, kind: str, payload: dict, version: int) -> None:
+    """An event appended *with* a valid chain link (a forger who knows the chain): the history itself is judged."""
     recorded = dt.datetime(2026, 6, 30, tzinfo=dt.UTC)
     row = {"fiche_id": fid, "version": version, "kind": kind, "at": TODAY, "by": "coordinator", "payload": payload}
-    conn.execute(events.insert().values(**row, recorded_at=recorded))
+    chain.append(conn, [{**row, "recorded_at": recorded, "actor": "coordinator", "account": None}])
 
 
 def verify(store_url: str):
@@ -171,7 +172,7 @@ def test_verify_names_a_stored_state_its_history_does_not_explain(lived, store, 
         f"{lived}: version is 12 in the store but 11 from its history",
         "3 difference(s) in 1 fiche(s) (15 events).",
     ]
-    assert data == {
+    assert {k: data[k] for k in ("fiches", "events", "ok", "differences")} == {
         "fiches": 1,
         "events": 15,
         "ok": False,
@@ -194,6 +195,13 @@ def test_verify_names_each_event_that_contradicts_the_history(lived, store, stor
         add_event(conn, lived, "merged", {}, 11)
         add_event(conn, lived, ev.CREATED, {"fiche": {}}, 11)
     lines, data = verify(store_url)
+    # The payload rewritten in place breaks the chain at that event: named first.
+    assert lines[:2] == [
+        "chaîne rompue : premier maillon rompu n° 7",
+        f"{lived}: chain: maillon n° 7 (lead_removed du 2026-03-05): "
+        "contenu modifié (son empreinte ne correspond plus)",
+    ]
+    lines = lines[2:]
     assert lines[:6] == [
         f"{lived}: history: event 7 (lead_removed on 2026-03-05): recorded lead before the event was 'cci-ambert', "
         "but the history leads to 'cma-63'",
@@ -205,7 +213,8 @@ def test_verify_names_each_event_that_contradicts_the_history(lived, store, stor
     ]
     assert f"{lived}: stage is 'installed' in the store but 'closed' from its history" in lines
     assert lines[-1].endswith("in 1 fiche(s) (20 events).")
-    assert data["differences"][0] == {
+    assert data["chain"]["first_broken"] == 7
+    assert data["differences"][1] == {
         "fiche": lived,
         "field": "history",
         "stored": None,
@@ -220,8 +229,11 @@ def test_verify_a_history_that_does_not_start_with_created(lived, store, store_u
         conn.execute(delete(events).where(events.c.id.in_(event_ids(conn, lived, ev.CREATED))))
     lines, _ = verify(store_url)
     assert lines == [
+        "chaîne rompue : premier maillon rompu n° 2",
+        f"{lived}: chain: maillon n° 2 (suggested du 2026-03-02): événement(s) n° 1 supprimé(s) avant celui-ci",
         f"{lived}: history: event 1 is 'suggested', not 'created'",
-        "1 difference(s) in 1 fiche(s) (14 events).",
+        f"{lived}: personal_data: 4 donnée(s) personnelle(s) stockée(s) sans événement qui s'y rapporte",
+        "3 difference(s) in 1 fiche(s) (14 events).",
     ]
 
 
@@ -230,8 +242,14 @@ def test_verify_a_fiche_without_any_event(lived, store, store_url):
     with store.transaction() as conn:
         conn.execute(delete(events).where(events.c.fiche_id == lived))
     lines, data = verify(store_url)
-    assert lines == [f"{lived}: history: no events", "1 difference(s) in 1 fiche(s) (0 events)."]
-    assert data["differences"] == [{"fiche": lived, "field": "history", "stored": None, "rebuilt": "no events"}]
+    assert lines == [
+        "chaîne rompue : premier maillon rompu n° 1",
+        "store: chain: la tête de chaîne attend 15 événements, il n'y en a que 0: les derniers ont été supprimés",
+        f"{lived}: history: no events",
+        f"{lived}: personal_data: 8 donnée(s) personnelle(s) stockée(s) sans événement qui s'y rapporte",
+        "3 difference(s) in 1 fiche(s) (0 events).",
+    ]
+    assert data["differences"][1] == {"fiche": lived, "field": "history", "stored": None, "rebuilt": "no events"}
 
 
 # --- fiche list and fiche show: orphans, no lead, the follow-up -------------------------------------------------

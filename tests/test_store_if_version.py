@@ -33,7 +33,7 @@ FID = "F-2026-0001"
 #: Each writing command, as a technician of cma-63 (the fiche's lead) types it, and whether it makes a new version.
 COMMANDS = {
     "assign": (["fiche", "assign", FID, "--support", "cci-ambert"], True),
-    "move": (["fiche", "move", FID, "start_study", "--date", "2026-03-10"], True),
+    "move": (["fiche", "move", FID, "start_study"], True),  # today: the référent was designated today
     "note": (["fiche", "note", FID, "business plan reviewed"], False),
     "contact": (["fiche", "note", FID, "called, meeting on 12 May", "--contact", "phone"], False),
     "consent": (["fiche", "consent", FID, "yes"], True),

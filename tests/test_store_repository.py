@@ -24,7 +24,7 @@ def make(network, **fields) -> Fiche:
     return Fiche.model_validate(data, context=network.fiche_context())
 
 
-def add(store, network, *items, who=CMA, assign=False):
+def add(store, network, *items, who=CMA, assign=False, at=None):
     with store.transaction() as conn:
         return repository.add_fiches(
             conn,
@@ -33,6 +33,7 @@ def add(store, network, *items, who=CMA, assign=False):
             network=network,
             suggester=suggester(compile_rules(network.rules)),
             assign=assign,
+            at=at,
         )
 
 
@@ -75,7 +76,7 @@ def test_assign_accepts_the_suggestion(store, network):
 
 def test_move_through_the_lifecycle_and_verify(store, network):
     """Moves follow the lifecycle; the stored state always equals the state rebuilt from events."""
-    (change,) = add(store, network, make(network), assign=True)
+    (change,) = add(store, network, make(network), assign=True, at=dt.date(2026, 3, 2))  # référent from day one
     fid = change.fiche
     with store.transaction() as conn:
         repository.move_fiche(conn, fid, "start_study", who=CMA, network=network, at=dt.date(2026, 3, 10))

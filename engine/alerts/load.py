@@ -24,7 +24,6 @@ received in.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -34,6 +33,7 @@ from sqlalchemy import Connection, and_, case, exists, func, literal, select
 from engine.alerts.model import FicheView, Sharing
 from engine.store import access
 from engine.store import events as ev
+from engine.store import history as log
 from engine.store.queries import supports_by_fiche
 from engine.store.schema import events, fiche_supports, fiches
 from engine.store.suggestions import all_current
@@ -221,13 +221,7 @@ def _replay(
     """Rebuild each fiche of ``ids`` from its events dated on or before ``as_of``."""
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        histories: dict[str, list[Any]] = {}
-        for row in conn.execute(
-            select(events.c.fiche_id, events.c.kind, events.c.at, events.c.by, events.c.payload)
-            .where(events.c.fiche_id.in_(chunk), events.c.at <= as_of)
-            .order_by(events.c.fiche_id, events.c.id)
-        ):
-            histories.setdefault(row.fiche_id, []).append(row)
+        histories = log.read(conn, chunk, until=as_of, personal_data=with_names)
         for fiche_id in chunk:
             old = views[fiche_id]
             views[fiche_id] = replayed(old, histories.get(fiche_id, []), with_names, local_networks)
@@ -244,18 +238,17 @@ def replayed(
     rows = list(history)
     if not rows or rows[0].kind != ev.CREATED:
         return old  # a broken history: 'capactif db verify' reports it; keep the stored state
-    result = ev.Rebuilt(copy.deepcopy(dict(rows[0].payload["fiche"])))
-    state = result.state
+    replay = log.states(rows)  # the one replay of a history (engine.store.history)
+    state = replay.rebuilt.state
     last, lead_since, assigned_at, follow_up_set = old.received, None, None, old.received
     lead_history: list[tuple[dt.date, str]] = []
     shared: dict[str, Sharing] = {}
     asked: ev.Suggested = {}
-    for number, row in enumerate(rows):
+    for step in replay.steps:
+        row = step.event
         at = _day(row.at) or old.received
-        before, follow_up_before = _on(state), state.get("follow_up_by")
-        if number:
-            ev.apply(result, row.kind, row.payload)
-        after = _on(state)
+        before, follow_up_before = _on(step.before), step.before.get("follow_up_by")
+        after = _on(step.state)
         last = max(last, at)
         if row.kind == ev.SUGGESTED:
             asked = ev.next_suggested(asked, row.payload, at)
@@ -264,7 +257,7 @@ def replayed(
             lead_since = at
         if row.kind in ASSIGNMENTS:
             assigned_at = at
-        if state.get("follow_up_by") != follow_up_before:
+        if row.kind != ev.CREATED and step.state.get("follow_up_by") != follow_up_before:
             follow_up_set = at
         by = row.by
         if by and by not in NOT_STRUCTURES and by not in before and by not in after and by not in shared:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from engine.app.workspace import Workspace
-from engine.store.queries import Verification
+from engine.store.verify import Verification
 
-__all__ = ["Upgraded", "Verification", "upgrade", "verify"]
+__all__ = ["Anchor", "Upgraded", "Verification", "chain_head", "grant_roles", "upgrade", "verify"]
 
 
 @dataclass
@@ -35,9 +36,41 @@ def upgrade(ws: Workspace) -> Upgraded:
     return Upgraded(db.display(url), before, after)
 
 
-def verify(ws: Workspace) -> Verification:
-    """Rebuild every fiche from its events and list each difference with the stored state."""
-    from engine.store import queries
+def verify(ws: Workspace, *, anchor: str | None = None) -> Verification:
+    """The hash chain, then every fiche rebuilt from its events, in one snapshot (``anchor``: a head
+    hash written down earlier, checked to be still a link of the chain)."""
+    from engine.store.verify import verify as check
+
+    with ws.store.transaction(snapshot=True) as conn:
+        return check(conn, anchor=anchor)
+
+
+@dataclass
+class Anchor:
+    """``db verify --anchor``: how many events, and the hash of the last one (for the minutes)."""
+
+    events: int
+    head: str
+
+    @property
+    def exit_code(self) -> int:
+        return 0
+
+    def to_dict(self) -> dict[str, object]:
+        return {"events": self.events, "head": self.head}
+
+
+def chain_head(ws: Workspace) -> Anchor:
+    """The head of the event chain."""
+    from engine.store.verify import head
+
+    with ws.store.transaction(snapshot=True) as conn:
+        return Anchor(*head(conn))
+
+
+def grant_roles(ws: Workspace, role: str, password: str | None = None) -> Any:
+    """``db roles``: the application's PostgreSQL role, which may insert events but not change them."""
+    from engine.store.roles import grant_app_role
 
     with ws.store.transaction() as conn:
-        return queries.verify(conn)
+        return grant_app_role(conn, role, password)

@@ -1121,7 +1121,7 @@ def edit_commune(
     """The project moved to another commune: recorded, and a fresh suggestion for where it is now."""
     from engine.app.fiches import suggester
     from engine.store import queries, repository
-    from engine.store.repository import now_utc, record_suggestion
+    from engine.store.repository import record_suggestion, server_now
 
     try:
         code = _resolve_commune(ws, commune)
@@ -1135,7 +1135,14 @@ def edit_commune(
         stored = queries.get(conn, fiche_id)
         found = suggester(ws.compiled_rules)(stored.model(), queries.caseload(conn)).to_dict()
         payload = record_suggestion(
-            conn, fiche_id, change.version, found, at=at or dt.date.today(), by=who.label(), now=now_utc()
+            conn,
+            fiche_id,
+            change.version,
+            found,
+            at=at or dt.date.today(),
+            by=who.label(),
+            now=server_now(conn),
+            who=who,
         )
         _set_orphan(conn, fiche_id, bool(payload["orphan"]))
         _record_change(ws, who, fiche_id, "commune", conn)

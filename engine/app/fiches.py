@@ -312,7 +312,7 @@ def edit_fiche(
 ) -> Change:
     """Change any field (``changes``: field → new value, ``porteur.name`` for the porteur's): the
     history keeps old → new and a fresh suggestion is recorded (:func:`repository.edit_fiche`)."""
-    _check_by(by, ws.network.structure_ids)
+    _check_by(by, ws.network.structure_ids, who)
     with ws.store.transaction(fiche_id) as conn:
         return repository.edit_fiche(
             conn, fiche_id, changes, who=who, network=ws.network, suggester=suggester(ws.compiled_rules), at=at, by=by,
@@ -335,7 +335,7 @@ def move(
 ) -> Change:
     """Move the fiche through the lifecycle by ``trigger`` (guards checked, see ``capactif lifecycle``)."""
     net = ws.network
-    _check_by(by, net.structure_ids)
+    _check_by(by, net.structure_ids, who)
     with ws.store.transaction(fiche_id) as conn:
         return repository.move_fiche(
             conn,
@@ -364,7 +364,7 @@ def note(
     expected_version: int | None = None,
 ) -> Change:
     """A note, or with ``channel`` a contact with the porteur, in the fiche's history."""
-    _check_by(by, ws.network.structure_ids)
+    _check_by(by, ws.network.structure_ids, who)
     kind = "contact" if channel else "note"
     with ws.store.transaction(fiche_id) as conn:
         return repository.note_fiche(
@@ -391,7 +391,7 @@ def edit_commune(
 ) -> Change:
     """The porteur settles elsewhere: the fiche's commune (and local network) change, as an event."""
     net = ws.network
-    _check_by(by, net.structure_ids)
+    _check_by(by, net.structure_ids, who)
     with ws.store.transaction(fiche_id) as conn:
         return repository.change_commune(
             conn,
@@ -455,8 +455,19 @@ def import_file(
     return Imported(batch, changes, rejects_file, str(path))
 
 
-def _check_by(by: str | None, structures: frozenset[str]) -> None:
+def _check_by(by: str | None, structures: frozenset[str], who: Identity | None = None) -> None:
+    """``--by``: a known structure, and only the coordinator records on behalf of someone else."""
     if by and structures and by not in structures and by not in ROLES:
         from engine.vocabulary import unknown
 
         raise InputError(f"--by: {unknown('structure', by, sorted(structures))}")
+    if who is not None and by and not who.is_coordinator and by != who.name:
+        from engine.errors import AccessDenied
+        from engine.i18n import _
+
+        raise AccessDenied(
+            _(
+                "--by {by}: {who} may record only in their own name; only the coordinator records on behalf "
+                "of another structure (remove --by, or ask the coordinator)"
+            ).format(by=by, who=who.label())
+        )

@@ -74,7 +74,8 @@ def parse_charter(doc: Document, directory: Path) -> Charter:
         check: AlertThreshold(a.severity, a.days, frozen_mapping(a.per_stage), a.count)
         for check, a in spec.alerts.items()
     }
-    return Charter(directory, doc.source, commitments, thresholds)
+    years = spec.retention.personal_data_years if spec.retention else None
+    return Charter(directory, doc.source, commitments, thresholds, years)
 
 
 def _check_section(

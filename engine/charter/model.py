@@ -68,6 +68,16 @@ class AlertSpec(BaseModel):
     count: int | None = Field(default=None, ge=1)
 
 
+class RetentionSpec(BaseModel):
+    """How long the porteur's personal data are kept (``capactif porteur purge``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    personal_data_years: int = Field(
+        ge=1, le=30, description="years after a fiche's last event; then its personal data are erased"
+    )
+
+
 class CommitmentsFile(BaseModel):
     """The whole ``commitments.yaml``."""
 
@@ -75,6 +85,7 @@ class CommitmentsFile(BaseModel):
 
     commitments: dict[str, CommitmentSpec]
     alerts: dict[str, AlertSpec]
+    retention: RetentionSpec | None = None
 
 
 def frozen_mapping(mapping: dict[str, int]) -> MappingProxyType[str, int]:
@@ -141,6 +152,8 @@ class Charter:
     source: str
     commitments: list[Commitment]
     alert_thresholds: dict[str, AlertThreshold]
+    #: years after a fiche's last event before its personal data are erased (None: not set)
+    personal_data_years: int | None = None
 
     def commitment(self, commitment_id: str) -> Commitment:
         """The commitment with this id (every id of :data:`COMMITMENTS` is always present)."""

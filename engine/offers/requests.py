@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, func, select
 
@@ -104,7 +104,8 @@ def add_request(
             message=message, consent=consent, sender=sender,
         )
     )  # fmt: skip
-    row = conn.execute(select(offer_requests).where(offer_requests.c.id == result.inserted_primary_key[0])).one()  # type: ignore[index]
+    assert result.inserted_primary_key is not None
+    row = conn.execute(select(offer_requests).where(offer_requests.c.id == result.inserted_primary_key[0])).one()
     return _request(row)
 
 
@@ -144,4 +145,4 @@ def unlinked_contacts(conn: Connection) -> list[tuple[str, dt.date]]:
     rows = conn.execute(
         select(offer_requests.c.offer_id, offer_requests.c.received_on).where(offer_requests.c.fiche_id.is_(None))
     )
-    return [(str(offer), day) for offer, day in rows]  # type: ignore[misc]
+    return [(str(offer), cast(dt.date, day)) for offer, day in rows]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
@@ -161,7 +161,8 @@ def publish(
             tests_total=tests_total, tests_failed=tests_failed, forced=forced, force_reason=force_reason,
         )
     )  # fmt: skip
-    new_id = result.inserted_primary_key[0]  # type: ignore[index]
+    assert result.inserted_primary_key is not None
+    new_id = result.inserted_primary_key[0]
     return _publication(conn.execute(select(rules_publications).where(rules_publications.c.id == new_id)).one())
 
 
@@ -228,7 +229,7 @@ def set_files(conn: Connection, version: str) -> Snapshot:
         .join(rules_blobs, rules_blobs.c.digest == rules_set_files.c.digest)
         .where(rules_set_files.c.version == version)
     )
-    snap = from_files({str(path): bytes(content) for path, content in rows})  # type: ignore[call-overload]
+    snap = from_files({str(path): bytes(cast(bytes, content)) for path, content in rows})
     if snap.digest != stored.digest:
         raise ConflictError(
             f"the stored rules {version} do not match their digest: the store was changed outside capactif; "

@@ -28,6 +28,7 @@ _AREAS = {
     "engine.app.fiches": "engine.render.fiches",
     "engine.store.repository": "engine.render.fiches",
     "engine.store.queries": "engine.render.fiches",
+    "engine.store.verify": "engine.render.fiches",
     "engine.app.db": "engine.render.fiches",
     "engine.app.demo": "engine.render.demo",
     "engine.app.suggest": "engine.render.suggest",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from engine.app.db import Upgraded, Verification
+from engine.app.db import Anchor, Upgraded, Verification
 from engine.app.fiches import AddedFiches, Change, CheckedFiches, ExportedFiches, FicheList, Imported, ShownFiche
+from engine.i18n import _
 from engine.output import to_csv
 from engine.render import renders
 from engine.store import events as ev
@@ -136,12 +137,29 @@ def upgraded_text(result: Upgraded) -> str:
     return f"{result.store}: upgraded from {result.before or 'an empty database'} to schema revision {result.after}."
 
 
+@renders(Anchor, "text")
+def anchor_text(result: Anchor) -> str:
+    """``db verify --anchor``: the head hash to copy into the minutes."""
+    message = _("anchor: {digest}\n(hash of event no. {seq}, the head of the chain: copy it into the minutes)")
+    return message.format(digest=result.head, seq=result.events)
+
+
 @renders(Verification, "text")
 def verify_text(result: Verification) -> str:
     """``db verify``: every difference, then the count."""
     lines = [str(d) for d in result.differences]
+    if result.first_broken is not None:
+        lines.insert(0, _("broken chain: first broken link no. {seq}").format(seq=result.first_broken))
     if result.differences:
         lines.append(f"{len(result.differences)} difference(s) in {result.fiches} fiche(s) ({result.events} events).")
     else:
         lines.append(f"ok: {result.fiches} fiche(s) match their {result.events} events.")
+    if result.anchor_found is not None:
+        lines.append(
+            _("anchor found: the history recorded up to it is intact")
+            if result.anchor_found
+            else _(
+                "anchor not found: this hash is not in the chain (the history was rewritten, or the hash was miscopied)"
+            )
+        )
     return "\n".join(lines)

@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from engine.report.timeline import Event, Timeline
+from engine.store import history as log
 from engine.store.queries import supports_by_fiche
-from engine.store.schema import events, fiches
+from engine.store.schema import fiches
 
 
 def load_timelines(conn: Connection, *, received_to: Any = None) -> list[Timeline]:
@@ -36,12 +37,8 @@ def load_timelines(conn: Connection, *, received_to: Any = None) -> list[Timelin
             naf=row["naf"],
             needs=list(row["needs"] or []),
         )
-    for row in conn.execute(  # type: ignore[assignment]
-        select(events.c.fiche_id, events.c.kind, events.c.at, events.c.by, events.c.payload).order_by(
-            events.c.fiche_id, events.c.id
-        )
-    ):
-        timeline = timelines.get(row.fiche_id)
+    for fiche_id, history in log.read(conn, sorted(timelines) if received_to is not None else None).items():
+        timeline = timelines.get(fiche_id)
         if timeline is not None:
-            timeline.events.append(Event(row.kind, row.at, row.by, row.payload or {}))
+            timeline.events.extend(Event(e.kind, e.at, e.by, e.payload) for e in history)
     return list(timelines.values())

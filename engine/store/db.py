@@ -67,15 +67,21 @@ class Store:
         return self.engine.dialect.name
 
     @contextmanager
-    def transaction(self, fiche: str | None = None) -> Iterator[Connection]:
+    def transaction(self, fiche: str | None = None, *, snapshot: bool = False) -> Iterator[Connection]:
         """One transaction: committed when the block ends, rolled back entirely on any error.
 
         ``fiche`` is the fiche the command reads then changes: when SQLite refuses the write because
         another command wrote since, that is a :class:`ConflictError` about that fiche.
+        ``snapshot``: every statement reads the same snapshot of the database (REPEATABLE READ on
+        PostgreSQL; a SQLite transaction always does), for a reader that must not see half of a
+        command that commits meanwhile (``db verify``).
         """
         try:
-            with self.engine.begin() as conn:
-                yield conn
+            with self.engine.connect() as conn:
+                if snapshot and self.backend == "postgresql":
+                    conn.execution_options(isolation_level="REPEATABLE READ")
+                with conn.begin():
+                    yield conn
         except OperationalError as exc:
             raise _translate(exc, fiche) from None
 
@@ -119,6 +125,7 @@ def make_engine(url: str) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            create_private(Path(database))
         engine = create_engine(parsed, connect_args={"timeout": _BUSY_TIMEOUT_SECONDS})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -130,6 +137,21 @@ def make_engine(url: str) -> Engine:
     raise StoreError(f"unsupported database '{backend}' in {display(parsed)}: use SQLite or PostgreSQL")
 
 
+def create_private(path: Path) -> None:
+    """Create ``path`` empty, readable by its owner only (0600), unless it exists.
+
+    The store holds porteurs' personal data: it is never created world-readable.  SQLite gives its
+    ``-wal`` and ``-shm`` files the database file's permissions.
+    """
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # a read-only place: SQLite says so when it opens it
+    os.close(fd)
+
+
 def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin (see _sqlite_begin).
     dbapi_connection.isolation_level = None
@@ -137,6 +159,8 @@ def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
+    # Deleted content (an erased porteur's name, a purged note) is overwritten, not left in free pages.
+    cursor.execute("PRAGMA secure_delete = ON")
     cursor.close()
 
 

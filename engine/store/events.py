@@ -10,7 +10,8 @@ Payloads (stable: they are stored forever):
 ================  ==================================================================================
 kind              payload
 ================  ==================================================================================
-created           ``fiche``: the fiche as recorded (its own field names)
+created           ``fiche``: the fiche as recorded (its own field names); ``local_network``: its commune's
+                  local network then (absent from events recorded before schema 0200)
 suggested         ``rules_version``, ``lead`` (id or null), ``supporting`` (ids), ``orphan``,
                   ``suggestion`` (the full suggestion as ``suggest --format json`` prints it)
 lead_assigned     ``lead``, ``previous`` (id or null)
@@ -30,6 +31,9 @@ suggestion_taken  ``structure``, ``role`` (``lead`` or ``support``), ``needs`` (
 suggestion_declined ``structure``, ``role``, ``needs``, ``reason`` (free text): the structure answered
                   "Pas pour nous"; a new ``suggested`` event follows, routed without the structures
                   that declined that role
+personal_erased   ``paths`` (what was erased), ``cause`` (``request``: the porteur asked;
+                  ``retention``: the charter's retention period ended): the porteur's name, e-mail,
+                  phone and free texts are gone from the fiche and its history
 ================  ==================================================================================
 
 The *current suggestion* of a fiche (who is asked to lead or support it, since when) follows the
@@ -37,11 +41,17 @@ The *current suggestion* of a fiche (who is asked to lead or support it, since w
 suggested after a re-routing keeps the day it was first asked.  The store keeps it in
 ``fiche_suggestions`` (the technicians' "À traiter" lists are read from there), and ``db verify``
 checks that table against the history too.
+
+Personal values (name, e-mail, phone, summary, texts, comments, reasons) are not stored in the
+payloads but in ``personal_data``, referenced by key (:mod:`engine.store.personal`);
+:mod:`engine.store.history` reads a history with them joined back.  Every stage change is checked
+against the lifecycle (:mod:`engine.lifecycle`) when replayed: a move the lifecycle forbids
+(``idea`` → ``developed``), or one whose guard did not hold then (``start_study`` without a
+référent), is a broken history.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +75,7 @@ FICHE_EDITED = "fiche_edited"
 
 #: The roles a structure can be suggested for.
 LEAD, SUPPORT = "lead", "support"
+PERSONAL_ERASED = "personal_erased"
 
 KINDS: dict[str, str] = {
     CREATED: "fiche créée",
@@ -81,6 +92,7 @@ KINDS: dict[str, str] = {
     SUGGESTION_TAKEN: "suggestion acceptée",
     SUGGESTION_DECLINED: "suggestion déclinée",
     FICHE_EDITED: "fiche modifiée",
+    PERSONAL_ERASED: "données personnelles effacées",
 }
 
 #: Events whose text may name the porteur: shown only to those who see personal data.
@@ -138,22 +150,13 @@ class Rebuilt:
 
 
 def rebuild(history: Iterable[Mapping[str, Any]]) -> Rebuilt:
-    """Replay events (dicts with ``kind``, ``payload``, ``version``, ``at``) in order."""
-    result: Rebuilt | None = None
-    for number, event in enumerate(history, 1):
-        kind, payload = event["kind"], event["payload"]
-        if result is None:
-            if kind != CREATED:
-                return Rebuilt({}, broken=[f"event 1 is '{kind}', not 'created'"])
-            result = Rebuilt(copy.deepcopy(dict(payload["fiche"])))
-        else:
-            problem = apply(result, kind, payload)
-            if problem:
-                result.broken.append(f"event {number} ({kind} on {event['at']}): {problem}")
-            if kind == SUGGESTED:
-                result.suggested = next_suggested(result.suggested, payload, event["at"])
-        result.version = max(result.version, int(event["version"]))
-    return result or Rebuilt({}, broken=["no events"])
+    """Replay events (dicts with ``kind``, ``payload``, ``version``, ``at``) in order: the fiche they lead to.
+
+    The one replay is :func:`engine.store.history.states` (the states over time); this is its end.
+    """
+    from engine.store.history import states
+
+    return states(history, keep=False).rebuilt
 
 
 def apply(result: Rebuilt, kind: str, payload: Mapping[str, Any]) -> str | None:
@@ -188,6 +191,7 @@ def apply(result: Rebuilt, kind: str, payload: Mapping[str, Any]) -> str | None:
         problem = _expect(state.get("stage"), payload.get("from"), "stage")
         if payload.get("to") not in STAGES:
             problem = f"unknown stage '{payload.get('to')}'"
+        problem = problem or _lifecycle_problem(state, payload)
         state["stage"] = payload.get("to")
         for name in ("installed_on", "follow_up_by", "held_from"):
             state[name] = payload.get(name)
@@ -208,7 +212,39 @@ def apply(result: Rebuilt, kind: str, payload: Mapping[str, Any]) -> str | None:
         return next((p for p in problems if p), None)
     if kind in (CONTACT, NOTE, SUGGESTION_TAKEN, SUGGESTION_DECLINED):
         return None
+    if kind == PERSONAL_ERASED:
+        porteur = state.setdefault("porteur", {})
+        for name in ("name", "email", "phone"):
+            porteur[name] = None
+        state["summary"] = ""
+        return None
     return f"unknown event kind '{kind}'"
+
+
+def _lifecycle_problem(state: Mapping[str, Any], payload: Mapping[str, Any]) -> str | None:
+    """Whether the lifecycle allowed this stage change from the state the history had reached.
+
+    The same table and guards as ``capactif fiche move`` (:mod:`engine.lifecycle`): a move it
+    forbids, or one made without what its guard needs at that point, cannot have been recorded by
+    capactif.
+    """
+    from engine.errors import EngineError
+    from engine.lifecycle import lifecycle
+
+    trigger, stage = payload.get("trigger"), state.get("stage")
+    try:
+        dest = lifecycle().next_stage(str(stage), str(trigger), state.get("held_from"))
+    except EngineError as exc:
+        return f"impossible move: {exc}"
+    if dest != payload.get("to"):
+        return f"impossible move: '{trigger}' from '{stage}' leads to '{dest}', not '{payload.get('to')}'"
+    if trigger == "start_study" and not state.get("lead"):
+        return "impossible move: 'start_study' without a référent (the fiche had no lead then)"
+    if dest == "installed" and not payload.get("installed_on"):
+        return f"impossible move: '{trigger}' to 'installed' without an installation date"
+    if dest == "follow_up" and not payload.get("follow_up_by"):
+        return f"impossible move: '{trigger}' to 'follow_up' without a structure in charge of the follow-up"
+    return None
 
 
 def _expect(actual: Any, recorded: Any, what: str) -> str | None:
@@ -247,7 +283,9 @@ def describe(kind: str, payload: Mapping[str, Any], *, show_text: bool = True) -
         return text
     if kind in FREE_TEXT:
         channel = f" ({payload['channel']})" if payload.get("channel") else ""
-        text = payload.get("text", "") if show_text else "(texte masqué : données personnelles possibles)"
+        text = payload.get("text") if show_text else "(texte masqué : données personnelles possibles)"
+        if text is None:
+            text = "(texte effacé)"
         return f"{KINDS[kind]}{channel}: {text}"
     if kind == CONSENT_CHANGED:
         return "le porteur accepte le partage avec le réseau" if payload["consent_network"] else "partage refusé"
@@ -277,6 +315,9 @@ def describe(kind: str, payload: Mapping[str, Any], *, show_text: bool = True) -
         if payload.get("comment"):
             text += f" — {payload['comment'] if show_text else '(commentaire masqué)'}"
         return text
+    if kind == PERSONAL_ERASED:
+        cause = "délai de conservation écoulé" if payload.get("cause") == "retention" else "à la demande du porteur"
+        return f"données personnelles effacées ({cause})"
     return kind
 
 

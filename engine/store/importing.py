@@ -22,6 +22,8 @@ from pydantic import ValidationError
 
 from engine.errors import InputError, Problem
 from engine.fiche import Fiche
+from engine.lifecycle import state_problems
+from engine.paths import write_private
 from engine.store.exporting import COLUMNS, LIST_COLUMNS
 from engine.vocabulary import did_you_mean
 from engine.yamlsource import plain_message, read_document, validation_problems
@@ -88,6 +90,13 @@ def read_import(path: str | Path, ctx: dict[str, Any]) -> Batch:
         except ValidationError as exc:
             batch.rejected.append(Rejected(line, dict(item), validation_problems(doc, exc, Fiche, base)))
             continue
+        guards = [
+            Problem(doc.source, *doc.locate((*base, "stage"))[:2], f"{name}: {message}")
+            for name, message in state_problems(fiche.model_dump(mode="json"))
+        ]
+        if guards:
+            batch.rejected.append(Rejected(line, dict(item), guards))
+            continue
         fiche._source = f"{doc.source}:{line}"
         batch.fiches.append(fiche)
     return batch
@@ -132,9 +141,24 @@ def _read_csv(path: Path, ctx: dict[str, Any]) -> Batch:
             problems = sorted({_cell_problem(source, start, header, e) for e in exc.errors()})
             batch.rejected.append(Rejected(start, row, problems))
             continue
+        guards = [
+            Problem(source, start, _column(header, name), f"{name}: {message}")
+            for name, message in state_problems(fiche.model_dump(mode="json"))
+        ]
+        if guards:
+            batch.rejected.append(Rejected(start, row, guards))
+            continue
         fiche._source = f"{source}:{start}"
         batch.fiches.append(fiche)
     return batch
+
+
+def _column(header: list[str], name: str) -> int:
+    """The 1-based column of ``name`` in the CSV header, else that of ``stage`` (what the guard is about)."""
+    for wanted in (name, "stage"):
+        if wanted in header:
+            return header.index(wanted) + 1
+    return 1
 
 
 def _nest(row: dict[str, str]) -> dict[str, Any]:
@@ -171,15 +195,15 @@ def write_rejects(path: str | Path, batch: Batch) -> None:
         writer = csv.DictWriter(out, ["errors", *batch.columns], lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
-        target.write_text(out.getvalue(), encoding="utf-8")
+        write_private(target, out.getvalue())
         return
     items = [{"errors": [_short(p) for p in r.problems], **r.data} for r in batch.rejected]
     if file_format(target) == "json":
-        target.write_text(to_json(items) + "\n", encoding="utf-8")
+        write_private(target, to_json(items) + "\n")
     else:
         from engine.store.exporting import to_yaml
 
-        target.write_text(to_yaml(items), encoding="utf-8")
+        write_private(target, to_yaml(items))
 
 
 def _short(problem: Problem) -> str:

@@ -6,17 +6,16 @@ Every function takes an open connection, so a command's reads and writes share o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, func, select
 
 from engine.errors import InputError, NotFound, Problem
 from engine.fiche import Fiche
-from engine.store import events as ev
 from engine.store import records
-from engine.store.schema import events, fiche_supports, fiches
+from engine.store.schema import fiche_supports, fiches
 from engine.vocabulary import ACTIVE_STAGES, STAGES, unknown
 
 _CHUNK = 5000
@@ -96,7 +95,7 @@ def row_for_update(conn: Connection, fiche_id: str) -> records.StoredFiche:
     row = conn.execute(select(fiches).where(fiches.c.id == fiche_id)).mappings().first()
     if row is None:
         raise NotFound(f"no fiche {fiche_id} in the store: 'capactif fiche list' shows the stored fiches")
-    supports: Any = conn.execute(
+    supports = conn.execute(
         select(fiche_supports.c.structure)
         .where(fiche_supports.c.fiche_id == fiche_id)
         .order_by(fiche_supports.c.position)
@@ -108,13 +107,11 @@ get = row_for_update
 
 
 def history(conn: Connection, fiche_id: str) -> list[dict[str, Any]]:
-    """The fiche's events, oldest first: ``kind``, ``at``, ``recorded_at``, ``by``, ``version``, ``payload``."""
-    rows = conn.execute(
-        select(events.c.kind, events.c.at, events.c.recorded_at, events.c.by, events.c.version, events.c.payload)
-        .where(events.c.fiche_id == fiche_id)
-        .order_by(events.c.id)
-    ).mappings()
-    return [dict(r) for r in rows]
+    """The fiche's events, oldest first, personal values joined: ``kind``, ``at``, ``recorded_at``, ``by``,
+    ``actor``, ``version``, ``payload`` (read by :func:`engine.store.history.read`, the one reader)."""
+    from engine.store import history as log
+
+    return [e.to_dict() for e in log.of_fiche(conn, fiche_id)]
 
 
 def list_fiches(conn: Connection, flt: ListFilter | None = None) -> list[records.StoredFiche]:
@@ -140,7 +137,7 @@ def supports_by_fiche(conn: Connection, ids_query: Any = None) -> dict[str, list
         query = query.where(fiche_supports.c.fiche_id.in_(ids_query))
     supports: dict[str, list[str]] = {}
     for fiche_id, structure in conn.execute(query.order_by(fiche_supports.c.fiche_id, fiche_supports.c.position)):
-        supports.setdefault(str(fiche_id), []).append(str(structure))
+        supports.setdefault(fiche_id, []).append(structure)
     return supports
 
 
@@ -157,7 +154,7 @@ def caseload(conn: Connection) -> dict[str, int]:
         .group_by(fiches.c.lead)
         .order_by(fiches.c.lead)
     )
-    return {str(lead): int(n) for lead, n in rows}  # type: ignore[call-overload]
+    return {lead: int(n) for lead, n in rows}
 
 
 def load_fiches(conn: Connection, ids: Sequence[str]) -> list[Fiche]:
@@ -178,80 +175,8 @@ def load_fiches(conn: Connection, ids: Sequence[str]) -> list[Fiche]:
 # --- verify ------------------------------------------------------------------------------------
 
 
-@dataclass
-class Difference:
-    """One way a stored fiche disagrees with its history."""
+def verify(conn: Connection, *, anchor: str | None = None) -> Any:
+    """``db verify`` in the caller's transaction: see :mod:`engine.store.verify`."""
+    from engine.store.verify import verify as check
 
-    fiche: str
-    field: str
-    stored: Any
-    rebuilt: Any
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"fiche": self.fiche, "field": self.field, "stored": self.stored, "rebuilt": self.rebuilt}
-
-    def __str__(self) -> str:
-        if self.field == "history":
-            return f"{self.fiche}: history: {self.rebuilt}"
-        return f"{self.fiche}: {self.field} is {self.stored!r} in the store but {self.rebuilt!r} from its history"
-
-
-@dataclass
-class Verification:
-    """The result of ``db verify``: how many fiches were rebuilt and every difference found."""
-
-    fiches: int = 0
-    events: int = 0
-    differences: list[Difference] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "fiches": self.fiches,
-            "events": self.events,
-            "ok": not self.differences,
-            "differences": [d.to_dict() for d in self.differences],
-        }
-
-
-def verify(conn: Connection) -> Verification:
-    """Rebuild every fiche from its events and compare with the stored state, field by field."""
-    result = Verification()
-    histories: dict[str, list[Mapping[str, Any]]] = {}
-    for row in conn.execution_options(yield_per=_CHUNK).execute(
-        select(events.c.fiche_id, events.c.kind, events.c.at, events.c.version, events.c.payload).order_by(
-            events.c.fiche_id, events.c.id
-        )
-    ):
-        histories.setdefault(row.fiche_id, []).append(dict(row._mapping))
-        result.events += 1
-    from engine.store.suggestions import all_current
-
-    asked = all_current(conn)
-    for stored in iter_fiches(conn):
-        result.fiches += 1
-        rebuilt = ev.rebuild(histories.pop(stored.id, []))
-        result.differences += [Difference(stored.id, "history", None, b) for b in rebuilt.broken]
-        if not rebuilt.state:
-            continue
-        for name in records.FICHE_FIELDS:
-            if name == "id":
-                continue
-            if stored.fiche.get(name) != rebuilt.state.get(name):
-                result.differences.append(Difference(stored.id, name, stored.fiche.get(name), rebuilt.state.get(name)))
-        if stored.orphan != rebuilt.orphan:
-            result.differences.append(Difference(stored.id, "orphan", stored.orphan, rebuilt.orphan))
-        if stored.version != rebuilt.version:
-            result.differences.append(Difference(stored.id, "version", stored.version, rebuilt.version))
-        suggested = asked.pop(stored.id, {})
-        if suggested != rebuilt.suggested:
-            result.differences.append(
-                Difference(stored.id, "suggested", _asked_words(suggested), _asked_words(rebuilt.suggested))
-            )
-    for fiche_id in sorted(histories):
-        result.differences.append(Difference(fiche_id, "history", None, "events of a fiche that is not stored"))
-    return result
-
-
-def _asked_words(asked: Mapping[tuple[str, str], str]) -> list[str]:
-    """A current suggestion as sorted ``structure role since`` words (``db verify``'s output)."""
-    return sorted(f"{structure} {role} since {since}" for (structure, role), since in asked.items())
+    return check(conn, anchor=anchor)

@@ -30,6 +30,7 @@ class StoredFiche:
     orphan: bool
     local_network: str | None
     updated_at: dt.datetime
+    created_at: dt.datetime | None = None
 
     @property
     def id(self) -> str:
@@ -117,4 +118,5 @@ def stored(row: Mapping[Any, Any], supporting: Iterable[str]) -> StoredFiche:
         orphan=bool(row["orphan"]),
         local_network=row["local_network"],
         updated_at=row["updated_at"],
+        created_at=row.get("created_at"),
     )

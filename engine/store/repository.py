@@ -25,10 +25,10 @@ from sqlalchemy import Connection, case, delete, func, insert, select, update
 from engine.errors import AccessDenied, InputError, Problem
 from engine.fiche import Fiche
 from engine.i18n import _
-from engine.store import access, queries, records, suggestions
+from engine.store import access, chain, personal, queries, records, suggestions
 from engine.store import events as ev
 from engine.store.db import conflict
-from engine.store.schema import events, fiche_sequences, fiche_supports, fiches
+from engine.store.schema import fiche_sequences, fiche_supports, fiches
 from engine.vocabulary import ACTIVE_STAGES, unknown
 
 #: ``suggester(fiche, caseload, declined=None) -> suggestion`` with ``to_dict()`` in the ``suggest --format
@@ -49,13 +49,30 @@ class Change:
 
 
 #: ``(fiche, structure) -> what the rules say against it leading the fiche, or None`` (routing's
-#: :func:`~engine.routing.suggest.lead_competence_problem` over compiled rules, given by engine.app).
+#: :func:`~engine.routing.suggest.lead_competence_problem` over compiled rules, handed in by
+#: engine.app so that the store never imports routing).
 LeadCheck = Callable[[Any, str], "str | None"]
 
 
 def now_utc() -> dt.datetime:
-    """The recording timestamp (UTC, aware)."""
+    """This machine's clock (UTC, aware): for callers that need a time outside a transaction."""
     return dt.datetime.now(dt.UTC)
+
+
+def server_now(conn: Connection) -> dt.datetime:
+    """The recording timestamp, from the database server's clock (UTC, aware), not the caller's.
+
+    On PostgreSQL it is ``now()``, the transaction's start on the server; on SQLite, whose "server"
+    is this machine, SQLite's own clock.
+    """
+    if conn.dialect.name == "postgresql":
+        value = conn.execute(select(func.now())).scalar_one()
+    else:
+        text = conn.exec_driver_sql("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')").scalar_one()
+        value = dt.datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
 
 
 # --- adding --------------------------------------------------------------------------------------
@@ -77,17 +94,24 @@ def add_fiches(
     ``network`` gives each commune's local network.  All fiches or none: any problem raises and
     the caller's transaction rolls back.
     """
-    now = now or now_utc()
+    from engine.lifecycle import state_problems
+
+    now = now or server_now(conn)
     at = at or dt.date.today()
     dicts = []
+    problems = []
     for item in items:
         data = records.to_dict(item)
         if not data["received_by"] and who.structure:
             data["received_by"] = who.structure
         access.check_add(who, data["received_by"], item.label())
+        # A fiche given at a stage passes the guards of the moves that lead there (engine.lifecycle).
+        problems += [Problem(item.label(), 0, 0, f"{name}: {text}") for name, text in state_problems(data)]
         dicts.append(data)
+    if problems:
+        raise InputError(problems=problems)
     _allocate_ids(conn, items, dicts)
-    changes = _insert(conn, dicts, network, who.label(), now)
+    changes = _insert(conn, dicts, network, who, now)
     if suggester is None:
         return changes
     load = queries.caseload(conn)
@@ -96,7 +120,7 @@ def add_fiches(
         fiche = records.to_model(data)
         suggestion = suggester(fiche, load).to_dict()
         payload = record_suggestion(
-            conn, data["id"], change.version, suggestion, at=at, by=who.label(), now=now, previous={}
+            conn, data["id"], change.version, suggestion, at=at, by=who.label(), now=now, who=who, previous={}
         )
         change.events.append({"kind": ev.SUGGESTED, "payload": payload})
         if payload["orphan"]:
@@ -133,6 +157,7 @@ def record_suggestion(
     at: dt.date | str,
     by: str | None,
     now: dt.datetime,
+    who: access.Viewer,
     previous: dict[tuple[str, str], str] | None = None,
 ) -> dict[str, Any]:
     """Append a ``suggested`` event and make it the fiche's current suggestion (``fiche_suggestions``).
@@ -141,7 +166,7 @@ def record_suggestion(
     structure suggested again keeps the day it was first asked.  Returns the event's payload.
     """
     payload = suggestion_payload(suggestion)
-    _append(conn, fiche_id, version, [(ev.SUGGESTED, payload)], at, by, now)
+    _append(conn, fiche_id, version, [(ev.SUGGESTED, payload)], at, by, now, who)
     if previous is None:
         previous = suggestions.current(conn, fiche_id)
     suggestions.replace(conn, fiche_id, ev.next_suggested(previous, payload, at), payload)
@@ -183,7 +208,7 @@ def _allocate_ids(conn: Connection, items: Sequence[Fiche], dicts: list[dict[str
             data["id"] = records.format_id(year, next_number[year])
             next_number[year] += 1
     if given:
-        taken: set[str] = set()
+        taken = set()
         ids = sorted(given)
         for start in range(0, len(ids), 1000):
             taken |= set(conn.execute(select(fiches.c.id).where(fiches.c.id.in_(ids[start : start + 1000]))).scalars())
@@ -197,17 +222,24 @@ def _reserve(conn: Connection, year: int, *, count: int = 0, at_least: int = 0) 
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
-        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        from sqlalchemy.dialects.sqlite import insert as upsert
     conn.execute(upsert(fiche_sequences).values(year=year, last=0).on_conflict_do_nothing(index_elements=["year"]))
+    # A counter set back behind the stored fiches (by hand, or a restored backup) must not hand out
+    # a taken number: it starts again after the highest one stored.
+    stored = conn.execute(select(func.max(fiches.c.number)).where(fiches.c.year == year)).scalar() or 0
+    floor = max(at_least, int(stored))
     last = fiche_sequences.c.last
-    value = last + count if count else case((last < at_least, at_least), else_=last)
-    new_last: int = conn.execute(
+    raised = case((last < floor, floor), else_=last)
+    value = raised + count if count else raised
+    new_last = conn.execute(
         update(fiche_sequences).where(fiche_sequences.c.year == year).values(last=value).returning(last)
     ).scalar_one()
     return new_last - count + 1
 
 
-def _insert(conn: Connection, dicts: list[dict[str, Any]], network: Any, by: str, now: dt.datetime) -> list[Change]:
+def _insert(
+    conn: Connection, dicts: list[dict[str, Any]], network: Any, who: access.Viewer, now: dt.datetime
+) -> list[Change]:
     communes = network.territory.communes if network is not None else {}
     rows, supports, created = [], [], []
     for data in dicts:
@@ -225,13 +257,13 @@ def _insert(conn: Connection, dicts: list[dict[str, Any]], network: Any, by: str
         )
         rows.append(row)
         supports += [{"fiche_id": data["id"], "structure": s, "position": i} for i, s in enumerate(data["supporting"])]
-        created.append(_event_row(data["id"], 1, ev.CREATED, {"fiche": data}, data["received"], by, now))
+        payload = {"fiche": data, "local_network": row["local_network"]}
+        created.append(_event_row(data["id"], 1, ev.CREATED, payload, data["received"], who.label(), now, who))
     if rows:
         conn.execute(insert(fiches), rows)
     if supports:
         conn.execute(insert(fiche_supports), supports)
-    if created:
-        conn.execute(insert(events), created)
+    _chain(conn, created)
     return [Change(d["id"], 1, [{"kind": ev.CREATED, "payload": {"fiche": d}}]) for d in dicts]
 
 
@@ -258,11 +290,9 @@ def assign_fiche(
 ) -> Change:
     """Set the lead and add or remove supporting structures; a structure is never both lead and support.
 
-    With ``check_competence`` (a person's assignment, not the acceptance of a suggestion: a function
-    ``(fiche, structure) -> what the rules say against it, or None``, handed in by the application
-    layer so that the store never imports routing) a lead the rules say is not competent for the
-    fiche's nature, commune or kind is refused, unless ``force_reason`` says why: the
-    ``lead_assigned`` event then records ``forced`` (the reason) and
+    With ``check_competence`` (a person's assignment, not the acceptance of a suggestion) a lead the
+    rules say is not competent for the fiche's nature, commune or kind is refused, unless
+    ``force_reason`` says why: the ``lead_assigned`` event then records ``forced`` (the reason) and
     ``not_competent`` (what the rules say).
     """
     current = _read(conn, fiche_id, expected_version)
@@ -318,7 +348,7 @@ def assign_fiche(
             planned.append((ev.SUPPORT_ASSIGNED, {"structure": sid}))
     if problems:
         raise InputError(problems=problems)
-    return _commit(conn, current, planned, at=at, by=by or who.label(), now=now)
+    return _commit(conn, current, planned, at=at, by=_by(who, by), now=now, who=who)
 
 
 def move_fiche(
@@ -343,13 +373,15 @@ def move_fiche(
     current = _read(conn, fiche_id, expected_version)
     access.check_write(who, fiche_id, _on(current), "move")
     at = at or dt.date.today()
-    by = by or who.label()
+    by = _by(who, by)
     problems = _unknown_structures(network, {"--follow-up-by": [follow_up_by] if follow_up_by else []})
     problems += _check_date(current, at, "--date", today)
     if installed_on:
         problems += _check_date(current, installed_on, "--installed-on", today)
     if problems:
         raise InputError(problems=problems)
+    if at < (today or dt.date.today()):
+        _check_backdated(conn, current, trigger, at)
     record = current.model()
     if trigger == "install" and installed_on is None and record.installed_on is None:
         installed_on = at
@@ -365,7 +397,38 @@ def move_fiche(
         "follow_up_by": record.follow_up_by,
         "held_from": record.held_from,
     }
-    return _commit(conn, current, [(ev.STAGE_CHANGED, payload)], at=at, by=by, now=now)
+    return _commit(conn, current, [(ev.STAGE_CHANGED, payload)], at=at, by=by, now=now, who=who)
+
+
+def _check_backdated(conn: Connection, current: records.StoredFiche, trigger: str, at: dt.date) -> None:
+    """A move dated in the past must fit its date: after the last stage change, with the guards true then.
+
+    The fiche's states over time (:func:`engine.store.history.states`) say what it was on ``at``:
+    ``start_study`` dated before the référent was designated is refused, like a move dated before
+    the stage change it follows.
+    """
+    from engine.store import history
+
+    events = history.of_fiche(conn, current.id, personal_data=False)
+    moves = [e.at for e in events if e.kind == ev.STAGE_CHANGED]
+    if moves and at < max(moves):
+        raise InputError(
+            problems=[
+                Problem("--date", 0, 0, _("{date} is before the fiche's last change of stage ({last}): a move "
+                                          "cannot be dated before the one it follows").format(date=at, last=max(moves)))
+            ]
+        )  # fmt: skip
+    then = history.states(events, until=at, keep=False).rebuilt.state
+    if trigger == "start_study" and current.fiche.get("lead") and not then.get("lead"):
+        assigned = next((e.at for e in events if e.kind == ev.LEAD_ASSIGNED and e.at > at), None)
+        when = _(" (it was designated on {day})").format(day=assigned) if assigned else ""
+        raise InputError(
+            problems=[
+                Problem("--date", 0, 0, _("'start_study' on {date} needs a référent on that day, and fiche {fiche} "
+                                          "had none then{when}: date the move on or after that day")
+                        .format(date=at, fiche=current.id, when=when))
+            ]
+        )  # fmt: skip
 
 
 def note_fiche(
@@ -398,7 +461,8 @@ def note_fiche(
     payload: dict[str, Any] = {"text": text} if kind == ev.NOTE else {"text": text, "channel": channel}
     if expected_version is not None:
         _hold(conn, current)
-    _append(conn, fiche_id, current.version, [(kind, payload)], at, by or who.label(), now or now_utc())
+    now = now or server_now(conn)
+    _append(conn, fiche_id, current.version, [(kind, payload)], at, _by(who, by), now, who)
     return Change(fiche_id, current.version, [{"kind": kind, "payload": payload}])
 
 
@@ -420,7 +484,7 @@ def set_consent(
     if previous == consent:
         return Change(fiche_id, current.version, [])
     payload = {"consent_network": consent, "previous": previous}
-    return _commit(conn, current, [(ev.CONSENT_CHANGED, payload)], at=at, by=by or who.label(), now=now)
+    return _commit(conn, current, [(ev.CONSENT_CHANGED, payload)], at=at, by=_by(who, by), now=now, who=who)
 
 
 def change_commune(
@@ -460,7 +524,7 @@ def change_commune(
     local_network = network.territory.communes[code].local_network or None
     previous = current.fiche["commune"]
     payload = {"commune": code, "previous": previous, "local_network": local_network, "comment": comment}
-    change = _commit(conn, current, [(ev.COMMUNE_CHANGED, payload)], at=at, by=by or who.label(), now=now)
+    change = _commit(conn, current, [(ev.COMMUNE_CHANGED, payload)], at=at, by=_by(who, by), now=now, who=who)
     # ``local_network`` is the store's copy of the territory (an indexed column), not a fiche field.
     conn.execute(update(fiches).where(fiches.c.id == fiche_id).values(local_network=local_network))
     return change
@@ -520,7 +584,7 @@ def answer_suggestion(
     problems = _check_date(current, at, "--date", None)
     if problems:
         raise InputError(problems=problems)
-    now = now or now_utc()
+    now = now or server_now(conn)
     needs = suggestions.needs_asked(conn, fiche_id, structure, role)
     if answer == TAKE:
         planned: list[tuple[str, dict[str, Any]]] = [
@@ -530,7 +594,7 @@ def answer_suggestion(
             planned.append((ev.LEAD_ASSIGNED, {"lead": structure, "previous": None}))
         else:
             planned.append((ev.SUPPORT_ASSIGNED, {"structure": structure}))
-        return _commit(conn, current, planned, at=at, by=structure, now=now)
+        return _commit(conn, current, planned, at=at, by=structure, now=now, who=who)
     text = (reason or "").strip()
     if not text:
         raise InputError(
@@ -538,14 +602,16 @@ def answer_suggestion(
             "'activité agricole : la chambre d'agriculture est plus indiquée'); the coordinator reads it"
         )
     payload = {"structure": structure, "role": role, "needs": needs, "reason": text}
-    change = _commit(conn, current, [(ev.SUGGESTION_DECLINED, payload)], at=at, by=structure, now=now)
+    change = _commit(conn, current, [(ev.SUGGESTION_DECLINED, payload)], at=at, by=structure, now=now, who=who)
     declined: dict[str, dict[str, str]] = {ev.LEAD: {}, ev.SUPPORT: {}}
     for d in [*suggestions.declines(conn, fiche_id)]:
         verb = "lead" if d.role == ev.LEAD else "support"
         declined[d.role].setdefault(d.structure, f"declined to {verb} this fiche on {d.at.isoformat()} (pas pour nous)")
     fiche = records.to_model(current.fiche)
     suggestion = suggester(fiche, queries.caseload(conn), declined).to_dict()
-    again = record_suggestion(conn, fiche_id, change.version, suggestion, at=at, by=structure, now=now, previous=asked)
+    again = record_suggestion(
+        conn, fiche_id, change.version, suggestion, at=at, by=structure, now=now, who=who, previous=asked
+    )
     conn.execute(update(fiches).where(fiches.c.id == fiche_id).values(orphan=again["orphan"]))
     change.events.append({"kind": ev.SUGGESTED, "payload": again})
     return change
@@ -596,7 +662,7 @@ def edit_fiche(
     current = _read(conn, fiche_id, expected_version)
     access.check_write(who, fiche_id, _on(current), "edit")
     at = at or dt.date.today()
-    now = now or now_utc()
+    now = now or server_now(conn)
     problems = _check_date(current, at, "--date", today)
     unknown_fields = sorted(set(changes) - set(ev.EDITABLE) - {"commune"})
     problems += [
@@ -656,7 +722,7 @@ def edit_fiche(
         raise InputError(
             problems=[Problem("fiche edit", 0, 0, _("fiche {fiche} already has these values").format(fiche=fiche_id))]
         )
-    change = _commit(conn, current, planned, at=at, by=by or who.label(), now=now)
+    change = _commit(conn, current, planned, at=at, by=_by(who, by), now=now, who=who)
     if new["commune"] != old["commune"]:
         conn.execute(update(fiches).where(fiches.c.id == fiche_id).values(local_network=local_network))
     if suggester is not None:
@@ -667,7 +733,9 @@ def edit_fiche(
                 d.structure, f"declined to {verb} this fiche on {d.at.isoformat()} (pas pour nous)"
             )
         suggestion = suggester(fiche, queries.caseload(conn), declined).to_dict()
-        payload = record_suggestion(conn, fiche_id, change.version, suggestion, at=at, by=by or who.label(), now=now)
+        payload = record_suggestion(
+            conn, fiche_id, change.version, suggestion, at=at, by=_by(who, by), now=now, who=who
+        )
         conn.execute(update(fiches).where(fiches.c.id == fiche_id).values(orphan=payload["orphan"]))
         change.events.append({"kind": ev.SUGGESTED, "payload": payload})
     return change
@@ -710,6 +778,19 @@ def _hold(conn: Connection, current: records.StoredFiche) -> None:
         raise conflict(current.id)
 
 
+def record(
+    conn: Connection,
+    current: records.StoredFiche,
+    planned: list[tuple[str, dict[str, Any]]],
+    *,
+    who: access.Viewer,
+    at: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> Change:
+    """Write events another module planned (``porteur erase``): applied, checked, chained like every change."""
+    return _commit(conn, current, planned, at=at, by=who.label(), now=now, who=who)
+
+
 def _commit(
     conn: Connection,
     current: records.StoredFiche,
@@ -718,11 +799,12 @@ def _commit(
     at: dt.date | None,
     by: str | None,
     now: dt.datetime | None,
+    who: access.Viewer,
 ) -> Change:
     """Apply the planned events to the fiche's state, write it if nobody else did, append the events."""
     if not planned:
         return Change(current.id, current.version, [])
-    now = now or now_utc()
+    now = now or server_now(conn)
     at = at or dt.date.today()
     result = ev.Rebuilt(copy.deepcopy(current.fiche), orphan=current.orphan, version=current.version)
     for kind, payload in planned:
@@ -747,12 +829,12 @@ def _commit(
     added = [s for s in new if s not in old]
     if added:
         highest = func.coalesce(func.max(fiche_supports.c.position), -1)
-        top: int = conn.execute(select(highest).where(fiche_supports.c.fiche_id == current.id)).scalar_one()
+        top = conn.execute(select(highest).where(fiche_supports.c.fiche_id == current.id)).scalar_one()
         conn.execute(
             insert(fiche_supports),
             [{"fiche_id": current.id, "structure": s, "position": top + 1 + i} for i, s in enumerate(added)],
         )
-    _append(conn, current.id, version, planned, at, by, now)
+    _append(conn, current.id, version, planned, at, by, now, who)
     return Change(current.id, version, [{"kind": k, "payload": p} for k, p in planned])
 
 
@@ -764,22 +846,57 @@ def _append(
     at: dt.date | str,
     by: str | None,
     now: dt.datetime,
+    who: access.Viewer,
 ) -> None:
-    conn.execute(insert(events), [_event_row(fiche_id, version, k, p, at, by, now) for k, p in planned])
+    _chain(conn, [_event_row(fiche_id, version, k, p, at, by, now, who) for k, p in planned])
 
 
 def _event_row(
-    fiche_id: str, version: int, kind: str, payload: dict[str, Any], at: dt.date | str, by: str | None, now: dt.datetime
+    fiche_id: str,
+    version: int,
+    kind: str,
+    payload: dict[str, Any],
+    at: dt.date | str,
+    by: str | None,
+    now: dt.datetime,
+    who: access.Viewer,
 ) -> dict[str, Any]:
+    """An event row: ``actor`` is the authenticated caller, ``account`` the web account (None on the CLI)."""
     return {
         "fiche_id": fiche_id,
         "version": version,
         "kind": kind,
         "at": dt.date.fromisoformat(at) if isinstance(at, str) else at,
-        "recorded_at": now,
+        "recorded_at": now.astimezone(dt.UTC),
         "by": by,
+        "actor": who.label(),
+        "account": getattr(who, "account", None),
         "payload": payload,
     }
+
+
+def _chain(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Append event rows: personal values to ``personal_data``, the rest chained (engine.store.chain)."""
+    values: list[dict[str, Any]] = []
+    for row in rows:
+        row["payload"], extracted = personal.split(row["payload"], row["fiche_id"])
+        values += extracted
+    personal.store(conn, values)
+    chain.append(conn, rows)
+
+
+def _by(who: access.Viewer, by: str | None) -> str:
+    """Who did it: the caller, or (for the coordinator only) the structure it records on behalf of."""
+    if by and by != who.name and not who.is_coordinator:
+        from engine.errors import AccessDenied
+
+        raise AccessDenied(
+            _(
+                "--by {by}: {who} may record only in their own name; only the coordinator records on behalf "
+                "of another structure (remove --by, or ask the coordinator)"
+            ).format(by=by, who=who.label())
+        )
+    return by or who.label()
 
 
 def _on(current: records.StoredFiche) -> set[str]:

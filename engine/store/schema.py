@@ -18,6 +18,16 @@ Design decisions:
   one row per structure asked to lead or support it, with the needs, the reasons and the day it was
   first asked.  "What is suggested to my structure and still unanswered" is every technician's
   daily list (the desk's "À traiter"): an indexed lookup by structure, never a scan of the events.
+* ``events`` is also a hash chain (``seq``, ``hash``): each event's hash covers the previous event's hash
+  and everything the event records, so rewriting, inserting or deleting an event breaks the chain from
+  there (:mod:`engine.store.chain`).  ``event_chain`` holds the head (last ``seq`` and ``hash``); it is
+  updated under its row lock by every append, which also serialises appends into one linear chain.
+  ``actor`` is the authenticated caller (``--as``, or the signed-in role), ``account`` the web account
+  id (None on the command line); ``by`` stays the structure that did it, which only the coordinator may
+  set to someone else.  ``recorded_at`` is the database server's clock.
+* ``personal_data`` holds the porteur's name, e-mail, phone and every free text (summary, notes,
+  contacts, comments) *outside* the chained payloads: a payload keeps only a salted digest
+  (:mod:`engine.store.personal`).  Erasing a person deletes those rows; the chain still verifies.
 * ``fiche_sequences`` allocates ``F-YYYY-NNNN`` ids: one row per year, incremented by an UPDATE that
   takes the row's write lock, so two concurrent adds never get the same number on either backend.
 """
@@ -114,6 +124,10 @@ events = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("by", String(STRUCTURE)),
     Column("payload", JSON, nullable=False),
+    Column("actor", String(STRUCTURE)),
+    Column("account", String(STRUCTURE)),
+    Column("seq", Integer, nullable=False, unique=True),
+    Column("hash", String(64), nullable=False),
     Index(None, "fiche_id", "id"),
     Index(None, "kind"),
 )
@@ -128,6 +142,24 @@ fiche_suggestions = Table(
     Column("needs", JSON, nullable=False),
     Column("reasons", JSON, nullable=False),
     Index(None, "structure", "role"),
+)
+
+event_chain = Table(
+    "event_chain",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+personal_data = Table(
+    "personal_data",
+    metadata,
+    Column("key", String(32), primary_key=True),
+    Column("fiche_id", String(16), ForeignKey("fiches.id"), nullable=False),
+    Column("salt", String(32), nullable=False),
+    Column("value", Text, nullable=False),
+    Index(None, "fiche_id"),
 )
 
 fiche_sequences = Table(

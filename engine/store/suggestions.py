@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select
 
 from engine.store import events as ev
-from engine.store.schema import events, fiche_suggestions, fiche_supports, fiches
+from engine.store.schema import fiche_suggestions, fiche_supports, fiches
 from engine.vocabulary import ACTIVE_STAGES
 
 
@@ -58,7 +58,7 @@ def current(conn: Connection, fiche_id: str) -> dict[tuple[str, str], str]:
             fiche_suggestions.c.fiche_id == fiche_id
         )
     )
-    return {(str(s), str(r)): _iso(since) for s, r, since in rows}
+    return {(s, r): _iso(since) for s, r, since in rows}
 
 
 def replace(conn: Connection, fiche_id: str, asked: Mapping[tuple[str, str], str], payload: Mapping[str, Any]) -> None:
@@ -87,7 +87,7 @@ def all_current(conn: Connection, ids: Sequence[str] | None = None) -> dict[str,
     if ids is not None:
         query = query.where(fiche_suggestions.c.fiche_id.in_(list(ids)))
     for fiche_id, structure, role, since in conn.execute(query):
-        out.setdefault(str(fiche_id), {})[(str(structure), str(role))] = _iso(since)
+        out.setdefault(fiche_id, {})[(structure, role)] = _iso(since)
     return out
 
 
@@ -104,12 +104,13 @@ class Decline:
 
 def declines(conn: Connection, fiche_id: str) -> list[Decline]:
     """The fiche's declines, oldest first."""
-    rows = conn.execute(
-        select(events.c.at, events.c.by, events.c.payload)
-        .where(events.c.fiche_id == fiche_id, events.c.kind == ev.SUGGESTION_DECLINED)
-        .order_by(events.c.id)
-    )
-    return [Decline(p["structure"], p["role"], _date(at), p.get("reason") or "", by) for at, by, p in rows]  # type: ignore[index,attr-defined,arg-type]
+    from engine.store import history
+
+    rows = [e for e in history.of_fiche(conn, fiche_id) if e.kind == ev.SUGGESTION_DECLINED]
+    return [
+        Decline(e.payload["structure"], e.payload["role"], _date(e.at), e.payload.get("reason") or "", e.by)
+        for e in rows
+    ]
 
 
 def is_open(role: str, structure: str, lead: str | None, supporting: Any, stage: str) -> bool:

@@ -1,0 +1,107 @@
+"""The event log as a hash chain: each event's hash covers the previous one and all it records.
+
+Why: the ``events`` table is the network's record of what happened to each porteur's project; a
+person with write access to the database could otherwise rewrite a lead, delete a contact or forge
+a note and rebuild the ``fiches`` row to match, unseen by ``db verify``.  With the chain, changing,
+inserting or deleting any event changes every hash after it; ``capactif db verify`` recomputes the
+chain and names the first broken link, and ``capactif db verify --anchor`` prints the head hash for
+the committee's minutes, so even a rewrite of the whole chain is caught against a hash written
+down outside the database.
+
+The hash of event ``n`` is SHA-256 over the canonical JSON (sorted keys, no spaces, UTF-8) of
+``[hash of event n-1, seq, fiche, version, kind, at, recorded_at, by, actor, account, payload]``,
+the first event chaining from :data:`GENESIS`.  The payload is the stored one, whose personal data
+are salted digests (:mod:`engine.store.personal`): erasing a person leaves the chain intact.
+
+Appends are serialised by the ``event_chain`` row (one row, id 1): :func:`append` updates it first,
+which takes its row lock until the transaction ends, so two commands never chain from the same head.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, insert, update
+
+from engine.store.schema import event_chain, events
+
+GENESIS = "0" * 64
+HEAD_ID = 1
+
+
+def timestamp(value: dt.datetime | str | None) -> str | None:
+    """``recorded_at`` as hashed: UTC, microseconds, ``Z`` (a naive value from SQLite is UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def day(value: dt.date | str | None) -> str | None:
+    """``at`` as hashed: ISO date."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return value.isoformat() if isinstance(value, dt.date) else str(value)[:10]
+
+
+def canonical(value: Any) -> str:
+    """The one serialisation hashed everywhere (sorted keys, no spaces, non-ASCII kept)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def event_hash(previous: str, row: Mapping[str, Any]) -> str:
+    """The hash of one event row (``seq``, ``fiche_id``, … ``payload``) chained after ``previous``."""
+    content = [
+        previous,
+        row["seq"],
+        row["fiche_id"],
+        row["version"],
+        row["kind"],
+        day(row["at"]),
+        timestamp(row["recorded_at"]),
+        row["by"],
+        row.get("actor"),
+        row.get("account"),
+        row["payload"],
+    ]
+    return hashlib.sha256(canonical(content).encode("utf-8")).hexdigest()
+
+
+def append(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert event rows at the head of the chain (``seq`` and ``hash`` filled in), in order."""
+    if not rows:
+        return
+    # Updating the head first takes its row lock (PostgreSQL) or the write lock (SQLite): appends
+    # from concurrent commands wait here and chain one after the other.
+    head = conn.execute(
+        update(event_chain)
+        .where(event_chain.c.id == HEAD_ID)
+        .values(seq=event_chain.c.seq)
+        .returning(event_chain.c.seq, event_chain.c.hash)
+    ).first()
+    if head is None:
+        from engine.i18n import _
+        from engine.store.db import StoreError
+
+        raise StoreError(
+            _(
+                "the store's event chain has no head (table event_chain): the database was changed outside "
+                "capactif; nothing was written: run 'capactif db verify' and tell the coordinator"
+            )
+        )
+    seq, previous = head
+    for row in rows:
+        seq += 1
+        row["seq"] = seq
+        row["hash"] = previous = event_hash(previous, row)
+    conn.execute(insert(events), list(rows))
+    conn.execute(update(event_chain).where(event_chain.c.id == HEAD_ID).values(seq=seq, hash=previous))

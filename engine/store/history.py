@@ -1,0 +1,202 @@
+"""Reading the event log: the one way every part of capactif reads a fiche's history.
+
+Why one: the history is read by ``fiche show``, ``db verify``, the alerts, the yearly report, the
+charter check, the agenda and ``rules diff``.  Each used to write its own query; this module is the
+single reader, so personal values are joined back (or not) in one place, and the states a fiche went
+through are computed by one function, :func:`states` (which ``db verify`` and the alerts share, and
+which checks every stage change against the lifecycle: :func:`engine.store.events.apply`).
+
+* :func:`read` returns :class:`Event` objects per fiche, oldest first, personal values joined only
+  when asked (``personal=True``: the caller decides who may see them; without it a payload holds
+  ``None``/``""`` where a name or a text was).
+* :func:`states` turns a fiche's events into its states over time: one :class:`Step` per event,
+  with the state after it and what the event contradicted, if anything.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from engine.store import events as ev
+from engine.store import personal
+from engine.store.schema import events
+
+_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event of a fiche's history (see :mod:`engine.store.events` for the kinds and payloads)."""
+
+    fiche_id: str
+    seq: int
+    kind: str
+    at: dt.date
+    recorded_at: dt.datetime | None
+    by: str | None
+    actor: str | None
+    account: str | None
+    version: int
+    payload: Mapping[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        """``event["kind"]``: events read like the dicts they replaced."""
+        return getattr(self, key)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``kind, at, recorded_at, by, actor, version, payload`` (``fiche show --format json``)."""
+        return {
+            "kind": self.kind,
+            "at": self.at,
+            "recorded_at": self.recorded_at,
+            "by": self.by,
+            "actor": self.actor,
+            "version": self.version,
+            "payload": dict(self.payload),
+        }
+
+
+def read(
+    conn: Connection,
+    fiche_ids: Sequence[str] | None = None,
+    *,
+    until: dt.date | None = None,
+    personal_data: bool = False,
+) -> dict[str, list[Event]]:
+    """The histories of ``fiche_ids`` (every fiche when None), events dated on or before ``until``.
+
+    ``personal_data``: join the porteur's name, e-mail, phone and texts back into the payloads.
+    """
+    out: dict[str, list[Event]] = {}
+    chunks: list[list[str] | None]
+    if fiche_ids is None:
+        chunks = [None]
+    else:
+        ids = sorted(set(fiche_ids))
+        chunks = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+    c = events.c
+    for chunk in chunks:
+        query = select(
+            c.fiche_id, c.seq, c.kind, c.at, c.recorded_at, c.by, c.actor, c.account, c.version, c.payload
+        ).order_by(c.fiche_id, c.seq)
+        if chunk is not None:
+            query = query.where(c.fiche_id.in_(chunk))
+        if until is not None:
+            query = query.where(c.at <= until)
+        values = personal.load(conn, chunk) if personal_data else {}
+        for row in conn.execute(query):
+            payload = row.payload if isinstance(row.payload, Mapping) else {}
+            out.setdefault(row.fiche_id, []).append(
+                Event(
+                    fiche_id=row.fiche_id,
+                    seq=row.seq,
+                    kind=row.kind,
+                    at=row.at,
+                    recorded_at=row.recorded_at,
+                    by=row.by,
+                    actor=row.actor,
+                    account=row.account,
+                    version=row.version,
+                    payload=personal.join(payload, values),
+                )
+            )
+    return out
+
+
+def of_fiche(conn: Connection, fiche_id: str, *, personal_data: bool = True) -> list[Event]:
+    """One fiche's history, oldest first."""
+    return read(conn, [fiche_id], personal_data=personal_data).get(fiche_id, [])
+
+
+@dataclass
+class Step:
+    """One event and the fiche's state once it was applied (``problem``: what it contradicted)."""
+
+    event: Any
+    before: dict[str, Any]
+    state: dict[str, Any]
+    problem: str | None = None
+
+
+@dataclass
+class States:
+    """A fiche's states over time: every step, and the rebuilt fiche at the end."""
+
+    steps: list[Step] = field(default_factory=list)
+    rebuilt: ev.Rebuilt = field(default_factory=lambda: ev.Rebuilt({}))
+    #: the local network recorded by the history (None when no event recorded one)
+    local_network: str | None = None
+    local_network_known: bool = False
+
+
+def states(history: Iterable[Any], *, until: dt.date | None = None, keep: bool = True) -> States:
+    """Replay a history (events or mappings with kind, at, version, payload) into its states over time.
+
+    The first event must be ``created``; each next one is applied by :func:`engine.store.events.apply`
+    (which checks stage changes against the lifecycle).  A stage change dated before the previous one
+    is a contradiction too: a backdated move must fit where it happened.  ``keep=False`` keeps no
+    step (``db verify`` over a whole store needs only the end and the problems).
+    """
+    out = States()
+    result: ev.Rebuilt | None = None
+    last_move: dt.date | None = None
+    for number, event in enumerate(history, 1):
+        kind, payload, at = event["kind"], event["payload"], event["at"]
+        if until is not None and _day(at) > until:
+            continue
+        if not isinstance(payload, Mapping):
+            payload = {}
+        if result is None:
+            if kind != ev.CREATED:
+                out.rebuilt = ev.Rebuilt({}, broken=[f"event 1 is '{kind}', not 'created'"])
+                return out
+            fiche = payload.get("fiche")
+            result = ev.Rebuilt(copy.deepcopy(dict(fiche)) if isinstance(fiche, Mapping) else {})
+            before: dict[str, Any] = {}
+            problem = None if isinstance(fiche, Mapping) else "the 'created' event holds no fiche"
+            if "local_network" in payload:
+                out.local_network, out.local_network_known = payload.get("local_network"), True
+        else:
+            before = copy.deepcopy(result.state) if keep else {}
+            try:
+                problem = ev.apply(result, kind, payload)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                problem = f"unreadable payload ({type(exc).__name__})"
+            if kind == ev.STAGE_CHANGED:
+                day = _day(at)
+                if problem is None and last_move is not None and day < last_move:
+                    problem = f"a stage change dated {day} before the previous one ({last_move})"
+                last_move = max(day, last_move) if last_move else day
+            if kind == ev.SUGGESTED:
+                result.suggested = ev.next_suggested(result.suggested, payload, at)
+            if kind == ev.COMMUNE_CHANGED:
+                out.local_network, out.local_network_known = payload.get("local_network"), True
+        if problem:
+            result.broken.append(f"event {number} ({kind} on {at}): {problem}")
+        try:
+            result.version = max(result.version, int(event["version"]))
+        except (TypeError, ValueError):
+            result.broken.append(f"event {number} ({kind} on {at}): version {event['version']!r} is not a number")
+        if keep:
+            out.steps.append(Step(event, before, copy.deepcopy(result.state), problem))
+    out.rebuilt = result or ev.Rebuilt({}, broken=["no events"])
+    return out
+
+
+def _day(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def replay(history: Iterable[Any]) -> Iterator[Step]:
+    """The steps of :func:`states`, for a caller that walks them."""
+    yield from states(history).steps

@@ -1,0 +1,169 @@
+"""The porteur's personal data kept outside the chained event payloads, so that it can be erased.
+
+Why: the event log is a hash chain (:mod:`engine.store.chain`) that nobody may rewrite, yet a porteur
+may ask that their name, e-mail, phone and what was written about them be erased (GDPR art. 17),
+and the charter's retention period erases them anyway.  Both hold because a payload never holds a
+personal value: :func:`split` replaces each one by ``None`` (``""`` for a summary) and records under
+the payload's ``$personal`` key a reference ``{"key", "digest"}``; the value itself goes to the
+``personal_data`` table with a random salt, and ``digest`` is HMAC-SHA-256(salt, value).
+
+* Reading a history joins the values back (:func:`join`); a reader that does not gets no personal
+  data at all, which is the safe default.
+* ``db verify`` recomputes each digest (:func:`check`): a value changed in ``personal_data`` is named.
+* Erasing deletes the rows: the digest left in the chain cannot be reversed (the salt is gone with
+  the value) and the chain still verifies.
+
+What is personal: every string under a key of :data:`PERSONAL_KEYS`, at any depth of a payload (the
+``created`` event's ``fiche.summary`` and ``fiche.porteur.name|email|phone``, a note's or contact's
+``text``, a move's ``comment``, a declined suggestion's ``reason``…).  The rule is by key, not by
+event kind, so that a new kind of event with free text is protected without a change here.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select
+
+from engine.i18n import _
+from engine.store.schema import personal_data
+
+#: Payload keys whose string values are personal data (at any depth).
+PERSONAL_KEYS = frozenset({"name", "email", "phone", "summary", "text", "comment", "reason", "note"})
+#: The payload key listing the references to ``personal_data``.
+REFS = "$personal"
+
+
+@dataclass(frozen=True)
+class Value:
+    """One stored personal value."""
+
+    fiche_id: str
+    salt: str
+    value: str
+
+
+def digest(salt: str, value: str) -> str:
+    """HMAC-SHA-256 of the value under its salt (hex)."""
+    return hmac.new(salt.encode("ascii"), value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def placeholder(path: str) -> Any:
+    """What a payload holds in place of a personal value: ``""`` for a summary (as a fiche without one), else None.
+
+    The same wherever the summary appears (the created fiche, an edit's old and new values), so a
+    history replayed after an erasure agrees with itself.
+    """
+    return "" if "summary" in path.split(".") else None
+
+
+def split(payload: Mapping[str, Any], fiche_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The payload to store (personal values replaced by references) and the ``personal_data`` rows."""
+    stored = copy.deepcopy(dict(payload))
+    rows: list[dict[str, Any]] = []
+    refs: dict[str, dict[str, str]] = {}
+
+    def walk(node: Any, parts: list[str], inside: bool) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                at = [*parts, str(key)]
+                # "porteur.name" (a fiche_edited change) is personal like "name"; so is every string under it.
+                personal_key = inside or str(key).rsplit(".", 1)[-1] in PERSONAL_KEYS
+                if personal_key and isinstance(value, str) and value:
+                    salt, ref = secrets.token_hex(16), secrets.token_hex(16)
+                    rows.append({"key": ref, "fiche_id": fiche_id, "salt": salt, "value": value})
+                    path = ".".join(at)
+                    refs[path] = {"key": ref, "digest": digest(salt, value), "at": at}
+                    node[key] = placeholder(path)
+                elif key != REFS:
+                    walk(value, at, personal_key)
+
+    walk(stored, [], False)
+    if refs:
+        stored[REFS] = refs
+    return stored, rows
+
+
+def refs_of(payload: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """The payload's references (an empty dict for a payload without personal data or a bad one)."""
+    refs = payload.get(REFS) if isinstance(payload, Mapping) else None
+    if not isinstance(refs, Mapping):
+        return {}
+    return {p: r for p, r in refs.items() if isinstance(r, Mapping) and isinstance(r.get("key"), str)}
+
+
+def join(payload: Mapping[str, Any], values: Mapping[str, Value]) -> dict[str, Any]:
+    """The payload with its personal values put back (an erased one stays ``None``/``""``); no ``$personal``."""
+    out = {k: v for k, v in payload.items() if k != REFS}
+    refs = refs_of(payload)
+    if not refs:
+        return out
+    out = copy.deepcopy(out)
+    for path, ref in refs.items():
+        found = values.get(ref["key"])
+        if found is None:
+            continue
+        node: Any = out
+        where = ref.get("at")
+        *parents, last = where if isinstance(where, list) and where else path.split(".")
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node[last] = found.value
+    return out
+
+
+def check(payload: Mapping[str, Any], values: Mapping[str, Value], fiche_id: str) -> list[str]:
+    """What is wrong with a payload's personal data: a value changed, or one of another fiche."""
+    problems = []
+    for path, ref in refs_of(payload).items():
+        found = values.get(ref["key"])
+        if found is None:
+            continue  # erased: the caller checks that an erasure was recorded
+        if found.fiche_id != fiche_id:
+            problems.append(
+                _("the personal value '{path}' belongs to another fiche ({fiche})").format(
+                    path=path, fiche=found.fiche_id
+                )
+            )
+        elif not hmac.compare_digest(digest(found.salt, found.value), str(ref.get("digest"))):
+            problems.append(_("the personal value '{path}' was changed outside capactif").format(path=path))
+    return problems
+
+
+def missing(payload: Mapping[str, Any], values: Mapping[str, Value]) -> list[str]:
+    """The paths of the payload's personal data that are no longer stored (erased or deleted)."""
+    return [path for path, ref in refs_of(payload).items() if ref["key"] not in values]
+
+
+def store(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert ``personal_data`` rows (from :func:`split`)."""
+    if rows:
+        conn.execute(insert(personal_data), rows)
+
+
+def load(conn: Connection, fiche_ids: Iterable[str] | None = None) -> dict[str, Value]:
+    """The stored personal values (of ``fiche_ids`` when given), by key."""
+    query = select(personal_data.c.key, personal_data.c.fiche_id, personal_data.c.salt, personal_data.c.value)
+    out: dict[str, Value] = {}
+    if fiche_ids is None:
+        chunks: list[list[str] | None] = [None]
+    else:
+        ids = sorted(set(fiche_ids))
+        chunks = [ids[i : i + 1000] for i in range(0, len(ids), 1000)]
+    for chunk in chunks:
+        q = query if chunk is None else query.where(personal_data.c.fiche_id.in_(chunk))
+        for key, fiche_id, salt, value in conn.execute(q):
+            out[key] = Value(fiche_id, salt, value)
+    return out
+
+
+def erase(conn: Connection, fiche_id: str) -> int:
+    """Delete every personal value of a fiche; returns how many."""
+    return conn.execute(delete(personal_data).where(personal_data.c.fiche_id == fiche_id)).rowcount or 0
