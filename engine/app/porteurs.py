@@ -2,7 +2,7 @@
 
 Each use case takes the :class:`~engine.app.Workspace` and the caller's
 :class:`~engine.identity.Identity`; only the coordinator may run them (a structure answering a
-porteur's request asks the coordinator).  The store side is :mod:`engine.store.porteurs`.
+porteur's request asks the coordinator).  The store side is :mod:`engine.porteurs`.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class Erased:
 
 def find(ws: Workspace, who: Identity, query: str) -> Found:
     """The fiches whose porteur's name or e-mail contains ``query``."""
-    from engine.store import porteurs
+    from engine import porteurs
 
     _coordinator_only(who, "find")
     with ws.store.transaction() as conn:
@@ -86,7 +86,7 @@ def find(ws: Workspace, who: Identity, query: str) -> Found:
 
 def export(ws: Workspace, who: Identity, fiche_ids: Sequence[str]) -> dict[str, Any]:
     """Everything stored about the porteur of ``fiche_ids`` (JSON-ready), for an access request."""
-    from engine.store import porteurs
+    from engine import porteurs
 
     _coordinator_only(who, "export")
     if not fiche_ids:
@@ -97,7 +97,7 @@ def export(ws: Workspace, who: Identity, fiche_ids: Sequence[str]) -> dict[str, 
 
 def erase(ws: Workspace, who: Identity, fiche_ids: Sequence[str], *, at: dt.date | None = None) -> Erased:
     """Erase the porteur's personal data from ``fiche_ids`` and their histories, then scrub the files."""
-    from engine.store import porteurs
+    from engine import porteurs
 
     _coordinator_only(who, "erase")
     if not fiche_ids:
@@ -112,7 +112,7 @@ def erase(ws: Workspace, who: Identity, fiche_ids: Sequence[str], *, at: dt.date
 
 def purge(ws: Workspace, who: Identity, *, today: dt.date | None = None, dry_run: bool = False) -> Erased:
     """Erase the personal data of every fiche past the charter's retention period (``--dry-run``: list them)."""
-    from engine.store import porteurs
+    from engine import porteurs
 
     _coordinator_only(who, "purge")
     years = ws.charter.personal_data_years
