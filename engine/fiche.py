@@ -10,19 +10,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic import ValidationInfo as Info
 
 from engine import activities
 from engine.i18n import _
-from engine.vocabulary import unknown
+from engine.vocabulary import lenient, unknown
 from engine.yamlsource import read_models
 
-Kind = Literal["creation", "takeover", "development"]
-Nature = Literal["artisanal", "commercial", "agricultural", "liberal"]
-Need = Literal[
+# Each vocabulary type accepts its id, its French label and the usual French words for it
+# (engine.vocabulary.canonical): what is validated and stored is always the id.
+Kind = Annotated[Literal["creation", "takeover", "development"], BeforeValidator(lenient("kind"))]
+Nature = Annotated[Literal["artisanal", "commercial", "agricultural", "liberal"], BeforeValidator(lenient("nature"))]
+_NeedId = Literal[
     "business_plan",
     "training",
     "legal_status",
@@ -43,10 +45,14 @@ Need = Literal[
     "investment",
     "post_creation",
 ]
-Public = Literal["job_seeker", "no_bank_access", "benefit_recipient", "young", "farmer"]
-FarmLink = Literal["extension", "on_farm", "equestrian"]
-Stage = Literal[
-    "idea", "study", "financing", "installed", "follow_up", "developed", "on_hold", "abandoned", "redirected"
+Need = Annotated[_NeedId, BeforeValidator(lenient("need"))]
+Public = Annotated[
+    Literal["job_seeker", "no_bank_access", "benefit_recipient", "young", "farmer"], BeforeValidator(lenient("public"))
+]
+FarmLink = Annotated[Literal["extension", "on_farm", "equestrian"], BeforeValidator(lenient("farm_link"))]
+Stage = Annotated[
+    Literal["idea", "study", "financing", "installed", "follow_up", "developed", "on_hold", "abandoned", "redirected"],
+    BeforeValidator(lenient("stage")),
 ]
 
 FICHE_ID_PATTERN = r"^F-\d{4}-\d{4,}$"

@@ -56,7 +56,7 @@ def test_fiche_check_invalid_exits_2_with_every_problem(runner):
     assert 2 == result.exit_code
     assert [
         f"error: {DATA}/bad.json:3:14: unknown commune 'Lyon' (closest: 63196 Limons, 63058 Bulhon)",
-        f"error: {DATA}/bad.json:5:12: unknown stage 'ideas' (did you mean 'idea'?)",
+        f"error: {DATA}/bad.json:5:12: unknown stage 'idae' (did you mean 'idea'?)",
         "2 problems; nothing was changed.",
     ] == result.stderr.splitlines()
     assert "Traceback" not in result.output

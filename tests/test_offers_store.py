@@ -76,7 +76,7 @@ def test_bad_offer_file_reports_every_problem_located(store_url, network, tmp_pa
         tmp_path,
         "bad.yaml",
         """\
-        kind: reprise
+        kind: vente
         title: "  "
         commune: Thierz
         naf: 99.99Z
@@ -88,7 +88,7 @@ def test_bad_offer_file_reports_every_problem_located(store_url, network, tmp_pa
         service.add_files(store_url, None, [path], "coordinator")
     assert caught.value.lines() == [
         f"{path}:1:1: missing required field 'published_in'",
-        f"{path}:1:7: unknown kind 'reprise' (expected one of: takeover, sought)",
+        f"{path}:1:7: unknown offer kind 'vente' (expected one of: takeover, sought)",
         f"{path}:2:8: 'title' is empty: write it, e.g. 'Boulangerie à reprendre'",
         f"{path}:3:10: unknown commune 'Thierz' (closest: 63430 Thiers, 63431 Thiolières)",
         f"{path}:4:6: unknown NAF code '99.99Z' (did you mean 99.00Z?)",

@@ -18,14 +18,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic import ValidationInfo as Info
 
 from engine import activities
 from engine.fiche import Nature, check_naf, resolve_commune
-from engine.vocabulary import unknown
+from engine.offers.model import OFFER_KINDS  # noqa: F401 - registers the 'offer kind' vocabulary
+from engine.vocabulary import lenient, unknown
 from engine.yamlsource import read_models
 
 
@@ -34,7 +35,7 @@ class OfferSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["takeover", "sought"] = Field(
+    kind: Annotated[Literal["takeover", "sought"], BeforeValidator(lenient("offer kind"))] = Field(
         description="takeover: a business to take over; sought: a commune seeks"
     )
     title: str = Field(description="what is offered, in a few words")
