@@ -55,7 +55,7 @@ def test_fiche_check_invalid_exits_2_with_every_problem(runner):
     result = runner.invoke(main, ["fiche", "check", str(DATA / "bad.json")])
     assert 2 == result.exit_code
     assert [
-        f"error: {DATA}/bad.json:3:14: unknown commune 'Lyon' (closest: 63196 Limons, 63058 Bulhon)",
+        f"error: {DATA}/bad.json:3:14: commune inconnue 'Lyon' (les plus proches : 63196 Limons, 63058 Bulhon)",
         f"error: {DATA}/bad.json:5:12: unknown stage 'idae' (did you mean 'idea'?)",
         "2 problems; nothing was changed.",
     ] == result.stderr.splitlines()

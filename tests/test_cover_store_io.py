@@ -131,7 +131,7 @@ def test_yaml_rows_are_reported_at_their_line_and_column(store_url, tmp_path):
     result = import_(path, store_url)
     assert result.exit_code == 2
     assert result.output.splitlines() == [
-        f"error: {path}:5:12: unknown commune 'Ambrt' (closest: 63003 Ambert, 63207 Marat)",
+        f"error: {path}:5:12: commune inconnue 'Ambrt' (les plus proches : 63003 Ambert, 63207 Marat)",
         f"error: {path}:6:9: unknown kind 'creaton' (did you mean 'creation'?)",
         f"error: {path}:7:24: unknown field 'emial' (did you mean 'email'?)",
         f"error: {path}:8:1: each fiche must be a mapping of fields (key: value)",
@@ -154,7 +154,7 @@ def test_yaml_skip_invalid_writes_rejects_that_import_again(store_url, tmp_path)
             {
                 "line": 4,
                 "errors": [
-                    f"{path}:5:12: unknown commune 'Ambrt' (closest: 63003 Ambert, 63207 Marat)",
+                    f"{path}:5:12: commune inconnue 'Ambrt' (les plus proches : 63003 Ambert, 63207 Marat)",
                     f"{path}:6:9: unknown kind 'creaton' (did you mean 'creation'?)",
                     f"{path}:7:24: unknown field 'emial' (did you mean 'email'?)",
                 ],
@@ -166,7 +166,7 @@ def test_yaml_skip_invalid_writes_rejects_that_import_again(store_url, tmp_path)
     text = rejects.read_text(encoding="utf-8")
     assert text.startswith(
         "- errors:\n"
-        "  - \"line 5: unknown commune 'Ambrt' (closest: 63003 Ambert, 63207 Marat)\"\n"
+        "  - \"line 5: commune inconnue 'Ambrt' (les plus proches : 63003 Ambert, 63207 Marat)\"\n"
         "  - \"line 6: unknown kind 'creaton' (did you mean 'creation'?)\"\n"
         "  - \"line 7: unknown field 'emial' (did you mean 'email'?)\"\n"
     )

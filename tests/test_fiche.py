@@ -55,7 +55,7 @@ def test_every_problem_of_a_bad_yaml_fiche_is_located(ctx):
 def test_json_fiches_are_located_too(ctx):
     """JSON input gets the same line and column locations as YAML."""
     assert [
-        f"{DATA}/bad.json:3:14: unknown commune 'Lyon' (closest: 63196 Limons, 63058 Bulhon)",
+        f"{DATA}/bad.json:3:14: commune inconnue 'Lyon' (les plus proches : 63196 Limons, 63058 Bulhon)",
         f"{DATA}/bad.json:5:12: unknown stage 'idae' (did you mean 'idea'?)",
     ] == problems([DATA / "bad.json"], ctx)
 

@@ -90,7 +90,7 @@ def test_bad_offer_file_reports_every_problem_located(store_url, network, tmp_pa
         f"{path}:1:1: missing required field 'published_in'",
         f"{path}:1:7: unknown offer kind 'vente' (expected one of: takeover, sought)",
         f"{path}:2:8: 'title' is empty: write it, e.g. 'Boulangerie à reprendre'",
-        f"{path}:3:10: unknown commune 'Thierz' (closest: 63430 Thiers, 63431 Thiolières)",
+        f"{path}:3:10: commune inconnue 'Thierz' (les plus proches : 63430 Thiers, 63431 Thiolières)",
         f"{path}:4:6: unknown NAF code '99.99Z' (did you mean 99.00Z?)",
         f"{path}:5:15: 'published_on' must be a date written YYYY-MM-DD, got '2025-13-01'",
         f"{path}:6:1: unknown field 'publishd_in' (did you mean 'published_in'?)",

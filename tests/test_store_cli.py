@@ -116,7 +116,7 @@ def test_import_reports_every_bad_row_and_writes_nothing(store_url, tmp_path):
     assert result.exit_code == 2
     assert result.output.splitlines() == [
         f"error: {path}:3:1: received: 'received' must be a date written YYYY-MM-DD, got '2026-13-01'",
-        f"error: {path}:4:2: commune: unknown commune 'Ambrt' (closest: 63003 Ambert, 63207 Marat)",
+        f"error: {path}:4:2: commune: commune inconnue 'Ambrt' (les plus proches : 63003 Ambert, 63207 Marat)",
         f"error: {path}:4:3: kind: unknown kind 'creaton' (did you mean 'creation'?)",
         f"error: {path}:4:4: needs: unknown need 'granr' (did you mean 'grant'?)",
         "4 problems; nothing was changed.",
