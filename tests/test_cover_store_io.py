@@ -37,8 +37,9 @@ def stored_ids(url: str) -> list[str]:
     [
         ("fiches.txt", "x", "{path}: unknown file type: give a .csv, .yaml or .json file"),
         ("empty.csv", "", "{path}:1:1: empty file: the first line must name the columns"),
-        ("latin1.csv", "received,commune,kind\n2026-01-05,Tho\xeflas,creation\n".encode("latin-1"),
-         "{path}: not UTF-8 text: save the file as UTF-8 CSV"),
+        ("binary.csv", b"received,commune,kind\n2026-01-05,Ambert\x81\x8d,creation\n",
+         "{path}: le fichier n'est ni du texte UTF-8 ni du Windows-1252 : enregistrez-le depuis le tableur au "
+         "format « CSV UTF-8 »"),
         ("missing.csv", "received,kind\n2026-01-05,creation\n", "{path}:1:1: missing column 'commune'"),
         ("empty.yaml", "", "{path}:1:1: a fiche file must hold a fiche (field: value lines) or a list of fiches"),
         ("notes.yaml", "# to fill in on Monday\n",

@@ -299,14 +299,20 @@ def import_file(
 
 
 def export_fiches(
-    db_url: str | None, rules_path: str | Path | None, fmt: str, as_: str | None, flt: queries.ListFilter
+    db_url: str | None,
+    rules_path: str | Path | None,
+    fmt: str,
+    as_: str | None,
+    flt: queries.ListFilter,
+    *,
+    excel: bool = False,
 ) -> str:
-    """``fiche export``: every matching fiche as the caller may see it."""
+    """``fiche export``: every matching fiche as the caller may see it (``excel``: for a French Excel)."""
     net = load_network(rules_path)
     who = access.viewer(as_, net.structure_ids)
     flt = flt.check(net)
     with opened(db_url) as store, store.transaction() as conn:
-        return export(queries.iter_fiches(conn, flt), who, fmt)
+        return export(queries.iter_fiches(conn, flt), who, fmt, excel=excel)
 
 
 def stored_fiches(db_url: str | None, ids: Sequence[str]) -> tuple[list[Any], dict[str, int]]:
