@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import InputError, Problem
+from engine.i18n import _
 from engine.vocabulary import did_you_mean
 
 
@@ -137,7 +138,7 @@ def read_document(path: Path | str, source: str | None = None) -> Document:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(problems=[Problem(name, 0, 0, "file not found")]) from None
+        raise InputError(problems=[Problem(name, 0, 0, _("file not found"))]) from None
     except UnicodeDecodeError:
         raise InputError(problems=[Problem(name, 0, 0, "not UTF-8 text: save the file as UTF-8")]) from None
     except OSError as exc:

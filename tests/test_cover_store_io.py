@@ -63,10 +63,10 @@ def test_a_file_that_cannot_be_read_is_refused_whole(store_url, tmp_path, name, 
 
 
 def test_a_missing_file_is_named(store_url, tmp_path):
-    """An import file that does not exist: 'file not found', exit 2."""
+    """An import file that does not exist: 'fichier introuvable', exit 2."""
     for name in ("nowhere.csv", "nowhere.yaml"):
         result = import_(tmp_path / name, store_url)
-        assert (result.exit_code, result.output) == (2, f"error: {tmp_path / name}: file not found\n")
+        assert (result.exit_code, result.output) == (2, f"error: {tmp_path / name}: fichier introuvable\n")
 
 
 def test_unknown_columns_stop_the_import_even_with_skip_invalid(store_url, tmp_path):

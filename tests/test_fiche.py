@@ -63,7 +63,7 @@ def test_json_fiches_are_located_too(ctx):
 def test_problems_of_several_files_are_reported_together(ctx, tmp_path):
     """A missing file and a bad file are both reported in one run."""
     lines = problems([tmp_path / "missing.yaml", DATA / "bad.json"], ctx)
-    assert f"{tmp_path}/missing.yaml: file not found" == lines[0]
+    assert f"{tmp_path}/missing.yaml: fichier introuvable" == lines[0]
     assert 3 == len(lines)
 
 

@@ -93,7 +93,7 @@ def test_missing_structures_folder_and_routing_file(tmp_path):
     shutil.rmtree(rules_dir / "structures")
     (rules_dir / "routing.yaml").unlink()
     assert [str(p) for p in check_rules(rules_dir).problems] == [
-        "rules/routing.yaml: file not found",
+        "rules/routing.yaml: fichier introuvable",
         "rules/structures: folder not found: put one file per structure in it (<id>.yaml)",
     ]
 
