@@ -726,22 +726,12 @@ def _parse_form(ws: Workspace, form: FicheForm, who: Identity, today: dt.date) -
 
 
 def _resolve_commune(ws: Workspace, text: str) -> str:
-    """A commune from its name, INSEE code or postal code (a postal code of one commune only)."""
-    territory = ws.network.territory
-    text = text.strip()
-    head = text.split()[0] if text.split() else text
-    if head.isdigit() and len(head) == 5:
-        if head in territory.communes:
-            return head
-        found = sorted({c.insee for c in territory.communes.values() if head in c.postal_codes})
-        if len(found) == 1:
-            return found[0]
-        if found:
-            names = ", ".join(str(territory.communes[c]) for c in found[:8])
-            raise ValueError(
-                _("postal code {code} covers several communes: choose one ({names})").format(code=head, names=names)
-            )
-    return territory.resolve(text).insee
+    """A commune from its name, INSEE code, postal code, or postal code and name (``63600 Ambert``).
+
+    The territory's own resolution (engine.territory.Territory.resolve): the same answers and
+    messages as in fiche files and on the command line.
+    """
+    return ws.network.territory.resolve(text).insee
 
 
 def live_suggestion(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.date | None = None) -> LiveSuggestion:
