@@ -118,7 +118,13 @@ class Territory:
     def _resolve_code_and_name(self, text: str, code: str, name: str) -> Commune:
         """``63600 Ambert``: the commune of that name whose postal or INSEE code is ``code``."""
         by_name = set(self._by_name.get(normalize_name(name), []))
-        by_code = set(self._by_postal_code.get(code, [])) | ({code} if code in self.communes else set())
+        by_code: set[str] = set()
+        for one in code.split():  # '63003 63600': the commune must have each (INSEE or postal code)
+            has = set(self._by_postal_code.get(one, [])) | ({one} if one in self.communes else set())
+            by_code = has if not by_code else by_code & has
+            if not has:
+                by_code = set()
+                break
         both = sorted(by_name & by_code)
         if len(both) == 1:
             return self.communes[both[0]]
@@ -187,7 +193,7 @@ class Territory:
                 if quality is None:
                     continue
                 for c in codes:
-                    if not code or code in self.communes[c].postal_codes or c.startswith(code):
+                    if not code or any(k in self.communes[c].postal_codes or c == k for k in code.split()):
                         offer(c, quality)
         order = sorted(ranked, key=lambda c: (*ranked[c], self.communes[c].name))
         return [self.communes[c] for c in order[:limit]]
@@ -209,15 +215,17 @@ def _is_code(text: str) -> bool:
 
 
 def _split_code_and_name(text: str) -> tuple[str, str]:
-    """'63600 Ambert', 'Ambert (63600)', 'Ambert 63600', '63600 - Ambert' → ('63600', 'Ambert'); else ('', '')."""
+    """'63600 Ambert', 'Ambert (63600)', '63003 Ambert (63600)' → (codes, name): ('63600', 'Ambert'); else ('', '').
+
+    Several codes (an INSEE code and a postal code, as the commune suggestions show them) come back
+    space-separated; each must fit the named commune.
+    """
     words = text.replace("(", " ").replace(")", " ").replace(",", " ").split()
-    if len(words) < 2:
+    codes = [w for w in words if _is_code(w)]
+    name = " ".join(w for w in words if not _is_code(w)).strip(" -–")
+    if not codes or not name:
         return "", ""
-    for code, rest in ((words[0], words[1:]), (words[-1], words[:-1])):
-        if _is_code(code):
-            name = " ".join(rest).strip(" -–")
-            return (code, name) if name else ("", "")
-    return "", ""
+    return " ".join(codes), name
 
 
 def normalize_name(name: str) -> str:

@@ -116,3 +116,10 @@ def test_suggestions_by_word_and_postal_code(territory):
     assert "Ambert" == by_code[0].name  # the most populated first
     assert 3 == len(territory.suggest("636", limit=3))
     assert [] == territory.suggest("  ")
+
+
+def test_code_name_and_postal_code_as_suggestions_show_them(territory):
+    """'63003 Ambert (63600)' (INSEE code, name, postal code) resolves; a code not the commune's is refused."""
+    assert "63003" == territory.resolve("63003 Ambert (63600)").insee
+    with pytest.raises(ValueError, match="Thiers a le code postal 63300"):
+        territory.resolve("63430 Thiers (63600)")
