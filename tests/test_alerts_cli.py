@@ -116,7 +116,7 @@ def test_bad_options_are_named_with_a_suggestion(seeded):
 def test_help_has_an_example():
     """The command's help ends with an Example block."""
     result = CliRunner().invoke(main, ["alerts", "--help"])
-    assert "Example:" in result.output and "capactif alerts --as committee" in result.output
+    assert "Exemple :" in result.output and "capactif alerts --as committee" in result.output
 
 
 @pytest.mark.parametrize("as_of", [dt.date(2026, 1, 15), dt.date(2026, 4, 1), dt.date(2026, 6, 30)])
