@@ -125,9 +125,11 @@ class CapactifGroup(LocalizedGroup):
             return super().invoke(ctx)
         except EngineError as exc:
             for line in exc.lines():
-                click.echo(f"error: {line}", err=True)
+                click.echo(_("error: {problem}").format(problem=line), err=True)
             if len(exc.problems) > 1:
-                click.echo(f"{len(exc.problems)} problems; nothing was changed.", err=True)
+                count = len(exc.problems)
+                message = ngettext("{n} problem; nothing was changed.", "{n} problems; nothing was changed.", count)
+                click.echo(message.format(n=count), err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
@@ -142,7 +144,7 @@ class CapactifGroup(LocalizedGroup):
                 traceback.print_exc()
             else:
                 click.echo(
-                    "unexpected error (a bug in capactif): run the same command with --debug and report the output",
+                    _("unexpected error (a bug in capactif): run the same command with --debug and report the output"),
                     err=True,
                 )
             ctx.exit(3)
@@ -240,10 +242,10 @@ def fiche_check(files: tuple[str, ...], rules_path: Path | None, fmt: str) -> No
         emit(to_json([{"fiche": f.label(), "valid": True, "notices": f.notices()} for f in fiches]))
         return
     for f in fiches:
-        click.echo(f"{f.label()}: ok")
+        click.echo(_("{fiche}: ok").format(fiche=f.label()))
         for notice in f.notices():
-            click.echo(f"  note: {notice}")
-    click.echo(f"{len(fiches)} fiche(s) valid.")
+            click.echo(_("  note: {notice}").format(notice=notice))
+    click.echo(ngettext("{n} fiche valid.", "{n} fiches valid.", len(fiches)).format(n=len(fiches)))
 
 
 # --- the store: fiche add/show/list/assign/move/note/consent/import/export, db, demo ------------
@@ -1190,18 +1192,26 @@ def rules_check(directory: Path | None, rules_path: Path | None, fmt: str) -> No
     if fmt == "json":
         emit(to_json(result.to_dict()))
     elif result.ok:
-        click.echo(f"{rules_dir}: rules valid (version {s['version']})")
-        click.echo(f"  {s['structures']} structures ({s['active_structures']} active, {s['lead_structures']} can lead)")
-        click.echo(f"  {s['communes']} communes in {s['local_networks']} local networks")
-        click.echo(f"  {s['rules']} routing rules")
+        click.echo(_("{directory}: rules valid (version {version})").format(directory=rules_dir, version=s["version"]))
+        click.echo(
+            _("  {n} structures ({active} active, {lead} can lead)").format(
+                n=s["structures"], active=s["active_structures"], lead=s["lead_structures"]
+            )
+        )
+        click.echo(
+            _("  {n} communes in {networks} local networks").format(n=s["communes"], networks=s["local_networks"])
+        )
+        click.echo(_("  {n} routing rules").format(n=s["rules"]))
         if s.get("orientations"):
-            click.echo(f"  {s['orientations']} structures outside the network for orientation")
+            click.echo(_("  {n} structures outside the network for orientation").format(n=s["orientations"]))
     else:
         for problem in result.problems:
-            click.echo(f"error: {problem}", err=True)
+            click.echo(_("error: {problem}").format(problem=problem), err=True)
         click.echo(
-            f"{s['problems']} problem(s) in {s['files_with_problems']} file(s): fix them and run 'capactif rules check'"
-            " again (the network keeps its previous rules until then).",
+            _(
+                "{n} problem(s) in {files} file(s): fix them and run 'capactif rules check' again "
+                "(the network keeps its previous rules until then)."
+            ).format(n=s["problems"], files=s["files_with_problems"]),
             err=True,
         )
     if not result.ok:

@@ -285,6 +285,17 @@ NOUNS: dict[str, str] = {
     "structure": N_("structure"),
     "local network": N_("local network"),
     "commune": N_("commune"),
+    "fiche": N_("fiche"),
+    "offer": N_("offer"),
+    "column": N_("column"),
+    "field": N_("field"),
+    "trigger": N_("trigger"),
+    "check": N_("check"),
+    "department": N_("department"),
+    "severity": N_("severity"),
+    "status": N_("status"),
+    "commitment": N_("commitment"),
+    "alert check": N_("alert check"),
 }
 
 
@@ -296,18 +307,22 @@ def noun(kind: str) -> str:
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """A ' (did you mean 'x'?)' suffix for a typo, or '' when nothing is close."""
     close = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return _(" (did you mean '{value}'?)").format(value=close[0]) if close else ""
 
 
-def unknown(kind: str, value: object, choices: Iterable[str]) -> str:
-    """The standard message for a value outside a vocabulary: names it and suggests the closest."""
+def unknown(kind: str, value: object, choices: Iterable[str], *, as_written: bool = False) -> str:
+    """The standard message for a value outside a vocabulary: names it and suggests the closest.
+
+    ``kind`` is named in the user's language (``need`` → besoin), or ``as_written`` (a file's field name).
+    """
     choices = list(choices)
     hint = did_you_mean(str(value), choices)
     if not hint and kind in VOCABULARIES:
         hint = _did_you_mean_word(kind, str(value))
     if not hint and choices:
-        hint = f" (expected one of: {', '.join(choices)})" if len(choices) <= 30 else ""
-    return f"unknown {kind} '{value}'{hint}"
+        hint = _(" (expected one of: {choices})").format(choices=", ".join(choices)) if len(choices) <= 30 else ""
+    named = kind if as_written else noun(kind)
+    return _("unknown {kind} '{value}'{hint}").format(kind=named, value=value, hint=hint)
 
 
 def _did_you_mean_word(kind: str, value: str) -> str:

@@ -126,7 +126,7 @@ def test_orientation_file_problems_are_located(tmp_path):
     cases = [
         (entry.format(id="far", dep="63", c="maybe"), "orientation.yaml:6:16", "unknown confirmed 'maybe'"),
         (entry.format(id="adie", dep="63", c="'no'"), "orientation.yaml:2:9", "is a member of the network"),
-        (entry.format(id="far", dep="69", c="'yes'"), "orientation.yaml:4:31", "unknown department '69'"),
+        (entry.format(id="far", dep="69", c="'yes'"), "orientation.yaml:4:31", "department '69' introuvable"),
     ]
     for body, where, what in cases:
         (rules / "orientation.yaml").write_text("orientations:\n" + body, encoding="utf-8")
@@ -219,7 +219,7 @@ def test_fiche_edit_refuses_bad_values_all_at_once_and_writes_nothing(store_url,
     result = run("fiche", "edit", "F-2026-0001", "--naf", "99.99Z", "--needs", "honor_loan", "--as", "cma-63",
                  "--db", store_url)  # fmt: skip
     assert result.exit_code == 2
-    assert "--naf" in result.output and "unknown NAF code '99.99Z'" in result.output
+    assert "--naf" in result.output and "code NAF '99.99Z' introuvable" in result.output
     assert "--needs" in result.output
     shown = json.loads(run("fiche", "show", "F-2026-0001", "--as", "cma-63", "--db", store_url, "--format",
                            "json").output)  # fmt: skip

@@ -73,7 +73,7 @@ def test_ambiguous_word_lists_the_candidates():
 
 def test_unknown_word_suggests_the_closest_french_word():
     """A misspelt French word is refused with the value it was probably meant to be."""
-    with pytest.raises(ValueError, match=r"unknown kind 'reprsie' .*takeover"):
+    with pytest.raises(ValueError, match=r"type de projet 'reprsie' introuvable .*takeover"):
         canonical("kind", "reprsie")
 
 

@@ -28,7 +28,7 @@ from engine.fiche import Fiche
 from engine.lifecycle import state_problems
 from engine.paths import write_private
 from engine.store.exporting import COLUMNS, LIST_COLUMNS
-from engine.vocabulary import did_you_mean
+from engine.vocabulary import unknown
 from engine.yamlsource import plain_message, read_document, validation_problems
 
 IGNORED = ("errors",)
@@ -117,7 +117,7 @@ def _read_csv(path: Path, ctx: dict[str, Any]) -> Batch:
     header = [h.strip() for h in header]
     known = set(COLUMNS)
     bad = [
-        Problem(source, 1, i + 1, f"unknown column '{h}'{did_you_mean(h, COLUMNS)}")
+        Problem(source, 1, i + 1, unknown("column", h, COLUMNS))
         for i, h in enumerate(header)
         if h not in known and h not in IGNORED
     ]
