@@ -35,7 +35,7 @@ def test_suggest_shows_the_nature_note_as_fiche_check_does(tmp_path):
     """A partly artisanal code: suggest prints fiche check's note in text and JSON, and the question."""
     path = write(tmp_path, FLORIST)
     checked = json.loads(run("fiche", "check", path, "--format", "json").output)[0]["notices"]
-    assert checked and "confirm it with the porteur" in checked[0]
+    assert checked and "confirmez-la avec le porteur" in checked[0]
     text = run("suggest", path).output
     assert f"  note: {checked[0]}" in text
     data = json.loads(run("suggest", path, "--format", "json").output)
@@ -124,7 +124,7 @@ def test_orientation_file_problems_are_located(tmp_path):
         "  - id: {id}\n    name: x\n    territory: {{departments: ['{dep}']}}\n    needs: [land]\n    confirmed: {c}\n"
     )
     cases = [
-        (entry.format(id="far", dep="63", c="maybe"), "orientation.yaml:6:16", "unknown confirmed 'maybe'"),
+        (entry.format(id="far", dep="63", c="maybe"), "orientation.yaml:6:16", "confirmed 'maybe' introuvable"),
         (entry.format(id="adie", dep="63", c="'no'"), "orientation.yaml:2:9", "is a member of the network"),
         (entry.format(id="far", dep="69", c="'yes'"), "orientation.yaml:4:31", "department '69' introuvable"),
     ]
