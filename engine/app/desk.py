@@ -117,6 +117,36 @@ def visible_fiche(fiche: Mapping[str, Any], who: Identity) -> tuple[dict[str, An
     return {**fiche, "porteur": porteur, "summary": None}, False
 
 
+#: How long the live suggestion and the lists' alerts reuse the caseloads (active fiches per lead):
+#: they only matter for capacities, which do not move in seconds; writes always count afresh.
+CASELOAD_SECONDS = 5.0
+
+
+def _caseload(ws: Workspace, conn: Any) -> dict[str, int]:
+    """The store's caseloads, counted at most every :data:`CASELOAD_SECONDS` per workspace."""
+    import time
+
+    from engine.store import queries
+
+    memo = ws.__dict__.setdefault("_desk_caseload", [0.0, None])
+    now = time.monotonic()
+    if memo[1] is None or now - memo[0] > CASELOAD_SECONDS:
+        memo[1], memo[0] = queries.caseload(conn), now
+    return dict(memo[1])
+
+
+def _suggester(ws: Workspace) -> Any:
+    """Routing over the workspace's rules, compiled once per workspace (declines passed through)."""
+    from engine.routing import Declined, suggest
+
+    compiled = ws.compiled_rules
+
+    def run(fiche: Any, caseload: dict[str, int], declined: dict[str, dict[str, str]] | None = None) -> Any:
+        return suggest(fiche, compiled, caseload, declined=Declined(**declined) if declined else None)
+
+    return run
+
+
 def _commune_words(ws: Workspace, code: str) -> str:
     commune = ws.network.territory.communes.get(code)
     return str(commune) if commune is not None else code
@@ -309,16 +339,14 @@ def answer(
 ) -> Answered:
     """ "Prendre en charge" (``take``) or "Pas pour nous" (``decline`` with a ``reason``) for my structure."""
     from engine.store import repository
-    from engine.store.service import suggester
 
-    net = ws.network
     with _reporting_conflicts(ws, fiche_id, expected_version), ws.store.transaction(fiche_id) as conn:
         change = repository.answer_suggestion(
             conn,
             fiche_id,
             reply,
             who=who,
-            suggester=suggester(net),
+            suggester=_suggester(ws),
             reason=reason,
             at=at,
             expected_version=expected_version,
@@ -484,7 +512,9 @@ def caseload(
         ]
         ids = [r["id"] for r in rows]
         supports = _supports_of(conn, ids)
-        alerts = alerts_of_fiches(conn, ws.network, ws.charter, ws.compiled_rules, today, ids, who)
+        alerts = alerts_of_fiches(
+            conn, ws.network, ws.charter, ws.compiled_rules, today, ids, who, caseload=_caseload(ws, conn)
+        )
     out = []
     for row in rows:
         fiche, _personal = visible_fiche(records.from_row(row, supports.get(row["id"], ())), who)
@@ -738,7 +768,6 @@ def live_suggestion(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.
     """Routing's answer for what the form holds so far (commune and kind suffice); nothing is written."""
     from engine.fiche import Fiche
     from engine.routing import suggest
-    from engine.store import queries
 
     today = today or dt.date.today()
     data, problems = _parse_form(ws, form, who, today)
@@ -768,7 +797,7 @@ def live_suggestion(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.
     except ValueError:
         return empty
     with ws.store.transaction() as conn:
-        load = queries.caseload(conn)
+        load = _caseload(ws, conn)
     found = suggest(fiche, ws.compiled_rules, load)
     structures = ws.network.rules.structures
     lead = None
@@ -817,7 +846,6 @@ def create_fiche(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.dat
 
     from engine.fiche import Fiche
     from engine.store import repository
-    from engine.store.service import suggester
 
     if who.structure is None and not who.is_coordinator:
         raise AccessDenied(_("only a member structure or the coordinator records a fiche: sign in as a technician"))
@@ -835,7 +863,7 @@ def create_fiche(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.dat
         raise FormErrors(problems=problems)
     with ws.store.transaction() as conn:
         (change,) = repository.add_fiches(
-            conn, [fiche], who=who, network=ws.network, suggester=suggester(ws.network), at=today
+            conn, [fiche], who=who, network=ws.network, suggester=_suggester(ws), at=today
         )
         _record_change(ws, who, change.fiche, "fiche add (web form)", conn)
     suggested = next(e["payload"] for e in change.events if e["kind"] == "suggested")
@@ -1118,7 +1146,6 @@ def edit_commune(
     """The project moved to another commune: recorded, and a fresh suggestion for where it is now."""
     from engine.store import queries, repository
     from engine.store.repository import record_suggestion, server_now
-    from engine.store.service import suggester
 
     try:
         code = _resolve_commune(ws, commune)
@@ -1130,7 +1157,7 @@ def edit_commune(
             expected_version=expected_version,
         )  # fmt: skip
         stored = queries.get(conn, fiche_id)
-        found = suggester(ws.network)(stored.model(), queries.caseload(conn)).to_dict()
+        found = _suggester(ws)(stored.model(), queries.caseload(conn)).to_dict()
         payload = record_suggestion(
             conn,
             fiche_id,
