@@ -1173,6 +1173,85 @@ def edit_commune(
     return Done(change.fiche, change.version, (*change.events, {"kind": "suggested", "payload": payload}))
 
 
+_EDIT_OPTION_FIELD = {
+    "--commune": "commune",
+    "--naf": "activity",
+    "--nature": "nature",
+    "--kind": "kind",
+    "--needs": "needs",
+    "--publics": "publics",
+    "--employees": "employees",
+    "--summary": "summary",
+    "--name": "name",
+    "--email": "email",
+    "--phone": "phone",
+}
+
+
+def edit(
+    ws: Workspace,
+    who: Identity,
+    fiche_id: str,
+    form: FicheForm,
+    *,
+    expected_version: int | None,
+    comment: str | None = None,
+    at: dt.date | None = None,
+) -> Done:
+    """Any field edited from the fiche page's form: only what differs is changed (old → new kept in the
+    history), then a fresh suggestion is recorded (:func:`engine.store.repository.edit_fiche`)."""
+    from engine.store import queries, repository
+
+    today = at or dt.date.today()
+    data, problems = _parse_form(ws, form, who, today)
+    if problems:
+        raise FormErrors(problems=problems)
+    with ws.store.transaction() as conn:
+        current = queries.get(conn, fiche_id).fiche
+    wanted: dict[str, Any] = {
+        "commune": data.get("commune"),
+        "naf": data.get("naf"),
+        "nature": data.get("nature") or (current["nature"] if data.get("naf") == current["naf"] else None),
+        "kind": data.get("kind"),
+        "needs": data["needs"],
+        "publics": data["publics"],
+        "employees": data.get("employees"),
+        "summary": data["summary"],
+        "porteur.name": data["porteur"]["name"],
+        "porteur.email": data["porteur"]["email"],
+        "porteur.phone": data["porteur"]["phone"],
+    }
+    changes = {}
+    for name, value in wanted.items():
+        old = (
+            (current.get("porteur") or {}).get(name.split(".", 1)[1])
+            if name.startswith("porteur.")
+            else current.get(name)
+        )
+        if name in ("commune", "kind") and value is None:
+            continue  # required fields left empty keep their value
+        if name == "nature" and value is None:
+            continue  # derived again from the activity by the store
+        if (old or None) != (value or None) and not (isinstance(old, list) and list(old) == list(value or [])):
+            changes[name] = value
+    if not changes:
+        raise FormErrors(problems=[Problem("form", 0, 0, _("nothing to change: the form holds the fiche's values"))])
+    try:
+        with _reporting_conflicts(ws, fiche_id, expected_version), ws.store.transaction(fiche_id) as conn:
+            change = repository.edit_fiche(
+                conn, fiche_id, changes, who=who, network=ws.network, suggester=_suggester(ws), at=at,
+                comment=comment or None, expected_version=expected_version,
+            )  # fmt: skip
+            _record_change(ws, who, fiche_id, "edit: " + ", ".join(sorted(changes)), conn)
+    except InputError as exc:
+        if isinstance(exc, (FormErrors, ChangedMeanwhile)) or not exc.problems:
+            raise
+        raise FormErrors(
+            problems=[Problem(_EDIT_OPTION_FIELD.get(p.source, p.source), 0, 0, p.message) for p in exc.problems]
+        ) from None
+    return Done(change.fiche, change.version, tuple(change.events))
+
+
 def _set_orphan(conn: Any, fiche_id: str, orphan: bool) -> None:
     from sqlalchemy import update
 
