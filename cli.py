@@ -125,9 +125,11 @@ class CapactifGroup(LocalizedGroup):
             return super().invoke(ctx)
         except EngineError as exc:
             for line in exc.lines():
-                click.echo(f"error: {line}", err=True)
+                click.echo(_("error: {problem}").format(problem=line), err=True)
             if len(exc.problems) > 1:
-                click.echo(f"{len(exc.problems)} problems; nothing was changed.", err=True)
+                count = len(exc.problems)
+                message = ngettext("{n} problem; nothing was changed.", "{n} problems; nothing was changed.", count)
+                click.echo(message.format(n=count), err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
@@ -142,7 +144,7 @@ class CapactifGroup(LocalizedGroup):
                 traceback.print_exc()
             else:
                 click.echo(
-                    "unexpected error (a bug in capactif): run the same command with --debug and report the output",
+                    _("unexpected error (a bug in capactif): run the same command with --debug and report the output"),
                     err=True,
                 )
             ctx.exit(3)
@@ -645,24 +647,32 @@ def fiche_import(file: str, skip_invalid: bool, rejects: str | None, with_sugges
 @fiche.command("export")
 @list_filters
 @click.option("--output", "-o", default=None, type=click.Path(dir_okay=False), help="Write to a file.")
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for a French Excel: ';' between cells, UTF-8 with a byte-order mark, dates DD/MM/YYYY.",
+)
 @as_option
 @db_option
 @rules_option
 @format_option("csv", "json", "yaml")
-def fiche_export(output: str | None, as_: str | None, db_url: str | None, rules_path: Path | None, fmt: str,
-                 **filters: Any) -> None:  # fmt: skip
+def fiche_export(output: str | None, excel: bool, as_: str | None, db_url: str | None, rules_path: Path | None,
+                 fmt: str, **filters: Any) -> None:  # fmt: skip
     """Export stored fiches (personal data only where the caller may see it; formulas neutralised).
 
     \b
     Example:
         capactif fiche export --format csv -o fiches.csv --as coordinator
+        capactif fiche export --format csv --excel -o fiches.csv --as coordinator
         capactif fiche export --format yaml --network ambert --as committee
     """
     from engine.app import fiches
     from engine.render import render
 
+    if excel and fmt != "csv":
+        raise click.UsageError(_("--excel goes with --format csv"))
     ws = workspace(db_url, rules_path, as_)
-    text = render(fiches.export_fiches(ws, ws.identity(), fmt, _filter(filters)), fmt)
+    text = render(fiches.export_fiches(ws, ws.identity(), fmt, _filter(filters), excel=excel), fmt)
     if output:
         from engine.paths import write_private
 
@@ -836,6 +846,58 @@ def lifecycle_command(fmt: str) -> None:
     from engine.app import lifecycle
 
     show(lifecycle.describe(), fmt)
+
+
+# --- activities (NAF) ----------------------------------------------------------------------------
+
+
+@main.group("naf")
+def naf_group() -> None:
+    """Activities: find the NAF rév. 2 code of what a porteur does.
+
+    \b
+    Example:
+        capactif naf search boulangerie
+    """
+
+
+@naf_group.command("search")
+@click.argument("words", nargs=-1, required=True)
+@click.option(
+    "--limit", type=click.IntRange(min=1, max=50), default=10, show_default=True, help="How many codes to show at most."
+)
+@format_option("text", "json")
+def naf_search_command(words: tuple[str, ...], limit: int, fmt: str) -> None:
+    """Rank NAF rév. 2 codes by their French labels and everyday words, best first.
+
+    Accents, case and plurals do not matter ("boulanger", "Boulangeries"); each code comes with its
+    legal nature (which chamber leads) and whether the nature must be confirmed with the porteur.
+    Exit 1 when no code matches.
+
+    \b
+    Example:
+        capactif naf search boulangerie
+        capactif naf search plombier chauffagiste --limit 5
+        capactif naf search gîte --format json
+    """
+    from engine.app.activities import search_activities
+    from engine.naf_search import render_text
+    from engine.output import to_json
+
+    matches = search_activities(" ".join(words), limit)
+    if fmt == "json":
+        emit(to_json([m.to_dict() for m in matches]))
+    elif matches:
+        emit(render_text(matches))
+    else:
+        click.echo(
+            _(
+                "No NAF code matches '{words}': try another word for the activity (e.g. 'boulangerie', "
+                "'plombier') or a code such as 10.71C."
+            ).format(words=" ".join(words))
+        )
+    if not matches:
+        click.get_current_context().exit(1)
 
 
 # --- charter -------------------------------------------------------------------------------------

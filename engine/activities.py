@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from engine.i18n import _
+
 DATA = Path(__file__).parent / "data"
 
 #: Above this planned headcount a *new* artisanal firm is handled by the chamber of commerce
@@ -58,17 +60,24 @@ def nature_reason(
     if nature != "artisanal" or (employees or 0) <= ARTISAN_MAX_EMPLOYEES:
         return None
     if effective_nature(nature, employees, kind, registered) == "artisanal":
-        presumed = " (presumed: the development of an existing firm)" if registered is None else ""
-        return (
-            f"artisanal firm already registered at the répertoire des métiers{presumed}: with {employees} employees "
-            f"it keeps the chamber of trades (droit de suite, loi 96-603 art. 19)"
-        )
+        if registered is None:
+            message = _(
+                "artisanal firm already registered at the répertoire des métiers (presumed: the development of an "
+                "existing firm): with {n} employees it keeps the chamber of trades (droit de suite, loi 96-603 art. 19)"
+            )
+        else:
+            message = _(
+                "artisanal firm already registered at the répertoire des métiers: with {n} employees it keeps the "
+                "chamber of trades (droit de suite, loi 96-603 art. 19)"
+            )
+        return message.format(n=employees)
     if artisan_registered(kind, registered):
-        return (
-            f"artisanal activity with {employees} employees (more than {ARTISAN_REGISTERED_MAX_EMPLOYEES}, "
-            "beyond the droit de suite): handled as commercial"
-        )
-    return f"artisanal activity with {employees} employees (more than {ARTISAN_MAX_EMPLOYEES}): handled as commercial"
+        return _(
+            "artisanal activity with {n} employees (more than {most}, beyond the droit de suite): handled as commercial"
+        ).format(n=employees, most=ARTISAN_REGISTERED_MAX_EMPLOYEES)
+    return _("artisanal activity with {n} employees (more than {most}): handled as commercial").format(
+        n=employees, most=ARTISAN_MAX_EMPLOYEES
+    )
 
 
 def farm_nature(farm_link: str | None, publics: Sequence[str]) -> str | None:

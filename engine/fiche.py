@@ -10,19 +10,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic import ValidationInfo as Info
 
 from engine import activities
 from engine.i18n import _
-from engine.vocabulary import unknown
+from engine.vocabulary import lenient, unknown
 from engine.yamlsource import read_models
 
-Kind = Literal["creation", "takeover", "development"]
-Nature = Literal["artisanal", "commercial", "agricultural", "liberal"]
-Need = Literal[
+# Each vocabulary type accepts its id, its French label and the usual French words for it
+# (engine.vocabulary.canonical): what is validated and stored is always the id.
+Kind = Annotated[Literal["creation", "takeover", "development"], BeforeValidator(lenient("kind"))]
+Nature = Annotated[Literal["artisanal", "commercial", "agricultural", "liberal"], BeforeValidator(lenient("nature"))]
+_NeedId = Literal[
     "business_plan",
     "training",
     "legal_status",
@@ -43,10 +45,14 @@ Need = Literal[
     "investment",
     "post_creation",
 ]
-Public = Literal["job_seeker", "no_bank_access", "benefit_recipient", "young", "farmer"]
-FarmLink = Literal["extension", "on_farm", "equestrian"]
-Stage = Literal[
-    "idea", "study", "financing", "installed", "follow_up", "developed", "on_hold", "abandoned", "redirected"
+Need = Annotated[_NeedId, BeforeValidator(lenient("need"))]
+Public = Annotated[
+    Literal["job_seeker", "no_bank_access", "benefit_recipient", "young", "farmer"], BeforeValidator(lenient("public"))
+]
+FarmLink = Annotated[Literal["extension", "on_farm", "equestrian"], BeforeValidator(lenient("farm_link"))]
+Stage = Annotated[
+    Literal["idea", "study", "financing", "installed", "follow_up", "developed", "on_hold", "abandoned", "redirected"],
+    BeforeValidator(lenient("stage")),
 ]
 
 FICHE_ID_PATTERN = r"^F-\d{4}-\d{4,}$"
@@ -166,7 +172,9 @@ class Fiche(BaseModel):
                 )
             )
         if self.lead and self.lead in self.supporting:
-            raise ValueError(f"structure '{self.lead}' cannot be both lead and supporting")
+            raise ValueError(
+                _("structure '{structure}' cannot be both lead and supporting").format(structure=self.lead)
+            )
         return self
 
     @property
@@ -204,14 +212,18 @@ class Fiche(BaseModel):
         confirm = self.nature_to_confirm()
         if confirm:
             out.append(
-                f"NAF {confirm['naf']}: nature '{confirm['nature']}' comes from {confirm['matched']} "
-                f"({confirm['note']}); confirm it with the porteur and write 'nature:' in the fiche"
+                _(
+                    "NAF {naf}: nature '{nature}' comes from {matched} ({note}); "
+                    "confirm it with the porteur and write 'nature:' in the fiche"
+                ).format(naf=confirm["naf"], nature=confirm["nature"], matched=confirm["matched"], note=confirm["note"])
             )
         out += self.nature_reasons()
         if self.farm_link in ("extension", "on_farm") and "farmer" not in self.publics:
             out.append(
-                f"farm_link '{self.farm_link}': Code rural L311-1 makes the activity agricultural only when the "
-                "porteur is a farmer; add 'farmer' to 'publics' if the porteur farms"
+                _(
+                    "farm_link '{link}': Code rural L311-1 makes the activity agricultural only when the "
+                    "porteur is a farmer; add 'farmer' to 'publics' if the porteur farms"
+                ).format(link=self.farm_link)
             )
         return out
 
@@ -226,7 +238,11 @@ def resolve_commune(value: Any, info: Info) -> Any:
     Shared by every record that names a commune (fiches, offers), so they all accept the same input.
     """
     if isinstance(value, int) and not isinstance(value, bool):
-        raise ValueError(f'commune code {value} must be written in quotes ("{value:05d}") so it stays a code')
+        raise ValueError(
+            _('commune code {code} must be written in quotes ("{quoted}") so it stays a code').format(
+                code=value, quoted=f"{value:05d}"
+            )
+        )
     territory = (info.context or {}).get("territory")
     if territory is None or not isinstance(value, str):
         return value
@@ -239,14 +255,16 @@ def check_naf(value: Any) -> str | None:
         return None
     code = activities.normalize_code(str(value))
     if code not in activities.nomenclature():
-        raise ValueError(f"unknown NAF code '{value}'{_naf_hint(code)}")
+        raise ValueError(_("unknown NAF code '{code}'{hint}").format(code=value, hint=_naf_hint(code)))
     return code
 
 
 def _naf_hint(code: str) -> str:
     codes = activities.nomenclature()
     near = [c for c in codes if c.startswith(code[:5])][:3] or [c for c in codes if c.startswith(code[:2])][:3]
-    return f" (did you mean {', '.join(near)}?)" if near else " (expected a code such as 10.71C)"
+    if near:
+        return _(" (did you mean {codes}?)").format(codes=", ".join(near))
+    return _(" (expected a code such as 10.71C, or find it with 'capactif naf search WORDS')")
 
 
 # --- reading fiches ------------------------------------------------------------------------------

@@ -56,10 +56,12 @@ def neutralise(text: str) -> str:
     return text
 
 
-def to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
-    """CSV with a header, lists joined with '|', formula-like cells neutralised."""
+def to_csv(
+    rows: Iterable[dict[str, Any]], columns: Sequence[str], *, delimiter: str = ",", line_end: str = "\n"
+) -> str:
+    """CSV with a header, lists joined with '|', formula-like cells neutralised (``;`` for a French Excel)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator=line_end, delimiter=delimiter)
     writer.writerow(columns)
     for row in rows:
         values = []

@@ -12,10 +12,12 @@ import difflib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.errors import Problem, RulesError
+from engine.i18n import _
 from engine.yamlsource import Document, read_document, validation_problems
 
 
@@ -69,34 +71,161 @@ class Territory:
     local_networks: dict[str, LocalNetwork]
     intercommunals: dict[str, Intercommunal]
     _by_name: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _by_postal_code: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for commune in self.communes.values():
             for name in (commune.name, *commune.former_names):
                 self._by_name.setdefault(normalize_name(name), []).append(commune.insee)
+            for code in commune.postal_codes:
+                self._by_postal_code.setdefault(code, []).append(commune.insee)
 
     def resolve(self, value: str) -> Commune:
-        """The commune for an INSEE code or an unambiguous name; ValueError naming the closest."""
+        """The commune for an INSEE code, a postal code, a name, or a code and a name; ValueError otherwise.
+
+        ``63003`` (INSEE code: it wins when a postal code has the same digits), ``63600`` (the postal code
+        of one commune only), ``Ambert`` (accents, case and former names ignored), ``63600 Ambert`` (a
+        postal or INSEE code and a name, either order: picks one commune among those sharing a postal
+        code).  An ambiguous input lists the communes it may mean with their INSEE codes.
+        """
         text = str(value).strip()
         if text in self.communes:
             return self.communes[text]
+        if _is_code(text) and text in self._by_postal_code:
+            matches = sorted(set(self._by_postal_code[text]))
+            if len(matches) == 1:
+                return self.communes[matches[0]]
+            raise ValueError(
+                _("postal code {code} is shared by {count} communes: write it with the name, e.g. '{code} {name}', "
+                  "or give the INSEE code: {communes}").format(
+                    code=text, count=len(matches), name=self.communes[matches[0]].name, communes=self._list(matches)
+                )
+            )  # fmt: skip
+        code, name = _split_code_and_name(text)
+        if code and name:
+            return self._resolve_code_and_name(text, code, name)
         matches = sorted(set(self._by_name.get(normalize_name(text), [])))
         if len(matches) == 1:
             return self.communes[matches[0]]
         if len(matches) > 1:
-            names = ", ".join(str(self.communes[m]) for m in matches)
-            raise ValueError(f"commune '{text}' is ambiguous: give its INSEE code ({names})")
-        raise ValueError(f"unknown commune '{text}'{self.closest_hint(text)}")
+            raise ValueError(
+                _("commune '{commune}' is ambiguous: give its INSEE code or its postal code ({communes})").format(
+                    commune=text, communes=self._list(matches, postal=True)
+                )
+            )
+        raise ValueError(_("unknown commune '{commune}'").format(commune=text) + self.closest_hint(text))
+
+    def _resolve_code_and_name(self, text: str, code: str, name: str) -> Commune:
+        """``63600 Ambert``: the commune of that name whose postal or INSEE code is ``code``."""
+        by_name = set(self._by_name.get(normalize_name(name), []))
+        by_code: set[str] = set()
+        for one in code.split():  # '63003 63600': the commune must have each (INSEE or postal code)
+            has = set(self._by_postal_code.get(one, [])) | ({one} if one in self.communes else set())
+            by_code = has if not by_code else by_code & has
+            if not has:
+                by_code = set()
+                break
+        both = sorted(by_name & by_code)
+        if len(both) == 1:
+            return self.communes[both[0]]
+        if by_code and not by_name:
+            self._name_among(text, name, sorted(by_code))
+        if by_name:
+            named = self.communes[sorted(by_name)[0]]
+            raise ValueError(
+                _("commune '{commune}': {name} has the postal code {postal}, not {code}").format(
+                    commune=text, name=named.name, postal=", ".join(named.postal_codes), code=code
+                )
+            )
+        raise ValueError(_("unknown commune '{commune}'").format(commune=text) + self.closest_hint(code))
+
+    def _name_among(self, text: str, name: str, codes: list[str]) -> NoReturn:
+        """The commune of ``codes`` whose name is closest to a misspelt ``name``, if it is clearly that one."""
+        names = {normalize_name(self.communes[c].name): c for c in codes}
+        close = difflib.get_close_matches(normalize_name(name), list(names), n=1, cutoff=0.6)
+        hint = _(" (did you mean {commune}?)").format(commune=self.communes[names[close[0]]]) if close else ""
+        raise ValueError(
+            _(
+                "commune '{commune}': no commune named '{name}' has this postal code{hint}; its communes: {communes}"
+            ).format(commune=text, name=name, hint=hint, communes=self._list(codes))
+        )
+
+    def _list(self, codes: list[str], *, postal: bool = False) -> str:
+        """'63003 Ambert, 63027 Baffie' (with the postal code when it helps to tell them apart)."""
+        if postal:
+            return ", ".join(f"{self.communes[c]} ({'/'.join(self.communes[c].postal_codes)})" for c in codes)
+        return ", ".join(str(self.communes[c]) for c in codes)
+
+    def by_postal_code(self, code: str) -> list[Commune]:
+        """The communes of the territory with this postal code (several communes often share one)."""
+        return [self.communes[c] for c in sorted(set(self._by_postal_code.get(code.strip(), [])))]
+
+    def suggest(self, text: str, limit: int = 10) -> list[Commune]:
+        """Communes for a form's suggestions as the user types: by name, postal code or INSEE code prefix.
+
+        Names match from the start of the name or of any of its words ('ferr' finds Saint-Ferréol-
+        des-Côtes), accents and case ignored, former names included; the most populated first among
+        matches of the same quality (whole name, start of name, start of a word, code).
+        """
+        query = str(text).strip()
+        if not query:
+            return []
+        ranked: dict[str, tuple[int, int]] = {}
+
+        def offer(code: str, quality: int) -> None:
+            commune = self.communes[code]
+            best = min(ranked.get(code, (quality, 0))[0], quality)
+            ranked[code] = (best, -commune.population)
+
+        if query.isdigit():
+            for code in self.communes:
+                if code.startswith(query):
+                    offer(code, 3)
+            for postal, codes in self._by_postal_code.items():
+                if postal.startswith(query):
+                    for code in codes:
+                        offer(code, 2 if postal == query else 3)
+        code, name = _split_code_and_name(query)
+        key = normalize_name(name if code else query)
+        if key:
+            for known, codes in self._by_name.items():
+                quality = 0 if known == key else 1 if known.startswith(key) else 2 if f" {key}" in f" {known}" else None
+                if quality is None:
+                    continue
+                for c in codes:
+                    if not code or any(k in self.communes[c].postal_codes or c == k for k in code.split()):
+                        offer(c, quality)
+        order = sorted(ranked, key=lambda c: (*ranked[c], self.communes[c].name))
+        return [self.communes[c] for c in order[:limit]]
 
     def closest_hint(self, text: str) -> str:
         """' (closest: 63003 Ambert, …)' for an unknown code or name, or ''."""
         if text[2:].isdigit():
-            return " (not the INSEE code of a commune of the network's territory)"
+            return _(" (neither the INSEE code nor the postal code of a commune of the network's territory)")
         names = difflib.get_close_matches(normalize_name(text), list(self._by_name), n=3, cutoff=0.6)
         found = [self.communes[c] for n in names for c in sorted(self._by_name[n])]
         if not found:
-            return " (not a commune of the network's territory)"
-        return " (closest: " + ", ".join(str(c) for c in found[:3]) + ")"
+            return _(" (not a commune of the network's territory)")
+        return _(" (closest: {communes})").format(communes=", ".join(str(c) for c in found[:3]))
+
+
+def _is_code(text: str) -> bool:
+    """Five characters that may be an INSEE or postal code (``63600``, ``2A004``)."""
+    return len(text) == 5 and text[2:].isdigit() and text[:2].isalnum()
+
+
+def _split_code_and_name(text: str) -> tuple[str, str]:
+    """'63600 Ambert', 'Ambert (63600)', '63003 Ambert (63600)' → (codes, name): ('63600', 'Ambert'); else ('', '').
+
+    Several codes (an INSEE code and a postal code, as the commune suggestions show them) come back
+    space-separated; each must fit the named commune.
+    """
+    words = text.replace("(", " ").replace(")", " ").replace(",", " ").split()
+    codes = [w for w in words if _is_code(w)]
+    name = " ".join(w for w in words if not _is_code(w)).strip(" -–")
+    if not codes or not name:
+        return "", ""
+    return " ".join(codes), name
 
 
 def normalize_name(name: str) -> str:
@@ -166,7 +295,7 @@ def read_communes(path: Path, source: str) -> tuple[list[Commune], list[Problem]
     missing = [c for c in COMMUNE_COLUMNS if c not in header]
     if missing:
         return [], [Problem(source, numbered[0][0], 1, f"missing column(s): {', '.join(missing)}")]
-    for (lineno, _), row in zip(numbered[1:], reader, strict=False):
+    for (lineno, _line), row in zip(numbered[1:], reader, strict=False):
         if len(row) != len(header):
             problems.append(Problem(source, lineno, 1, f"expected {len(header)} columns, found {len(row)}"))
             continue

@@ -18,7 +18,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import InputError, Problem
-from engine.vocabulary import did_you_mean
+from engine.i18n import _
+from engine.vocabulary import did_you_mean, noun, unknown
 
 
 def _safe_yaml():
@@ -62,7 +63,7 @@ def _mark_problem(source: str, exc: Exception) -> Problem:
         what = "duplicate key " + str(exc).split("duplicate key", 1)[1].split("\n")[0].strip()
     line = mark.line + 1 if mark is not None else 0
     col = mark.column + 1 if mark is not None else 0
-    return Problem(source, line, col, f"not valid {_syntax(source)}: {what}")
+    return Problem(source, line, col, _("not valid {syntax}: {problem}").format(syntax=_syntax(source), problem=what))
 
 
 @dataclass
@@ -126,7 +127,8 @@ def parse_text(text: str, source: str) -> Document:
         problem = _mark_problem(source, exc)
         raise InputError(problems=[problem]) from None
     except Exception as exc:  # the C loader raises a few non-YAMLError types
-        raise InputError(problems=[Problem(source, 0, 0, f"not valid {_syntax(source)}: {exc}")]) from None
+        message = _("not valid {syntax}: {problem}").format(syntax=_syntax(source), problem=exc)
+        raise InputError(problems=[Problem(source, 0, 0, message)]) from None
     return Document(source=source, text=text, data=data)
 
 
@@ -137,11 +139,11 @@ def read_document(path: Path | str, source: str | None = None) -> Document:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(problems=[Problem(name, 0, 0, "file not found")]) from None
+        raise InputError(problems=[Problem(name, 0, 0, _("file not found"))]) from None
     except UnicodeDecodeError:
-        raise InputError(problems=[Problem(name, 0, 0, "not UTF-8 text: save the file as UTF-8")]) from None
+        raise InputError(problems=[Problem(name, 0, 0, _("not UTF-8 text: save the file as UTF-8"))]) from None
     except OSError as exc:
-        raise InputError(problems=[Problem(name, 0, 0, f"cannot read: {exc.strerror}")]) from None
+        raise InputError(problems=[Problem(name, 0, 0, _("cannot read: {error}").format(error=exc.strerror))]) from None
     return parse_text(text, name)
 
 
@@ -209,34 +211,35 @@ def plain_message(error: Mapping[str, Any], model: type[BaseModel] | None = None
     given = error.get("input")
     if kind == "extra_forbidden":
         hint = did_you_mean(name, _model_fields_at(model, loc[:-1]))
-        return f"unknown field '{name}'{hint}"
+        return _("unknown field '{name}'{hint}").format(name=name, hint=hint)
     if kind == "missing":
-        return f"missing required field '{name}'"
+        return _("missing required field '{name}'").format(name=name)
     if kind in ("literal_error", "enum"):
         expected = error.get("ctx", {}).get("expected", "")
         choices = [c.strip(" '\"") for c in expected.replace(" or ", ",").split(",") if c.strip()]
-        hint = did_you_mean(str(given), choices)
-        if not hint and choices:
-            hint = f" (expected one of: {', '.join(choices)})"
-        return f"unknown {name} '{given}'{hint}"
+        return unknown(name, given, choices, as_written=True)
     if kind in ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
-        return f"'{name}' must be a date written YYYY-MM-DD, got '{given}'"
+        return _("'{name}' must be a date written YYYY-MM-DD, got '{given}'").format(name=name, given=given)
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"'{name}' must be a whole number, got '{given}'"
+        return _("'{name}' must be a whole number, got '{given}'").format(name=name, given=given)
     if kind in ("bool_type", "bool_parsing"):
-        return f"'{name}' must be true or false, got '{given}'"
+        return _("'{name}' must be true or false, got '{given}'").format(name=name, given=given)
     if kind in ("list_type",):
-        return f"'{name}' must be a list (one '- item' per line), got '{given}'"
+        return _("'{name}' must be a list (one '- item' per line), got '{given}'").format(name=name, given=given)
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"'{name}' must be a mapping of fields (key: value), got '{given}'"
+        return _("'{name}' must be a mapping of fields (key: value), got '{given}'").format(name=name, given=given)
     if kind == "string_type":
         if isinstance(given, int) and not isinstance(given, bool):
-            return f"'{name}' must be text: write it in quotes (\"{given}\")"
-        return f"'{name}' must be text, got '{given}'"
+            return _("'{name}' must be text: write it in quotes (\"{given}\")").format(name=name, given=given)
+        return _("'{name}' must be text, got '{given}'").format(name=name, given=given)
     if kind == "greater_than_equal":
-        return f"'{name}' must be at least {error['ctx']['ge']}, got '{given}'"
+        return _("'{name}' must be at least {minimum}, got '{given}'").format(
+            name=name, minimum=error["ctx"]["ge"], given=given
+        )
     if kind == "greater_than":
-        return f"'{name}' must be more than {error['ctx']['gt']}, got '{given}'"
+        return _("'{name}' must be more than {minimum}, got '{given}'").format(
+            name=name, minimum=error["ctx"]["gt"], given=given
+        )
     if kind == "value_error":
         return str(error.get("ctx", {}).get("error", error["msg"]))
     if kind == "assertion_error":
@@ -289,7 +292,7 @@ def models_from_document(
     elif isinstance(data, dict):
         items = [((), data)]
     else:
-        message = f"a {what} file must hold a {what} (field: value lines) or a list of {what}s"
+        message = _("a {what} file must hold a {what} (field: value lines) or a list of them").format(what=noun(what))
         return [], [Problem(doc.source, 1, 1, message)]
     found, problems = [], []
     for base, item in items:

@@ -139,7 +139,7 @@ def test_unknown_network_and_bad_month(month, store_url):
     """Unknown local network and malformed month are input errors naming the option."""
     with pytest.raises(InputError) as caught:
         make_agenda(store_url, None, None, "amber", "2025-03", None)
-    assert caught.value.lines() == ["--network: unknown local network 'amber' (did you mean 'ambert'?)"]
+    assert caught.value.lines() == ["--network: réseau local 'amber' introuvable (vouliez-vous dire 'ambert' ?)"]
     with pytest.raises(InputError, match="--month: '2025-3' is not a month"):
         make_agenda(store_url, None, None, "ambert", "2025-3", None)
 
@@ -186,7 +186,7 @@ def test_agenda_cli_markdown_html_json(month, store_url, tmp_path):
     bad = runner.invoke(main, ["agenda", "--network", "ambert", "--month", "03/2025", "--db", store_url])
     assert (bad.exit_code, bad.output.strip()) == (
         2,
-        "error: --month: '03/2025' is not a month: write YYYY-MM, e.g. 2025-03",
+        "erreur : --month: '03/2025' is not a month: write YYYY-MM, e.g. 2025-03",
     )
 
 
@@ -214,6 +214,6 @@ def test_fiche_edit_commune_is_an_event_the_store_replays(store_url, network):
     assert [f["id"] for f in listed] == [fid]
     assert runner.invoke(main, ["db", "verify", *base]).exit_code == 0
     again = runner.invoke(main, args)
-    assert (again.exit_code, again.output.strip()) == (2, f"error: --commune: fiche {fid} is already in 63430 Thiers")
+    assert (again.exit_code, again.output.strip()) == (2, f"erreur : --commune: fiche {fid} is already in 63430 Thiers")
     other = runner.invoke(main, ["fiche", "edit", fid, "--commune", "Ambert", "--as", "cci-thiers", *base])
     assert other.exit_code == 2 and "cci-thiers may not edit" in other.output

@@ -108,15 +108,15 @@ def test_bad_options_are_named_with_a_suggestion(seeded):
     """Unknown network, structure and check: exit 2, one line each, with the closest match."""
     result = run("--db", seeded, "--network", "thier", "--structure", "cma63", "--check", "stalld")
     assert result.exit_code == 2
-    assert "error: --network: unknown local network 'thier' (did you mean 'thiers'?)" in result.output
-    assert "error: --structure: unknown structure 'cma63' (did you mean 'cma-63'?)" in result.output
-    assert "error: --check: unknown check 'stalld' (did you mean 'stalled'?)" in result.output
+    assert "erreur : --network: réseau local 'thier' introuvable (vouliez-vous dire 'thiers' ?)" in result.output
+    assert "erreur : --structure: structure 'cma63' introuvable (vouliez-vous dire 'cma-63' ?)" in result.output
+    assert "erreur : --check: contrôle 'stalld' introuvable (vouliez-vous dire 'stalled' ?)" in result.output
 
 
 def test_help_has_an_example():
     """The command's help ends with an Example block."""
     result = CliRunner().invoke(main, ["alerts", "--help"])
-    assert "Example:" in result.output and "capactif alerts --as committee" in result.output
+    assert "Exemple :" in result.output and "capactif alerts --as committee" in result.output
 
 
 @pytest.mark.parametrize("as_of", [dt.date(2026, 1, 15), dt.date(2026, 4, 1), dt.date(2026, 6, 30)])
@@ -154,4 +154,4 @@ def test_demo_ends_with_the_committee_alerts(tmp_path):
 def test_viewer_structure_is_checked(seeded):
     """--as with an unknown structure is refused like everywhere else."""
     result = run("--db", seeded, "--as", "cci-thier")
-    assert result.exit_code == 2 and "did you mean 'cci-thiers'" in result.output
+    assert result.exit_code == 2 and "vouliez-vous dire 'cci-thiers'" in result.output

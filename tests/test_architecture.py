@@ -33,6 +33,7 @@ FOUNDATIONS = {
     "engine.paths",
     "engine.privacy",
     "engine.rules",
+    "engine.spreadsheet",
     "engine.store",
     "engine.territory",
     "engine.vocabulary",

@@ -70,9 +70,9 @@ def test_bad_file_reports_every_problem_located(tmp_path):
     lines = problems(directory)
     src = "charter/commitments.yaml"
     assert f"{src}:10:1: missing commitment 'first_meeting': add it under 'commitments:' (see docs/charter.md)" in lines
-    assert f"{src}:12:3: unknown commitment 'frist_meeting' (did you mean 'first_meeting'?)" in lines
-    assert f"{src}:19:11: 'days' must be a whole number, got 'thirty'" in lines
-    assert f"{src}:41:7: unknown stage 'idae' (did you mean 'idea'?)" in lines
+    assert f"{src}:12:3: engagement 'frist_meeting' introuvable (vouliez-vous dire 'first_meeting' ?)" in lines
+    assert f"{src}:19:11: 'days' doit être un nombre entier, pas 'thirty'" in lines
+    assert f"{src}:41:7: étape 'idae' introuvable (vouliez-vous dire 'idea' ?)" in lines
     assert f"{src}:76:5: 'days' has no meaning here (alert check 'bounced' takes 'count: N'): remove it" in lines
     assert len(lines) == 5
 
@@ -83,8 +83,8 @@ def test_unknown_field_and_severity(tmp_path):
     lines = problems(write(tmp_path, text))
     assert lines == [
         "charter/commitments.yaml:50:3: alert check 'no_lead' needs 'days: N' (a delay in days)",
-        "charter/commitments.yaml:51:15: unknown severity 'warnin' (did you mean 'warning'?)",
-        "charter/commitments.yaml:52:5: unknown field 'dayz' (did you mean 'days'?)",
+        "charter/commitments.yaml:51:15: severity 'warnin' introuvable (vouliez-vous dire 'warning' ?)",
+        "charter/commitments.yaml:52:5: champ 'dayz' introuvable (vouliez-vous dire 'days' ?)",
     ]
 
 
@@ -94,7 +94,7 @@ def test_closed_stage_and_zero_delay(tmp_path):
     lines = problems(write(tmp_path, text))
     assert lines == [
         "charter/commitments.yaml:41:7: stage 'abandoned' is closed: a closed fiche is never checked, remove it",
-        "charter/commitments.yaml:42:14: 'study' must be at least 1, got '0'",
+        "charter/commitments.yaml:42:14: 'study' doit valoir au moins 1, pas '0'",
     ]
 
 
@@ -122,14 +122,14 @@ def test_not_yaml_and_not_a_mapping(tmp_path):
         "charter/commitments.yaml:1:1: commitments.yaml must hold 'commitments:' and 'alerts:' mappings"
     ]
     lines = problems(write(tmp_path / "x", "commitments: [\n"))
-    assert len(lines) == 1 and lines[0].startswith("charter/commitments.yaml:2:1: not valid YAML")
+    assert len(lines) == 1 and lines[0].startswith("charter/commitments.yaml:2:1: YAML non valide")
 
 
 def test_missing_sections(tmp_path):
     """An empty mapping names both required sections."""
     assert problems(write(tmp_path, "{}\n")) == [
-        "charter/commitments.yaml:1:1: missing required field 'alerts'",
-        "charter/commitments.yaml:1:1: missing required field 'commitments'",
+        "charter/commitments.yaml:1:1: champ obligatoire 'alerts' manquant",
+        "charter/commitments.yaml:1:1: champ obligatoire 'commitments' manquant",
     ]
 
 
@@ -168,4 +168,4 @@ def test_cli_charter_show_bad_file_exits_2(tmp_path):
     directory = write(tmp_path, GOOD.replace("    days: 15\n", "    days: -1\n"))
     result = CliRunner().invoke(main, ["charter", "show", "--charter", str(directory)])
     assert result.exit_code == 2
-    assert result.output == "error: charter/commitments.yaml:14:11: 'days' must be at least 1, got '-1'\n"
+    assert result.output == "erreur : charter/commitments.yaml:14:11: 'days' doit valoir au moins 1, pas '-1'\n"

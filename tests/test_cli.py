@@ -47,7 +47,7 @@ def test_fiche_check_valid_exits_0(runner):
     """A valid fiche is reported ok with exit 0."""
     result = runner.invoke(main, ["fiche", "check", str(DATA / "bakery-ambert.yaml")], catch_exceptions=False)
     assert 0 == result.exit_code, result.output
-    assert "1 fiche(s) valid." in result.output
+    assert "1 fiche valide." in result.output
 
 
 def test_fiche_check_invalid_exits_2_with_every_problem(runner):
@@ -55,9 +55,9 @@ def test_fiche_check_invalid_exits_2_with_every_problem(runner):
     result = runner.invoke(main, ["fiche", "check", str(DATA / "bad.json")])
     assert 2 == result.exit_code
     assert [
-        f"error: {DATA}/bad.json:3:14: unknown commune 'Lyon' (closest: 63196 Limons, 63058 Bulhon)",
-        f"error: {DATA}/bad.json:5:12: unknown stage 'ideas' (did you mean 'idea'?)",
-        "2 problems; nothing was changed.",
+        f"erreur : {DATA}/bad.json:3:14: commune inconnue 'Lyon' (les plus proches : 63196 Limons, 63058 Bulhon)",
+        f"erreur : {DATA}/bad.json:5:12: étape 'idae' introuvable (vouliez-vous dire 'idea' ?)",
+        "2 problèmes ; rien n’a été modifié.",
     ] == result.stderr.splitlines()
     assert "Traceback" not in result.output
 
@@ -84,7 +84,7 @@ def test_a_bug_exits_3_and_hides_the_traceback_unless_debug(runner, monkeypatch)
     monkeypatch.setattr(engine.network, "load", broken)
     plain = runner.invoke(main, ["fiche", "check", str(DATA / "bakery-ambert.yaml")])
     assert 3 == plain.exit_code
-    assert "unexpected error (a bug in capactif)" in plain.stderr
+    assert "erreur inattendue (un défaut de capactif)" in plain.stderr
     assert "Traceback" not in plain.stderr
     debug = runner.invoke(main, ["--debug", "fiche", "check", str(DATA / "bakery-ambert.yaml")])
     assert 3 == debug.exit_code

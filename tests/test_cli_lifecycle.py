@@ -54,4 +54,4 @@ def test_help_has_an_example():
     """The help text shows an Example block."""
     result = run("lifecycle", "--help")
     assert result.exit_code == 0
-    assert "Example:\n      capactif lifecycle\n" in result.output
+    assert "Exemple :\n      capactif lifecycle\n" in result.output

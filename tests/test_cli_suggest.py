@@ -78,10 +78,11 @@ def test_bad_input_exit_2_with_every_problem_located(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        "error: --explain: unknown structure 'cma63' (did you mean 'cma-63'?)",
-        "error: bad.yaml:2:10: unknown commune 'Lavodieu' (closest: 43117 Lavaudieu, 03141 Lavoine, 63161 La Forie)",
-        "error: bad.yaml:3:7: unknown kind 'create' (did you mean 'creation'?)",
-        "3 problems; nothing was changed.",
+        "erreur : --explain: structure 'cma63' introuvable (vouliez-vous dire 'cma-63' ?)",
+        "erreur : bad.yaml:2:10: commune inconnue 'Lavodieu' "
+        "(les plus proches : 43117 Lavaudieu, 03141 Lavoine, 63161 La Forie)",
+        "erreur : bad.yaml:3:7: type de projet 'create' introuvable (vouliez-vous dire 'creation' ?)",
+        "3 problèmes ; rien n’a été modifié.",
     ]
 
 

@@ -37,14 +37,15 @@ def stored_ids(url: str) -> list[str]:
     [
         ("fiches.txt", "x", "{path}: unknown file type: give a .csv, .yaml or .json file"),
         ("empty.csv", "", "{path}:1:1: empty file: the first line must name the columns"),
-        ("latin1.csv", "received,commune,kind\n2026-01-05,Tho\xeflas,creation\n".encode("latin-1"),
-         "{path}: not UTF-8 text: save the file as UTF-8 CSV"),
+        ("binary.csv", b"received,commune,kind\n2026-01-05,Ambert\x81\x8d,creation\n",
+         "{path}: le fichier n'est ni du texte UTF-8 ni du Windows-1252 : enregistrez-le depuis le tableur au "
+         "format « CSV UTF-8 »"),
         ("missing.csv", "received,kind\n2026-01-05,creation\n", "{path}:1:1: missing column 'commune'"),
         ("empty.yaml", "", "{path}:1:1: a fiche file must hold a fiche (field: value lines) or a list of fiches"),
         ("notes.yaml", "# to fill in on Monday\n",
          "{path}:1:1: a fiche file must hold a fiche (field: value lines) or a list of fiches"),
         ("broken.json", '[{"received": "2026-01-05",\n "commune": "63003" "kind": "creation"}]',
-         "{path}:2:21: not valid JSON: did not find expected ',' or '}}'"),
+         "{path}:2:21: JSON non valide : did not find expected ',' or '}}'"),
     ],
 )  # fmt: skip
 def test_a_file_that_cannot_be_read_is_refused_whole(store_url, tmp_path, name, content, message):
@@ -56,16 +57,16 @@ def test_a_file_that_cannot_be_read_is_refused_whole(store_url, tmp_path, name, 
         path.write_text(content, encoding="utf-8")
     result = import_(path, store_url, "--skip-invalid")
     assert result.exit_code == 2, result.output
-    assert result.output == f"error: {message.format(path=path)}\n"
+    assert result.output == f"erreur : {message.format(path=path)}\n"
     assert stored_ids(store_url) == []
     assert not list(tmp_path.glob("*.rejects.*"))
 
 
 def test_a_missing_file_is_named(store_url, tmp_path):
-    """An import file that does not exist: 'file not found', exit 2."""
+    """An import file that does not exist: 'fichier introuvable', exit 2."""
     for name in ("nowhere.csv", "nowhere.yaml"):
         result = import_(tmp_path / name, store_url)
-        assert (result.exit_code, result.output) == (2, f"error: {tmp_path / name}: file not found\n")
+        assert (result.exit_code, result.output) == (2, f"erreur : {tmp_path / name}: fichier introuvable\n")
 
 
 def test_unknown_columns_stop_the_import_even_with_skip_invalid(store_url, tmp_path):
@@ -75,10 +76,10 @@ def test_unknown_columns_stop_the_import_even_with_skip_invalid(store_url, tmp_p
     result = import_(path, store_url, "--skip-invalid")
     assert result.exit_code == 2
     assert result.output.splitlines() == [
-        f"error: {path}:1:2: unknown column 'comune' (did you mean 'commune'?)",
-        f"error: {path}:1:4: unknown column 'porteur.nom' (did you mean 'porteur.name'?)",
-        f"error: {path}:1:1: missing column 'commune'",
-        "3 problems; nothing was changed.",
+        f"erreur : {path}:1:2: colonne 'comune' introuvable (vouliez-vous dire 'commune' ?)",
+        f"erreur : {path}:1:4: colonne 'porteur.nom' introuvable (vouliez-vous dire 'porteur.name' ?)",
+        f"erreur : {path}:1:1: missing column 'commune'",
+        "3 problèmes ; rien n’a été modifié.",
     ]
     assert stored_ids(store_url) == []
 
@@ -101,9 +102,9 @@ def test_csv_rows_with_the_wrong_number_of_cells_are_located_and_blank_rows_skip
     result = import_(path, store_url)
     assert result.exit_code == 2
     assert result.output.splitlines() == [
-        f"error: {path}:5:1: expected 4 cells, found 2",
-        f"error: {path}:6:1: expected 4 cells, found 5",
-        "2 problems; nothing was changed.",
+        f"erreur : {path}:5:1: expected 4 cells, found 2",
+        f"erreur : {path}:6:1: expected 4 cells, found 5",
+        "2 problèmes ; rien n’a été modifié.",
     ]
     assert stored_ids(store_url) == []
 
@@ -131,11 +132,11 @@ def test_yaml_rows_are_reported_at_their_line_and_column(store_url, tmp_path):
     result = import_(path, store_url)
     assert result.exit_code == 2
     assert result.output.splitlines() == [
-        f"error: {path}:5:12: unknown commune 'Ambrt' (closest: 63003 Ambert, 63207 Marat)",
-        f"error: {path}:6:9: unknown kind 'creaton' (did you mean 'creation'?)",
-        f"error: {path}:7:24: unknown field 'emial' (did you mean 'email'?)",
-        f"error: {path}:8:1: each fiche must be a mapping of fields (key: value)",
-        "4 problems; nothing was changed.",
+        f"erreur : {path}:5:12: commune inconnue 'Ambrt' (les plus proches : 63003 Ambert, 63207 Marat)",
+        f"erreur : {path}:6:9: type de projet 'creaton' introuvable (vouliez-vous dire 'creation' ?)",
+        f"erreur : {path}:7:24: champ 'emial' introuvable (vouliez-vous dire 'email' ?)",
+        f"erreur : {path}:8:1: each fiche must be a mapping of fields (key: value)",
+        "4 problèmes ; rien n’a été modifié.",
     ]
     assert stored_ids(store_url) == []
 
@@ -154,9 +155,9 @@ def test_yaml_skip_invalid_writes_rejects_that_import_again(store_url, tmp_path)
             {
                 "line": 4,
                 "errors": [
-                    f"{path}:5:12: unknown commune 'Ambrt' (closest: 63003 Ambert, 63207 Marat)",
-                    f"{path}:6:9: unknown kind 'creaton' (did you mean 'creation'?)",
-                    f"{path}:7:24: unknown field 'emial' (did you mean 'email'?)",
+                    f"{path}:5:12: commune inconnue 'Ambrt' (les plus proches : 63003 Ambert, 63207 Marat)",
+                    f"{path}:6:9: type de projet 'creaton' introuvable (vouliez-vous dire 'creation' ?)",
+                    f"{path}:7:24: champ 'emial' introuvable (vouliez-vous dire 'email' ?)",
                 ],
             },
             {"line": 8, "errors": [f"{path}:8:1: each fiche must be a mapping of fields (key: value)"]},
@@ -166,9 +167,9 @@ def test_yaml_skip_invalid_writes_rejects_that_import_again(store_url, tmp_path)
     text = rejects.read_text(encoding="utf-8")
     assert text.startswith(
         "- errors:\n"
-        "  - \"line 5: unknown commune 'Ambrt' (closest: 63003 Ambert, 63207 Marat)\"\n"
-        "  - \"line 6: unknown kind 'creaton' (did you mean 'creation'?)\"\n"
-        "  - \"line 7: unknown field 'emial' (did you mean 'email'?)\"\n"
+        "  - \"line 5: commune inconnue 'Ambrt' (les plus proches : 63003 Ambert, 63207 Marat)\"\n"
+        "  - \"line 6: type de projet 'creaton' introuvable (vouliez-vous dire 'creation' ?)\"\n"
+        "  - \"line 7: champ 'emial' introuvable (vouliez-vous dire 'email' ?)\"\n"
     )
     not_a_fiche = (
         "- errors:\n  - 'line 8: each fiche must be a mapping of fields (key: value)'\n  value: just a line of text\n"
@@ -203,7 +204,7 @@ def test_json_skip_invalid_writes_a_json_rejects_file(store_url, tmp_path):
     ]
     assert json.loads(rejects.read_text(encoding="utf-8")) == [
         {
-            "errors": ["line 2: 'received' must be a date written YYYY-MM-DD, got '2026-02-30'"],
+            "errors": ["line 2: 'received' doit être une date écrite AAAA-MM-JJ, pas '2026-02-30'"],
             "received": "2026-02-30",
             "commune": "63003",
             "kind": "creation",
@@ -216,7 +217,10 @@ def test_a_single_json_fiche_is_located_too(store_url, tmp_path):
     path = tmp_path / "one.json"
     path.write_text('{"received": "2026-01-05", "commune": "63003", "kind": "creaton"}', encoding="utf-8")
     result = import_(path, store_url)
-    assert result.output.splitlines()[0] == f"error: {path}:1:56: unknown kind 'creaton' (did you mean 'creation'?)"
+    assert (
+        result.output.splitlines()[0]
+        == f"erreur : {path}:1:56: type de projet 'creaton' introuvable (vouliez-vous dire 'creation' ?)"
+    )
 
 
 def test_csv_skip_invalid_keeps_short_rows_in_the_rejects(store_url, tmp_path):

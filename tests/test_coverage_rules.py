@@ -173,4 +173,5 @@ def test_command_exit_1_on_a_lead_gap_and_json_keys(tmp_path):
     assert data["counts"]["lead_gaps"] > 0
     fixed = CliRunner().invoke(main, ["rules", "coverage", "--rules", str(rules_dir(tmp_path / "b", fallback=True))])
     assert fixed.exit_code == 0, fixed.output
-    assert "lead gaps: 0" in fixed.output and "Example:" in CliRunner().invoke(main, ["rules", "coverage", "-h"]).output
+    assert "lead gaps: 0" in fixed.output
+    assert "Exemple :" in CliRunner().invoke(main, ["rules", "coverage", "-h"]).output

@@ -57,7 +57,7 @@ def test_form_errors_are_per_field_and_nothing_is_written(ws):
     with pytest.raises(desk.FormErrors) as caught:
         desk.create_fiche(ws, ADIE, bad, today=TODAY)
     fields = caught.value.by_field()
-    assert "closest: 63003 Ambert" in fields["commune"][0]
+    assert "les plus proches : 63003 Ambert" in fields["commune"][0]
     assert set(fields) >= {"commune", "activity", "kind", "employees"}
     assert desk.caseload(ws, ADIE, today=TODAY).total == 0
 
@@ -69,7 +69,7 @@ def test_live_suggestion_needs_a_commune_and_a_kind_then_follows_the_form(ws):
     assert not partial.ready and partial.missing == ("commune", "kind")
     assert partial.activity is not None and partial.activity.nature == "artisanal"
     ambiguous = desk.live_suggestion(ws, ADIE, desk.FicheForm(commune="63600", kind="creation"), today=TODAY)
-    assert "plusieurs communes" in ambiguous.errors["commune"][0]
+    assert "est partagé par 10 communes" in ambiguous.errors["commune"][0]
     full = desk.live_suggestion(ws, ADIE, BAKERY, today=TODAY)
     assert full.ready and full.lead is not None and full.lead.structure == "cma-63"
     assert [(p.structure, p.needs) for p in full.supporting] == [("pfil-ambert", ("honour_loan",))]

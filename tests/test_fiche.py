@@ -42,28 +42,29 @@ def test_valid_yaml_fiche_resolves_commune_name_and_derives_nature(ctx):
 def test_every_problem_of_a_bad_yaml_fiche_is_located(ctx):
     """All problems of a file are reported at once, each with line, column and a fix."""
     assert [
-        f"{DATA}/bad.yaml:1:11: 'received' must be a date written YYYY-MM-DD, got '2026-13-02'",
-        f'{DATA}/bad.yaml:2:10: commune code 63999 must be written in quotes ("63999") so it stays a code',
-        f"{DATA}/bad.yaml:3:7: unknown kind 'creaton' (did you mean 'creation'?)",
-        f"{DATA}/bad.yaml:4:6: unknown NAF code '10.71X' (did you mean 10.71A, 10.71B, 10.71C?)",
-        f"{DATA}/bad.yaml:5:9: unknown need 'honor_loan' (did you mean 'honour_loan'?)",
-        f"{DATA}/bad.yaml:6:1: unknown field 'colour'",
-        f"{DATA}/bad.yaml:8:3: unknown field 'nme' (did you mean 'name'?)",
+        f"{DATA}/bad.yaml:1:11: 'received' doit être une date écrite AAAA-MM-JJ, pas '2026-13-02'",
+        f"{DATA}/bad.yaml:2:10: le code de commune 63999 doit être écrit entre guillemets "
+        '("63999") pour rester un code',
+        f"{DATA}/bad.yaml:3:7: type de projet 'creaton' introuvable (vouliez-vous dire 'creation' ?)",
+        f"{DATA}/bad.yaml:4:6: code NAF '10.71X' introuvable (vouliez-vous dire 10.71A, 10.71B, 10.71C ?)",
+        f"{DATA}/bad.yaml:5:9: besoin 'honor_loan' introuvable (vouliez-vous dire 'honour_loan' ?)",
+        f"{DATA}/bad.yaml:6:1: champ 'colour' introuvable",
+        f"{DATA}/bad.yaml:8:3: champ 'nme' introuvable (vouliez-vous dire 'name' ?)",
     ] == problems([DATA / "bad.yaml"], ctx)
 
 
 def test_json_fiches_are_located_too(ctx):
     """JSON input gets the same line and column locations as YAML."""
     assert [
-        f"{DATA}/bad.json:3:14: unknown commune 'Lyon' (closest: 63196 Limons, 63058 Bulhon)",
-        f"{DATA}/bad.json:5:12: unknown stage 'ideas' (did you mean 'idea'?)",
+        f"{DATA}/bad.json:3:14: commune inconnue 'Lyon' (les plus proches : 63196 Limons, 63058 Bulhon)",
+        f"{DATA}/bad.json:5:12: étape 'idae' introuvable (vouliez-vous dire 'idea' ?)",
     ] == problems([DATA / "bad.json"], ctx)
 
 
 def test_problems_of_several_files_are_reported_together(ctx, tmp_path):
     """A missing file and a bad file are both reported in one run."""
     lines = problems([tmp_path / "missing.yaml", DATA / "bad.json"], ctx)
-    assert f"{tmp_path}/missing.yaml: file not found" == lines[0]
+    assert f"{tmp_path}/missing.yaml: fichier introuvable" == lines[0]
     assert 3 == len(lines)
 
 
@@ -71,7 +72,7 @@ def test_unknown_structure_suggests_the_closest(ctx, tmp_path):
     """A misspelt structure id names the closest known one."""
     path = tmp_path / "f.yaml"
     path.write_text("received: 2026-01-05\ncommune: '63003'\nkind: creation\nlead: cma63\n")
-    assert [f"{path}:4:7: unknown structure 'cma63' (did you mean 'cma-63'?)"] == problems([path], ctx)
+    assert [f"{path}:4:7: structure 'cma63' introuvable (vouliez-vous dire 'cma-63' ?)"] == problems([path], ctx)
 
 
 def test_broken_yaml_is_one_located_line(ctx, tmp_path):
@@ -80,7 +81,7 @@ def test_broken_yaml_is_one_located_line(ctx, tmp_path):
     path.write_text("received: 2026-01-05\nneeds: [premises\nkind: creation\n")
     (line,) = problems([path], ctx)
     assert line.startswith(f"{path}:3:")
-    assert "not valid YAML" in line
+    assert "YAML non valide" in line
 
 
 def test_former_name_of_a_merged_commune_resolves(ctx):
@@ -107,7 +108,7 @@ def test_partly_artisanal_code_is_flagged_for_confirmation(ctx):
     (fiche,) = read_fiches([DATA / "farrier.json"], ctx)
     assert "agricultural" == fiche.nature
     assert 1 == len(fiche.notices())
-    assert "confirm it with the porteur" in fiche.notices()[0]
+    assert "confirmez-la avec le porteur" in fiche.notices()[0]
 
 
 def test_artisan_above_ten_employees_is_handled_as_commercial(ctx):
@@ -116,13 +117,13 @@ def test_artisan_above_ten_employees_is_handled_as_commercial(ctx):
     assert "artisanal" == Fiche.model_validate({**base, "employees": 10}, context=ctx).effective_nature
     big = Fiche.model_validate({**base, "employees": 11}, context=ctx)
     assert "commercial" == big.effective_nature
-    assert "handled as commercial" in big.notices()[0]
+    assert "traitée comme commerciale" in big.notices()[0]
 
 
 def test_lead_cannot_also_support(ctx):
     """One structure is never both the référent and a supporting structure."""
     data = {"received": "2026-01-05", "commune": "63003", "kind": "creation", "lead": "adret", "supporting": ["adret"]}
-    with pytest.raises(ValueError, match="cannot be both lead and supporting"):
+    with pytest.raises(ValueError, match="à la fois référente et d'appui"):
         Fiche.model_validate(data, context=ctx)
 
 
@@ -151,4 +152,4 @@ def test_broken_json_is_called_json(ctx, tmp_path):
     """A JSON file with a syntax error is reported as not valid JSON, at its line and column."""
     path = tmp_path / "f.json"
     path.write_text('{"received": "2026-01-02",\n "commune": "63003" "kind": 1}\n')
-    assert [f"{path}:2:21: not valid JSON: did not find expected ',' or '}}'"] == problems([path], ctx)
+    assert [f"{path}:2:21: JSON non valide : did not find expected ',' or '}}'"] == problems([path], ctx)

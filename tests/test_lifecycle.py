@@ -124,14 +124,14 @@ def test_unknown_trigger_suggests_the_closest():
     with pytest.raises(TransitionNotAllowed) as info:
         LC.fire(Record(), "start_studdy", at=DAY)
     assert str(info.value) == (
-        "unknown trigger 'start_studdy' (did you mean 'start_study'?); the fiche is in stage 'idea' "
+        "unknown trigger 'start_studdy' (vouliez-vous dire 'start_study' ?); the fiche is in stage 'idea' "
         "(idée (premier accueil)); allowed: start_study, hold, abandon, redirect"
     )
 
 
 def test_unknown_stage_is_an_input_error():
     """A record whose stage is outside the vocabulary is bad input, not a refused transition."""
-    with pytest.raises(InputError, match="unknown stage 'studdy' \\(did you mean 'study'\\?\\)"):
+    with pytest.raises(InputError, match="étape 'studdy' introuvable \\(vouliez-vous dire 'study' \\?\\)"):
         LC.fire(Record(stage="studdy"), "hold", at=DAY)
 
 
@@ -272,15 +272,18 @@ def test_abandon_from_hold_clears_held_from():
 def test_unknown_destination_is_caught_at_build_time():
     """A transition to a stage that does not exist fails when the machine is built, not when used."""
     table = [*TRANSITIONS, {"trigger": "archive", "source": "developed", "dest": "archived"}]
-    with pytest.raises(LifecycleDefinitionError, match=r"transition #\d+ \('archive'\): unknown stage 'archived'"):
+    with pytest.raises(LifecycleDefinitionError, match=r"transition #\d+ \('archive'\): étape 'archived' introuvable"):
         Lifecycle(table)
 
 
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ({"trigger": "x", "source": "nowhere", "dest": "idea"}, "unknown stage 'nowhere'"),
-        ({"trigger": "x", "source": "idea", "dest": "study", "conditions": ["has_leed"]}, "unknown guard 'has_leed'"),
+        ({"trigger": "x", "source": "nowhere", "dest": "idea"}, "étape 'nowhere' introuvable"),
+        (
+            {"trigger": "x", "source": "idea", "dest": "study", "conditions": ["has_leed"]},
+            "guard 'has_leed' introuvable",
+        ),
         (
             {"trigger": "resume", "source": "on_hold", "dest": "idea", "conditions": ["held_from_study"]},
             "guard 'held_from_study' must go to 'study'",

@@ -39,7 +39,7 @@ def test_fiche_add_refuses_a_stage_without_what_it_needs(store_url, tmp_path, ex
     path.write_text(BASE + extra, encoding="utf-8")
     result = run("fiche", "add", str(path), "--as", "coordinator", "--db", store_url)
     assert result.exit_code == 2, result.output
-    named = [line.split(": ")[2] for line in result.output.splitlines() if line.startswith("error: ")]
+    named = [line.split(": ")[2] for line in result.output.splitlines() if line.startswith("erreur : ")]
     assert named == missing
     assert run("fiche", "list", "--as", "coordinator", "--db", store_url).output.strip().endswith("0 fiche(s).")
 

@@ -189,5 +189,5 @@ def test_match_cli_on_the_store(store_url, network):
     bad = runner.invoke(main, ["offer", "match", "X-1", "--db", store_url])
     assert (bad.exit_code, bad.output.strip()) == (
         2,
-        "error: 'X-1' is neither a fiche id (F-2026-0012) nor an offer id (O-2026-0003)",
+        "erreur : 'X-1' is neither a fiche id (F-2026-0012) nor an offer id (O-2026-0003)",
     )

@@ -99,7 +99,7 @@ def test_bad_offer_file_reports_every_problem_located(store_url, network, tmp_pa
         tmp_path,
         "bad.yaml",
         """\
-        kind: reprise
+        kind: vente
         title: "  "
         commune: Thierz
         naf: 99.99Z
@@ -110,13 +110,13 @@ def test_bad_offer_file_reports_every_problem_located(store_url, network, tmp_pa
     with pytest.raises(InputError) as caught:
         app_offers.add_files(*caller(store_url, "coordinator"), [path])
     assert caught.value.lines() == [
-        f"{path}:1:1: missing required field 'published_in'",
-        f"{path}:1:7: unknown kind 'reprise' (expected one of: takeover, sought)",
+        f"{path}:1:1: champ obligatoire 'published_in' manquant",
+        f"{path}:1:7: type d’offre 'vente' introuvable (valeurs possibles : takeover, sought)",
         f"{path}:2:8: 'title' is empty: write it, e.g. 'Boulangerie à reprendre'",
-        f"{path}:3:10: unknown commune 'Thierz' (closest: 63430 Thiers, 63431 Thiolières)",
-        f"{path}:4:6: unknown NAF code '99.99Z' (did you mean 99.00Z?)",
-        f"{path}:5:15: 'published_on' must be a date written YYYY-MM-DD, got '2025-13-01'",
-        f"{path}:6:1: unknown field 'publishd_in' (did you mean 'published_in'?)",
+        f"{path}:3:10: commune inconnue 'Thierz' (les plus proches : 63430 Thiers, 63431 Thiolières)",
+        f"{path}:4:6: code NAF '99.99Z' introuvable (vouliez-vous dire 99.00Z ?)",
+        f"{path}:5:15: 'published_on' doit être une date écrite AAAA-MM-JJ, pas '2025-13-01'",
+        f"{path}:6:1: champ 'publishd_in' introuvable (vouliez-vous dire 'published_in' ?)",
     ]
     assert app_offers.list_offers(*caller(store_url)).offers == []
 
@@ -131,7 +131,7 @@ def test_one_bad_offer_in_a_list_stores_none(store_url, network, tmp_path):
     with pytest.raises(InputError) as caught:
         app_offers.add_files(*caller(store_url, "coordinator"), [path])
     assert caught.value.lines() == [
-        f"{path}:18:13: unknown nature 'craft' (expected one of: artisanal, commercial, agricultural, liberal)"
+        f"{path}:18:13: nature 'craft' introuvable (valeurs possibles : artisanal, commercial, agricultural, liberal)"
     ]
     assert app_offers.list_offers(*caller(store_url)).offers == []
 
@@ -295,9 +295,9 @@ def test_offer_cli_round_trip(store_url, network, tmp_path):
         main, ["offer", "close", "O-2025-0001", "--date", "2025-03-01", *base, "--as", "coordinator"]
     )
     assert result.exit_code == 2
-    assert result.output.strip() == "error: --date 2025-03-01 is before the offer was published (2025-03-14)"
+    assert result.output.strip() == "erreur : --date 2025-03-01 is before the offer was published (2025-03-14)"
     result = runner.invoke(main, ["offer", "show", "O-2025-0099", *base])
     assert (result.exit_code, result.output.strip()) == (
         2,
-        "error: no offer O-2025-0099 in the store: 'capactif offer list' shows the offers",
+        "erreur : no offer O-2025-0099 in the store: 'capactif offer list' shows the offers",
     )

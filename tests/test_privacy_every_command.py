@@ -75,6 +75,7 @@ CASES: dict[str, list[str]] = {
     "demo": ["--fiches", "5", "--db", "{dir}/demo.sqlite"],
     "suggest": ["{fiche}", "{waiting}"],
     "lifecycle": [],
+    "naf search": ["boulangerie"],
     "charter show": [],
     "charter check": ["--year", "2025", "--as-of", "2025-06-30"],
     "rules check": [],

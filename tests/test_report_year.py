@@ -193,10 +193,10 @@ def test_cli_report_bad_options():
     runner = CliRunner()
     result = runner.invoke(main, ["report", "--year", "2025", "--from", "2025-01-01", "--to", "2025-02-01"])
     assert result.exit_code == 2
-    assert result.output == "error: --year: give either --year or --from/--to, not both\n"
+    assert result.output == "erreur : --year: give either --year or --from/--to, not both\n"
     result = runner.invoke(main, ["report", "--year", "2025", "--network", "ambret", "--db", "sqlite://"])
     assert result.exit_code == 2
-    assert result.output == "error: --network: unknown local network 'ambret' (did you mean 'ambert'?)\n"
+    assert result.output == "erreur : --network: réseau local 'ambret' introuvable (vouliez-vous dire 'ambert' ?)\n"
 
 
 def test_cli_report_csv_and_markdown(seeded):

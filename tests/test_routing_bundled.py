@@ -59,7 +59,7 @@ def test_artisanal_headcount_threshold():
     assert routed(commune=THIERS, naf="43.22A", employees=10).lead.structure == "cma-63"
     s = routed(commune=THIERS, naf="43.22A", employees=11)
     assert s.lead.structure == "cci-thiers"
-    assert "artisanal activity with 11 employees (more than 10): handled as commercial" in s.lead.reasons
+    assert "activité artisanale avec 11 salariés (plus de 10) : traitée comme commerciale" in s.lead.reasons
 
 
 def test_bake_off_shop_goes_to_the_cci_and_the_bakery_to_the_cma():

@@ -35,7 +35,7 @@ def test_suggest_shows_the_nature_note_as_fiche_check_does(tmp_path):
     """A partly artisanal code: suggest prints fiche check's note in text and JSON, and the question."""
     path = write(tmp_path, FLORIST)
     checked = json.loads(run("fiche", "check", path, "--format", "json").output)[0]["notices"]
-    assert checked and "confirm it with the porteur" in checked[0]
+    assert checked and "confirmez-la avec le porteur" in checked[0]
     text = run("suggest", path).output
     assert f"  note: {checked[0]}" in text
     data = json.loads(run("suggest", path, "--format", "json").output)
@@ -124,9 +124,9 @@ def test_orientation_file_problems_are_located(tmp_path):
         "  - id: {id}\n    name: x\n    territory: {{departments: ['{dep}']}}\n    needs: [land]\n    confirmed: {c}\n"
     )
     cases = [
-        (entry.format(id="far", dep="63", c="maybe"), "orientation.yaml:6:16", "unknown confirmed 'maybe'"),
+        (entry.format(id="far", dep="63", c="maybe"), "orientation.yaml:6:16", "confirmed 'maybe' introuvable"),
         (entry.format(id="adie", dep="63", c="'no'"), "orientation.yaml:2:9", "is a member of the network"),
-        (entry.format(id="far", dep="69", c="'yes'"), "orientation.yaml:4:31", "unknown department '69'"),
+        (entry.format(id="far", dep="69", c="'yes'"), "orientation.yaml:4:31", "département '69' introuvable"),
     ]
     for body, where, what in cases:
         (rules / "orientation.yaml").write_text("orientations:\n" + body, encoding="utf-8")
@@ -219,7 +219,7 @@ def test_fiche_edit_refuses_bad_values_all_at_once_and_writes_nothing(store_url,
     result = run("fiche", "edit", "F-2026-0001", "--naf", "99.99Z", "--needs", "honor_loan", "--as", "cma-63",
                  "--db", store_url)  # fmt: skip
     assert result.exit_code == 2
-    assert "--naf" in result.output and "unknown NAF code '99.99Z'" in result.output
+    assert "--naf" in result.output and "code NAF '99.99Z' introuvable" in result.output
     assert "--needs" in result.output
     shown = json.loads(run("fiche", "show", "F-2026-0001", "--as", "cma-63", "--db", store_url, "--format",
                            "json").output)  # fmt: skip

@@ -259,5 +259,5 @@ def test_explain_roles_and_unknown_structure():
     far = explain(fiche(naf="10.71C", commune=LAVAUDIEU), rs, "cma-63")
     assert far.reasons[0] == "does not cover commune 43117 Lavaudieu: its territory is department 63 (Puy-de-Dôme)"
     assert list(far.to_dict()) == ["fiche", "structure", "role", "reasons", "rules_version"]
-    with pytest.raises(InputError, match=r"unknown structure 'cma63' \(did you mean 'cma-63'\?\)"):
+    with pytest.raises(InputError, match=r"structure 'cma63' introuvable \(vouliez-vous dire 'cma-63' \?\)"):
         explain(f, rs, "cma63")

@@ -47,7 +47,7 @@ def test_a_broken_edit_is_reported_even_after_a_cached_load(rules_copy):
     load_rules(rules_copy)
     path = rules_copy / "routing.yaml"
     path.write_text(path.read_text() + "\nbogus_key: 1\n")
-    with pytest.raises(RulesError, match="unknown field 'bogus_key'"):
+    with pytest.raises(RulesError, match="champ 'bogus_key' introuvable"):
         load_rules(rules_copy)
 
 

@@ -69,7 +69,10 @@ def test_load_rules_raises_with_all_problems(tmp_path):
     with pytest.raises(RulesError) as caught:
         load_rules(rules_dir)
     lines = caught.value.lines()
-    assert "rules/structures/cci-thiers.yaml:13:7: unknown need 'honor_loan' (did you mean 'honour_loan'?)" in lines
+    assert (
+        "rules/structures/cci-thiers.yaml:13:7: besoin 'honor_loan' introuvable (vouliez-vous dire 'honour_loan' ?)"
+        in lines
+    )
     assert len(lines) == 3
 
 
@@ -93,7 +96,7 @@ def test_missing_structures_folder_and_routing_file(tmp_path):
     shutil.rmtree(rules_dir / "structures")
     (rules_dir / "routing.yaml").unlink()
     assert [str(p) for p in check_rules(rules_dir).problems] == [
-        "rules/routing.yaml: file not found",
+        "rules/routing.yaml: fichier introuvable",
         "rules/structures: folder not found: put one file per structure in it (<id>.yaml)",
     ]
 
@@ -111,21 +114,21 @@ def test_cli_rules_check_bundled_prints_a_summary():
     """'rules check' on the bundled network exits 0 with the counts and the version."""
     result = CliRunner().invoke(main, ["rules", "check", str(paths.bundled("rules"))])
     assert result.exit_code == 0, result.output
-    assert "rules valid (version " in result.output
-    assert "28 structures (28 active, 8 can lead)" in result.output
-    assert "191 communes in 3 local networks" in result.output
-    assert "10 routing rules" in result.output
+    assert "règles valides (version " in result.output
+    assert "28 structures (28 actives, 8 peuvent être référentes)" in result.output
+    assert "191 communes dans 3 réseaux locaux" in result.output
+    assert "10 règles d'orientation" in result.output
 
 
 def test_cli_rules_check_invalid_exits_2_with_each_problem(tmp_path):
-    """'rules check DIR' prints one 'error: file:line:col: message' line per problem and exits 2."""
+    """'rules check DIR' prints one 'erreur : file:line:col: message' line per problem and exits 2."""
     rules_dir = overlay("routing-never-fires", tmp_path)
     result = CliRunner().invoke(main, ["rules", "check", str(rules_dir)])
     assert result.exit_code == 2
     expected = (INVALID / "routing-never-fires" / "expected.txt").read_text(encoding="utf-8").splitlines()
     for line in expected:
-        assert f"error: {line}" in result.output
-    assert "4 problem(s) in 1 file(s)" in result.output
+        assert f"erreur : {line}" in result.output
+    assert "4 problème(s) dans 1 fichier(s)" in result.output
 
 
 def test_cli_rules_check_json(tmp_path):
@@ -140,8 +143,8 @@ def test_cli_rules_check_json(tmp_path):
         "file": "rules/structures/adie.yaml",
         "line": 6,
         "column": 1,
-        "message": "unknown field 'suport' (did you mean 'support'?)",
-        "text": "rules/structures/adie.yaml:6:1: unknown field 'suport' (did you mean 'support'?)",
+        "message": "champ 'suport' introuvable (vouliez-vous dire 'support' ?)",
+        "text": "rules/structures/adie.yaml:6:1: champ 'suport' introuvable (vouliez-vous dire 'support' ?)",
     }
 
 

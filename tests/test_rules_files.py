@@ -110,7 +110,7 @@ def test_save_refuses_an_invalid_change_and_writes_nothing(rules_copy):
     with pytest.raises(RulesError) as caught:
         save_structure(path, {"support.needs": ["honor_loan"]})
     assert caught.value.lines() == [
-        f"{path}:31:11: unknown need 'honor_loan' (did you mean 'honour_loan'?) (the file was not changed)"
+        f"{path}:31:11: besoin 'honor_loan' introuvable (vouliez-vous dire 'honour_loan' ?) (the file was not changed)"
     ]
     assert path.read_text(encoding="utf-8") == before
 
@@ -161,7 +161,7 @@ def test_cli_rules_show_unknown_structure_suggests():
     """An unknown structure id exits 2 with the closest id."""
     result = CliRunner().invoke(main, ["rules", "show", "pfil-amber"])
     assert result.exit_code == 2
-    assert "error: unknown structure 'pfil-amber' (did you mean 'pfil-ambert'?)" in result.output
+    assert "erreur : structure 'pfil-amber' introuvable (vouliez-vous dire 'pfil-ambert' ?)" in result.output
 
 
 # --- 'never applies' is never said of a condition some fiche matches -------------------------------

@@ -94,7 +94,7 @@ def test_bad_case_file_exits_2_with_located_errors(tmp_path):
     path.write_text(CASES.replace("naf: 10.71C", "naf: 10.71C, comune: Ambert"), encoding="utf-8")
     result = run(str(path))
     assert result.exit_code == 2
-    assert f"error: {path}:7:26: unknown field 'comune' (did you mean 'commune'?)\n" == result.output
+    assert f"erreur : {path}:7:26: champ 'comune' introuvable (vouliez-vous dire 'commune' ?)\n" == result.output
 
 
 def test_default_files_are_the_rules_directory_tests(tmp_path, cases):
@@ -104,7 +104,7 @@ def test_default_files_are_the_rules_directory_tests(tmp_path, cases):
     shutil.rmtree(rules / "tests")
     result = CliRunner().invoke(main, ["rules", "test", "--rules", str(rules)])
     assert result.exit_code == 2
-    assert f"error: {rules}/tests: no routing tests (*.yaml) here: write some, or pass test files\n" == result.output
+    assert f"erreur : {rules}/tests: no routing tests (*.yaml) here: write some, or pass test files\n" == result.output
     (rules / "tests").mkdir()
     shutil.copy(cases, rules / "tests" / "cases.yaml")
     result = CliRunner().invoke(main, ["rules", "test", "--rules", str(rules), "--format", "json"])

@@ -65,11 +65,11 @@ cases:
 """,
     )
     assert found == [
-        "cases.yaml:8:12: unknown NAF code '10.71X' (did you mean 10.71A, 10.71B, 10.71C?)",
-        "cases.yaml:9:7: unknown field 'needz' (did you mean 'needs'?)",
-        "cases.yaml:11:13: unknown structure 'cma-6' (did you mean 'cma-63'?)",
-        "cases.yaml:12:28: unknown structure 'pfil-thier' (did you mean 'pfil-thiers'?)",
-        "cases.yaml:15:14: unknown field 'leed' (did you mean 'lead'?)",
+        "cases.yaml:8:12: code NAF '10.71X' introuvable (vouliez-vous dire 10.71A, 10.71B, 10.71C ?)",
+        "cases.yaml:9:7: champ 'needz' introuvable (vouliez-vous dire 'needs' ?)",
+        "cases.yaml:11:13: structure 'cma-6' introuvable (vouliez-vous dire 'cma-63' ?)",
+        "cases.yaml:12:28: structure 'pfil-thier' introuvable (vouliez-vous dire 'pfil-thiers' ?)",
+        "cases.yaml:15:14: champ 'leed' introuvable (vouliez-vous dire 'lead' ?)",
     ]
 
 
@@ -90,7 +90,7 @@ cases:
     expect: {lead: cma-63}
 """,
     )
-    assert found == ["cases.yaml:3:9: unknown kind 'creaton' (did you mean 'creation'?)"]
+    assert found == ["cases.yaml:3:9: type de projet 'creaton' introuvable (vouliez-vous dire 'creation' ?)"]
 
 
 def test_a_field_missing_from_case_and_base_says_where_to_write_it(tmp_path, ctx):
@@ -108,7 +108,7 @@ cases:
 """,
     )
     assert found == [
-        "cases.yaml:5:12: missing required field 'kind' (write it in the case's fiche or in the file's base)"
+        "cases.yaml:5:12: champ obligatoire 'kind' manquant (write it in the case's fiche or in the file's base)"
     ]
 
 
@@ -160,7 +160,7 @@ cases:
         "cases.yaml:1:1: a routing test file must hold 'base:' (optional) and 'cases:'"
     ]
     assert problems(tmp_path, ctx, "cases\nx: [") == [
-        "cases.yaml:2:2: not valid YAML: mapping values are not allowed in this context"
+        "cases.yaml:2:2: YAML non valide : mapping values are not allowed in this context"
     ]
 
 

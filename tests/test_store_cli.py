@@ -72,7 +72,7 @@ def test_move_with_an_invalid_trigger(added):
     """An invalid trigger exits 2 and names the allowed ones."""
     result = run("fiche", "move", "F-2026-0001", "instal", "--as", "cma-63", "--db", added)
     assert result.exit_code == 2
-    assert result.output.startswith("error: unknown trigger 'instal' (did you mean 'install'?)")
+    assert result.output.startswith("erreur : unknown trigger 'instal' (vouliez-vous dire 'install' ?)")
 
 
 def test_forbidden_write_exits_2(added):
@@ -88,7 +88,7 @@ def test_unknown_fiche_id_exits_2(added):
     result = run("fiche", "show", "F-2026-0042", "--db", added)
     assert (result.exit_code, result.output) == (
         2,
-        "error: no fiche F-2026-0042 in the store: 'capactif fiche list' shows the stored fiches\n",
+        "erreur : no fiche F-2026-0042 in the store: 'capactif fiche list' shows the stored fiches\n",
     )
 
 
@@ -99,7 +99,10 @@ def test_list_formats_and_filters(added):
     assert list(rows[0])[:4] == ["id", "received", "received_by", "summary"]
     assert run("fiche", "list", "--no-lead", "--format", "json", "--db", added).output.strip() == "[]"
     bad = run("fiche", "list", "--stage", "studdy", "--db", added)
-    assert (bad.exit_code, bad.output) == (2, "error: --stage: unknown stage 'studdy' (did you mean 'study'?)\n")
+    assert (bad.exit_code, bad.output) == (
+        2,
+        "erreur : --stage: étape 'studdy' introuvable (vouliez-vous dire 'study' ?)\n",
+    )
 
 
 def test_import_reports_every_bad_row_and_writes_nothing(store_url, tmp_path):
@@ -115,11 +118,11 @@ def test_import_reports_every_bad_row_and_writes_nothing(store_url, tmp_path):
     result = run("fiche", "import", str(path), "--as", "coordinator", "--db", store_url)
     assert result.exit_code == 2
     assert result.output.splitlines() == [
-        f"error: {path}:3:1: received: 'received' must be a date written YYYY-MM-DD, got '2026-13-01'",
-        f"error: {path}:4:2: commune: unknown commune 'Ambrt' (closest: 63003 Ambert, 63207 Marat)",
-        f"error: {path}:4:3: kind: unknown kind 'creaton' (did you mean 'creation'?)",
-        f"error: {path}:4:4: needs: unknown need 'granr' (did you mean 'grant'?)",
-        "4 problems; nothing was changed.",
+        f"erreur : {path}:3:1: received: 'received' doit être une date écrite AAAA-MM-JJ, pas '2026-13-01'",
+        f"erreur : {path}:4:2: commune: commune inconnue 'Ambrt' (les plus proches : 63003 Ambert, 63207 Marat)",
+        f"erreur : {path}:4:3: kind: type de projet 'creaton' introuvable (vouliez-vous dire 'creation' ?)",
+        f"erreur : {path}:4:4: needs: besoin 'granr' introuvable (vouliez-vous dire 'grant' ?)",
+        "4 problèmes ; rien n’a été modifié.",
     ]
     assert json.loads(run("fiche", "list", "--format", "json", "--db", store_url).output) == []
 
@@ -137,7 +140,11 @@ def test_import_skip_invalid_and_export_neutralises_formulas(store_url, tmp_path
     result = run("fiche", "import", str(path), "--skip-invalid", "--rejects", str(rejects), "--as", "coordinator",
                  "--db", store_url)  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert rejects.read_text(encoding="utf-8").splitlines()[1].startswith("line 3: kind: unknown kind 'creaton'")
+    assert (
+        rejects.read_text(encoding="utf-8")
+        .splitlines()[1]
+        .startswith("line 3: kind: type de projet 'creaton' introuvable")
+    )
     exported = run("fiche", "export", "--format", "csv", "--as", "coordinator", "--db", store_url).output
     assert ",'=1+2," in exported
 

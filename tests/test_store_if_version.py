@@ -81,7 +81,7 @@ def test_a_stale_version_writes_nothing(changed, command):
     result = run(*args, "--if-version", str(before), "--as", "cma-63", "--db", db)
     assert (result.exit_code, result.output) == (
         2,
-        f"error: fiche {FID} was changed by someone else since you read it; nothing was written: "
+        f"erreur : fiche {FID} was changed by someone else since you read it; nothing was written: "
         "run the command again\n",
     )
     assert shown(db) == stored

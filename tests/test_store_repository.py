@@ -131,7 +131,7 @@ def test_lead_that_is_not_a_structure(store, network):
     (change,) = add(store, network, make(network))
     with store.transaction() as conn, pytest.raises(InputError) as exc:
         repository.assign_fiche(conn, change.fiche, who=CMA, network=network, lead="cma63")
-    assert str(exc.value) == "--lead: unknown structure 'cma63' (did you mean 'cma-63'?)"
+    assert str(exc.value) == "--lead: structure 'cma63' introuvable (vouliez-vous dire 'cma-63' ?)"
 
 
 def test_structure_not_on_the_fiche_may_not_write(store, network):

@@ -158,3 +158,25 @@ def test_reads_of_personal_data_and_changes_are_in_the_access_log(web):  # noqa:
     version = desk.fiche_page(web.ws, Identity.coordinator(), web.fiche).version
     client.submit(f"/fiches/{web.fiche}/action", {"do": "note", "text": "vu", "version": str(version)})
     assert lines()[-1].action == "change" and lines()[-1].detail == "note"
+
+
+def test_any_field_edited_from_the_fiche_page_with_a_fresh_suggestion(web):  # noqa: F811
+    """The fiche page's edit form: only what differs changes (kept old → new), then routing is asked again;
+    a bad value is refused with its field and nothing is written."""
+    client = web.client("on", fresh=True)
+    shown = desk.fiche_page(web.ws, Identity.of_structure("cma-63"), web.fiche)
+    f = shown.fiche
+    form = {
+        "do": "edit", "version": str(shown.version), "commune": f["commune"], "activity": f["naf"],
+        "nature": f["nature"], "kind": f["kind"], "needs": [*f["needs"], "premises"], "employees": "3",
+        "summary": f["summary"], "name": f["porteur"]["name"], "email": f["porteur"]["email"],
+        "phone": f["porteur"]["phone"],
+    }  # fmt: skip
+    bad = client.submit(f"/fiches/{web.fiche}/action", {**form, "employees": "trois"})
+    assert bad.status_code == 400 and "employees" in bad.text
+    done = client.submit(f"/fiches/{web.fiche}/action", form)
+    assert done.status_code == 303, done.text
+    after = desk.fiche_page(web.ws, Identity.of_structure("cma-63"), web.fiche)
+    assert after.fiche["employees"] == 3 and "premises" in after.fiche["needs"]
+    assert [e.kind for e in after.timeline][-2:] == ["fiche_edited", "suggested"]
+    assert after.version == shown.version + 1

@@ -203,15 +203,17 @@ def alerts_of_fiches(
     as_of: dt.date,
     ids: Sequence[str],
     who: access.Viewer = access.ANONYMOUS,
+    *,
+    caseload: dict[str, int] | None = None,
 ) -> dict[str, list[Alert]]:
     """The alerts of a few fiches (a page of a technician's list) on ``as_of``, by fiche id.
 
     Only those fiches are read, so a page costs the same whatever the size of the store.  The
     caseloads for capacity are the store's (every fiche); which of a full structure's fiches were
     assigned after it was full needs every fiche it leads, so that part of ``lead_invalid`` is left
-    to the committee's full run (``capactif alerts``).
+    to the committee's full run (``capactif alerts``).  ``caseload``: the store's, when the caller has it.
     """
-    from engine.store.queries import caseload
+    from engine.store import queries
 
     if not ids:
         return {}
@@ -224,7 +226,7 @@ def alerts_of_fiches(
         ids=ids,
     )
     ctx = AlertContext(as_of, dict(charter.alert_thresholds), rules, who)
-    ctx.caseload = caseload(conn)
+    ctx.caseload = caseload if caseload is not None else queries.caseload(conn)
     out: dict[str, list[Alert]] = {fiche_id: [] for fiche_id in ids}
     for view in views:
         for fn in CHECKS.values():

@@ -111,6 +111,36 @@ def visible_fiche(fiche: Mapping[str, Any], who: Identity) -> tuple[dict[str, An
     return privacy.mask_fiche(fiche, personal), personal
 
 
+#: How long the live suggestion and the lists' alerts reuse the caseloads (active fiches per lead):
+#: they only matter for capacities, which do not move in seconds; writes always count afresh.
+CASELOAD_SECONDS = 5.0
+
+
+def _caseload(ws: Workspace, conn: Any) -> dict[str, int]:
+    """The store's caseloads, counted at most every :data:`CASELOAD_SECONDS` per workspace."""
+    import time
+
+    from engine.store import queries
+
+    memo = ws.__dict__.setdefault("_desk_caseload", [0.0, None])
+    now = time.monotonic()
+    if memo[1] is None or now - memo[0] > CASELOAD_SECONDS:
+        memo[1], memo[0] = queries.caseload(conn), now
+    return dict(memo[1])
+
+
+def _suggester(ws: Workspace) -> Any:
+    """Routing over the workspace's rules, compiled once per workspace (declines passed through)."""
+    from engine.routing import Declined, suggest
+
+    compiled = ws.compiled_rules
+
+    def run(fiche: Any, caseload: dict[str, int], declined: dict[str, dict[str, str]] | None = None) -> Any:
+        return suggest(fiche, compiled, caseload, declined=Declined(**declined) if declined else None)
+
+    return run
+
+
 def _commune_words(ws: Workspace, code: str) -> str:
     commune = ws.network.territory.communes.get(code)
     return str(commune) if commune is not None else code
@@ -302,7 +332,6 @@ def answer(
     at: dt.date | None = None,
 ) -> Answered:
     """ "Prendre en charge" (``take``) or "Pas pour nous" (``decline`` with a ``reason``) for my structure."""
-    from engine.app.fiches import suggester
     from engine.store import repository
 
     with _reporting_conflicts(ws, fiche_id, expected_version), ws.store.transaction(fiche_id) as conn:
@@ -311,7 +340,7 @@ def answer(
             fiche_id,
             reply,
             who=who,
-            suggester=suggester(ws.compiled_rules),
+            suggester=_suggester(ws),
             reason=reason,
             at=at,
             expected_version=expected_version,
@@ -477,7 +506,9 @@ def caseload(
         ]
         ids = [r["id"] for r in rows]
         supports = _supports_of(conn, ids)
-        alerts = alerts_of_fiches(conn, ws.network, ws.charter, ws.compiled_rules, today, ids, who)
+        alerts = alerts_of_fiches(
+            conn, ws.network, ws.charter, ws.compiled_rules, today, ids, who, caseload=_caseload(ws, conn)
+        )
     out = []
     for row in rows:
         fiche, _personal = visible_fiche(records.from_row(row, supports.get(row["id"], ())), who)
@@ -719,29 +750,18 @@ def _parse_form(ws: Workspace, form: FicheForm, who: Identity, today: dt.date) -
 
 
 def _resolve_commune(ws: Workspace, text: str) -> str:
-    """A commune from its name, INSEE code or postal code (a postal code of one commune only)."""
-    territory = ws.network.territory
-    text = text.strip()
-    head = text.split()[0] if text.split() else text
-    if head.isdigit() and len(head) == 5:
-        if head in territory.communes:
-            return head
-        found = sorted({c.insee for c in territory.communes.values() if head in c.postal_codes})
-        if len(found) == 1:
-            return found[0]
-        if found:
-            names = ", ".join(str(territory.communes[c]) for c in found[:8])
-            raise ValueError(
-                _("postal code {code} covers several communes: choose one ({names})").format(code=head, names=names)
-            )
-    return territory.resolve(text).insee
+    """A commune from its name, INSEE code, postal code, or postal code and name (``63600 Ambert``).
+
+    The territory's own resolution (engine.territory.Territory.resolve): the same answers and
+    messages as in fiche files and on the command line.
+    """
+    return ws.network.territory.resolve(text).insee
 
 
 def live_suggestion(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.date | None = None) -> LiveSuggestion:
     """Routing's answer for what the form holds so far (commune and kind suffice); nothing is written."""
     from engine.fiche import Fiche
     from engine.routing import suggest
-    from engine.store import queries
 
     today = today or dt.date.today()
     data, problems = _parse_form(ws, form, who, today)
@@ -771,7 +791,7 @@ def live_suggestion(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.
     except ValueError:
         return empty
     with ws.store.transaction() as conn:
-        load = queries.caseload(conn)
+        load = _caseload(ws, conn)
     found = suggest(fiche, ws.compiled_rules, load)
     structures = ws.network.rules.structures
     lead = None
@@ -818,7 +838,6 @@ def create_fiche(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.dat
     """
     from pydantic import ValidationError
 
-    from engine.app.fiches import suggester
     from engine.fiche import Fiche
     from engine.store import repository
 
@@ -838,7 +857,7 @@ def create_fiche(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.dat
         raise FormErrors(problems=problems)
     with ws.store.transaction() as conn:
         (change,) = repository.add_fiches(
-            conn, [fiche], who=who, network=ws.network, suggester=suggester(ws.compiled_rules), at=today
+            conn, [fiche], who=who, network=ws.network, suggester=_suggester(ws), at=today
         )
         _record_change(ws, who, change.fiche, "fiche add (web form)", conn)
     suggested = next(e["payload"] for e in change.events if e["kind"] == "suggested")
@@ -1119,7 +1138,6 @@ def edit_commune(
     at: dt.date | None = None,
 ) -> Done:
     """The project moved to another commune: recorded, and a fresh suggestion for where it is now."""
-    from engine.app.fiches import suggester
     from engine.store import queries, repository
     from engine.store.repository import record_suggestion, server_now
 
@@ -1133,7 +1151,7 @@ def edit_commune(
             expected_version=expected_version,
         )  # fmt: skip
         stored = queries.get(conn, fiche_id)
-        found = suggester(ws.compiled_rules)(stored.model(), queries.caseload(conn)).to_dict()
+        found = _suggester(ws)(stored.model(), queries.caseload(conn)).to_dict()
         payload = record_suggestion(
             conn,
             fiche_id,
@@ -1147,6 +1165,85 @@ def edit_commune(
         _set_orphan(conn, fiche_id, bool(payload["orphan"]))
         _record_change(ws, who, fiche_id, "commune", conn)
     return Done(change.fiche, change.version, (*change.events, {"kind": "suggested", "payload": payload}))
+
+
+_EDIT_OPTION_FIELD = {
+    "--commune": "commune",
+    "--naf": "activity",
+    "--nature": "nature",
+    "--kind": "kind",
+    "--needs": "needs",
+    "--publics": "publics",
+    "--employees": "employees",
+    "--summary": "summary",
+    "--name": "name",
+    "--email": "email",
+    "--phone": "phone",
+}
+
+
+def edit(
+    ws: Workspace,
+    who: Identity,
+    fiche_id: str,
+    form: FicheForm,
+    *,
+    expected_version: int | None,
+    comment: str | None = None,
+    at: dt.date | None = None,
+) -> Done:
+    """Any field edited from the fiche page's form: only what differs is changed (old → new kept in the
+    history), then a fresh suggestion is recorded (:func:`engine.store.repository.edit_fiche`)."""
+    from engine.store import queries, repository
+
+    today = at or dt.date.today()
+    data, problems = _parse_form(ws, form, who, today)
+    if problems:
+        raise FormErrors(problems=problems)
+    with ws.store.transaction() as conn:
+        current = queries.get(conn, fiche_id).fiche
+    wanted: dict[str, Any] = {
+        "commune": data.get("commune"),
+        "naf": data.get("naf"),
+        "nature": data.get("nature") or (current["nature"] if data.get("naf") == current["naf"] else None),
+        "kind": data.get("kind"),
+        "needs": data["needs"],
+        "publics": data["publics"],
+        "employees": data.get("employees"),
+        "summary": data["summary"],
+        "porteur.name": data["porteur"]["name"],
+        "porteur.email": data["porteur"]["email"],
+        "porteur.phone": data["porteur"]["phone"],
+    }
+    changes = {}
+    for name, value in wanted.items():
+        old = (
+            (current.get("porteur") or {}).get(name.split(".", 1)[1])
+            if name.startswith("porteur.")
+            else current.get(name)
+        )
+        if name in ("commune", "kind") and value is None:
+            continue  # required fields left empty keep their value
+        if name == "nature" and value is None:
+            continue  # derived again from the activity by the store
+        if (old or None) != (value or None) and not (isinstance(old, list) and list(old) == list(value or [])):
+            changes[name] = value
+    if not changes:
+        raise FormErrors(problems=[Problem("form", 0, 0, _("nothing to change: the form holds the fiche's values"))])
+    try:
+        with _reporting_conflicts(ws, fiche_id, expected_version), ws.store.transaction(fiche_id) as conn:
+            change = repository.edit_fiche(
+                conn, fiche_id, changes, who=who, network=ws.network, suggester=_suggester(ws), at=at,
+                comment=comment or None, expected_version=expected_version,
+            )  # fmt: skip
+            _record_change(ws, who, fiche_id, "edit: " + ", ".join(sorted(changes)), conn)
+    except InputError as exc:
+        if isinstance(exc, (FormErrors, ChangedMeanwhile)) or not exc.problems:
+            raise
+        raise FormErrors(
+            problems=[Problem(_EDIT_OPTION_FIELD.get(p.source, p.source), 0, 0, p.message) for p in exc.problems]
+        ) from None
+    return Done(change.fiche, change.version, tuple(change.events))
 
 
 def _set_orphan(conn: Any, fiche_id: str, orphan: bool) -> None:

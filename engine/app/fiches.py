@@ -233,11 +233,14 @@ class ExportedFiches:
     text: str
 
 
-def export_fiches(ws: Workspace, who: Identity, file_format: str, flt: ListFilter) -> ExportedFiches:
-    """Every matching fiche as the caller may see it, as CSV (importable, formulas neutralised), JSON or YAML."""
+def export_fiches(
+    ws: Workspace, who: Identity, file_format: str, flt: ListFilter, *, excel: bool = False
+) -> ExportedFiches:
+    """Every matching fiche as the caller may see it, as CSV (importable, formulas neutralised; ``excel``:
+    for a French Excel), JSON or YAML."""
     flt = flt.check(ws.network)
     with ws.store.transaction() as conn:
-        return ExportedFiches(file_format, export(queries.iter_fiches(conn, flt), who, file_format))
+        return ExportedFiches(file_format, export(queries.iter_fiches(conn, flt), who, file_format, excel=excel))
 
 
 # --- changes --------------------------------------------------------------------------------------

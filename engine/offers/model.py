@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from engine import vocabulary
+
 OfferKind = Literal["takeover", "sought"]
 
 #: The kinds of offer, with their French label.
@@ -19,6 +21,16 @@ OFFER_KINDS: dict[str, str] = {
     "takeover": "entreprise à reprendre",
     "sought": "activité recherchée par une commune",
 }
+
+#: French words for the kinds of offer, besides their ids and labels (engine.vocabulary.canonical).
+vocabulary.register(
+    "offer kind",
+    OFFER_KINDS,
+    {
+        "takeover": ("reprise", "à reprendre", "à vendre", "cession", "entreprise à céder"),
+        "sought": ("recherchée", "activité recherchée", "commune recherche", "appel à candidatures"),
+    },
+)
 
 OFFER_ID_PATTERN = r"^O-\d{4}-\d{4,}$"
 

@@ -14,15 +14,14 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 
-from engine import activities
+from engine import activities, vocabulary
 from engine.errors import AccessDenied, ConflictError, InputError, NotFound, Problem
-from engine.offers.model import OFFER_KINDS, Offer, OfferContact
+from engine.offers.model import Offer, OfferContact
 from engine.offers.tables import offer_contacts, offers
 from engine.store import repository as fiche_repository
 from engine.store.access import Viewer
 from engine.store.events import CONTACT
 from engine.store.schema import fiches
-from engine.vocabulary import unknown
 
 #: The ``channel`` of the contact event an offer contact records on the fiche.
 OFFER_CHANNEL = "offer"
@@ -71,8 +70,10 @@ def add_offer(
             f"let {published_by} add it, or the coordinator"
         )
     problems: list[Problem] = []
-    if kind not in OFFER_KINDS:
-        problems.append(Problem("--kind", 0, 0, unknown("offer kind", kind, OFFER_KINDS)))
+    try:
+        kind = vocabulary.canonical("offer kind", kind)  # 'reprise', 'à reprendre' → takeover
+    except ValueError as exc:
+        problems.append(Problem("--kind", 0, 0, str(exc)))
     if not title.strip():
         problems.append(Problem("--title", 0, 0, "give the offer a title, e.g. --title 'Boulangerie à reprendre'"))
     if not published_in.strip():
@@ -88,10 +89,11 @@ def add_offer(
             problems.append(Problem("--naf", 0, 0, f"unknown NAF code '{naf}' (expected a code such as 10.71C)"))
         elif nature is None:
             nature = activities.nature_of(naf).nature
-    if nature is not None and nature not in ("artisanal", "commercial", "agricultural", "liberal"):
-        problems.append(
-            Problem("--nature", 0, 0, unknown("nature", nature, ["artisanal", "commercial", "agricultural", "liberal"]))
-        )
+    if nature is not None:
+        try:
+            nature = vocabulary.canonical("nature", nature)  # 'artisanale' → artisanal
+        except ValueError as exc:
+            problems.append(Problem("--nature", 0, 0, str(exc)))
     if problems:
         raise InputError(problems=problems)
     assert code is not None

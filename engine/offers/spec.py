@@ -18,15 +18,26 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic import ValidationInfo as Info
 
 from engine import activities
+from engine.errors import InputError, Problem
 from engine.fiche import Nature, check_naf, resolve_commune
-from engine.vocabulary import unknown
-from engine.yamlsource import read_models
+from engine.offers.model import OFFER_KINDS  # noqa: F401 - registers the 'offer kind' vocabulary
+from engine.vocabulary import lenient, unknown
+from engine.yamlsource import plain_message, read_models
 
 
 class OfferSpec(BaseModel):
@@ -34,7 +45,7 @@ class OfferSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["takeover", "sought"] = Field(
+    kind: Annotated[Literal["takeover", "sought"], BeforeValidator(lenient("offer kind"))] = Field(
         description="takeover: a business to take over; sought: a commune seeks"
     )
     title: str = Field(description="what is offered, in a few words")
@@ -87,5 +98,54 @@ class OfferSpec(BaseModel):
 
 
 def read_offers(paths: Iterable[str | Path], ctx: dict[str, Any], stdin_text: str | None = None) -> list[OfferSpec]:
-    """Every offer of every file ('-' is standard input); all problems of all files at once."""
-    return read_models(paths, OfferSpec, ctx, "offer", stdin_text)
+    """Every offer of every file ('-' is standard input); all problems of all files at once.
+
+    A ``.csv`` file (one offer per row, the field names as columns) may come from a French
+    spreadsheet: ``;`` or ``,``, UTF-8 or Windows-1252, dates JJ/MM/AAAA (:mod:`engine.spreadsheet`).
+    """
+    offers: list[OfferSpec] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            if str(path).lower().endswith(".csv"):
+                offers.extend(_read_csv(Path(path), ctx))
+            else:
+                offers.extend(read_models([path], OfferSpec, ctx, "offer", stdin_text))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems=problems)
+    return offers
+
+
+def _read_csv(path: Path, ctx: dict[str, Any]) -> list[OfferSpec]:
+    """The offers of a CSV file, every bad cell located (line, column)."""
+    from engine import spreadsheet
+
+    source = str(path)
+    header, rows = spreadsheet.read_rows(path)
+    known = set(OfferSpec.model_fields)
+    bad = [
+        Problem(source, 1, i + 1, unknown("column", h, sorted(known))) for i, h in enumerate(header) if h not in known
+    ]
+    if bad:
+        raise InputError(problems=bad)
+    offers: list[OfferSpec] = []
+    problems: list[Problem] = []
+    for line, row in rows:
+        data = {k: v.strip() for k, v in row.items() if v.strip()}
+        if "published_on" in data:
+            data["published_on"] = spreadsheet.parse_date(data["published_on"])
+        try:
+            offer = OfferSpec.model_validate(data, context=ctx)
+        except ValidationError as exc:
+            for error in exc.errors():
+                column = str(error["loc"][0]) if error["loc"] else ""
+                position = header.index(column) + 1 if column in header else 1
+                problems.append(Problem(source, line, position, plain_message(error, OfferSpec)))
+            continue
+        offer._source = f"{source}:{line}"
+        offers.append(offer)
+    if problems:
+        raise InputError(problems=problems)
+    return offers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from engine.app.db import Anchor, Upgraded, Verification
 from engine.app.fiches import AddedFiches, Change, CheckedFiches, ExportedFiches, FicheList, Imported, ShownFiche
-from engine.i18n import _
+from engine.i18n import _, ngettext
 from engine.output import to_csv
 from engine.render import renders
 from engine.store import events as ev
@@ -20,9 +20,10 @@ def checked_text(result: CheckedFiches) -> str:
     """``fiche check``: ok per fiche, its notices, the count."""
     lines = []
     for f in result.fiches:
-        lines.append(f"{f.label()}: ok")
-        lines.extend(f"  note: {notice}" for notice in f.notices())
-    lines.append(f"{len(result.fiches)} fiche(s) valid.")
+        lines.append(_("{fiche}: ok").format(fiche=f.label()))
+        lines.extend(_("  note: {notice}").format(notice=notice) for notice in f.notices())
+    n = len(result.fiches)
+    lines.append(ngettext("{n} fiche valid.", "{n} fiches valid.", n).format(n=n))
     return "\n".join(lines)
 
 

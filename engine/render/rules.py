@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.app.rules import CheckedRules, StructureShown, StructuresShown, WrittenSchemas
+from engine.i18n import _
 from engine.output import to_table
 from engine.render import renders
 
@@ -12,23 +13,23 @@ def checked_text(checked: CheckedRules) -> str:
     """A summary of valid rules; else every problem (``error: file:line:col: message``) and what to do."""
     result, s = checked.result, checked.result.summary
     if result.ok:
-        return "\n".join(
-            [
-                f"{checked.rules_dir}: rules valid (version {s['version']})",
-                f"  {s['structures']} structures ({s['active_structures']} active, {s['lead_structures']} can lead)",
-                f"  {s['communes']} communes in {s['local_networks']} local networks",
-                f"  {s['rules']} routing rules",
-                *(
-                    [f"  {s['orientations']} structures outside the network for orientation"]
-                    if s.get("orientations")
-                    else []
-                ),
-            ]
-        )
-    lines = [f"error: {problem}" for problem in result.problems]
+        lines = [
+            _("{directory}: rules valid (version {version})").format(directory=checked.rules_dir, version=s["version"]),
+            _("  {n} structures ({active} active, {lead} can lead)").format(
+                n=s["structures"], active=s["active_structures"], lead=s["lead_structures"]
+            ),
+            _("  {n} communes in {networks} local networks").format(n=s["communes"], networks=s["local_networks"]),
+            _("  {n} routing rules").format(n=s["rules"]),
+        ]
+        if s.get("orientations"):
+            lines.append(_("  {n} structures outside the network for orientation").format(n=s["orientations"]))
+        return "\n".join(lines)
+    lines = [_("error: {problem}").format(problem=problem) for problem in result.problems]
     lines.append(
-        f"{s['problems']} problem(s) in {s['files_with_problems']} file(s): fix them and run 'capactif rules check'"
-        " again (the network keeps its previous rules until then)."
+        _(
+            "{n} problem(s) in {files} file(s): fix them and run 'capactif rules check' again "
+            "(the network keeps its previous rules until then)."
+        ).format(n=s["problems"], files=s["files_with_problems"])
     )
     return "\n".join(lines)
 

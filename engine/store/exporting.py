@@ -43,11 +43,24 @@ def flat(data: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def export(fiches: Iterable[StoredFiche], who: access.Viewer, fmt: str) -> str:
-    """Every fiche as ``who`` may see it, in ``csv``, ``json`` or ``yaml``."""
+DATE_COLUMNS = ("received", "installed_on")
+
+
+def export(fiches: Iterable[StoredFiche], who: access.Viewer, fmt: str, *, excel: bool = False) -> str:
+    """Every fiche as ``who`` may see it, in ``csv``, ``json`` or ``yaml``.
+
+    ``excel``: CSV as a French Excel opens it (:data:`engine.spreadsheet.EXCEL`: ``;``, a UTF-8
+    byte-order mark at the start of the text, dates JJ/MM/AAAA, Windows line ends); ``fiche import``
+    reads it back as it is.
+    """
     from engine.output import to_csv, to_json
 
     visible = [for_viewer(s, who) for s in fiches]
+    if fmt == "csv" and excel:
+        from engine.spreadsheet import EXCEL, format_date
+
+        rows = ({**row, **{c: format_date(row.get(c)) for c in DATE_COLUMNS}} for row in map(flat, visible))
+        return "\ufeff" + to_csv(rows, COLUMNS, delimiter=EXCEL.delimiter, line_end=EXCEL.line_end)
     if fmt == "csv":
         return to_csv((flat(d) for d in visible), COLUMNS)
     if fmt == "json":

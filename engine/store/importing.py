@@ -1,5 +1,7 @@
 """Reading many fiches at once from CSV, YAML or JSON, with every bad row located.
 
+CSV files may come from a French spreadsheet: ``;`` or ``,`` between cells, UTF-8 (with or without
+a byte-order mark) or Windows-1252, dates as JJ/MM/AAAA, VRAI/FAUX or oui/non (:mod:`engine.spreadsheet`).
 CSV columns are the fiche's field names; the porteur's fields are ``porteur.name``,
 ``porteur.email``, ``porteur.phone``, ``porteur.consent_network``; lists (``needs``, ``publics``,
 ``supporting``) are separated by ``|``; an empty cell is an absent field.  A column named
@@ -20,15 +22,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from engine import spreadsheet
 from engine.errors import InputError, Problem
 from engine.fiche import Fiche
 from engine.lifecycle import state_problems
 from engine.paths import write_private
 from engine.store.exporting import COLUMNS, LIST_COLUMNS
-from engine.vocabulary import did_you_mean
+from engine.vocabulary import unknown
 from engine.yamlsource import plain_message, read_document, validation_problems
 
 IGNORED = ("errors",)
+DATE_COLUMNS = ("received", "installed_on")
 FORMATS = {".csv": "csv", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
 
@@ -104,20 +108,16 @@ def read_import(path: str | Path, ctx: dict[str, Any]) -> Batch:
 
 def _read_csv(path: Path, ctx: dict[str, Any]) -> Batch:
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(problems=[Problem(source, 0, 0, "file not found")]) from None
-    except UnicodeDecodeError:
-        raise InputError(problems=[Problem(source, 0, 0, "not UTF-8 text: save the file as UTF-8 CSV")]) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    text, _encoding = spreadsheet.read_text(path)  # UTF-8 (with or without BOM) or Windows-1252
+    delimiter = spreadsheet.sniff_delimiter(text.split("\n", 1)[0])  # ';' from a French Excel, or ','
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = next(reader, None)
     if not header:
         raise InputError(problems=[Problem(source, 1, 1, "empty file: the first line must name the columns")])
     header = [h.strip() for h in header]
     known = set(COLUMNS)
     bad = [
-        Problem(source, 1, i + 1, f"unknown column '{h}'{did_you_mean(h, COLUMNS)}")
+        Problem(source, 1, i + 1, unknown("column", h, COLUMNS))
         for i, h in enumerate(header)
         if h not in known and h not in IGNORED
     ]
@@ -170,8 +170,12 @@ def _nest(row: dict[str, str]) -> dict[str, Any]:
             continue
         if column in LIST_COLUMNS:
             data[column] = [v.strip() for v in value.split("|") if v.strip()]
+        elif column == "porteur.consent_network":
+            data.setdefault("porteur", {})["consent_network"] = spreadsheet.parse_bool(value)  # VRAI, oui
         elif column.startswith("porteur."):
             data.setdefault("porteur", {})[column.split(".", 1)[1]] = value
+        elif column in DATE_COLUMNS:
+            data[column] = spreadsheet.parse_date(value)  # 02/03/2026 as a French spreadsheet writes it
         else:
             data[column] = value
     return data

@@ -16,7 +16,7 @@ from engine.errors import InputError, NotFound, Problem
 from engine.fiche import Fiche
 from engine.store import records
 from engine.store.schema import fiche_supports, fiches
-from engine.vocabulary import ACTIVE_STAGES, STAGES, unknown
+from engine.vocabulary import ACTIVE_STAGES, canonical, unknown
 
 _CHUNK = 5000
 
@@ -40,7 +40,13 @@ class ListFilter:
 
         ``network`` is an :class:`engine.network.Network`; a commune name is resolved to its code.
         """
-        problems = [Problem("--stage", 0, 0, unknown("stage", s, STAGES)) for s in self.stages if s not in STAGES]
+        problems: list[Problem] = []
+        stages = []
+        for given in self.stages:  # an id, a label or a French word: 'idée', 'en pause'
+            try:
+                stages.append(canonical("stage", given))
+            except ValueError as exc:
+                problems.append(Problem("--stage", 0, 0, str(exc)))
         commune = self.commune
         if network is not None:
             structures = network.structure_ids
@@ -62,7 +68,7 @@ class ListFilter:
             problems.append(Problem("--received-from", 0, 0, message))
         if problems:
             raise InputError(problems=problems)
-        return ListFilter(**{**self.__dict__, "commune": commune})
+        return ListFilter(**{**self.__dict__, "commune": commune, "stages": tuple(stages)})
 
     def where(self, query: Select[Any]) -> Select[Any]:
         """The filters as SQL conditions on ``fiches`` (each one an indexed column)."""

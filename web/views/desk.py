@@ -199,6 +199,10 @@ def act(page: Page) -> Response:
             )  # fmt: skip
         elif what == "consent":
             desk.consent(ws, who, fiche_id, page.field("consent") == "yes", expected_version=version)
+        elif what == "edit":
+            desk.edit(
+                ws, who, fiche_id, _form(page), expected_version=version, comment=page.field("comment"), at=_today(page)
+            )
         elif what == "commune":
             desk.edit_commune(
                 ws, who, fiche_id, page.field("commune"), expected_version=version,
@@ -212,6 +216,10 @@ def act(page: Page) -> Response:
         return _error(page, 400, _("write the date as YYYY-MM-DD (e.g. 2026-03-02)"), back=fiche_id)
     except desk.ChangedMeanwhile as exc:
         return _error(page, 409, str(exc), back=fiche_id)
+    except desk.FormErrors as exc:
+        return _error(
+            page, 400, "; ".join(f"{field}: {m}" for field, ms in exc.by_field().items() for m in ms), back=fiche_id
+        )
     except AccessDenied as exc:
         return _error(page, 403, str(exc), back=fiche_id)
     except (EngineError, TransitionNotAllowed) as exc:
