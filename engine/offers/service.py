@@ -64,10 +64,18 @@ def status_of(offer: Offer) -> str:
 
 
 def list_offers(
-    db_url: str | None, rules_path: str | Path | None, *, status: str | None = None, network: str | None = None
+    db_url: str | None,
+    rules_path: str | Path | None,
+    *,
+    status: str | None = None,
+    network: str | None = None,
+    as_: str | None = None,
 ) -> list[ListedOffer]:
-    """``offer list``: by publication date then id, filtered by status and local network."""
+    """``offer list``: by publication date then id, filtered by status and local network.
+
+    A closing reason is shown only to those who may see it (:meth:`Offer.for_viewer`)."""
     net = load_network(rules_path)
+    who = access.viewer(as_, net.structure_ids)
     problems = []
     if status and status not in STATUSES:
         problems.append(Problem("--status", 0, 0, unknown("status", status, STATUSES)))
@@ -82,7 +90,7 @@ def list_offers(
         counts: dict[str, int] = {}
         for c in repo.list_contacts(conn, [o.id for o in offers]):
             counts[c.offer] = counts.get(c.offer, 0) + 1
-    return [ListedOffer(o, counts.get(o.id, 0)) for o in offers]
+    return [ListedOffer(o.for_viewer(who), counts.get(o.id, 0)) for o in offers]
 
 
 @dataclass
@@ -146,7 +154,7 @@ def show(db_url: str | None, rules_path: str | Path | None, offer_id: str, as_: 
         offer = repo.get_offer(conn, offer_id)
         contacts = repo.list_contacts(conn, [offer_id])
         stored = {c.fiche: queries.get(conn, c.fiche) for c in contacts}
-    shown = ShownOffer(offer)
+    shown = ShownOffer(offer.for_viewer(who))
     for c in contacts:
         s = stored[c.fiche]
         personal = can_see_personal(s, who)

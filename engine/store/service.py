@@ -7,6 +7,7 @@ Each ``with store.transaction()`` block is the whole command: any error inside r
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -205,7 +206,7 @@ def note(
     net = load_network(rules_path)
     who = access.viewer(as_, net.structure_ids)
     _check_by(options.get("by"), net, who)
-    with opened(db_url) as store, store.transaction(fiche_id) as conn:
+    with opened(db_url) as store, store.transaction(fiche_id, immediate=True) as conn:
         return repository.note_fiche(conn, fiche_id, text, who=who, **options)
 
 
@@ -269,6 +270,14 @@ class Imported:
         }
 
 
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one file (links and relative paths included)."""
+    try:
+        return Path(a).resolve() == Path(b).resolve() or os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def import_file(
     db_url: str | None,
     rules_path: str | Path | None,
@@ -280,6 +289,9 @@ def import_file(
     suggest: bool = False,
 ) -> Imported:
     """``fiche import``: all rows or none; with ``skip_invalid`` the good rows, bad ones to ``rejects``."""
+    if rejects is not None and _same_file(rejects, path):
+        message = _("--rejects {path}: that is the file being imported, which it would overwrite; give another name")
+        raise InputError(message.format(path=rejects))
     net = load_network(rules_path)
     who = access.viewer(as_, net.structure_ids)
     batch = read_import(path, net.fiche_context())
