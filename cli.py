@@ -124,8 +124,10 @@ class CapactifGroup(LocalizedGroup):
         try:
             return super().invoke(ctx)
         except EngineError as exc:
+            from engine.output import for_terminal
+
             for line in exc.lines():
-                click.echo(_("error: {problem}").format(problem=line), err=True)
+                click.echo(for_terminal(_("error: {problem}").format(problem=line)), err=True)
             if len(exc.problems) > 1:
                 count = len(exc.problems)
                 message = ngettext("{n} problem; nothing was changed.", "{n} problems; nothing was changed.", count)
@@ -139,9 +141,9 @@ class CapactifGroup(LocalizedGroup):
             ctx.exit(0)
         except Exception:
             if ctx.find_root().params.get("debug"):
-                import traceback  # only for a bug: not part of every command's start-up
+                from engine.errors import safe_traceback
 
-                traceback.print_exc()
+                click.echo(safe_traceback(sys.exc_info()[1]), err=True)
             else:
                 click.echo(
                     _("unexpected error (a bug in capactif): run the same command with --debug and report the output"),
@@ -179,8 +181,10 @@ def stdin_if_dash(args: tuple[str, ...]) -> str | None:
 
 
 def emit(text: str) -> None:
-    """Print a rendered report (no trailing blank line doubling)."""
-    click.echo(text.rstrip("\n"))
+    """Print a rendered report (no trailing blank line doubling), stored text's control sequences removed."""
+    from engine.output import for_terminal
+
+    click.echo(for_terminal(text.rstrip("\n")))
 
 
 def workspace(
@@ -678,7 +682,9 @@ def fiche_export(output: str | None, excel: bool, as_: str | None, db_url: str |
 
         write_private(output, text)
     else:
-        click.echo(text, nl=False)
+        from engine.output import for_terminal
+
+        click.echo(for_terminal(text), nl=False)
 
 
 @main.group("db")

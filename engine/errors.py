@@ -7,6 +7,29 @@ and prints one line per problem with no traceback.  Anything else is a bug.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+#: A value quoted in a message is cut to this many characters.
+EXCERPT = 40
+
+
+def excerpt(value: Any, limit: int = EXCERPT) -> str:
+    """A short, single-line rendering of a value for a message, never the whole of a big one.
+
+    Containers are described, not printed: formatting a value read from a file could otherwise
+    expand shared references (an alias bomb) or print megabytes.  Control characters are escaped.
+    """
+    from engine.i18n import ngettext
+
+    if isinstance(value, dict):
+        return ngettext("<mapping of {n} field>", "<mapping of {n} fields>", len(value)).format(n=len(value))
+    if isinstance(value, list | tuple | set | frozenset):
+        return ngettext("<list of {n} item>", "<list of {n} items>", len(value)).format(n=len(value))
+    text = str(value)
+    cut = len(text) > limit
+    text = text[:limit]
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text + "…" if cut else text
 
 
 @dataclass(frozen=True, order=True)
@@ -72,3 +95,29 @@ class ConflictError(EngineError):
 
 class AccessDenied(EngineError):
     """A write by a structure that is not on the fiche, where only those structures may write."""
+
+
+def safe_traceback(exc: BaseException | None) -> str:
+    """The traceback of a bug without any value from the data: frames, code lines and exception types.
+
+    An exception's message may quote the data it failed on (a database driver prints the row it
+    could not store, with the porteur's name, e-mail and phone), and so may local variables: the
+    ``--debug`` output, meant to be pasted into a bug report, shows neither.
+    """
+    import traceback
+
+    chain: list[BaseException] = []
+    while exc is not None and exc not in chain:
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    lines: list[str] = []
+    for i, error in enumerate(reversed(chain)):
+        if i:
+            lines.append("\nDuring the handling of the above exception, another exception occurred:\n")
+        lines.append("Traceback (most recent call last):\n")
+        lines.extend(
+            traceback.StackSummary.extract(traceback.walk_tb(error.__traceback__), capture_locals=False).format()
+        )
+        kind = type(error)
+        lines.append(f"{kind.__module__}.{kind.__qualname__} (message not shown: it may quote personal data)\n")
+    return "".join(lines).rstrip("\n")

@@ -15,7 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic import ValidationInfo as Info
 
-from engine import activities
+from engine import activities, limits
+from engine.errors import excerpt
 from engine.i18n import _
 from engine.vocabulary import lenient, unknown
 from engine.yamlsource import read_models
@@ -55,7 +56,18 @@ Stage = Annotated[
     BeforeValidator(lenient("stage")),
 ]
 
-FICHE_ID_PATTERN = r"^F-\d{4}-\d{4,}$"
+FICHE_ID_PATTERN = rf"^F-\d{{4}}-\d{{4,{limits.ID_DIGITS}}}$"
+OFFER_ID_PATTERN = rf"^O-\d{{4}}-\d{{4,{limits.ID_DIGITS}}}$"
+
+#: The longest text each field may hold (the store's columns: engine/limits.py).
+TEXT_LIMITS = {
+    "name": limits.SHORT_TEXT_LENGTH,
+    "email": limits.EMAIL_LENGTH,
+    "phone": limits.PHONE_LENGTH,
+    "summary": limits.TEXT_LENGTH,
+    "commune": limits.SHORT_TEXT_LENGTH,
+    "naf": limits.SHORT_TEXT_LENGTH,
+}
 
 
 class Porteur(BaseModel):
@@ -75,6 +87,21 @@ class Porteur(BaseModel):
     def _phone_as_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
+    @field_validator("name", "email", "phone", mode="after")
+    @classmethod
+    def _storable(cls, value: str | None, info: Info) -> str | None:
+        return storable_text(value, info)
+
+    @field_validator("email", mode="after")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return normalise_email(value)
+
+    @field_validator("phone", mode="after")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return normalise_phone(value)
+
 
 class Fiche(BaseModel):
     """A project record (fiche): who, where, what kind of project, what it needs, where it stands."""
@@ -90,7 +117,7 @@ class Fiche(BaseModel):
     kind: Kind
     naf: str | None = Field(default=None, description="NAF rév. 2 code, e.g. 10.71C")
     nature: Nature | None = Field(default=None, description="derived from naf when not given")
-    employees: int | None = Field(default=None, ge=0, description="planned headcount")
+    employees: int | None = Field(default=None, ge=0, le=limits.MAX_EMPLOYEES, description="planned headcount")
     artisan_registered: bool | None = Field(
         default=None,
         description="already registered at the répertoire des métiers (droit de suite); "
@@ -108,7 +135,9 @@ class Fiche(BaseModel):
     installed_on: dt.date | None = None
     follow_up_by: str | None = None
     held_from: Stage | None = None
-    offer: str | None = Field(default=None, description="the activity offer the project came from")
+    offer: str | None = Field(
+        default=None, pattern=OFFER_ID_PATTERN, description="the activity offer the project came from (O-YYYY-NNNN)"
+    )
 
     _nature_finding: activities.NatureFinding | None = PrivateAttr(default=None)
     _nature_derived: bool = PrivateAttr(default=False)
@@ -119,6 +148,31 @@ class Fiche(BaseModel):
     def _resolve_commune(cls, value: Any, info: Info) -> Any:
         return resolve_commune(value, info)
 
+    @field_validator("summary", "commune", "naf", mode="before")
+    @classmethod
+    def _storable(cls, value: Any, info: Info) -> Any:
+        return storable_text(value, info) if isinstance(value, str) else value
+
+    @field_validator("employees", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError(
+                _("'employees' must be a whole number (the planned headcount), got '{value}'").format(
+                    value=str(value).lower()
+                )
+            )
+        return value
+
+    @field_validator("received", "installed_on", mode="after")
+    @classmethod
+    def _sane_date(cls, value: dt.date | None, info: Info) -> dt.date | None:
+        if value is not None:
+            problem = limits.check_date(value, info.field_name or "date", today=(info.context or {}).get("today"))
+            if problem:
+                raise ValueError(problem)
+        return value
+
     @field_validator("naf", mode="before")
     @classmethod
     def _check_naf(cls, value: Any) -> Any:
@@ -128,6 +182,8 @@ class Fiche(BaseModel):
     @classmethod
     def _check_structure(cls, value: str | None, info: Info) -> str | None:
         structures = (info.context or {}).get("structures")
+        if value is not None:
+            check_structure_id(value, info.field_name or "structure")
         if value is not None and structures is not None and value not in structures:
             raise ValueError(unknown("structure", value, sorted(structures)))
         return value
@@ -136,6 +192,8 @@ class Fiche(BaseModel):
     @classmethod
     def _check_supporting(cls, value: list[str], info: Info) -> list[str]:
         structures = (info.context or {}).get("structures")
+        for sid in value:
+            check_structure_id(sid, "supporting")
         if structures is not None:
             for sid in value:
                 if sid not in structures:
@@ -230,6 +288,56 @@ class Fiche(BaseModel):
     def label(self) -> str:
         """How the fiche is named in messages: its id, else its source."""
         return self.id or self._source or "fiche"
+
+
+def check_structure_id(value: str, field: str) -> None:
+    """A structure id fits its column and holds no NUL character (checked before it is looked up)."""
+    problem = limits.check_text(value, limits.STRUCTURE_LENGTH, field)
+    if problem:
+        raise ValueError(problem)
+
+
+def storable_text(value: str | None, info: Info) -> str | None:
+    """A text field's validator: no NUL character, no longer than its column (engine/limits.py)."""
+    if value is None:
+        return None
+    name = info.field_name or "text"
+    problem = limits.check_text(value, TEXT_LIMITS.get(name, limits.TEXT_LENGTH), name)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def normalise_email(value: str | None) -> str | None:
+    """An e-mail address checked by email-validator (syntax only, no network) and normalised."""
+    if value is None or not value.strip():
+        return None
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        message = _("'{value}' is not an e-mail address: write it like prenom.nom@example.org")
+        raise ValueError(message.format(value=excerpt(value))) from None
+
+
+def normalise_phone(value: str | None) -> str | None:
+    """A phone number parsed by phonenumbers (French unless it starts with +) and written the usual way:
+    ``04 73 82 00 00`` for a French number, ``+32 2 123 45 67`` for another country's."""
+    if value is None or not value.strip():
+        return None
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(value, "FR")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_possible_number(number):
+        message = _("'{value}' is not a phone number: write it like 04 73 82 00 00 or +33 4 73 82 00 00")
+        raise ValueError(message.format(value=excerpt(value)))
+    style = phonenumbers.PhoneNumberFormat
+    french = phonenumbers.region_code_for_number(number) == "FR" or number.country_code == 33
+    return phonenumbers.format_number(number, style.NATIONAL if french else style.INTERNATIONAL)
 
 
 def resolve_commune(value: Any, info: Info) -> Any:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -46,8 +48,11 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def neutralise(text: str) -> str:
-    """A cell that a spreadsheet would run as a formula gets a leading apostrophe."""
+#: Every line break a spreadsheet or a CSV reader may start a new line or row at (str.splitlines' set).
+LINE_BREAKS = re.compile(r"(\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029])")
+
+
+def _neutralise_line(text: str) -> str:
     if text and text.startswith(FORMULA_PREFIXES):
         # A plain negative number is data, not a formula.
         if text[0] == "-" and text[1:].replace(".", "", 1).isdigit():
@@ -56,13 +61,35 @@ def neutralise(text: str) -> str:
     return text
 
 
+def neutralise(text: str) -> str:
+    """A cell a spreadsheet could run as a formula gets a leading apostrophe, on every line of it.
+
+    A bare carriage return is written as a line feed first: the CSV writer quotes a cell holding a
+    line feed, but not one holding only ``\\r``, which spreadsheets read as the start of a new row.
+    Every line of a cell (split on any line break) is neutralised, so no row a spreadsheet could
+    see starts with ``=cmd|…``.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    parts = LINE_BREAKS.split(text)
+    return "".join(part if i % 2 else _neutralise_line(part) for i, part in enumerate(parts))
+
+
+def unneutralise(text: str) -> str:
+    """The inverse of :func:`neutralise` for a cell read back from a CSV file this engine wrote."""
+    parts = LINE_BREAKS.split(text)
+    return "".join(
+        part[1:] if i % 2 == 0 and part.startswith("'") and part[1:2] and part[1] in "=+-@\t" else part
+        for i, part in enumerate(parts)
+    )
+
+
 def to_csv(
     rows: Iterable[dict[str, Any]], columns: Sequence[str], *, delimiter: str = ",", line_end: str = "\n"
 ) -> str:
     """CSV with a header, lists joined with '|', formula-like cells neutralised (``;`` for a French Excel)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator=line_end, delimiter=delimiter)
-    writer.writerow(columns)
+    writer.writerow([neutralise(str(c)) for c in columns])
     for row in rows:
         values = []
         for col in columns:
@@ -95,10 +122,31 @@ def to_table(
     return console.file.getvalue().rstrip("\n")  # type: ignore[attr-defined]
 
 
+def md(value: Any) -> str:
+    """A value made inert in Markdown: HTML escaped (a note may hold ``<script>``), on one line."""
+    return LINE_BREAKS.sub(" ", html.escape(_cell(value), quote=False))
+
+
 def to_markdown(rows: Iterable[dict[str, Any]], columns: Sequence[str], headers: Sequence[str] | None = None) -> str:
-    """A GitHub-flavoured Markdown table; pipes in cells are escaped."""
-    head = list(headers or columns)
+    """A GitHub-flavoured Markdown table; HTML and pipes in cells are escaped, line breaks become spaces."""
+    head = [md(h).replace("|", "\\|") for h in (headers or columns)]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     for row in rows:
-        lines.append("| " + " | ".join(_cell(row.get(c)).replace("|", "\\|") for c in columns) + " |")
+        lines.append("| " + " | ".join(md(row.get(c)).replace("|", "\\|") for c in columns) + " |")
     return "\n".join(lines)
+
+
+#: Terminal escape sequences (CSI, OSC, other ESC sequences) and control characters but line feed and tab.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]"
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
+
+
+def for_terminal(text: str) -> str:
+    """Text safe to print on a terminal: stored text cannot move the cursor, retitle or recolour it.
+
+    A fiche's summary or a note is typed by someone else; escape sequences and control characters
+    in it are removed (line feeds and tabs are kept).
+    """
+    return _ESCAPES.sub("", text)

@@ -82,3 +82,11 @@ def write_private(path: str | Path, text: str) -> None:
     finally:
         if fd >= 0:
             os.close(fd)
+
+
+def state_dir() -> Path:
+    """Where this user's private state lives (the rules cache's signing secret): ``$XDG_STATE_HOME/capactif``,
+    else ``~/.local/state/capactif``; never the cache directory, and not the data directory, which a
+    command that creates no store must leave untouched."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "capactif"

@@ -327,7 +327,7 @@ def load_territory(rules_dir: Path, *, display_root: Path | None = None) -> Terr
     root = display_root or rules_dir
     path = rules_dir / "territory.yaml"
     source = _display(path, root)
-    doc = read_document(path, source)
+    doc = read_document(path, source, aliases=True)
     territory, problems = build_territory(doc, rules_dir, root)
     if problems:
         raise RulesError(problems=problems)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
+from engine.errors import excerpt
 from engine.i18n import N_, _
 
 KINDS: dict[str, str] = {
@@ -92,6 +93,17 @@ ACTIVE_STAGES: tuple[str, ...] = ("idea", "study", "financing", "installed", "fo
 
 #: Stages a fiche does not leave on its own (the journey is over, for good or not).
 CLOSED_STAGES: tuple[str, ...] = ("developed", "abandoned", "redirected")
+
+#: How a contact with a porteur happened (``fiche note --contact CHANNEL``).
+CHANNELS: dict[str, str] = {
+    "phone": "téléphone",
+    "email": "e-mail",
+    "meeting": "rendez-vous",
+    "visit": "visite sur place",
+    "event": "salon, réunion publique",
+    "letter": "courrier",
+    "offer": "au sujet d'une offre d'activité",
+}
 
 VOCABULARIES: dict[str, dict[str, str]] = {
     "kind": KINDS,
@@ -306,6 +318,8 @@ def noun(kind: str) -> str:
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """A ' (did you mean 'x'?)' suffix for a typo, or '' when nothing is close."""
+    if len(str(value)) > 100:  # no typo is that long; difflib would be slow on it
+        return ""
     close = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
     return _(" (did you mean '{value}'?)").format(value=close[0]) if close else ""
 
@@ -322,7 +336,7 @@ def unknown(kind: str, value: object, choices: Iterable[str], *, as_written: boo
     if not hint and choices:
         hint = _(" (expected one of: {choices})").format(choices=", ".join(choices)) if len(choices) <= 30 else ""
     named = kind if as_written else noun(kind)
-    return _("unknown {kind} '{value}'{hint}").format(kind=named, value=value, hint=hint)
+    return _("unknown {kind} '{value}'{hint}").format(kind=named, value=excerpt(value), hint=hint)
 
 
 def _did_you_mean_word(kind: str, value: str) -> str:

@@ -9,6 +9,8 @@ YAML parser (JSON is YAML) so that JSON fiches get line numbers too.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,9 +19,18 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from engine.errors import InputError, Problem
-from engine.i18n import _
+from engine.errors import InputError, Problem, excerpt
+from engine.i18n import N_, _
 from engine.vocabulary import did_you_mean, noun, unknown
+
+#: Input limits applied to every file read (docs/security.md): a file larger than this is refused
+#: before it is parsed, collections may not nest deeper than this, and a rules file (the only kind
+#: where anchors and aliases are allowed, to repeat a list) may repeat at most this many values and
+#: expand to at most this many nodes, so that a few hundred bytes cannot become gigabytes.
+MAX_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_ALIASES = 100
+MAX_NODES = 100_000
 
 
 def _safe_yaml():
@@ -36,23 +47,9 @@ def _safe_yaml():
     return yaml
 
 
-def _rt_yaml():
-    """The round-trip loader, used only to locate problems (same scalar rules as the fast one)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.constructor import RoundTripConstructor
-
-    class TextDatesRT(RoundTripConstructor):
-        """Round-trip constructor that leaves timestamps as strings."""
-
-    TextDatesRT.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
-    yaml = YAML(typ="rt")
-    yaml.Constructor = TextDatesRT
-    return yaml
-
-
-def _syntax(source: str) -> str:
-    """The language a file is written in, as its author knows it (JSON files are read as YAML)."""
-    return "JSON" if source.lower().endswith(".json") else "YAML"
+def is_json(source: str) -> bool:
+    """Whether a file is read as JSON (strictly) rather than YAML: its name ends in ``.json``."""
+    return source.lower().endswith(".json")
 
 
 def _mark_problem(source: str, exc: Exception) -> Problem:
@@ -60,27 +57,44 @@ def _mark_problem(source: str, exc: Exception) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     if "duplicate key" in str(exc):
-        what = "duplicate key " + str(exc).split("duplicate key", 1)[1].split("\n")[0].strip()
+        what = "duplicate key " + excerpt(str(exc).split("duplicate key", 1)[1].split("\n")[0].strip(), 200)
     line = mark.line + 1 if mark is not None else 0
     col = mark.column + 1 if mark is not None else 0
-    return Problem(source, line, col, _("not valid {syntax}: {problem}").format(syntax=_syntax(source), problem=what))
+    return Problem(source, line, col, _not_valid(source, what))
+
+
+def _not_valid(source: str, problem: Any) -> str:
+    """'not valid YAML/JSON: …' (the parser's own words after the colon)."""
+    if is_json(source):
+        return _("not valid JSON: {problem}").format(problem=problem)
+    return _("not valid YAML: {problem}").format(problem=problem)
+
+
+def _at(source: str, mark: Any, message: str) -> InputError:
+    """An input error located at a ruamel mark (0-based line and column)."""
+    line = mark.line + 1 if mark is not None else 0
+    column = mark.column + 1 if mark is not None else 0
+    return InputError(problems=[Problem(source, line, column, message)])
+
+
+def _too_deep() -> str:
+    return _("nested more than {depth} levels deep: a fiche or rules file never needs that many").format(
+        depth=MAX_DEPTH
+    )
 
 
 @dataclass
 class Document:
-    """One parsed file: its data and a way to find where any part of it was written."""
+    """One parsed file: its data and a way to find where any part of it was written.
+
+    ``root`` is the node tree the data was built from (same parser, same pass): every location
+    comes from it, so a file that parses always locates its problems.
+    """
 
     source: str
     text: str
     data: Any
-    _rt: Any = field(default=None, repr=False)
-
-    @property
-    def tree(self) -> Any:
-        """The round-trip tree (with line/column marks), parsed on first use only."""
-        if self._rt is None:
-            self._rt = _rt_yaml().load(self.text)
-        return self._rt
+    root: Any = field(default=None, repr=False)
 
     def locate(self, loc: Iterable[Any], *, key: bool = False) -> tuple[int, int]:
         """1-based (line, column) of the value at ``loc``, or of its key when ``key`` is true.
@@ -88,28 +102,28 @@ class Document:
         Falls back to the deepest known parent when a part of the path is missing (a missing
         field is reported where its mapping starts).
         """
-        node = self.tree
-        line, col = 1, 1
+        from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+        node = self.root
+        if node is None:
+            return 1, 1
+        mark = node.start_mark
         parts = [p for p in loc if not (isinstance(p, str) and p.startswith("function-"))]
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
-            lc = getattr(node, "lc", None)
-            if lc is None:
-                break
-            try:
-                if isinstance(node, list) and isinstance(part, int) and part < len(node):
-                    line, col = lc.item(part)
-                    node = node[part]
-                elif isinstance(node, dict) and part in node:
-                    line, col = lc.key(part) if (key and last) else lc.value(part)
-                    node = node[part]
-                else:
-                    line, col = lc.line, lc.col
+            if isinstance(node, MappingNode):
+                found = [(k, v) for k, v in node.value if _key_matches(k, part)]
+                if not found:
                     break
-            except (KeyError, TypeError, AttributeError):
-                line, col = lc.line, lc.col
+                key_node, value_node = found[-1]
+                mark = key_node.start_mark if (key and last) else value_node.start_mark
+                node = value_node
+            elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                node = node.value[part]
+                mark = node.start_mark
+            else:
                 break
-        return line + 1, col + 1
+        return mark.line + 1, mark.column + 1
 
     def problem(self, loc: Iterable[Any], message: str, *, key: bool = False) -> Problem:
         """A problem located at ``loc`` in this document."""
@@ -117,34 +131,273 @@ class Document:
         return Problem(self.source, line, col, message)
 
 
-def parse_text(text: str, source: str) -> Document:
-    """Parse YAML or JSON text; a syntax error becomes a located :class:`InputError`."""
+def _key_matches(node: Any, part: Any) -> bool:
+    """Whether a mapping's key node is the key ``part`` (keys are compared as written)."""
+    from ruamel.yaml.nodes import ScalarNode
+
+    if not isinstance(node, ScalarNode):
+        return False
+    if isinstance(part, bool) or not isinstance(part, str | int | float):
+        return str(node.value).lower() == str(part).lower()
+    return node.value == str(part)
+
+
+def parse_text(text: str, source: str, *, aliases: bool = False) -> Document:
+    """Parse YAML or JSON text within the input limits; every problem is a located :class:`InputError`.
+
+    ``.json`` files are read by a strict JSON parser (no anchors, no trailing comma, no duplicate
+    key).  YAML anchors and aliases are refused unless ``aliases`` (rules files), where their
+    number and the size they expand to are bounded.
+    """
+    if len(text) > MAX_BYTES:
+        raise InputError(problems=[Problem(source, 0, 0, _too_big())])
+    if is_json(source):
+        data = _strict_json(text, source)
+        return Document(source=source, text=text, data=data, root=_json_nodes(text))
+    root, data = _load_yaml(text, source, aliases)
+    return Document(source=source, text=text, data=data, root=root)
+
+
+def _too_big() -> str:
+    return _("file too large (more than {size} MB): split it into several files").format(size=MAX_BYTES // 2**20)
+
+
+def _load_yaml(text: str, source: str, aliases: bool) -> tuple[Any, Any]:
+    """Check the events (depth, aliases) before building anything, then compose and construct."""
     from ruamel.yaml.error import YAMLError
 
+    yaml = _safe_yaml()
     try:
-        data = _safe_yaml().load(text)
+        _check_events(text, source, aliases)
+        loader, parser = yaml.get_constructor_parser(text)
+        try:
+            root = loader.get_single_node()
+            if root is not None and aliases:
+                _check_expansion(root, source)
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            parser.dispose()
+    except InputError:
+        raise
     except YAMLError as exc:
-        problem = _mark_problem(source, exc)
-        raise InputError(problems=[problem]) from None
-    except Exception as exc:  # the C loader raises a few non-YAMLError types
-        message = _("not valid {syntax}: {problem}").format(syntax=_syntax(source), problem=exc)
+        raise InputError(problems=[_mark_problem(source, exc)]) from None
+    except RecursionError:
+        raise InputError(problems=[Problem(source, 0, 0, _too_deep())]) from None
+    except Exception as exc:  # the C loader raises a few non-YAMLError types (e.g. a bad character)
+        message = _not_valid(source, excerpt(exc, 120))
         raise InputError(problems=[Problem(source, 0, 0, message)]) from None
-    return Document(source=source, text=text, data=data)
+    return root, data
 
 
-def read_document(path: Path | str, source: str | None = None) -> Document:
-    """Read and parse one file; an unreadable file is an :class:`InputError`, not a traceback."""
+def _events(text: str) -> Any:
+    """The parser's events one by one (the C parser when available: it uses no recursion)."""
+    try:
+        from _ruamel_yaml import CParser
+    except ImportError:  # pragma: no cover - the pure parser is used where the C one is missing
+        from ruamel.yaml import YAML
+
+        yield from YAML(typ="safe", pure=True).parse(text)
+        return
+    parser = CParser(text)
+    try:
+        while True:
+            event = parser.get_event()
+            if event is None:
+                return
+            yield event
+    finally:
+        parser.dispose()
+
+
+def _check_events(text: str, source: str, aliases: bool) -> None:
+    """Refuse deep nesting and aliases (or too many of them) from the event stream alone.
+
+    Composing the node tree recurses (ruamel's C composer crashes the process around 100,000
+    levels), so the depth is measured on the flat event stream first.
+    """
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+
+    depth = 0
+    count = 0
+    for event in _events(text):
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _at(source, event.start_mark, _too_deep())
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, AliasEvent):
+            if not aliases:
+                message = _(
+                    "alias '*{name}' not allowed here: anchors and aliases (&name, *name) are refused in this "
+                    "kind of file; write the value again"
+                ).format(name=excerpt(event.anchor))
+                raise _at(source, event.start_mark, message)
+            count += 1
+            if count > MAX_ALIASES:
+                message = _("more than {count} aliases (*name): write the values out instead").format(count=MAX_ALIASES)
+                raise _at(source, event.start_mark, message)
+
+
+def _check_expansion(root: Any, source: str) -> None:
+    """Refuse a node tree whose aliases expand to more than ``MAX_NODES`` nodes, or refer to themselves."""
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: Any) -> int:  # depth is at most MAX_DEPTH here, so recursion is safe
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if id(node) in open_nodes:
+            raise _at(source, node.start_mark, _("an alias (*name) refers to the value that contains it"))
+        open_nodes.add(id(node))
+        total = 1
+        if isinstance(node, MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, SequenceNode):
+            total += sum(size(v) for v in node.value)
+        open_nodes.discard(id(node))
+        if total > MAX_NODES:
+            message = _("the aliases (*name) of this file expand to more than {count} values: write them out").format(
+                count=MAX_NODES
+            )
+            raise _at(source, node.start_mark, message)
+        sizes[id(node)] = total
+        return total
+
+    size(root)
+
+
+# --- strict JSON ---------------------------------------------------------------------------------
+
+_JSON_WORDS = (
+    ("Expecting ',' delimiter", N_("a comma ',' is missing between two values")),
+    ("Expecting ':' delimiter", N_("a colon ':' is missing after a field name")),
+    ("Expecting property name", N_("expected a field name in double quotes (a comma before '}'?)")),
+    ("Expecting value", N_("expected a value (a comma before ']' or '}', or text without double quotes?)")),
+    ("Extra data", N_("more text after the end of the JSON value")),
+    ("Unterminated string", N_("a text in double quotes is not closed")),
+    ("Invalid control character", N_("a line break or tab inside a text: write \\n or \\t")),
+    ("Invalid \\escape", N_("a backslash '\\' that is not a valid escape")),
+    ("Invalid \\uXXXX escape", N_("a backslash '\\u' that is not followed by 4 hex digits")),
+)
+_JSON_DEPTH = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+class _JsonProblem(ValueError):
+    """A value the strict JSON reader refuses, located by character offset."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+def _strict_json(text: str, source: str) -> Any:
+    """JSON as the standard defines it: no trailing comma, no comment, no duplicate key, no NaN."""
+    depth = 0
+    for match in _JSON_DEPTH.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InputError(problems=[_offset_problem(source, text, match.start(), _too_deep())])
+        elif token in "]}":
+            depth -= 1
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, value in items:
+            if name in out:
+                message = _("duplicate key '{key}': each field is written once").format(key=excerpt(name))
+                raise _JsonProblem(message, _duplicate_offset(text, name))
+            out[name] = value
+        return out
+
+    def constant(name: str) -> Any:
+        outside_strings = re.compile(r'"(?:[^"\\]|\\.)*"|' + re.escape(name))
+        offset = next((m.start() for m in outside_strings.finditer(text) if m.group() == name), 0)
+        raise _JsonProblem(_("'{name}' is not a JSON number").format(name=name), offset)
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+    except json.JSONDecodeError as exc:
+        what = next((_(plain) for raw, plain in _JSON_WORDS if exc.msg.startswith(raw)), exc.msg)
+        raise InputError(problems=[Problem(source, exc.lineno, exc.colno, _not_valid(source, what))]) from None
+    except _JsonProblem as exc:
+        raise InputError(problems=[_offset_problem(source, text, exc.offset, _not_valid(source, exc))]) from None
+    except RecursionError:
+        raise InputError(problems=[Problem(source, 0, 0, _too_deep())]) from None
+
+
+def _duplicate_offset(text: str, name: str) -> int:
+    """Where the second occurrence of a duplicated key is written (-1 when it cannot be told)."""
+    quoted = json.dumps(name, ensure_ascii=False)
+    first = text.find(quoted)
+    return text.find(quoted, first + 1) if first >= 0 else -1
+
+
+def _offset_problem(source: str, text: str, offset: int, message: str) -> Problem:
+    if offset < 0:
+        return Problem(source, 0, 0, message)
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return Problem(source, line, column, message)
+
+
+def _json_nodes(text: str) -> Any:
+    """The node tree of a valid JSON text, only to locate problems (JSON is YAML; tabs become spaces).
+
+    None when the YAML composer reads it differently: problems are then located at the file's start.
+    """
+    try:
+        _check_events(text.replace("\t", " "), "", aliases=False)
+        loader, parser = _safe_yaml().get_constructor_parser(text.replace("\t", " "))
+        try:
+            return loader.get_single_node()
+        finally:
+            parser.dispose()
+    except Exception:
+        return None
+
+
+def read_document(path: Path | str, source: str | None = None, *, aliases: bool = False) -> Document:
+    """Read and parse one file; an unreadable, too large or badly encoded file is a located :class:`InputError`."""
+    name = source or str(path)
+    return parse_text(read_text(path, name), name, aliases=aliases)
+
+
+def read_text(path: Path | str, source: str | None = None, *, limit: int = MAX_BYTES) -> str:
+    """A UTF-8 text file (a leading BOM dropped), size-limited; an encoding error is located."""
     path = Path(path)
     name = source or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.stat().st_size > limit:
+            raise InputError(problems=[Problem(name, 0, 0, _too_big())])
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError(problems=[Problem(name, 0, 0, _("file not found"))]) from None
-    except UnicodeDecodeError:
-        raise InputError(problems=[Problem(name, 0, 0, _("not UTF-8 text: save the file as UTF-8"))]) from None
+    except IsADirectoryError:
+        raise InputError(problems=[Problem(name, 0, 0, _("this is a folder, not a file"))]) from None
     except OSError as exc:
-        raise InputError(problems=[Problem(name, 0, 0, _("cannot read: {error}").format(error=exc.strerror))]) from None
-    return parse_text(text, name)
+        raise InputError(
+            problems=[Problem(name, 0, 0, _("cannot read: {reason}").format(reason=exc.strerror))]
+        ) from None
+    return decode(raw, name)
+
+
+def decode(raw: bytes, source: str) -> str:
+    """UTF-8 bytes as text; an invalid byte is reported at its line and column."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = exc.start
+        line = raw.count(b"\n", 0, start) + 1
+        line_start = raw.rfind(b"\n", 0, start) + 1
+        column = len(raw[line_start:start].decode("utf-8", errors="replace")) + 1
+        message = _("not UTF-8 text (byte 0x{byte:02x}): save the file as UTF-8").format(byte=raw[start])
+        raise InputError(problems=[Problem(source, line, column, message)]) from None
 
 
 # --- pydantic errors in plain words -------------------------------------------------------------
@@ -219,32 +472,50 @@ def plain_message(error: Mapping[str, Any], model: type[BaseModel] | None = None
         choices = [c.strip(" '\"") for c in expected.replace(" or ", ",").split(",") if c.strip()]
         return unknown(name, given, choices, as_written=True)
     if kind in ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
-        return _("'{name}' must be a date written YYYY-MM-DD, got '{given}'").format(name=name, given=given)
+        return _("'{name}' must be a date written YYYY-MM-DD, got '{given}'").format(name=name, given=excerpt(given))
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return _("'{name}' must be a whole number, got '{given}'").format(name=name, given=given)
+        return _("'{name}' must be a whole number, got '{given}'").format(name=name, given=excerpt(given))
     if kind in ("bool_type", "bool_parsing"):
-        return _("'{name}' must be true or false, got '{given}'").format(name=name, given=given)
+        return _("'{name}' must be true or false, got '{given}'").format(name=name, given=excerpt(given))
     if kind in ("list_type",):
-        return _("'{name}' must be a list (one '- item' per line), got '{given}'").format(name=name, given=given)
+        return _("'{name}' must be a list (one '- item' per line), got '{given}'").format(
+            name=name, given=excerpt(given)
+        )
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return _("'{name}' must be a mapping of fields (key: value), got '{given}'").format(name=name, given=given)
+        return _("'{name}' must be a mapping of fields (key: value), got '{given}'").format(
+            name=name, given=excerpt(given)
+        )
     if kind == "string_type":
         if isinstance(given, int) and not isinstance(given, bool):
-            return _("'{name}' must be text: write it in quotes (\"{given}\")").format(name=name, given=given)
-        return _("'{name}' must be text, got '{given}'").format(name=name, given=given)
+            return _("'{name}' must be text: write it in quotes (\"{given}\")").format(name=name, given=excerpt(given))
+        return _("'{name}' must be text, got '{given}'").format(name=name, given=excerpt(given))
     if kind == "greater_than_equal":
         return _("'{name}' must be at least {minimum}, got '{given}'").format(
-            name=name, minimum=error["ctx"]["ge"], given=given
+            name=name, minimum=error["ctx"]["ge"], given=excerpt(given)
         )
     if kind == "greater_than":
         return _("'{name}' must be more than {minimum}, got '{given}'").format(
-            name=name, minimum=error["ctx"]["gt"], given=given
+            name=name, minimum=error["ctx"]["gt"], given=excerpt(given)
         )
+    if kind in ("less_than_equal", "less_than"):
+        bound = error["ctx"].get("le", error["ctx"].get("lt"))
+        return _("'{name}' must be at most {bound}, got '{value}'").format(name=name, bound=bound, value=excerpt(given))
+    if kind == "int_parsing_size":
+        return _("'{name}' is far too large a number: '{value}'").format(name=name, value=excerpt(given))
+    if kind == "string_too_long":
+        limit = error["ctx"]["max_length"]
+        return _("'{name}' is too long (at most {limit} characters)").format(name=name, limit=limit)
+    if kind == "string_pattern_mismatch" and name == "id":
+        return _("'{value}' is not a fiche id: write it F-YYYY-NNNN, e.g. F-2026-0012").format(value=excerpt(given))
+    if kind == "string_pattern_mismatch" and name == "offer":
+        return _("'{value}' is not an offer id: write it O-YYYY-NNNN, e.g. O-2026-0003").format(value=excerpt(given))
     if kind == "value_error":
         return str(error.get("ctx", {}).get("error", error["msg"]))
     if kind == "assertion_error":
         return error["msg"].removeprefix("Assertion failed, ")
-    return f"'{name}': {error['msg']}"
+    return _("'{name}': the value '{value}' cannot be accepted ({reason})").format(
+        name=name, value=excerpt(given), reason=kind
+    )
 
 
 def validation_problems(

@@ -122,7 +122,7 @@ def test_not_yaml_and_not_a_mapping(tmp_path):
         "charter/commitments.yaml:1:1: commitments.yaml must hold 'commitments:' and 'alerts:' mappings"
     ]
     lines = problems(write(tmp_path / "x", "commitments: [\n"))
-    assert len(lines) == 1 and lines[0].startswith("charter/commitments.yaml:2:1: YAML non valide")
+    assert len(lines) == 1 and lines[0].startswith("charter/commitments.yaml:2:1: YAML invalide")
 
 
 def test_missing_sections(tmp_path):

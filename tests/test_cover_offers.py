@@ -110,8 +110,11 @@ def test_show_an_offer_with_its_contact_and_installation(offers):
 
 
 def test_show_a_closed_offer_without_naf(offers):
-    """A closed offer says when and why; only a nature: '—' for its NAF; published by the coordinator: no 'par'."""
-    lines = run(offers, "offer", "show", "O-2025-0003", "--as", "committee").splitlines()
+    """A closed offer says when and why (why only to the coordinator and its publisher: the reason may name the
+    porteur); only a nature: '—' for its NAF; published by the coordinator: no 'par'."""
+    committee = run(offers, "offer", "show", "O-2025-0003", "--as", "committee").splitlines()
+    assert "  close le 2025-09-30" in committee
+    lines = run(offers, "offer", "show", "O-2025-0003", "--as", "coordinator").splitlines()
     assert lines[1:] == [
         "  réseau local: brioude",
         "  activité: — (commerciale)",

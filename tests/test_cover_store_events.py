@@ -82,7 +82,7 @@ def test_show_tells_every_kind_of_event_in_words(lived, store_url):
         "  étape: activité installée (installed)",
         "  référent: cma-63",
     ]
-    assert "  porteur: Jeanne Martin, jeanne@example.org, 0473000000" in lines
+    assert "  porteur: Jeanne Martin, jeanne@example.org, 04 73 00 00 00" in lines  # phones are normalised
     assert "  partage réseau: non" in lines
     assert "  besoins: prêt d'honneur" in lines and "  publics: demandeur d'emploi" in lines
     assert "  installée le 2026-04-01" in lines

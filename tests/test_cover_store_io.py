@@ -45,7 +45,7 @@ def stored_ids(url: str) -> list[str]:
         ("notes.yaml", "# to fill in on Monday\n",
          "{path}:1:1: a fiche file must hold a fiche (field: value lines) or a list of fiches"),
         ("broken.json", '[{"received": "2026-01-05",\n "commune": "63003" "kind": "creation"}]',
-         "{path}:2:21: JSON non valide : did not find expected ',' or '}}'"),
+         "{path}:2:21: JSON invalide : il manque une virgule ',' entre deux valeurs"),
     ],
 )  # fmt: skip
 def test_a_file_that_cannot_be_read_is_refused_whole(store_url, tmp_path, name, content, message):
@@ -247,7 +247,7 @@ RISKY = [
         "naf": "10.71C",
         "summary": "+33 boulangerie",
         "needs": ["honour_loan", "bank_loan"],
-        "porteur": {"name": '=HYPERLINK("http://x")', "email": "@ana@example.org", "phone": "-1"},
+        "porteur": {"name": '=HYPERLINK("http://x")', "email": "+ana@example.org", "phone": "+33 4 73 82 00 00"},
     }
 ]
 
@@ -267,16 +267,17 @@ def export(url: str, who: str, fmt: str, *extra: str) -> str:
     return result.output
 
 
-def test_csv_export_neutralises_formulas_and_keeps_negative_numbers(risky):
-    """Cells starting with =, +, @ get a leading apostrophe; '-1' is a number and stays; lists joined with '|'."""
+def test_csv_export_neutralises_formulas(risky):
+    """Cells starting with =, +, @ get a leading apostrophe (the phone, normalised, needs none); lists joined
+    with '|'."""
     text = export(risky, "coordinator", "csv")
     assert text.splitlines()[0] == HEADER
     (row,) = list(csv.DictReader(io.StringIO(text)))
     assert (row["summary"], row["porteur.name"], row["porteur.email"], row["porteur.phone"]) == (
         "'+33 boulangerie",
         '\'=HYPERLINK("http://x")',
-        "'@ana@example.org",
-        "-1",
+        "'+ana@example.org",
+        "04 73 82 00 00",
     )
     assert (row["needs"], row["porteur.consent_network"], row["publics"]) == ("honour_loan|bank_loan", "false", "")
 

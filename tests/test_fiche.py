@@ -81,7 +81,7 @@ def test_broken_yaml_is_one_located_line(ctx, tmp_path):
     path.write_text("received: 2026-01-05\nneeds: [premises\nkind: creation\n")
     (line,) = problems([path], ctx)
     assert line.startswith(f"{path}:3:")
-    assert "YAML non valide" in line
+    assert "YAML invalide" in line
 
 
 def test_former_name_of_a_merged_commune_resolves(ctx):
@@ -152,4 +152,4 @@ def test_broken_json_is_called_json(ctx, tmp_path):
     """A JSON file with a syntax error is reported as not valid JSON, at its line and column."""
     path = tmp_path / "f.json"
     path.write_text('{"received": "2026-01-02",\n "commune": "63003" "kind": 1}\n')
-    assert [f"{path}:2:21: JSON non valide : did not find expected ',' or '}}'"] == problems([path], ctx)
+    assert [f"{path}:2:21: JSON invalide : il manque une virgule ',' entre deux valeurs"] == problems([path], ctx)

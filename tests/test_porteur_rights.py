@@ -27,7 +27,11 @@ COORD = access.Viewer(access.COORDINATOR)
 CMA = access.Viewer("cma-63")
 DAY = dt.date(2026, 3, 2)
 TODAY = dt.date(2026, 6, 30)
-NAME, EMAIL, PHONE = "Hélène Martinez", "helene.martinez@example.org", "0473123456"
+NAME, EMAIL, PHONE = (
+    "Hélène Martinez",
+    "helene.martinez@example.org",
+    "04 73 12 34 56",
+)  # as stored: phones are normalised
 SECRETS = (NAME, EMAIL, PHONE, "Hélène", "Martinez", "Fromagerie d'Hélène", "appel d'Hélène", "Hélène signe")
 
 

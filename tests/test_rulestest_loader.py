@@ -160,7 +160,7 @@ cases:
         "cases.yaml:1:1: a routing test file must hold 'base:' (optional) and 'cases:'"
     ]
     assert problems(tmp_path, ctx, "cases\nx: [") == [
-        "cases.yaml:2:2: YAML non valide : mapping values are not allowed in this context"
+        "cases.yaml:2:2: YAML invalide : mapping values are not allowed in this context"
     ]
 
 

@@ -369,7 +369,7 @@ def note(
     """A note, or with ``channel`` a contact with the porteur, in the fiche's history."""
     _check_by(by, ws.network.structure_ids, who)
     kind = "contact" if channel else "note"
-    with ws.store.transaction(fiche_id) as conn:
+    with ws.store.transaction(fiche_id, immediate=True) as conn:
         return repository.note_fiche(
             conn, fiche_id, text, who=who, at=at, by=by, kind=kind, channel=channel, expected_version=expected_version
         )
@@ -441,6 +441,11 @@ def import_file(
     suggest: bool = False,
 ) -> Imported:
     """All rows or none; with ``skip_invalid`` the good rows, and the bad ones written to ``rejects``."""
+    if rejects is not None and _same_file(rejects, path):
+        from engine.i18n import _
+
+        message = _("--rejects {path}: that is the file being imported, which it would overwrite; give another name")
+        raise InputError(message.format(path=rejects))
     net = ws.network
     batch = read_import(path, net.fiche_context())
     if batch.rejected and not skip_invalid:
@@ -456,6 +461,16 @@ def import_file(
         if rejects_file:
             write_rejects(rejects_file, batch)
     return Imported(batch, changes, rejects_file, str(path))
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one file (links and relative paths included)."""
+    import os
+
+    try:
+        return Path(a).resolve() == Path(b).resolve() or os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _check_by(by: str | None, structures: frozenset[str], who: Identity | None = None) -> None:

@@ -95,7 +95,7 @@ def list_offers(ws: Workspace, who: Identity, *, status: str | None = None, netw
         counts: dict[str, int] = {}
         for c in repo.list_contacts(conn, [o.id for o in offers]):
             counts[c.offer] = counts.get(c.offer, 0) + 1
-    return OfferList([ListedOffer(o, counts.get(o.id, 0)) for o in offers])
+    return OfferList([ListedOffer(o.for_viewer(who), counts.get(o.id, 0)) for o in offers])
 
 
 @dataclass
@@ -165,7 +165,7 @@ def show(ws: Workspace, who: Identity, offer_id: str) -> ShownOffer:
         offer = repo.get_offer(conn, offer_id)
         contacts = repo.list_contacts(conn, [offer_id])
         stored = {c.fiche: queries.get(conn, c.fiche) for c in contacts}
-    shown = ShownOffer(offer, territory=net.territory)
+    shown = ShownOffer(offer.for_viewer(who), territory=net.territory)
     for c in contacts:
         s = stored[c.fiche]
         personal = can_see_personal(s, who)

@@ -44,7 +44,7 @@ def load_charter(charter_dir: Path | str | None = None) -> Charter:
     if not directory.is_dir():
         raise CharterError(problems=[Problem(str(directory), 0, 0, "charter directory not found: give --charter DIR")])
     try:
-        doc = read_document(path, source)
+        doc = read_document(path, source, aliases=True)
     except InputError as exc:
         raise CharterError(problems=exc.problems) from None
     return parse_charter(doc, directory)

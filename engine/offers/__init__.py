@@ -1,14 +1,9 @@
 """Activity offers: businesses to take over and activities a commune seeks (the seed's "bourse d'offres").
 
-Public API::
+Where things are:
 
-    from engine.offers import service
-    service.add_files(db, rules, ["offre.yaml"], "coordinator")   # offer files, located errors
-    service.list_offers(db, rules, status="open", network="ambert")
-    service.show(db, rules, "O-2025-0003", "cma-63")               # contacts, installations via the offer
-    service.close(db, rules, "O-2025-0003", "coordinator", on=day)
-    service.contact(db, rules, "O-2025-0003", "F-2025-0012", "cma-63", on=day)
-    service.match(db, rules, "F-2025-0012", "cma-63")              # ranked, with reasons (engine.offers.match)
+The use cases (add, list, show, close, contact, match) are in engine.app.offers, each taking a
+Workspace and the caller's Identity; their renderings in engine.render.offers.
 
 Storage: :mod:`engine.offers.tables` (migration ``0100_offers``); library functions over an open
 connection: :mod:`engine.offers.repository`.  Documentation: docs/offers.md.

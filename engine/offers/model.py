@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from engine import vocabulary
@@ -52,6 +52,13 @@ class Offer:
     published_by: str | None
     closed_on: dt.date | None = None
     closed_reason: str | None = None
+
+    def for_viewer(self, who: Any) -> Offer:
+        """The offer as ``who`` may see it: ``closed_reason`` is free text that may name the porteur who
+        took the business over, so only the coordinator and the structure that published it see it."""
+        if self.closed_reason is None or who.is_coordinator or (who.structure and who.structure == self.published_by):
+            return self
+        return replace(self, closed_reason=None)
 
     def open_on(self, day: dt.date) -> bool:
         """Published by ``day`` and not closed by then."""

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 
-from engine import activities, vocabulary
+from engine import activities, limits, vocabulary
 from engine.errors import AccessDenied, ConflictError, InputError, NotFound, Problem
 from engine.offers.model import Offer, OfferContact
 from engine.offers.tables import offer_contacts, offers
@@ -26,7 +26,7 @@ from engine.store.schema import fiches
 #: The ``channel`` of the contact event an offer contact records on the fiche.
 OFFER_CHANNEL = "offer"
 
-OFFER_ID_RE = re.compile(r"^O-(\d{4})-(\d{4,})$")
+OFFER_ID_RE = re.compile(r"^O-(\d{4})-(\d{4,9})$")
 
 
 def _now() -> dt.datetime:
@@ -202,6 +202,7 @@ def list_offers(
 def close_offer(conn: Connection, who: Viewer, offer_id: str, on: dt.date, reason: str = "") -> Offer:
     """Close an open offer on a date (not before it was published)."""
     check_writer(who, "close")
+    limits.require_text(reason, "--reason")
     offer = get_offer(conn, offer_id)
     if offer.closed_on is not None:
         raise InputError(f"offer {offer_id} was already closed on {offer.closed_on.isoformat()}")

@@ -34,7 +34,8 @@ from pydantic import ValidationInfo as Info
 
 from engine import activities
 from engine.errors import InputError, Problem
-from engine.fiche import Nature, check_naf, resolve_commune
+from engine.fiche import Nature, check_naf, check_structure_id, resolve_commune
+from engine.limits import SHORT_TEXT_LENGTH, TEXT_LENGTH, check_date, check_text
 from engine.offers.model import OFFER_KINDS  # noqa: F401 - registers the 'offer kind' vocabulary
 from engine.vocabulary import lenient, unknown
 from engine.yamlsource import plain_message, read_models
@@ -67,6 +68,25 @@ class OfferSpec(BaseModel):
             raise ValueError(f"'{info.field_name}' is empty: write it, e.g. '{example}'")
         return value.strip()
 
+    @field_validator("title", "description", "published_in", "commune", "naf", mode="before")
+    @classmethod
+    def _storable(cls, value: Any, info: Info) -> Any:
+        if not isinstance(value, str):
+            return value
+        short = info.field_name in ("title", "published_in", "commune", "naf")
+        problem = check_text(value, SHORT_TEXT_LENGTH if short else TEXT_LENGTH, info.field_name or "text")
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("published_on", mode="after")
+    @classmethod
+    def _sane_date(cls, value: dt.date, info: Info) -> dt.date:
+        problem = check_date(value, "published_on", today=(info.context or {}).get("today"))
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @field_validator("commune", mode="before")
     @classmethod
     def _resolve_commune(cls, value: Any, info: Info) -> Any:
@@ -81,6 +101,8 @@ class OfferSpec(BaseModel):
     @classmethod
     def _check_structure(cls, value: str | None, info: Info) -> str | None:
         structures = (info.context or {}).get("structures")
+        if value is not None:
+            check_structure_id(value, "published_by")
         if value is not None and structures is not None and value not in structures:
             raise ValueError(unknown("structure", value, sorted(structures)))
         return value

@@ -102,36 +102,40 @@ def sections(agenda: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
 
 
 def _new_fiche_md(r: dict[str, Any]) -> list[str]:
+    from engine.output import md
+
     lines = [
-        f"- **{fiche_label(r)}** — {KINDS.get(r['kind'], r['kind'])}, {place(r)}, NAF {r['naf'] or '—'}, "
-        f"reçue le {r['received']}, étape {STAGES.get(r['stage'], r['stage'])}"
+        f"- **{md(fiche_label(r))}** — {md(KINDS.get(r['kind'], r['kind']))}, {md(place(r))}, "
+        f"NAF {md(r['naf'] or '—')}, reçue le {md(r['received'])}, étape {md(STAGES.get(r['stage'], r['stage']))}"
     ]
     lead = r["suggested_lead"]
     if lead:
-        lines.append(f"  - référent suggéré : {lead['structure']} — {'; '.join(lead['reasons'])}")
+        lines.append(f"  - référent suggéré : {md(lead['structure'])} — {md('; '.join(lead['reasons']))}")
     else:
         lines.append("  - aucun référent possible (orpheline) : à examiner")
     supports = ", ".join(f"{s['structure']} ({_needs(s['needs'])})" for s in r["suggested_supports"]) or "—"
-    lines.append(f"  - appuis suggérés : {supports}")
+    lines.append(f"  - appuis suggérés : {md(supports)}")
     if r["uncovered_needs"]:
-        lines.append(f"  - besoins non couverts : {_needs(r['uncovered_needs'])}")
-    lines.extend(f"  - {orientation_fr(o)}" for o in r.get("orientations", ()))
+        lines.append(f"  - besoins non couverts : {md(_needs(r['uncovered_needs']))}")
+    lines.extend(f"  - {md(orientation_fr(o))}" for o in r.get("orientations", ()))
     if r["lead"]:
-        lines.append(f"  - référent déjà désigné : {r['lead']}")
+        lines.append(f"  - référent déjà désigné : {md(r['lead'])}")
     return lines
 
 
 def _share_md(r: dict[str, Any]) -> list[str]:
+    from engine.output import md
+
     who = ", ".join(structure_text(s) for s in r["structures"])
     stage = STAGES.get(r["stage"], r["stage"])
-    return [f"- **{fiche_label(r)}** — {place(r)}, reçue le {r['received']}, étape {stage} : {who}"]
+    return [f"- **{md(fiche_label(r))}** — {md(place(r))}, reçue le {md(r['received'])}, étape {md(stage)} : {md(who)}"]
 
 
 def render_markdown(agenda: dict[str, Any]) -> str:
     """The agenda as Markdown: a bullet list per fiche where reasons matter, tables elsewhere."""
-    from engine.output import to_markdown
+    from engine.output import md, to_markdown
 
-    out = [f"# {title(agenda)}", "", intro(agenda), ""]
+    out = [f"# {md(title(agenda))}", "", md(intro(agenda)), ""]
     parts = sections(agenda)
     for number, (heading, items) in enumerate(parts):
         out += [f"## {heading}", ""]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from engine.alerts.runner import AlertRun
 from engine.charter import SEVERITIES
-from engine.output import to_csv, to_markdown, to_table
+from engine.output import md, to_csv, to_markdown, to_table
 from engine.render import renders
 
 TABLE_COLUMNS = ("severity", "check", "fiche", "since", "days", "message", "action")
@@ -99,11 +99,11 @@ def render_summary(run: AlertRun, limit: int = 10) -> str:
 @renders(AlertRun, "markdown")
 def render_markdown(run: AlertRun) -> str:
     """A Markdown section per local network (for a committee's minutes)."""
-    out = [f"# {_title(run)}", "", f"Rules {run.rules_version}."]
+    out = [f"# {md(_title(run))}", "", f"Rules {md(run.rules_version)}."]
     if not run.alerts:
         out += ["", "No alert: every fiche checked is followed as the charter asks."]
     for _, name, alerts in run.groups():
-        out += ["", f"## {name} ({len(alerts)})", "", to_markdown(_rows(alerts), TABLE_COLUMNS, TABLE_HEADERS)]
+        out += ["", f"## {md(name)} ({len(alerts)})", "", to_markdown(_rows(alerts), TABLE_COLUMNS, TABLE_HEADERS)]
     return "\n".join(out)
 
 

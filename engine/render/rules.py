@@ -24,7 +24,9 @@ def checked_text(checked: CheckedRules) -> str:
         if s.get("orientations"):
             lines.append(_("  {n} structures outside the network for orientation").format(n=s["orientations"]))
         return "\n".join(lines)
-    lines = [_("error: {problem}").format(problem=problem) for problem in result.problems]
+    from engine.output import for_terminal
+
+    lines = [for_terminal(_("error: {problem}").format(problem=problem)) for problem in result.problems]
     lines.append(
         _(
             "{n} problem(s) in {files} file(s): fix them and run 'capactif rules check' again "

@@ -5,13 +5,23 @@ most of a technician's ``capactif suggest`` start-up.  A rule set that passed bo
 passes is pickled under a key made of every rules file's path and bytes and of the engine's own
 rules-loading code: any change to either gives a new key, so a cached entry can never be stale.
 ``CAPACTIF_NO_CACHE=1`` turns it off; an unwritable data directory just means no cache.
+
+A pickle runs code when it is loaded, so an entry is only unpickled once it is proven to be this
+user's own: each file carries an HMAC-SHA256 of the cache key and the pickled bytes, made with a
+secret of 32 random bytes kept in the state directory (``~/.local/state/capactif/rules-cache.key``,
+created 0600, never in the cache directory).  Someone who can write the cache directory, but not read that secret, can
+neither make capactif run their code nor swap in a rule set validated for other rules (the cache
+key, that is the rules' content, is part of what is signed).  A key file that is not the user's
+own or is readable by others is not used: no cache then (docs/security.md).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import pickle
+import secrets
 import sys
 import tempfile
 from pathlib import Path
@@ -20,7 +30,8 @@ from engine import __version__, paths
 from engine.rules.ruleset import RuleSet
 
 #: The modules whose code decides what a loaded rule set contains.
-_CODE = ("rules/loader.py", "rules/model.py", "rules/references.py", "rules/ruleset.py", "territory.py", "fiche.py")
+_CODE = ("rules/loader.py", "rules/model.py", "rules/references.py", "rules/ruleset.py", "territory.py", "fiche.py",
+         "limits.py", "yamlsource.py")  # fmt: skip
 
 
 def _enabled() -> bool:
@@ -40,31 +51,81 @@ def key(rules_dir: Path) -> str:
     return digest.hexdigest()
 
 
+MAGIC = b"capactif-rules-cache-2\n"
+KEY_FILE = "rules-cache.key"
+
+
 def _path(cache_key: str) -> Path:
     return paths.cache_dir() / f"rules-{cache_key[:32]}.pickle"
 
 
+def _secret() -> bytes | None:
+    """This user's signing secret, created on first use (0600 in the state directory); None when unusable."""
+    path = paths.state_dir() / KEY_FILE
+    for _attempt in range(2):
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except FileNotFoundError:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue  # another process created it meanwhile: read theirs
+            except OSError:
+                return None
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(32))
+            continue
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            foreign = hasattr(os, "getuid") and info.st_uid != os.getuid()
+            if foreign or info.st_mode & 0o077:
+                return None
+            secret = fh.read(64)
+        return secret if len(secret) == 32 else None
+    return None
+
+
+def _signature(secret: bytes, cache_key: str, body: bytes) -> bytes:
+    return hmac.new(secret, cache_key.encode("ascii") + b"\0" + body, hashlib.sha256).digest()
+
+
 def get(cache_key: str) -> RuleSet | None:
-    """The rule set cached under this key, or None."""
+    """The rule set cached under this key, or None (also when its signature is not this user's)."""
     if not _enabled():
         return None
+    secret = _secret()
+    if secret is None:
+        return None
     try:
-        with _path(cache_key).open("rb") as fh:
-            ruleset = pickle.load(fh)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        data = _path(cache_key).read_bytes()
+    except OSError:
+        return None
+    head, signature, body = data[: len(MAGIC)], data[len(MAGIC) : len(MAGIC) + 32], data[len(MAGIC) + 32 :]
+    if head != MAGIC or not hmac.compare_digest(signature, _signature(secret, cache_key, body)):
+        return None
+    try:
+        ruleset = pickle.loads(body)
+    except (pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
     return ruleset if isinstance(ruleset, RuleSet) else None
 
 
 def put(cache_key: str, ruleset: RuleSet) -> None:
-    """Cache a validated rule set; written atomically, silently skipped when impossible."""
+    """Cache a validated rule set, signed; written atomically, silently skipped when impossible."""
     if not _enabled():
+        return
+    secret = _secret()
+    if secret is None:
         return
     target = _path(cache_key)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        body = pickle.dumps(ruleset, protocol=pickle.HIGHEST_PROTOCOL)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with tempfile.NamedTemporaryFile("wb", dir=target.parent, delete=False, suffix=".tmp") as fh:
-            pickle.dump(ruleset, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(MAGIC + _signature(secret, cache_key, body) + body)
         os.replace(fh.name, target)
     except (OSError, pickle.PickleError):
         return

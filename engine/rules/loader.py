@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from engine.errors import EngineError, Problem, RulesError
+from engine.errors import EngineError, Problem, RulesError, excerpt
 from engine.rules.model import OrientationFile, RoutingPolicy, StructureSpec
 from engine.rules.ruleset import RuleSet
 from engine.territory import Territory, build_territory
@@ -161,7 +161,7 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
 def _read(path: Path, rules_dir: Path, problems: list[Problem]) -> Document | None:
     """One parsed file, or None with its (located) syntax problem recorded."""
     try:
-        return read_document(path, display_path(path, rules_dir))
+        return read_document(path, display_path(path, rules_dir), aliases=True)
     except EngineError as exc:
         problems.extend(exc.problems)
         return None
@@ -210,8 +210,8 @@ def _policy(rules_dir: Path, problems: list[Problem]) -> tuple[RoutingPolicy | N
     doc = _read(rules_dir / ROUTING, rules_dir, problems)
     if doc is None:
         return None, None
-    if doc.data is None:  # an empty routing.yaml is the default policy with no explicit rule
-        doc.data = {}
+    # An empty routing.yaml is refused (issue 14): a file emptied by mistake must not silently become
+    # the default policy; 'rules: []' says on purpose that there is no explicit rule.
     policy = _validate(doc, RoutingPolicy, problems, "routing.yaml holds fields such as 'fallback_lead:', 'rules:'")
     return policy, doc
 
@@ -262,7 +262,7 @@ def _message(error: Any, model: type[BaseModel]) -> str:
     if error["type"] == "string_too_short":
         return f"'{name}' is too short: write at least {error['ctx']['min_length']} characters"
     if error["type"] == "string_pattern_mismatch" and name == "id":
-        return f"id '{error['input']}' must be lower-case letters, digits and hyphens, like 'cci-thiers'"
+        return f"id '{excerpt(error['input'])}' must be lower-case letters, digits and hyphens, like 'cci-thiers'"
     return plain_message(error, model)
 
 

@@ -29,6 +29,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.fiche import Kind, Nature, Need, Public, Stage
+from engine.limits import STRUCTURE_LENGTH
 
 StructureKind = Literal[
     "cci",  # chambre de commerce et d'industrie
@@ -138,7 +139,8 @@ class Contact(Strict):
 class StructureSpec(Strict):
     """One member structure of the network (``rules/structures/<id>.yaml``)."""
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    # At most the store's width for a structure id (engine/limits.py), so every fiche it leads can be stored.
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=STRUCTURE_LENGTH)
     name: str
     kind: StructureKind
     local_networks: list[str] = []

@@ -51,7 +51,7 @@ def save_structure(path: Path | str, changes: Mapping[str, Any]) -> StructureSpe
     :class:`RulesError` (and writes nothing) when the result is not a valid structure file.
     """
     path = Path(path)
-    doc = read_document(path)
+    doc = read_document(path, aliases=True)
     tree = round_trip_yaml().load(doc.text)
     for dotted, value in changes.items():
         _set(tree, dotted.split("."), value)
@@ -88,7 +88,7 @@ def _validate(text: str, source: str) -> StructureSpec:
     from engine.rules.loader import shape_problems
     from engine.yamlsource import parse_text
 
-    new_doc: Document = parse_text(text, source)
+    new_doc: Document = parse_text(text, source, aliases=True)
     try:
         return StructureSpec.model_validate(new_doc.data)
     except ValidationError as exc:

@@ -36,7 +36,7 @@ def load_cases(paths: Iterable[str | Path], fiche_context: dict[str, Any]) -> li
     problems: list[Problem] = []
     for path in paths:
         try:
-            doc = read_document(path)
+            doc = read_document(path, aliases=True)
         except InputError as exc:
             problems.extend(exc.problems)
             continue

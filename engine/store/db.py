@@ -67,7 +67,9 @@ class Store:
         return self.engine.dialect.name
 
     @contextmanager
-    def transaction(self, fiche: str | None = None, *, snapshot: bool = False) -> Iterator[Connection]:
+    def transaction(
+        self, fiche: str | None = None, *, snapshot: bool = False, immediate: bool = False
+    ) -> Iterator[Connection]:
         """One transaction: committed when the block ends, rolled back entirely on any error.
 
         ``fiche`` is the fiche the command reads then changes: when SQLite refuses the write because
@@ -75,15 +77,22 @@ class Store:
         ``snapshot``: every statement reads the same snapshot of the database (REPEATABLE READ on
         PostgreSQL; a SQLite transaction always does), for a reader that must not see half of a
         command that commits meanwhile (``db verify``).
+
+        ``immediate``: a write that does not depend on what it read (a note) takes SQLite's write lock
+        before reading (``BEGIN IMMEDIATE``, waiting for it like any write), so another command's
+        write cannot make it stale; if the lock stays taken, the store is said to be busy, which is
+        what happened, not that the fiche changed.  PostgreSQL needs no such thing.
         """
         try:
             with self.engine.connect() as conn:
                 if snapshot and self.backend == "postgresql":
                     conn.execution_options(isolation_level="REPEATABLE READ")
+                if immediate:
+                    conn.execution_options(capactif_begin="BEGIN IMMEDIATE")
                 with conn.begin():
                     yield conn
         except OperationalError as exc:
-            raise _translate(exc, fiche) from None
+            raise _translate(exc, None if immediate else fiche) from None
 
     def dispose(self) -> None:
         """Close every pooled connection (tests, and before deleting a SQLite file)."""
@@ -126,14 +135,15 @@ def make_engine(url: str) -> Engine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
             create_private(Path(database))
-        engine = create_engine(parsed, connect_args={"timeout": _BUSY_TIMEOUT_SECONDS})
+        # hide_parameters: an error message never quotes the values of a statement (personal data).
+        engine = create_engine(parsed, connect_args={"timeout": _BUSY_TIMEOUT_SECONDS}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
     raise StoreError(f"unsupported database '{backend}' in {display(parsed)}: use SQLite or PostgreSQL")
 
 
@@ -165,7 +175,7 @@ def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
+    conn.exec_driver_sql(conn.get_execution_options().get("capactif_begin", "BEGIN"))
 
 
 # --- schema revisions ----------------------------------------------------------------------------

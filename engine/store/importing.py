@@ -23,9 +23,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine import spreadsheet
-from engine.errors import InputError, Problem
+from engine.errors import InputError, Problem, excerpt
 from engine.fiche import Fiche
+from engine.i18n import _
 from engine.lifecycle import state_problems
+from engine.output import unneutralise
 from engine.paths import write_private
 from engine.store.exporting import COLUMNS, LIST_COLUMNS
 from engine.vocabulary import unknown
@@ -111,6 +113,14 @@ def _read_csv(path: Path, ctx: dict[str, Any]) -> Batch:
     text, _encoding = spreadsheet.read_text(path)  # UTF-8 (with or without BOM) or Windows-1252
     delimiter = spreadsheet.sniff_delimiter(text.split("\n", 1)[0])  # ';' from a French Excel, or ','
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return _csv_rows(source, reader, ctx)
+    except csv.Error as exc:  # e.g. a cell larger than the csv module's limit
+        message = _("not valid CSV: {problem}").format(problem=excerpt(exc, 120))
+        raise InputError(problems=[Problem(source, reader.line_num, 0, message)]) from None
+
+
+def _csv_rows(source: str, reader: Any, ctx: dict[str, Any]) -> Batch:
     header = next(reader, None)
     if not header:
         raise InputError(problems=[Problem(source, 1, 1, "empty file: the first line must name the columns")])
@@ -165,7 +175,7 @@ def _nest(row: dict[str, str]) -> dict[str, Any]:
     """A CSV row as fiche data: empty cells dropped, ``porteur.*`` nested, lists split on ``|``."""
     data: dict[str, Any] = {}
     for column, raw in row.items():
-        value = raw.strip()
+        value = unneutralise(raw).strip()
         if column in IGNORED or value == "":
             continue
         if column in LIST_COLUMNS:
@@ -194,12 +204,10 @@ def write_rejects(path: str | Path, batch: Batch) -> None:
 
     target = Path(path)
     if batch.fmt == "csv":
+        from engine.output import to_csv
+
         rows = [{"errors": "; ".join(_short(p) for p in r.problems), **r.data} for r in batch.rejected]
-        out = io.StringIO()
-        writer = csv.DictWriter(out, ["errors", *batch.columns], lineterminator="\n", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-        write_private(target, out.getvalue())
+        write_private(target, to_csv(rows, ["errors", *batch.columns]))
         return
     items = [{"errors": [_short(p) for p in r.problems], **r.data} for r in batch.rejected]
     if file_format(target) == "json":

@@ -20,8 +20,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, func, insert, select, update
+from sqlalchemy import Connection, case, column, delete, func, insert, select, table, update
 
+from engine import limits
 from engine.errors import AccessDenied, InputError, Problem
 from engine.fiche import Fiche
 from engine.i18n import _
@@ -29,7 +30,7 @@ from engine.store import access, chain, personal, queries, records, suggestions
 from engine.store import events as ev
 from engine.store.db import conflict
 from engine.store.schema import fiche_sequences, fiche_supports, fiches
-from engine.vocabulary import ACTIVE_STAGES, unknown
+from engine.vocabulary import ACTIVE_STAGES, CHANNELS, unknown
 
 #: ``suggester(fiche, caseload, declined=None) -> suggestion`` with ``to_dict()`` in the ``suggest --format
 #: json`` shape; ``declined`` is an :class:`engine.routing.Declined` (the structures that said "Pas pour nous").
@@ -110,6 +111,7 @@ def add_fiches(
         dicts.append(data)
     if problems:
         raise InputError(problems=problems)
+    _check_offers(conn, items)
     _allocate_ids(conn, items, dicts)
     changes = _insert(conn, dicts, network, who, now)
     if suggester is None:
@@ -146,6 +148,23 @@ def add_fiches(
     if orphans:
         conn.execute(update(fiches).where(fiches.c.id.in_(orphans)).values(orphan=True))
     return changes
+
+
+def _check_offers(conn: Connection, items: Sequence[Fiche]) -> None:
+    """A fiche's ``offer`` names an offer of the store (checked here: a fiche file cannot know the store)."""
+    wanted = sorted({item.offer for item in items if item.offer})
+    if not wanted:
+        return
+    offers = table("offers", column("id"))
+    found = set(conn.execute(select(offers.c.id).where(offers.c.id.in_(wanted))).scalars())
+    message = _("offer '{offer}' is not in the store: 'capactif offer list' shows the offers")
+    problems = [
+        Problem(item.source or item.label(), 0, 0, message.format(offer=item.offer))
+        for item in items
+        if item.offer and item.offer not in found
+    ]
+    if problems:
+        raise InputError(problems=problems)
 
 
 def record_suggestion(
@@ -370,6 +389,7 @@ def move_fiche(
     """Move the fiche through the lifecycle by ``trigger`` (guards checked by engine.lifecycle)."""
     from engine.lifecycle import lifecycle
 
+    limits.require_text(comment, "--comment")
     current = _read(conn, fiche_id, expected_version)
     access.check_write(who, fiche_id, _on(current), "move")
     at = at or dt.date.today()
@@ -431,6 +451,12 @@ def _check_backdated(conn: Connection, current: records.StoredFiche, trigger: st
         )  # fmt: skip
 
 
+def check_channel(channel: str | None) -> None:
+    """A contact's channel is one of :data:`engine.vocabulary.CHANNELS` (or none)."""
+    if channel is not None and channel not in CHANNELS:
+        raise InputError(_("--contact: {problem}").format(problem=unknown("channel", channel, CHANNELS)))
+
+
 def note_fiche(
     conn: Connection,
     fiche_id: str,
@@ -452,6 +478,9 @@ def note_fiche(
     """
     if not text.strip():
         raise InputError("the note is empty: write what happened, e.g. 'porteur called, meeting on 12 May'")
+    limits.require_text(text, "text")
+    if kind == ev.CONTACT:
+        check_channel(channel)
     current = _read(conn, fiche_id, expected_version)
     access.check_write(who, fiche_id, _on(current), "add a note to")
     at = at or dt.date.today()

@@ -50,6 +50,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from engine import limits
+
 # Explicit constraint names: identical on both backends, so migrations can refer to them.
 metadata = MetaData(
     naming_convention={
@@ -60,12 +62,14 @@ metadata = MetaData(
     }
 )
 
-STRUCTURE = 64  # structure ids are short slugs ("cma-63"); roles ("coordinator") fit too
+# Lengths shared with the models that validate input (engine/limits.py): what they accept fits here.
+STRUCTURE = limits.STRUCTURE_LENGTH  # structure ids are short slugs ("cma-63"); roles ("coordinator") fit too
+ID = limits.ID_LENGTH  # F-YYYY-NNNN (at most 9 digits)
 
 fiches = Table(
     "fiches",
     metadata,
-    Column("id", String(16), primary_key=True),
+    Column("id", String(ID), primary_key=True),
     Column("year", Integer, nullable=False),
     Column("number", Integer, nullable=False),
     Column("received", Date, nullable=False),
@@ -107,7 +111,7 @@ fiches = Table(
 fiche_supports = Table(
     "fiche_supports",
     metadata,
-    Column("fiche_id", String(16), ForeignKey("fiches.id"), primary_key=True),
+    Column("fiche_id", String(ID), ForeignKey("fiches.id"), primary_key=True),
     Column("structure", String(STRUCTURE), primary_key=True),
     Column("position", Integer, nullable=False),
     Index(None, "structure"),
@@ -117,7 +121,7 @@ events = Table(
     "events",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("fiche_id", String(16), ForeignKey("fiches.id"), nullable=False),
+    Column("fiche_id", String(ID), ForeignKey("fiches.id"), nullable=False),
     Column("version", Integer, nullable=False),
     Column("kind", String(32), nullable=False),
     Column("at", Date, nullable=False),
@@ -135,7 +139,7 @@ events = Table(
 fiche_suggestions = Table(
     "fiche_suggestions",
     metadata,
-    Column("fiche_id", String(16), ForeignKey("fiches.id"), primary_key=True),
+    Column("fiche_id", String(ID), ForeignKey("fiches.id"), primary_key=True),
     Column("structure", String(STRUCTURE), primary_key=True),
     Column("role", String(8), primary_key=True),
     Column("since", Date, nullable=False),
