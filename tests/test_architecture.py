@@ -28,6 +28,7 @@ FOUNDATIONS = {
     "engine.i18n",
     "engine.identity",
     "engine.lifecycle",
+    "engine.limits",
     "engine.network",
     "engine.output",
     "engine.paths",
