@@ -199,13 +199,15 @@ def workspace(
 
 
 def show(result: Any, fmt: str, output: Path | None = None, what: str = "report") -> None:
-    """Render ``result`` in ``fmt`` (engine.render's registry), print it or write it to ``output``."""
+    """Render ``result`` in ``fmt`` (engine.render's registry), print it (stored text's control sequences
+    removed) or write it to ``output``."""
+    from engine.output import for_terminal
     from engine.render import render
 
     text = render(result, fmt)
     if output is None:
         # the text of a result that is an input error (exit 2, e.g. rules check) is an error message
-        click.echo(text.rstrip("\n"), err=getattr(result, "exit_code", 0) == 2 and fmt == "text")
+        click.echo(for_terminal(text.rstrip("\n")), err=getattr(result, "exit_code", 0) == 2 and fmt == "text")
         return
     output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
     click.echo(f"{what} written to {output}", err=True)
