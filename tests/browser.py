@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,3 +96,8 @@ def phone_layout(page: Path, texts: list[str], *, tmp: Path, width: int = 390) -
     found = re.search(r'<pre id="layout">(.*?)</pre>', dom, re.S)
     assert found and found.group(1) != "not measured", "Chromium did not measure the page"
     return json.loads(html.unescape(found.group(1)))
+
+
+def no_sideways_scroll(page: Any) -> bool:
+    """Whether the page fits its viewport's width (nothing to scroll sideways)."""
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from engine.store import db
+from tests import browser as browser_support
 
 PG_URL = os.environ.get("CAPACTIF_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", pytest.param("postgresql", marks=pytest.mark.postgres))
@@ -104,3 +105,18 @@ def store(store_url) -> Iterator[db.Store]:
         yield opened
     finally:
         opened.dispose()
+
+
+@pytest.fixture(scope="module")
+def chromium_browser() -> Iterator[object]:
+    """Debian's Chromium, headless, driven by Playwright: one browser per test module."""
+    from playwright.sync_api import sync_playwright
+
+    if browser_support.CHROMIUM is None:
+        pytest.fail("chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_support.CHROMIUM, args=["--no-sandbox"], headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()

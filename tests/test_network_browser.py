@@ -17,7 +17,6 @@ import datetime as dt
 import io
 import shutil
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,26 +26,8 @@ from engine.alerts import CHECKS
 from engine.app import Workspace, exchange
 from engine.identity import Identity
 from engine.offers import repository as offers_repo
-from tests.browser import CHROMIUM, needs_chromium
+from tests.browser import needs_chromium, no_sideways_scroll
 from tests.web_app import EMAILS, PASSWORD, PERSONAL, live_server  # noqa: F401 (fixture)
-
-
-@pytest.fixture(scope="module")
-def chromium_browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    if CHROMIUM is None:
-        pytest.fail("chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def signed_in(browser, server, role: str, width: int = 1280):

@@ -9,34 +9,13 @@ technician and the committee see no name; no page scrolls sideways at 1280 px no
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.browser import CHROMIUM, needs_chromium
+from tests.browser import needs_chromium, no_sideways_scroll
 from tests.web_app import EMAILS, PASSWORD, live_server  # noqa: F401 (fixture)
 
 WIDTHS = (1280, 390)
 NAME = "Ninon Pétrin-Confidentiel"
-
-
-@pytest.fixture(scope="module")
-def chromium_browser() -> Iterator[object]:
-    """Debian's Chromium, headless, driven by Playwright."""
-    from playwright.sync_api import sync_playwright
-
-    if CHROMIUM is None:
-        pytest.fail("chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def sign_in(page, base: str, role: str) -> None:
