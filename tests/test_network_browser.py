@@ -20,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from engine import paths
 from engine.alerts import CHECKS
@@ -161,7 +162,8 @@ def test_a_visitor_writes_through_an_offer_and_its_structure_sees_it(chromium_br
         page.fill("textarea[name=message]", "Boulanger depuis 10 ans, je cherche un fournil. <script>x()</script>")
         page.check("input[name=consent]")
         page.click("form.form button[type=submit]")
-        assert page.locator("p.notice").is_visible()
+        page.wait_for_url("**/offres/*envoye=1")
+        expect(page.locator("p.notice")).to_be_visible()  # waits for the page after the redirect
     finally:
         visitor.close()
 

@@ -8,6 +8,7 @@ install``) against ``capactif serve`` running in its own process (tests/web_app.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import needs_chromium, no_sideways_scroll
 from tests.web_app import EMAILS, PASSWORD, live_server  # noqa: F401 (fixture)
@@ -38,7 +39,7 @@ def test_sign_in_see_home_sign_out(chromium_browser, live_server, width):  # noq
         assert no_sideways_scroll(page)
         page.click("header button[type=submit]")  # sign out
         page.wait_for_url("**/connexion?sortie=1")
-        assert page.locator("p.notice").is_visible()
+        expect(page.locator("p.notice")).to_be_visible()
         assert no_sideways_scroll(page)
         page.goto(live_server.url + "/coordination/journal")
         assert "/connexion" in page.url  # the session is over
@@ -57,7 +58,7 @@ def test_wrong_password_then_coordinator_page_on_a_phone(chromium_browser, live_
         page.fill("input[name=email]", EMAILS["coordinator"])
         page.fill("input[name=password]", "pas le bon")
         page.click("form.form button[type=submit]")
-        assert page.locator("p.error").is_visible()
+        expect(page.locator("p.error")).to_be_visible()  # waits for the answer to the form
         page.fill("input[name=password]", PASSWORD)
         page.click("form.form button[type=submit]")
         page.goto(f"{live_server.url}/coordination/journal?fiche={live_server.fiche}")

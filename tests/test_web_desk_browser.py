@@ -10,6 +10,7 @@ technician and the committee see no name; no page scrolls sideways at 1280 px no
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import needs_chromium, no_sideways_scroll
 from tests.web_app import EMAILS, PASSWORD, live_server  # noqa: F401 (fixture)
@@ -112,7 +113,7 @@ def test_the_form_works_without_javascript(chromium_browser, live_server):  # no
         page.fill("#commune", "Ambrt")
         page.click("button[name=action][value=save]")
         page.wait_for_load_state()
-        assert page.locator("#commune-error").is_visible()
+        expect(page.locator("#commune-error")).to_be_visible()  # waits for the answer to the form
         assert no_sideways_scroll(page)
     finally:
         context.close()
