@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,9 +75,10 @@ def find(conn: Connection, query: str) -> list[Match]:
         .order_by(c.year, c.number)
     )
     out = []
-    for fiche_id, received, stage, name, email in rows:
+    for row in rows:
+        name, email = row.porteur_name, row.porteur_email
         if any(wanted in _fold(v) for v in (name, email) if v):
-            out.append(Match(fiche_id, received.isoformat(), stage, name, email))
+            out.append(Match(row.id, row.received.isoformat(), row.stage, name, email))
     return out
 
 
@@ -94,9 +95,9 @@ def export(conn: Connection, fiche_ids: Sequence[str]) -> dict[str, Any]:
             event["at"] = event["at"].isoformat()
             event["recorded_at"] = repository_time(event["recorded_at"])
         mine = [
-            {"offer": c.offer_id, "at": c.at.isoformat(), "by": c.by, "note": c.note}
+            {"offer": c.offer, "at": c.at.isoformat(), "by": c.by, "note": c.note}
             for c in contacts
-            if c.fiche_id == fiche_id
+            if c.fiche == fiche_id
         ]
         out.append({"fiche": stored.fiche, "history": history, "offer_contacts": mine})
     return {"fiches": out}
@@ -122,12 +123,13 @@ def erase(
     from engine.offers.tables import offer_contacts
 
     current = queries.get(conn, fiche_id)
-    paths = set()
-    for payload in conn.execute(select(events.c.payload).where(events.c.fiche_id == fiche_id)).scalars():
-        paths.update(personal.refs_of(payload) if isinstance(payload, dict) else ())
+    paths: set[str] = set()
+    payloads: Iterable[object] = conn.execute(select(events.c.payload).where(events.c.fiche_id == fiche_id)).scalars()
+    for stored in payloads:
+        paths.update(personal.refs_of(stored) if isinstance(stored, dict) else ())
     personal.erase(conn, fiche_id)
     conn.execute(update(offer_contacts).where(offer_contacts.c.fiche_id == fiche_id).values(note=""))
-    payload = {"paths": sorted(paths), "cause": cause}
+    payload: dict[str, Any] = {"paths": sorted(paths), "cause": cause}
     return repository.record(conn, current, [(ev.PERSONAL_ERASED, payload)], who=who, at=at, now=now)
 
 

@@ -115,6 +115,25 @@ def test_export_holds_everything_stored_about_them(people, store_url, tmp_path):
     assert "Paul" not in out.read_text(encoding="utf-8")
 
 
+def test_export_holds_the_offers_they_asked_about(people, store, store_url, network):
+    """An offer contact of the porteur is in their export (with its note); another porteur's is not."""
+    from engine.offers import repository as offers
+
+    helene, paul = people["helene"][0], people["paul"]
+    on = DAY + dt.timedelta(days=9)
+    with store.transaction() as conn:
+        offer = offers.add_offer(conn, network, COORD, kind="takeover", title="Fromagerie à reprendre",
+                                 commune="63003", published_on=DAY, published_in="La Montagne")  # fmt: skip
+        offers.add_contact(conn, CMA, offer.id, helene, on, "Hélène rappelle", today=TODAY)
+        offers.add_contact(conn, CMA, offer.id, paul, on, "Paul rappelle", today=TODAY)
+    result = run("porteur", "export", helene, "--as", "coordinator", "--db", store_url)
+    assert result.exit_code == 0, result.output
+    [exported] = json.loads(result.output)["fiches"]
+    assert exported["offer_contacts"] == [
+        {"offer": offer.id, "at": on.isoformat(), "by": "cma-63", "note": "Hélène rappelle"}
+    ]
+
+
 def test_erase_leaves_nothing_of_the_person_and_the_figures_unchanged(people, store, store_url, network):
     """After erase: no table holds her data, nor the SQLite files; db verify passes; the 2026 report is the same."""
     before = build_report(store, network, Period.year(2026))

@@ -98,7 +98,8 @@ def append(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
                 "capactif; nothing was written: run 'capactif db verify' and tell the coordinator"
             )
         )
-    seq, previous = head
+    seq: int = head.seq
+    previous: str = head.hash
     for row in rows:
         seq += 1
         row["seq"] = seq

@@ -283,10 +283,10 @@ def describe(kind: str, payload: Mapping[str, Any], *, show_text: bool = True) -
         return text
     if kind in FREE_TEXT:
         channel = f" ({payload['channel']})" if payload.get("channel") else ""
-        text = payload.get("text") if show_text else "(texte masqué : données personnelles possibles)"
-        if text is None:
-            text = "(texte effacé)"
-        return f"{KINDS[kind]}{channel}: {text}"
+        said = payload.get("text") if show_text else "(texte masqué : données personnelles possibles)"
+        if said is None:
+            said = "(texte effacé)"
+        return f"{KINDS[kind]}{channel}: {said}"
     if kind == CONSENT_CHANGED:
         return "le porteur accepte le partage avec le réseau" if payload["consent_network"] else "partage refusé"
     if kind == SUGGESTION_TAKEN:

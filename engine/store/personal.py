@@ -67,7 +67,7 @@ def split(payload: Mapping[str, Any], fiche_id: str) -> tuple[dict[str, Any], li
     """The payload to store (personal values replaced by references) and the ``personal_data`` rows."""
     stored = copy.deepcopy(dict(payload))
     rows: list[dict[str, Any]] = []
-    refs: dict[str, dict[str, str]] = {}
+    refs: dict[str, dict[str, Any]] = {}
 
     def walk(node: Any, parts: list[str], inside: bool) -> None:
         if isinstance(node, dict):
@@ -90,7 +90,7 @@ def split(payload: Mapping[str, Any], fiche_id: str) -> tuple[dict[str, Any], li
     return stored, rows
 
 
-def refs_of(payload: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+def refs_of(payload: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     """The payload's references (an empty dict for a payload without personal data or a bad one)."""
     refs = payload.get(REFS) if isinstance(payload, Mapping) else None
     if not isinstance(refs, Mapping):
@@ -159,8 +159,8 @@ def load(conn: Connection, fiche_ids: Iterable[str] | None = None) -> dict[str, 
         chunks = [ids[i : i + 1000] for i in range(0, len(ids), 1000)]
     for chunk in chunks:
         q = query if chunk is None else query.where(personal_data.c.fiche_id.in_(chunk))
-        for key, fiche_id, salt, value in conn.execute(q):
-            out[key] = Value(fiche_id, salt, value)
+        for row in conn.execute(q):
+            out[row.key] = Value(row.fiche_id, row.salt, row.value)
     return out
 
 

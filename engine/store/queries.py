@@ -6,7 +6,7 @@ Every function takes an open connection, so a command's reads and writes share o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,7 +101,7 @@ def row_for_update(conn: Connection, fiche_id: str) -> records.StoredFiche:
     row = conn.execute(select(fiches).where(fiches.c.id == fiche_id)).mappings().first()
     if row is None:
         raise NotFound(f"no fiche {fiche_id} in the store: 'capactif fiche list' shows the stored fiches")
-    supports = conn.execute(
+    supports: Iterable[str] = conn.execute(
         select(fiche_supports.c.structure)
         .where(fiche_supports.c.fiche_id == fiche_id)
         .order_by(fiche_supports.c.position)
@@ -142,8 +142,8 @@ def supports_by_fiche(conn: Connection, ids_query: Any = None) -> dict[str, list
     if ids_query is not None:
         query = query.where(fiche_supports.c.fiche_id.in_(ids_query))
     supports: dict[str, list[str]] = {}
-    for fiche_id, structure in conn.execute(query.order_by(fiche_supports.c.fiche_id, fiche_supports.c.position)):
-        supports.setdefault(fiche_id, []).append(structure)
+    for row in conn.execute(query.order_by(fiche_supports.c.fiche_id, fiche_supports.c.position)):
+        supports.setdefault(row.fiche_id, []).append(row.structure)
     return supports
 
 
@@ -160,7 +160,7 @@ def caseload(conn: Connection) -> dict[str, int]:
         .group_by(fiches.c.lead)
         .order_by(fiches.c.lead)
     )
-    return {lead: int(n) for lead, n in rows}
+    return {row[0]: int(row[1]) for row in rows}
 
 
 def load_fiches(conn: Connection, ids: Sequence[str]) -> list[Fiche]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, case, column, delete, func, insert, select, table, update
+from sqlalchemy.sql.dml import Insert
 
 from engine import limits
 from engine.errors import AccessDenied, InputError, Problem
@@ -69,7 +70,7 @@ def server_now(conn: Connection) -> dt.datetime:
     if conn.dialect.name == "postgresql":
         value = conn.execute(select(func.now())).scalar_one()
     else:
-        text = conn.exec_driver_sql("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')").scalar_one()
+        text: str = conn.exec_driver_sql("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')").scalar_one()
         value = dt.datetime.fromisoformat(text)
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
@@ -156,7 +157,7 @@ def _check_offers(conn: Connection, items: Sequence[Fiche]) -> None:
     if not wanted:
         return
     offers = table("offers", column("id"))
-    found = set(conn.execute(select(offers.c.id).where(offers.c.id.in_(wanted))).scalars())
+    found: set[str] = set(conn.execute(select(offers.c.id).where(offers.c.id.in_(wanted))).scalars())
     message = _("offer '{offer}' is not in the store: 'capactif offer list' shows the offers")
     problems = [
         Problem(item.source or item.label(), 0, 0, message.format(offer=item.offer))
@@ -227,7 +228,7 @@ def _allocate_ids(conn: Connection, items: Sequence[Fiche], dicts: list[dict[str
             data["id"] = records.format_id(year, next_number[year])
             next_number[year] += 1
     if given:
-        taken = set()
+        taken: set[str] = set()
         ids = sorted(given)
         for start in range(0, len(ids), 1000):
             taken |= set(conn.execute(select(fiches.c.id).where(fiches.c.id.in_(ids[start : start + 1000]))).scalars())
@@ -238,11 +239,16 @@ def _allocate_ids(conn: Connection, items: Sequence[Fiche], dicts: list[dict[str
 
 def _reserve(conn: Connection, year: int, *, count: int = 0, at_least: int = 0) -> int:
     """Reserve ``count`` numbers of ``year`` (returns the first), or raise the counter to ``at_least``."""
+    counter: Insert
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        counter = postgresql_insert(fiche_sequences).on_conflict_do_nothing(index_elements=["year"])
     else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    conn.execute(upsert(fiche_sequences).values(year=year, last=0).on_conflict_do_nothing(index_elements=["year"]))
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        counter = sqlite_insert(fiche_sequences).on_conflict_do_nothing(index_elements=["year"])
+    conn.execute(counter.values(year=year, last=0))
     # A counter set back behind the stored fiches (by hand, or a restored backup) must not hand out
     # a taken number: it starts again after the highest one stored.
     stored = conn.execute(select(func.max(fiches.c.number)).where(fiches.c.year == year)).scalar() or 0
@@ -250,7 +256,7 @@ def _reserve(conn: Connection, year: int, *, count: int = 0, at_least: int = 0) 
     last = fiche_sequences.c.last
     raised = case((last < floor, floor), else_=last)
     value = raised + count if count else raised
-    new_last = conn.execute(
+    new_last: int = conn.execute(
         update(fiche_sequences).where(fiche_sequences.c.year == year).values(last=value).returning(last)
     ).scalar_one()
     return new_last - count + 1
@@ -858,7 +864,7 @@ def _commit(
     added = [s for s in new if s not in old]
     if added:
         highest = func.coalesce(func.max(fiche_supports.c.position), -1)
-        top = conn.execute(select(highest).where(fiche_supports.c.fiche_id == current.id)).scalar_one()
+        top: int = conn.execute(select(highest).where(fiche_supports.c.fiche_id == current.id)).scalar_one()
         conn.execute(
             insert(fiche_supports),
             [{"fiche_id": current.id, "structure": s, "position": top + 1 + i} for i, s in enumerate(added)],

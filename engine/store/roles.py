@@ -52,7 +52,7 @@ def grant_app_role(conn: Connection, role: str, password: str | None = None) -> 
         raise InputError(
             _("--role: '{role}' is not a PostgreSQL role name (lower-case letters, digits, _)").format(role=role)
         )
-    schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+    schema: str = conn.execute(text("SELECT current_schema()")).scalar_one()
     exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first() is not None
     result = Granted(role, schema, created=not exists)
     if not exists:
@@ -60,7 +60,9 @@ def grant_app_role(conn: Connection, role: str, password: str | None = None) -> 
     if password:
         conn.execute(text(f"ALTER ROLE \"{role}\" PASSWORD '{_literal(password)}'"))
     grants = [f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"']
-    tables = set(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": schema}).scalars())
+    tables: set[str] = set(
+        conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": schema}).scalars()
+    )
     for table in sorted(tables):
         name = f'"{schema}"."{table}"'
         grants.append(f'REVOKE ALL ON {name} FROM "{role}"')

@@ -58,7 +58,7 @@ def current(conn: Connection, fiche_id: str) -> dict[tuple[str, str], str]:
             fiche_suggestions.c.fiche_id == fiche_id
         )
     )
-    return {(s, r): _iso(since) for s, r, since in rows}
+    return {(row.structure, row.role): _iso(row.since) for row in rows}
 
 
 def replace(conn: Connection, fiche_id: str, asked: Mapping[tuple[str, str], str], payload: Mapping[str, Any]) -> None:
@@ -86,8 +86,8 @@ def all_current(conn: Connection, ids: Sequence[str] | None = None) -> dict[str,
     )
     if ids is not None:
         query = query.where(fiche_suggestions.c.fiche_id.in_(list(ids)))
-    for fiche_id, structure, role, since in conn.execute(query):
-        out.setdefault(fiche_id, {})[(structure, role)] = _iso(since)
+    for row in conn.execute(query):
+        out.setdefault(row.fiche_id, {})[(row.structure, row.role)] = _iso(row.since)
     return out
 
 

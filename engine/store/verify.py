@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -179,7 +179,8 @@ def _read_events(conn: Connection) -> list[_Row]:
     ).order_by(c.id)
     out = []
     for values in conn.execute(query):
-        ident, seq, fiche_id, version, kind, at, recorded, by, actor, account, payload, digest = values
+        raw: Sequence[Any] = values  # unpacking the row itself would type each value `object`
+        ident, seq, fiche_id, version, kind, at, recorded, by, actor, account, payload, digest = raw
         row = _Row(ident, seq, fiche_id, version, kind, at, recorded, by, actor, account, payload, digest)
         try:
             row.at = dt.date.fromisoformat(str(at)[:10])
@@ -256,7 +257,7 @@ def _check_chain(conn: Connection, rows: list[_Row], result: Verification, ancho
         previous, expected = row.hash or "", row.seq + 1
         hashes.add(previous)
     seq, stored_head = head(conn)
-    last = chained[-1].seq if chained else 0
+    last = (chained[-1].seq or 0) if chained else 0
     result.head = previous if chained else chain.GENESIS
     if (seq, stored_head) != (last, result.head):
         if seq > last:
@@ -415,8 +416,10 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 
 def _check_sequences(conn: Connection, result: Verification) -> None:
-    highest = dict(conn.execute(select(fiches.c.year, func.max(fiches.c.number)).group_by(fiches.c.year)).all())
-    counters = dict(conn.execute(select(fiche_sequences.c.year, fiche_sequences.c.last)).all())
+    highest: dict[int, int] = dict(
+        conn.execute(select(fiches.c.year, func.max(fiches.c.number)).group_by(fiches.c.year)).all()
+    )
+    counters: dict[int, int] = dict(conn.execute(select(fiche_sequences.c.year, fiche_sequences.c.last)).all())
     for year in sorted(highest):
         last = counters.get(year)
         if last is None or last < highest[year]:
