@@ -14,6 +14,7 @@ from cli import main
 from engine.fiche import Fiche
 from engine.store import access, chain, queries, repository
 from engine.store import events as ev
+from engine.store import history as log
 from engine.store.schema import events, fiche_supports, fiches
 
 COORD = access.Viewer(access.COORDINATOR)
@@ -125,7 +126,7 @@ def test_a_consent_already_given_changes_nothing(lived, store_url):
 def test_every_kind_of_event_replays_to_the_stored_fiche(lived, store, store_url):
     """db verify rebuilds the fiche from all its events: no difference, exit 0."""
     with store.transaction() as conn:
-        rebuilt = ev.rebuild(queries.history(conn, lived))
+        rebuilt = log.rebuild(queries.history(conn, lived))
         stored = queries.get(conn, lived)
     assert rebuilt.broken == [] and rebuilt.version == stored.version == 11
     assert {k: rebuilt.state[k] for k in ("commune", "stage", "lead", "supporting", "installed_on")} == {

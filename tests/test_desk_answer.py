@@ -22,6 +22,7 @@ from engine.errors import AccessDenied, ConflictError, InputError
 from engine.fiche import Fiche
 from engine.routing import compile_rules
 from engine.store import access, queries, repository, suggestions
+from engine.store.verify import verify
 
 COORD = access.Viewer(access.COORDINATOR)
 CMA = access.Viewer("cma-63")
@@ -83,7 +84,7 @@ def open_for(store, structure):
 
 def verified(store):
     with store.transaction() as conn:
-        result = queries.verify(conn)
+        result = verify(conn)
     assert result.differences == [], [str(d) for d in result.differences]
     return result
 

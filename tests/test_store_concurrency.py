@@ -9,6 +9,7 @@ import pytest
 from engine.errors import ConflictError
 from engine.fiche import Fiche
 from engine.store import access, queries, repository
+from engine.store.verify import verify
 
 CMA = access.Viewer("cma-63")
 
@@ -34,7 +35,7 @@ def test_the_second_writer_gets_a_conflict(store, network):
     with store.transaction() as conn:
         stored = queries.get(conn, fid)
         assert (stored.fiche["lead"], stored.version) == ("cma-63", 2)
-        assert queries.verify(conn).differences == []
+        assert verify(conn).differences == []
 
 
 def test_concurrent_assigns_never_lose_an_update(store, network):
@@ -69,7 +70,7 @@ def test_concurrent_assigns_never_lose_an_update(store, network):
     assert sorted(outcomes.values()) == ["lost", "lost", "lost", "won"]
     with store.transaction() as conn:
         stored = queries.get(conn, fid)
-        assert queries.verify(conn).differences == []
+        assert verify(conn).differences == []
     winner = next(sid for sid, outcome in outcomes.items() if outcome == "won")
     assert (stored.version, stored.fiche["supporting"]) == (2, [winner])
 

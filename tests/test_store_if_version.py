@@ -18,6 +18,7 @@ from cli import main
 from engine.errors import ConflictError
 from engine.store import access, queries, repository
 from engine.store.db import open_store
+from engine.store.verify import verify
 
 FICHE = """\
 received: 2026-03-02
@@ -146,7 +147,7 @@ def test_a_note_waits_for_a_concurrent_change_then_refuses(store_url, changed, n
             history = queries.history(conn, FID)
             assert (queries.get(conn, FID).version, outcome["writer"]) == (now + 1, "committed")
             assert [e["kind"] for e in history if e["kind"] == "note"] == []
-            assert queries.verify(conn).differences == []
+            assert verify(conn).differences == []
     finally:
         about_to_note.set()
         thread.join()

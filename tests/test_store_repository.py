@@ -13,6 +13,7 @@ from engine.fiche import Fiche
 from engine.routing import compile_rules
 from engine.store import access, queries, repository
 from engine.store.schema import events, fiches
+from engine.store.verify import verify
 
 CMA = access.Viewer("cma-63")
 COORD = access.Viewer(access.COORDINATOR)
@@ -86,7 +87,7 @@ def test_move_through_the_lifecycle_and_verify(store, network):
         repository.note_fiche(conn, fid, "called", who=CMA, at=dt.date(2026, 6, 2))
         repository.set_consent(conn, fid, True, who=CMA, at=dt.date(2026, 6, 2))
         stored = queries.get(conn, fid)
-        result = queries.verify(conn)
+        result = verify(conn)
     assert stored.fiche["stage"] == "installed"
     assert stored.fiche["installed_on"] == "2026-06-01"
     assert stored.fiche["porteur"]["consent_network"] is True
@@ -100,7 +101,7 @@ def test_verify_reports_a_tampered_fiche(store, network):
     with store.transaction() as conn:
         conn.execute(fiches.update().where(fiches.c.id == change.fiche).values(stage="financing"))
     with store.transaction() as conn:
-        result = queries.verify(conn)
+        result = verify(conn)
     assert [str(d) for d in result.differences] == [
         f"{change.fiche}: stage is 'financing' in the store but 'idea' from its history"
     ]

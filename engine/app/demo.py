@@ -28,6 +28,7 @@ from engine.identity import Identity
 from engine.routing.compile import CompiledRules
 from engine.routing.suggest import Suggestion
 from engine.store import access, db, queries, repository
+from engine.store.verify import verify
 
 DEMO_FILE = "demo.sqlite"
 NEWEST = 5
@@ -120,7 +121,7 @@ def run_demo(
     try:
         with store.transaction() as conn:
             _replay(conn, net, items, _plan(items, random.Random(seed + 1), end), compiled, end)
-            verification = queries.verify(conn)
+            verification = verify(conn)
             stored = queries.list_fiches(conn)
             load = queries.caseload(conn)
             newest = sorted(stored, key=lambda s: (s.fiche["received"], s.id))[-NEWEST:]

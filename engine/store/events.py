@@ -1,9 +1,10 @@
 """The kinds of event in a fiche's history, how each changes the fiche, and rebuilding a fiche from them.
 
 The event log is the record of what happened; the ``fiches`` row is a cache of where it led.
-:func:`rebuild` replays a history from the ``created`` event and is what ``capactif db verify``
-compares each stored fiche with.  States here are fiche dicts in the fiche's own field names (the
-JSON of :class:`engine.fiche.Fiche`), so a history, an export and a fiche file read alike.
+:func:`engine.store.history.rebuild` replays a history from the ``created`` event, applying each
+event with :func:`apply` here, and is what ``capactif db verify`` compares each stored fiche with.
+States here are fiche dicts in the fiche's own field names (the JSON of :class:`engine.fiche.Fiche`),
+so a history, an export and a fiche file read alike.
 
 Payloads (stable: they are stored forever):
 
@@ -52,7 +53,7 @@ référent), is a broken history.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,18 +146,8 @@ class Rebuilt:
     orphan: bool = False
     version: int = 0
     broken: list[str] = field(default_factory=list)
-    #: The current suggestion (see :func:`next_suggested`), kept by :func:`rebuild`.
+    #: The current suggestion (see :func:`next_suggested`), kept by :func:`engine.store.history.rebuild`.
     suggested: Suggested = field(default_factory=dict)
-
-
-def rebuild(history: Iterable[Mapping[str, Any]]) -> Rebuilt:
-    """Replay events (dicts with ``kind``, ``payload``, ``version``, ``at``) in order: the fiche they lead to.
-
-    The one replay is :func:`engine.store.history.states` (the states over time); this is its end.
-    """
-    from engine.store.history import states
-
-    return states(history, keep=False).rebuilt
 
 
 def apply(result: Rebuilt, kind: str, payload: Mapping[str, Any]) -> str | None:

@@ -189,6 +189,12 @@ def states(history: Iterable[Any], *, until: dt.date | None = None, keep: bool =
     return out
 
 
+def rebuild(history: Iterable[Mapping[str, Any]]) -> ev.Rebuilt:
+    """Replay events (dicts with ``kind``, ``payload``, ``version``, ``at``) in order: the fiche they lead to
+    (the end of :func:`states`, no step kept)."""
+    return states(history, keep=False).rebuilt
+
+
 def _day(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()

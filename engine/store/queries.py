@@ -176,13 +176,3 @@ def load_fiches(conn: Connection, ids: Sequence[str]) -> list[Fiche]:
     if missing:
         raise NotFound(problems=missing)
     return found
-
-
-# --- verify ------------------------------------------------------------------------------------
-
-
-def verify(conn: Connection, *, anchor: str | None = None) -> Any:
-    """``db verify`` in the caller's transaction: see :mod:`engine.store.verify`."""
-    from engine.store.verify import verify as check
-
-    return check(conn, anchor=anchor)
