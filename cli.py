@@ -180,11 +180,18 @@ def stdin_if_dash(args: tuple[str, ...]) -> str | None:
     return sys.stdin.read() if "-" in args else None
 
 
-def emit(text: str) -> None:
-    """Print a rendered report (no trailing blank line doubling), stored text's control sequences removed."""
-    from engine.output import for_terminal
+def deliver(text: str, output: str | None) -> None:
+    """An export holding personal data: written to ``output`` readable by its owner only, else printed
+    as is (a CSV's bytes kept; stored text's control sequences removed), ending with a newline."""
+    text = text if text.endswith("\n") else text + "\n"
+    if output:
+        from engine.paths import write_private
 
-    click.echo(for_terminal(text.rstrip("\n")))
+        write_private(output, text)
+    else:
+        from engine.output import for_terminal
+
+        click.echo(for_terminal(text), nl=False)
 
 
 def workspace(
@@ -678,15 +685,7 @@ def fiche_export(output: str | None, excel: bool, as_: str | None, db_url: str |
     if excel and fmt != "csv":
         raise click.UsageError(_("--excel goes with --format csv"))
     ws = workspace(db_url, rules_path, as_)
-    text = render(fiches.export_fiches(ws, ws.identity(), fmt, _filter(filters), excel=excel), fmt)
-    if output:
-        from engine.paths import write_private
-
-        write_private(output, text)
-    else:
-        from engine.output import for_terminal
-
-        click.echo(for_terminal(text), nl=False)
+    deliver(render(fiches.export_fiches(ws, ws.identity(), fmt, _filter(filters), excel=excel), fmt), output)
 
 
 @main.group("db")
@@ -785,13 +784,7 @@ def demo_command(count: int, seed: int, then_serve: bool, host: str, port: int, 
     from web import serve
 
     store = db_url or str(demo_path())
-    made = accounts.demo_accounts(workspace(store, rules_path))
-    click.echo("")
-    click.echo(_("The demo in the web application: {url}").format(url=f"http://{host}:{port}/"))
-    click.echo(_("Demo accounts (one password for all: {password}):").format(password=made[0].password))
-    for account in made:
-        click.echo(f"  {account.email:<40} {account.display_name:<18} {account.who}")
-    click.echo(_("(Ctrl+C to stop)"))
+    show(accounts.demo_accounts(workspace(store, rules_path), address=f"http://{host}:{port}/"), "text")
     serve.run(host=host, port=port, db=store, rules=rules_path)
 
 
@@ -889,23 +882,10 @@ def naf_search_command(words: tuple[str, ...], limit: int, fmt: str) -> None:
         capactif naf search gîte --format json
     """
     from engine.app.activities import search_activities
-    from engine.naf_search import render_text
-    from engine.output import to_json
 
-    matches = search_activities(" ".join(words), limit)
-    if fmt == "json":
-        emit(to_json([m.to_dict() for m in matches]))
-    elif matches:
-        emit(render_text(matches))
-    else:
-        click.echo(
-            _(
-                "No NAF code matches '{words}': try another word for the activity (e.g. 'boulangerie', "
-                "'plombier') or a code such as 10.71C."
-            ).format(words=" ".join(words))
-        )
-    if not matches:
-        click.get_current_context().exit(1)
+    result = search_activities(" ".join(words), limit)
+    show(result, fmt)
+    click.get_current_context().exit(result.exit_code)
 
 
 # --- charter -------------------------------------------------------------------------------------
@@ -942,22 +922,9 @@ def db_roles(db_url: str | None, role: str, password_env: str | None, fmt: str) 
     import os
 
     from engine.app import db
-    from engine.output import to_json
 
     password = os.environ.get(password_env) if password_env else None
-    result = db.grant_roles(workspace(db_url), role, password)
-    if fmt == "json":
-        emit(to_json(result.to_dict()))
-        return
-    done = (
-        _("role {role} created (schema {schema}):")
-        if result.created
-        else _("role {role} already there (schema {schema}):")
-    )
-    lines = [done.format(role=result.role, schema=result.schema)]
-    lines += [f"  {g}" for g in result.grants]
-    lines.append(_("{role} may add events, never change or delete them.").format(role=result.role))
-    emit("\n".join(lines))
+    show(db.grant_roles(workspace(db_url), role, password), fmt)
 
 
 @main.group("porteur")
@@ -984,23 +951,10 @@ def porteur_find(query: str, as_: str | None, db_url: str | None, fmt: str) -> N
         capactif porteur find "hélène martin" --as coordinator
         capactif porteur find martin@example.org --as coordinator --format json
     """
-    from engine.app import Workspace, porteurs
-    from engine.output import to_json
+    from engine.app import porteurs
 
-    with Workspace.open(db=db_url, as_=as_) as ws:
-        found = porteurs.find(ws, ws.identity(), query)
-    if fmt == "json":
-        emit(to_json(found.to_dict()))
-        return
-    line = _("{fiche}  received on {received}  {stage}  {name}  {email}")
-    lines = [
-        line.format(
-            fiche=m.fiche, received=m.received, stage=f"{m.stage:<10}", name=m.name or "—", email=m.email or "—"
-        )
-        for m in found.matches
-    ]
-    lines.append(_("{n} fiche(s).").format(n=len(found.matches)))
-    emit("\n".join(lines))
+    ws = workspace(db_url, as_=as_)
+    show(porteurs.find(ws, ws.identity(), query), fmt)
 
 
 @porteur_group.command("export")
@@ -1016,18 +970,11 @@ def porteur_export(fiche_ids: tuple[str, ...], output: str | None, as_: str | No
     Example:
         capactif porteur export F-2026-0012 F-2026-0040 -o martin.json --as coordinator
     """
-    from engine.app import Workspace, porteurs
-    from engine.output import to_json
+    from engine.app import porteurs
+    from engine.render import render
 
-    with Workspace.open(db=db_url, as_=as_) as ws:
-        data = porteurs.export(ws, ws.identity(), fiche_ids)
-    text = to_json(data) + "\n"
-    if output:
-        from engine.paths import write_private
-
-        write_private(output, text)
-    else:
-        click.echo(text, nl=False)
+    ws = workspace(db_url, as_=as_)
+    deliver(render(porteurs.export(ws, ws.identity(), fiche_ids), "json"), output)
 
 
 @porteur_group.command("erase")
@@ -1045,11 +992,10 @@ def porteur_erase(fiche_ids: tuple[str, ...], as_: str | None, db_url: str | Non
     Example:
         capactif porteur erase F-2026-0012 --as coordinator
     """
-    from engine.app import Workspace, porteurs
+    from engine.app import porteurs
 
-    with Workspace.open(db=db_url, as_=as_) as ws:
-        result = porteurs.erase(ws, ws.identity(), fiche_ids)
-    _render_erased(result, fmt)
+    ws = workspace(db_url, as_=as_)
+    show(porteurs.erase(ws, ws.identity(), fiche_ids), fmt)
 
 
 @porteur_group.command("purge")
@@ -1066,26 +1012,10 @@ def porteur_purge(dry_run: bool, as_: str | None, db_url: str | None, charter_pa
         capactif porteur purge --dry-run --as coordinator
         capactif porteur purge --as coordinator
     """
-    from engine.app import Workspace, porteurs
+    from engine.app import porteurs
 
-    with Workspace.open(db=db_url, charter=charter_path, as_=as_) as ws:
-        result = porteurs.purge(ws, ws.identity(), dry_run=dry_run)
-    _render_erased(result, fmt)
-
-
-def _render_erased(result: Any, fmt: str) -> None:
-    from engine.output import to_json
-
-    if fmt == "json":
-        emit(to_json(result.to_dict()))
-        return
-    fiches = result.due if result.dry_run else [c.fiche for c in result.changes]
-    lines = [f"  {f}" for f in fiches]
-    if result.dry_run:
-        lines.append(_("{n} fiche(s) to erase (personal data).").format(n=len(fiches)))
-    else:
-        lines.append(_("{n} fiche(s) erased (personal data).").format(n=len(fiches)))
-    emit("\n".join(lines))
+    ws = workspace(db_url, as_=as_, charter_path=charter_path)
+    show(porteurs.purge(ws, ws.identity(), dry_run=dry_run), fmt)
 
 
 @main.group("charter")
@@ -1699,29 +1629,9 @@ def user_group() -> None:
     """
 
 
-def _account_dict(account: Any) -> dict[str, Any]:
-    return {
-        "email": account.email,
-        "name": account.display_name,
-        "structure": account.structure,
-        "role": account.role,
-        "disabled": account.disabled,
-        "password_set": account.has_password,
-    }
-
-
-def _link_out(link: Any, fmt: str, what: str) -> None:
-    from engine.output import to_json
-
-    if fmt == "json":
-        emit(to_json({"account": _account_dict(link.account), "link": link.url,
-                      "expires_at": link.expires_at.isoformat()}))  # fmt: skip
-        return
-    account = link.account
-    click.echo(what.format(email=account.email, name=account.display_name, who=account.who))
-    click.echo(_("one-time link to choose the password (valid until {until} UTC):").format(
-        until=f"{link.expires_at:%Y-%m-%d %H:%M}"))  # fmt: skip
-    click.echo(f"  {link.url}")
+def user_options(func: Any) -> Any:
+    """``--as``, ``--db`` and ``--rules``, shared by the ``user`` commands."""
+    return as_option(db_option(rules_option(func)))
 
 
 @user_group.command("add")
@@ -1730,9 +1640,7 @@ def _link_out(link: Any, fmt: str, what: str) -> None:
 @click.option("--structure", default=None, metavar="S", help="A technician of this structure.")
 @click.option("--role", type=click.Choice(["coordinator", "committee"]), default=None, help="Or a role.")
 @base_url_option
-@as_option
-@db_option
-@rules_option
+@user_options
 @format_option("text", "json")
 def user_add(email: str, display_name: str, structure: str | None, role: str | None, base_url: str | None,
              as_: str | None, db_url: str | None, rules_path: Path | None, fmt: str) -> None:  # fmt: skip
@@ -1743,18 +1651,15 @@ def user_add(email: str, display_name: str, structure: str | None, role: str | N
         capactif user add marie.dupont@cma63.fr --name "Marie Dupont" --structure cma-63 --as coordinator
         capactif user add elu@ville.fr --name "Jean Durand" --role committee --as coordinator
     """
-    from engine.app import Workspace, accounts
+    from engine.app import accounts
 
-    with Workspace.open(db=db_url, rules=rules_path, as_=as_) as ws:
-        link = accounts.add_user(ws, ws.identity(), email=email, display_name=display_name, structure=structure,
-                                 role=role, base_url=_base_url(base_url))  # fmt: skip
-    _link_out(link, fmt, _("account created: {email} ({name}, {who})"))
+    ws = workspace(db_url, rules_path, as_)
+    show(accounts.add_user(ws, ws.identity(), email=email, display_name=display_name, structure=structure,
+                           role=role, base_url=_base_url(base_url)), fmt)  # fmt: skip
 
 
 @user_group.command("list")
-@as_option
-@db_option
-@rules_option
+@user_options
 @format_option("table", "json")
 def user_list(as_: str | None, db_url: str | None, rules_path: Path | None, fmt: str) -> None:
     """List the accounts (never a password).
@@ -1763,25 +1668,15 @@ def user_list(as_: str | None, db_url: str | None, rules_path: Path | None, fmt:
     Example:
         capactif user list --as coordinator
     """
-    from engine.app import Workspace, accounts
-    from engine.output import to_json
+    from engine.app import accounts
 
-    with Workspace.open(db=db_url, rules=rules_path, as_=as_) as ws:
-        found = accounts.list_users(ws, ws.identity())
-    if fmt == "json":
-        emit(to_json([_account_dict(a) for a in found]))
-        return
-    for a in found:
-        state = _("disabled") if a.disabled else (_("active") if a.has_password else _("password to choose"))
-        click.echo(f"{a.email}  {a.display_name}  {a.who}  {state}")
-    click.echo(ngettext("{n} account.", "{n} accounts.", len(found)).format(n=len(found)))
+    ws = workspace(db_url, rules_path, as_)
+    show(accounts.list_users(ws, ws.identity()), fmt)
 
 
 @user_group.command("disable")
 @click.argument("email")
-@as_option
-@db_option
-@rules_option
+@user_options
 def user_disable(email: str, as_: str | None, db_url: str | None, rules_path: Path | None) -> None:
     """Disable an account: its sessions end at once, it cannot sign in any more.
 
@@ -1789,18 +1684,15 @@ def user_disable(email: str, as_: str | None, db_url: str | None, rules_path: Pa
     Example:
         capactif user disable marie.dupont@cma63.fr --as coordinator
     """
-    from engine.app import Workspace, accounts
+    from engine.app import accounts
 
-    with Workspace.open(db=db_url, rules=rules_path, as_=as_) as ws:
-        account = accounts.disable_user(ws, ws.identity(), email)
-    click.echo(_("account disabled: {email} (its sessions are closed)").format(email=account.email))
+    ws = workspace(db_url, rules_path, as_)
+    show(accounts.disable_user(ws, ws.identity(), email), "text")
 
 
 @user_group.command("enable")
 @click.argument("email")
-@as_option
-@db_option
-@rules_option
+@user_options
 def user_enable(email: str, as_: str | None, db_url: str | None, rules_path: Path | None) -> None:
     """Enable a disabled account again.
 
@@ -1808,19 +1700,16 @@ def user_enable(email: str, as_: str | None, db_url: str | None, rules_path: Pat
     Example:
         capactif user enable marie.dupont@cma63.fr --as coordinator
     """
-    from engine.app import Workspace, accounts
+    from engine.app import accounts
 
-    with Workspace.open(db=db_url, rules=rules_path, as_=as_) as ws:
-        account = accounts.disable_user(ws, ws.identity(), email, disabled=False)
-    click.echo(_("account enabled again: {email}").format(email=account.email))
+    ws = workspace(db_url, rules_path, as_)
+    show(accounts.disable_user(ws, ws.identity(), email, disabled=False), "text")
 
 
 @user_group.command("reset")
 @click.argument("email")
 @base_url_option
-@as_option
-@db_option
-@rules_option
+@user_options
 @format_option("text", "json")
 def user_reset(email: str, base_url: str | None, as_: str | None, db_url: str | None, rules_path: Path | None,
                fmt: str) -> None:  # fmt: skip
@@ -1830,11 +1719,10 @@ def user_reset(email: str, base_url: str | None, as_: str | None, db_url: str | 
     Example:
         capactif user reset marie.dupont@cma63.fr --as coordinator
     """
-    from engine.app import Workspace, accounts
+    from engine.app import accounts
 
-    with Workspace.open(db=db_url, rules=rules_path, as_=as_) as ws:
-        link = accounts.reset_user(ws, ws.identity(), email, base_url=_base_url(base_url))
-    _link_out(link, fmt, _("new link for {email} ({name}, {who})"))
+    ws = workspace(db_url, rules_path, as_)
+    show(accounts.reset_user(ws, ws.identity(), email, base_url=_base_url(base_url)), fmt)
 
 
 @main.command("audit")
@@ -1887,32 +1775,11 @@ def rules_publish(source: str | None, message: str, force: bool, reason: str | N
         capactif rules publish --draft my-rules --message "essai" --as coordinator
         capactif rules publish sha256:3f2a0c1b9e77 --message "adopté" --decision D-2026-004 --as coordinator
     """
-    from engine.app import Workspace
     from engine.app.published import publish_rules
-    from engine.output import to_json
 
-    with Workspace.open(db=db_url, rules=rules_path, as_=as_who, on_warning=_warn) as ws:
-        result = publish_rules(ws, ws.identity(), source, message=message, force=force, reason=reason,
-                               decision=decision, draft=draft)  # fmt: skip
-    if fmt == "json":
-        emit(to_json(result.to_dict()))
-        return
-    tests = result.tests
-    passed = tests.total - tests.failed
-    tested = "no routing tests" if tests.missing else f"{passed} of {tests.total} routing tests pass"
-    if result.draft:
-        click.echo(f"rules {result.version} stored as a draft from {result.source} ({tested}); not in force.")
-    elif result.already_in_force:
-        click.echo(f"rules {result.version} are already in force: nothing published.")
-    else:
-        pub = result.publication
-        assert pub is not None
-        before = f" (replacing {result.previous.version})" if result.previous else ""
-        click.echo(f"rules {result.version} are now in force{before}: {tested}.")
-        if pub.forced:
-            click.echo(f"  published despite failing tests: {pub.force_reason}")
-        if pub.decision:
-            click.echo(f"  adopted by decision {pub.decision}")
+    ws = workspace(db_url, rules_path, as_who)
+    show(publish_rules(ws, ws.identity(), source, message=message, force=force, reason=reason, decision=decision,
+                       draft=draft), fmt)  # fmt: skip
 
 
 @rules_group.command("history")
@@ -1926,32 +1793,10 @@ def rules_history_command(db_url: str | None, as_who: str | None, fmt: str) -> N
         capactif rules history
         capactif rules history --format json
     """
-    from engine.app import Workspace
     from engine.app.published import rules_history
-    from engine.output import to_json
 
-    with Workspace.open(db=db_url, as_=as_who) as ws:
-        result = rules_history(ws, ws.identity())
-    if fmt == "json":
-        emit(to_json(result.to_dict()))
-        return
-    if not result.publications:
-        click.echo("No rules published in this store yet: commands use the rules directory "
-                   "('capactif rules publish --message …' puts a set in force).")  # fmt: skip
-    for index, pub in enumerate(result.publications):
-        state = "in force" if index == 0 else "replaced"
-        when = pub.published_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        click.echo(f"{pub.version}  {when}  {pub.published_by}  [{state}]  {pub.message}")
-        tests = f"{pub.tests_total - pub.tests_failed}/{pub.tests_total} routing tests passed"
-        extra = [tests]
-        if pub.decision:
-            extra.append(f"decision {pub.decision}")
-        if pub.forced:
-            extra.append(f"forced: {pub.force_reason}")
-        click.echo("    " + "; ".join(extra))
-    for draft in result.drafts:
-        when = draft.stored_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        click.echo(f"{draft.version}  {when}  {draft.stored_by or '-'}  [draft]  from {draft.source}")
+    ws = workspace(db_url, as_=as_who)
+    show(rules_history(ws, ws.identity()), fmt)
 
 
 @rules_group.command("export")
@@ -1967,16 +1812,10 @@ def rules_export(version: str, directory: Path, db_url: str | None, as_who: str 
         capactif rules export published ./rules-en-vigueur
         capactif rules export sha256:3f2a0c1b9e77 /tmp/rules-old
     """
-    from engine.app import Workspace
     from engine.app.published import export_rules
-    from engine.output import to_json
 
-    with Workspace.open(db=db_url, as_=as_who) as ws:
-        result = export_rules(ws, ws.identity(), version, directory)
-    if fmt == "json":
-        emit(to_json(result.to_dict()))
-    else:
-        click.echo(f"rules {result.version} written to {result.directory} ({result.files} files).")
+    ws = workspace(db_url, as_=as_who)
+    show(export_rules(ws, ws.identity(), version, directory), fmt)
 
 
 # --- decisions -----------------------------------------------------------------------------------
@@ -2009,14 +1848,10 @@ def decision_add(kind: str, title: str, description: str, at: Any, db_url: str |
     Example:
         capactif decision add --kind rules_change --title "ADIE couvre Brioude" --as coordinator
     """
-    from engine.app import Workspace
     from engine.app.decisions import add_decision
-    from engine.output import to_json
 
-    with Workspace.open(db=db_url, as_=as_who) as ws:
-        found = add_decision(ws, ws.identity(), kind=kind, title=title, put_on=_day(at), description=description)
-    text = f"{found.id} put to the committee on {found.put_on}: {found.title}"
-    emit(to_json(found.to_dict()) if fmt == "json" else text)
+    ws = workspace(db_url, as_=as_who)
+    show(add_decision(ws, ws.identity(), kind=kind, title=title, put_on=_day(at), description=description), fmt)
 
 
 @decision_group.command("record")
@@ -2034,15 +1869,10 @@ def decision_record(decision_id: str, outcome: str, at: Any, note: str, db_url: 
     Example:
         capactif decision record D-2026-001 --outcome adopted --date 2026-12-07 --as coordinator
     """
-    from engine.app import Workspace
     from engine.app.decisions import record_decision
-    from engine.decisions import OUTCOMES
-    from engine.output import to_json
 
-    with Workspace.open(db=db_url, as_=as_who) as ws:
-        found = record_decision(ws, ws.identity(), decision_id, outcome=outcome, decided_on=_day(at), note=note)
-    label = OUTCOMES.get(found.outcome, found.outcome)
-    emit(to_json(found.to_dict()) if fmt == "json" else f"{found.id}: {label} on {found.decided_on}.")
+    ws = workspace(db_url, as_=as_who)
+    show(record_decision(ws, ws.identity(), decision_id, outcome=outcome, decided_on=_day(at), note=note), fmt)
 
 
 @decision_group.command("list")
@@ -2058,29 +1888,10 @@ def decision_list(outcome: str | None, kind: str | None, db_url: str | None, as_
         capactif decision list --outcome pending
         capactif decision list --format json
     """
-    from engine.app import Workspace
     from engine.app.decisions import list_decisions
-    from engine.decisions import KINDS, OUTCOMES
-    from engine.output import to_json, to_table
 
-    with Workspace.open(db=db_url, as_=as_who) as ws:
-        result = list_decisions(ws, ws.identity(), outcome=outcome, kind=kind)
-    if fmt == "json":
-        emit(to_json(result.to_dict()))
-        return
-    rows = [
-        {
-            "id": d.decision.id, "put_on": d.decision.put_on.isoformat(), "kind": KINDS[d.decision.kind],
-            "title": d.decision.title, "outcome": OUTCOMES[d.decision.outcome],
-            "decided_on": d.decision.decided_on.isoformat() if d.decision.decided_on else "",
-            "rules": ", ".join(d.rules_versions),
-        }
-        for d in result.decisions
-    ]  # fmt: skip
-    columns = ["id", "put_on", "kind", "title", "outcome", "decided_on", "rules"]
-    headers = ["décision", "présentée le", "type", "action", "décision du comité", "le", "règles publiées"]
-    empty = "No action put to the committee yet."
-    emit(to_table(rows, columns, headers, title="Décisions du comité") if rows else empty)
+    ws = workspace(db_url, as_=as_who)
+    show(list_decisions(ws, ws.identity(), outcome=outcome, kind=kind), fmt)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -215,20 +215,3 @@ def search(query: str, limit: int = 10) -> list[NafMatch]:
 def _match(code: str, label: str, score: float, matched: tuple[str, ...]) -> NafMatch:
     finding = activities.nature_of(code)
     return NafMatch(code, label.strip(), finding.nature, finding.needs_confirmation, score, matched)
-
-
-def render_text(matches: list[NafMatch]) -> str:
-    """The answers as an aligned table: code, label, nature (French), whether to confirm it."""
-    from engine.i18n import _
-    from engine.vocabulary import label
-
-    header = (_("Code"), _("Activity (NAF rév. 2)"), _("Nature"), "")
-    rows = [
-        (m.code, m.label, label("nature", m.nature), _("to confirm with the porteur") if m.needs_confirmation else "")
-        for m in matches
-    ]
-    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(3)]
-    lines = []
-    for row in (header, *rows):
-        lines.append("  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row)).rstrip())
-    return "\n".join(lines)

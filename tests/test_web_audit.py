@@ -10,7 +10,7 @@ from tests.web_app import EMAILS, web  # noqa: F401 (fixture)
 
 
 def test_the_page_names_the_account_that_read_or_changed_the_fiche(web):  # noqa: F811
-    marie = next(a for a in accounts.list_users(web.ws, Identity.coordinator()) if a.email == EMAILS["on"])
+    marie = next(a for a in accounts.list_users(web.ws, Identity.coordinator()).accounts if a.email == EMAILS["on"])
     audit.record_reads(web.ws, marie.identity(), [web.fiche], "fiche show", now=web.clock())
     web.clock.advance(minutes=3)
     audit.record_change(web.ws, Identity.of_structure("cma-63"), [web.fiche], "move start_study", now=web.clock())

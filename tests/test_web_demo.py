@@ -15,7 +15,7 @@ from tests.web_app import csrf_of, free_port, wait_for_port
 
 def test_demo_accounts_cover_every_kind_of_structure_and_sign_in(store_url):
     with Workspace.open(db=store_url) as ws:
-        made = accounts.demo_accounts(ws)
+        made = accounts.demo_accounts(ws).accounts
         kinds = {str(spec.kind) for spec in ws.network.rules.structures.values()}
         assert {a.kind for a in made} == kinds | {"coordinator", "committee"}
         assert len({a.email for a in made}) == len(made) == len(kinds) + 2

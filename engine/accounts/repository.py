@@ -63,6 +63,17 @@ class Account:
         """The structure or role the account acts as."""
         return self.structure or self.role or ""
 
+    def to_dict(self) -> dict[str, Any]:
+        """``email``, ``name``, ``structure``, ``role``, ``disabled``, ``password_set`` (docs/web.md)."""
+        return {
+            "email": self.email,
+            "name": self.display_name,
+            "structure": self.structure,
+            "role": self.role,
+            "disabled": self.disabled,
+            "password_set": self.has_password,
+        }
+
 
 class SignInRefused(AccessDenied):
     """A sign-in that did not succeed; the message says what to do, never whether the address exists."""

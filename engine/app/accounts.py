@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from engine.accounts import repository
@@ -26,6 +27,8 @@ from engine.identity import COMMITTEE, COORDINATOR, Identity
 
 __all__ = [
     "Account",
+    "AccountSwitched",
+    "Accounts",
     "NewLink",
     "Session",
     "SignInRefused",
@@ -57,11 +60,35 @@ def _coordinator_only(who: Identity, action: str) -> None:
 
 @dataclass(frozen=True)
 class NewLink:
-    """An account and the one-time link that lets its person set a password."""
+    """An account and the one-time link that lets its person set a password (``created``: a new
+    account, else a new link for an existing one)."""
 
     account: Account
     url: str
     expires_at: dt.datetime
+    created: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """``account`` (see :meth:`Account.to_dict`), ``link``, ``expires_at`` (UTC, ISO 8601)."""
+        return {"account": self.account.to_dict(), "link": self.url, "expires_at": self.expires_at.isoformat()}
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """Every account, by e-mail (never a password hash)."""
+
+    accounts: list[Account]
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        """A list of :meth:`Account.to_dict` (the JSON of ``user list`` is a list)."""
+        return [a.to_dict() for a in self.accounts]
+
+
+@dataclass(frozen=True)
+class AccountSwitched:
+    """An account just disabled or enabled again (``account.disabled`` says which)."""
+
+    account: Account
 
 
 def link_url(base_url: str, token: str) -> str:
@@ -96,25 +123,25 @@ def add_user(
             conn, email=email, display_name=display_name, structure=structure, role=role, now=at
         )
         token = repository.new_password_link(conn, account.id, now=at)
-    return NewLink(account, link_url(base_url, token), at + repository.LINK_VALID_FOR)
+    return NewLink(account, link_url(base_url, token), at + repository.LINK_VALID_FOR, created=True)
 
 
-def list_users(ws: Workspace, who: Identity) -> list[Account]:
+def list_users(ws: Workspace, who: Identity) -> Accounts:
     """Every account (never a password hash)."""
     _coordinator_only(who, _("list"))
     with ws.store.transaction() as conn:
-        return repository.list_accounts(conn)
+        return Accounts(repository.list_accounts(conn))
 
 
 def disable_user(
     ws: Workspace, who: Identity, email: str, *, disabled: bool = True, now: dt.datetime | None = None
-) -> Account:
+) -> AccountSwitched:
     """Disable an account (its sessions close at once, its links stop working), or enable it again."""
     _coordinator_only(who, _("disable") if disabled else _("enable"))
     with ws.store.transaction() as conn:
         account = repository.get_account(conn, email)
         repository.set_disabled(conn, account.id, disabled, now=_now(now))
-        return repository.get_account(conn, account.id)
+        return AccountSwitched(repository.get_account(conn, account.id))
 
 
 def reset_user(ws: Workspace, who: Identity, email: str, *, base_url: str, now: dt.datetime | None = None) -> NewLink:
@@ -209,7 +236,19 @@ class DemoAccount:
     password: str
 
 
-def demo_accounts(ws: Workspace, *, now: dt.datetime | None = None) -> list[DemoAccount]:
+@dataclass(frozen=True)
+class DemoAccounts:
+    """The demo's accounts, all with one password, and the address the demo is served at."""
+
+    accounts: list[DemoAccount]
+    address: str
+
+    @property
+    def password(self) -> str:
+        return self.accounts[0].password if self.accounts else ""
+
+
+def demo_accounts(ws: Workspace, *, address: str = "", now: dt.datetime | None = None) -> DemoAccounts:
     """Accounts for trying the application on the demo store: the coordinator, a committee member,
     and one technician for each kind of structure (the first structure of that kind, by id).
 
@@ -236,4 +275,4 @@ def demo_accounts(ws: Workspace, *, now: dt.datetime | None = None) -> list[Demo
             )
             repository.set_password_directly(conn, account.id, password, now=at)
             made.append(DemoAccount(email, name, structure or role or "", kind, password))
-    return made
+    return DemoAccounts(made, address)

@@ -66,13 +66,29 @@ class Erased:
     dry_run: bool = False
     due: list[str] = field(default_factory=list)
 
+    @property
+    def fiches(self) -> list[str]:
+        """The fiches erased, or (dry run) those that would be."""
+        return list(self.due) if self.dry_run else [c.fiche for c in self.changes]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "cause": self.cause,
             "dry_run": self.dry_run,
-            "fiches": [c.fiche for c in self.changes] if not self.dry_run else list(self.due),
+            "fiches": self.fiches,
             "events": [{"fiche": c.fiche, "version": c.version, "events": c.events} for c in self.changes],
         }
+
+
+@dataclass
+class Exported:
+    """``porteur export``: everything stored about the porteur, fiche by fiche (``fiche``, ``history``,
+    ``offer_contacts``), for their access request."""
+
+    fiches: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fiches": self.fiches}
 
 
 def find(ws: Workspace, who: Identity, query: str) -> Found:
@@ -84,15 +100,15 @@ def find(ws: Workspace, who: Identity, query: str) -> Found:
         return Found(query, porteurs.find(conn, query))
 
 
-def export(ws: Workspace, who: Identity, fiche_ids: Sequence[str]) -> dict[str, Any]:
-    """Everything stored about the porteur of ``fiche_ids`` (JSON-ready), for an access request."""
+def export(ws: Workspace, who: Identity, fiche_ids: Sequence[str]) -> Exported:
+    """Everything stored about the porteur of ``fiche_ids``, for an access request."""
     from engine import porteurs
 
     _coordinator_only(who, "export")
     if not fiche_ids:
         raise InputError(_(_NO_IDS))
     with ws.store.transaction() as conn:
-        return porteurs.export(conn, list(dict.fromkeys(fiche_ids)))
+        return Exported(porteurs.export(conn, list(dict.fromkeys(fiche_ids)))["fiches"])
 
 
 def erase(ws: Workspace, who: Identity, fiche_ids: Sequence[str], *, at: dt.date | None = None) -> Erased:

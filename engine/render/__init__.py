@@ -49,6 +49,13 @@ _AREAS = {
     "engine.app.agenda": "engine.render.agenda",
     "engine.app.desk": "engine.render.desk",
     "engine.app.audit": "engine.render.audit",
+    "engine.store.roles": "engine.render.fiches",
+    "engine.app.accounts": "engine.render.accounts",
+    "engine.app.activities": "engine.render.activities",
+    "engine.app.porteurs": "engine.render.porteurs",
+    "engine.app.published": "engine.render.published",
+    "engine.app.decisions": "engine.render.decisions",
+    "engine.decisions.repository": "engine.render.decisions",
 }
 
 

@@ -9,6 +9,7 @@ from engine.output import to_csv
 from engine.render import renders
 from engine.store import events as ev
 from engine.store.exporting import COLUMNS, flat
+from engine.store.roles import Granted
 from engine.vocabulary import KINDS, NEEDS, PUBLICS, STAGES, label
 
 LIST_COLUMNS = ("id", "received", "commune", "kind", "stage", "lead", "supporting", "needs")
@@ -163,4 +164,18 @@ def verify_text(result: Verification) -> str:
                 "anchor not found: this hash is not in the chain (the history was rewritten, or the hash was miscopied)"
             )
         )
+    return "\n".join(lines)
+
+
+@renders(Granted, "text")
+def granted_text(result: Granted) -> str:
+    """``db roles``: the role made (or found), each grant, and what the role may do."""
+    done = (
+        _("role {role} created (schema {schema}):")
+        if result.created
+        else _("role {role} already there (schema {schema}):")
+    )
+    lines = [done.format(role=result.role, schema=result.schema)]
+    lines += [f"  {g}" for g in result.grants]
+    lines.append(_("{role} may add events, never change or delete them.").format(role=result.role))
     return "\n".join(lines)
