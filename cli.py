@@ -1684,10 +1684,7 @@ def user_disable(email: str, as_: str | None, db_url: str | None, rules_path: Pa
     Example:
         capactif user disable marie.dupont@cma63.fr --as coordinator
     """
-    from engine.app import accounts
-
-    ws = workspace(db_url, rules_path, as_)
-    show(accounts.disable_user(ws, ws.identity(), email), "text")
+    _switch_user(email, True, as_, db_url, rules_path)
 
 
 @user_group.command("enable")
@@ -1700,10 +1697,15 @@ def user_enable(email: str, as_: str | None, db_url: str | None, rules_path: Pat
     Example:
         capactif user enable marie.dupont@cma63.fr --as coordinator
     """
+    _switch_user(email, False, as_, db_url, rules_path)
+
+
+def _switch_user(email: str, disabled: bool, as_: str | None, db_url: str | None, rules_path: Path | None) -> None:
+    """``user disable`` and ``user enable``: one use case, the account's new state printed."""
     from engine.app import accounts
 
     ws = workspace(db_url, rules_path, as_)
-    show(accounts.disable_user(ws, ws.identity(), email, disabled=False), "text")
+    show(accounts.disable_user(ws, ws.identity(), email, disabled=disabled), "text")
 
 
 @user_group.command("reset")
