@@ -1565,6 +1565,69 @@ def agenda_command(network: str, month: str, fmt: str, output: Path | None, char
     show(agenda.agenda(ws, ws.identity(), network, month), fmt, output, what="agenda")
 
 
+# --- notify: e-mail reminders --------------------------------------------------------------------
+
+
+@main.command("notify")
+@click.option("--as-of", "as_of", type=DATE, default=None, help="The day to remind for (default: today).")
+@click.option(
+    "--dry-run",
+    "dry_run",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Write each message as a .eml file in DIR instead of sending it; nothing is recorded.",
+)
+@click.option(
+    "--only",
+    default=None,
+    metavar="WHO",
+    help="Only this structure's messages, or only 'agenda', 'committee' or 'coordinator'.",
+)
+@format_option("text", "json")
+@charter_option
+@rules_option
+@store_options
+@click.pass_context
+def notify_command(ctx: click.Context, as_of: Any, dry_run: Path | None, only: str | None, fmt: str,
+                   charter_path: Path | None, rules_path: Path | None, db_url: str | None,
+                   as_who: str | None) -> None:  # fmt: skip
+    """E-mail each structure, local network, the committee and the coordinator what is due today.
+
+    Structures: the suggestions they have not answered (reminded at the charter's delays) and the
+    alerts on their fiches; local networks: their meeting's agenda a few days before; the committee:
+    the month's summary (no personal data); the coordinator: what nobody answered after the last
+    reminder. Each thing is sent once (recorded in the store); a failed message is sent again by the
+    next run. SMTP settings come from the environment or $CAPACTIF_SMTP_CONFIG, never from options.
+    Exit 1 when a message could not be sent. See docs/notify.md.
+
+    \b
+    Example:
+        capactif notify --as coordinator
+        capactif notify --dry-run /tmp/mails --as-of 2026-12-01 --as coordinator
+    """
+    from engine.app import notify
+    from engine.errors import InputError
+    from engine.notify.mail import DirectoryTransport, SmtpTransport, smtp_settings
+    from engine.render.notify import compose
+
+    ws = workspace(db_url, rules_path, as_who, charter_path)
+    who = ws.identity()
+    settings = smtp_settings()
+    transport: Any
+    if dry_run is not None:
+        transport = DirectoryTransport(dry_run)
+        sender = settings.sender if settings else "Cap Actif <capactif@localhost>"
+    elif settings is None:
+        raise InputError(_("no SMTP server: set CAPACTIF_SMTP_HOST (or $CAPACTIF_SMTP_CONFIG), or use --dry-run DIR"))
+    else:
+        transport, sender = SmtpTransport(settings), settings.sender
+    result = notify.notify(ws, who, compose=compose, transport=transport, sender=sender, base_url=_base_url(None),
+                           as_of=_day(as_of), only=only)  # fmt: skip
+    show(result, fmt)
+    ctx.exit(result.exit_code)
+
+
 # --- the web application: serve, accounts, access log --------------------------------------------
 
 

@@ -108,6 +108,7 @@ CASES: dict[str, list[str]] = {
     "user enable": ["someone@example.org"],
     "user reset": ["someone@example.org"],
     "audit": ["{fiche}"],
+    "notify": ["--dry-run", "{dir}/mails-outsider", "--as-of", "2025-06-30"],
 }
 NOT_A_READER = {
     "serve": "starts the web application (its pages are checked by the web tests), prints no fiche",
@@ -229,3 +230,53 @@ def test_the_coordinator_sees_what_outsiders_do_not(seeded):
     offer = run("offer", "show", seeded["offer"], "--db", seeded["db"], "--as", "coordinator", env=env)
     assert f"{SURNAME} très intéressé" in offer.output
     assert leaks("Quasimodo") and not leaks("boulangerie")
+
+
+def test_notify_never_mails_a_porteur_to_an_outsider(seeded, tmp_path):
+    """The coordinator's run (--dry-run): every structure has an account; the messages of the committee,
+    of the local networks' agendas and of every structure on neither fiche name nobody, and there are
+    such messages (the run would show a leak); the structures on the fiche do get the name."""
+    import datetime as dt
+    import email
+    from email import policy
+
+    from engine.accounts import repository
+    from engine.network import load
+    from engine.store.db import open_store
+
+    env = {"CAPACTIF_HOME": seeded["home"], "CAPACTIF_AS": ""}
+    on: set[str] = set()
+    for fiche in (seeded["fiche"], seeded["waiting"]):
+        shown = json.loads(run("fiche", "show", fiche, "--db", seeded["db"], "--as", "coordinator", "--format",
+                               "json", env=env).output)["fiche"]  # fmt: skip
+        on |= {shown["lead"], shown["received_by"], *shown["supporting"]} - {None}
+    store = open_store(seeded["db"])
+    now = dt.datetime.now(dt.UTC)
+    with store.transaction() as conn:
+        known = {a.email for a in repository.list_accounts(conn)}
+        for structure in sorted(load(None).structure_ids):
+            address = f"tech-{structure}@example.net"
+            if address not in known:
+                repository.add_account(conn, email=address, display_name=f"Tech {structure}", structure=structure,
+                                       role=None, now=now)  # fmt: skip
+        if "elu-notify@example.net" not in known:
+            repository.add_account(conn, email="elu-notify@example.net", display_name="Élu", structure=None,
+                                   role="committee", now=now)  # fmt: skip
+    store.dispose()
+    out = tmp_path / "mails"
+    result = run("notify", "--dry-run", str(out), "--as-of", "2025-06-30", "--db", seeded["db"], "--as",
+                 "coordinator", env=env)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    outsiders, insiders = [], []
+    for path in sorted(out.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        text = str(message["Subject"]) + "".join(
+            part.get_content() for part in message.walk() if part.get_content_maintype() == "text"
+        )
+        kind, audience = message["X-Capactif-Kind"], path.name.split("-", 2)[2]
+        if kind == "structure" and any(audience.startswith(f"{s}-tech-") for s in on):
+            insiders.append(text)
+        elif kind != "coordinator":
+            outsiders.append(text)
+            assert leaks(text) == [], path.name
+    assert outsiders and any(leaks(text) for text in insiders)

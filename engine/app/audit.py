@@ -38,9 +38,11 @@ def record_reads(
     *,
     conn: Connection | None = None,
     now: dt.datetime | None = None,
+    via: str | None = None,
 ) -> int:
-    """Log that ``who`` was shown the personal data of these fiches (one line each)."""
-    return _record(ws, who, fiche_ids, log.READ, detail, conn, _now(now))
+    """Log that ``who`` was shown the personal data of these fiches (one line each); ``via`` ``email``
+    for what ``capactif notify`` sent (else the front end: ``web`` or ``cli``)."""
+    return _record(ws, who, fiche_ids, log.READ, detail, conn, _now(now), via)
 
 
 def record_change(
@@ -64,14 +66,15 @@ def _record(
     detail: str,
     conn: Connection | None,
     now: dt.datetime,
+    via: str | None = None,
 ) -> int:
     ids = list(fiche_ids)
     if not ids:
         return 0
     if conn is not None:
-        return log.record(conn, who, ids, action, detail, now=now)
+        return log.record(conn, who, ids, action, detail, now=now, via=via)
     with ws.store.transaction() as own:
-        return log.record(own, who, ids, action, detail, now=now)
+        return log.record(own, who, ids, action, detail, now=now, via=via)
 
 
 @dataclass(frozen=True)

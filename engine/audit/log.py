@@ -43,13 +43,15 @@ def record(
     detail: str,
     *,
     now: dt.datetime,
+    via: str | None = None,
 ) -> int:
     """Log that ``who`` read the personal data of, or changed, each fiche; how many lines were written.
 
-    ``via`` is ``web`` for a signed-in account (``who.account``), else ``cli``.
+    ``via`` is ``web`` for a signed-in account (``who.account``), else ``cli``, unless given (``email``:
+    what ``capactif notify`` sent to the structure ``who``).
     """
     assert action in ACTIONS, action
-    via = "web" if who.account else "cli"
+    via = via or ("web" if who.account else "cli")
     rows = [
         {
             "at": now,

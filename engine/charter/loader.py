@@ -75,7 +75,15 @@ def parse_charter(doc: Document, directory: Path) -> Charter:
         for check, a in spec.alerts.items()
     }
     years = spec.retention.personal_data_years if spec.retention else None
-    return Charter(directory, doc.source, commitments, thresholds, years)
+    return Charter(
+        directory,
+        doc.source,
+        commitments,
+        thresholds,
+        years,
+        reminder_days=tuple(spec.notify.reminders),
+        agenda_days_before=spec.notify.agenda_days_before,
+    )
 
 
 def _check_section(

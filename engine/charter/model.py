@@ -7,13 +7,15 @@ engine knows how to compute, so a new id needs code, not only a line of YAML.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from engine.i18n import _
 from engine.vocabulary import ACTIVE_STAGES
 
 Severity = Literal["info", "warning", "critical"]
@@ -78,6 +80,29 @@ class RetentionSpec(BaseModel):
     )
 
 
+class NotifySpec(BaseModel):
+    """When ``capactif notify`` reminds people (docs/notify.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reminders: list[Days] = Field(
+        default=[9, 21, 45],
+        min_length=1,
+        max_length=10,
+        description="days after a suggestion was first made when the structure is reminded to answer it",
+    )
+    agenda_days_before: int = Field(
+        default=5, ge=0, le=27, description="days before a local network's monthly meeting its agenda is e-mailed"
+    )
+
+    @field_validator("reminders")
+    @classmethod
+    def _increasing(cls, value: list[int]) -> list[int]:
+        if any(b <= a for a, b in itertools.pairwise(value)):
+            raise ValueError(_("the reminders must be increasing delays in days, e.g. [9, 21, 45]"))
+        return value
+
+
 class CommitmentsFile(BaseModel):
     """The whole ``commitments.yaml``."""
 
@@ -86,6 +111,7 @@ class CommitmentsFile(BaseModel):
     commitments: dict[str, CommitmentSpec]
     alerts: dict[str, AlertSpec]
     retention: RetentionSpec | None = None
+    notify: NotifySpec = Field(default_factory=NotifySpec)
 
 
 def frozen_mapping(mapping: dict[str, int]) -> MappingProxyType[str, int]:
@@ -154,6 +180,10 @@ class Charter:
     alert_thresholds: dict[str, AlertThreshold]
     #: years after a fiche's last event before its personal data are erased (None: not set)
     personal_data_years: int | None = None
+    #: days after a suggestion was first made when ``capactif notify`` reminds the structure (increasing)
+    reminder_days: tuple[int, ...] = (9, 21, 45)
+    #: days before a local network's monthly meeting ``capactif notify`` e-mails its agenda
+    agenda_days_before: int = 5
 
     def commitment(self, commitment_id: str) -> Commitment:
         """The commitment with this id (every id of :data:`COMMITMENTS` is always present)."""

@@ -56,6 +56,7 @@ _AREAS = {
     "engine.app.published": "engine.render.published",
     "engine.app.decisions": "engine.render.decisions",
     "engine.decisions.repository": "engine.render.decisions",
+    "engine.app.notify": "engine.render.notify",
 }
 
 
