@@ -1251,6 +1251,7 @@ def period_options(func: Any) -> Any:
     default=None,
     help="Judge with what was known on this day (default: today).",
 )
+@click.option("--details", is_flag=True, help="Per local network, per structure and the fiches behind each commitment.")
 @format_option("table", "json", "markdown")
 @charter_option
 @rules_option
@@ -1260,6 +1261,7 @@ def charter_check(
     date_from: Any,
     date_to: Any,
     as_of: Any,
+    details: bool,
     fmt: str,
     charter_path: Path | None,
     rules_path: Path | None,
@@ -1268,18 +1270,21 @@ def charter_check(
 ) -> None:
     """For each commitment of the charter, the share of fiches for which it was kept.
 
-    Network-wide, per local network and per structure, with the fiches that broke it (porteurs'
-    names only for those allowed to see them). Exit 1 when a commitment was broken, else 0.
+    One line per commitment (share kept, kept / judged); --details adds, per commitment, the local
+    networks, the structures and the fiches that broke it (porteurs' names only for those allowed
+    to see them); --format json always holds all of it. Exit 1 when a commitment was broken, else 0.
 
     \b
     Example:
         capactif charter check --year 2025 --as committee
+        capactif charter check --year 2025 --details --format markdown
         capactif charter check --from 2025-01-01 --to 2025-06-30 --format json
     """
     from engine.app import charter
 
     ws = workspace(db_url, rules_path, as_who, charter_path)
-    result = charter.check(ws, ws.identity(), year=year, start=_day(date_from), end=_day(date_to), as_of=_day(as_of))
+    result = charter.check(ws, ws.identity(), year=year, start=_day(date_from), end=_day(date_to), as_of=_day(as_of),
+                           details=details)  # fmt: skip
     show(result, fmt)
     click.get_current_context().exit(result.exit_code)
 
@@ -1358,34 +1363,36 @@ SEVERITY_CHOICES = click.Choice(["info", "warning", "critical"])
     default=None,
     help="Exit 1 when an alert of this severity or more serious is shown.",
 )
+@click.option("--all", "full", is_flag=True, help="Every alert, per local network, after the summary.")
 @format_option(*FORMATS_REPORT)
 @charter_option
 @rules_option
 @store_options
 @click.pass_context
 def alerts_command(ctx: click.Context, as_of: Any, network: str | None, structure: str | None,
-                   checks: tuple[str, ...], min_severity: str, fail_on: str | None, fmt: str,
+                   checks: tuple[str, ...], min_severity: str, fail_on: str | None, full: bool, fmt: str,
                    charter_path: Path | None, rules_path: Path | None, db_url: str | None,
                    as_who: str | None) -> None:  # fmt: skip
     """The committee's alerts: fiches without référent, stalled, badly led, shared without consent.
 
     Computed from the stored fiches as they stood on --as-of, with the thresholds of the charter
-    (charter/commitments.yaml, 'alerts:'); grouped by local network, each with since when, the
-    structures involved and a suggested action. Porteurs' names only for those who may see them.
-    Exit 1 when an alert at or above --fail-on is shown, else 0. Keys: docs/alerts.md.
+    (charter/commitments.yaml, 'alerts:'). First the counts per check and local network and the ten
+    most urgent alerts, each with since when and what to do; --all adds every alert per local
+    network (--format json and csv always hold every alert). Porteurs' names only for those who may
+    see them. Exit 1 when an alert at or above --fail-on is shown, else 0. Keys: docs/alerts.md.
 
     \b
     Example:
         capactif alerts --as committee
-        capactif alerts --as-of 2026-06-30 --network thiers --format markdown
+        capactif alerts --as-of 2026-06-30 --network thiers --all --format markdown
         capactif alerts --check no_lead --check stalled --fail-on warning --format json
     """
     from engine.app.alerts import alerts
 
     ws = workspace(db_url, rules_path, as_who, charter_path)
     result = alerts(ws, ws.identity(), as_of=_day(as_of), network=network, structure=structure, checks=checks,
-                    min_severity=min_severity, fail_on=fail_on)  # fmt: skip
-    show(result.run, fmt)
+                    min_severity=min_severity, fail_on=fail_on, full=full)  # fmt: skip
+    show(result, fmt)
     ctx.exit(result.exit_code)
 
 

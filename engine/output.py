@@ -101,14 +101,31 @@ def to_csv(
     return out.getvalue()
 
 
+#: Width of a table when the output is no terminal (a pipe, a file) and $COLUMNS is unset.
+DEFAULT_WIDTH = 120
+#: Narrower than this, a table's columns fold into unreadable slivers: it overflows instead.
+MIN_WIDTH = 40
+
+
+def terminal_width() -> int:
+    """The width tables are laid out for: $COLUMNS, else the terminal's, else :data:`DEFAULT_WIDTH`.
+
+    Read at each call (a terminal can be resized between two commands of a session).
+    """
+    import shutil
+
+    return max(shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns, MIN_WIDTH)
+
+
 def to_table(
     rows: Iterable[dict[str, Any]],
     columns: Sequence[str],
     headers: Sequence[str] | None = None,
     title: str | None = None,
-    width: int = 120,
+    width: int | None = None,
 ) -> str:
-    """A readable text table (rich), returned as a string."""
+    """A readable text table (rich), returned as a string, as wide as the terminal (:func:`terminal_width`)
+    unless ``width`` is given; long cells fold inside their column rather than widen the table."""
     from rich.console import Console
     from rich.table import Table
 
@@ -117,7 +134,7 @@ def to_table(
         table.add_column(header, overflow="fold")
     for row in rows:
         table.add_row(*(_cell(row.get(col)) for col in columns))
-    console = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
+    console = Console(file=io.StringIO(), width=width or terminal_width(), force_terminal=False, color_system=None)
     console.print(table)
     return console.file.getvalue().rstrip("\n")  # type: ignore[attr-defined]
 

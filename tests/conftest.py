@@ -30,6 +30,12 @@ def _language_from_the_test(monkeypatch):
     monkeypatch.delenv("CAPACTIF_LANG", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _terminal_width(monkeypatch):
+    """Tables are laid out for 120 columns whatever the developer's terminal (tables follow $COLUMNS)."""
+    monkeypatch.setenv("COLUMNS", "120")
+
+
 @pytest.fixture(scope="session")
 def network():
     """The bundled Cap Actif network (rules and territory), loaded once."""

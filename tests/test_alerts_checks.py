@@ -84,6 +84,15 @@ def one(store, net, as_of, check, **kw):
     return found[0] if found else None
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The checks' messages are asserted in English (their msgids); tests/test_alerts_french.py reads the French."""
+    from engine import i18n
+
+    with i18n.using("en"):
+        yield
+
+
 @pytest.fixture
 def rules_copy(tmp_path) -> Path:
     """A copy of the bundled rules the test may change (a rules change by the coordinator)."""
@@ -119,7 +128,10 @@ def test_no_lead_suggests_routing_lead_and_a_fix_clears_it(store, network):
     fiche = add(store, network)
     found = one(store, network, days(n + 3), "no_lead")
     assert found.suggested == ("cma-63",)
-    assert found.action.startswith("assign cma-63 as référent")
+    assert found.action == (
+        "Assign a référent: Chambre de Métiers et de l'Artisanat du Puy-de-Dôme (routing's suggestion)"
+    )
+    assert found.command == f"capactif fiche assign {found.fiche} --lead cma-63" and found.suggested == ("cma-63",)
     assert found.structures == ("cma-63",)
     assign(store, network, fiche, days(n + 2), lead="cma-63")
     assert one(store, network, days(n + 3), "no_lead") is None
@@ -167,8 +179,11 @@ def test_stalled_per_stage_threshold(store, network):
     assert one(store, network, days(5 + n - 1), "stalled") is None
     found = one(store, network, days(5 + n), "stalled")
     assert (found.since, found.days) == (days(5 + n), 0)
-    assert found.message == f"no news for {n} days since {days(5).isoformat()} (threshold {n} days at stage study)"
-    assert found.action.startswith("cma-63 contacts the porteur")
+    assert found.message == (
+        f"no news for {n} days since {days(5).isoformat()} "
+        f"(threshold {n} days at stage montage (étude de marché, plan d'affaires))"
+    )
+    assert found.action == "Contact the porteur and record it: Chambre de Métiers et de l'Artisanat du Puy-de-Dôme"
     assert one(store, network, days(5 + n + 1), "stalled").days == 1
 
 
@@ -273,8 +288,9 @@ def test_need_uncovered_until_a_supporting_structure_is_added(store, network):
     assign(store, network, fiche, days(2), lead="cma-63")
     found = one(store, network, days(2), "need_uncovered")
     assert (found.since, found.severity) == (days(2), "info")
-    assert found.message == "1 declared need(s) served by no structure on the fiche: honour_loan"
-    assert found.action == "add pfil-ambert as supporting structure for honour_loan"
+    assert found.message == "1 declared need served by no structure on the fiche: prêt d'honneur (honour_loan)"
+    assert found.action == "Add Pays d'Ambert Initiative as supporting structure for prêt d'honneur"
+    assert found.command == f"capactif fiche assign {found.fiche} --support pfil-ambert"
     assign(store, network, fiche, days(4), supports=["pfil-ambert"])
     assert one(store, network, days(4), "need_uncovered") is None
     assert one(store, network, days(3), "need_uncovered").days == 1

@@ -31,6 +31,7 @@ ALERT_KEYS = [
     "action",
     "suggested",
     "porteur_name",
+    "command",
 ]
 
 
@@ -52,7 +53,7 @@ def test_json_keys_are_stable(seeded):
     result = run("--db", seeded, "--as-of", days(100).isoformat(), "--format", "json", "--as", "committee")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert list(data) == ["as_of", "rules_version", "fiches_checked", "filters", "counts", "networks"]
+    assert list(data) == ["as_of", "rules_version", "fiches_checked", "filters", "counts", "summary", "networks"]
     assert data["as_of"] == days(100).isoformat() and data["fiches_checked"] == 2
     assert list(data["filters"]) == ["network", "structure", "checks", "min_severity"]
     assert list(data["counts"]) == ["total", "by_severity", "by_check"]
@@ -66,6 +67,13 @@ def test_json_keys_are_stable(seeded):
         "ambert",
         days(T["no_lead"].days).isoformat(),
     )
+    # the summary: counts per local network × check (every check), the most urgent in full, how many more
+    summary = data["summary"]
+    assert list(summary) == ["by_network", "most_urgent", "more"]
+    assert [(n["network"], n["total"]) for n in summary["by_network"]] == [("thiers", 1), ("ambert", 2)]
+    assert list(summary["by_network"][1]["by_check"]) == list(data["counts"]["by_check"])
+    assert sum(n["by_check"]["no_lead"] for n in summary["by_network"]) == data["counts"]["by_check"]["no_lead"]
+    assert [list(a) for a in summary["most_urgent"]] == [ALERT_KEYS] * 3 and summary["more"] == 0
 
 
 def test_committee_output_has_no_names(seeded):
@@ -91,17 +99,51 @@ def test_fail_on_sets_the_exit_code(seeded):
     assert run("--db", seeded, "--as-of", days(1).isoformat(), "--fail-on", "info").exit_code == 0
 
 
-def test_table_and_markdown_group_by_network(seeded):
-    """The table and Markdown show one section per local network, with its name and count."""
-    table = run("--db", seeded, "--as-of", days(100).isoformat()).output
-    assert "Réseau local de Thiers: 1 alert(s)" in table and "Réseau local d'Ambert: 2 alert(s)" in table
-    markdown = run("--db", seeded, "--as-of", days(100).isoformat(), "--format", "markdown").output
-    assert "## Réseau local d'Ambert (2)" in markdown and "| severity | check | fiche |" in markdown
-    csv_lines = run("--db", seeded, "--as-of", days(100).isoformat(), "--format", "csv").output.splitlines()
+def test_table_and_markdown_start_with_the_summary_and_group_by_network_with_all(seeded):
+    """By default the counts per check × local network and the most urgent; --all adds one section per
+    local network, with its name and count; CSV always has every alert."""
+    as_of = days(100).isoformat()
+    table = run("--db", seeded, "--as-of", as_of).output
+    assert table.splitlines()[0] == f"Alertes au {as_of} : 3 alertes — 2 fiches vérifiées (3 attention)"
+    assert "Alertes par contrôle et par réseau local" in table and "Les 3 alertes les plus urgentes" in table
+    assert "Réseau local de Thiers : 1 alerte" not in table
+    full = run("--db", seeded, "--as-of", as_of, "--all").output
+    assert "Réseau local de Thiers : 1 alerte" in full and "Réseau local d'Ambert : 2 alertes" in full
+    markdown = run("--db", seeded, "--as-of", as_of, "--format", "markdown").output
+    assert "| contrôle | thiers | ambert | total |" in markdown
+    assert "| sans référent (no_lead) | 0 | 1 | 1 |" in markdown and "| total | 1 | 2 | 3 |" in markdown
+    assert "## Réseau local d'Ambert" not in markdown
+    markdown = run("--db", seeded, "--as-of", as_of, "--format", "markdown", "--all").output
+    assert "## Réseau local d'Ambert : 2 alertes" in markdown
+    assert "| gravité | contrôle | fiche | depuis | constat | à faire |" in markdown
+    csv_lines = run("--db", seeded, "--as-of", as_of, "--format", "csv").output.splitlines()
     assert csv_lines[0].startswith("network,fiche,commune,stage,check,severity,since,days")
+    assert csv_lines[0].endswith(",porteur_name,command")
     assert len(csv_lines) == 4
     empty = run("--db", seeded, "--as-of", days(1).isoformat()).output
-    assert "No alert" in empty
+    assert "Aucune alerte" in empty
+    english = CliRunner().invoke(main, ["--lang", "en", "alerts", "--db", seeded, "--as-of", days(1).isoformat()])
+    assert "No alert: every fiche checked is followed as the charter asks." in english.output
+
+
+def test_the_default_output_shows_ten_alerts_and_says_how_many_more(store_url, network):
+    """On a demo year: the ten most urgent (most serious, then oldest), and the count of the others."""
+    from engine.app import Workspace
+    from engine.app.demo import run_demo
+
+    run_demo(Workspace.open(), store_url, fiches=120, seed=5, end=dt.date(2026, 6, 30))
+    data = json.loads(run("--db", store_url, "--as-of", "2026-06-30", "--format", "json").output)
+    urgent = data["summary"]["most_urgent"]
+    assert len(urgent) == 10 and data["summary"]["more"] == data["counts"]["total"] - 10 > 0
+    rank = {"critical": 0, "warning": 1, "info": 2}
+    keys = [(rank[a["severity"]], a["since"]) for a in urgent]
+    assert keys == sorted(keys)
+    every = [(rank[a["severity"]], a["since"]) for n in data["networks"] for a in n["alerts"]]
+    assert keys == sorted(every)[:10]  # nothing more urgent was left out
+    text = run("--db", store_url, "--as-of", "2026-06-30").output
+    assert f"{data['summary']['more']} autres alertes : capactif alerts --all" in text
+    assert all(a["fiche"] in text for a in urgent)
+    assert len(run("--db", store_url, "--as-of", "2026-06-30", "--all").output) > 2 * len(text)
 
 
 def test_bad_options_are_named_with_a_suggestion(seeded):

@@ -23,6 +23,15 @@ AS_OF = dt.date(2026, 6, 30)
 COMMITTEE = Viewer("committee")
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The details of broken commitments are asserted in English (their msgids); French in test_cover_charter."""
+    from engine import i18n
+
+    with i18n.using("en"):
+        yield
+
+
 @pytest.fixture(scope="module")
 def net():
     """The bundled network."""

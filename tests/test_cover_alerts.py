@@ -21,7 +21,17 @@ AS_OF = days(100)
 
 
 def run(*args: str):
-    return CliRunner().invoke(main, ["alerts", *args], env={"CAPACTIF_AS": ""})
+    """``capactif --lang en alerts …``: the English msgids are asserted here, the French in test_alerts_french.py."""
+    return CliRunner().invoke(main, ["--lang", "en", "alerts", *args], env={"CAPACTIF_AS": ""})
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages built outside the command line (alerts_at, render) in English too."""
+    from engine import i18n
+
+    with i18n.using("en"):
+        yield
 
 
 @pytest.fixture
@@ -40,7 +50,7 @@ def test_csv_is_one_row_per_alert_with_network_first(seeded):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert result.output.splitlines()[0] == (
-        "network,fiche,commune,stage,check,severity,since,days,message,structures,action,suggested,porteur_name"
+        "network,fiche,commune,stage,check,severity,since,days,message,structures,action,suggested,porteur_name,command"
     )
     assert [(r["network"], r["fiche"], r["check"]) for r in rows] == [
         ("thiers", thiers, "stalled"),
@@ -59,9 +69,10 @@ def test_csv_is_one_row_per_alert_with_network_first(seeded):
         "days": str(100 - T["no_lead"].days),
         "message": f"no référent 100 days after reception (threshold {T['no_lead'].days} days)",
         "structures": "cma-63",
-        "action": f"assign cma-63 as référent (routing's suggestion: capactif suggest {ambert} for the reasons)",
+        "action": "Assign a référent: Chambre de Métiers et de l'Artisanat du Puy-de-Dôme (routing's suggestion)",
         "suggested": "cma-63",
         "porteur_name": "",  # cci-thiers is not on the Ambert fiche
+        "command": f"capactif fiche assign {ambert} --lead cma-63",
     }
     assert rows[0]["porteur_name"] == "Hugo Bayle"  # its own fiche
 
@@ -69,16 +80,17 @@ def test_csv_is_one_row_per_alert_with_network_first(seeded):
 def test_markdown_and_table_name_the_porteur_for_those_allowed(seeded):
     """The lead sees '<fiche> (<porteur>)' in the fiche column; other fiches keep the bare id."""
     url, ambert, thiers = seeded
-    markdown = run("--db", url, "--as-of", AS_OF.isoformat(), "--format", "markdown", "--as", "cci-thiers").output
+    args = ("--db", url, "--as-of", AS_OF.isoformat(), "--format", "markdown", "--as", "cci-thiers", "--all")
+    markdown = run(*args).output
     lines = markdown.splitlines()
-    assert lines[0] == "# Alerts on 2026-06-10: 3 (2 fiches checked) (3 warning)"
+    assert lines[0] == "# Alerts on 2026-06-10: 3 alerts — 2 fiches checked (3 warning)"
     assert lines[2].startswith("Rules ") and lines[2].endswith(".")
-    assert lines[3:5] == ["", "## Réseau local de Thiers (1)"]
-    assert lines[6] == "| severity | check | fiche | since | days | what | suggested action |"
-    assert any(line.startswith(f"| warning | stalled | {thiers} (Hugo Bayle) | 2026-04-16 | 55 |") for line in lines)
-    assert any(line.startswith(f"| warning | no_lead | {ambert} | 2026-03-23 | 79 |") for line in lines)
+    start = lines.index("## Réseau local de Thiers: 1 alert")
+    assert lines[start + 2] == "| severity | check | fiche | since | what was found | what to do |"
+    assert f"| warning | no news | {thiers} (Hugo Bayle) | 2026-04-16 (55 days) |" in markdown
+    assert f"| warning | no référent | {ambert} | 2026-03-23 (79 days) |" in markdown
     table = run("--db", url, "--as-of", AS_OF.isoformat(), "--as", "cci-thiers").output
-    assert f"│ {thiers} (Hugo Bayle) │" in table
+    assert "Hugo" in table
     assert "Camille" not in table and "Camille" not in markdown
 
 
@@ -88,6 +100,7 @@ def test_markdown_without_alerts_says_so(seeded):
     result = run("--db", url, "--as-of", days(1).isoformat(), "--format", "markdown")
     assert result.exit_code == 0
     assert result.output.splitlines()[-1] == "No alert: every fiche checked is followed as the charter asks."
+    assert result.output.splitlines()[0] == "# Alerts on 2026-03-03: 0 alerts — 2 fiches checked"
     assert "## " not in result.output
 
 
@@ -98,17 +111,21 @@ def test_summary_counts_per_network_and_lists_the_most_serious(seeded, store, ne
         run_ = alerts_at(conn, network, CHARTER, AS_OF, AlertFilter(), COMMITTEE)
     text = render(run_, "summary")
     lines = text.splitlines()
-    assert lines[0] == "Alerts on 2026-06-10: 3 (2 fiches checked) (3 warning)"
-    assert "│ Réseau local de Thiers │ 0       │ 1       │ 1     │" in lines
-    assert "│ Réseau local d'Ambert  │ 1       │ 1       │ 2     │" in lines
-    assert "The 3 most serious, oldest first" in text
-    top = [line.split("│")[3].strip() for line in lines if line.startswith("│ warning")]
+    assert lines[0] == "Alerts on 2026-06-10: 3 alerts — 2 fiches checked (3 warning)"
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in lines if line.startswith("│")]
+    assert rows[:3] == [
+        ["no référent (no_lead)", "0", "1", "1"],
+        ["no news (stalled)", "1", "1", "2"],
+        ["total", "1", "2", "3"],
+    ]
+    assert "The 3 most urgent alerts (most serious first, then the oldest)" in text
+    top = [row[2] for row in rows[3:] if row[0] == "warning"]
     assert top == [ambert, ambert, thiers]  # same severity: oldest since first, then fiche id
-    assert lines[-1] == "Every alert: capactif alerts --as committee (same --db), --format json for the keys."
+    assert lines[-1] == "Every alert's data: --format json (or csv)."
     with store.transaction() as conn:
         quiet = alerts_at(conn, network, CHARTER, days(1), AlertFilter(), COMMITTEE)
-    assert render(quiet, "summary").splitlines() == [
-        "Alerts on 2026-03-03: 0 (2 fiches checked)",
+    assert render(quiet, "summary").splitlines()[::2] == [
+        "Alerts on 2026-03-03: 0 alerts — 2 fiches checked",
         "No alert: every fiche checked is followed as the charter asks.",
     ]
 
@@ -136,7 +153,8 @@ def test_no_lead_when_the_only_competent_lead_is_full_names_only_it(store, rules
     found = one(store, limited, days(T["no_lead"].days), "no_lead")
     assert found.fiche == waiting
     assert found.action == (
-        "every structure able to lead it is at capacity (cma-63): the coordinator decides who takes it"
+        "Every structure able to lead it is at capacity (Chambre de Métiers et de l'Artisanat du Puy-de-Dôme): "
+        "the coordinator decides who takes it"
     )
     assert found.suggested == ()
 
@@ -148,9 +166,9 @@ def test_no_lead_when_no_structure_can_lead(store, rules_copy):
     add(store, changed, commune="42039", received_by="adret")
     found = one(store, changed, days(T["no_lead"].days), "no_lead")
     assert found.action == (
-        "no structure of the network can lead it: the coordinator names a référent "
-        "and completes the rules ('capactif rules coverage' lists the gaps)"
+        "No structure of the network can lead it: the coordinator names a référent and completes the rules"
     )
+    assert found.command == "capactif rules coverage"
 
 
 def installed(store, net, **fields) -> str:
@@ -169,8 +187,9 @@ def test_follow_up_missing_names_the_structure_already_in_charge(store, network)
     fiche = installed(store, network, follow_up_by="adie")
     found = one(store, network, days(T["follow_up_missing"].days), "follow_up_missing")
     assert found.action == (
-        f"adie offers the post-creation follow-up (capactif fiche move {fiche} start_follow_up --follow-up-by adie)"
+        "Offer the post-creation follow-up: ADIE (Association pour le droit à l'initiative économique)"
     )
+    assert found.command == f"capactif fiche move {fiche} start_follow_up --follow-up-by adie"
     assert found.suggested == ("adie",)
 
 
@@ -192,7 +211,7 @@ def test_follow_up_missing_falls_back_to_routing_then_to_the_coordinator(store, 
         path.write_text(text.replace(", post_creation]", "]").replace("[post_creation]", "[]"), encoding="utf-8")
     nobody = network_module.load(rules_copy)
     found = one(store, nobody, days(n), "follow_up_missing")
-    assert found.action == "no structure serves the post-creation follow-up here: the coordinator decides"
+    assert found.action == "No structure serves the post-creation follow-up here: the coordinator decides"
     assert found.suggested == () and found.structures == ("cma-63",)
 
 

@@ -44,8 +44,40 @@ def check(url: str, *extra: str):
 # --- charter check ------------------------------------------------------------------------------------------------
 
 
+def test_check_table_is_one_line_per_commitment(seeded):
+    """By default: the heading, then one line per commitment (share kept, kept / judged, title, pending),
+    then how to see the details; nothing of the fiches."""
+    url, _, _ = seeded
+    result = check(url, "--as", "committee")
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines() == [
+        "Engagements de la charte — 2025 (au 2026-01-31)",
+        "",
+        "    part  tenus / jugés  engagement",
+        "  50.0 %      1 / 2      Premier rendez-vous dans les 15 jours suivant le premier contact",
+        "  50.0 %      1 / 2      Une structure référente désignée dans les 30 jours suivant le premier contact",
+        "       —      0 / 0      Porteur reçu en premier accueil (communauté de communes, Parc) pris en charge par son"
+        " référent dans les 21 jours",
+        "       —      0 / 0      Un suivi post-création proposé dans les 90 jours suivant l'installation",
+        "   0.0 %      0 / 2      Aucun projet actif sans nouvelles au-delà du délai de son étape",
+        "",
+        "Par réseau local, par structure, et les fiches derrière chaque engagement : --details.",
+    ]
+    english = run("--lang", "en", "charter", "check", "--year", "2025", "--as-of", "2026-01-31", "--db", url)
+    assert english.output.splitlines()[0] == "Charter commitments — 2025 (as of 2026-01-31)"
+    assert english.output.splitlines()[-1].endswith("behind each commitment: --details.")
+
+
+def test_check_line_counts_pending_fiches(seeded):
+    """A fiche whose delay still runs is pending: not in 'judged', said at the end of the line."""
+    url, _, _ = seeded
+    lines = run("charter", "check", "--year", "2025", "--as-of", "2025-03-10", "--db", url).output.splitlines()
+    first = " 100.0 %      1 / 1      Premier rendez-vous dans les 15 jours suivant le premier contact (1 en cours)"
+    assert first in lines
+
+
 def test_check_markdown_is_a_committee_document(seeded):
-    """--format markdown: a title with period and date, the summary table, then one section per commitment."""
+    """--format markdown: a title with period and date, the summary table; --details adds a section per commitment."""
     url, led, met = seeded
     result = check(url, "--format", "markdown", "--as", "committee")
     assert result.exit_code == 1, result.output
@@ -53,17 +85,19 @@ def test_check_markdown_is_a_committee_document(seeded):
     assert lines[:9] == [
         "# Engagements de la charte — 2025 (au 2026-01-31)",
         "",
-        "| commitment | engagement | tenus | non tenus | en cours | part tenue |",
-        "|---|---|---|---|---|---|",
-        "| first_meeting | Premier rendez-vous dans les 15 jours suivant le premier contact | 1 | 1 | 0 | 50.0 % |",
-        "| referent | Une structure référente désignée dans les 30 jours suivant le premier contact"
-        " | 1 | 1 | 0 | 50.0 % |",
-        "| reception_junction | Porteur reçu en premier accueil (communauté de communes, Parc) pris en charge par"
-        " son référent dans les 21 jours | 0 | 0 | 0 | — |",
-        "| follow_up_offered | Un suivi post-création proposé dans les 90 jours suivant l'installation"
-        " | 0 | 0 | 0 | — |",
-        "| news | Aucun projet actif sans nouvelles au-delà du délai de son étape | 0 | 2 | 0 | 0.0 % |",
+        "| engagement | tenus / jugés | part tenue | en cours | id |",
+        "|---|---|---|---|---|",
+        "| Premier rendez-vous dans les 15 jours suivant le premier contact | 1 / 2 | 50.0 % | 0 | first_meeting |",
+        "| Une structure référente désignée dans les 30 jours suivant le premier contact | 1 / 2 | 50.0 % | 0"
+        " | referent |",
+        "| Porteur reçu en premier accueil (communauté de communes, Parc) pris en charge par son référent dans les 21"
+        " jours | 0 / 0 | — | 0 | reception_junction |",
+        "| Un suivi post-création proposé dans les 90 jours suivant l'installation | 0 / 0 | — | 0"
+        " | follow_up_offered |",
+        "| Aucun projet actif sans nouvelles au-delà du délai de son étape | 0 / 2 | 0.0 % | 0 | news |",
     ]
+    assert not any(line.startswith("## ") for line in lines)
+    lines = check(url, "--format", "markdown", "--as", "committee", "--details").output.splitlines()
     section = lines.index("## Premier rendez-vous dans les 15 jours suivant le premier contact (first_meeting)")
     assert lines[section + 1 : section + 19] == [
         "",
@@ -81,7 +115,7 @@ def test_check_markdown_is_a_committee_document(seeded):
         "| fiche | réseau local | structure | échéance | constat | porteur |",
         "|---|---|---|---|---|---|",
         # the committee never sees the porteur: the cell is empty
-        f"| {led} | ambert | cma-63 | 2025-03-18 | none by 2026-01-31 |  |",
+        f"| {led} | ambert | cma-63 | 2025-03-18 | aucun au 2026-01-31 |  |",
         "",
         "## Une structure référente désignée dans les 30 jours suivant le premier contact (referent)",
         "",
@@ -94,7 +128,9 @@ def test_check_markdown_is_a_committee_document(seeded):
         "",
         "## Aucun projet actif sans nouvelles au-delà du délai de son étape (news)",
     ]
-    assert f"| {met} | ambert | cci-thiers | 2025-05-05 | no news since 2025-03-05 (idea, delay 60 days) |  |" in lines
+    detail = "sans nouvelles depuis le 2025-03-05 (idea, délai 60 jours)"
+    news = f"| {met} | ambert | cci-thiers | 2025-05-05 | {detail} |  |"
+    assert news in lines
 
 
 def test_check_markdown_shows_the_porteur_to_its_structure(seeded, store):
@@ -104,21 +140,19 @@ def test_check_markdown_shows_the_porteur_to_its_structure(seeded, store):
         from engine.store import queries
 
         name = queries.get(conn, led).fiche["porteur"]["name"]
-    lines = check(url, "--format", "markdown", "--as", "cma-63").output.splitlines()
-    assert f"| {led} | ambert | cma-63 | 2025-03-18 | none by 2026-01-31 | {name} |" in lines
+    lines = check(url, "--format", "markdown", "--as", "cma-63", "--details").output.splitlines()
+    assert f"| {led} | ambert | cma-63 | 2025-03-18 | aucun au 2026-01-31 | {name} |" in lines
 
 
-def test_check_table_has_a_summary_and_a_block_per_commitment(seeded):
-    """The default table: the heading, the summary rows, then per commitment its title and tables."""
+def test_check_table_details_has_a_block_per_commitment(seeded):
+    """--details: after the lines, per commitment its title and tables."""
     url, led, met = seeded
-    result = check(url, "--as", "committee")
+    result = check(url, "--as", "committee", "--details")
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
     assert lines[0] == "Engagements de la charte — 2025 (au 2026-01-31)"
     rows = cells(result.output)
-    assert ["first_meeting", "Premier rendez-vous dans les 15 jours suivant le", "1", "1", "0", "50.0 %"] in rows
-    assert ["follow_up_offered", "Un suivi post-création proposé dans les 90 jours", "0", "0", "0", "—"] in rows
-    titles = [line for line in lines if line.endswith(")") and not line.startswith(("│", "┃"))]
+    titles = [line for line in lines if line.endswith(")") and not line.startswith(("│", "┃", " "))]
     assert titles == [
         "Engagements de la charte — 2025 (au 2026-01-31)",
         "Premier rendez-vous dans les 15 jours suivant le premier contact (first_meeting)",
@@ -128,8 +162,8 @@ def test_check_table_has_a_summary_and_a_block_per_commitment(seeded):
         "Un suivi post-création proposé dans les 90 jours suivant l'installation (follow_up_offered)",
         "Aucun projet actif sans nouvelles au-delà du délai de son étape (news)",
     ]
-    assert [led, "ambert", "cma-63", "2025-03-18", "none by 2026-01-31", ""] in rows
-    assert [met, "ambert", "cci-thiers", "2025-04-02", "none by 2026-01-31", ""] in rows  # referent broken
+    assert [led, "ambert", "cma-63", "2025-03-18", "aucun au 2026-01-31", ""] in rows
+    assert [met, "ambert", "cci-thiers", "2025-04-02", "aucun au 2026-01-31", ""] in rows  # referent broken
     assert ["cci-thiers", "1", "0", "0", "100.0 %"] in rows
 
 
@@ -141,7 +175,7 @@ def test_check_on_an_empty_period_exits_0_with_no_share(store):
     lines = result.output.splitlines()
     assert lines[0] == "# Engagements de la charte — 2025-01-01 – 2025-06-30 (au 2025-07-31)"
     assert (
-        "| referent | Une structure référente désignée dans les 30 jours suivant le premier contact | 0 | 0 | 0 | — |"
+        "| Une structure référente désignée dans les 30 jours suivant le premier contact | 0 / 0 | — | 0 | referent |"
     ) in lines
     assert not any(line.startswith("| fiche |") for line in lines)
     assert not any(line.startswith("| structure |") for line in lines)

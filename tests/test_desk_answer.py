@@ -226,7 +226,7 @@ def test_unanswered_alert_after_the_charters_delay_and_gone_once_answered(store,
     (alert,) = found(DAY + dt.timedelta(days=days))
     assert alert.since == DAY + dt.timedelta(days=days)
     assert set(alert.structures) == {"cma-63", "pfil-ambert", "cc-ambert"}
-    assert "cma-63 as référent since 2026-03-02" in alert.message
+    assert "cma-63 sollicitée comme référent depuis le 2026-03-02" in alert.message
     answered = DAY + dt.timedelta(days=days + 2)
     for who in (CMA, PFIL, access.Viewer("cc-ambert")):
         reply(store, network, fid, who, "take", at=answered)

@@ -249,7 +249,7 @@ def test_alerts_and_agenda_name_the_orientation(store_url, tmp_path):
     alerts = run("alerts", "--check", "need_uncovered", "--as", "coordinator",
                  "--db", store_url, "--format", "json")  # fmt: skip
     (alert,) = [a for net in json.loads(alerts.output)["networks"] for a in net["alerts"]]
-    assert "honour_loan: orient to Initiative Loire" in alert["action"]
+    assert "prêt d'honneur : orienter vers Initiative Loire" in alert["action"]
     assert "(à confirmer en partie)" in alert["action"]
     agenda = run("agenda", "--network", "ambert", "--month", "2026-04", "--as", "coordinator", "--db", store_url)
     assert agenda.exit_code == 0, agenda.output

@@ -57,6 +57,7 @@ class AlertContext:
         action: str,
         structures: Iterable[str | None] = (),
         suggested: Iterable[str] = (),
+        command: str | None = None,
     ) -> Alert:
         """An alert of ``check`` on the fiche, its severity from the charter and the porteur's name
         only when the caller may see it (:func:`engine.store.access.sees_personal_data`)."""
@@ -79,7 +80,18 @@ class AlertContext:
             action=action,
             suggested=suggested,
             porteur_name=name,
+            command=command,
         )
+
+    def name(self, structure: str | None) -> str:
+        """A structure as people call it ('Chambre de Métiers et de l'Artisanat du Puy-de-Dôme'), its id
+        when the rules no longer have it."""
+        found = self.rules.structures.get(structure or "")
+        return found.name if found is not None and found.name else str(structure)
+
+    def names(self, structures: Iterable[str]) -> str:
+        """Several structures' names, comma-separated."""
+        return ", ".join(self.name(s) for s in structures)
 
     def commune(self, view: FicheView) -> str:
         """'63003 Ambert'."""

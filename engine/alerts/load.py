@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, exists, func, literal, select
 
 from engine.alerts.model import FicheView, Sharing
+from engine.i18n import _
 from engine.store import access
 from engine.store import events as ev
 from engine.store import history as log
@@ -261,7 +262,8 @@ def replayed(
             follow_up_set = at
         by = row.by
         if by and by not in NOT_STRUCTURES and by not in before and by not in after and by not in shared:
-            shared[by] = Sharing(at, by, f"{ev.KINDS.get(row.kind, row.kind)} recorded by {by}, not on the fiche")
+            how = _("{event} recorded by {structure}, not on the fiche")
+            shared[by] = Sharing(at, by, how.format(event=ev.KINDS.get(row.kind, row.kind), structure=by))
     porteur = state.get("porteur") or {}
     installed = state.get("installed_on")
     commune = state.get("commune") or old.commune
@@ -298,7 +300,8 @@ def replayed(
     )
     follow = view.follow_up_by
     if follow and follow not in view.on_fiche and follow not in shared:
-        shared[follow] = Sharing(follow_up_set, follow, f"{follow} is in charge of the follow-up, not on the fiche")
+        how = _("{structure} is in charge of the follow-up, not on the fiche").format(structure=follow)
+        shared[follow] = Sharing(follow_up_set, follow, how)
     view.shared_beyond = tuple(sorted(shared.values(), key=lambda s: (s.at, s.structure)))
     return view
 

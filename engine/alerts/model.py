@@ -18,6 +18,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import activities
+from engine.i18n import N_
+
+#: The checks in words (English msgids, French in the catalog): shown as ``_(CHECK_LABELS[check])``.
+CHECK_LABELS: dict[str, str] = {
+    "no_lead": N_("no référent"),
+    "no_competent_structure": N_("no structure able to lead"),
+    "stalled": N_("no news"),
+    "lead_invalid": N_("référent no longer fits the rules"),
+    "follow_up_missing": N_("no post-creation follow-up"),
+    "bounced": N_("handed over too often"),
+    "need_uncovered": N_("need nobody on the fiche serves"),
+    "consent_missing": N_("shared without consent"),
+    "unanswered": N_("suggestion left unanswered"),
+}
+#: The severities in words, most serious first.
+SEVERITY_LABELS: dict[str, str] = {"critical": N_("critical"), "warning": N_("warning"), "info": N_("information")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +149,12 @@ class Alert:
     action: str
     suggested: tuple[str, ...] = ()
     porteur_name: str | None = None
+    #: The command line that carries out ``action`` (for the coordinator's terminal), or None.
+    command: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """``{"fiche", "network", "commune", "stage", "check", "severity", "since", "days", "message",
-        "structures", "action", "suggested", "porteur_name"}``."""
+        "structures", "action", "suggested", "porteur_name", "command"}``."""
         return {
             "fiche": self.fiche,
             "network": self.network,
@@ -151,4 +169,5 @@ class Alert:
             "action": self.action,
             "suggested": list(self.suggested),
             "porteur_name": self.porteur_name,
+            "command": self.command,
         }

@@ -24,12 +24,17 @@ from engine.alerts.load import load_views, local_networks_of
 from engine.alerts.model import Alert, FicheView
 from engine.charter import SEVERITIES, Charter
 from engine.errors import InputError, Problem
+from engine.i18n import N_, _
 from engine.routing import CompiledRules
 from engine.store import access
 from engine.vocabulary import unknown
 
 #: How alerts with no local network (a commune outside the three) are grouped.
 NO_NETWORK = "(none)"
+#: The name of that group.
+NO_NETWORK_NAME = N_("outside the local networks")
+#: How many alerts the summary shows (``capactif alerts`` without ``--all``, the committee's dashboard).
+URGENT = 10
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,32 @@ class AlertRun:
         for a in self.alerts:
             by.setdefault(a.network or NO_NETWORK, []).append(a)
         order = [*self.network_names, NO_NETWORK]
-        return [(n, self.network_names.get(n, "hors des réseaux locaux"), by[n]) for n in order if n in by]
+        return [(n, self.network_names.get(n) or _(NO_NETWORK_NAME), by[n]) for n in order if n in by]
+
+    def most_urgent(self, limit: int = URGENT) -> list[Alert]:
+        """The ``limit`` most urgent alerts: the most serious first, then the oldest (``since``), then by fiche."""
+        return sorted(self.alerts, key=urgency)[:limit]
+
+    def by_network(self) -> list[dict[str, Any]]:
+        """Per local network that has alerts (territory's order): ``network``, ``name``, ``total`` and
+        ``by_check`` (every check, zeros included) — the counts per check × local network."""
+        out = []
+        for n, name, alerts in self.groups():
+            by_check = dict.fromkeys(CHECKS, 0)
+            for a in alerts:
+                by_check[a.check] += 1
+            out.append({"network": n, "name": name, "total": len(alerts), "by_check": by_check})
+        return out
+
+    def summary(self, limit: int = URGENT) -> dict[str, Any]:
+        """``{"by_network": [...], "most_urgent": [alert, ...], "more": N}``: what the default output shows,
+        ``more`` the alerts left out of ``most_urgent``."""
+        urgent = self.most_urgent(limit)
+        return {
+            "by_network": self.by_network(),
+            "most_urgent": [a.to_dict() for a in urgent],
+            "more": len(self.alerts) - len(urgent),
+        }
 
     def counts(self) -> dict[str, Any]:
         """``{"total", "by_severity", "by_check"}`` (every severity and check, zeros included)."""
@@ -114,13 +144,14 @@ class AlertRun:
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON (docs/alerts.md): as_of, rules_version, fiches_checked, filters,
-        counts, networks[{network, name, count, alerts[…]}]."""
+        counts, summary{by_network, most_urgent, more}, networks[{network, name, count, alerts[…]}]."""
         return {
             "as_of": self.as_of.isoformat(),
             "rules_version": self.rules_version,
             "fiches_checked": self.fiches,
             "filters": self.filters.to_dict(),
             "counts": self.counts(),
+            "summary": self.summary(),
             "networks": [
                 {"network": n, "name": name, "count": len(alerts), "alerts": [a.to_dict() for a in alerts]}
                 for n, name, alerts in self.groups()
@@ -134,6 +165,11 @@ _RANK = {check: i for i, check in enumerate(CHECKS)}
 def sort_key(alert: Alert) -> tuple[Any, ...]:
     """Most serious first, then the charter's order of checks, the oldest, the fiche id."""
     return (-SEVERITIES.index(alert.severity), _RANK[alert.check], alert.since, alert.fiche)
+
+
+def urgency(alert: Alert) -> tuple[Any, ...]:
+    """Most serious first, then the oldest whatever the check, then the charter's order, the fiche id."""
+    return (-SEVERITIES.index(alert.severity), alert.since, _RANK[alert.check], alert.fiche)
 
 
 def compute(
@@ -156,7 +192,7 @@ def compute(
         selected = (v for v in views if v.local_network == flt.network)
     out = []
     for view in selected:
-        for _, fn in checks:
+        for _check, fn in checks:
             found = fn(view, ctx)
             if found is not None and flt.keeps(found):
                 out.append(found)

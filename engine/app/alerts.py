@@ -15,10 +15,12 @@ __all__ = ["AlertFilter", "AlertRun", "Alerts", "alerts"]
 
 @dataclass
 class Alerts:
-    """The alerts of one run and whether they reach the caller's ``--fail-on`` severity."""
+    """The alerts of one run, whether they reach the caller's ``--fail-on`` severity, and whether the
+    caller asked for every alert (``--all``) or the summary (the counts and the most urgent)."""
 
     run: AlertRun
     fail_on: str | None = None
+    full: bool = False
 
     @property
     def exit_code(self) -> int:
@@ -40,6 +42,7 @@ def alerts(
     min_severity: str = "info",
     fail_on: str | None = None,
     replay_all: bool = False,
+    full: bool = False,
 ) -> Alerts:
     """The alerts of the store at ``as_of`` (default today), thresholds from the charter, porteurs' names
     only for callers who may see them; the filters are checked first (all problems at once)."""
@@ -50,4 +53,4 @@ def alerts(
         run = alerts_at(
             conn, net, charter, as_of or dt.date.today(), flt, who, replay_all=replay_all, rules=ws.compiled_rules
         )
-    return Alerts(run, fail_on)
+    return Alerts(run, fail_on, full)

@@ -27,6 +27,8 @@ class CharterCheck:
     period: Period
     as_of: dt.date
     figures: dict[str, Any]
+    #: Show, behind each commitment, its networks, structures and breaking fiches (``--details``).
+    details: bool = False
 
     @property
     def exit_code(self) -> int:
@@ -45,6 +47,7 @@ def check(
     start: dt.date | None = None,
     end: dt.date | None = None,
     as_of: dt.date | None = None,
+    details: bool = False,
 ) -> CharterCheck:
     """Each commitment's share of fiches for which it was kept, judged with what was known on ``as_of``."""
     from engine.charter.check import check_charter
@@ -59,4 +62,4 @@ def check(
         timelines = load_timelines(conn, received_to=min(period.end, day))
     receivers = first_reception_structures(net.rules)
     figures = check_charter(timelines, charter, period, day, net.territory, who, net.structure_ids, receivers)
-    return CharterCheck(period, day, figures)
+    return CharterCheck(period, day, figures, details)

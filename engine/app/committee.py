@@ -13,6 +13,7 @@ from typing import Any
 
 from engine.app.workspace import Workspace
 from engine.errors import AccessDenied
+from engine.i18n import _
 from engine.identity import Identity
 
 #: How many alerts the dashboard shows first, most urgent first.
@@ -101,7 +102,7 @@ class Dashboard:
 def dashboard(ws: Workspace, who: Identity, *, as_of: dt.date | None = None) -> Dashboard:
     """The alerts today (or ``as_of``) and at the last meeting, computed for the caller."""
     from engine.alerts import CHECKS, alerts_at
-    from engine.alerts.runner import NO_NETWORK
+    from engine.alerts.runner import NO_NETWORK, NO_NETWORK_NAME
 
     check_reader(who)
     day = as_of or dt.date.today()
@@ -118,9 +119,9 @@ def dashboard(ws: Workspace, who: Identity, *, as_of: dt.date | None = None) -> 
             cell = cells.setdefault(key, CountCell(0, 0))
             setattr(cell, attribute, getattr(cell, attribute) + 1)
     if any(n == NO_NETWORK for _, n in cells):
-        networks.append((NO_NETWORK, "hors des réseaux locaux"))
+        networks.append((NO_NETWORK, _(NO_NETWORK_NAME)))
     return Dashboard(day, meeting, now.rules_version, now.fiches, networks, list(CHECKS), cells,
-                     now.alerts[:URGENT], now.groups())  # fmt: skip
+                     now.most_urgent(URGENT), now.groups())  # fmt: skip
 
 
 @dataclass

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.charter.model import Charter, Commitment
+from engine.i18n import _, ngettext
 from engine.report.indicators import Period
 from engine.report.timeline import Timeline, network_of
 from engine.store import events as ev
@@ -49,6 +50,13 @@ class Outcome:
     structure: str | None
     detail: str = ""
     porteur: str | None = None
+
+
+def _late(done: dt.date | None, start: dt.date, as_of: dt.date) -> str:
+    """What broke a delay: 'after 40 days', or 'none by 2026-01-31' when it never happened."""
+    if done is not None:
+        return ngettext("after {n} day", "after {n} days", (done - start).days).format(n=(done - start).days)
+    return _("none by {date}").format(date=as_of.isoformat())
 
 
 def _closed_by(t: Timeline, day: dt.date) -> bool:
@@ -92,7 +100,7 @@ def judge(
         done = t.referent_accepted_on(as_of)
         status, due = _deadline(t, t.received, done, c.days or 0, as_of)
         if status == BROKEN:
-            detail = f"after {(done - t.received).days} days" if done else f"none by {as_of.isoformat()}"
+            detail = _late(done, t.received, as_of)
     elif c.id in ("first_meeting", "referent"):
         if t.received not in period or t.received > as_of:
             return None
@@ -103,7 +111,7 @@ def judge(
             done = t.first_lead_on(as_of)
         status, due = _deadline(t, t.received, done, c.days or 0, as_of)
         if status == BROKEN:
-            detail = f"after {(done - t.received).days} days" if done else f"none by {as_of.isoformat()}"
+            detail = _late(done, t.received, as_of)
     elif c.id == "follow_up_offered":
         installed = t.installed_on(as_of)
         if installed is None or installed not in period:
@@ -111,7 +119,7 @@ def judge(
         status, due = _deadline(t, installed, t.reached("follow_up", as_of), c.days or 0, as_of)
         if status == BROKEN:
             done = t.reached("follow_up", as_of)
-            detail = f"after {(done - installed).days} days" if done else f"none by {as_of.isoformat()}"
+            detail = _late(done, installed, as_of)
     elif c.id == "news":
         found = _news(t, c, period.start, end)
         if found is None:
@@ -155,7 +163,8 @@ def _news(t: Timeline, c: Commitment, start: dt.date, end: dt.date) -> tuple[str
         following = marks[i + 1][0] if i + 1 < len(marks) else None
         breach = day + dt.timedelta(days=limit + 1)
         if (following is None or following >= breach) and start <= breach <= end:
-            return BROKEN, breach, f"no news since {day.isoformat()} ({stage}, delay {limit} days)"
+            detail = _("no news since {date} ({stage}, delay {days} days)")
+            return BROKEN, breach, detail.format(date=day.isoformat(), stage=stage, days=limit)
     return KEPT, None, ""
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from engine.app.charter import CharterCheck
 from engine.charter.model import Charter
-from engine.output import to_json, to_markdown, to_table
+from engine.i18n import _, ngettext
+from engine.output import md, to_json, to_markdown, to_table
 from engine.render import renders
 
 
@@ -67,13 +68,32 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f} %"
 
 
+def heading(result: dict[str, Any]) -> str:
+    """'Engagements de la charte — 2025 (au 2026-01-31)'."""
+    return _("Charter commitments — {period} (as of {date})").format(
+        period=result["period"]["label"], date=result["as_of"]
+    )
+
+
+def commitment_line(c: dict[str, Any]) -> str:
+    """One commitment on one line: share kept, kept / judged, title, and what is still pending.
+
+    '  79.2 %   412 / 520  Premier rendez-vous dans les 15 jours… (12 en cours)'.  Judged = kept +
+    broken (the base of the share); a fiche whose delay still runs is pending, not judged.
+    """
+    judged = c["kept"] + c["broken"]
+    line = f"{_pct(c['share']):>8}  {c['kept']:>5} / {judged:<5}  {c['title']}"
+    if c["pending"]:
+        line += " " + ngettext("({n} pending)", "({n} pending)", c["pending"]).format(n=c["pending"])
+    return line
+
+
 def _summary_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
             "id": c["id"],
             "title": c["title"],
-            "kept": c["kept"],
-            "broken": c["broken"],
+            "kept": f"{c['kept']} / {c['kept'] + c['broken']}",
             "pending": c["pending"],
             "share": _pct(c["share"]),
         }
@@ -83,55 +103,46 @@ def _summary_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 @renders(CharterCheck, "table")
 def check_text(check: CharterCheck) -> str:
-    """``charter check`` as terminal tables or Markdown."""
-    return render_check(check.figures, "table")
+    """``charter check``: one line per commitment; every table behind it with ``--details``."""
+    return render_check(check.figures, "table", details=check.details)
 
 
 @renders(CharterCheck, "markdown")
 def check_markdown(check: CharterCheck) -> str:
-    """``charter check --format markdown``: headings and Markdown tables (for minutes)."""
-    return render_check(check.figures, "markdown")
+    """``charter check --format markdown``: the summary table; the sections behind it with ``--details``."""
+    return render_check(check.figures, "markdown", details=check.details)
 
 
-def render_check(result: dict[str, Any], fmt: str) -> str:
-    """``table`` or ``markdown``."""
-    cols = ["id", "title", "kept", "broken", "pending", "share"]
-    heads = ["commitment", "engagement", "tenus", "non tenus", "en cours", "part tenue"]
-    table = to_markdown if fmt == "markdown" else to_table
-    heading = f"Engagements de la charte — {result['period']['label']} (au {result['as_of']})"
-    parts = [f"# {heading}" if fmt == "markdown" else heading, ""]
-    parts.append(
-        to_markdown(_summary_rows(result), cols, heads)
-        if fmt == "markdown"
-        else to_table(_summary_rows(result), cols, heads)
-    )
+def _counts_heads(first: str) -> list[str]:
+    return [first, _("kept"), _("broken"), _("pending"), _("share kept")]
+
+
+def render_check(result: dict[str, Any], fmt: str, *, details: bool = False) -> str:
+    """``table`` (one line per commitment) or ``markdown`` (one table); then with ``details``, per
+    commitment its local networks, structures and the fiches that broke it."""
+    markdown = fmt == "markdown"
+    table = to_markdown if markdown else to_table
+    parts = [f"# {md(heading(result))}" if markdown else heading(result), ""]
+    if markdown:
+        heads = [_("commitment"), _("kept / judged"), _("share kept"), _("pending"), "id"]
+        parts.append(to_markdown(_summary_rows(result), ["title", "kept", "share", "pending", "id"], heads))
+    else:
+        share, kept, commitment = _("share"), _("kept / judged"), _("commitment")
+        parts.append(f"{share:>8}  {kept:^13}  {commitment}")
+        parts += [commitment_line(c) for c in result["commitments"]]
+    if not details:
+        hint = _("Per local network, per structure and the fiches behind each commitment: --details.")
+        return "\n".join([*parts, "", md(hint) if markdown else hint])
     for c in result["commitments"]:
-        parts += ["", f"## {c['title']} ({c['id']})" if fmt == "markdown" else f"{c['title']} ({c['id']})", ""]
+        title = f"{c['title']} ({c['id']})"
+        parts += ["", f"## {md(title)}" if markdown else title, ""]
         nets = [{**n, "share": _pct(n["share"])} for n in c["by_network"]]
-        parts.append(
-            table(
-                nets,
-                ["network", "kept", "broken", "pending", "share"],
-                ["réseau local", "tenus", "non tenus", "en cours", "part tenue"],
-            )
-        )
+        columns = ["kept", "broken", "pending", "share"]
+        parts.append(table(nets, ["network", *columns], _counts_heads(_("local network"))))
         structs = [{**s, "share": _pct(s["share"])} for s in c["by_structure"]]
         if structs:
-            parts += [
-                "",
-                table(
-                    structs,
-                    ["structure", "kept", "broken", "pending", "share"],
-                    ["structure", "tenus", "non tenus", "en cours", "part tenue"],
-                ),
-            ]
+            parts += ["", table(structs, ["structure", *columns], _counts_heads(_("structure")))]
         if c["breaking"]:
-            parts += [
-                "",
-                table(
-                    c["breaking"],
-                    ["fiche", "network", "structure", "due", "detail", "porteur"],
-                    ["fiche", "réseau local", "structure", "échéance", "constat", "porteur"],
-                ),
-            ]
+            heads = [_("fiche"), _("local network"), _("structure"), _("due"), _("finding"), _("porteur")]
+            parts += ["", table(c["breaking"], ["fiche", "network", "structure", "due", "detail", "porteur"], heads)]
     return "\n".join(parts)

@@ -9,6 +9,8 @@ import datetime as dt
 
 from starlette.responses import Response
 
+from engine.alerts.model import CHECK_LABELS as ALERT_CHECK_LABELS
+from engine.alerts.model import SEVERITY_LABELS as ALERT_SEVERITY_LABELS
 from engine.app import committee, decisions
 from engine.decisions import KINDS, OUTCOMES
 from engine.errors import InputError
@@ -22,19 +24,8 @@ nav_item(N_("Yearly report"), "committee.report", kinds=READERS, order=21)
 nav_item(N_("Charter"), "committee.charter", kinds=READERS, order=22)
 nav_item(N_("Decisions"), "decisions", kinds=READERS, order=23)
 
-#: The alert checks in words (English msgids, French in the catalog).
-CHECK_LABELS = {
-    "no_lead": N_("no référent"),
-    "no_competent_structure": N_("no structure able to lead"),
-    "stalled": N_("no news"),
-    "lead_invalid": N_("référent no longer fits the rules"),
-    "follow_up_missing": N_("no post-creation follow-up"),
-    "bounced": N_("handed over too often"),
-    "need_uncovered": N_("need nobody on the fiche serves"),
-    "consent_missing": N_("shared without consent"),
-    "unanswered": N_("suggestion left unanswered"),
-}
-SEVERITY_LABELS = {"critical": N_("critical"), "warning": N_("warning"), "info": N_("information")}
+#: The alert checks and severities in words (English msgids, French in the catalog): the engine's.
+CHECK_LABELS, SEVERITY_LABELS = ALERT_CHECK_LABELS, ALERT_SEVERITY_LABELS
 
 
 def _year(page: Page) -> int:

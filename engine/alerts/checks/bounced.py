@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from engine.alerts.context import AlertContext
 from engine.alerts.model import Alert, FicheView
+from engine.i18n import _
 from engine.vocabulary import ACTIVE_STAGES
 
 ID = "bounced"
@@ -22,15 +23,18 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     assert view.replayed, "the loader replays every fiche with K lead changes or more"
     chain = [lead for _, lead in view.lead_history]
     since = view.lead_history[count][0]
-    action = (
-        f"the coordinator reviews the fiche with {view.lead or 'the network'}: "
-        "agree on one référent that keeps the porteur"
-    )
+    if view.lead:
+        action = _("Review the fiche with {name}: agree on one référent that keeps the porteur").format(
+            name=ctx.name(view.lead)
+        )
+    else:
+        action = _("Review the fiche in the network: agree on one référent that keeps the porteur")
+    message = _("the référent changed {n} times (threshold {threshold}): {chain}")
     return ctx.alert(
         view,
         ID,
         since,
-        f"the référent changed {view.lead_changes} times (threshold {count}): {' → '.join(chain)}",
+        message.format(n=view.lead_changes, threshold=count, chain=" → ".join(chain)),
         action,
         chain,
     )

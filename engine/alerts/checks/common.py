@@ -6,6 +6,7 @@ import datetime as dt
 
 from engine.alerts.context import AlertContext
 from engine.alerts.model import FicheView
+from engine.i18n import _
 
 
 def due(start: dt.date, days: int, as_of: dt.date) -> dt.date | None:
@@ -17,26 +18,34 @@ def due(start: dt.date, days: int, as_of: dt.date) -> dt.date | None:
     return since if as_of >= since else None
 
 
-def lead_proposal(view: FicheView, ctx: AlertContext, verb: str = "assign") -> tuple[str, list[str]]:
-    """What routing proposes as lead for the fiche, in words, and the structure proposed (if any).
+def lead_proposal(view: FicheView, ctx: AlertContext, *, hand_over: bool = False) -> tuple[str, list[str], str | None]:
+    """What routing proposes as lead for the fiche, as a sentence for the meeting, the structure
+    proposed (if any), and the command line that does it (if any).
 
-    The caseloads of ``as_of`` apply: a structure at capacity is not proposed.
+    ``hand_over``: the fiche has a référent that must be replaced (else it has none yet).  The
+    caseloads of ``as_of`` apply: a structure at capacity is not proposed.
     """
     found = ctx.suggestion(view)
     if found.lead is not None and found.lead.structure != view.lead:
         lead = found.lead.structure
-        return f"{verb} {lead} as référent (routing's suggestion: capactif suggest {view.id} for the reasons)", [lead]
-    if ctx.suggestion(view, caseload=False).lead is None:
-        return (
-            "no structure of the network can lead it: the coordinator names a référent "
-            "and completes the rules ('capactif rules coverage' lists the gaps)",
-            [],
+        sentence = (
+            _("Hand the fiche over to a new référent: {name} (routing's suggestion)")
+            if hand_over
+            else _("Assign a référent: {name} (routing's suggestion)")
         )
+        return sentence.format(name=ctx.name(lead)), [lead], f"capactif fiche assign {view.id} --lead {lead}"
+    if ctx.suggestion(view, caseload=False).lead is None:
+        sentence = _(
+            "No structure of the network can lead it: the coordinator names a référent and completes the rules"
+        )
+        return sentence, [], "capactif rules coverage"
     # The alternatives are routing's near misses, most of them not competent at all: name only those
     # that are full, not every structure that came close.
     full = [alt.structure for alt in found.alternatives if at_capacity(alt.structure, ctx)]
-    detail = f" ({', '.join(full)})" if full else ""
-    return f"every structure able to lead it is at capacity{detail}: the coordinator decides who takes it", []
+    if full:
+        sentence = _("Every structure able to lead it is at capacity ({names}): the coordinator decides who takes it")
+        return sentence.format(names=ctx.names(full)), [], None
+    return _("Every structure able to lead it is at capacity: the coordinator decides who takes it"), [], None
 
 
 def at_capacity(structure: str, ctx: AlertContext) -> bool:

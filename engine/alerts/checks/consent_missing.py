@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from engine.alerts.context import AlertContext
 from engine.alerts.model import Alert, FicheView
+from engine.i18n import _
 
 ID = "consent_missing"
 
@@ -29,15 +30,16 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     first = view.shared_beyond[0]
     reached = [s.structure for s in view.shared_beyond]
     details = "; ".join(f"{s.at.isoformat()}: {s.how}" for s in view.shared_beyond)
-    action = (
-        f"record the porteur's consent (capactif fiche consent {view.id} yes), or put "
-        f"{', '.join(reached)} on the fiche if they accompany the porteur; else the coordinator reviews it"
-    )
+    action = _(
+        "Record the porteur's consent, or put {names} on the fiche if they accompany the porteur; "
+        "else the coordinator reviews it"
+    ).format(names=ctx.names(reached))
     return ctx.alert(
         view,
         ID,
         first.at,
-        f"shared beyond its structures without the porteur's consent: {details}",
+        _("shared beyond its structures without the porteur's consent: {details}").format(details=details),
         action,
         [view.lead, *reached],
+        command=f"capactif fiche consent {view.id} yes",
     )

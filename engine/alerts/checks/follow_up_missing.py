@@ -10,6 +10,7 @@ from __future__ import annotations
 from engine.alerts.checks.common import due
 from engine.alerts.context import AlertContext
 from engine.alerts.model import Alert, FicheView
+from engine.i18n import _
 
 ID = "follow_up_missing"
 NEED = "post_creation"
@@ -39,18 +40,20 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
         return None
     installed = (ctx.as_of - view.installed_on).days
     who = follow_up_structure(view, ctx)
+    command = None
     if who:
         command = f"capactif fiche move {view.id} start_follow_up --follow-up-by {who}"
-        action = f"{who} offers the post-creation follow-up ({command})"
+        action = _("Offer the post-creation follow-up: {name}").format(name=ctx.name(who))
     else:
-        action = "no structure serves the post-creation follow-up here: the coordinator decides"
+        action = _("No structure serves the post-creation follow-up here: the coordinator decides")
+    message = _("installed {days} days ago ({date}) and no follow-up started (threshold {threshold} days)")
     return ctx.alert(
         view,
         ID,
         since,
-        f"installed {installed} days ago ({view.installed_on.isoformat()}) and no follow-up started "
-        f"(threshold {days} days)",
+        message.format(days=installed, date=view.installed_on.isoformat(), threshold=days),
         action,
         [view.lead],
         [who] if who else [],
+        command,
     )

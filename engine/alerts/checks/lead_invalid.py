@@ -16,6 +16,7 @@ from __future__ import annotations
 from engine.alerts.checks.common import lead_proposal
 from engine.alerts.context import AlertContext
 from engine.alerts.model import Alert, FicheView
+from engine.i18n import _
 from engine.routing.eligibility import fired_rules
 from engine.routing.suggest import lead_obstacle
 from engine.vocabulary import ACTIVE_STAGES
@@ -30,7 +31,7 @@ def problem(view: FicheView, ctx: AlertContext) -> str | None:
     assert lead is not None
     s = rules.structures.get(lead)
     if s is None:
-        return f"{lead} is no longer in the network's rules (no structures/{lead}.yaml)"
+        return _("{lead} is no longer in the network's rules (no structures/{lead}.yaml)").format(lead=lead)
     fired = fired_rules(view, rules)
     excluded = {r.structure: r for r in fired if r.role == "lead" and r.action == "exclude"}
     required = any(r.role == "lead" and r.action == "require" and r.structure == lead for r in fired)
@@ -38,7 +39,9 @@ def problem(view: FicheView, ctx: AlertContext) -> str | None:
     if obstacle is not None:
         return f"{lead} {obstacle}"
     if view.id in ctx.over_capacity:
-        return f"{lead} is over capacity ({ctx.over_capacity[view.id]} active fiches as lead, capacity {s.capacity})"
+        return _("{lead} is over capacity ({n} active fiches as lead, capacity {capacity})").format(
+            lead=lead, n=ctx.over_capacity[view.id], capacity=s.capacity
+        )
     return None
 
 
@@ -49,13 +52,14 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     why = problem(view, ctx)
     if why is None:
         return None
-    action, suggested = lead_proposal(view, ctx, verb="hand the fiche over to")
+    action, suggested, command = lead_proposal(view, ctx, hand_over=True)
     return ctx.alert(
         view,
         ID,
         view.lead_since or view.received,
-        f"référent no longer valid: {why} (rules {ctx.rules.version})",
+        _("référent no longer valid: {why} (rules {version})").format(why=why, version=ctx.rules.version),
         action,
         [view.lead],
         suggested,
+        command,
     )

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from engine.alerts.context import AlertContext
 from engine.alerts.model import Alert, FicheView
-from engine.routing.suggest import Orientation, orientation_words
-from engine.vocabulary import ACTIVE_STAGES
+from engine.i18n import _, ngettext
+from engine.routing.suggest import Orientation
+from engine.vocabulary import ACTIVE_STAGES, label
 
 ID = "need_uncovered"
 
@@ -52,22 +53,56 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
             continue
         suggested.append(who)
         if who in view.on_fiche:
-            steps.append(f"ask {who} to take {need}")
+            steps.append(_("ask {name} to take {need}").format(name=ctx.name(who), need=label("need", need)))
         else:
-            steps.append(f"add {who} as supporting structure for {need}")
+            step = _("add {name} as supporting structure for {need}")
+            steps.append(step.format(name=ctx.name(who), need=label("need", need)))
     if nobody:
-        steps.append(f"no structure serves {', '.join(nobody)} in {ctx.commune(view)}: the coordinator decides")
+        step = _("no structure serves {needs} in {commune}: the coordinator decides")
+        steps.append(step.format(needs=_needs(nobody), commune=ctx.commune(view)))
         steps += [
-            f"{need}: {orientation_words(orientation)}"
+            _orientation_words(need, orientation)
             for need in nobody
             if (orientation := _orientation(view, ctx, need)) is not None
         ]
+    message = ngettext(
+        "{n} declared need served by no structure on the fiche: {needs}",
+        "{n} declared needs served by no structure on the fiche: {needs}",
+        len(missing),
+    ).format(n=len(missing), needs=_needs(missing))
+    action = "; ".join(steps)
+    command = None
+    if suggested:
+        command = f"capactif fiche assign {view.id} " + " ".join(
+            f"--support {s}" for s in dict.fromkeys(suggested) if s not in view.on_fiche
+        )
     return ctx.alert(
         view,
         ID,
         max(view.assignment_since or view.received, view.received),
-        f"{len(missing)} declared need(s) served by no structure on the fiche: {', '.join(missing)}",
-        "; ".join(steps),
+        message,
+        action[:1].upper() + action[1:],
         [view.lead, *view.supporting],
         suggested,
+        command if command and "--support" in command else None,
     )
+
+
+def _needs(needs: list[str]) -> str:
+    """'prêt d'honneur (honour_loan), …': a need's label, with its id (what ``--need`` accepts)."""
+    return ", ".join(f"{label('need', n)} ({n})" for n in needs)
+
+
+def _orientation_words(need: str, orientation: Orientation) -> str:
+    """'prêt d'honneur: orient to Initiative Loire (à confirmer en partie)'."""
+    from engine.rules.model import CONFIRMED_LABELS
+
+    if not orientation.structures:
+        return _("{need}: no structure known outside the network either, ask the coordinator").format(
+            need=label("need", need)
+        )
+    named = "; ".join(
+        o.name if o.confirmed == "yes" else f"{o.name} ({CONFIRMED_LABELS[o.confirmed]})"
+        for o in orientation.structures
+    )
+    return _("{need}: orient to {structures}").format(need=label("need", need), structures=named)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from engine.alerts.context import AlertContext
 from engine.alerts.model import Alert, FicheView
-from engine.routing.compile import label_of
+from engine.i18n import _
 from engine.vocabulary import ACTIVE_STAGES, label
 
 ID = "no_competent_structure"
@@ -22,13 +22,14 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     found = ctx.suggestion(view, caseload=False)
     if found.lead is not None:
         return None
-    what = f"a {label('kind', view.kind)} project of nature {label_of('nature', view.effective_nature)}"
-    message = f"no structure of the network can lead {what} in {ctx.commune(view)}"
+    nature = label("nature", view.effective_nature) if view.effective_nature else "—"
+    message = _("no structure of the network can lead a project ({kind}, nature {nature}) in {commune}").format(
+        kind=label("kind", view.kind), nature=nature, commune=ctx.commune(view)
+    )
     if found.alternatives:
         closest = found.alternatives[0]
-        message += f"; closest: {closest.structure}, {closest.reasons[0]}"
-    action = (
-        "the coordinator names a référent (capactif fiche assign --lead S) and completes the rules "
-        "('capactif rules coverage' lists the gaps)"
-    )
-    return ctx.alert(view, ID, view.received, message, action, [view.received_by])
+        message = _("{message}; closest: {structure}, {reason}").format(
+            message=message, structure=closest.structure, reason=closest.reasons[0]
+        )
+    action = _("The coordinator names a référent and completes the rules (the coverage of the rules lists the gaps)")
+    return ctx.alert(view, ID, view.received, message, action, [view.received_by], command="capactif rules coverage")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from engine.alerts.checks.common import due, lead_proposal
 from engine.alerts.context import AlertContext
 from engine.alerts.model import Alert, FicheView
+from engine.i18n import _
 from engine.vocabulary import ACTIVE_STAGES
 
 ID = "no_lead"
@@ -24,13 +25,14 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     if since is None:
         return None
     waited = (ctx.as_of - view.received).days
-    action, suggested = lead_proposal(view, ctx)
+    action, suggested, command = lead_proposal(view, ctx)
     return ctx.alert(
         view,
         ID,
         since,
-        f"no référent {waited} days after reception (threshold {days} days)",
+        _("no référent {days} days after reception (threshold {threshold} days)").format(days=waited, threshold=days),
         action,
         [view.received_by],
         suggested,
+        command,
     )

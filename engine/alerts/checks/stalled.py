@@ -9,7 +9,8 @@ from __future__ import annotations
 from engine.alerts.checks.common import due
 from engine.alerts.context import AlertContext
 from engine.alerts.model import Alert, FicheView
-from engine.vocabulary import ACTIVE_STAGES
+from engine.i18n import _
+from engine.vocabulary import ACTIVE_STAGES, label
 
 ID = "stalled"
 
@@ -24,9 +25,13 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     if since is None:
         return None
     silent = (ctx.as_of - last).days
-    message = f"no news for {silent} days since {last.isoformat()} (threshold {days} days at stage {view.stage})"
+    message = _("no news for {days} days since {date} (threshold {threshold} days at stage {stage})").format(
+        days=silent, date=last.isoformat(), threshold=days, stage=label("stage", view.stage)
+    )
+    command = None
     if view.lead:
-        action = f"{view.lead} contacts the porteur and records it (capactif fiche note {view.id} TEXT --contact phone)"
+        action = _("Contact the porteur and record it: {name}").format(name=ctx.name(view.lead))
+        command = f"capactif fiche note {view.id} TEXT --contact phone"
     else:
-        action = "no référent to give news: assign one first (see no_lead)"
-    return ctx.alert(view, ID, since, message, action, [view.lead or view.received_by])
+        action = _("Assign a référent first: nobody is in charge of giving news")
+    return ctx.alert(view, ID, since, message, action, [view.lead or view.received_by], command=command)

@@ -11,10 +11,14 @@ from __future__ import annotations
 from engine.alerts.checks.common import due
 from engine.alerts.context import AlertContext
 from engine.alerts.model import Alert, FicheView
+from engine.i18n import N_, _
 from engine.store.suggestions import is_open
 
 ID = "unanswered"
-_ROLE = {"lead": "référent", "support": "supporting structure"}
+_ASKED = {
+    "lead": N_("{structure} as référent since {date} ({days} days)"),
+    "support": N_("{structure} as supporting structure since {date} ({days} days)"),
+}
 
 
 def check(view: FicheView, ctx: AlertContext) -> Alert | None:
@@ -35,13 +39,12 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     late.sort()
     since = late[0][0]
     who = "; ".join(
-        f"{s} as {_ROLE[role]} since {asked_on.isoformat()} ({(ctx.as_of - asked_on).days} days)"
-        for _, s, role, asked_on in late
+        _(_ASKED[role]).format(structure=s, date=asked_on.isoformat(), days=(ctx.as_of - asked_on).days)
+        for _since, s, role, asked_on in late
     )
-    names = [s for _, s, _, _ in late]
-    message = f"suggestion not answered: {who} (threshold {days} days)"
-    action = (
-        f"{', '.join(names)}: take it in charge or decline it with a reason "
-        f"(capactif fiche answer {view.id} take|decline, or 'À traiter' in the web application)"
+    names = [s for _since, s, _role, _asked in late]
+    message = _("suggestion not answered: {who} (threshold {threshold} days)").format(who=who, threshold=days)
+    action = _("Take it in charge or decline it with a reason: {names} ('À traiter' in the web application)").format(
+        names=ctx.names(names)
     )
-    return ctx.alert(view, ID, since, message, action, names)
+    return ctx.alert(view, ID, since, message, action, names, command=f"capactif fiche answer {view.id} take|decline")
