@@ -152,7 +152,7 @@ def test_agenda_cli_markdown_html_json(month, store_url, tmp_path):
     assert md.exit_code == 0, md.output
     assert md.output.startswith("# Réseau local d'Ambert (ambert) — réunion du lundi 3 mars 2025\n")
     assert "## 1. Nouvelles fiches depuis la dernière réunion (4)" in md.output
-    assert f"| à surveiller | {month['before']} | no_lead |" in md.output
+    assert f"| à surveiller | {month['before']} | sans référent |" in md.output
     out = tmp_path / "agenda.html"
     html = runner.invoke(main, [*base, "--format", "html", "-o", str(out)])
     assert html.exit_code == 0, html.output
@@ -188,6 +188,56 @@ def test_agenda_cli_markdown_html_json(month, store_url, tmp_path):
         2,
         "erreur : --month: '03/2025' is not a month: write YYYY-MM, e.g. 2025-03",
     )
+
+
+def test_to_do_items_are_sentences_not_command_lines(month, store_url):
+    """The alerts' "à faire" reads as a sentence naming structures by name; the command line stays in JSON."""
+    a = agenda(store_url, who="committee")
+    before = next(x for x in a["alerts"] if x["fiche"] == month["before"] and x["check"] == "no_lead")
+    assert before["action"] == (
+        "Attribuer un référent : Chambre de Métiers et de l'Artisanat du Puy-de-Dôme (suggestion du réseau)"
+    )
+    assert before["command"] == f"capactif fiche assign {month['before']} --lead cma-63"
+    for rendered in (render_markdown(a), render_html(a)):
+        assert "capactif " not in rendered
+        assert "Attribuer un référent : Chambre de Métiers" in rendered
+
+
+def test_long_sections_fold(month, store_url):
+    """A section longer than the fold shows its first items, then "… et K autres" (Markdown) or a <details>
+    holding the others (HTML): nothing is lost from the page, the meeting starts from the first ones."""
+    a = agenda(store_url, who="committee")
+    count = len(a["alerts"])
+    assert count > 2
+    markdown = render_markdown(a, fold=2)
+    section = markdown.split("## 3. Alertes")[1].split("## 4.")[0]
+    assert sum(line.startswith("| ") for line in section.splitlines()) == 1 + 2  # header and two alerts
+    assert f"… et {count - 2} autres (toutes : --format html ou json)" in section
+    assert "… et" not in render_markdown(a)  # the seeded month is short: nothing folds at the default
+    page = render_html(a, fold=2)
+    alerts = page.split('<section id="alerts">')[1].split("</section>")[0]
+    shown, folded = alerts.split("<details>")
+    assert shown.count('<li class="alert"') == 2
+    assert f"<summary>… et {count - 2} autres</summary>" in folded
+    assert folded.count('<li class="alert"') == count - 2
+    new = page.split('<section id="new_fiches">')[1].split("</section>")[0]
+    assert new.count('<li class="fiche"') == len(a["new_fiches"]) and "<details>" in new
+
+
+def test_agenda_in_english(month, store_url):
+    """--lang en: the headings, dates and words of the agenda in English; ids and data unchanged."""
+    runner = CliRunner()
+    base = ["--lang", "en", "agenda", "--network", "ambert", "--month", "2025-03", "--db", store_url]
+    base += ["--as", "committee"]
+    md = runner.invoke(main, base).output
+    assert md.startswith("# Réseau local d'Ambert (ambert) — meeting of Monday 3 March 2025\n")
+    assert "## 1. New fiches since the last meeting (4)" in md and "## 3. Alerts (" in md
+    assert f"| to watch | {month['before']} | no référent |" in md
+    assert "Assign a référent: Chambre de Métiers" in md
+    for french in ("réunion du", "Rien à signaler", "reçue le", "à surveiller", "Attribuer"):
+        assert french not in md
+    page = runner.invoke(main, [*base, "--format", "html"]).output
+    assert '<html lang="en">' in page and "found: " in page and "to do: " in page
 
 
 def test_same_store_same_agenda(month, store_url):

@@ -1,7 +1,9 @@
 """The agenda as Markdown (to paste in a mail or a wiki), JSON, or one self-contained HTML page.
 
 The HTML page has inline CSS only (the yearly report's look), no script, font or image to fetch: it
-opens offline and can be mailed as it is.  Labels are French: the technicians read it.
+opens offline and can be mailed as it is.  Words are French by default (the technicians read it),
+English with ``--lang en``, through the catalog.  A long section shows its first :data:`FOLD` items; the
+others fold (HTML ``<details>``, Markdown "… et K autres"), so the meeting starts from what matters.
 """
 
 from __future__ import annotations
@@ -10,30 +12,40 @@ import datetime as dt
 from html import escape
 from typing import Any
 
+from engine.alerts.model import CHECK_LABELS
 from engine.app.agenda import Agenda
+from engine.i18n import N_, _, ngettext
 from engine.offers.model import OFFER_KINDS
 from engine.render import renders
 from engine.render.html import page
 from engine.vocabulary import KINDS, NEEDS, STAGES
 
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+#: How many items of a section are shown before the rest folds.
+FOLD = 10
+
+WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
 MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
+    N_("January"),
+    N_("February"),
+    N_("March"),
+    N_("April"),
+    N_("May"),
+    N_("June"),
+    N_("July"),
+    N_("August"),
+    N_("September"),
+    N_("October"),
+    N_("November"),
+    N_("December"),
 )
-ROLES = {"lead": "référent suggéré", "support": "appui", "alternative_lead": "autre référent possible"}
-SEVERITY = {"critical": "critique", "warning": "à surveiller", "info": "information"}
-NOTHING = "Rien à signaler."
+ROLES = {"lead": N_("suggested référent"), "support": N_("support"), "alternative_lead": N_("other possible référent")}
+SEVERITY = {"critical": N_("critical"), "warning": N_("to watch"), "info": N_("information")}
+KEYS = ("new_fiches", "to_share_out", "alerts", "installations", "follow_ups_due", "offers", "offer_contacts")
+
+
+def nothing() -> str:
+    """'Rien à signaler.'"""
+    return _("Nothing to report.")
 
 
 def orientation_fr(o: dict[str, Any]) -> str:
@@ -41,28 +53,40 @@ def orientation_fr(o: dict[str, Any]) -> str:
     named = "; ".join(
         x["name"] if x["confirmed"] == "yes" else f"{x['name']} ({x['confirmed_label']})" for x in o["structures"]
     )
-    return f"orientation hors réseau ({o['label']}) : {named}"
+    return _("orientation outside the network ({need}): {structures}").format(need=o["label"], structures=named)
 
 
 def french_date(iso: str) -> str:
-    """``2025-03-03`` → ``lundi 3 mars 2025``."""
+    """``2025-03-03`` → ``lundi 3 mars 2025`` (``Monday 3 March 2025`` in English)."""
     day = dt.date.fromisoformat(iso)
-    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+    return _("{weekday} {day} {month} {year}").format(
+        weekday=_(WEEKDAYS[day.weekday()]), day=day.day, month=_(MONTHS[day.month - 1]), year=day.year
+    )
 
 
 def title(agenda: dict[str, Any]) -> str:
     """``Réseau local d'Ambert (ambert) — réunion du lundi 3 mars 2025``."""
-    return f"{agenda['name']} ({agenda['network']}) — réunion du {french_date(agenda['meeting'])}"
+    return _("{name} ({network}) — meeting of {date}").format(
+        name=agenda["name"], network=agenda["network"], date=french_date(agenda["meeting"])
+    )
 
 
 def intro(agenda: dict[str, Any]) -> str:
     """The period covered and what the agenda was prepared with."""
-    return (
-        f"Ordre du jour préparé avec ce qui était enregistré au {french_date(agenda['as_of'])}, "
-        f"veille de la réunion. Depuis la réunion du {french_date(agenda['previous_meeting'])} ; "
-        f"prochaine réunion le {french_date(agenda['next_meeting'])}. "
-        f"{agenda['fiches']} fiche(s) dans le réseau local ; suggestions par les règles {agenda['rules_version']}."
+    text = _(
+        "Agenda prepared with what was recorded on {as_of}, the eve of the meeting. Since the meeting of "
+        "{previous}; next meeting on {next}."
+    ).format(
+        as_of=french_date(agenda["as_of"]),
+        previous=french_date(agenda["previous_meeting"]),
+        next=french_date(agenda["next_meeting"]),
     )
+    count = ngettext(
+        "{n} fiche in the local network; suggestions by the rules {version}.",
+        "{n} fiches in the local network; suggestions by the rules {version}.",
+        agenda["fiches"],
+    ).format(n=agenda["fiches"], version=agenda["rules_version"])
+    return f"{text} {count}"
 
 
 def fiche_label(row: dict[str, Any]) -> str:
@@ -81,128 +105,186 @@ def _needs(needs: list[str]) -> str:
 
 def structure_text(s: dict[str, Any]) -> str:
     """``pfil-ambert (appui : prêt d'honneur)``."""
-    needs = f" : {_needs(s['needs'])}" if s["needs"] else ""
-    return f"{s['structure']} ({ROLES.get(s['role'], s['role'])}{needs})"
+    role = _(ROLES[s["role"]]) if s["role"] in ROLES else s["role"]
+    if s["needs"]:
+        return _("{structure} ({role}: {needs})").format(structure=s["structure"], role=role, needs=_needs(s["needs"]))
+    return f"{s['structure']} ({role})"
 
 
 def sections(agenda: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
     """(heading, items) of each section, in the meeting's order, as both renderers show them."""
-    return [
-        (f"1. Nouvelles fiches depuis la dernière réunion ({len(agenda['new_fiches'])})", agenda["new_fiches"]),
-        (f"2. Fiches à répartir ({len(agenda['to_share_out'])})", agenda["to_share_out"]),
-        (f"3. Alertes ({len(agenda['alerts'])})", agenda["alerts"]),
-        (f"4. Installations depuis la dernière réunion ({len(agenda['installations'])})", agenda["installations"]),
-        (f"5. Suivis post-création à proposer ({len(agenda['follow_ups_due'])})", agenda["follow_ups_due"]),
-        (f"6. Nouvelles offres d'activités ({len(agenda['offers'])})", agenda["offers"]),
-        (f"7. Contacts sur les offres ({len(agenda['offer_contacts'])})", agenda["offer_contacts"]),
-    ]
+    headings = (
+        _("1. New fiches since the last meeting ({n})"),
+        _("2. Fiches to share out ({n})"),
+        _("3. Alerts ({n})"),
+        _("4. Installations since the last meeting ({n})"),
+        _("5. Post-creation follow-ups to offer ({n})"),
+        _("6. New activity offers ({n})"),
+        _("7. Contacts on the offers ({n})"),
+    )
+    return [(h.format(n=len(agenda[key])), agenda[key]) for h, key in zip(headings, KEYS, strict=True)]
+
+
+def more(count: int) -> str:
+    """'… et 12 autres' (the items a long section folds)."""
+    return ngettext("… and {n} more", "… and {n} more", count).format(n=count)
 
 
 # --- Markdown ------------------------------------------------------------------------------------
 
 
+def _lead_line(r: dict[str, Any], fmt: str) -> str:
+    """'référent suggéré : cma-63 — reasons', or that no structure can lead it."""
+    lead = r["suggested_lead"]
+    if not lead:
+        return _("no possible référent (orphan): to examine")
+    if fmt == "html":
+        structure = f"<b>{escape(lead['structure'])}</b>"
+        return _("suggested référent: {structure} — {reasons}").format(
+            structure=structure, reasons=escape("; ".join(lead["reasons"]))
+        )
+    return _("suggested référent: {structure} — {reasons}").format(
+        structure=lead["structure"], reasons="; ".join(lead["reasons"])
+    )
+
+
+def _fiche_points(r: dict[str, Any]) -> list[str]:
+    """What the meeting reads under a new fiche, after the suggested lead (plain text)."""
+    supports = ", ".join(f"{s['structure']} ({_needs(s['needs'])})" for s in r["suggested_supports"]) or "—"
+    points = [_("suggested supports: {structures}").format(structures=supports)]
+    if r["uncovered_needs"]:
+        points.append(_("needs not covered: {needs}").format(needs=_needs(r["uncovered_needs"])))
+    points.extend(orientation_fr(o) for o in r.get("orientations", ()))
+    if r["lead"]:
+        points.append(_("référent already named: {structure}").format(structure=r["lead"]))
+    return points
+
+
+def _fiche_head(r: dict[str, Any], date: str) -> str:
+    """'création, 63003 Ambert, NAF 10.71C, reçue le 2025-02-03, étape idée' (``date`` as given)."""
+    return _("{kind}, {place}, NAF {naf}, received on {date}, stage {stage}").format(
+        kind=KINDS.get(r["kind"], r["kind"]),
+        place=place(r),
+        naf=r["naf"] or "—",
+        date=date,
+        stage=STAGES.get(r["stage"], r["stage"]),
+    )
+
+
 def _new_fiche_md(r: dict[str, Any]) -> list[str]:
     from engine.output import md
 
-    lines = [
-        f"- **{md(fiche_label(r))}** — {md(KINDS.get(r['kind'], r['kind']))}, {md(place(r))}, "
-        f"NAF {md(r['naf'] or '—')}, reçue le {md(r['received'])}, étape {md(STAGES.get(r['stage'], r['stage']))}"
-    ]
-    lead = r["suggested_lead"]
-    if lead:
-        lines.append(f"  - référent suggéré : {md(lead['structure'])} — {md('; '.join(lead['reasons']))}")
-    else:
-        lines.append("  - aucun référent possible (orpheline) : à examiner")
-    supports = ", ".join(f"{s['structure']} ({_needs(s['needs'])})" for s in r["suggested_supports"]) or "—"
-    lines.append(f"  - appuis suggérés : {md(supports)}")
-    if r["uncovered_needs"]:
-        lines.append(f"  - besoins non couverts : {md(_needs(r['uncovered_needs']))}")
-    lines.extend(f"  - {md(orientation_fr(o))}" for o in r.get("orientations", ()))
-    if r["lead"]:
-        lines.append(f"  - référent déjà désigné : {md(r['lead'])}")
+    lines = [f"- **{md(fiche_label(r))}** — {md(_fiche_head(r, r['received']))}"]
+    lines.append(f"  - {md(_lead_line(r, 'markdown'))}")
+    lines.extend(f"  - {md(p)}" for p in _fiche_points(r))
     return lines
+
+
+def _share_text(r: dict[str, Any]) -> str:
+    who = ", ".join(structure_text(s) for s in r["structures"])
+    return _("{place}, received on {date}, stage {stage}: {structures}").format(
+        place=place(r), date=r["received"], stage=STAGES.get(r["stage"], r["stage"]), structures=who
+    )
 
 
 def _share_md(r: dict[str, Any]) -> list[str]:
     from engine.output import md
 
-    who = ", ".join(structure_text(s) for s in r["structures"])
-    stage = STAGES.get(r["stage"], r["stage"])
-    return [f"- **{md(fiche_label(r))}** — {md(place(r))}, reçue le {md(r['received'])}, étape {md(stage)} : {md(who)}"]
+    return [f"- **{md(fiche_label(r))}** — {md(_share_text(r))}"]
 
 
-def render_markdown(agenda: dict[str, Any]) -> str:
-    """The agenda as Markdown: a bullet list per fiche where reasons matter, tables elsewhere."""
+def render_markdown(agenda: dict[str, Any], fold: int = FOLD) -> str:
+    """The agenda as Markdown: a bullet list per fiche where reasons matter, tables elsewhere; a section
+    longer than ``fold`` shows its first ``fold`` items, then "… et K autres"."""
     from engine.output import md, to_markdown
 
     out = [f"# {md(title(agenda))}", "", md(intro(agenda)), ""]
-    parts = sections(agenda)
-    for number, (heading, items) in enumerate(parts):
-        out += [f"## {heading}", ""]
+    for number, (heading, items) in enumerate(sections(agenda)):
+        out += [f"## {md(heading)}", ""]
         if not items:
-            out += [NOTHING, ""]
+            out += [md(nothing()), ""]
             continue
+        shown = items[:fold]
         if number == 0:
-            for r in items:
+            for r in shown:
                 out += _new_fiche_md(r)
         elif number == 1:
-            for r in items:
+            for r in shown:
                 out += _share_md(r)
         else:
-            columns, headers, rows = _table(number, items)
+            columns, headers, rows = _table(number, shown)
             out.append(to_markdown(rows, columns, headers))
+        if len(items) > fold:
+            out += ["", md(more(len(items) - fold)) + " " + md(_("(every item: --format html or json)"))]
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _severity(severity: str) -> str:
+    return _(SEVERITY[severity]) if severity in SEVERITY else severity
+
+
+def _check(check: str) -> str:
+    return _(CHECK_LABELS[check]) if check in CHECK_LABELS else check
 
 
 def _table(number: int, items: list[dict[str, Any]]) -> tuple[list[str], list[str], list[dict[str, Any]]]:
     """Columns, headers and display rows of the tabular sections (alerts, installations, offers…)."""
     if number == 2:
-        rows = [{**a, "fiche": fiche_label(a), "severity": SEVERITY.get(a["severity"], a["severity"])} for a in items]
+        rows = [
+            {**a, "fiche": fiche_label(a), "severity": _severity(a["severity"]), "check": _check(a["check"])}
+            for a in items
+        ]
         return (
             ["severity", "fiche", "check", "since", "message", "action"],
-            ["gravité", "fiche", "contrôle", "depuis", "constat", "à faire"],
+            [_("severity"), _("fiche"), _("check"), _("since"), _("what was found"), _("what to do")],
             rows,
         )
     if number == 3:
         rows = [
-            {**r, "fiche": fiche_label(r), "place": place(r), "via": "oui" if r["via_offer"] else ""} for r in items
+            {**r, "fiche": fiche_label(r), "place": place(r), "via": _("yes") if r["via_offer"] else ""} for r in items
         ]
         return (
             ["fiche", "installed_on", "place", "lead", "via"],
-            ["fiche", "installée le", "commune", "référent", "par une offre"],
+            [_("fiche"), _("installed on"), _("commune"), _("référent"), _("through an offer")],
             rows,
         )
     if number == 4:
         rows = [
-            {**r, "fiche": fiche_label(r), "place": place(r), "late": "en retard" if r["overdue"] else ""}
+            {**r, "fiche": fiche_label(r), "place": place(r), "late": _("overdue") if r["overdue"] else ""}
             for r in items
         ]
         return (
             ["fiche", "installed_on", "due", "late", "lead", "place"],
-            ["fiche", "installée le", "suivi à proposer avant le", "", "référent", "commune"],
+            [_("fiche"), _("installed on"), _("follow-up to offer before"), "", _("référent"), _("commune")],
             rows,
         )
     if number == 5:
         rows = [{**o, "kind": OFFER_KINDS.get(o["kind"], o["kind"]), "place": place(o)} for o in items]
         return (
             ["id", "kind", "title", "place", "naf", "published_on", "published_in"],
-            ["offre", "type", "titre", "commune", "NAF", "publiée le", "dans"],
+            [_("offer"), _("type"), _("title"), _("commune"), "NAF", _("published on"), _("in")],
             rows,
         )
     rows = [{**c, "fiche": fiche_label(c)} for c in items]
-    return (["at", "offer", "title", "fiche", "by"], ["date", "offre", "titre", "fiche", "noté par"], rows)
+    return (
+        ["at", "offer", "title", "fiche", "by"],
+        [_("date"), _("offer"), _("title"), _("fiche"), _("recorded by")],
+        rows,
+    )
 
 
 # --- HTML ----------------------------------------------------------------------------------------
 
 #: Added to the yearly report's CSS.  The agenda's cells are words, not figures: left-aligned.  Lists
-#: keep a small indent so that a phone's 390 px are left to the text, not to the margins.
+#: keep a small indent so that a phone's 390 px are left to the text, not to the margins.  What a long
+#: section folds is unfolded on paper (a printed agenda has no button to open it).
 AGENDA_CSS = """
 main.agenda ul { padding-left: 1.2rem; margin: .4rem 0; }
 main.agenda li { margin: .3rem 0; }
 main.agenda th, main.agenda td { text-align: left; }
 main.agenda time { white-space: nowrap; }
+main.agenda details > summary { cursor: pointer; color: var(--accent); font-weight: 600; margin: .4rem 0; }
 .severity-critical { color: #b71c1c; font-weight: 700; }
 .severity-warning { color: #8a5300; font-weight: 600; }
 """
@@ -218,7 +300,7 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "oui" if value else ""
+        return _("yes") if value else ""
     return str(value)
 
 
@@ -228,62 +310,68 @@ def _time(iso: str) -> str:
 
 
 def _new_fiche_html(r: dict[str, Any]) -> str:
-    lead = r["suggested_lead"]
-    lead_text = (
-        f"référent suggéré : <b>{escape(lead['structure'])}</b> — {escape('; '.join(lead['reasons']))}"
-        if lead
-        else "aucun référent possible (orpheline) : à examiner"
-    )
-    supports = ", ".join(f"{s['structure']} ({_needs(s['needs'])})" for s in r["suggested_supports"]) or "—"
-    items = [lead_text, f"appuis suggérés : {escape(supports)}"]
-    if r["uncovered_needs"]:
-        items.append(f"besoins non couverts : {escape(_needs(r['uncovered_needs']))}")
-    items.extend(escape(orientation_fr(o)) for o in r.get("orientations", ()))
-    if r["lead"]:
-        items.append(f"référent déjà désigné : {escape(r['lead'])}")
-    head = (
-        f"{escape(KINDS.get(r['kind'], r['kind']))}, {escape(place(r))}, NAF {escape(r['naf'] or '—')}, "
-        f"reçue le {_time(r['received'])}, étape {escape(STAGES.get(r['stage'], r['stage']))}"
-    )
+    items = [_lead_line(r, "html"), *(escape(p) for p in _fiche_points(r))]
+    # the date goes in as a <time> element: escape the words around it, not the element
+    marker = "\x00"
+    head = escape(_fiche_head(r, marker)).replace(marker, _time(r["received"]))
     return (
         f'<li class="fiche" data-fiche="{escape(r["fiche"])}"><b>{escape(fiche_label(r))}</b> — {head}'
         f"<ul>{''.join(f'<li>{i}</li>' for i in items)}</ul></li>"
     )
 
 
-def _alert_html(a: dict[str, Any]) -> str:
-    """One alert as a list item: what was found and what to do are sentences, too long for table cells."""
-    severity = SEVERITY.get(a["severity"], a["severity"])
+def _share_html(r: dict[str, Any]) -> str:
+    marker = "\x00"
+    who = ", ".join(structure_text(s) for s in r["structures"])
+    text = _("{place}, received on {date}: {structures}").format(place=place(r), date=marker, structures=who)
     return (
-        f'<li class="alert" data-fiche="{escape(a["fiche"])}"><b>{escape(fiche_label(a))}</b> — '
-        f'<span class="severity-{escape(a["severity"])}">{escape(severity)}</span>, '
-        f"{escape(a['check'])} depuis le {_time(a['since'])}"
-        f"<ul><li>constat : {escape(a['message'])}</li><li>à faire : {escape(a['action'])}</li></ul></li>"
+        f'<li class="fiche" data-fiche="{escape(r["fiche"])}"><b>{escape(fiche_label(r))}</b> — '
+        f"{escape(text).replace(marker, _time(r['received']))}</li>"
     )
 
 
-def render_html(agenda: dict[str, Any]) -> str:
-    """The whole agenda as one self-contained page (inline CSS, nothing fetched)."""
+def _alert_html(a: dict[str, Any]) -> str:
+    """One alert as a list item: what was found and what to do are sentences, too long for table cells."""
+    marker = "\x00"
+    since = escape(_("{check} since {date}").format(check=_check(a["check"]), date=marker))
+    found = _("found: {message}").format(message=a["message"])
+    todo = _("to do: {action}").format(action=a["action"])
+    return (
+        f'<li class="alert" data-fiche="{escape(a["fiche"])}"><b>{escape(fiche_label(a))}</b> — '
+        f'<span class="severity-{escape(a["severity"])}">{escape(_severity(a["severity"]))}</span>, '
+        f"{since.replace(marker, _time(a['since']))}"
+        f"<ul><li>{escape(found)}</li><li>{escape(todo)}</li></ul></li>"
+    )
+
+
+def _folded_list(items: list[str], fold: int) -> str:
+    """A list of ``<li>``: the first ``fold`` shown, the others in a ``<details>`` opened on demand."""
+    shown = f"<ul>{''.join(items[:fold])}</ul>"
+    if len(items) <= fold:
+        return shown
+    rest = f"<ul>{''.join(items[fold:])}</ul>"
+    return f"{shown}<details><summary>{escape(more(len(items) - fold))}</summary>{rest}</details>"
+
+
+def render_html(agenda: dict[str, Any], fold: int = FOLD) -> str:
+    """The whole agenda as one self-contained page (inline CSS, nothing fetched); a section longer than
+    ``fold`` shows its first ``fold`` items, the others folded in ``<details>``."""
     body = []
     for number, (heading, items) in enumerate(sections(agenda)):
-        key = ("new_fiches", "to_share_out", "alerts", "installations", "follow_ups_due", "offers", "offer_contacts")
-        body.append(f'<section id="{key[number]}"><h2>{escape(heading)}</h2>')
+        body.append(f'<section id="{KEYS[number]}"><h2>{escape(heading)}</h2>')
         if not items:
-            body.append(f'<p class="note">{NOTHING}</p>')
+            body.append(f'<p class="note">{escape(nothing())}</p>')
         elif number == 0:
-            body.append(f"<ul>{''.join(_new_fiche_html(r) for r in items)}</ul>")
+            body.append(_folded_list([_new_fiche_html(r) for r in items], fold))
         elif number == 1:
-            lines = "".join(
-                f'<li class="fiche" data-fiche="{escape(r["fiche"])}"><b>{escape(fiche_label(r))}</b> — '
-                f"{escape(place(r))}, reçue le {_time(r['received'])} : "
-                f"{escape(', '.join(structure_text(s) for s in r['structures']))}</li>"
-                for r in items
-            )
-            body.append(f"<ul>{lines}</ul>")
+            body.append(_folded_list([_share_html(r) for r in items], fold))
         elif number == 2:
-            body.append(f"<ul>{''.join(_alert_html(a) for a in items)}</ul>")
+            body.append(_folded_list([_alert_html(a) for a in items], fold))
         else:
-            body.append(_html_table(*_table(number, items)))
+            body.append(_html_table(*_table(number, items[:fold])))
+            if len(items) > fold:
+                rest = _html_table(*_table(number, items[fold:]))
+                body.append(f"<details><summary>{escape(more(len(items) - fold))}</summary>{rest}</details>")
         body.append("</section>")
     body_html = f'<p class="note">{escape(intro(agenda))}</p>\n{"".join(body)}'
     return page(title(agenda), body_html, css=AGENDA_CSS, main_class="agenda")

@@ -33,10 +33,13 @@ svg { width: 100%; height: auto; display: block; }
 
 
 def page(title: str, body: str, *, css: str = "", main_class: str | None = None) -> str:
-    """A whole page: ``<!DOCTYPE html>``, French, UTF-8, phone viewport, the shared style sheet (plus ``css``)."""
+    """A whole page: ``<!DOCTYPE html>``, in the language in force, UTF-8, phone viewport, the shared style
+    sheet (plus ``css``)."""
+    from engine.i18n import get_language
+
     main = f'<main class="{main_class}">' if main_class else "<main>"
     return f"""<!DOCTYPE html>
-<html lang="fr">
+<html lang="{get_language()}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
