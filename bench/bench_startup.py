@@ -1,9 +1,11 @@
 """Start-up of a cold ``capactif suggest fiche.yaml`` against ``python -c "import pydantic, click"``.
 
-Issue 4's target: a new ``capactif suggest`` process takes less than 3x the wall time of a process
-that only imports pydantic and click, both measured in the same run.  Each measurement starts a new
-interpreter; the two commands alternate so that a busy machine slows both alike; medians are printed
-with the ratio.  Warm-up runs first fill the rules cache (``engine/rules/cache.py``), as the first
+Issue 19's targets: a new ``capactif suggest`` process with no store takes less than 2x the wall
+time of a process that only imports pydantic and click, and less than 3x with a configured SQLite
+store (a store made by ``capactif demo`` for the run: its schema revision, rules in force and
+caseloads are read), all measured in the same run.  Each measurement starts a new interpreter; the
+commands alternate so that a busy machine slows them alike; medians are printed with the ratios.
+Warm-up runs first fill the rules cache (``engine/rules/cache.py``), as the first
 ``suggest`` after an install or a rules change does for every later one.
 
 Bytecode: an installed package (``pip install``) ships compiled bytecode, and so do the dependencies
@@ -15,6 +17,7 @@ same for both.  ``--as-is`` runs them in the environment as given instead.  ``--
 times ``suggest`` with the rules cache off (``CAPACTIF_NO_CACHE=1``).
 
 Run: .venv/bin/python bench/bench_startup.py [--runs 15] [--as-is] [--no-cache]
+(``bench/run_all.py`` calls :func:`measures`.)
 """
 
 from __future__ import annotations
@@ -29,9 +32,15 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import Measure, at_most_ratio
+
 ROOT = Path(__file__).resolve().parent.parent
 FICHE = ROOT / "tests" / "data" / "fiches" / "bakery-ambert.yaml"
-TARGET = 3.0
+TARGETS = {"suggest": 2.0, "suggest, SQLite store": 3.0}
+LABELS = {"suggest": "cold `suggest fiche.yaml`, no store", "suggest, SQLite store": "cold `suggest`, SQLite store"}
+BASELINE = "python -c 'import pydantic, click'"
 
 
 def capactif_command() -> list[str]:
@@ -52,42 +61,62 @@ def wall_time(command: list[str], env: dict[str, str], cwd: str) -> float:
     return elapsed
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15, help="timed runs of each command (default 15)")
-    parser.add_argument("--as-is", action="store_true", help="keep the environment's bytecode settings")
-    parser.add_argument("--no-cache", action="store_true", help="also time suggest with the rules cache off")
-    args = parser.parse_args()
-
+def timings(runs: int, *, as_is: bool = False, no_cache: bool = False) -> dict[str, list[float]]:
+    """Wall times of each command over ``runs`` alternating runs (after warm-up runs)."""
     env = dict(os.environ)
     env.pop("CAPACTIF_RULES", None)  # the bundled network, wherever the benchmark is run from
     env.pop("CAPACTIF_DB", None)  # no store: what a technician's first `suggest fiche.yaml` does
     pycache = None
-    if not args.as_is:
+    if not as_is:
         pycache = tempfile.mkdtemp(prefix="capactif-bench-pycache-")
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = pycache
     cwd = tempfile.mkdtemp(prefix="capactif-bench-cwd-")  # no ./rules there: the bundled rules are used
+    env["CAPACTIF_HOME"] = str(Path(cwd) / "home")  # no default store file
+    store = Path(cwd) / "store.sqlite"
+    store_env = {**env, "CAPACTIF_DB": str(store)}
     no_cache_env = {**env, "CAPACTIF_NO_CACHE": "1"}
 
     commands = {
         "baseline": ([sys.executable, "-c", "import pydantic, click"], env),
         "suggest": ([*capactif_command(), "suggest", str(FICHE)], env),
+        "suggest, SQLite store": ([*capactif_command(), "suggest", str(FICHE)], store_env),
     }
-    if args.no_cache:
+    if no_cache:
         commands["suggest, no rules cache"] = (commands["suggest"][0], no_cache_env)
     try:
+        wall_time([*capactif_command(), "demo", "--fiches", "500", "--db", str(store)], env, cwd)
         for command, run_env in commands.values():
             for _ in range(3):
                 wall_time(command, run_env, cwd)
         times: dict[str, list[float]] = {name: [] for name in commands}
-        for _ in range(args.runs):
+        for _ in range(runs):
             for name, (command, run_env) in commands.items():
                 times[name].append(wall_time(command, run_env, cwd))
     finally:
         shutil.rmtree(cwd, ignore_errors=True)
         if pycache:
             shutil.rmtree(pycache, ignore_errors=True)
+    return times
+
+
+def measures(quick: bool = False) -> list[Measure]:
+    """The two cold starts against the baseline (medians of 15 runs, 7 with ``quick``)."""
+    times = timings(7 if quick else 15)
+    base = statistics.median(times["baseline"]) * 1000
+    return [
+        at_most_ratio("startup", LABELS[name], statistics.median(times[name]) * 1000, "ms", BASELINE, base, limit)
+        for name, limit in TARGETS.items()
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15, help="timed runs of each command (default 15)")
+    parser.add_argument("--as-is", action="store_true", help="keep the environment's bytecode settings")
+    parser.add_argument("--no-cache", action="store_true", help="also time suggest with the rules cache off")
+    args = parser.parse_args()
+    times = timings(args.runs, as_is=args.as_is, no_cache=args.no_cache)
 
     mode = "environment as is" if args.as_is else "compiled bytecode (private PYTHONPYCACHEPREFIX)"
     print(f"cold start, median of {args.runs} alternating runs, {mode}")
@@ -96,9 +125,10 @@ def main() -> None:
     for name, value in medians.items():
         spread = f"{min(times[name]) * 1000:.0f}-{max(times[name]) * 1000:.0f}"
         print(f"  {name:<26} {value * 1000:7.1f} ms  (range {spread} ms)  {value / base:5.2f}x baseline")
-    ratio = medians["suggest"] / base
-    verdict = "met" if ratio < TARGET else "not met"
-    print(f"ratio suggest / baseline: {ratio:.2f} (target < {TARGET:.0f}: {verdict})")
+    for name, target in TARGETS.items():
+        ratio = medians[name] / base
+        verdict = "met" if ratio < target else "not met"
+        print(f"ratio {name} / baseline: {ratio:.2f} (target < {target:g}: {verdict})")
 
 
 if __name__ == "__main__":

@@ -98,7 +98,10 @@ def stored_caseload(ws: Workspace) -> dict[str, int] | None:
     """The stored caseloads when a store is configured (or the default file exists), else None."""
     if not ws.config.store_configured:
         return None
-    from engine.store import queries  # SQLAlchemy: imported only when there is a store
+    with ws.quick_reads() as lite:  # a SQLite file: read with sqlite3, no SQLAlchemy (docs/performance.md)
+        if lite is not None:
+            return lite.caseload()
+    from engine.store import queries  # SQLAlchemy: PostgreSQL, or a store that open_store must handle
 
     with ws.store.transaction() as conn:
         return queries.caseload(conn)

@@ -11,7 +11,8 @@ Nothing here renders or masks: that is for the use cases (masking) and the front
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # imported for types only: the store pulls SQLAlchemy, the ru
     from engine.network import Network
     from engine.published.resolve import RulesChoice
     from engine.store.db import Store
+    from engine.store.lite import LiteStore
 
 
 class Workspace:
@@ -80,10 +82,17 @@ class Workspace:
 
         if not self.config.store_configured:
             return RulesChoice(self.config.rules_dir)
-        with self.store.transaction() as conn:
-            choice = choose(
-                conn, self.config.rules_dir, explicit=self.config.rules_explicit, local=self.config.rules_local
-            )
+        options = {"explicit": self.config.rules_explicit, "local": self.config.rules_local}
+        with self.quick_reads() as lite:
+            if lite is not None:
+                from engine.published.lite import LiteReads
+
+                choice = choose(LiteReads(lite.connection), self.config.rules_dir, **options)
+        if lite is None:
+            from engine.published.repository import ConnectionReads
+
+            with self.store.transaction() as conn:
+                choice = choose(ConnectionReads(conn), self.config.rules_dir, **options)
         if choice.warning:
             self.warn(choice.warning)
         return choice
@@ -128,6 +137,30 @@ class Workspace:
 
             self._store = open_store(self.config.db)
         return self._store
+
+    @contextmanager
+    def quick_reads(self) -> Iterator[LiteStore | None]:
+        """The store opened with ``sqlite3`` for one read-only step, or None: then use :attr:`store`.
+
+        Only while :attr:`store` is not open and the store is a SQLite file at the head revision
+        (:func:`engine.store.lite.open_lite`): a command that only reads the rules in force and the
+        caseloads (``suggest fiche.yaml``) then never imports SQLAlchemy.  The connection is closed
+        at the end of the block, so it is never shared between threads (the web application).
+        """
+        if self._store is not None or not self.config.store_configured:
+            yield None
+            return
+        from engine.store.lite import open_lite
+
+        lite = open_lite(self.config.db)
+        if lite is None:
+            yield None
+            return
+        try:
+            with lite.snapshot():
+                yield lite
+        finally:
+            lite.close()
 
     @property
     def store_opened(self) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Connection, func, select
@@ -18,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.errors import ConflictError, InputError, NotFound, Problem
 from engine.i18n import _
+from engine.published.records import Publication, StoredSet, aware
 from engine.published.snapshot import Snapshot, blob_digest, from_files
 from engine.published.tables import rules_blobs, rules_publications, rules_set_files, rules_sets
 
@@ -31,74 +31,13 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-@dataclass(frozen=True)
-class StoredSet:
-    """A rules set kept in the store (in force, formerly in force, or a draft never published)."""
-
-    version: str
-    digest: str
-    files: int
-    stored_at: dt.datetime
-    stored_by: str | None
-    source: str
-    source_version: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """``version``, ``digest``, ``files``, ``stored_at``, ``stored_by``, ``source``, ``source_version``."""
-        return {
-            "version": self.version,
-            "digest": self.digest,
-            "files": self.files,
-            "stored_at": self.stored_at.isoformat(timespec="seconds"),
-            "stored_by": self.stored_by,
-            "source": self.source,
-            "source_version": self.source_version,
-        }
-
-
-@dataclass(frozen=True)
-class Publication:
-    """One time a set was put in force."""
-
-    id: int
-    version: str
-    published_at: dt.datetime
-    published_by: str
-    message: str
-    decision: str | None
-    tests_total: int
-    tests_failed: int
-    forced: bool
-    force_reason: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The keys of ``rules history --format json`` (docs/rules-publish.md)."""
-        return {
-            "id": self.id,
-            "version": self.version,
-            "published_at": self.published_at.isoformat(timespec="seconds"),
-            "published_by": self.published_by,
-            "message": self.message,
-            "decision": self.decision,
-            "tests_total": self.tests_total,
-            "tests_failed": self.tests_failed,
-            "forced": self.forced,
-            "force_reason": self.force_reason,
-        }
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    """SQLite gives naive datetimes back: they were written in UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 def _set(row: Any) -> StoredSet:
-    return StoredSet(row.version, row.digest, row.files, _aware(row.stored_at), row.stored_by, row.source,
+    return StoredSet(row.version, row.digest, row.files, aware(row.stored_at), row.stored_by, row.source,
                      row.source_version)  # fmt: skip
 
 
 def _publication(row: Any) -> Publication:
-    return Publication(row.id, row.version, _aware(row.published_at), row.published_by, row.message, row.decision_id,
+    return Publication(row.id, row.version, aware(row.published_at), row.published_by, row.message, row.decision_id,
                        row.tests_total, row.tests_failed, bool(row.forced), row.force_reason)  # fmt: skip
 
 
@@ -241,3 +180,22 @@ def set_files(conn: Connection, version: str) -> Snapshot:
 def count_publications(conn: Connection) -> int:
     """How many times rules were published (0: the store has no rules in force)."""
     return int(conn.execute(select(func.count()).select_from(rules_publications)).scalar_one())
+
+
+class ConnectionReads:
+    """:class:`engine.published.resolve.PublishedReads` over an open SQLAlchemy connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def in_force(self) -> Publication | None:
+        """The set in force (see :func:`in_force`)."""
+        return in_force(self.conn)
+
+    def set_digest(self, version: str) -> str:
+        """The full digest of the stored set ``version``."""
+        return find_set(self.conn, version).digest
+
+    def set_files(self, version: str) -> Snapshot:
+        """The files of the stored set ``version`` (see :func:`set_files`)."""
+        return set_files(self.conn, version)

@@ -13,12 +13,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from engine.i18n import _
-from engine.published import repository as repo
 from engine.published.materialise import cached_directory, materialise
-from engine.published.snapshot import read_directory
+from engine.published.records import Publication
+from engine.published.snapshot import Snapshot, read_directory
+
+
+class PublishedReads(Protocol):
+    """What choosing the rules reads from the store: :class:`engine.published.repository.ConnectionReads`
+    (SQLAlchemy, either backend) or :class:`engine.published.lite.LiteReads` (``sqlite3``, at start-up)."""
+
+    def in_force(self) -> Publication | None:
+        """The set in force (the latest publication), None when nothing was published."""
+
+    def set_digest(self, version: str) -> str:
+        """The full digest of a stored set."""
+
+    def set_files(self, version: str) -> Snapshot:
+        """The files of a stored set, checked against its digest."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +40,7 @@ class RulesChoice:
     """The directory to load, the set in force (None when nothing was published), and a warning."""
 
     directory: Path
-    in_force: repo.Publication | None = None
+    in_force: Publication | None = None
     published: bool = False
     warning: str | None = None
 
@@ -36,13 +50,13 @@ class RulesChoice:
         return self.in_force.version if self.published and self.in_force else None
 
 
-def choose(conn: Any, directory: Path, *, explicit: bool, local: bool) -> RulesChoice:
-    """The rules to use given the store's set in force (``conn``) and the directory the options name.
+def choose(reads: PublishedReads, directory: Path, *, explicit: bool, local: bool) -> RulesChoice:
+    """The rules to use given the store's set in force (``reads``) and the directory the options name.
 
     ``explicit``: the directory came from ``--rules`` or ``$CAPACTIF_RULES``; ``local``: it is a
     ``./rules`` found in the working directory (else the bundled network).
     """
-    current = repo.in_force(conn)
+    current = reads.in_force()
     if current is None:
         return RulesChoice(directory)
     published_at = current.published_at.date().isoformat()
@@ -58,17 +72,17 @@ def choose(conn: Any, directory: Path, *, explicit: bool, local: bool) -> RulesC
             ).format(directory=directory, version=version or "?", in_force=current.version, day=published_at,
                      who=current.published_by)  # fmt: skip
             return RulesChoice(directory, current, published=False, warning=warning)
-        chosen = _published(conn, current)
+        chosen = _published(reads, current)
         warning = _(
             "{directory} ({version}) is not used: this store's rules in force are {in_force} (published on {day} by "
             "{who}); pass --rules {directory} to route with it"
         ).format(directory=directory, version=version, in_force=current.version, day=published_at,
                  who=current.published_by)  # fmt: skip
         return RulesChoice(chosen.directory, current, published=True, warning=warning)
-    return _published(conn, current)
+    return _published(reads, current)
 
 
-def _published(conn: Any, current: repo.Publication) -> RulesChoice:
-    stored = repo.find_set(conn, current.version)
-    directory = cached_directory(stored.digest) or materialise(repo.set_files(conn, current.version))
+def _published(reads: PublishedReads, current: Publication) -> RulesChoice:
+    digest = reads.set_digest(current.version)
+    directory = cached_directory(digest) or materialise(reads.set_files(current.version))
     return RulesChoice(directory, current, published=True)

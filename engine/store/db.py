@@ -27,8 +27,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from engine import paths
 from engine.errors import ConflictError, EngineError
+from engine.store.lite import resolve_url  # re-exported: where callers have always found it
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -39,14 +39,6 @@ _BUSY_TIMEOUT_SECONDS = 30
 
 class StoreError(EngineError):
     """The store cannot be used as asked: bad URL, unreachable server, schema to upgrade."""
-
-
-def resolve_url(option: str | None = None) -> str:
-    """The store URL: ``--db``, else ``$CAPACTIF_DB``, else the embedded SQLite file of the data dir."""
-    value = option or os.environ.get("CAPACTIF_DB") or str(paths.default_store_file())
-    if "://" not in value:
-        return "sqlite:///" + str(Path(value).expanduser().absolute())
-    return value
 
 
 def display(url: str | URL) -> str:
