@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synthetic
+from measure import Measure, reference
 
 from engine import network
 from engine.coverage import coverage
@@ -43,7 +44,7 @@ def per_commune(compiled, codes: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def bench(name: str, ruleset, sample: int) -> None:
+def bench(name: str, ruleset, sample: int) -> tuple[float, float]:
     t0 = time.perf_counter()
     compiled = compile_rules(ruleset)
     compile_s = time.perf_counter() - t0
@@ -64,6 +65,13 @@ def bench(name: str, ruleset, sample: int) -> None:
         f"{'':<9} per-commune baseline (extrapolated from {len(picked)} communes) {naive:7.1f} s  "
         f"-> classes {naive / cov_s:.1f}x faster"
     )
+    return cov_s, naive
+
+
+def measures(quick: bool = False) -> list[Measure]:
+    """National coverage time against the per-commune analysis (extrapolated), for run_all.py."""
+    cov_s, naive = bench("national", synthetic.ruleset(), 500 if quick else 2000)
+    return [reference("coverage", "rules coverage, national synthetic (s)", cov_s, "s", "per-commune analysis", naive)]
 
 
 def main() -> None:

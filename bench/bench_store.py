@@ -26,9 +26,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import Measure, at_least_rate
+
 from engine import network, sample
+from engine.app import Workspace
+from engine.app import fiches as fiche_cases
+from engine.identity import Identity
 from engine.output import to_csv
-from engine.store import db, queries, records, service
+from engine.store import db, queries, records
 from engine.store.exporting import COLUMNS, flat
 from engine.store.schema import fiches
 
@@ -63,7 +70,19 @@ def fresh(url: str) -> None:
     store.dispose()
 
 
-def bench_backend(backend: str, csv_path: Path, rows: list[dict], workdir: Path, count: int) -> None:
+def import_csv(url: str, csv_path: Path) -> int:
+    """What ``capactif fiche import FILE --as coordinator`` does once its workspace is open; fiches stored."""
+    with Workspace.open(db=url) as ws:
+        ws.network  # noqa: B018 - the rules are loaded before the clock starts, as for any command
+        ws.store  # noqa: B018
+        start = time.perf_counter()
+        done = fiche_cases.import_file(ws, Identity("coordinator"), csv_path)
+        return len(done.changes), time.perf_counter() - start  # type: ignore[return-value]
+
+
+def bench_backend(backend: str, csv_path: Path, rows: list[dict], workdir: Path, count: int,
+                  lists: bool = True) -> tuple[float, float]:  # fmt: skip
+    """Import rate and bare-INSERT rate (rows/s) on ``backend``; then the list timings when ``lists``."""
     drops = []
     if backend == "sqlite":
         url, baseline_url = str(workdir / "bench.sqlite"), str(workdir / "baseline.sqlite")
@@ -74,8 +93,8 @@ def bench_backend(backend: str, csv_path: Path, rows: list[dict], workdir: Path,
     try:
         fresh(url)
         fresh(baseline_url)
-        done, seconds = timed(lambda: service.import_file(url, None, csv_path, "coordinator"))
-        assert len(done.changes) == count
+        stored, seconds = import_csv(url, csv_path)
+        assert stored == count
         base = db.open_store(baseline_url)
         with base.transaction() as conn:
             _, base_seconds = timed(lambda: conn.execute(insert(fiches), rows))
@@ -84,6 +103,8 @@ def bench_backend(backend: str, csv_path: Path, rows: list[dict], workdir: Path,
             f"{backend:<10} import      {count:>7} fiches  {seconds:7.2f} s  {count / seconds:>9,.0f} rows/s   "
             f"bare INSERT {count / base_seconds:>9,.0f} rows/s   ratio {base_seconds / seconds:.2f}"
         )
+        if not lists:
+            return count / seconds, count / base_seconds
         store = db.open_store(url)
         net = network.load(None)
         with store.transaction() as conn:
@@ -107,6 +128,7 @@ def bench_backend(backend: str, csv_path: Path, rows: list[dict], workdir: Path,
                     f"{found / seconds:>9,.0f} rows/s"
                 )
         store.dispose()
+        return count / seconds, count / base_seconds
     finally:
         for drop in drops:
             drop()
@@ -117,15 +139,12 @@ def service_rows(conn, flt) -> int:
     return sum(1 for _ in queries.iter_fiches(conn, flt))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=100_000)
-    parser.add_argument("--backends", default="sqlite,postgresql")
-    args = parser.parse_args()
+def run(count: int, backends: list[str], lists: bool = True) -> dict[str, tuple[float, float]]:
+    """Per backend: (import rows/s, bare INSERT rows/s), on ``count`` synthetic fiches."""
     net = network.load(None)
-    items, seconds = timed(lambda: sample.generate(net, args.count, seed=7, end=END))
+    items, seconds = timed(lambda: sample.generate(net, count, seed=7, end=END))
     python = sys.version.split()[0]
-    print(f"generated {args.count} synthetic fiches in {seconds:.1f} s ({os.cpu_count()} CPUs, Python {python})")
+    print(f"generated {count} synthetic fiches in {seconds:.1f} s ({os.cpu_count()} CPUs, Python {python})")
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         csv_path = workdir / "fiches.csv"
@@ -141,8 +160,23 @@ def main() -> None:
             row.update(id=records.format_id(year, counters[year]), year=year, number=counters[year], local_network=None,
                        orphan=False, version=1, created_at=now, updated_at=now)  # fmt: skip
             rows.append(row)
-        for backend in args.backends.split(","):
-            bench_backend(backend, csv_path, rows, workdir, args.count)
+        return {backend: bench_backend(backend, csv_path, rows, workdir, count, lists) for backend in backends}
+
+
+def measures(quick: bool = False) -> list[Measure]:
+    """``fiche import`` of 100,000 CSV rows (20,000 with ``quick``) on both backends, for run_all.py."""
+    count = 20_000 if quick else 100_000
+    found = run(count, ["sqlite", "postgresql"], lists=False)
+    return [at_least_rate("store", f"fiche import, {count:,} CSV rows, {backend}", rate, 20_000, "bare INSERT", base)
+            for backend, (rate, base) in found.items()]  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    run(args.count, args.backends.split(","))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.naive_router: the reference router
 
 import synthetic
+from measure import Measure, at_least_rate
 
 from engine import network, paths
 from engine.routing import compile_rules, suggest
@@ -52,7 +53,7 @@ def rate(func, fiches, repeat: int = 3) -> float:
     return len(fiches) / best
 
 
-def compare(name: str, ruleset, fiches, naive_sample: int) -> None:
+def compare(name: str, ruleset, fiches, naive_sample: int) -> tuple[float, float]:
     start = time.perf_counter()
     rules = compile_rules(ruleset)
     compiled_in = time.perf_counter() - start
@@ -77,6 +78,16 @@ def compare(name: str, ruleset, fiches, naive_sample: int) -> None:
     print(f"ratio indexes / naive            {fast / slow:12.1f} x")
     print(f"agreement on {len(sample)} fiches: {len(sample) - mismatches}/{len(sample)}; "
           f"orphans in the first 20,000: {orphans}")  # fmt: skip
+    return fast, slow
+
+
+def measures(quick: bool = False) -> list[Measure]:
+    """Full suggestions per second on the national synthetic network against the naive scan, for run_all.py."""
+    national = synthetic.ruleset()
+    fiches = synthetic.fiches(national, 20000 if quick else 200000)
+    fast, slow = compare("synthetic national network", national, fiches, 300 if quick else 1000)
+    return [at_least_rate("suggest", "national suggest (35,000 communes, 2,016 structures)", fast, 100_000,
+                          "naive scan", slow)]  # fmt: skip
 
 
 def cold_start(runs: int = 7) -> None:

@@ -254,8 +254,11 @@ class Fiche(BaseModel):
     def nature_to_confirm(self) -> dict[str, str] | None:
         """The question a technician (or the web form) asks when the NAF code leaves the nature uncertain:
         ``{"naf", "nature", "matched", "note"}``, or None when the nature is sure or was written."""
-        finding = self._nature_finding
-        if finding and finding.needs_confirmation and self._nature_derived:
+        # Read from the private dict directly: ``self._x`` goes through pydantic's __getattr__, which
+        # costs more than the rest of this method and routing calls it for every fiche.
+        private = self.__pydantic_private__ or {}
+        finding = private.get("_nature_finding")
+        if finding and finding.needs_confirmation and private.get("_nature_derived"):
             return {"naf": self.naf or "", "nature": finding.nature, "matched": finding.matched, "note": finding.note}
         return None
 
@@ -287,7 +290,7 @@ class Fiche(BaseModel):
 
     def label(self) -> str:
         """How the fiche is named in messages: its id, else its source."""
-        return self.id or self._source or "fiche"
+        return self.id or (self.__pydantic_private__ or {}).get("_source") or "fiche"
 
 
 def check_structure_id(value: str, field: str) -> None:

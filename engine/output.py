@@ -76,6 +76,8 @@ def neutralise(text: str) -> str:
 
 def unneutralise(text: str) -> str:
     """The inverse of :func:`neutralise` for a cell read back from a CSV file this engine wrote."""
+    if "'" not in text:  # nothing was neutralised (most cells): no need to split lines (fiche import)
+        return text
     parts = LINE_BREAKS.split(text)
     return "".join(
         part[1:] if i % 2 == 0 and part.startswith("'") and part[1:2] and part[1] in "=+-@\t" else part

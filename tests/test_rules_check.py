@@ -176,6 +176,29 @@ def test_version_outside_git_is_a_content_hash(tmp_path):
     assert rules_version(rules_dir) != first
 
 
+def test_outside_git_no_git_process_is_started(tmp_path, monkeypatch):
+    """An installed capactif's rules (no .git in or above them): the version costs no git process."""
+    from engine.rules import loader
+
+    rules_dir = bundled_copy(tmp_path)
+    assert not any((p / ".git").exists() for p in (rules_dir, *rules_dir.parents))
+    started: list[list[str]] = []
+    real_popen = loader.subprocess.Popen
+
+    def popen(command, *args, **kwargs):
+        started.append(command)
+        return real_popen(command, *args, **kwargs)
+
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.delenv("GIT_WORK_TREE", raising=False)
+    monkeypatch.setattr(loader.subprocess, "Popen", popen)
+    assert rules_version(rules_dir) == content_hash(rules_dir)
+    assert started == []
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "elsewhere.git"))  # git would look there: it is asked
+    assert rules_version(rules_dir) == content_hash(rules_dir)
+    assert started and started[0][:2] == ["git", "-C"]
+
+
 def test_version_in_a_clean_git_tree_is_the_commit(tmp_path):
     """In a clean git work tree the version is the last commit of the rules; a change makes it a hash."""
     if shutil.which("git") is None:

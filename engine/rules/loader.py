@@ -11,6 +11,7 @@ next call re-reads and re-validates it.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -319,9 +320,23 @@ def _git(rules_dir: Path, *commands: tuple[str, ...]) -> list[str | None]:
     return outputs
 
 
+def in_git_work_tree(rules_dir: Path) -> bool:
+    """Whether git could find a repository for ``rules_dir``: a ``.git`` in it or above, or ``$GIT_DIR``.
+
+    False means ``git status`` would fail: an installed capactif's bundled rules (site-packages) are
+    then versioned by content without starting two git processes for nothing.
+    """
+    if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE"):
+        return True
+    directory = rules_dir.absolute()
+    return any((parent / ".git").exists() for parent in (directory, *directory.parents))
+
+
 def _git_version(rules_dir: Path) -> str | None:
     # `git status` fails outside a work tree (and in a bare repository or a .git directory): its
     # success is the "inside a work tree" test, so no separate `git rev-parse` call is needed.
+    if not in_git_work_tree(rules_dir):
+        return None
     status, commit = _git(
         rules_dir,
         ("status", "--porcelain", "--untracked-files=all", "--", "."),
