@@ -72,7 +72,7 @@ def figure(value: float | None, unit: str) -> str:
         return f"{value:,.1f} ms"
     if unit == "s":
         return f"{value:,.2f} s"
-    return f"{value:,.3g} {unit}".strip()
+    return f"{value:,.1f} {unit}".strip()
 
 
 def table(measures: list[Measure]) -> str:
