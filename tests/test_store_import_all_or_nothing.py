@@ -1,0 +1,84 @@
+"""``fiche import`` of a large file is all or nothing, even when the one bad row is the last one.
+
+Issue 19: import is to be fast at 100,000 rows, still all-or-nothing.  These tests import a few
+thousand valid rows whose last row is wrong — a cell no fiche can hold (refused while the file is
+read, before the transaction) or an id already taken (refused inside the transaction, after the id
+counters were reserved) — and check that the store is exactly as before: no fiche, no event, no
+personal value, the same id counters, and the next import numbers from where it would have.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from cli import main
+from engine.store import db
+from engine.store.schema import events, fiche_sequences, fiches, personal_data
+
+ROWS = 3_000
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), env={"CAPACTIF_AS": "", "CAPACTIF_LANG": "en"})
+
+
+def big_csv(path, last_row: str) -> None:
+    lines = ["id,received,commune,kind,needs,porteur.name,porteur.email,porteur.phone"]
+    for i in range(ROWS - 1):
+        lines.append(f",2026-01-{i % 28 + 1:02d},63003,creation,honour_loan|bank_loan,Porteur {i},"
+                     f"p{i}@example.org,06 12 34 {i // 100 % 100:02d} {i % 100:02d}")  # fmt: skip
+    lines.append(last_row)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def counts(url: str) -> tuple[int, int, int, list]:
+    store = db.open_store(url)
+    try:
+        with store.transaction() as conn:
+            n = [
+                conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (fiches, events, personal_data)
+            ]
+            counters = conn.execute(select(fiche_sequences).order_by(fiche_sequences.c.year)).all()
+        return n[0], n[1], n[2], [tuple(r) for r in counters]
+    finally:
+        store.dispose()
+
+
+@pytest.fixture
+def one_stored(store_url, tmp_path) -> str:
+    """A store holding one fiche, F-2026-0001."""
+    path = tmp_path / "one.csv"
+    path.write_text("received,commune,kind,porteur.name\n2026-01-02,63003,creation,Ana\n", encoding="utf-8")
+    assert run("fiche", "import", str(path), "--as", "coordinator", "--db", store_url).exit_code == 0
+    return store_url
+
+
+def test_a_bad_cell_in_the_last_row_leaves_nothing_written(one_stored, tmp_path):
+    before = counts(one_stored)
+    path = tmp_path / "big.csv"
+    big_csv(path, ",2026-02-30,63003,creation,,Last,,")
+    result = run("fiche", "import", str(path), "--as", "coordinator", "--db", one_stored)
+    assert result.exit_code == 2
+    assert f"{path}:{ROWS + 1}:2: received:" in result.output
+    assert counts(one_stored) == before
+
+
+def test_an_id_taken_in_the_last_row_rolls_everything_back(one_stored, tmp_path):
+    """Refused inside the transaction, after the id counters were reserved: they are rolled back too."""
+    before = counts(one_stored)
+    path = tmp_path / "big.csv"
+    big_csv(path, "F-2026-0001,2026-03-01,63003,creation,,Last,,")
+    result = run("fiche", "import", str(path), "--as", "coordinator", "--db", one_stored)
+    assert result.exit_code == 2
+    assert "F-2026-0001 is already in the store" in result.output
+    assert counts(one_stored) == before
+    again = tmp_path / "next.csv"
+    again.write_text("received,commune,kind\n2026-04-01,63003,creation\n", encoding="utf-8")
+    added = run("fiche", "import", str(again), "--as", "coordinator", "--db", one_stored, "--format", "json")
+    assert added.exit_code == 0, added.output
+    assert "F-2026-0002" in added.output
+    assert json.loads(run("fiche", "list", "--format", "json", "--db", one_stored).output)[-1]["id"] == "F-2026-0002"
