@@ -94,9 +94,13 @@ def farm_nature(farm_link: str | None, publics: Sequence[str]) -> str | None:
 def farm_reason(farm_link: str | None) -> str:
     """The words explaining why :func:`farm_nature` made the activity agricultural."""
     if farm_link == "equestrian":
-        return "an equestrian centre is agricultural by law whatever its NAF code (Code rural L311-1, loi 2005-157)"
-    what = "in the extension of the farm's production" if farm_link == "extension" else "based on the farm"
-    return f"a farmer's activity {what} is agricultural whatever its NAF code (Code rural L311-1)"
+        return _("an equestrian centre is agricultural by law whatever its NAF code (Code rural L311-1, loi 2005-157)")
+    if farm_link == "extension":
+        return _(
+            "a farmer's activity in the extension of the farm's production is agricultural whatever its NAF code "
+            "(Code rural L311-1)"
+        )
+    return _("a farmer's activity based on the farm is agricultural whatever its NAF code (Code rural L311-1)")
 
 
 # Sections without a row in naf_nature.csv: A is agriculture (Code rural L311-1); M (professional,

@@ -245,7 +245,11 @@ class Fiche(BaseModel):
         """Why the routing nature is what it is, when a fact of the fiche (not the NAF code) decided it."""
         out = []
         if self.farm_link and activities.farm_nature(self.farm_link, self.publics) == self.nature:
-            out.append(f"nature {self.nature} (agricole): {activities.farm_reason(self.farm_link)}")
+            out.append(
+                _("nature {nature} (agricole): {why}").format(
+                    nature=self.nature, why=activities.farm_reason(self.farm_link)
+                )
+            )
         reason = activities.nature_reason(self.nature, self.employees, self.kind, self.artisan_registered)
         if reason:
             out.append(reason)

@@ -36,6 +36,16 @@ def _terminal_width(monkeypatch):
     monkeypatch.setenv("COLUMNS", "120")
 
 
+@pytest.fixture
+def english(monkeypatch):
+    """The test reads English messages (the catalog's msgids): ``CAPACTIF_LANG=en`` for its duration.
+
+    For tests of what routing decides, whose reasons are checked word for word in the language they are
+    written in; the French of the same messages is checked by tests/test_french_output.py and the catalog.
+    """
+    monkeypatch.setenv("CAPACTIF_LANG", "en")
+
+
 @pytest.fixture(scope="session")
 def network():
     """The bundled Cap Actif network (rules and territory), loaded once."""

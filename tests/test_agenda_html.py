@@ -66,7 +66,7 @@ def test_browser_shows_the_title_sections_and_new_fiches(month, tmp_path):
     fiches = new_fiches(dom)
     assert list(fiches) == [ids["first_day"], ids["moved_in"], ids["moves_later"], ids["eve"]]
     for fid, item in fiches.items():
-        assert "référent suggéré : <b>cma-63</b> — competent to lead for nature 'artisanal'" in item, fid
+        assert "référent suggéré : <b>cma-63</b> — compétente comme référente pour la nature 'artisanal'" in item, fid
     assert "appuis suggérés : pfil-ambert (prêt d'honneur)" in fiches[ids["first_day"]]
 
 

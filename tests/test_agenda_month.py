@@ -66,7 +66,7 @@ def test_new_fiches_carry_the_suggestion(month, store_url):
     """Each new fiche has routing's suggested lead with its reasons and its suggested supports."""
     first = agenda(store_url)["new_fiches"][0]
     assert first["suggested_lead"]["structure"] == "cma-63"
-    assert first["suggested_lead"]["reasons"][0].startswith("competent to lead for nature")
+    assert first["suggested_lead"]["reasons"][0].startswith("compétente comme référente pour la nature")
     assert first["suggested_supports"] == [{"structure": "pfil-ambert", "needs": ["honour_loan"]}]
     assert (first["lead"], first["orphan"], first["uncovered_needs"]) == (None, False, [])
 

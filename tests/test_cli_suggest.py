@@ -27,9 +27,25 @@ def test_text_output_names_lead_supports_and_version(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "fiche.yaml — 63003 Ambert, activité artisanale"
+    assert lines[1] == "  référent : cma-63 — Chambre de Métiers et de l'Artisanat du Puy-de-Dôme"
+    assert lines[2] == "    - compétente comme référente pour la nature 'artisanal' (artisanale)"
+    assert lines[3] == "    - couvre la commune 63003 Ambert ; son territoire : département 63 (Puy-de-Dôme)"
+    assert "  appui : pfil-ambert — Pays d'Ambert Initiative — prêt d'honneur" in lines
+    assert "  appui : parc — Parc naturel régional Livradois-Forez — logement" in lines
+    assert lines[-1].startswith("  règles : ")
+
+
+def test_text_output_in_english_on_request(tmp_path, monkeypatch):
+    """--lang en: the same suggestion, its lines and reasons in English."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "fiche.yaml").write_text(BAKERY, encoding="utf-8")
+    result = CliRunner().invoke(main, ["--lang", "en", "suggest", "fiche.yaml", "--rules", RULES])
+    lines = result.output.splitlines()
+    assert lines[0] == "fiche.yaml — 63003 Ambert, activity artisanale"
     assert lines[1] == "  lead: cma-63 — Chambre de Métiers et de l'Artisanat du Puy-de-Dôme"
+    assert lines[2] == "    - competent to lead for nature 'artisanal' (artisanale)"
+    assert lines[3] == "    - covers commune 63003 Ambert: its territory is department 63 (Puy-de-Dôme)"
     assert "  supporting: pfil-ambert — Pays d'Ambert Initiative — prêt d'honneur" in lines
-    assert "  supporting: parc — Parc naturel régional Livradois-Forez — logement" in lines
     assert lines[-1].startswith("  rules: ")
 
 
@@ -53,7 +69,7 @@ def test_stdin_and_alternatives(tmp_path):
     data = json.loads(result.output)
     assert data["fiche"] == "stdin"
     assert data["alternatives"][0]["structure"] == "adret"
-    assert data["alternatives"][0]["reasons"][1].startswith("the fallback step is used only when the nature step")
+    assert data["alternatives"][0]["reasons"][1].startswith("l'étape fallback ne sert que si l'étape nature")
 
 
 def test_explain_says_why_a_structure_was_not_chosen(tmp_path, monkeypatch):
@@ -63,8 +79,8 @@ def test_explain_says_why_a_structure_was_not_chosen(tmp_path, monkeypatch):
     result = invoke(tmp_path, "f.yaml", "--explain", "cma-63", files={"f.yaml": fiche})
     assert result.exit_code == 0
     assert result.output.splitlines()[:2] == [
-        "f.yaml — cma-63 — Chambre de Métiers et de l'Artisanat du Puy-de-Dôme: not chosen",
-        "  - does not cover commune 43117 Lavaudieu: its territory is department 63 (Puy-de-Dôme)",
+        "f.yaml — cma-63 — Chambre de Métiers et de l'Artisanat du Puy-de-Dôme : non choisie",
+        "  - ne couvre pas la commune 43117 Lavaudieu ; son territoire : département 63 (Puy-de-Dôme)",
     ]
     data = json.loads(invoke(tmp_path, "f.yaml", "--explain", "cma-43", "--format", "json").output)
     assert (data["structure"], data["role"]) == ("cma-43", "lead")
@@ -98,4 +114,4 @@ def test_orphan_exits_1(tmp_path):
     data = json.loads(result.stdout)
     assert data["orphan"] is True and data["lead"] is None
     text = CliRunner().invoke(main, ["suggest", str(tmp_path / "f.yaml"), "--rules", str(rules)])
-    assert "  ORPHAN: no structure can lead this fiche" in text.output.splitlines()
+    assert "  ORPHELINE : aucune structure ne peut être référente de cette fiche" in text.output.splitlines()

@@ -13,6 +13,9 @@ from engine import paths
 
 RULES = paths.bundled("rules")
 
+#: `rules test` reports in English for now (its renderer is not translated): its reasons are read in English too.
+pytestmark = pytest.mark.usefixtures("english")
+
 CASES = """\
 base:
   received: 2026-03-02

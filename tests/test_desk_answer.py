@@ -131,7 +131,7 @@ def test_decline_records_the_reason_and_asks_the_next_alternative(store, network
     again = change.events[1]["payload"]
     assert again["lead"] == "adret"
     lead_reasons = again["suggestion"]["lead"]["reasons"]
-    assert "cma-63: declined to lead this fiche on 2026-03-05 (pas pour nous)" in lead_reasons
+    assert "cma-63 : a refusé d'être référente de cette fiche le 2026-03-05 (pas pour nous)" in lead_reasons
     assert not any("carnet plein" in r for r in lead_reasons)  # the free text stays out of the suggestion
     now = asked(store, fid)
     assert ("cma-63", "lead") not in now

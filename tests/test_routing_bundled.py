@@ -12,6 +12,9 @@ from engine.routing import compile_rules, explain, suggest
 from engine.routing.compile import CompiledRules
 from tests.naive_router import NaiveRouter
 
+#: Routing's reasons are checked in English, the language they are written in (French: test_french_output).
+pytestmark = pytest.mark.usefixtures("english")
+
 THIERS, AMBERT, LAVAUDIEU = "63430", "63003", "43117"  # local networks thiers, ambert, brioude
 NOIRETABLE, LAVOINE = "42159", "03141"  # Loire (ambert), Allier (thiers)
 
@@ -59,7 +62,7 @@ def test_artisanal_headcount_threshold():
     assert routed(commune=THIERS, naf="43.22A", employees=10).lead.structure == "cma-63"
     s = routed(commune=THIERS, naf="43.22A", employees=11)
     assert s.lead.structure == "cci-thiers"
-    assert "activité artisanale avec 11 salariés (plus de 10) : traitée comme commerciale" in s.lead.reasons
+    assert "artisanal activity with 11 employees (more than 10): handled as commercial" in s.lead.reasons
 
 
 def test_bake_off_shop_goes_to_the_cci_and_the_bakery_to_the_cma():

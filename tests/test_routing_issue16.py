@@ -37,7 +37,7 @@ def test_suggest_shows_the_nature_note_as_fiche_check_does(tmp_path):
     checked = json.loads(run("fiche", "check", path, "--format", "json").output)[0]["notices"]
     assert checked and "confirmez-la avec le porteur" in checked[0]
     text = run("suggest", path).output
-    assert f"  note: {checked[0]}" in text
+    assert f"  remarque : {checked[0]}" in text
     data = json.loads(run("suggest", path, "--format", "json").output)
     assert data["notes"] == checked
     assert data["nature_to_confirm"]["naf"] == "47.76Z" and data["nature_to_confirm"]["nature"] == "artisanal"
@@ -103,7 +103,7 @@ def test_uncovered_need_names_the_orientation_in_text_and_json(tmp_path):
     assert first["id"] == "initiative-loire"
     assert first["confirmed"] == "partly" and first["confirmed_label"] == "à confirmer en partie"
     text = run("suggest", path).output
-    assert "orient to Initiative Loire" in text and "(à confirmer en partie)" in text
+    assert "orienter vers Initiative Loire" in text and "(à confirmer en partie)" in text
 
 
 def test_unconfirmed_orientation_is_never_shown_as_a_fact(tmp_path):
@@ -112,7 +112,7 @@ def test_unconfirmed_orientation_is_never_shown_as_a_fact(tmp_path):
         tmp_path, "received: 2026-03-02\ncommune: '03125'\nkind: creation\nnaf: 47.11B\nneeds: [honour_loan]\n"
     )
     text = run("suggest", path).output
-    line = next(x for x in text.splitlines() if "orient to" in x)
+    line = next(x for x in text.splitlines() if "orienter vers" in x)
     assert "(à confirmer)" in line
 
 
@@ -164,7 +164,7 @@ def test_assigning_an_incompetent_lead_is_refused_unless_forced(store_url, tmp_p
     assert forced.exit_code == 0, forced.output
     (event,) = [e for e in json.loads(forced.output)["events"] if e["kind"] == "lead_assigned"]
     assert event["payload"]["forced"] == "the porteur asked for it"
-    assert "does not cover commune 63003 Ambert" in event["payload"]["not_competent"]
+    assert "ne couvre pas la commune 63003 Ambert" in event["payload"]["not_competent"]
     competent = run("fiche", "assign", "F-2026-0001", "--lead", "cma-63", "--as", "coordinator", "--db", store_url)
     assert competent.exit_code == 0, competent.output
 
@@ -175,7 +175,8 @@ def test_fallback_lead_is_competent_only_where_no_chamber_leads(store_url, tmp_p
     run("fiche", "add", write(tmp_path, BAKERY.replace("Ambert", "'42159'"), "n.yaml"), "--as", "coordinator",
         "--db", store_url)  # fmt: skip
     ambert = run("fiche", "assign", "F-2026-0001", "--lead", "adret", "--as", "coordinator", "--db", store_url)
-    assert ambert.exit_code == 2 and "leads only as fallback" in ambert.output and "cma-63 does" in ambert.output
+    assert ambert.exit_code == 2 and "n'est référente qu'en repli" in ambert.output
+    assert "ici cma-63 l'est" in ambert.output
     loire = run("fiche", "assign", "F-2026-0002", "--lead", "adret", "--as", "coordinator", "--db", store_url)
     assert loire.exit_code == 0, loire.output
 
@@ -321,7 +322,7 @@ def test_explain_says_the_urscop_needs_a_cooperative_project(tmp_path):
     fiche = "received: 2026-03-02\ncommune: '63040'\nkind: takeover\nnaf: 69.20Z\nneeds: [transmission]\n"
     path = write(tmp_path, fiche)
     data = json.loads(run("suggest", path, "--explain", "urscop", "--format", "json").output)
-    assert any("served only when the fiche also needs 'cooperative'" in r for r in data["reasons"]), data
+    assert any("servi seulement quand la fiche a aussi besoin de 'cooperative'" in r for r in data["reasons"]), data
 
 
 def test_nature_facts_survive_a_csv_export_and_import(store_url, tmp_path):

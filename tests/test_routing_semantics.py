@@ -9,6 +9,9 @@ from engine.errors import InputError
 from engine.routing import compile_rules, explain, suggest
 from tests.naive_router import NaiveRouter
 
+#: Routing's reasons are checked in English, the language they are written in (French: test_french_output).
+pytestmark = pytest.mark.usefixtures("english")
+
 AMBERT = "63003"  # Puy-de-Dôme, local network ambert
 LAVAUDIEU = "43117"  # Haute-Loire, local network brioude
 
@@ -190,7 +193,7 @@ def test_orphan_lists_the_near_misses():
             "structure": "cci-ambert",
             "reasons": ["does not lead for nature 'artisanal' (artisanale): it leads for commercial"],
         },
-        {"structure": "cma-63", "reasons": ["at capacity (1 active fiches as lead, capacity 1)"]},
+        {"structure": "cma-63", "reasons": ["at capacity (1 active fiche as lead, capacity 1)"]},
     ]
     nobody = run(ruleset(CMA63), fiche(naf="10.71C", commune=LAVAUDIEU))
     assert nobody.orphan and nobody.alternatives == []
@@ -259,5 +262,5 @@ def test_explain_roles_and_unknown_structure():
     far = explain(fiche(naf="10.71C", commune=LAVAUDIEU), rs, "cma-63")
     assert far.reasons[0] == "does not cover commune 43117 Lavaudieu: its territory is department 63 (Puy-de-Dôme)"
     assert list(far.to_dict()) == ["fiche", "structure", "role", "reasons", "rules_version"]
-    with pytest.raises(InputError, match=r"structure 'cma63' introuvable \(vouliez-vous dire 'cma-63' \?\)"):
+    with pytest.raises(InputError, match=r"unknown structure 'cma63' \(did you mean 'cma-63'\?\)"):
         explain(f, rs, "cma63")

@@ -25,7 +25,7 @@ def test_require_wins_over_prefer_for_the_lead():
     ):
         s = suggest(fiche(**BAKERY), compile_rules(ruleset(A, B, rules=rules)))
         assert s.lead.structure == "b"
-        assert s.lead.reasons[0] == "required as lead by rule `req-b`: because of req-b"
+        assert s.lead.reasons[0] == "imposée comme référente par la règle `req-b` : because of req-b"
 
 
 def test_require_wins_over_prefer_for_the_same_need():

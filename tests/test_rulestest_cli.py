@@ -41,7 +41,7 @@ def run(*args: str):
     return CliRunner().invoke(main, ["rules", "test", *args, "--rules", str(RULES)])
 
 
-def test_a_failing_case_shows_what_differs_and_why_then_exits_1(cases):
+def test_a_failing_case_shows_what_differs_and_why_then_exits_1(cases, english):
     """The failure names the case and its line, expected vs suggested, each difference and the reasons."""
     result = run(str(cases))
     assert result.exit_code == 1, result.output

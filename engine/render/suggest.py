@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from engine.app.suggest import Explanations, Suggestions
+from engine.i18n import _
 from engine.render import renders
 from engine.routing.compile import CompiledRules
-from engine.routing.explain import Explanation
+from engine.routing.explain import Explanation, role_words
 from engine.routing.suggest import Suggestion, orientation_words
 from engine.vocabulary import NATURES, NEEDS
 
@@ -27,39 +28,61 @@ def _needs(needs: Sequence[str]) -> str:
 
 
 def render_suggestion(s: Suggestion, rules: CompiledRules) -> str:
-    """One fiche's suggestion as short lines of text."""
-    nature = NATURES.get(s.nature, s.nature) if s.nature else "nature inconnue (pas de code NAF)"
-    lines = [f"{s.fiche} — {rules.commune_text(s.commune)}, activité {nature}"]
+    """One fiche's suggestion as short lines of text (in the language in force, like its reasons)."""
+    commune = rules.commune_text(s.commune)
+    if s.nature:
+        head = _("{fiche} — {commune}, activity {nature}").format(
+            fiche=s.fiche, commune=commune, nature=NATURES.get(s.nature, s.nature)
+        )
+    else:
+        head = _("{fiche} — {commune}, unknown nature (no NAF code)").format(fiche=s.fiche, commune=commune)
+    lines = [head]
     if s.lead is not None:
-        lines.append(f"  lead: {_name(rules, s.lead.structure)}")
+        lines.append("  " + _("lead: {structure}").format(structure=_name(rules, s.lead.structure)))
         lines.extend(f"    - {r}" for r in s.lead.reasons)
     else:
-        lines.append("  ORPHAN: no structure can lead this fiche")
+        lines.append("  " + _("ORPHAN: no structure can lead this fiche"))
         if not s.alternatives:
-            lines.append(f"    - no structure able to lead covers commune {rules.commune_text(s.commune)}")
+            lines.append("    - " + _("no structure able to lead covers commune {commune}").format(commune=commune))
         lines.extend(f"    - {a.structure}: {r}" for a in s.alternatives for r in a.reasons)
     for sup in s.supporting:
-        lines.append(f"  supporting: {_name(rules, sup.structure)} — {_needs(sup.needs)}")
+        lines.append(
+            "  "
+            + _("supporting: {structure} — {needs}").format(
+                structure=_name(rules, sup.structure), needs=_needs(sup.needs)
+            )
+        )
         lines.extend(f"    - {r}" for r in sup.reasons)
     if s.uncovered_needs:
-        lines.append(f"  uncovered needs (no structure of the network serves them here): {_needs(s.uncovered_needs)}")
+        lines.append(
+            "  "
+            + _("uncovered needs (no structure of the network serves them here): {needs}").format(
+                needs=_needs(s.uncovered_needs)
+            )
+        )
         oriented = {o.need: o for o in s.orientations}
         for need in s.uncovered_needs:
             lines.append(f"    - {NEEDS.get(need, need)}: {orientation_words(oriented.get(need))}")
     if s.lead is not None:
         for rank, alt in enumerate(s.alternatives, 1):
-            lines.append(f"  alternative {rank}: {_name(rules, alt.structure)}")
+            lines.append(
+                "  " + _("alternative {rank}: {structure}").format(rank=rank, structure=_name(rules, alt.structure))
+            )
             lines.extend(f"    - {r}" for r in alt.reasons)
-    lines.extend(f"  note: {note}" for note in s.notes)
-    lines.append(f"  rules: {s.rules_version}")
+    lines.extend("  " + _("note: {note}").format(note=note) for note in s.notes)
+    lines.append("  " + _("rules: {version}").format(version=s.rules_version))
     return "\n".join(lines)
 
 
 def render_explanation(e: Explanation, rules: CompiledRules) -> str:
     """Why one structure has its role for one fiche."""
-    lines = [f"{e.fiche} — {_name(rules, e.structure)}: {e.role}"]
+    lines = [
+        _("{fiche} — {structure}: {role}").format(
+            fiche=e.fiche, structure=_name(rules, e.structure), role=role_words(e.role)
+        )
+    ]
     lines.extend(f"  - {r}" for r in e.reasons)
-    lines.append(f"  rules: {e.rules_version}")
+    lines.append("  " + _("rules: {version}").format(version=e.rules_version))
     return "\n".join(lines)
 
 

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from engine.i18n import _, get_language, ngettext
 from engine.rules.model import RoutingRule, StructureSpec, TerritorySpec
 from engine.rules.ruleset import RuleSet, condition_communes, resolve_territory
 from engine.territory import Territory
@@ -49,7 +51,7 @@ class CompiledStructure:
     active: bool
     communes: frozenset[str]
     specificity: int  # number of communes covered: fewer = more specific
-    territory_words: str  # "department 63 (Puy-de-Dôme)"
+    territory_words: TerritoryWords  # "department 63 (Puy-de-Dôme)" in the language in force when shown
     kinds: frozenset[str] | None
     stages: frozenset[str] | None
     natures: frozenset[str] | None
@@ -151,7 +153,15 @@ class CompiledRule:
     role: str
     need: str | None
     when: CompiledCondition
-    cite: str  # "rule `no-adie-above-12k` (rules/routing.yaml:14)"
+    where: str  # "rules/routing.yaml:14", or "" when the rule was not read from a file
+
+    @property
+    def cite(self) -> str:
+        """ "rule `no-adie-above-12k` (rules/routing.yaml:14)", in the language in force (the id keeps its
+        backquotes: the replay finds the rules a reason cites by them)."""
+        if self.where:
+            return _("rule `{rule}` ({where})").format(rule=self.id, where=self.where)
+        return _("rule `{rule}`").format(rule=self.id)
 
 
 @dataclass(slots=True, eq=False)
@@ -404,7 +414,6 @@ def _compile_rule(order: int, rule: RoutingRule, territory: Territory, locations
     when = rule.when
     communes = condition_communes(when, territory)
     where = locations.get(rule.id)
-    cite = f"rule `{rule.id}`" + (f" ({where[0]}:{where[1]})" if where else "")
     return CompiledRule(
         order=order,
         id=rule.id,
@@ -425,50 +434,95 @@ def _compile_rule(order: int, rule: RoutingRule, territory: Territory, locations
             employees_above=when.employees_above,
             employees_at_most=when.employees_at_most,
         ),
-        cite=cite,
+        where=f"{where[0]}:{where[1]}" if where else "",
     )
 
 
 # --- words ---------------------------------------------------------------------------------------
 
 
-def territory_words(spec: TerritorySpec, territory: Territory) -> str:
-    """A structure's territory as the coordinator wrote it: 'department 63 (Puy-de-Dôme)'."""
-    parts: list[str] = []
-    if spec.whole_network:
-        parts.append("the whole network")
-    if spec.departments:
-        parts.append(_listed("department", [f"{d} ({territory.departments.get(d, '?')})" for d in spec.departments]))
-    if spec.local_networks:
-        parts.append(_listed("local network", spec.local_networks))
-    if spec.intercommunals:
-        parts.append(_listed("intercommunal body", [_body(b, territory) for b in spec.intercommunals]))
-    if spec.communes:
-        parts.append(_listed("commune", [_commune(c, territory) for c in spec.communes], limit=4))
-    text = " and ".join(parts) if parts else "no commune"
-    excluded: list[str] = []
-    for name, values, word in (
-        ("except_communes", spec.except_communes, "commune"),
-        ("except_intercommunals", spec.except_intercommunals, "intercommunal body"),
-        ("except_departments", getattr(spec, "except_departments", []), "department"),
-        ("except_local_networks", getattr(spec, "except_local_networks", []), "local network"),
-    ):
-        if values:
-            shown = {
-                "except_communes": lambda v: _commune(v, territory),
-                "except_intercommunals": lambda v: _body(v, territory),
-                "except_departments": lambda v: f"{v} ({territory.departments.get(v, '?')})",
-            }.get(name, str)
-            excluded.append(_listed(word, [shown(v) for v in values], limit=4))
-    if excluded:
-        text += " except " + " and ".join(excluded)
+@dataclass(frozen=True, slots=True)
+class TerritoryWords:
+    """A structure's territory as the coordinator wrote it, put into words when shown.
+
+    Compiled once with the rules (which are cached per workspace and serve every request), so it
+    holds the parts — which departments, local networks, intercommunal bodies and communes, and the
+    exceptions — rather than a sentence: ``str()`` says them in the language in force at that moment
+    (memoised per language), and one compiled rule set speaks French and English alike.
+    """
+
+    whole_network: bool
+    #: (part, values shown, how many are shown before "and N more"); part is department, local network,
+    #: intercommunal body or commune.
+    included: tuple[tuple[str, tuple[str, ...], int], ...]
+    excluded: tuple[tuple[str, tuple[str, ...], int], ...]
+
+    def __str__(self) -> str:
+        return _territory_text(self, get_language())
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+@lru_cache(maxsize=8192)
+def _territory_text(words: TerritoryWords, language: str) -> str:
+    """``words`` in ``language`` (the language in force: the cache key, so a switch never reuses a text)."""
+    parts = [_("the whole network")] if words.whole_network else []
+    parts += [_part(part, values, limit) for part, values, limit in words.included]
+    text = _joined(parts) if parts else _("no commune")
+    if words.excluded:
+        excluded = _joined([_part(part, values, limit) for part, values, limit in words.excluded])
+        text = _("{territory} except {excluded}").format(territory=text, excluded=excluded)
     return text
 
 
-def _listed(word: str, values: list[str], limit: int = 6) -> str:
-    shown = values[:limit]
-    more = f" and {len(values) - limit} more" if len(values) > limit else ""
-    return f"{word}{'s' if len(values) > 1 else ''} {', '.join(shown)}{more}"
+def _joined(parts: list[str]) -> str:
+    text = parts[0]
+    for more in parts[1:]:
+        text = _("{territory} and {more}").format(territory=text, more=more)
+    return text
+
+
+def _part(part: str, values: tuple[str, ...], limit: int) -> str:
+    """'departments 63 (Puy-de-Dôme), 42 (Loire)', 'communes A, B, C, D and 2 more'."""
+    n = len(values)
+    shown = ", ".join(values[:limit])
+    if n > limit:
+        shown = ngettext("{values} and {n} more", "{values} and {n} more", n - limit).format(values=shown, n=n - limit)
+    if part == "department":
+        return ngettext("department {values}", "departments {values}", n).format(values=shown)
+    if part == "local network":
+        return ngettext("local network {values}", "local networks {values}", n).format(values=shown)
+    if part == "intercommunal body":
+        return ngettext("intercommunal body {values}", "intercommunal bodies {values}", n).format(values=shown)
+    return ngettext("commune {values}", "communes {values}", n).format(values=shown)
+
+
+def territory_words(spec: TerritorySpec, territory: Territory) -> TerritoryWords:
+    """A structure's territory as the coordinator wrote it: 'department 63 (Puy-de-Dôme)' once shown."""
+
+    def department(code: str) -> str:
+        return f"{code} ({territory.departments.get(code, '?')})"
+
+    included: list[tuple[str, tuple[str, ...], int]] = []
+    if spec.departments:
+        included.append(("department", tuple(department(d) for d in spec.departments), 6))
+    if spec.local_networks:
+        included.append(("local network", tuple(spec.local_networks), 6))
+    if spec.intercommunals:
+        included.append(("intercommunal body", tuple(_body(b, territory) for b in spec.intercommunals), 6))
+    if spec.communes:
+        included.append(("commune", tuple(_commune(c, territory) for c in spec.communes), 4))
+    excluded: list[tuple[str, tuple[str, ...], int]] = []
+    for part, values, show in (
+        ("commune", spec.except_communes, lambda v: _commune(v, territory)),
+        ("intercommunal body", spec.except_intercommunals, lambda v: _body(v, territory)),
+        ("department", getattr(spec, "except_departments", []), department),
+        ("local network", getattr(spec, "except_local_networks", []), str),
+    ):
+        if values:
+            excluded.append((part, tuple(show(v) for v in values), 4))
+    return TerritoryWords(bool(spec.whole_network), tuple(included), tuple(excluded))
 
 
 def _body(siren: str, territory: Territory) -> str:
@@ -485,5 +539,5 @@ def label_of(kind: str, value: str | None) -> str:
     """'artisanal (artisanale)': a vocabulary value with its French label, for reasons."""
     table = {"kind": KINDS, "nature": NATURES, "need": NEEDS, "public": PUBLICS, "stage": STAGES}[kind]
     if value is None:
-        return "none"
+        return _("none")
     return f"'{value}' ({table.get(value, value)})"

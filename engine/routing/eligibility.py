@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.i18n import _
 from engine.routing.compile import CompiledRule, CompiledRules, CompiledStructure, label_of
 
 
@@ -16,30 +17,68 @@ def _values(values: Any) -> str:
 def eligibility_problems(s: CompiledStructure, fiche: Any, rules: CompiledRules) -> list[str]:
     """Everything that keeps ``s`` from acting for this fiche (active, territory, competence).
 
-    An empty list means the structure is eligible; lead ability and needs are judged apart.
+    An empty list means the structure is eligible; lead ability and needs are judged apart.  Said in
+    the language in force.
     """
     out: list[str] = []
     if not s.active:
-        out.append("not active ('active: false' in its file)")
+        out.append(_("not active ('active: false' in its file)"))
     if fiche.commune not in s.communes:
-        out.append(f"does not cover commune {rules.commune_text(fiche.commune)}: its territory is {s.territory_words}")
+        out.append(
+            _("does not cover commune {commune}: its territory is {territory}").format(
+                commune=rules.commune_text(fiche.commune), territory=s.territory_words
+            )
+        )
     nature = fiche.effective_nature
     if s.kinds is not None and fiche.kind not in s.kinds:
-        out.append(f"not competent for project kind {label_of('kind', fiche.kind)}: competent for {_values(s.kinds)}")
+        out.append(
+            _("not competent for project kind {kind}: competent for {kinds}").format(
+                kind=label_of("kind", fiche.kind), kinds=_values(s.kinds)
+            )
+        )
     if s.stages is not None and fiche.stage not in s.stages:
-        out.append(f"not competent at stage {label_of('stage', fiche.stage)}: competent at {_values(s.stages)}")
+        out.append(
+            _("not competent at stage {stage}: competent at {stages}").format(
+                stage=label_of("stage", fiche.stage), stages=_values(s.stages)
+            )
+        )
     if s.natures is not None and nature not in s.natures:
         if nature is None:
-            out.append(f"competent only for nature {_values(s.natures)}: the fiche has no nature (no NAF code)")
+            out.append(
+                _("competent only for nature {natures}: the fiche has no nature (no NAF code)").format(
+                    natures=_values(s.natures)
+                )
+            )
         else:
-            out.append(f"not competent for nature {label_of('nature', nature)}: competent for {_values(s.natures)}")
+            out.append(
+                _("not competent for nature {nature}: competent for {natures}").format(
+                    nature=label_of("nature", nature), natures=_values(s.natures)
+                )
+            )
     if s.naf_prefixes and not (fiche.naf and fiche.naf.startswith(s.naf_prefixes)):
-        what = f"activity {fiche.naf}" if fiche.naf else "a fiche with no NAF code"
-        out.append(f"not competent for {what}: competent for NAF {', '.join(s.naf_prefixes)}")
+        prefixes = ", ".join(s.naf_prefixes)
+        if fiche.naf:
+            out.append(
+                _("not competent for activity {naf}: competent for NAF {prefixes}").format(
+                    naf=fiche.naf, prefixes=prefixes
+                )
+            )
+        else:
+            out.append(
+                _("not competent for a fiche with no NAF code: competent for NAF {prefixes}").format(prefixes=prefixes)
+            )
     if s.requires_publics is not None and not any(p in s.requires_publics for p in fiche.publics):
-        out.append(f"serves only the publics {_values(s.requires_publics)}: the fiche lists none of them")
+        out.append(
+            _("serves only the publics {publics}: the fiche lists none of them").format(
+                publics=_values(s.requires_publics)
+            )
+        )
     if s.max_employees is not None and (fiche.employees or 0) > s.max_employees:
-        out.append(f"serves projects of at most {s.max_employees} employees: the fiche plans {fiche.employees}")
+        out.append(
+            _("serves projects of at most {most} employees: the fiche plans {n}").format(
+                most=s.max_employees, n=fiche.employees
+            )
+        )
     return out
 
 

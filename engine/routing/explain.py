@@ -15,13 +15,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import InputError
+from engine.i18n import N_, _
 from engine.routing.compile import CompiledRule, CompiledRules, CompiledStructure, label_of
 from engine.routing.eligibility import eligibility_problems, fired_rules
 from engine.routing.suggest import lead_obstacle, suggest
 from engine.vocabulary import unknown
 
-#: The roles an explanation reports, in JSON (``role``).
+#: The roles an explanation reports, in JSON (``role``: these ids, whatever the language).
 ROLES = ("lead", "supporting", "alternative", "not chosen")
+
+_ROLE_WORDS = {
+    "lead": N_("lead"),
+    "supporting": N_("supporting"),
+    "alternative": N_("alternative"),
+    "not chosen": N_("not chosen"),
+}
+
+
+def role_words(role: str) -> str:
+    """An explanation's role as the text output says it, in the language in force."""
+    return _(_ROLE_WORDS[role]) if role in _ROLE_WORDS else role
 
 
 @dataclass(slots=True)
@@ -67,7 +80,7 @@ def explain(
     for rank, alt in enumerate(full.alternatives, 1):
         if alt.structure == structure and full.lead is not None:
             role = "alternative"
-            reasons.append(f"alternative no. {rank} for lead")
+            reasons.append(_("alternative no. {rank} for lead").format(rank=rank))
             reasons.extend(alt.reasons)
             break
     else:
@@ -88,10 +101,14 @@ def _lead_words(
     if obstacle is not None:
         return [obstacle]
     if s.can_lead and not s.leads_for(nature) and s.id in rules.fallback_lead and full.lead is not None:
-        return [f"fallback lead only: {full.lead.structure} leads for nature {label_of('nature', nature)}"]
+        return [
+            _("fallback lead only: {lead} leads for nature {nature}").format(
+                lead=full.lead.structure, nature=label_of("nature", nature)
+            )
+        ]
     if full.orphan:  # pragma: no cover - a structure able to lead makes the fiche no orphan
-        return ["could lead, but no lead was chosen"]
-    return [f"not a lead candidate in the policy's steps ({', '.join(rules.lead_steps)})"]
+        return [_("could lead, but no lead was chosen")]
+    return [_("not a lead candidate in the policy's steps ({steps})").format(steps=", ".join(rules.lead_steps))]
 
 
 def _support_words(
@@ -99,32 +116,41 @@ def _support_words(
 ) -> list[str]:
     """For each need of the fiche: why ``s`` does not support it."""
     if not fiche.needs:
-        return ["the fiche declares no need: no supporting structure is chosen"]
+        return [_("the fiche declares no need: no supporting structure is chosen")]
     by_need = {need: sup.structure for sup in full.supporting for need in sup.needs}
     lead = full.lead.structure if full.lead else None
     out = []
     for need in fiche.needs:
-        what = f"need {label_of('need', need)}"
+        what = _("need {need}").format(need=label_of("need", need))
         rule = next(
             (r for r in fired if r.role == "support" and r.action == "exclude" and r.structure == s.id
              and r.need in (None, need)),
             None,
         )  # fmt: skip
         if rule is not None:
-            out.append(f"{what}: excluded by {rule.cite}: {rule.why}")
+            out.append(_("{need}: excluded by {rule}: {why}").format(need=what, rule=rule.cite, why=rule.why))
         elif need not in s.support_needs:
-            out.append(f"{what}: not among the needs it serves")
+            out.append(_("{need}: not among the needs it serves").format(need=what))
         elif need in s.support_with and not s.support_with[need].intersection(fiche.needs):
-            with_ = " or ".join(label_of("need", n) for n in sorted(s.support_with[need]))
-            out.append(f"{what}: served only when the fiche also needs {with_}")
+            with_ = _(" or ").join(label_of("need", n) for n in sorted(s.support_with[need]))
+            out.append(_("{need}: served only when the fiche also needs {needs}").format(need=what, needs=with_))
         elif not s.serves(need, fiche):
             prefixes = ", ".join(s.support_naf.get(need, ()))
-            out.append(f"{what}: served only for NAF {prefixes}, the fiche's activity is {fiche.naf or 'not given'}")
+            naf = fiche.naf or _("not given")
+            out.append(
+                _("{need}: served only for NAF {prefixes}, the fiche's activity is {naf}").format(
+                    need=what, prefixes=prefixes, naf=naf
+                )
+            )
         elif need in by_need:
             other = rules.structures[by_need[need]]
-            out.append(f"{what}: goes to {other.id} ({other.specificity} communes against {s.specificity})")
+            out.append(
+                _("{need}: goes to {structure} ({n} communes against {own})").format(
+                    need=what, structure=other.id, n=other.specificity, own=s.specificity
+                )
+            )
         elif lead is not None and need not in full.uncovered_needs:
-            out.append(f"{what}: covered by the lead {lead}")
+            out.append(_("{need}: covered by the lead {lead}").format(need=what, lead=lead))
         else:  # pragma: no cover - an eligible structure serving an uncovered need would cover it
-            out.append(f"{what}: not chosen")
+            out.append(_("{need}: not chosen").format(need=what))
     return out

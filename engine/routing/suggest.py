@@ -32,19 +32,24 @@ The semantics (also in ``docs/suggest.md``):
 * No lead → **orphan**.  ``alternatives`` then lists the structures that came closest (able to lead
   in the commune, but dropped) with why, and is empty when no structure able to lead covers the commune.
 
-Reason strings are built from fragments compiled once per structure, nature and need, so that a
-full suggestion costs a few microseconds (``bench/bench_suggest.py``).
+Reason strings are said in the language in force when :func:`suggest` runs (French by default,
+English with ``--lang en``; ``docs/i18n.md``): the compiled rules hold no sentence, only the parts of
+one (ids, labels, a structure's :class:`~engine.routing.compile.TerritoryWords`), so one compiled rule
+set serves requests in both languages.  The fixed fragments are memoised per language, so that a
+full suggestion still costs a few microseconds (``bench/bench_suggest.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from engine.i18n import _, get_language, ngettext
 from engine.routing.compile import CompiledRule, CompiledRules, CompiledStructure, label_of
 from engine.routing.eligibility import eligibility_problems
-from engine.vocabulary import NATURES, NEEDS
+from engine.vocabulary import NEEDS
 
 Caseload = Mapping[str, int]
 
@@ -142,20 +147,34 @@ class Suggestion:
         }
 
 
-# --- fragments written once ------------------------------------------------------------------------
+# --- fragments, written once per language ---------------------------------------------------------
 
-_NATURE_STEP: dict[str | None, str] = {n: f"competent to lead for nature {label_of('nature', n)}" for n in NATURES}
-_NATURE_STEP[None] = "leads for any nature (the fiche has no nature: no NAF code and no 'nature:')"
-_FALLBACK_STEP: dict[str | None, str] = {
-    n: f"fallback lead of the routing policy: no structure of the commune can lead for nature {label_of('nature', n)}"
-    for n in NATURES
-}
-_FALLBACK_STEP[None] = "fallback lead of the routing policy: the fiche has no nature and no structure leads for any"
-_FALLBACK_ALTERNATIVE = (
-    "fallback lead of the routing policy (leads when no structure of the commune can lead for the nature)"
-)
-_NEED = {n: f"need {label_of('need', n)}" for n in NEEDS}
-_LEAD_COVERS = {n: f"also covers {_NEED[n]} as lead" for n in NEEDS}
+
+@lru_cache(maxsize=256)
+def _nature_step(nature: str | None, language: str) -> str:
+    if nature is None:
+        return _("leads for any nature (the fiche has no nature: no NAF code and no 'nature:')")
+    return _("competent to lead for nature {nature}").format(nature=label_of("nature", nature))
+
+
+@lru_cache(maxsize=256)
+def _fallback_step(nature: str | None, language: str) -> str:
+    if nature is None:
+        return _("fallback lead of the routing policy: the fiche has no nature and no structure leads for any")
+    return _("fallback lead of the routing policy: no structure of the commune can lead for nature {nature}").format(
+        nature=label_of("nature", nature)
+    )
+
+
+@lru_cache(maxsize=256)
+def _need(need: str, language: str) -> str:
+    """'need 'honour_loan' (prêt d'honneur)' in ``language`` (the language in force: the cache key)."""
+    return _("need {need}").format(need=label_of("need", need))
+
+
+@lru_cache(maxsize=256)
+def _lead_covers(need: str, language: str) -> str:
+    return _("also covers need {need} as lead").format(need=label_of("need", need))
 
 
 # --- the pure function -------------------------------------------------------------------------------
@@ -246,13 +265,13 @@ def decide(
             if s in required:
                 continue
             if s.id in declined.lead:
-                dropped.append(f"{rule.cite} requires {s.id} as lead, but {s.id}: {declined.lead[s.id]}")
+                dropped.append(_required_but(rule, s.id, declined.lead[s.id]))
                 continue
             problem = lead_obstacle(s, fiche, commune, nature, f.lead_excluded, caseload, rules, required=True)
             if problem is None:
                 required.append(s)
             else:
-                dropped.append(f"{rule.cite} requires {s.id} as lead, but {s.id}: {problem}")
+                dropped.append(_required_but(rule, s.id, problem))
         if required:
             required.sort(key=lambda s: rules.lead_key(s, f.lead_preferred, caseload))
             phases.append(("required", required))
@@ -266,13 +285,17 @@ def decide(
                 continue
             if s.id in f.lead_excluded:
                 rule = f.lead_excluded[s.id]
-                dropped.append(f"{s.id}: excluded as lead by {rule.cite}: {rule.why}")
+                dropped.append(
+                    _("{structure}: excluded as lead by {rule}: {why}").format(
+                        structure=s.id, rule=rule.cite, why=rule.why
+                    )
+                )
                 continue
             if s.id in declined.lead:
-                dropped.append(f"{s.id}: {declined.lead[s.id]}")
+                dropped.append(_named(s.id, declined.lead[s.id]))
                 continue
             if s.capacity is not None and caseload and caseload.get(s.id, 0) >= s.capacity:
-                dropped.append(f"{s.id}: {_at_capacity(s, caseload)}")
+                dropped.append(_named(s.id, _at_capacity(s, caseload)))
                 continue
             found.append(s)
         if found:
@@ -293,7 +316,9 @@ def decide(
         lead = ranked[0]
         reasons = [
             _phase_reason(phase, lead, nature, f),
-            f"covers commune {commune_text}: its territory is {lead.territory_words}",
+            _("covers commune {commune}: its territory is {territory}").format(
+                commune=commune_text, territory=lead.territory_words
+            ),
         ]
         if len(ranked) > 1:
             reasons.append(_beats(rules, lead, ranked[1], f, caseload, len(ranked)))
@@ -364,41 +389,62 @@ def lead_obstacle(
     if problems:
         return problems[0]
     if s.id in excluded:
-        return f"excluded as lead by {excluded[s.id].cite}: {excluded[s.id].why}"
+        return _("excluded as lead by {rule}: {why}").format(rule=excluded[s.id].cite, why=excluded[s.id].why)
     if not s.can_lead:
         if required or s.id not in rules.fallback_lead:
-            return "never leads (its file has no 'lead:' section)"
+            return _("never leads (its file has no 'lead:' section)")
     elif not required and not s.leads_for(nature) and s.id not in rules.fallback_lead:
-        leads = ", ".join(sorted(s.lead_natures or ()))
-        return f"does not lead for nature {label_of('nature', nature)}: it leads for {leads}"
+        return _does_not_lead(s, nature)
     if s.capacity is not None and caseload and caseload.get(s.id, 0) >= s.capacity:
         return _at_capacity(s, caseload)
     return None
 
 
+def _does_not_lead(s: CompiledStructure, nature: str | None) -> str:
+    leads = ", ".join(sorted(s.lead_natures or ()))
+    return _("does not lead for nature {nature}: it leads for {natures}").format(
+        nature=label_of("nature", nature), natures=leads
+    )
+
+
 def _at_capacity(s: CompiledStructure, caseload: Caseload) -> str:
-    return f"at capacity ({caseload.get(s.id, 0)} active fiches as lead, capacity {s.capacity})"
+    n = caseload.get(s.id, 0)
+    return ngettext(
+        "at capacity ({n} active fiche as lead, capacity {capacity})",
+        "at capacity ({n} active fiches as lead, capacity {capacity})",
+        n,
+    ).format(n=n, capacity=s.capacity)
 
 
-_ACTED = {"require": "required", "prefer": "preferred"}
+def _named(structure: str, why: str) -> str:
+    """'cma-63: at capacity (…)': a reason about another structure than the one it explains."""
+    return _("{structure}: {why}").format(structure=structure, why=why)
+
+
+def _required_but(rule: CompiledRule, structure: str, problem: str) -> str:
+    return _("{rule} requires {structure} as lead, but {structure}: {problem}").format(
+        rule=rule.cite, structure=structure, problem=problem
+    )
 
 
 def _phase_reason(phase: str, s: CompiledStructure, nature: str | None, f: _Fired) -> str:
     if phase == "nature":
-        return _NATURE_STEP[nature]
+        return _nature_step(nature, get_language())
     if phase == "fallback":
-        return _FALLBACK_STEP[nature]
+        return _fallback_step(nature, get_language())
     rule = next(r for r in f.lead_required if r.structure == s.id)
-    return f"required as lead by {rule.cite}: {rule.why}"
+    return _("required as lead by {rule}: {why}").format(rule=rule.cite, why=rule.why)
 
 
-_CRITERIA = {
-    "rule_preference": "rule preference",
-    "priority": "lead priority",
-    "specificity": "territorial specificity",
-    "caseload": "caseload",
-    "id": "id",
-}
+def _criterion(criterion: str) -> str:
+    """A tie-break criterion's name, as the reasons say it."""
+    names = {
+        "rule_preference": _("rule preference"),
+        "priority": _("lead priority"),
+        "specificity": _("territorial specificity"),
+        "caseload": _("caseload"),
+    }
+    return names.get(criterion, _("id"))
 
 
 def _first_difference(
@@ -420,22 +466,28 @@ def _criterion_words(criterion: str, a: CompiledStructure, b: CompiledStructure,
     """Why ``a`` ranks before ``b`` by ``criterion``, in words."""
     if criterion == "rule_preference":
         rule = f.lead_preferred[a.id]
-        return f"preferred by {rule.cite}: {rule.why}"
+        return _("preferred by {rule}: {why}").format(rule=rule.cite, why=rule.why)
     if criterion == "priority":
-        return f"higher lead priority ({a.priority} against {b.priority} for {b.id})"
+        return _("higher lead priority ({priority} against {other} for {structure})").format(
+            priority=a.priority, other=b.priority, structure=b.id
+        )
     if criterion == "specificity":
-        return f"more specific territory ({a.specificity} communes against {b.specificity} for {b.id})"
+        return _("more specific territory ({n} communes against {other} for {structure})").format(
+            n=a.specificity, other=b.specificity, structure=b.id
+        )
     if criterion == "caseload":
-        return f"fewer active fiches as lead ({caseload.get(a.id, 0)} against {caseload.get(b.id, 0)} for {b.id})"
-    return f"tied with {b.id} on every other criterion: first by id"
+        return _("fewer active fiches as lead ({n} against {other} for {structure})").format(
+            n=caseload.get(a.id, 0), other=caseload.get(b.id, 0), structure=b.id
+        )
+    return _("tied with {structure} on every other criterion: first by id").format(structure=b.id)
 
 
 def _beats(
     rules: CompiledRules, lead: CompiledStructure, runner: CompiledStructure, f: _Fired, caseload: Any, n: int
 ) -> str:
     criterion = _first_difference(rules, lead, runner, f, caseload)
-    return (
-        f"first of {n} candidates by {_CRITERIA[criterion]}: {_criterion_words(criterion, lead, runner, f, caseload)}"
+    return _("first of {n} candidates by {criterion}: {why}").format(
+        n=n, criterion=_criterion(criterion), why=_criterion_words(criterion, lead, runner, f, caseload)
     )
 
 
@@ -459,16 +511,21 @@ def _alternatives(
             seen.add(s.id)
             if phase == lead_phase:
                 criterion = _first_difference(rules, lead, s, f, caseload)
-                lost = f"ranked after {lead.id} by {_CRITERIA[criterion]}: " + _criterion_words(
-                    criterion, lead, s, f, caseload
-                ).replace(f" for {s.id})", f" for {s.id}; {lead.id} wins)")
-            elif lead_phase == "required":
-                lost = f"{lead.id} is required as lead by a rule"
-            else:
-                lost = (
-                    f"the {phase} step is used only when the {lead_phase} step finds no structure; it found {lead.id}"
+                lost = _("ranked after {lead} by {criterion}: {why}").format(
+                    lead=lead.id, criterion=_criterion(criterion), why=_criterion_words(criterion, lead, s, f, caseload)
                 )
-            why = _FALLBACK_ALTERNATIVE if phase == "fallback" else _phase_reason(phase, s, nature, f)
+            elif lead_phase == "required":
+                lost = _("{lead} is required as lead by a rule").format(lead=lead.id)
+            else:
+                lost = _("the {step} step is used only when the {lead_step} step finds no structure; it found {lead}")
+                lost = lost.format(step=phase, lead_step=lead_phase, lead=lead.id)
+            if phase == "fallback":
+                why = _(
+                    "fallback lead of the routing policy "
+                    "(leads when no structure of the commune can lead for the nature)"
+                )
+            else:
+                why = _phase_reason(phase, s, nature, f)
             out.append(Choice(s.id, [why, lost]))
             if len(out) >= limit:
                 return out
@@ -518,7 +575,7 @@ def _supporting(
             and lead_choice is not None
             and _lead_serves(lead, need, fiche, rules_for_need)
         ):
-            lead_choice.reasons.append(_LEAD_COVERS[need])
+            lead_choice.reasons.append(_lead_covers(need, get_language()))
             continue
         if picked is None:
             excluded = {r.structure for r in rules_for_need if r.action == "exclude"} if rules_for_need else ()
@@ -534,9 +591,21 @@ def _supporting(
             ]
             if found:
                 picked = found[0]
-                why = f"{_NEED[need]}: serves it in {commune_text} (its territory is {picked.territory_words})"
                 if len(found) > 1:
-                    why += f", most specific of {len(found)} structures ({picked.specificity} communes)"
+                    why = _(
+                        "{need}: serves it in {commune} (its territory is {territory}), "
+                        "most specific of {n} structures ({specificity} communes)"
+                    ).format(
+                        need=_need(need, get_language()),
+                        commune=commune_text,
+                        territory=picked.territory_words,
+                        n=len(found),
+                        specificity=picked.specificity,
+                    )
+                else:
+                    why = _("{need}: serves it in {commune} (its territory is {territory})").format(
+                        need=_need(need, get_language()), commune=commune_text, territory=picked.territory_words
+                    )
         if picked is None:
             uncovered.append(need)
             continue
@@ -544,7 +613,8 @@ def _supporting(
     for need, rule_group in _offered_needs(fiche, f):
         picked, why = _by_rule(fiche, rules, commune, nature, need, rule_group, lead, declined)
         if picked is not None:
-            _add_support(chosen, picked, need, f"offered although the fiche does not declare it: {why}")
+            offered = _("offered although the fiche does not declare it: {why}").format(why=why)
+            _add_support(chosen, picked, need, offered)
     return list(chosen.values()), uncovered
 
 
@@ -600,7 +670,11 @@ def _by_rule(
                 continue
             if (rule.need is None or action == "prefer") and not s.serves(need, fiche):
                 continue
-            return s, f"{_NEED[need]}: {_ACTED[action]} by {rule.cite}: {rule.why}"
+            if action == "require":
+                acted = _("{need}: required by {rule}: {why}")
+            else:
+                acted = _("{need}: preferred by {rule}: {why}")
+            return s, acted.format(need=_need(need, get_language()), rule=rule.cite, why=rule.why)
     return None, ""
 
 
@@ -625,14 +699,12 @@ def lead_competence_problem(fiche: Any, rules: CompiledRules, sid: str) -> str |
         here = [x for x in rules.lead_pool(fiche.commune, nature) if x.admits(fiche) and x.admits_nature(nature)]
         if not here:
             return None
-        return (
-            f"leads only as fallback where no structure of the commune leads for nature {label_of('nature', nature)}; "
-            f"here {here[0].id} does"
-        )
+        return _(
+            "leads only as fallback where no structure of the commune leads for nature {nature}; here {structure} does"
+        ).format(nature=label_of("nature", nature), structure=here[0].id)
     if not s.can_lead:
-        return "never leads (its file has no 'lead:' section)"
-    leads = ", ".join(sorted(s.lead_natures or ()))
-    return f"does not lead for nature {label_of('nature', nature)}: it leads for {leads}"
+        return _("never leads (its file has no 'lead:' section)")
+    return _does_not_lead(s, nature)
 
 
 def orientation_words(orientation: Orientation | None) -> str:
@@ -640,9 +712,9 @@ def orientation_words(orientation: Orientation | None) -> str:
     from engine.rules.model import CONFIRMED_LABELS
 
     if orientation is None or not orientation.structures:
-        return "no structure known outside the network either (orientation.yaml): ask the coordinator"
+        return _("no structure known outside the network either (orientation.yaml): ask the coordinator")
     named = [
         o.name if o.confirmed == "yes" else f"{o.name} ({CONFIRMED_LABELS[o.confirmed]})"
         for o in orientation.structures
     ]
-    return "orient to " + "; ".join(named)
+    return _("orient to {structures}").format(structures="; ".join(named))

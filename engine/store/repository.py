@@ -168,6 +168,13 @@ def _check_offers(conn: Connection, items: Sequence[Fiche]) -> None:
         raise InputError(problems=problems)
 
 
+def _declined_words(role: str, at: dt.date) -> str:
+    """The reason routing gives for a structure that answered "Pas pour nous" (its free text stays out)."""
+    if role == ev.LEAD:
+        return _("declined to lead this fiche on {date} (pas pour nous)").format(date=at.isoformat())
+    return _("declined to support this fiche on {date} (pas pour nous)").format(date=at.isoformat())
+
+
 def record_suggestion(
     conn: Connection,
     fiche_id: str,
@@ -640,8 +647,7 @@ def answer_suggestion(
     change = _commit(conn, current, [(ev.SUGGESTION_DECLINED, payload)], at=at, by=structure, now=now, who=who)
     declined: dict[str, dict[str, str]] = {ev.LEAD: {}, ev.SUPPORT: {}}
     for d in [*suggestions.declines(conn, fiche_id)]:
-        verb = "lead" if d.role == ev.LEAD else "support"
-        declined[d.role].setdefault(d.structure, f"declined to {verb} this fiche on {d.at.isoformat()} (pas pour nous)")
+        declined[d.role].setdefault(d.structure, _declined_words(d.role, d.at))
     fiche = records.to_model(current.fiche)
     suggestion = suggester(fiche, queries.caseload(conn), declined).to_dict()
     again = record_suggestion(
@@ -763,10 +769,7 @@ def edit_fiche(
     if suggester is not None:
         declined: dict[str, dict[str, str]] = {ev.LEAD: {}, ev.SUPPORT: {}}
         for d in suggestions.declines(conn, fiche_id):
-            verb = "lead" if d.role == ev.LEAD else "support"
-            declined[d.role].setdefault(
-                d.structure, f"declined to {verb} this fiche on {d.at.isoformat()} (pas pour nous)"
-            )
+            declined[d.role].setdefault(d.structure, _declined_words(d.role, d.at))
         suggestion = suggester(fiche, queries.caseload(conn), declined).to_dict()
         payload = record_suggestion(
             conn, fiche_id, change.version, suggestion, at=at, by=_by(who, by), now=now, who=who
