@@ -68,3 +68,22 @@ def test_a_decision_is_final_once_adopted_or_rejected_and_never_before_it_was_pu
     assert (shown["outcome"], shown["decision_note"]) == ("adopted", "vote à l'unanimité")
     unknown = run("decision", "record", "D-2026-009", "--outcome", "adopted", "--db", store_url, "--as", "coordinator")
     assert unknown.exit_code == 2 and "no decision D-2026-009" in unknown.output
+
+
+def test_what_the_coordinator_reads_is_french_by_default(store_url):
+    """Without --lang, adding, recording and listing decisions speak French (the list's headers were already)."""
+    from tests.test_french_output import english_words
+
+    def french(*args: str) -> str:
+        result = CliRunner().invoke(main, [*args, "--db", store_url], env={"CAPACTIF_AS": ""})
+        assert result.exit_code == 0, result.output
+        assert english_words(result.output) == [], result.output
+        return result.output
+
+    assert "Aucune action présentée au comité" in french("decision", "list")
+    added = french("decision", "add", "--kind", "training", "--title", "Formation", "--date", "2026-03-02",
+                   "--as", "coordinator")  # fmt: skip
+    assert added.strip() == "D-2026-001 présentée au comité le 2026-03-02 : Formation"
+    recorded = french("decision", "record", "D-2026-001", "--outcome", "adopted", "--date", "2026-03-09",
+                      "--as", "coordinator")  # fmt: skip
+    assert recorded.strip() == "D-2026-001 : adoptée le 2026-03-09."

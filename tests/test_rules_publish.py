@@ -356,3 +356,22 @@ def test_a_refusal_is_in_french_by_default(store_url):
     )
     assert result.exit_code == 2
     assert "cma-63 ne peut pas publier les règles : seule la coordination publie les règles du réseau" in result.output
+
+
+def test_publish_history_and_export_speak_french_by_default(store_url, tmp_path):
+    """Without --lang, what the coordinator reads after publishing, in the history and after an export is French."""
+    from tests.test_french_output import english_words
+
+    def french(*args: str) -> str:
+        env = {"CAPACTIF_AS": "", "CAPACTIF_RULES": ""}
+        result = CliRunner().invoke(main, [*args, "--db", store_url], env=env)
+        assert result.exit_code == 0, result.output
+        assert english_words(result.output) == [], result.output
+        return result.output
+
+    published = french("rules", "publish", str(paths.bundled("rules")), "-m", "règles", "--as", "coordinator")
+    assert "sont maintenant en vigueur" in published and "tests d'orientation réussis" in published
+    again = french("rules", "publish", str(paths.bundled("rules")), "-m", "règles", "--as", "coordinator")
+    assert "déjà en vigueur : rien n'est publié" in again
+    assert "[en vigueur]" in french("rules", "history")
+    assert "écrites dans" in french("rules", "export", "published", str(tmp_path / "exported"))

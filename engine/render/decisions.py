@@ -5,6 +5,7 @@ from __future__ import annotations
 from engine.app.decisions import DecisionList
 from engine.decisions import KINDS, OUTCOMES
 from engine.decisions.repository import Decision
+from engine.i18n import _
 from engine.output import to_table
 from engine.render import renders
 
@@ -13,8 +14,9 @@ from engine.render import renders
 def decision_text(found: Decision) -> str:
     """A pending action: when it is put to the committee; a decided one: what was decided and when."""
     if found.pending or found.decided_on is None:
-        return f"{found.id} put to the committee on {found.put_on}: {found.title}"
-    return f"{found.id}: {OUTCOMES.get(found.outcome, found.outcome)} on {found.decided_on}."
+        return _("{id} put to the committee on {day}: {title}").format(id=found.id, day=found.put_on, title=found.title)
+    outcome = OUTCOMES.get(found.outcome, found.outcome)
+    return _("{id}: {outcome} on {day}.").format(id=found.id, outcome=outcome, day=found.decided_on)
 
 
 @renders(DecisionList, "table")
@@ -30,7 +32,7 @@ def decisions_table(result: DecisionList) -> str:
         for d in result.decisions
     ]  # fmt: skip
     if not rows:
-        return "No action put to the committee yet."
+        return _("No action put to the committee yet.")
     columns = ["id", "put_on", "kind", "title", "outcome", "decided_on", "rules"]
     headers = ["décision", "présentée le", "type", "action", "décision du comité", "le", "règles publiées"]
     return to_table(rows, columns, headers, title="Décisions du comité")

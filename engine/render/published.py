@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
-from engine.app.published import ExportResult, PublishResult, RulesHistory
+from engine.app.published import ExportResult, PublishResult, RulesHistory, TestsSummary
+from engine.i18n import _, ngettext
 from engine.render import renders
+
+
+def _tested(tests: TestsSummary) -> str:
+    if tests.missing:
+        return _("no routing tests")
+    return ngettext(
+        "{passed} of {total} routing test pass", "{passed} of {total} routing tests pass", tests.total
+    ).format(passed=tests.total - tests.failed, total=tests.total)
 
 
 @renders(PublishResult, "text")
 def publish_text(result: PublishResult) -> str:
     """What became of the set (a draft, already in force, now in force) and how its routing tests went."""
-    tests = result.tests
-    passed = tests.total - tests.failed
-    tested = "no routing tests" if tests.missing else f"{passed} of {tests.total} routing tests pass"
+    tested = _tested(result.tests)
     if result.draft:
-        return f"rules {result.version} stored as a draft from {result.source} ({tested}); not in force."
+        return _("rules {version} stored as a draft from {source} ({tested}); not in force.").format(
+            version=result.version, source=result.source, tested=tested
+        )
     if result.already_in_force or result.publication is None:
-        return f"rules {result.version} are already in force: nothing published."
+        return _("rules {version} are already in force: nothing published.").format(version=result.version)
     pub = result.publication
-    before = f" (replacing {result.previous.version})" if result.previous else ""
-    lines = [f"rules {result.version} are now in force{before}: {tested}."]
+    if result.previous:
+        now = _("rules {version} are now in force (replacing {previous}): {tested}.")
+    else:
+        now = _("rules {version} are now in force: {tested}.")
+    previous = result.previous.version if result.previous else ""
+    lines = [now.format(version=result.version, previous=previous, tested=tested)]
     if pub.forced:
-        lines.append(f"  published despite failing tests: {pub.force_reason}")
+        lines.append("  " + _("published despite failing tests: {reason}").format(reason=pub.force_reason))
     if pub.decision:
-        lines.append(f"  adopted by decision {pub.decision}")
+        lines.append("  " + _("adopted by decision {decision}").format(decision=pub.decision))
     return "\n".join(lines)
 
 
@@ -32,25 +45,38 @@ def history_text(result: RulesHistory) -> str:
     lines = []
     if not result.publications:
         lines.append(
-            "No rules published in this store yet: commands use the rules directory "
-            "('capactif rules publish --message …' puts a set in force)."
+            _(
+                "No rules published in this store yet: commands use the rules directory "
+                "('capactif rules publish --message …' puts a set in force)."
+            )
         )
     for index, pub in enumerate(result.publications):
-        state = "in force" if index == 0 else "replaced"
+        state = _("in force") if index == 0 else _("replaced")
         when = pub.published_at.astimezone().strftime("%Y-%m-%d %H:%M")
         lines.append(f"{pub.version}  {when}  {pub.published_by}  [{state}]  {pub.message}")
-        extra = [f"{pub.tests_total - pub.tests_failed}/{pub.tests_total} routing tests passed"]
+        passed = pub.tests_total - pub.tests_failed
+        extra = [
+            ngettext(
+                "{passed}/{total} routing test passed", "{passed}/{total} routing tests passed", pub.tests_total
+            ).format(passed=passed, total=pub.tests_total)
+        ]
         if pub.decision:
-            extra.append(f"decision {pub.decision}")
+            extra.append(_("decision {decision}").format(decision=pub.decision))
         if pub.forced:
-            extra.append(f"forced: {pub.force_reason}")
+            extra.append(_("forced: {reason}").format(reason=pub.force_reason))
         lines.append("    " + "; ".join(extra))
     for draft in result.drafts:
         when = draft.stored_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        lines.append(f"{draft.version}  {when}  {draft.stored_by or '-'}  [draft]  from {draft.source}")
+        source = _("from {source}").format(source=draft.source)
+        state = _("draft")
+        lines.append(f"{draft.version}  {when}  {draft.stored_by or '-'}  [{state}]  {source}")
     return "\n".join(lines)
 
 
 @renders(ExportResult, "text")
 def export_text(result: ExportResult) -> str:
-    return f"rules {result.version} written to {result.directory} ({result.files} files)."
+    return ngettext(
+        "rules {version} written to {directory} ({n} file).",
+        "rules {version} written to {directory} ({n} files).",
+        result.files,
+    ).format(version=result.version, directory=result.directory, n=result.files)
