@@ -1647,7 +1647,9 @@ def base_url_option(func: Any) -> Any:
 
 
 def _base_url(option: str | None) -> str:
-    return option or os.environ.get("CAPACTIF_BASE_URL") or "http://127.0.0.1:8000"
+    from engine.app.config import base_url
+
+    return base_url(option)
 
 
 @main.command("serve")

@@ -40,6 +40,15 @@ def test_empty_environment_values_count_as_unset() -> None:
     assert config.db is None and config.as_ is None
 
 
+def test_the_links_address_is_the_option_else_the_environment_else_the_local_server() -> None:
+    from engine.app.config import DEFAULT_BASE_URL, base_url
+
+    env = {"CAPACTIF_BASE_URL": "https://capactif.example.org"}
+    assert base_url("https://given.example.org", env) == "https://given.example.org"
+    assert base_url(None, env) == "https://capactif.example.org"
+    assert base_url(None, {"CAPACTIF_BASE_URL": ""}) == DEFAULT_BASE_URL == "http://127.0.0.1:8000"
+
+
 def test_identity_kinds_and_what_they_are_named() -> None:
     assert Identity.of_structure("cma-63").kind == "structure"
     assert Identity.of_structure("cma-63").structure == "cma-63"

@@ -1,7 +1,7 @@
 """Configuration resolved in one place: which store, which rules, which charter, who is asking.
 
 Every front end hands its options to :func:`resolve`; nothing below reads ``$CAPACTIF_*`` for
-these four settings again.  Order of precedence, the same for every command:
+these settings again.  Order of precedence, the same for every command:
 
 ========== ================= ==================== ==========================================================
 setting    option            environment          default
@@ -13,6 +13,8 @@ rules      ``--rules DIR``   ``$CAPACTIF_RULES``  ``./rules`` when it holds ``te
 charter    ``--charter DIR`` ``$CAPACTIF_CHARTER`` ``./charter`` when it holds ``commitments.yaml``, else
                                                   the bundled charter
 caller     ``--as WHO``      ``$CAPACTIF_AS``     nobody (the public)
+web links  ``--base-url URL`` ``$CAPACTIF_BASE_URL`` ``http://127.0.0.1:8000`` (:func:`base_url`: the address in
+                                                  the one-time links of ``capactif user add/reset``)
 ========== ================= ==================== ==========================================================
 
 Importing this module is cheap (no SQLAlchemy, no pydantic): the command line's start-up time
@@ -90,3 +92,14 @@ def resolve(
         charter_dir=paths.charter_dir(charter),
         as_=as_ or env.get("CAPACTIF_AS") or None,
     )
+
+
+#: Where ``capactif serve`` listens by default: the one-time links point there unless told otherwise.
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def base_url(given: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The web application's address for the links the command line prints (``--base-url``, then
+    ``$CAPACTIF_BASE_URL``, then :data:`DEFAULT_BASE_URL`)."""
+    env = os.environ if environ is None else environ
+    return given or env.get("CAPACTIF_BASE_URL") or DEFAULT_BASE_URL
