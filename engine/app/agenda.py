@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.agenda.meeting import Meeting, parse_month
+from engine.app import audit
 from engine.app.workspace import Workspace
 from engine.identity import Identity
 
@@ -68,4 +69,5 @@ def agenda(ws: Workspace, who: Identity, network: str, month: str) -> Agenda:
         follow_up_days=follow_up,
         caseload=caseloads(views),
     )
+    audit.record_shown(ws, who, sections, f"agenda {network} {month}")
     return Agenda(meeting, network, sections)

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -43,6 +44,45 @@ def record_reads(
     """Log that ``who`` was shown the personal data of these fiches (one line each); ``via`` ``email``
     for what ``capactif notify`` sent (else the front end: ``web`` or ``cli``)."""
     return _record(ws, who, fiche_ids, log.READ, detail, conn, _now(now), via)
+
+
+#: The keys under which a result names a porteur beside a ``fiche`` id (agenda, alerts, offer match,
+#: charter check's broken commitments).
+NAME_KEYS = ("porteur_name", "porteur")
+
+
+def fiches_naming_porteurs(data: Any) -> list[str]:
+    """The ids of the fiches whose porteur a result names, in the order met.
+
+    ``data`` is a result's documented dict (its ``to_dict()``): every mapping in it, at any depth,
+    that has a ``fiche`` id and a porteur's name under one of :data:`NAME_KEYS` (a string, or a
+    porteur mapping with a ``name``, an ``email`` or a ``phone``) counts.  Masked names are None, so
+    a result built for the committee yields nothing: only what was really shown is logged.
+    """
+    found: dict[str, None] = {}
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            fiche = item.get("fiche")
+            if isinstance(fiche, str) and FICHE_ID.match(fiche) and any(_names(item.get(k)) for k in NAME_KEYS):
+                found[fiche] = None
+            stack.extend(reversed([v for v in item.values() if isinstance(v, dict | list | tuple)]))
+        elif isinstance(item, list | tuple):
+            stack.extend(reversed([v for v in item if isinstance(v, dict | list | tuple)]))
+    return list(found)
+
+
+def _names(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(value.get(k) for k in ("name", "email", "phone"))
+    return isinstance(value, str) and bool(value)
+
+
+def record_shown(ws: Workspace, who: Identity, data: Any, detail: str) -> int:
+    """Log the reads of every fiche whose porteur ``data`` (a result's dict) names: see
+    :func:`fiches_naming_porteurs`.  Its own short transaction, after the result was built."""
+    return record_reads(ws, who, fiches_naming_porteurs(data), detail)
 
 
 def record_change(

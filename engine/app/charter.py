@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from engine.app import audit
 from engine.app.workspace import Workspace
 from engine.charter import Charter
 from engine.identity import Identity
@@ -62,4 +63,5 @@ def check(
         timelines = load_timelines(conn, received_to=min(period.end, day))
     receivers = first_reception_structures(net.rules)
     figures = check_charter(timelines, charter, period, day, net.territory, who, net.structure_ids, receivers)
+    audit.record_shown(ws, who, figures, "charter check")
     return CharterCheck(period, day, figures, details)

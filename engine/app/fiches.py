@@ -9,12 +9,13 @@ caller (:mod:`engine.privacy`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from engine import privacy
+from engine.app import audit
 from engine.app.workspace import Workspace
 from engine.errors import InputError
 from engine.fiche import Fiche
@@ -24,6 +25,7 @@ from engine.store import queries, repository
 from engine.store.exporting import can_see_personal, export, for_viewer
 from engine.store.importing import Batch, read_import, write_rejects
 from engine.store.queries import ListFilter
+from engine.store.records import StoredFiche
 from engine.store.repository import Change
 
 __all__ = [
@@ -196,6 +198,8 @@ def show(ws: Workspace, who: Identity, fiche_id: str) -> ShownFiche:
         )
     commune = fiche["commune"]
     label = str(territory.communes[commune]) if commune in territory.communes else str(commune)
+    if visible:
+        audit.record_reads(ws, who, [stored.id], "fiche show")
     return ShownFiche(fiche, events, visible, stored.version, stored.orphan, stored.local_network, label)
 
 
@@ -217,11 +221,15 @@ def list_fiches(ws: Workspace, who: Identity, flt: ListFilter) -> FicheList:
     """The fiches matching every filter given (unknown values refused with the closest match)."""
     flt = flt.check(ws.network)
     result = FicheList([])
+    shown: list[str] = []
     with ws.store.transaction() as conn:
         for stored in queries.iter_fiches(conn, flt):
             result.fiches.append(for_viewer(stored, who))
             if stored.orphan:
                 result.orphans.add(stored.fiche["id"])
+            if can_see_personal(stored, who):
+                shown.append(stored.id)
+    audit.record_reads(ws, who, shown, "fiche list")
     return result
 
 
@@ -239,8 +247,20 @@ def export_fiches(
     """Every matching fiche as the caller may see it, as CSV (importable, formulas neutralised; ``excel``:
     for a French Excel), JSON or YAML."""
     flt = flt.check(ws.network)
+    shown: list[str] = []
+
+    def noting(stored: Iterable[StoredFiche]) -> Iterator[StoredFiche]:
+        for one in stored:
+            if can_see_personal(one, who):
+                shown.append(one.id)
+            yield one
+
     with ws.store.transaction() as conn:
-        return ExportedFiches(file_format, export(queries.iter_fiches(conn, flt), who, file_format, excel=excel))
+        exported = ExportedFiches(
+            file_format, export(noting(queries.iter_fiches(conn, flt)), who, file_format, excel=excel)
+        )
+    audit.record_reads(ws, who, shown, f"fiche export ({file_format})")
+    return exported
 
 
 # --- changes --------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine import privacy
+from engine.app import audit
 from engine.app.workspace import Workspace
 from engine.errors import InputError, Problem
 from engine.identity import Identity
@@ -181,6 +182,7 @@ def show(ws: Workspace, who: Identity, offer_id: str) -> ShownOffer:
                 note=c.note if personal else None,
             )
         )
+    audit.record_reads(ws, who, [c.contact.fiche for c in shown.contacts if c.personal], f"offer show {offer_id}")
     return shown
 
 
@@ -311,6 +313,10 @@ def match(ws: Workspace, who: Identity, subject: str, *, on: dt.date | None = No
             contacts = {(c.offer, c.fiche): c.at for c in repo.list_contacts(conn, fiche_ids=[subject])}
     if is_offer:
         matched = fiches_for_offer(offer, candidates, net.territory, day, contacts)
+        named = [m.fiche.id for m in matched if m.fiche.porteur_name]
+        audit.record_reads(ws, who, named, f"offer match {subject}")
         return MatchResult(subject, "offer", day, matched, offer, territory=net.territory)
     matches = offers_for_fiche(fiche, offers, net.territory, day, contacts)
+    if fiche.porteur_name:
+        audit.record_reads(ws, who, [fiche.id], f"offer match {subject}")
     return MatchResult(subject, "fiche", day, matches, fiche=fiche, territory=net.territory)
