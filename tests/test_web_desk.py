@@ -180,3 +180,97 @@ def test_any_field_edited_from_the_fiche_page_with_a_fresh_suggestion(web):  # n
     assert after.fiche["employees"] == 3 and "premises" in after.fiche["needs"]
     assert [e.kind for e in after.timeline][-2:] == ["fiche_edited", "suggested"]
     assert after.version == shown.version + 1
+
+
+def test_the_form_asks_to_confirm_an_uncertain_nature_and_records_the_answer(web):  # noqa: F811
+    """Fast food (56.10C) is only partly artisanal: the form shows fiche check's note and asks the nature
+    (French radio choice, without script); the answer is stored as the fiche's ``nature`` and routes it."""
+    client = web.client("on", fresh=True)
+    snack = {**BAKERY, "activity": "56.10C", "name": "Lola Snack-Discret", "summary": "Snack"}
+    asked = client.submit("/fiches/nouvelle", {**snack, "action": "preview"})
+    assert asked.status_code == 200
+    assert "Confirmer la nature juridique" in asked.text
+    assert 'type="radio" name="nature" value="commercial"' in asked.text
+    assert "NAF 56.10C : la nature &#39;artisanal&#39; vient de 56.10C" in asked.text  # fiche check's note
+    live = client.get(
+        "/fiches/nouvelle/suggestion", params={"commune": "Ambert", "kind": "creation", "activity": "56.10C"}
+    )
+    assert 'id="nature-question"' in live.text and "Confirmer la nature juridique" in live.text
+    sure = client.get(
+        "/fiches/nouvelle/suggestion", params={"commune": "Ambert", "kind": "creation", "activity": "10.71C"}
+    )
+    assert "Confirmer la nature juridique" not in sure.text  # a bakery is artisanal, no question
+    saved = client.submit("/fiches/nouvelle", {**snack, "nature": "commercial", "action": "save"})
+    assert saved.status_code == 303, saved.text
+    fiche_id = saved.headers["location"].rsplit("/", 1)[1]
+    shown = desk.fiche_page(web.ws, Identity.of_structure("cma-63"), fiche_id)
+    assert shown.fiche["nature"] == "commercial"
+    assert shown.lead is not None and shown.lead.structure.startswith("cci-")  # pure resale: the CCI leads
+
+
+def test_farm_link_makes_the_activity_agricultural_and_the_chamber_of_agriculture_leads(web):  # noqa: F811
+    client = web.client("on", fresh=True)
+    form = client.get("/fiches/nouvelle")
+    assert "Lien avec une exploitation agricole" in form.text and "centre équestre" in form.text
+    riding = {**BAKERY, "activity": "93.19Z", "farm_link": "equestrian", "name": "Iris Cheval-Discret"}
+    preview = client.submit("/fiches/nouvelle", {**riding, "action": "preview"})
+    assert "(agri-63)" in preview.text  # the chamber of agriculture, suggested référent
+    assert "un centre équestre est agricole par la loi" in preview.text  # the reason, in French
+    saved = client.submit("/fiches/nouvelle", {**riding, "action": "save"})
+    assert saved.status_code == 303, saved.text
+    fiche_id = saved.headers["location"].rsplit("/", 1)[1]
+    shown = desk.fiche_page(web.ws, Identity.of_structure("cma-63"), fiche_id)
+    assert (shown.fiche["farm_link"], shown.fiche["nature"]) == ("equestrian", "agricultural")
+    assert shown.lead is not None and shown.lead.structure == "agri-63"
+    contradiction = client.submit("/fiches/nouvelle", {**riding, "nature": "commercial", "action": "save"})
+    assert contradiction.status_code == 400
+    assert 'id="farm_link-error"' in contradiction.text
+    not_a_farmer = client.submit("/fiches/nouvelle", {**BAKERY, "farm_link": "on_farm", "action": "preview"})
+    assert "agriculteur" in not_a_farmer.text.lower()  # the note: only a farmer's activity is agricultural
+
+
+def test_a_registered_artisan_keeps_the_cma_above_ten_employees_unless_the_form_says_otherwise(web):  # noqa: F811
+    """Droit de suite: a development is presumed registered (box ticked, the presumption explained);
+    unticked, the firm of 15 is handled as commercial; a creation cannot be registered yet."""
+    client = web.client("on", fresh=True)
+    grows = {**BAKERY, "kind": "development", "employees": "15", "name": "Remi Four-Discret"}
+    preview = client.submit("/fiches/nouvelle", {**grows, "action": "preview"})
+    assert "Entreprise déjà immatriculée au répertoire des métiers" in preview.text
+    assert 'id="artisan_registered" data-live checked' in preview.text  # the presumption for a development
+    assert "Présomption" in preview.text
+    kept = client.submit("/fiches/nouvelle", {**grows, "artisan_registered": "yes",
+                                              "artisan_registered_shown": "yes", "action": "save"})  # fmt: skip
+    assert kept.status_code == 303, kept.text
+    kept_id = kept.headers["location"].rsplit("/", 1)[1]
+    presumed = desk.fiche_page(web.ws, Identity.of_structure("cma-63"), kept_id)
+    assert presumed.fiche["artisan_registered"] is None  # left as presumed: the presumption stands
+    assert presumed.lead is not None and presumed.lead.structure == "cma-63"
+    unticked = client.submit("/fiches/nouvelle", {**grows, "artisan_registered_shown": "yes", "action": "save"})
+    assert unticked.status_code == 303, unticked.text
+    not_registered = desk.fiche_page(
+        web.ws, Identity.of_structure("cma-63"), unticked.headers["location"].rsplit("/", 1)[1]
+    )
+    assert not_registered.fiche["artisan_registered"] is False
+    assert not_registered.lead is not None and not_registered.lead.structure.startswith("cci-")
+    creation = {**grows, "kind": "creation", "artisan_registered": "yes", "artisan_registered_shown": "no"}
+    refused = client.submit("/fiches/nouvelle", {**creation, "action": "save"})
+    assert refused.status_code == 400
+    assert 'id="artisan_registered-error"' in refused.text
+
+
+def test_the_form_fields_of_the_nature_facts_follow_the_presumption():
+    """Ticked or not as shown keeps the presumption (None); changed, it is the technician's word."""
+
+    def read(**fields):
+        data = {k: v for k, v in fields.items() if v is not None}
+        return desk.FicheForm.from_mapping(data.get, lambda name: []).artisan_registered
+
+    assert read(artisan_registered="yes", artisan_registered_shown="yes") is None
+    assert read(artisan_registered=None, artisan_registered_shown="yes") is False
+    assert read(artisan_registered="yes", artisan_registered_shown="no") is True
+    assert read(artisan_registered=None, artisan_registered_shown="no") is None
+    assert read(artisan_registered="yes") is True
+    assert read() is None
+    assert desk.FicheForm(kind="development").artisan_checked is True
+    assert desk.FicheForm(kind="takeover").artisan_checked is False
+    assert desk.FicheForm(kind="development", artisan_registered=False).artisan_checked is False

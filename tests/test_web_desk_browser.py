@@ -117,3 +117,54 @@ def test_the_form_works_without_javascript(chromium_browser, live_server):  # no
         assert no_sideways_scroll(page)
     finally:
         context.close()
+
+
+@needs_chromium
+def test_the_form_asks_the_nature_and_the_farm_and_registration_facts(chromium_browser, live_server):  # noqa: F811
+    """Scripts on: an uncertain activity brings the "Confirmer la nature juridique" question into the form,
+    the answer re-routes the suggestion; a farm link makes it agricultural; the "already registered" box
+    follows the kind's presumption; the fiche is recorded with the nature chosen."""
+    base = live_server.url
+    context = chromium_browser.new_context(viewport={"width": 390, "height": 844})
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        sign_in(page, base, "on")
+        page.goto(base + "/fiches/nouvelle")
+        question = page.locator("#nature-question fieldset")
+        expect(question).to_have_count(0)
+        page.fill("#commune", "63003 Ambert (63600)")
+        page.check("input[name=kind][value=creation]")
+        page.fill("#activity", "56.10C — Restauration de type rapide")
+        expect(question).to_be_visible(timeout=10000)
+        expect(question).to_contain_text("Confirmer la nature juridique")
+        panel = page.locator("#suggestion")
+        expect(panel).to_contain_text("(cma-63)")
+        page.check("#nature-question input[name=nature][value=commercial]")
+        expect(panel).to_contain_text("(cci-ambert)", timeout=10000)  # pure resale: the CCI leads
+        expect(page.locator("#nature-question input[value=commercial]")).to_be_checked()
+        # the registration box follows the kind's presumption until it is touched
+        box = page.locator("#artisan_registered")
+        expect(box).not_to_be_checked()
+        page.check("input[name=kind][value=development]")
+        expect(box).to_be_checked()
+        page.check("input[name=kind][value=creation]")
+        expect(box).not_to_be_checked()
+        # an equestrian centre is agricultural by law: no nature to confirm, the chamber of agriculture leads
+        page.check("#nature-question input[name=nature][value='']")
+        page.check("input[name=farm_link][value=equestrian]")
+        expect(panel).to_contain_text("(agri-63)", timeout=10000)
+        expect(page.locator("#nature-question fieldset")).to_have_count(0)
+        page.check("input[name=farm_link][value='']")
+        expect(question).to_be_visible(timeout=10000)
+        page.check("#nature-question input[name=nature][value=commercial]")
+        expect(panel).to_contain_text("(cci-ambert)", timeout=10000)
+        assert no_sideways_scroll(page)
+        page.fill("#name", NAME)
+        page.click("button[name=action][value=save]")
+        expect(page.locator(".facts")).to_be_visible()
+        assert "commerciale" in page.locator(".facts").inner_text()
+        assert errors == []
+    finally:
+        context.close()

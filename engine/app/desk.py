@@ -27,13 +27,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.app.workspace import Workspace
 from engine.errors import AccessDenied, ConflictError, InputError, Problem
 from engine.i18n import _
 from engine.identity import Identity
+from engine.vocabulary import FARM_LINKS as FARM_LINK_LABELS
+from engine.vocabulary import FIELD_LABELS
 
 #: The most rows a list page shows (lists are always paginated).
 MAX_PER_PAGE = 100
@@ -173,6 +175,8 @@ class Choices:
             "needs": self.needs,
             "publics": self.publics,
             "stages": self.stages,
+            "farm_links": FARM_LINK_LABELS,
+            "field_labels": FIELD_LABELS,
         }
 
 
@@ -558,7 +562,9 @@ FORM_FIELDS = (
     "commune",
     "activity",
     "nature",
+    "farm_link",
     "kind",
+    "artisan_registered",
     "needs",
     "publics",
     "employees",
@@ -588,11 +594,41 @@ class FicheForm:
     phone: str = ""
     consent: bool = False
     received: str = ""
+    farm_link: str = ""
+    #: None: the presumption of :func:`engine.activities.artisan_registered` (a development is
+    #: presumed registered, a creation or a takeover is not); True/False: what the technician said.
+    artisan_registered: bool | None = None
+
+    @property
+    def artisan_presumed(self) -> bool:
+        """What the form presumes of the registration at the répertoire des métiers for this kind."""
+        from engine import activities
+
+        return activities.artisan_registered(self.kind or None, None)
+
+    @property
+    def artisan_checked(self) -> bool:
+        """Whether the form's "already registered" box shows ticked (the technician's word, else the presumption)."""
+        return self.artisan_presumed if self.artisan_registered is None else self.artisan_registered
 
     @classmethod
     def from_mapping(cls, get: Any, get_list: Any) -> FicheForm:
-        """From a form: ``get(name) -> str`` and ``get_list(name) -> list[str]`` (e.g. Starlette's FormData)."""
+        """From a form: ``get(name) -> str`` and ``get_list(name) -> list[str]`` (e.g. Starlette's FormData).
+
+        The "already registered" box is ticked or not as the presumption for the kind shown
+        (``artisan_registered_shown``, a hidden field: ``yes``/``no``); left as shown, the presumption
+        stands (None), changed, it is the technician's word.  Without that field, a ticked box says yes.
+        """
+        ticked = str(get("artisan_registered") or "") in ("1", "on", "yes", "true")
+        shown = str(get("artisan_registered_shown") or "")
+        registered: bool | None
+        if shown in ("yes", "no"):
+            registered = None if ticked == (shown == "yes") else ticked
+        else:
+            registered = True if ticked else None
         return cls(
+            farm_link=str(get("farm_link") or "").strip(),
+            artisan_registered=registered,
             commune=str(get("commune") or "").strip(),
             activity=str(get("activity") or "").strip(),
             nature=str(get("nature") or "").strip(),
@@ -644,6 +680,9 @@ class LiveSuggestion:
     uncovered: tuple[str, ...]
     orphan: bool
     notices: tuple[str, ...]
+    #: The question the form asks when the activity's nature is uncertain (``fiche check``'s note):
+    #: ``{"naf", "nature", "matched", "note"}``; None when the nature is sure or set by a farm link.
+    nature_to_confirm: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON the form's script reads (stable English keys)."""
@@ -666,6 +705,7 @@ class LiveSuggestion:
             "uncovered": list(self.uncovered),
             "orphan": self.orphan,
             "notices": list(self.notices),
+            "nature_to_confirm": dict(self.nature_to_confirm) if self.nature_to_confirm else None,
         }
 
 
@@ -689,7 +729,7 @@ def activity_of(text: str) -> ActivityInfo | None:
 
 def _parse_form(ws: Workspace, form: FicheForm, who: Identity, today: dt.date) -> tuple[dict[str, Any], list[Problem]]:
     """The fiche data of a form and its problems per field (nothing raised)."""
-    from engine.vocabulary import KINDS, NATURES, NEEDS, PUBLICS
+    from engine.vocabulary import FARM_LINKS, KINDS, NATURES, NEEDS, PUBLICS
 
     problems: list[Problem] = []
     data: dict[str, Any] = {"received": today.isoformat(), "stage": "idea"}
@@ -725,6 +765,14 @@ def _parse_form(ws: Workspace, form: FicheForm, who: Identity, today: dt.date) -
             data["kind"] = form.kind
         else:
             problems.append(Problem("kind", 0, 0, _("unknown kind of project '{kind}'").format(kind=form.kind)))
+    if form.farm_link:
+        if form.farm_link in FARM_LINKS:
+            data["farm_link"] = form.farm_link
+        else:
+            message = _("unknown link with a farm '{link}'").format(link=form.farm_link)
+            problems.append(Problem("farm_link", 0, 0, message))
+    if form.artisan_registered is not None:
+        data["artisan_registered"] = form.artisan_registered
     bad = [n for n in form.needs if n not in NEEDS]
     problems += [Problem("needs", 0, 0, _("unknown need '{need}'").format(need=n)) for n in bad]
     data["needs"] = [n for n in form.needs if n in NEEDS]
@@ -760,6 +808,8 @@ def _resolve_commune(ws: Workspace, text: str) -> str:
 
 def live_suggestion(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.date | None = None) -> LiveSuggestion:
     """Routing's answer for what the form holds so far (commune and kind suffice); nothing is written."""
+    from pydantic import ValidationError
+
     from engine.fiche import Fiche
     from engine.routing import suggest
 
@@ -771,6 +821,7 @@ def live_suggestion(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.
     activity = activity_of(form.activity) if "activity" not in errors else None
     commune = data.get("commune")
     missing = tuple(name for name in ("commune", "kind") if name not in data)
+    question = _nature_question(activity, form)
     empty = LiveSuggestion(
         False,
         missing,
@@ -782,14 +833,17 @@ def live_suggestion(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.
         (),
         False,
         (),
+        question,
     )
     if missing:
         return empty
     routing = {k: v for k, v in data.items() if k not in ("porteur", "summary", "received_by")}
     try:
         fiche = Fiche.model_validate(routing, context=ws.network.fiche_context())
-    except ValueError:
-        return empty
+    except ValidationError as exc:
+        for problem in (_field_problem(e) for e in exc.errors()):
+            errors.setdefault(problem.source, []).append(problem.message)
+        return replace(empty, errors=errors)
     with ws.store.transaction() as conn:
         load = _caseload(ws, conn)
     found = suggest(fiche, ws.compiled_rules, load)
@@ -812,7 +866,22 @@ def live_suggestion(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.
         tuple(found.uncovered_needs),
         found.orphan,
         tuple(fiche.notices()),
+        question,
     )
+
+
+def _nature_question(activity: ActivityInfo | None, form: FicheForm) -> dict[str, str] | None:
+    """``fiche check``'s "confirm the nature" for the form's activity (asked until the form is sent, the
+    technician's answer shown as a ticked choice), unless a farm link makes the activity agricultural
+    (Code rural L311-1): then there is nothing to confirm."""
+    from engine import activities
+
+    if activity is None or not activity.confirm:
+        return None
+    if activities.farm_nature(form.farm_link or None, form.publics) is not None:
+        return None
+    finding = activities.nature_of(activity.naf)
+    return {"naf": activity.naf, "nature": finding.nature, "matched": finding.matched, "note": finding.note}
 
 
 def _name(structures: Mapping[str, Any], sid: str) -> str:
@@ -873,9 +942,11 @@ def _field_problem(error: Mapping[str, Any]) -> Problem:
     loc = [str(part) for part in error.get("loc", ())]
     name = loc[-1] if loc and loc[0] == "porteur" and len(loc) > 1 else (loc[0] if loc else "form")
     name = _LOC_FIELD.get(name, name)
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if name == "form":  # a check across fields: under the field it names (artisan_registered, farm_link)
+        name = next((f for f in ("artisan_registered", "farm_link") if f in message), "form")
     if name not in FORM_FIELDS:
         name = "form"
-    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
     return Problem(name, 0, 0, message)
 
 

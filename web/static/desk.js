@@ -1,13 +1,15 @@
 /* The new-fiche form's live suggestion (progressive enhancement: the form works without this file).
    When a field that routing reads changes, the form's routing fields — never the porteur's name,
-   contact details or summary — are sent to the suggestion page and its answer replaces the panel. */
+   contact details or summary — are sent to the suggestion page and its answer replaces the panel,
+   and the form's "confirm the legal nature" question when the activity asks a new one. */
 (function () {
   "use strict";
   var form = document.getElementById("fiche-form");
   var panel = document.getElementById("suggestion");
   if (!form || !panel || !window.fetch) { return; }
   var url = panel.getAttribute("data-url");
-  var ROUTING = ["commune", "activity", "nature", "kind", "needs", "publics", "employees"];
+  var ROUTING = ["commune", "activity", "nature", "farm_link", "kind", "artisan_registered",
+                 "artisan_registered_shown", "needs", "publics", "employees"];
   var timer = null;
   var last = "";
 
@@ -17,6 +19,14 @@
       if (ROUTING.indexOf(name) >= 0) { params.append(name, value); }
     });
     return params.toString();
+  }
+
+  function swap(holder, id, keyed) {
+    var fresh = holder.querySelector("#" + id);
+    var current = document.getElementById(id);
+    if (!fresh || !current) { return; }
+    if (keyed && fresh.getAttribute("data-key") === current.getAttribute("data-key")) { return; }
+    current.replaceWith(fresh);
   }
 
   function refresh() {
@@ -29,9 +39,8 @@
         if (html === null || q !== last) { return; }
         var holder = document.createElement("div");
         holder.innerHTML = html;
-        var body = holder.querySelector("#suggestion-body");
-        var current = document.getElementById("suggestion-body");
-        if (body && current) { current.replaceWith(body); }
+        swap(holder, "suggestion-body", false);
+        swap(holder, "nature-question", true);  // kept while it asks the same question (focus, choice)
       })
       .catch(function () { /* the "See the suggestion" button still works */ });
   }
@@ -41,11 +50,26 @@
     timer = setTimeout(refresh, 250);
   }
 
+  /* "Already registered" follows the presumption of the kind chosen until the technician ticks or
+     unticks it (the hidden field says which presumption the box shows). */
+  function presume(kind) {
+    var box = document.getElementById("artisan_registered");
+    var shown = form.querySelector("input[name=artisan_registered_shown]");
+    if (!box || !shown) { return; }
+    var presumed = kind === "development";
+    if (box.checked === (shown.value === "yes")) {
+      box.checked = presumed;
+      shown.value = presumed ? "yes" : "no";
+    }
+  }
+
   form.addEventListener("input", function (event) {
     if (event.target && event.target.hasAttribute("data-live")) { later(); }
   });
   form.addEventListener("change", function (event) {
-    if (event.target && event.target.hasAttribute("data-live")) { later(); }
+    var target = event.target;
+    if (target && target.name === "kind") { presume(target.value); }
+    if (target && target.hasAttribute("data-live")) { later(); }
   });
   var preview = document.getElementById("preview");
   if (preview) { preview.hidden = true; }

@@ -156,10 +156,11 @@ def new(page: Page) -> Response:
 
 @route("/fiches/nouvelle/suggestion", name="desk.live", kinds=("structure", "coordinator"))
 def live(page: Page) -> Response:
-    """Routing's answer for the form's routing fields (no personal data is sent): an HTML fragment."""
+    """Routing's answer for the form's routing fields (no personal data is sent): an HTML fragment, the
+    suggestion panel's body and the "confirm the nature" question of the form."""
     form = _form(page)
     suggestion = desk.live_suggestion(page.ws, page.who, form, today=_today(page))
-    return page.render("desk/_suggestion.html", suggestion=suggestion, **_vocabulary(page))
+    return page.render("desk/_live.html", suggestion=suggestion, form=form, **_vocabulary(page))
 
 
 # --- the fiche page --------------------------------------------------------------------------------
