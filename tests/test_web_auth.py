@@ -82,6 +82,36 @@ def test_repeated_failures_lock_the_address_then_the_lock_grows(web):  # noqa: F
     assert client.sign_in(EMAILS["on"], PASSWORD).status_code == 303
 
 
+def test_many_addresses_tried_from_one_connection_lock_that_connection_only(web):  # noqa: F811
+    """Per IP besides per address: 20 failures from one connection, each address below its own lock, lock
+    the connection (even a right password is refused); another connection signs in; a success does not
+    reset the count; it is forgotten after 15 quiet minutes."""
+    from engine.accounts.repository import IP_FREE_FAILURES
+
+    attacker = WebClient(web.app, client=("203.0.113.7", 40000))
+    colleague = WebClient(web.app, client=("198.51.100.2", 40000))
+    with attacker, colleague:
+        for n in range(IP_FREE_FAILURES - 2):
+            assert attacker.sign_in(f"guess{n}@example.org", "wrong password").status_code == 401
+        assert attacker.sign_in(EMAILS["on"], PASSWORD).status_code == 303  # a success: not a reset
+        attacker.submit("/deconnexion")
+        assert attacker.sign_in("guess-a@example.org", "wrong password").status_code == 401
+        last = attacker.sign_in("guess-b@example.org", "wrong password")
+        assert last.status_code == 401
+        assert "depuis ce réseau" in html.unescape(last.text) and "1 min" in last.text
+        refused = attacker.sign_in(EMAILS["on"], PASSWORD)
+        assert refused.status_code == 401 and SESSION_COOKIE not in attacker.cookies
+        assert colleague.sign_in(EMAILS["on"], PASSWORD).status_code == 303  # another connection: not locked
+        web.clock.advance(seconds=61)
+        again = attacker.sign_in("guess-c@example.org", "wrong password")
+        assert "2 min" in again.text  # the lock grows while the failures go on
+        web.clock.advance(minutes=17)
+        assert attacker.sign_in(EMAILS["on"], PASSWORD).status_code == 303  # forgotten after 15 quiet minutes
+        attacker.submit("/deconnexion")
+        assert attacker.sign_in("guess-d@example.org", "wrong password").status_code == 401
+        assert "depuis ce réseau" not in html.unescape(attacker.sign_in("guess-e@example.org", "wrong").text)
+
+
 def test_an_idle_session_expires(web):  # noqa: F811
     client = web.client("coordinator", fresh=True)
     web.clock.advance(hours=1, minutes=59)

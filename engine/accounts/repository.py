@@ -10,6 +10,14 @@ address is locked for one minute, then twice as long after each further failure,
 while locked even the right password is refused (without being checked).  A success clears the
 count; a count whose last failure is a day old starts again.  Addresses without an account are
 counted the same way, so the answers never tell which addresses exist.
+
+Per client IP too (:data:`IP_FREE_FAILURES`): whoever tries many addresses from one connection —
+each below its own lock — is locked out from that connection the same way (1 min, doubling up to an
+hour), with every address refused meanwhile.  A success does not clear that count (an attacker
+holding one account could otherwise reset it between guesses); it starts again after
+:data:`IP_FAILURES_FORGOTTEN_AFTER` without a failure.  The count shares the table of the addresses'
+under the key ``IP:`` + the address: an upper-case key that no typed e-mail address (kept
+lower-case) can name.
 """
 
 from __future__ import annotations
@@ -33,6 +41,8 @@ FREE_FAILURES = 5
 FIRST_LOCK = dt.timedelta(minutes=1)
 LONGEST_LOCK = dt.timedelta(hours=1)
 FAILURES_FORGOTTEN_AFTER = dt.timedelta(days=1)
+IP_FREE_FAILURES = 20
+IP_FAILURES_FORGOTTEN_AFTER = dt.timedelta(minutes=15)
 LINK_VALID_FOR = dt.timedelta(days=7)
 SESSION_IDLE = dt.timedelta(hours=2)
 SESSION_LONGEST = dt.timedelta(hours=12)
@@ -78,9 +88,11 @@ class Account:
 class SignInRefused(AccessDenied):
     """A sign-in that did not succeed; the message says what to do, never whether the address exists."""
 
-    def __init__(self, message: str, locked_until: dt.datetime | None = None) -> None:
+    def __init__(self, message: str, locked_until: dt.datetime | None = None, *, counted: bool = True) -> None:
         super().__init__(message)
         self.locked_until = locked_until
+        #: Whether it counts against the client's throttle (a guess); a disabled account's right password does not.
+        self.counted = counted
 
 
 def utc(value: dt.datetime) -> dt.datetime:
@@ -254,12 +266,39 @@ def set_password(conn: Connection, token: str, password: str, *, now: dt.datetim
 # --- signing in ----------------------------------------------------------------------------------
 
 
-def authenticate(conn: Connection, email: str, password: str, *, now: dt.datetime) -> Account:
+def client_key(client: str) -> str:
+    """The throttle's key for a client IP (upper-case ``IP:``: never an e-mail address, see above)."""
+    return ("IP:" + client.strip())[:EMAIL]
+
+
+def authenticate(
+    conn: Connection, email: str, password: str, *, now: dt.datetime, client: str | None = None
+) -> Account:
     """The account whose e-mail and password these are; :class:`SignInRefused` otherwise.
 
-    Throttled per address (see the module docstring).  The message for a wrong address and a wrong
-    password is the same.
+    Throttled per address, and per ``client`` IP when given (see the module docstring).  The message
+    for a wrong address and a wrong password is the same.
     """
+    if not client:
+        return _authenticate(conn, email, password, now=now)
+    key = client_key(client)
+    throttle = conn.execute(select(sign_in_failures).where(sign_in_failures.c.email == key)).first()
+    if throttle is not None and throttle.locked_until is not None and utc(throttle.locked_until) > now:
+        raise _client_locked(utc(throttle.locked_until), now)
+    try:
+        return _authenticate(conn, email, password, now=now)
+    except SignInRefused as exc:
+        if not exc.counted:
+            raise
+        locked_until = _record_failure(
+            conn, key, throttle, now, free=IP_FREE_FAILURES, forgotten_after=IP_FAILURES_FORGOTTEN_AFTER
+        )
+        if locked_until is not None:
+            raise _client_locked(locked_until, now) from None
+        raise
+
+
+def _authenticate(conn: Connection, email: str, password: str, *, now: dt.datetime) -> Account:
     try:
         address = normalize_email(email)
     except InputError:
@@ -281,22 +320,28 @@ def authenticate(conn: Connection, email: str, password: str, *, now: dt.datetim
     assert row is not None
     conn.execute(delete(sign_in_failures).where(sign_in_failures.c.email == address))
     if row.disabled:
-        raise SignInRefused(_("this account is disabled: ask the coordinator if you need it again"))
+        raise SignInRefused(_("this account is disabled: ask the coordinator if you need it again"), counted=False)
     if passwords.needs_rehash(row.password_hash):
         new_hash = passwords.hash_password(password)
         conn.execute(update(accounts).where(accounts.c.id == row.id).values(password_hash=new_hash))
     return _account(row)
 
 
-def _record_failure(conn: Connection, address: str, throttle: Row[Any] | None, now: dt.datetime) -> dt.datetime | None:
-    """Count one more failure for ``address``; the time it is locked until, when it now is."""
-    if throttle is None or now - utc(throttle.last_failure) > FAILURES_FORGOTTEN_AFTER:
-        failures = 1
-    else:
-        failures = throttle.failures + 1
+def _record_failure(
+    conn: Connection,
+    address: str,
+    throttle: Row[Any] | None,
+    now: dt.datetime,
+    *,
+    free: int = FREE_FAILURES,
+    forgotten_after: dt.timedelta = FAILURES_FORGOTTEN_AFTER,
+) -> dt.datetime | None:
+    """Count one more failure for ``address`` (or a client's key); the time it is locked until, when it now is."""
+    fresh = throttle is None or now - utc(throttle.last_failure) > forgotten_after
+    failures = 1 if fresh or throttle is None else throttle.failures + 1
     locked_until = None
-    if failures >= FREE_FAILURES:
-        lock = min(FIRST_LOCK * 2 ** (failures - FREE_FAILURES), LONGEST_LOCK)
+    if failures >= free:
+        lock = min(FIRST_LOCK * 2 ** min(failures - free, 16), LONGEST_LOCK)
         locked_until = now + lock
     values = {"failures": failures, "last_failure": now, "locked_until": locked_until}
     if throttle is None:
@@ -304,6 +349,17 @@ def _record_failure(conn: Connection, address: str, throttle: Row[Any] | None, n
     else:
         conn.execute(update(sign_in_failures).where(sign_in_failures.c.email == address).values(**values))
     return locked_until
+
+
+def _client_locked(until: dt.datetime, now: dt.datetime) -> SignInRefused:
+    minutes = max(1, -(-int((until - now).total_seconds()) // 60))
+    return SignInRefused(
+        _(
+            "too many failed sign-ins from this connection: try again in {minutes} min (or ask the coordinator "
+            "for a new link if the password is forgotten)"
+        ).format(minutes=minutes),
+        locked_until=until,
+    )
 
 
 def _locked(until: dt.datetime, now: dt.datetime) -> SignInRefused:

@@ -170,16 +170,19 @@ class SignedIn:
     session: Session
 
 
-def sign_in(ws: Workspace, email: str, password: str, *, now: dt.datetime | None = None) -> SignedIn:
+def sign_in(
+    ws: Workspace, email: str, password: str, *, now: dt.datetime | None = None, client: str | None = None
+) -> SignedIn:
     """Check the e-mail and password and open a session; :class:`SignInRefused` otherwise.
 
-    The failure is counted in its own transaction, so it is kept although the sign-in fails.
+    ``client``: the IP the request came from (the web), throttled besides the address.  The failure
+    is counted in its own transaction, so it is kept although the sign-in fails.
     """
     at = _now(now)
     refused: SignInRefused | None = None
     with ws.store.transaction() as conn:
         try:
-            account = repository.authenticate(conn, email, password, now=at)
+            account = repository.authenticate(conn, email, password, now=at, client=client)
         except SignInRefused as exc:
             refused = exc
         else:

@@ -28,7 +28,8 @@ def sign_in(page: Page) -> Response:
         return page.render("sign_in.html", email="", error=None, target=target, signed_out=signed_out)
     email = page.field("email").strip()
     try:
-        signed = accounts.sign_in(page.ws, email, page.field("password"), now=page.now)
+        client = page.request.client.host if page.request.client else None  # the proxy's X-Forwarded-For if trusted
+        signed = accounts.sign_in(page.ws, email, page.field("password"), now=page.now, client=client)
     except accounts.SignInRefused as exc:
         return page.render("sign_in.html", status=401, email=email, error=str(exc), target=target, signed_out=False)
     if page.session is not None:  # signing in over another session: close it
