@@ -215,7 +215,7 @@ def test_farm_link_makes_the_activity_agricultural_and_the_chamber_of_agricultur
     riding = {**BAKERY, "activity": "93.19Z", "farm_link": "equestrian", "name": "Iris Cheval-Discret"}
     preview = client.submit("/fiches/nouvelle", {**riding, "action": "preview"})
     assert "(agri-63)" in preview.text  # the chamber of agriculture, suggested référent
-    assert "un centre équestre est agricole par la loi" in preview.text  # the reason, in French
+    assert "un centre équestre est agricole de par la loi" in preview.text  # the reason, in French
     saved = client.submit("/fiches/nouvelle", {**riding, "action": "save"})
     assert saved.status_code == 303, saved.text
     fiche_id = saved.headers["location"].rsplit("/", 1)[1]
