@@ -279,3 +279,69 @@ def test_desk_answer_reports_who_changed_the_fiche_meanwhile(store_url, network)
         desk.answer(ws, access.Viewer("pfil-ambert"), fid, "take")
         with pytest.raises(desk.ChangedMeanwhile, match="modifiée par pfil-ambert entre-temps"):
             desk.answer(ws, CMA, fid, "take", expected_version=1)
+
+
+def flags_agree(store) -> list[tuple[str, str, str, bool]]:
+    """Every stored ``open`` flag that disagrees with the rule (``is_open``) on its fiche as it stands now."""
+    from sqlalchemy import select
+
+    from engine.store.schema import fiche_suggestions, fiche_supports, fiches
+
+    wrong = []
+    with store.transaction() as conn:
+        state = {r.id: r for r in conn.execute(select(fiches.c.id, fiches.c.lead, fiches.c.stage))}
+        supporting: dict[str, set[str]] = {}
+        for fiche_id, structure in conn.execute(select(fiche_supports.c.fiche_id, fiche_supports.c.structure)):
+            supporting.setdefault(fiche_id, set()).add(structure)
+        s = fiche_suggestions.c
+        for fiche_id, structure, role, flag in conn.execute(select(s.fiche_id, s.structure, s.role, s.open)):
+            f = state[fiche_id]
+            if bool(flag) != suggestions.is_open(role, structure, f.lead, supporting.get(fiche_id, ()), f.stage):
+                wrong.append((fiche_id, structure, role, bool(flag)))
+    return wrong
+
+
+def test_the_open_flags_follow_every_write_of_the_fiche(store, network):
+    """ "À traiter" reads the ``open`` flag kept by each write: take, support, decline, a lead assigned or
+    removed by the coordinator, abandon and reopen; the list always equals the rule's answer."""
+    fiche = received_by_coordinator(store, network)
+    other = received_by_coordinator(store, network)
+    assert flags_agree(store) == [] and (fiche, "lead") in open_for(store, "cma-63")
+    reply(store, network, fiche, CMA, "take")
+    assert flags_agree(store) == [] and (fiche, "lead") not in open_for(store, "cma-63")
+    reply(store, network, fiche, PFIL, "take")
+    assert flags_agree(store) == [] and all(f != fiche for f, _ in open_for(store, "pfil-ambert"))
+    reply(store, network, other, CMA, "decline", reason="pas notre métier")
+    assert flags_agree(store) == [] and all(f != other for f, _ in open_for(store, "cma-63"))
+    with store.transaction(fiche) as conn:
+        repository.assign_fiche(conn, fiche, who=COORD, network=network, remove_lead=True, at=DAY)
+    assert flags_agree(store) == [] and (fiche, "lead") in open_for(store, "cma-63")  # asked again
+    with store.transaction(fiche) as conn:
+        repository.move_fiche(conn, fiche, "abandon", who=COORD, network=network, at=DAY)
+    assert flags_agree(store) == [] and (fiche, "lead") not in open_for(store, "cma-63")
+    with store.transaction(fiche) as conn:
+        repository.move_fiche(conn, fiche, "reopen", who=COORD, network=network, at=DAY)
+    assert flags_agree(store) == [] and (fiche, "lead") in open_for(store, "cma-63")
+    with store.transaction() as conn:
+        assert suggestions.open_count(conn, "cma-63") == len(open_for(store, "cma-63"))
+
+
+def test_migration_0730_flags_the_requests_already_waiting(store_url, network):
+    """A store made before the flag (revision 0600) gets it filled from each fiche's state."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from engine.store import db
+
+    store = db.open_store(store_url)
+    fiche = received_by_coordinator(store, network)
+    received_by_coordinator(store, network)
+    reply(store, network, fiche, CMA, "take")
+    with store.engine.begin() as conn:
+        command.downgrade(db.alembic_config(conn), "0600")
+    with store.engine.begin() as conn:
+        command.upgrade(db.alembic_config(conn), "head")
+        waiting = conn.execute(text("SELECT count(*) FROM fiche_suggestions WHERE open")).scalar_one()
+    assert waiting > 0 and flags_agree(store) == []
+    assert (fiche, "lead") not in open_for(store, "cma-63")
+    store.dispose()

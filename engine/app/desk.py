@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from engine.app.workspace import Workspace
 from engine.errors import AccessDenied, ConflictError, InputError, Problem
@@ -486,28 +486,36 @@ def caseload(
     c = fiches.c
     supported = select(fiche_supports.c.fiche_id).where(fiche_supports.c.structure == structure)
     by_role = {"lead": c.lead == structure, "support": c.id.in_(supported), "received": c.received_by == structure}
-    mine = by_role[flt.role] if flt.role else or_(*by_role.values())
-    conditions = [mine]
     text = flt.text.strip()
-    if text:
-        conditions.append(_text_condition(ws, text))
-    with ws.store.transaction() as conn:
-        counts: dict[str, int] = dict(
-            conn.execute(select(c.stage, func.count()).where(*conditions).group_by(c.stage)).all()
-        )
-        if flt.stages:
-            conditions.append(c.stage.in_(list(flt.stages)))
-        total = int(conn.execute(select(func.count()).select_from(fiches).where(*conditions)).scalar_one())
-        rows = [
-            dict(r)
-            for r in conn.execute(
-                select(fiches)
-                .where(*conditions)
-                .order_by(c.received.desc(), c.year.desc(), c.number.desc())
-                .limit(page.size)
-                .offset(page.offset)
-            ).mappings()
+    extra = [_text_condition(ws, text)] if text else []
+    not_lead = or_(c.lead.is_(None), c.lead != structure)
+    # The caseload's parts, disjoint so that their counts add up: each one read through its own index.
+    parts: list[list[Any]]
+    if flt.role:
+        parts = [[by_role[flt.role]]]
+    else:
+        parts = [
+            [by_role["lead"]],
+            [by_role["received"], not_lead],
+            [by_role["support"], not_lead, or_(c.received_by.is_(None), c.received_by != structure)],
         ]
+    stages = [c.stage.in_(list(flt.stages))] if flt.stages else []
+    order = (c.received.desc(), c.year.desc(), c.number.desc())
+    wanted = page.offset + page.size
+    with ws.store.transaction() as conn:
+        counts: dict[Any, int] = {}
+        for part in parts:
+            part_counts = conn.execute(select(c.stage, func.count()).where(*part, *extra).group_by(c.stage)).all()
+            for stage, n in part_counts:
+                counts[stage] = counts.get(stage, 0) + int(cast(int, n))
+        total = sum(n for stage, n in counts.items() if not flt.stages or stage in flt.stages)
+        found: dict[str, dict[str, Any]] = {}
+        for part in parts:  # each part's newest ``wanted`` rows hold the union's newest ``wanted``
+            query = select(fiches).where(*part, *extra, *stages).order_by(*order).limit(wanted)
+            for r in conn.execute(query).mappings():
+                found[r["id"]] = dict(r)
+        newest = sorted(found.values(), key=lambda r: (r["received"], r["year"], r["number"]), reverse=True)
+        rows = newest[page.offset : wanted]
         ids = [r["id"] for r in rows]
         supports = _supports_of(conn, ids)
         alerts = alerts_of_fiches(
@@ -1024,7 +1032,7 @@ def fiche_page(ws: Workspace, who: Identity, fiche_id: str, *, today: dt.date | 
         stored = queries.get(conn, fiche_id.strip().upper())
         history = queries.history(conn, stored.id)
         asked = suggestions.current(conn, stored.id)
-        declined = suggestions.declines(conn, stored.id)
+    declined = suggestions.declines_in(history)  # from the history read above, not a second replay
     fiche, personal = visible_fiche(stored.fiche, who)
     structures = ws.network.rules.structures
     last = next((e for e in reversed(history) if e["kind"] == ev.SUGGESTED), None)
@@ -1065,8 +1073,9 @@ def fiche_page(ws: Workspace, who: Identity, fiche_id: str, *, today: dt.date | 
     actions: list[Action] = []
     if can_write:
         machine = lifecycle()
+        model = stored.model()  # validated once; each trigger is tried on its own copy
         for trigger in machine.allowed_triggers(data["stage"]):
-            record = stored.model().model_copy()
+            record = model.model_copy()
             asks: tuple[str, ...] = ()
             options: dict[str, Any] = {}
             if trigger == "install":

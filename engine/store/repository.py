@@ -872,6 +872,9 @@ def _commit(
             insert(fiche_supports),
             [{"fiche_id": current.id, "structure": s, "position": top + 1 + i} for i, s in enumerate(added)],
         )
+    state = result.state
+    if ("lead" in values or "stage" in values or gone or added) and state.get("stage"):
+        suggestions.refresh_open(conn, current.id, state.get("lead"), state.get("supporting") or (), state["stage"])
     _append(conn, current.id, version, planned, at, by, now, who)
     return Change(current.id, version, [{"kind": k, "payload": p} for k, p in planned])
 

@@ -48,6 +48,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from engine import limits
@@ -106,6 +107,12 @@ fiches = Table(
     Index(None, "local_network"),
     Index(None, "received"),
     Index(None, "received_by"),
+    # "Mes fiches": each part of a structure's caseload newest first (with or without a stage chosen),
+    # and counted by stage from the index alone (migration 0730).
+    Index(None, "lead", "received"),
+    Index(None, "lead", "stage", "received"),
+    Index(None, "received_by", "received"),
+    Index(None, "received_by", "stage", "received", "lead"),
 )
 
 fiche_supports = Table(
@@ -145,7 +152,11 @@ fiche_suggestions = Table(
     Column("since", Date, nullable=False),
     Column("needs", JSON, nullable=False),
     Column("reasons", JSON, nullable=False),
+    # Whether the suggestion still waits for the structure's answer (engine.store.suggestions.is_open),
+    # kept by every write of the fiche: "À traiter" reads it through the index below, oldest first.
+    Column("open", Boolean, nullable=False, server_default=false()),
     Index(None, "structure", "role"),
+    Index(None, "structure", "open", "since", "fiche_id"),
 )
 
 event_chain = Table(

@@ -14,7 +14,7 @@ charge closes it (the structure is then on the fiche); declining re-routes the f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,7 +66,29 @@ def replace(conn: Connection, fiche_id: str, asked: Mapping[tuple[str, str], str
     conn.execute(delete(fiche_suggestions).where(fiche_suggestions.c.fiche_id == fiche_id))
     rows = rows_of(fiche_id, asked, payload)
     if rows:
+        state = conn.execute(select(fiches.c.lead, fiches.c.stage).where(fiches.c.id == fiche_id)).first()
+        supporting: set[str] = set(
+            conn.execute(select(fiche_supports.c.structure).where(fiche_supports.c.fiche_id == fiche_id)).scalars()
+        )
+        lead, stage = (state.lead, state.stage) if state is not None else (None, "")
+        for row in rows:
+            row["open"] = is_open(row["role"], row["structure"], lead, supporting, stage)
         conn.execute(insert(fiche_suggestions), rows)
+
+
+def refresh_open(conn: Connection, fiche_id: str, lead: str | None, supporting: Any, stage: str) -> None:
+    """Keep each suggestion's ``open`` flag true to the fiche's new lead, supports and stage (every write
+    of the fiche calls it, so "À traiter" reads the flag instead of joining every request it ever got)."""
+    s = fiche_suggestions.c
+    for row in conn.execute(select(s.structure, s.role, s.open).where(s.fiche_id == fiche_id)):
+        structure, role, was = str(row.structure), str(row.role), bool(row.open)
+        now = is_open(role, structure, lead, supporting, stage)
+        if was != now:
+            conn.execute(
+                fiche_suggestions.update()
+                .where(s.fiche_id == fiche_id, s.structure == structure, s.role == role)
+                .values(open=now)
+            )
 
 
 def needs_asked(conn: Connection, fiche_id: str, structure: str, role: str) -> list[str]:
@@ -106,10 +128,16 @@ def declines(conn: Connection, fiche_id: str) -> list[Decline]:
     """The fiche's declines, oldest first."""
     from engine.store import history
 
-    rows = [e for e in history.of_fiche(conn, fiche_id) if e.kind == ev.SUGGESTION_DECLINED]
+    return declines_in(e.to_dict() for e in history.of_fiche(conn, fiche_id))
+
+
+def declines_in(events: Iterable[Mapping[str, Any]]) -> list[Decline]:
+    """The declines among a fiche's events already read (``queries.history``'s dicts), oldest first."""
     return [
-        Decline(e.payload["structure"], e.payload["role"], _date(e.at), e.payload.get("reason") or "", e.by)
-        for e in rows
+        Decline(p["structure"], p["role"], _date(e["at"]), p.get("reason") or "", e["by"])
+        for e in events
+        for p in (e["payload"],)
+        if e["kind"] == ev.SUGGESTION_DECLINED
     ]
 
 
@@ -137,24 +165,22 @@ def open_condition(structure: str) -> Any:
 
 
 def open_count(conn: Connection, structure: str) -> int:
-    """How many suggestions wait for ``structure``'s answer."""
-    query = (
-        select(func.count())
-        .select_from(fiche_suggestions.join(fiches, fiches.c.id == fiche_suggestions.c.fiche_id))
-        .where(open_condition(structure))
-    )
+    """How many suggestions wait for ``structure``'s answer (an index-only count of the open flags)."""
+    s = fiche_suggestions.c
+    query = select(func.count()).select_from(fiche_suggestions).where(s.structure == structure, s.open.is_(True))
     return int(conn.execute(query).scalar_one())
 
 
 def open_rows(conn: Connection, structure: str, *, limit: int, offset: int = 0) -> list[dict[str, Any]]:
     """The open suggestions of ``structure``, oldest first (then by fiche id): the fiche's columns plus
-    ``role``, ``since``, ``needs_asked`` and ``reasons``."""
+    ``role``, ``since``, ``needs_asked`` and ``reasons``.  The index (structure, open, since, fiche_id)
+    gives them in order: a page costs its own rows, whatever the structure was asked before."""
     s = fiche_suggestions.c
     query = (
         select(fiches, s.role, s.since, s.needs.label("needs_asked"), s.reasons)
         .select_from(fiche_suggestions.join(fiches, fiches.c.id == s.fiche_id))
-        .where(open_condition(structure))
-        .order_by(s.since, fiches.c.year, fiches.c.number)
+        .where(s.structure == structure, s.open.is_(True))
+        .order_by(s.since, s.fiche_id)
         .limit(limit)
         .offset(offset)
     )
