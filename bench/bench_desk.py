@@ -36,11 +36,11 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# CAPACTIF_BENCH_ROOT: the checkout whose engine is measured (another worktree for a before/after run).
+sys.path.insert(0, os.environ.get("CAPACTIF_BENCH_ROOT", str(Path(__file__).resolve().parent.parent)))
 
-from bench_store import fresh, pg_database, timed
-from sqlalchemy import insert, select
+from sqlalchemy import Integer, create_engine, select, text
+from sqlalchemy.engine import make_url
 
 from engine import network, sample
 from engine.app import Workspace, accounts
@@ -48,12 +48,46 @@ from engine.app.fiches import suggester
 from engine.identity import Identity
 from engine.routing import compile_rules, suggest
 from engine.store import access, repository
-from engine.store.schema import events, fiches
+from engine.store.schema import fiches
 
 END = dt.date(2026, 10, 31)
+PG = os.environ.get("CAPACTIF_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 STRUCTURE = "cma-63"
 PASSWORD = "banc d'essai du bureau 2026"
 LIVE = "commune=63003+Ambert&kind=creation&activity=10.71C&needs=honour_loan&needs=premises"
+
+
+def timed(func):
+    start = time.perf_counter()
+    result = func()
+    return result, time.perf_counter() - start
+
+
+def pg_database():
+    """A database of its own for the run, and the function that drops it."""
+    import uuid
+
+    admin = create_engine(PG, isolation_level="AUTOCOMMIT")
+    name = f"capactif_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(PG).set(database=name).render_as_string(hide_password=False), drop
+
+
+def fresh(url: str) -> None:
+    """A new, migrated store at ``url``."""
+    from engine.store import db
+
+    url = db.resolve_url(url)
+    store = db.Store(url, db.make_engine(url))
+    db.upgrade(store)
+    store.dispose()
 
 
 def fill(url: str, net, count: int) -> int:
@@ -61,6 +95,7 @@ def fill(url: str, net, count: int) -> int:
     rng = random.Random(5)
     compiled = compile_rules(net.rules)
     coordinator = access.Viewer(access.COORDINATOR)
+    coordinator_id = Identity.coordinator()
     items = list(sample.iter_fiches(net, count, seed=2026, end=END))
     suggest_one = suggester(compile_rules(net.rules))
     now = dt.datetime.now(dt.UTC)
@@ -71,23 +106,85 @@ def fill(url: str, net, count: int) -> int:
                 changes = repository.add_fiches(
                     conn, batch, who=coordinator, network=net, suggester=suggest_one, at=END
                 )
-                rows = []
                 for change, fiche in zip(changes, batch, strict=True):
                     found = suggest(fiche, compiled)
+                    author = coordinator_id
                     if found.lead is not None and rng.random() < 0.85:
+                        author = Identity.of_structure(found.lead.structure)
                         repository.answer_suggestion(
                             conn, change.fiche, "take", who=Identity.of_structure(found.lead.structure),
                             suggester=suggest_one, at=END, now=now,
                         )  # fmt: skip
                     span = max((END - fiche.received).days, 1)
-                    for _ in range(3):
-                        at = fiche.received + dt.timedelta(days=rng.randrange(span))
-                        rows.append({"fiche_id": change.fiche, "version": 1, "kind": "contact", "at": at,
-                                     "recorded_at": now, "by": found.lead.structure if found.lead else None,
-                                     "payload": {"text": "échange", "channel": "phone"}})  # fmt: skip
-                conn.execute(insert(events), rows)
+                    for day in sorted(rng.randrange(span) for _ in range(3)):
+                        repository.note_fiche(
+                            conn, change.fiche, "échange", who=author, at=fiche.received + dt.timedelta(days=day),
+                            kind="contact", channel="phone",
+                        )  # fmt: skip
         with ws.store.transaction() as conn:
             return len(conn.execute(select(fiches.c.id)).all())
+
+
+def replicate(url: str, count: int) -> int:
+    """Copies of the stored fiches, renumbered, until the store holds ``count``: every table a desk page
+    reads (fiches, supports, events with their personal values, current suggestions), in bulk.
+
+    The engine's write path costs about 0.1 s per fiche on the shared machine (suggestion, answer,
+    three contacts, hash chain): 100,000 fiches would take hours.  The copies keep the synthetic
+    year's distributions (communes, kinds, stages, who leads, open requests); their events are not
+    chained (``db verify`` would say so; no desk page reads the chain).
+    """
+    import json
+    import secrets
+
+    from sqlalchemy import func, insert
+
+    from engine.store.schema import events, fiche_sequences, fiche_suggestions, fiche_supports, personal_data
+
+    with Workspace.open(db=url) as ws, ws.store.transaction() as conn:
+        base = [dict(r) for r in conn.execute(select(fiches)).mappings()]
+        if not base or len(base) >= count:
+            return len(base)
+        by_fiche: dict[str, dict[str, list[dict]]] = {r["id"]: {"s": [], "e": [], "g": [], "p": []} for r in base}
+        for key, table in (("s", fiche_supports), ("g", fiche_suggestions), ("p", personal_data)):
+            for r in conn.execute(select(table)).mappings():
+                by_fiche[r["fiche_id"]][key].append(dict(r))
+        for r in conn.execute(select(events).order_by(events.c.id)).mappings():
+            by_fiche[r["fiche_id"]]["e"].append({k: v for k, v in r.items() if k != "id"})
+        top = dict(conn.execute(select(fiches.c.year, func.max(fiches.c.number)).group_by(fiches.c.year)).all())
+        step = max(top.values())
+        seq = int(conn.execute(select(func.max(events.c.seq))).scalar_one())
+        made, copy = len(base), 0
+        while made < count:
+            copy += 1
+            rows: dict[str, list[dict]] = {"f": [], "s": [], "e": [], "g": [], "p": []}
+            for row in base:
+                if made >= count:
+                    break
+                made += 1
+                number = row["number"] + copy * step
+                new_id = f"F-{row['year']}-{number:04d}"
+                parts = by_fiche[row["id"]]
+                keys = {p["key"]: secrets.token_hex(16) for p in parts["p"]}
+                rows["f"].append({**row, "id": new_id, "number": number})
+                rows["s"] += [{**r, "fiche_id": new_id} for r in parts["s"]]
+                rows["g"] += [{**r, "fiche_id": new_id} for r in parts["g"]]
+                rows["p"] += [{**r, "fiche_id": new_id, "key": keys[r["key"]]} for r in parts["p"]]
+                for e in parts["e"]:
+                    text = json.dumps(e["payload"]).replace(f'"{row["id"]}"', f'"{new_id}"')
+                    for old, new in keys.items():
+                        text = text.replace(old, new)
+                    seq += 1
+                    rows["e"].append({**e, "fiche_id": new_id, "payload": json.loads(text), "seq": seq})
+            for key, table in (("f", fiches), ("s", fiche_supports), ("g", fiche_suggestions),
+                               ("p", personal_data), ("e", events)):  # fmt: skip
+                for start in range(0, len(rows[key]), 5_000):
+                    if rows[key][start : start + 5_000]:
+                        conn.execute(insert(table), rows[key][start : start + 5_000])
+        for year in top:
+            last = conn.execute(select(func.max(fiches.c.number)).where(fiches.c.year == year)).scalar_one()
+            conn.execute(fiche_sequences.update().where(fiche_sequences.c.year == year).values(last=last))
+        return made
 
 
 def sessions(url: str, n: int) -> list[str]:
@@ -184,15 +281,74 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else (values[0] if values else 0.0)
 
 
-def bench_backend(backend: str, net, args, workdir: Path) -> None:
+def copy_store(source: str, url: str) -> int:
+    """Every row of the SQLite store ``source`` into the fresh store ``url`` (same revision), in bulk."""
+    from engine.store import db
+    from engine.store.schema import metadata
+
+    src, dst = db.make_engine(db.resolve_url(source)), db.make_engine(db.resolve_url(url))
+    copied = 0
+    with src.connect() as read, dst.begin() as write:
+        for table in reversed(metadata.sorted_tables):  # what a fresh store seeds (the chain's head…)
+            write.execute(table.delete())
+        for table in metadata.sorted_tables:
+            if table.name not in inspect_tables(read):
+                continue
+            result = read.execution_options(yield_per=5_000).execute(select(table)).mappings()
+            for chunk in result.partitions():
+                write.execute(table.insert(), [dict(r) for r in chunk])
+                copied += len(chunk)
+            if dst.dialect.name == "postgresql":
+                for column in table.columns:
+                    if column.autoincrement is True or (column.primary_key and isinstance(column.type, Integer)):
+                        write.execute(text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
+                            f"COALESCE((SELECT max({column.name}) FROM {table.name}), 0) + 1, false)"
+                        ))  # fmt: skip
+    src.dispose()
+    dst.dispose()
+    return copied
+
+
+def inspect_tables(conn) -> set[str]:
+    from sqlalchemy import inspect
+
+    return set(inspect(conn).get_table_names())
+
+
+def prepare(backend: str, net, args, workdir: Path) -> tuple[str, object]:
+    """The filled store of this run: ``--store`` (a SQLite file, copied, upgraded, and for PostgreSQL
+    copied into a database of its own) or ``--base`` fiches written by the engine then replicated."""
+    import shutil
+
     drop = None
-    url = str(workdir / "desk.sqlite") if backend == "sqlite" else None
-    if url is None:
-        url, drop = pg_database()
+    local = str(workdir / "desk.sqlite")
+    if args.store:
+        shutil.copy(args.store, local)
+        _, seconds = timed(lambda: fresh(local))
+        print(f"{backend:<10} store {args.store} copied and upgraded (db upgrade: {seconds:.0f} s)")
+    else:
+        fresh(local)
+        base, seconds = timed(lambda: fill(local, net, min(args.base, args.count)))
+        print(
+            f"{backend:<10} {base:,} fiches written by the engine (suggestions, answers, contacts) in {seconds:.0f} s"
+        )
+        stored, seconds = timed(lambda: replicate(local, args.count))
+        print(f"{backend:<10} replicated to {stored:,} fiches in {seconds:.0f} s")
+    if backend == "sqlite":
+        return local, drop
+    url, drop = pg_database()
+    fresh(url)
+    rows, seconds = timed(lambda: copy_store(local, url))
+    print(f"{backend:<10} {rows:,} rows copied into PostgreSQL in {seconds:.0f} s")
+    with create_engine(url).connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+    return url, drop
+
+
+def bench_backend(backend: str, net, args, workdir: Path) -> None:
+    url, drop = prepare(backend, net, args, workdir)
     try:
-        fresh(url)
-        stored, seconds = timed(lambda: fill(url, net, args.count))
-        print(f"{backend:<10} filled {stored:,} fiches with suggestions and answers in {seconds:.0f} s")
         tokens = sessions(url, args.clients)
         ids = a_fiche_of(url)
         port = free_port()
@@ -222,6 +378,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--base", type=int, default=2_000, help="fiches written by the engine before replicating")
+    parser.add_argument("--store", help="a filled SQLite store to start from (copied; left unchanged)")
     args = parser.parse_args()
     net = network.load(None)
     print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
