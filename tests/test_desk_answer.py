@@ -327,7 +327,7 @@ def test_the_open_flags_follow_every_write_of_the_fiche(store, network):
 
 
 def test_migration_0730_flags_the_requests_already_waiting(store_url, network):
-    """A store made before the flag (revision 0600) gets it filled from each fiche's state."""
+    """A store made before the flag (the revision before 0730) gets it filled from each fiche's state."""
     from alembic import command
     from sqlalchemy import text
 
@@ -338,7 +338,7 @@ def test_migration_0730_flags_the_requests_already_waiting(store_url, network):
     received_by_coordinator(store, network)
     reply(store, network, fiche, CMA, "take")
     with store.engine.begin() as conn:
-        command.downgrade(db.alembic_config(conn), "0600")
+        command.downgrade(db.alembic_config(conn), "-1")  # back before 0730
     with store.engine.begin() as conn:
         command.upgrade(db.alembic_config(conn), "head")
         waiting = conn.execute(text("SELECT count(*) FROM fiche_suggestions WHERE open")).scalar_one()

@@ -1,7 +1,7 @@
 """the desk's lists read through indexes: open suggestions flagged, caseload parts by date and stage
 
 Revision ID: 0730
-Revises: 0600
+Revises: 0700
 Create Date: 2026-11-30
 
 * ``fiche_suggestions.open``: whether the suggestion still waits for the structure's answer
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0730"
-down_revision = "0600"
+down_revision = "0700"
 branch_labels = None
 depends_on = None
 
