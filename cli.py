@@ -1706,6 +1706,23 @@ def user_options(func: Any) -> Any:
     return as_option(db_option(rules_option(func)))
 
 
+def _show_link(ws: Any, link: Any, fmt: str) -> None:
+    """Print the one-time link; e-mail it too when an SMTP server is configured (exit 1 if that fails)."""
+    from engine.notify.mail import SmtpTransport, smtp_settings
+
+    settings = smtp_settings()
+    if settings is None:
+        show(link, fmt)
+        return
+    from engine.app import notify
+    from engine.render.notify import compose_link
+
+    mailed = notify.mail_link(ws, ws.identity(), link, compose=compose_link, transport=SmtpTransport(settings),
+                              sender=settings.sender)  # fmt: skip
+    show(mailed, fmt)
+    click.get_current_context().exit(mailed.exit_code)
+
+
 @user_group.command("add")
 @click.argument("email")
 @click.option("--name", "display_name", required=True, help="The person's name, as colleagues know them.")
@@ -1716,7 +1733,8 @@ def user_options(func: Any) -> Any:
 @format_option("text", "json")
 def user_add(email: str, display_name: str, structure: str | None, role: str | None, base_url: str | None,
              as_: str | None, db_url: str | None, rules_path: Path | None, fmt: str) -> None:  # fmt: skip
-    """Add an account and print its one-time link to choose a password.
+    """Add an account and print its one-time link to choose a password (e-mailed to it too when an SMTP
+    server is configured: docs/notify.md; exit 1 if that fails).
 
     \b
     Example:
@@ -1726,8 +1744,9 @@ def user_add(email: str, display_name: str, structure: str | None, role: str | N
     from engine.app import accounts
 
     ws = workspace(db_url, rules_path, as_)
-    show(accounts.add_user(ws, ws.identity(), email=email, display_name=display_name, structure=structure,
-                           role=role, base_url=_base_url(base_url)), fmt)  # fmt: skip
+    link = accounts.add_user(ws, ws.identity(), email=email, display_name=display_name, structure=structure,
+                             role=role, base_url=_base_url(base_url))  # fmt: skip
+    _show_link(ws, link, fmt)
 
 
 @user_group.command("list")
@@ -1796,7 +1815,7 @@ def user_reset(email: str, base_url: str | None, as_: str | None, db_url: str | 
     from engine.app import accounts
 
     ws = workspace(db_url, rules_path, as_)
-    show(accounts.reset_user(ws, ws.identity(), email, base_url=_base_url(base_url)), fmt)
+    _show_link(ws, accounts.reset_user(ws, ws.identity(), email, base_url=_base_url(base_url)), fmt)
 
 
 @main.command("audit")

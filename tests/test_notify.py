@@ -138,6 +138,7 @@ def seeded(store_url, tmp_path, smtp):
     )
     for address, name, who in people:
         ok("user", "add", address, "--name", name, *who, "--as", "coordinator")
+    assert sorted(m["X-Envelope-To"] for m in inbox.take()) == sorted(a for a, _, _ in people)  # their links
     store = db.open_store(store_url)
     with store.transaction() as conn:
         asked = dict(
@@ -430,3 +431,65 @@ def test_the_charter_reminders_must_increase(tmp_path):
             load_charter(tmp_path)
         [line] = bad.value.lines()
         assert line.startswith(f"{tmp_path.name}/commitments.yaml:") and says in line, line
+
+
+def test_user_add_and_reset_email_the_one_time_link(seeded):
+    """With SMTP configured, user add and user reset e-mail the printed link to the account's address
+    (and the link works once, as printed); a refusing server: the link is printed, exit 1."""
+    inbox, env = seeded["inbox"], seeded["env"]
+    added = CliRunner().invoke(main, ["user", "add", "nina@adie.example", "--name", "Nina", "--structure", "adie",
+                                      "--as", "coordinator", "--format", "json"], env=env)  # fmt: skip
+    assert added.exit_code == 0, added.output
+    shown = json.loads(added.stdout)
+    assert shown["emailed"]["sent"] is True and shown["link"].startswith("https://capactif.example.org/mot-de-passe/")
+    [message] = inbox.take()
+    assert message["X-Envelope-To"] == "nina@adie.example" and "mot de passe" in str(message["Subject"])
+    assert shown["link"] in body(message) and "Vous recevez ce message parce que" in body(message)
+    inbox.refuse.add("nina@adie.example")
+    reset = CliRunner().invoke(main, ["user", "reset", "nina@adie.example", "--as", "coordinator"], env=env)
+    assert reset.exit_code == 1 and "/mot-de-passe/" in reset.stdout and "550" in reset.stdout
+    assert "transmettez-le vous-même" in reset.stdout
+    assert inbox.take() == []
+
+
+def test_two_runs_at_the_same_moment_send_each_message_once(seeded):
+    """Two runs started together (two workspaces, as two machines over one store): every address gets
+    its message exactly once, whichever run claimed it."""
+    import threading
+
+    from engine.app import Workspace, notify
+    from engine.identity import Identity
+    from engine.notify.mail import SmtpTransport, smtp_settings
+    from engine.render.notify import compose
+
+    env = seeded["env"]
+    settings = smtp_settings(env)
+    assert settings is not None
+    day = seeded["since"] + dt.timedelta(days=1)
+    barrier = threading.Barrier(2)
+    runs: list[object] = []
+
+    def one_run() -> None:
+        with Workspace.open(db=env["CAPACTIF_DB"]) as ws:
+            ws.network, ws.charter  # noqa: B018  (loaded before the race, so both runs start together)
+            barrier.wait()
+            done = notify.notify(
+                ws,
+                Identity.coordinator(),
+                compose=compose,
+                transport=SmtpTransport(settings),
+                sender=settings.sender,
+                base_url="https://capactif.example.org",
+                as_of=day,
+            )
+            runs.append(done)
+
+    threads = [threading.Thread(target=one_run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(runs) == 2
+    received = sorted(m["X-Envelope-To"] for m in seeded["inbox"].take())
+    assert received == sorted([CMA, PFIL, ELU])
+    assert all(run.exit_code == 0 for run in runs)  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.app.accounts import NewLink
 from engine.app.workspace import Workspace
 from engine.errors import AccessDenied, InputError, Problem
 from engine.i18n import _
@@ -25,7 +26,7 @@ from engine.identity import Identity
 from engine.notify.mail import SendFailed, Transport, message
 from engine.notify.model import AGENDA, COMMITTEE, COORDINATOR, Digest, Letter, Recipient
 
-__all__ = ["NotifyRun", "Outcome", "notify"]
+__all__ = ["LinkMailed", "NotifyRun", "Outcome", "mail_link", "notify"]
 
 #: What ``--only`` accepts besides a structure id.
 ONLY_KINDS = (AGENDA, COMMITTEE, COORDINATOR)
@@ -279,10 +280,10 @@ def _deliver(
             return
     shown = digest.keeping(set(held)) if digest.lines else digest
     letter = compose(shown)
-    msg = message(letter, shown, sender, now=now)
+    msg = message(letter, shown.recipient, shown.kind, sender, now=now)
     count = len(shown.lines) or 1
     try:
-        where = transport.send(msg, shown)
+        where = transport.send(msg, address, f"{shown.kind}-{shown.audience}")
     except SendFailed as exc:
         if not transport.dry_run:
             with ws.store.transaction() as conn:
@@ -303,3 +304,56 @@ def _deliver(
                 )
     status = WRITTEN if transport.dry_run else SENT
     run.outcomes.append(Outcome(digest.kind, digest.audience, address, letter.subject, count, status, where))
+
+
+# --- the one-time password link of a new or reset account -------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkMailed:
+    """The one-time link, and whether it reached the account's address (``error``: what the server said)."""
+
+    link: NewLink
+    sent: bool
+    where: str = ""
+    error: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """1 when the link could not be e-mailed (it is printed: give it to the person yourself)."""
+        return 0 if self.sent else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """The keys of :meth:`NewLink.to_dict` and ``emailed``: ``address``, ``sent``, ``where``, ``error``."""
+        emailed = {"address": self.link.account.email, "sent": self.sent, "where": self.where, "error": self.error}
+        return {**self.link.to_dict(), "emailed": emailed}
+
+
+def mail_link(
+    ws: Workspace,
+    who: Identity,
+    link: NewLink,
+    *,
+    compose: Callable[[NewLink], Letter],
+    transport: Transport,
+    sender: str,
+    now: dt.datetime | None = None,
+) -> LinkMailed:
+    """E-mail the one-time link of ``capactif user add``/``reset`` to the account's own address.
+
+    The coordinator's job, as creating the link is; the link is the only secret in it (no porteur).
+    """
+    if not who.is_coordinator:
+        raise AccessDenied(_("only the coordinator may {action} accounts (you are {who})").format(
+            action=_("add"), who=who.label()))  # fmt: skip
+    account = link.account
+    letter = compose(link)
+    msg = message(letter, Recipient(account.email, account.display_name), "account", sender,
+                  now=now or dt.datetime.now(dt.UTC))  # fmt: skip
+    try:
+        where = transport.send(msg, account.email, "account")
+    except SendFailed as exc:
+        return LinkMailed(link, False, error=exc.reason)
+    finally:
+        transport.close()
+    return LinkMailed(link, True, where)

@@ -36,7 +36,7 @@ from typing import Any, Protocol
 
 from engine.errors import InputError, Problem
 from engine.i18n import _
-from engine.notify.model import Digest, Letter
+from engine.notify.model import Letter, Recipient
 
 SECURITIES = ("starttls", "tls", "none")
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
@@ -186,17 +186,17 @@ def smtp_settings(environ: Mapping[str, str] | None = None) -> SmtpSettings | No
 # --- the message -------------------------------------------------------------------------------------
 
 
-def message(letter: Letter, digest: Digest, sender: str, *, now: dt.datetime) -> EmailMessage:
+def message(letter: Letter, recipient: Recipient, kind: str, sender: str, *, now: dt.datetime) -> EmailMessage:
     """The MIME message: plain text and HTML alternatives, headers saying it is automatic."""
     msg = EmailMessage()
     msg["From"] = sender
-    msg["To"] = Address(display_name=digest.recipient.name, addr_spec=digest.recipient.address)
+    msg["To"] = Address(display_name=recipient.name, addr_spec=recipient.address)
     msg["Subject"] = letter.subject
     msg["Date"] = format_datetime(now)
     domain = parseaddr(sender)[1].rpartition("@")[2] or None
     msg["Message-ID"] = make_msgid("capactif", domain=domain)
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation reply loops
-    msg["X-Capactif-Kind"] = digest.kind
+    msg["X-Capactif-Kind"] = kind
     msg.set_content(letter.text)
     msg.add_alternative(letter.html, subtype="html")
     return msg
@@ -219,8 +219,9 @@ class Transport(Protocol):
     #: True for ``--dry-run``: nothing leaves, the ledger is not written.
     dry_run: bool
 
-    def send(self, msg: EmailMessage, digest: Digest) -> str:
-        """Deliver one message (raise :class:`SendFailed`); where it went, in a few words."""
+    def send(self, msg: EmailMessage, address: str, label: str) -> str:
+        """Deliver one message to ``address`` (raise :class:`SendFailed`); where it went, in a few words.
+        ``label`` names the message in a file name (``structure-cma-63``)."""
 
     def close(self) -> None:
         """End the session with the server (if any)."""
@@ -265,11 +266,11 @@ class SmtpTransport:
             smtp.login(s.user, s.password)
         return smtp
 
-    def send(self, msg: EmailMessage, digest: Digest) -> str:
+    def send(self, msg: EmailMessage, address: str, label: str) -> str:
         try:
             if self._smtp is None:
                 self._smtp = self._connect()
-            refused = self._smtp.send_message(msg, to_addrs=[digest.recipient.address])
+            refused = self._smtp.send_message(msg, to_addrs=[address])
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
             raise SendFailed(_reason(exc)) from None
@@ -308,13 +309,13 @@ class DirectoryTransport:
         self.directory = directory
         self.count = 0
 
-    def send(self, msg: EmailMessage, digest: Digest) -> str:
+    def send(self, msg: EmailMessage, address: str, label: str) -> str:
         from engine.paths import write_private
 
         self.directory.mkdir(parents=True, exist_ok=True)
         self.count += 1
-        safe = "".join(c if c.isalnum() or c in "-." else "_" for c in digest.recipient.address)
-        path = self.directory / f"{self.count:03d}-{digest.kind}-{digest.audience}-{safe}.eml"
+        safe = "".join(c if c.isalnum() or c in "-." else "_" for c in address)
+        path = self.directory / f"{self.count:03d}-{label}-{safe}.eml"
         write_private(path, msg.as_string())
         return str(path)
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from html import escape
 
-from engine.app.notify import FAILED, SENT, TAKEN, WRITTEN, NotifyRun
+from engine.app.accounts import NewLink
+from engine.app.notify import FAILED, SENT, TAKEN, WRITTEN, LinkMailed, NotifyRun
 from engine.i18n import _, ngettext
 from engine.notify.model import AGENDA, COMMITTEE, COORDINATOR, STRUCTURE, Digest, Letter, Line
 from engine.output import to_json
@@ -231,6 +232,30 @@ def compose(digest: Digest) -> Letter:
     return Letter(subject, text, document)
 
 
+def compose_link(link: NewLink) -> Letter:
+    """The e-mail carrying a one-time link to choose a password (``capactif user add``/``reset``)."""
+    account = link.account
+    until = f"{link.expires_at:%d/%m/%Y à %H:%M} UTC"
+    subject = f"Cap Actif — choisissez votre mot de passe (lien valable jusqu'au {until})"
+    greeting = f"Bonjour {account.display_name},"
+    intro = (
+        "La coordination de Cap Actif vous a ouvert un compte (ou en a renouvelé l'accès). Ouvrez ce lien pour "
+        f"choisir votre mot de passe (au moins 10 caractères) ; il ne sert qu'une fois, jusqu'au {until} :"
+    )
+    why = (
+        f"Vous recevez ce message parce que la coordination de Cap Actif a créé ou réinitialisé le compte "
+        f"{account.email}. Si vous ne l'attendiez pas, ignorez-le et prévenez la coordination : sans ce lien, "
+        "personne ne peut choisir le mot de passe."
+    )
+    text = f"{greeting}\n\n{intro}\n\n  {link.url}\n\n-- \n{why}\n"
+    html = (
+        f'<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8"><title>{escape(subject)}</title>'
+        f"<style>{LETTER_CSS}</style></head><body><p>{escape(greeting)}</p><p>{escape(intro)}</p>"
+        f'<p><a href="{escape(link.url)}">{escape(link.url)}</a></p><p class="why">{escape(why)}</p></body></html>\n'
+    )
+    return Letter(subject, text, html)
+
+
 # --- the run's report ---------------------------------------------------------------------------------
 
 
@@ -284,3 +309,23 @@ def render_text(run: NotifyRun) -> str:
 def render_json(run: NotifyRun) -> str:
     """The documented keys (docs/notify.md)."""
     return to_json(run.to_dict())
+
+
+@renders(LinkMailed, "text")
+def link_mailed_text(result: LinkMailed) -> str:
+    """The account and its link (as without e-mail), then whether the e-mail left."""
+    from engine.render.accounts import new_link_text
+
+    if result.sent:
+        said = _("link e-mailed to {email}").format(email=result.link.account.email)
+    else:
+        said = _(
+            "warning: the link could not be e-mailed to {email} ({reason}): give it to the person yourself"
+        ).format(email=result.link.account.email, reason=result.error)
+    return f"{new_link_text(result.link)}\n{said}"
+
+
+@renders(LinkMailed, "json")
+def link_mailed_json(result: LinkMailed) -> str:
+    """The keys of ``user add``'s JSON and ``emailed`` (docs/notify.md)."""
+    return to_json(result.to_dict())
