@@ -493,3 +493,82 @@ def test_two_runs_at_the_same_moment_send_each_message_once(seeded):
     received = sorted(m["X-Envelope-To"] for m in seeded["inbox"].take())
     assert received == sorted([CMA, PFIL, ELU])
     assert all(run.exit_code == 0 for run in runs)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (openssl), trusted through $SSL_CERT_FILE in the tests."""
+    import subprocess
+
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_tls_with_a_login_checks_the_certificate_and_the_password(security, certificate, monkeypatch):
+    """STARTTLS and implicit TLS: the server's certificate is checked (trusted: sent; untrusted: refused,
+    nothing sent), the login is the environment's user and password (a wrong one: nothing sent)."""
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from engine.notify.mail import SendFailed, SmtpTransport, message, smtp_settings
+    from engine.notify.model import Letter, Recipient
+
+    cert, key = certificate
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"cap", b"s3cret")
+        return AuthResult(success=ok)
+
+    inbox = Inbox()
+    port = free_port()
+    if security == "tls":
+        controller = Controller(inbox, hostname="127.0.0.1", port=port, ssl_context=server_tls,
+                                authenticator=authenticator, auth_require_tls=False)  # fmt: skip
+    else:
+        controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_tls,
+                                require_starttls=True, authenticator=authenticator, auth_require_tls=False)  # fmt: skip
+    controller.start()
+    try:
+        env = {
+            "CAPACTIF_SMTP_HOST": "127.0.0.1",
+            "CAPACTIF_SMTP_PORT": str(port),
+            "CAPACTIF_SMTP_SECURITY": security,
+            "CAPACTIF_SMTP_USER": "cap",
+            "CAPACTIF_SMTP_PASSWORD": "s3cret",
+            "CAPACTIF_SMTP_FROM": "cap@example.org",
+        }
+        recipient = Recipient(CMA, "Marie")
+        msg = message(Letter("Sujet", "texte", "<p>texte</p>"), recipient, "test", "cap@example.org",
+                      now=dt.datetime.now(dt.UTC))  # fmt: skip
+
+        def send(environ: dict[str, str]) -> str:
+            settings = smtp_settings(environ)
+            assert settings is not None
+            transport = SmtpTransport(settings)
+            try:
+                return transport.send(msg, CMA, "test")
+            finally:
+                transport.close()
+
+        with pytest.raises(SendFailed):  # the certificate is not trusted by the system
+            send(env)
+        assert inbox.take() == []
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        assert send(env) == f"127.0.0.1:{port} ({security})"
+        assert [m["X-Envelope-To"] for m in inbox.take()] == [CMA]
+        with pytest.raises(SendFailed):  # a wrong password: refused (aiosmtpd then closes the session)
+            send(dict(env, CAPACTIF_SMTP_PASSWORD="wrong"))
+        assert inbox.take() == []
+    finally:
+        controller.stop()
