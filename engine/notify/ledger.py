@@ -76,10 +76,6 @@ def pending(conn: Connection, recipient: str, keys: Iterable[Key], *, now: dt.da
     return out
 
 
-class Taken(Exception):
-    """Another run claimed one of the keys meanwhile (the unique constraint said so)."""
-
-
 def claim(conn: Connection, recipient: str, keys: Sequence[Key], *, now: dt.datetime) -> list[Key]:
     """Claim ``keys`` for ``recipient`` (rows ``sending``); the keys this run now holds.
 
@@ -144,10 +140,3 @@ def settle(
                 error=None if sent else (error or "")[:ERROR],
             )
         )
-
-
-def failures(conn: Connection) -> int:
-    """How many lines wait to be sent again (their last try failed)."""
-    from sqlalchemy import func
-
-    return int(conn.execute(select(func.count()).where(notifications.c.status == FAILED)).scalar_one())
