@@ -95,6 +95,21 @@ def test_fiche_list_and_export_log_the_fiches_whose_porteur_they_showed(two_fich
     ]
 
 
+def test_porteur_find_and_export_are_reads_of_personal_data(two_fiches, tmp_path):
+    """Answering a porteur's access request shows everything stored: the log says the coordinator read it."""
+    url = two_fiches
+    found = run("porteur", "find", "martin", "--as", "coordinator", "--db", url)
+    assert found.exit_code == 0 and "Jeanne Martin" in found.output, found.output
+    out = tmp_path / "jeanne.json"
+    exported = run("porteur", "export", "F-2026-0001", "-o", str(out), "--as", "coordinator", "--db", url)
+    assert exported.exit_code == 0, exported.output
+    assert run("porteur", "find", "martin", "--as", "committee", "--db", url).exit_code != 0  # refused: no read
+    assert reads(url) == [
+        ("F-2026-0001", "coordinator", "cli", "porteur find"),
+        ("F-2026-0001", "coordinator", "cli", "porteur export"),
+    ]
+
+
 @pytest.fixture
 def month(store_url, network):
     store = open_store(store_url)

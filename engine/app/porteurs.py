@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.app import audit
 from engine.app.workspace import Workspace
 from engine.errors import AccessDenied, InputError
 from engine.i18n import N_, _
@@ -97,7 +98,9 @@ def find(ws: Workspace, who: Identity, query: str) -> Found:
 
     _coordinator_only(who, "find")
     with ws.store.transaction() as conn:
-        return Found(query, porteurs.find(conn, query))
+        found = Found(query, porteurs.find(conn, query))
+        audit.record_reads(ws, who, [m.fiche for m in found.matches], "porteur find", conn=conn)
+        return found
 
 
 def export(ws: Workspace, who: Identity, fiche_ids: Sequence[str]) -> Exported:
@@ -108,7 +111,10 @@ def export(ws: Workspace, who: Identity, fiche_ids: Sequence[str]) -> Exported:
     if not fiche_ids:
         raise InputError(_(_NO_IDS))
     with ws.store.transaction() as conn:
-        return Exported(porteurs.export(conn, list(dict.fromkeys(fiche_ids)))["fiches"])
+        exported = Exported(porteurs.export(conn, list(dict.fromkeys(fiche_ids)))["fiches"])
+        # the access request's answer is a read of everything stored: logged like any other read
+        audit.record_reads(ws, who, [f["fiche"]["id"] for f in exported.fiches], "porteur export", conn=conn)
+        return exported
 
 
 def erase(ws: Workspace, who: Identity, fiche_ids: Sequence[str], *, at: dt.date | None = None) -> Erased:
