@@ -93,10 +93,12 @@ def test_browser_shows_the_figures(page, tmp_path):
     assert "<h1>Bilan Cap Actif 2025</h1>" in dom
     for key in ("projects_met", "installed", "installed_via_offer", "offer_contacts"):
         assert re.search(rf'id="{key}"><div class="value">{report[key]}</div>', dom), key
-    for step in ("rencontrés", "avec référent", "effet réseau", "installés", "suivis"):
-        assert f"{step} : " in dom
+    for key in ("projects_met", "with_referent", "network_effect", "installed", "installed_with_follow_up"):
+        step = re.search(rf'<g class="step" data-key="{key}">.*?</g>', dom, re.S)
+        assert step and re.search(rf">{report[key]}( · \d+ %)?</text>", step.group(0)), key
     for row in report["by_network"]:
-        assert f"<td>{row['name']} ({row['network']})</td>" in dom.replace("&#x27;", "'").replace("&#39;", "'")
+        expected = f'<th scope="row">{row["name"]} ({row["network"]})</th>'
+        assert expected in dom.replace("&#x27;", "'").replace("&#39;", "'")
 
 
 @needs_chromium

@@ -147,7 +147,8 @@ def summary_markdown(run: AlertRun, *, full: bool = False) -> str:
         out += ["", md(_nothing())]
         return "\n".join(out)
     columns, headers, rows = count_rows(run)
-    out += ["", f"## {md(_('Alerts per check and local network'))}", "", to_markdown(rows, columns, headers)]
+    heading = md(_("Alerts per check and local network"))
+    out += ["", f"## {heading}", "", to_markdown(rows, columns, headers)]
     urgent = run.most_urgent()
     out += ["", f"## {md(_urgent_heading(len(urgent)))}", "", to_markdown(_rows(urgent), TABLE_COLUMNS, _headers())]
     if full:

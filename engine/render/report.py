@@ -6,6 +6,7 @@ from html import escape
 from typing import Any
 
 from engine.app.report import YearlyReport
+from engine.i18n import N_, _
 from engine.output import to_csv, to_markdown, to_table
 from engine.render import renders
 from engine.render.html import page
@@ -116,34 +117,45 @@ def render_csv(result: YearlyReport) -> str:
 @renders(YearlyReport, "markdown")
 def render_markdown(result: YearlyReport) -> str:
     """Headings and Markdown tables (for minutes)."""
-    return render(result.figures, "markdown")
+    return render(result.figures, "markdown", result.previous)
 
 
 @renders(YearlyReport, "table")
 def render_table(result: YearlyReport) -> str:
     """Terminal tables."""
-    return render(result.figures, "table")
+    return render(result.figures, "table", result.previous)
 
 
 @renders(YearlyReport, "html")
 def render_page(result: YearlyReport) -> str:
-    """One self-contained page (inline CSS and SVG funnel)."""
-    return render_html(result.figures)
+    """One self-contained page (inline CSS and SVG funnel), the year before beside this one."""
+    return render_html(result.figures, result.previous)
 
 
-def render(report: dict[str, Any], fmt: str) -> str:
-    """The report's figures as ``table`` or ``markdown``."""
+def previous_label(previous: dict[str, Any]) -> str:
+    """The column header of the year before: ``2024`` (or its period)."""
+    return str(previous["period"]["label"])
+
+
+def render(report: dict[str, Any], fmt: str, previous: dict[str, Any] | None = None) -> str:
+    """The report's figures as ``table`` or ``markdown``; with ``previous``, its figures beside them."""
     per_cols = ["id", *INDICATORS]
     per_heads = ["", *(SHORT[k] for k in INDICATORS)]
     nets = [{"id": r["network"], **r} for r in report["by_network"]]
     structs = [{"id": r["structure"], **r} for r in report["by_structure"]]
     main_cols, main_heads = ["label", "value", "ratio"], ["indicateur", "nombre", "part"]
+    main_rows = indicator_rows(report)
+    if previous is not None:
+        main_cols.append("previous")
+        main_heads.append(previous_label(previous))
+        for row in main_rows:
+            row["previous"] = previous[row["key"]]
     if fmt == "markdown":
         return "\n".join(
             [
                 f"# {title(report)}",
                 "",
-                to_markdown(indicator_rows(report), main_cols, main_heads),
+                to_markdown(main_rows, main_cols, main_heads),
                 "",
                 medians_line(report),
                 "",
@@ -158,7 +170,7 @@ def render(report: dict[str, Any], fmt: str) -> str:
         )
     return "\n".join(
         [
-            to_table(indicator_rows(report), main_cols, main_heads, title=title(report)),
+            to_table(main_rows, main_cols, main_heads, title=title(report)),
             medians_line(report),
             "",
             to_table(nets, per_cols, ["réseau local", *per_heads[1:]], title="Par réseau local"),
@@ -170,74 +182,235 @@ def render(report: dict[str, Any], fmt: str) -> str:
 
 FUNNEL: tuple[str, ...] = ("projects_met", "with_referent", "network_effect", "installed", "installed_with_follow_up")
 
+#: The funnel's drawing, in SVG units (the image scales to the page, up to ``max-width`` in the CSS).
+#: Bars are at most ``_BAR_MAX`` wide, leaving room on their right for the year before's value.
+FUNNEL_WIDTH = 400
+_BAR_MAX = 336
+_ROW, _BAR, _LABEL_FONT, _VALUE_FONT, _SMALL_FONT = 60, 22, 12, 13, 10
+#: Average advance of a character in the value font (system sans-serif, bold), for choosing where the
+#: value goes: inside its bar when it fits with a margin, else just after the bar (a small bar's value
+#: never overflows it nor covers the next one).
+_CHAR_W = 0.66 * _VALUE_FONT
 
-def funnel_svg(report: dict[str, Any]) -> str:
-    """The funnel as inline SVG: one bar per step, its width proportional to the first step."""
-    top = max(report["projects_met"], 1)
-    bar_h, gap, width, label_w = 40, 8, 360, 0
+
+def _value_text(value: int, top: int) -> str:
+    share = f" · {round(100 * value / top)} %" if top else ""
+    return f"{value}{share}"
+
+
+def funnel_svg(report: dict[str, Any], previous: dict[str, Any] | None = None) -> str:
+    """The funnel as inline SVG: per step its name above, a bar proportional to the projects met, the
+    value (and its share of the projects met) inside the bar when it fits, else just after it; with
+    ``previous``, a thin grey bar under it for the year before, its value just after that bar."""
+    first = report["projects_met"]
+    top = max(first, previous["projects_met"] if previous else 0, 1)
     parts = []
     for i, key in enumerate(FUNNEL):
+        y = i * _ROW
         value = report[key]
-        w = max(2, round((width - label_w) * value / top))
-        y = i * (bar_h + gap)
-        parts.append(
-            f'<g class="step" data-key="{key}">'
-            f'<rect x="{(width - w) // 2}" y="{y}" width="{w}" height="{bar_h}" rx="4" fill="#2e7d32" '
-            f'fill-opacity="{1 - i * 0.14:.2f}"/>'
-            f'<text x="{width // 2}" y="{y + bar_h // 2 + 6}" text-anchor="middle" font-size="18" '
-            f'fill="#1d2b36" paint-order="stroke" stroke="#fff" stroke-width="4">'
-            f"{escape(SHORT[key])} : {value}</text></g>"
-        )
-    height = len(FUNNEL) * (bar_h + gap) - gap
+        width = max(2, round(_BAR_MAX * value / top))
+        text = _value_text(value, first)
+        inside = width >= len(text) * _CHAR_W + 16
+        value_x, anchor, fill = (width - 8, "end", "#fff") if inside else (width + 6, "start", "#1d2b36")
+        step = [
+            f'<g class="step" data-key="{key}">',
+            f'<text class="name" x="0" y="{y + 13}" font-size="{_LABEL_FONT}" fill="#1d2b36">'
+            f"{escape(step_name(key))}</text>",
+            f'<rect class="bar" x="0" y="{y + 18}" width="{width}" height="{_BAR}" rx="3" fill="#2e7d32"/>',
+            f'<text class="value" data-inside="{str(inside).lower()}" x="{value_x}" y="{y + 18 + _BAR - 6}" '
+            f'text-anchor="{anchor}" font-size="{_VALUE_FONT}" font-weight="700" fill="{fill}">{escape(text)}</text>',
+        ]
+        if previous is not None:
+            before = previous[key]
+            thin = max(2, round(_BAR_MAX * before / top))
+            step.append(
+                f'<rect class="previous" x="0" y="{y + 18 + _BAR + 4}" width="{thin}" height="6" rx="2" '
+                'fill="#9aa5ad"/>'
+            )
+            step.append(
+                f'<text class="previous" x="{thin + 5}" y="{y + 18 + _BAR + 11}" font-size="{_SMALL_FONT}" '
+                f'fill="#5b6770">{escape(previous_label(previous))} : {before}</text>'
+            )
+        step.append("</g>")
+        parts.append("".join(step))
+    height = len(FUNNEL) * _ROW - 6
+    aria = escape(_("Funnel: from the projects met to the activities followed after their creation"))
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="Entonnoir : des projets rencontrés aux activités suivies">{"".join(parts)}</svg>'
+        f'<svg class="funnel" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {FUNNEL_WIDTH} {height}" '
+        f'role="img" aria-label="{aria}">{"".join(parts)}</svg>'
     )
 
 
-def _table(rows: list[dict[str, Any]], first: str, first_head: str) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in [first_head, *(SHORT[k] for k in INDICATORS)])
+def step_name(key: str) -> str:
+    """A funnel step's name: the figure's label."""
+    return LABELS[key]
+
+
+#: What each figure counts (docs/report.md, "Definitions"), for the page's "Définitions" section.
+DEFINITIONS: dict[str, str] = {
+    "projects_met": N_("Fiches received in the period: every project met, whatever became of it."),
+    "with_referent": N_("Of the projects met, those that had a référent by the end of the period."),
+    "network_effect": N_("Of the projects met, those on which two or more structures acted by the end of the period."),
+    "installed": N_("Activities whose installation date is in the period, whatever the year they were received."),
+    "installed_with_follow_up": N_("Of the activities installed, those whose post-creation follow-up has started."),
+    "offers_published": N_("Activity offers (businesses to take over, activities sought) published in the period."),
+    "offer_contacts": N_("Contacts recorded for the offers published in the period, enquiries included."),
+    "installed_via_offer": N_("Of the activities installed, those that came from a published offer."),
+}
+
+
+def definition(key: str) -> str:
+    """What the figure ``key`` counts, in the language in force."""
+    return _(DEFINITIONS[key])
+
+
+def _cell_with_previous(value: Any, before: Any, year: str | None) -> str:
+    """A figure, and under it the year before's in grey (``2024 : 10``) when there is one."""
+    cell = escape(str(value))
+    if year is not None:
+        cell += f'<span class="prev">{escape(year)} : {escape(str(before))}</span>'
+    return f'<span class="figure">{cell}</span>'
+
+
+def _figures_table(
+    rows: list[dict[str, Any]],
+    key: str,
+    name: Any,
+    first_head: str,
+    previous_rows: list[dict[str, Any]] | None,
+    year: str | None,
+) -> str:
+    """Per local network or per structure: one row each, a column per figure, the year before under
+    each figure.  Narrower than 48rem each row becomes a card (``data-label`` names the figure), so
+    nothing scrolls sideways on a phone; in print the headers wrap and the table fits the page."""
+    before = {r[key]: r for r in previous_rows or []}
+    head = f'<th scope="col">{escape(first_head)}</th>' + "".join(
+        f'<th scope="col">{escape(SHORT[k])}</th>' for k in INDICATORS
+    )
     body = []
     for r in rows:
-        cells = [f"<td>{escape(str(r[first]))}</td>"] + [f"<td>{r[k]}</td>" for k in INDICATORS]
+        old = before.get(r[key], {})
+        cells = [f'<th scope="row">{escape(str(name(r)))}</th>']
+        cells += [
+            f'<td data-label="{escape(SHORT[k])}">{_cell_with_previous(r[k], old.get(k, 0), year)}</td>'
+            for k in INDICATORS
+        ]
         body.append(f"<tr>{''.join(cells)}</tr>")
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+    return f'<table class="figures"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def render_html(report: dict[str, Any]) -> str:
-    """The whole page as one string."""
+#: The report's own CSS, after the shared sheet: a wider page (its tables have nine columns), tables
+#: that fit instead of scrolling (cards on a phone's screen; on paper, however narrow, a table with a
+#: smaller type), and a print layout without scroll bars.
+REPORT_CSS = """
+main.report { max-width: 80rem; }
+.card .prev, table.figures .prev { display: block; color: var(--muted); font-size: .75rem; font-weight: 400; }
+table.figures th, table.figures td { white-space: normal; }
+table.figures thead th { vertical-align: bottom; font-size: .85rem; }
+table.figures tbody th { font-weight: 600; }
+svg.funnel { max-width: 34rem; }
+dl.definitions dt { font-weight: 700; margin-top: .7rem; }
+dl.definitions dd { margin: .2rem 0 0 0; }
+@media screen and (max-width: 48rem) {
+  table.figures thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.figures, table.figures tbody, table.figures tr, table.figures th, table.figures td { display: block; }
+  table.figures tr { border: 1px solid var(--line); border-radius: .5rem; margin: .6rem 0; padding: .3rem .6rem; }
+  table.figures tbody th { border: 0; padding: .2rem 0; }
+  table.figures td { display: flex; justify-content: space-between; gap: 1rem; border: 0; padding: .15rem 0; }
+  table.figures td::before { content: attr(data-label); color: var(--muted); text-align: left; }
+  table.figures td .prev { display: inline; margin-left: .5rem; }
+}
+@media print {
+  main.report { max-width: none; }
+  .cards { grid-template-columns: repeat(4, 1fr); }
+  .card .value { font-size: 1.3rem; }
+  table.figures { font-size: 8pt; }
+  table.figures thead th { font-size: 7.5pt; }
+}
+"""
+
+
+def definitions_html() -> str:
+    """The "Définitions" section: what each figure counts, in the words of docs/report.md."""
+    items = "".join(
+        f'<dt id="def-{k}">{escape(LABELS[k])} <code>{k}</code></dt><dd>{escape(definition(k))}</dd>'
+        for k in INDICATORS
+    )
+    heading = escape(_("Definitions"))
+    return f'<section id="definitions"><h2>{heading}</h2><dl class="definitions">{items}</dl></section>'
+
+
+def render_html(report: dict[str, Any], previous: dict[str, Any] | None = None) -> str:
+    """The whole page as one string; with ``previous``, the year before beside each figure."""
+    year = previous_label(previous) if previous is not None else None
     cards = []
     for row in indicator_rows(report):
         ratio = f'<div class="ratio">{escape(row["ratio"])}</div>' if row["ratio"] else ""
+        before = ""
+        if previous is not None and year is not None:
+            before = f'<div class="prev">{escape(year)} : {previous[row["key"]]}</div>'
         cards.append(
             f'<div class="card" id="{row["key"]}"><div class="value">{row["value"]}</div>'
-            f'<div class="label">{escape(row["label"])}</div>{ratio}</div>'
+            f'<div class="label">{escape(row["label"])}</div>{ratio}{before}</div>'
         )
-    nets = [{"name": f"{r['name']} ({r['network']})", **{k: r[k] for k in INDICATORS}} for r in report["by_network"]]
-    medians_rows = "".join(
-        f"<tr><td>{escape(r['name'])}</td><td>{days(r['median_days']['reception_to_referent'])}</td>"
-        f"<td>{days(r['median_days']['reception_to_installation'])}</td>"
-        f"<td>{percent(r['ratios']['with_referent'])}</td></tr>"
+    nets = _figures_table(
+        report["by_network"],
+        "network",
+        lambda r: f"{r['name']} ({r['network']})",
+        _("local network"),
+        previous["by_network"] if previous is not None else None,
+        year,
+    )
+    structs = _figures_table(
+        report["by_structure"],
+        "structure",
+        lambda r: r["structure"],
+        _("structure"),
+        previous["by_structure"] if previous is not None else None,
+        year,
+    )
+    delay_heads = [_("local network"), _("median delay → référent"), _("median delay → installation"),
+                   _("share with a référent")]  # fmt: skip
+    delay_rows = "".join(
+        f'<tr><th scope="row">{escape(r["name"])}</th>'
+        f'<td data-label="{escape(delay_heads[1])}">{days(r["median_days"]["reception_to_referent"])}</td>'
+        f'<td data-label="{escape(delay_heads[2])}">{days(r["median_days"]["reception_to_installation"])}</td>'
+        f'<td data-label="{escape(delay_heads[3])}">{percent(r["ratios"]["with_referent"])}</td></tr>'
         for r in report["by_network"]
     )
+    delays = (
+        '<table class="figures" id="delays"><thead><tr>'
+        + "".join(f'<th scope="col">{escape(h)}</th>' for h in delay_heads)
+        + f"</tr></thead><tbody>{delay_rows}</tbody></table>"
+    )
     period = report["period"]
-    note = f"Du {period['from']} au {period['to']}."
+    note = _("From {start} to {end}. Figures computed from the fiches' history; porteurs' names do not appear.")
+    note = note.format(start=period["from"], end=period["to"])
+    if year is not None:
+        note += " " + _("In grey: the same figures in {year}.").format(year=year)
+    words = {
+        "funnel": _("Funnel"),
+        "networks": _("Per local network"),
+        "structures": _("Per structure"),
+        "not_added": _(
+            "A fiche counts for every structure that received it, led it or supported it: these rows do not add up."
+        ),
+    }
+    w = {k: escape(v) for k, v in words.items()}
     return page(
         title(report),
-        f"""<p class="note">{note} Chiffres calculés à partir de l'historique des fiches ;
-les noms des porteurs n'apparaissent pas.</p>
+        f"""<p class="note">{escape(note)}</p>
 <section class="cards">{"".join(cards)}</section>
 <p>{escape(medians_line(report))}</p>
-<h2>Entonnoir</h2>
-{funnel_svg(report)}
-<h2>Par réseau local</h2>
-{_table(nets, "name", "réseau local")}
-<div class="scroll"><table id="delays"><thead><tr><th>réseau local</th><th>délai médian → référent</th>
-<th>délai médian → installation</th><th>part avec référent</th></tr></thead><tbody>{medians_rows}</tbody></table></div>
-<h2>Par structure</h2>
-<p class="note">Une fiche compte pour chaque structure qui l'a reçue, en a été référente ou l'a appuyée :
-ces lignes ne s'additionnent pas.</p>
-{_table(report["by_structure"], "structure", "structure")}
-<h2>Définitions</h2>
-<ul class="note">{"".join(f"<li><b>{escape(LABELS[k])}</b> ({k})</li>" for k in INDICATORS)}</ul>""",
+<h2>{w["funnel"]}</h2>
+{funnel_svg(report, previous)}
+<h2>{w["networks"]}</h2>
+{nets}
+{delays}
+<h2>{w["structures"]}</h2>
+<p class="note">{w["not_added"]}</p>
+{structs}
+{definitions_html()}""",
+        css=REPORT_CSS,
+        main_class="report",
     )
