@@ -47,10 +47,15 @@ def dashboard(page: Page) -> Response:
 def report(page: Page) -> Response:
     """The yearly report: the eight figures, the funnel, per local network and per structure, beside
     the year before."""
+    from markupsafe import Markup
+
+    from engine.render.report import funnel_svg
     from engine.report import INDICATORS, LABELS
 
     result = committee.yearly_report(page.ws, page.who, _year(page))
-    return page.render("network/report.html", r=result, indicators=INDICATORS, labels=LABELS)
+    # the report file's funnel (SVG built from figures only, every text escaped): one drawing for both
+    funnel = Markup(funnel_svg(result.current, result.previous))
+    return page.render("network/report.html", r=result, indicators=INDICATORS, labels=LABELS, funnel=funnel)
 
 
 @route("/comite/charte", name="committee.charter", kinds=READERS)
