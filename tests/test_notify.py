@@ -368,6 +368,29 @@ def test_each_local_network_gets_its_agenda_days_before_the_meeting_once_without
     assert inbox.take() == []
 
 
+def test_the_agenda_e_mailed_is_french_whatever_the_coordinators_lang(seeded):
+    """The technicians read French: ``notify --lang en`` still mails the agenda's own words in French."""
+    from engine.agenda.meeting import Meeting
+
+    since = seeded["since"]
+    year, month = since.year, since.month
+    while (meeting := Meeting(year, month)).day - dt.timedelta(days=5) <= since:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    day = (meeting.day - dt.timedelta(days=5) - since).days
+    as_of = (since + dt.timedelta(days=day)).isoformat()
+    result = CliRunner().invoke(
+        main, ["--lang", "en", "notify", "--as", "coordinator", "--as-of", as_of, "--only", "agenda"], env=seeded["env"]
+    )
+    assert result.exit_code == 0, result.output
+    received = seeded["inbox"].take()
+    assert received
+    english = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday")  # fmt: skip
+    for message in received:
+        text = body(message)
+        assert not [w for w in english if w in text], text
+
+
 def test_a_claimed_line_is_not_claimed_again_until_it_fails(store):
     """Claim-then-send: a second claim of the same line holds nothing (another run is sending it); a
     failed line is claimed again, once; the table refuses a duplicate row outright."""

@@ -21,7 +21,7 @@ from typing import Any
 from engine.app.accounts import NewLink
 from engine.app.workspace import Workspace
 from engine.errors import AccessDenied, InputError, Problem
-from engine.i18n import _
+from engine.i18n import _, using
 from engine.identity import Identity
 from engine.notify.mail import SendFailed, Transport, message
 from engine.notify.model import AGENDA, COMMITTEE, COORDINATOR, Digest, Letter, Recipient
@@ -213,8 +213,10 @@ def notify(
         from engine.app.agenda import agenda
 
         for nid in net.territory.local_networks:
-            # the agenda e-mailed to a whole local network shows no porteur's name (the committee's view)
-            shown = agenda(ws, Identity.committee(), nid, meeting.label)
+            # the agenda e-mailed to a whole local network shows no porteur's name (the committee's view);
+            # in French like the rest of the message, whatever --lang the coordinator runs notify with
+            with using("fr"):
+                shown = agenda(ws, Identity.committee(), nid, meeting.label)
             agendas[nid] = (meeting.label, {"agenda": shown})
     summary = _summary(ws, views, alerts, day, settings) if only in (None, COMMITTEE) else None
 
@@ -279,7 +281,8 @@ def _deliver(
             run.outcomes.append(Outcome(digest.kind, digest.audience, address, "", 0, TAKEN))
             return
     shown = digest.keeping(set(held)) if digest.lines else digest
-    letter = compose(shown)
+    with using("fr"):  # the messages are French whatever --lang (docs/notify.md)
+        letter = compose(shown)
     msg = message(letter, shown.recipient, shown.kind, sender, now=now)
     count = len(shown.lines) or 1
     try:
