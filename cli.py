@@ -482,25 +482,29 @@ def fiche_move(fiche_id: str, trigger: str, at: Any, by: str | None, comment: st
               help="Record a contact with the porteur instead (phone, email, meeting…).")  # fmt: skip
 @click.option("--date", "at", type=DATE, default=None, help="When (default: today).")
 @click.option("--by", default=None, metavar="S", help="The structure that wrote it (default: --as).")
+@click.option("--activity", default=None, metavar="STATUS",
+              help="Follow-up of an installed activity: active (still going) or ceased.")  # fmt: skip
 @if_version_option
 @as_option
 @db_option
 @rules_option
 @format_option("text", "json")
-def fiche_note(fiche_id: str, text: str, channel: str | None, at: Any, by: str | None, if_version: int | None,
-               as_: str | None, db_url: str | None, rules_path: Path | None, fmt: str) -> None:  # fmt: skip
+def fiche_note(fiche_id: str, text: str, channel: str | None, at: Any, by: str | None, activity: str | None,
+               if_version: int | None, as_: str | None, db_url: str | None, rules_path: Path | None,
+               fmt: str) -> None:  # fmt: skip
     """Add a note (or a contact) to a stored fiche's history.
 
     \b
     Example:
         capactif fiche note F-2026-0012 "business plan reviewed" --as cma-63
         capactif fiche note F-2026-0012 "called, meeting on 12 May" --contact phone --as cma-63
+        capactif fiche note F-2025-0040 "one year on: 2 employees" --contact visit --activity active --as cma-63
     """
     from engine.app import fiches
 
     ws = workspace(db_url, rules_path, as_)
     show(fiches.note(ws, ws.identity(), fiche_id, text, channel=channel, at=_day(at), by=by,
-                     expected_version=if_version), fmt)  # fmt: skip
+                     expected_version=if_version, activity=activity), fmt)  # fmt: skip
 
 
 def _list_option(value: str | None) -> list[str] | None:

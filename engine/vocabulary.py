@@ -105,6 +105,13 @@ CHANNELS: dict[str, str] = {
     "offer": "au sujet d'une offre d'activité",
 }
 
+#: What post-creation follow-up records about an installed activity (``activity`` on a contact or a
+#: note; the yearly report's ``survival``).
+ACTIVITY_STATUSES: dict[str, str] = {
+    "active": "toujours en activité",
+    "ceased": "activité cessée",
+}
+
 VOCABULARIES: dict[str, dict[str, str]] = {
     "kind": KINDS,
     "nature": NATURES,
@@ -112,6 +119,7 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     "public": PUBLICS,
     "stage": STAGES,
     "farm_link": FARM_LINKS,
+    "activity": ACTIVITY_STATUSES,
 }
 
 
@@ -119,6 +127,10 @@ VOCABULARIES: dict[str, dict[str, str]] = {
 #: label "reprise / transmission" also answers to "reprise" and "transmission").  Written as people
 #: write them; :func:`normalize` removes accents, case, apostrophes, small words and plurals.
 SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "activity": {
+        "active": ("actif", "active", "en activité", "ouvert"),
+        "ceased": ("cessé", "cessée", "fermé", "fermée", "arrêtée", "liquidée"),
+    },
     "kind": {
         "creation": ("créer", "création d'entreprise", "nouvelle entreprise", "installation"),
         "takeover": ("reprendre", "rachat", "reprise d'entreprise"),

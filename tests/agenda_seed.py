@@ -70,7 +70,7 @@ def seed_month(conn, network) -> dict[str, str]:
     older = offer(conn, network, "Arlanc", D(2025, 1, 10), title="Épicerie")
     offer(conn, network, THIERS, D(2025, 2, 14))
     ids["recent_offer"], ids["older_offer"] = recent.id, older.id
-    via = add("installed_via", "2024-12-01", kind="takeover")
+    via = add("installed_via", "2024-12-01", kind="takeover", offer=older.id)  # the offer it answered
     offers_repo.add_contact(conn, seed.COORDINATOR, older.id, via, D(2025, 1, 20), today=seed.TODAY)
     installed(conn, network, via, D(2025, 2, 15))
     new_contact = add("contact_in_month", "2025-01-05")

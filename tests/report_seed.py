@@ -72,8 +72,9 @@ def add(
     naf: str | None = "10.71C",
     needs=(),
     offer: str | None = None,
+    porteur: dict | None = None,
 ) -> str:
-    """Store one fiche received on a day; returns its id."""
+    """Store one fiche received on a day; returns its id (``porteur``: name, email… else a made-up name)."""
     fiche = Fiche.model_validate(
         {
             "received": received.isoformat(),
@@ -83,7 +84,7 @@ def add(
             "naf": naf,
             "needs": list(needs),
             "offer": offer,
-            "porteur": {"name": f"Porteur {uuid.uuid4().hex[:6]}"},
+            "porteur": porteur or {"name": f"Porteur {uuid.uuid4().hex[:6]}"},
         },
         context=net.fiche_context(),
     )
@@ -101,10 +102,49 @@ def move(conn, net, fiche_id: str, trigger: str, day: dt.date, by: str, **kw) ->
     repository.move_fiche(conn, fiche_id, trigger, who=COORDINATOR, network=net, at=day, by=by, today=TODAY, **kw)
 
 
-def contact(conn, fiche_id: str, day: dt.date, by: str) -> None:
+def contact(conn, fiche_id: str, day: dt.date, by: str, activity: str | None = None) -> None:
     repository.note_fiche(
-        conn, fiche_id, "rendez-vous", who=COORDINATOR, kind=ev.CONTACT, channel="meeting", at=day, by=by, today=TODAY
-    )
+        conn, fiche_id, "rendez-vous", who=COORDINATOR, kind=ev.CONTACT, channel="meeting", at=day, by=by,
+        today=TODAY, activity=activity,
+    )  # fmt: skip
+
+
+def installed(conn, net, fiche_id: str, day: dt.date, lead: str = "cma-63", supports=()) -> None:
+    """Give the fiche its référent, study and install it on ``day``."""
+    assign(conn, net, fiche_id, day - dt.timedelta(days=60), by=lead, lead=lead, supports=supports)
+    move(conn, net, fiche_id, "start_study", day - dt.timedelta(days=50), by=lead)
+    move(conn, net, fiche_id, "install", day, by=lead, installed_on=day)
+
+
+def seed_extras(conn, net, offers: list) -> None:
+    """What the random year lacks: installations linked to an offer, developments, a porteur with two fiches,
+    a supporting structure that acts and one that does not, activities followed one year on."""
+    here = {"commune": "63003", "received_by": "cc-ambert"}
+    for offer in offers[:3]:
+        fid = add(conn, net, received=dt.date(2025, 2, 3), offer=offer.id, **here)
+        installed(conn, net, fid, dt.date(2025, 6, 2))
+    for _ in range(2):
+        fid = add(conn, net, received=dt.date(2025, 1, 6), kind="development", **here)
+        installed(conn, net, fid, dt.date(2025, 5, 5))
+    twice = {"name": "Hélène Dupuy", "email": "helene.dupuy@example.org"}
+    for day in (dt.date(2025, 3, 3), dt.date(2025, 9, 1)):
+        fid = add(conn, net, received=day, porteur=dict(twice), **here)
+        assign(conn, net, fid, day + dt.timedelta(days=5), by="cma-63", lead="cma-63")
+    acted = add(conn, net, received=dt.date(2025, 4, 1), **here)
+    assign(conn, net, acted, dt.date(2025, 4, 8), by="cma-63", lead="cma-63", supports=["pfil-ambert"])
+    contact(conn, acted, dt.date(2025, 5, 2), by="pfil-ambert")
+    listed = add(conn, net, received=dt.date(2025, 4, 1), **here)
+    assign(conn, net, listed, dt.date(2025, 4, 8), by="cma-63", lead="cma-63", supports=["pfil-ambert"])
+    contact(conn, listed, dt.date(2025, 5, 2), by="cma-63")
+    for day, record in (
+        (dt.date(2024, 3, 1), (dt.date(2025, 4, 1), "active")),
+        (dt.date(2024, 5, 1), (dt.date(2024, 12, 1), "ceased")),
+        (dt.date(2024, 6, 3), None),
+    ):
+        fid = add(conn, net, received=day - dt.timedelta(days=90), **here)
+        installed(conn, net, fid, day)
+        if record:
+            contact(conn, fid, record[0], by="cma-63", activity=record[1])
 
 
 def seed_year(conn, net, seed: int = 2025, count: int = 140) -> dict:
@@ -164,4 +204,5 @@ def seed_year(conn, net, seed: int = 2025, count: int = 140) -> dict:
             # A porteur gets in touch once both the offer and their fiche exist.
             at = max(offer.published_on, received_on[fiche_id]) + dt.timedelta(days=rng.randrange(0, 90))
             offers_repo.add_contact(conn, COORDINATOR, offer.id, fiche_id, at)
+    seed_extras(conn, net, offers)
     return {"fiches": ids, "offers": [o.id for o in offers]}

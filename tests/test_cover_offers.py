@@ -37,6 +37,7 @@ commune: Ambert
 kind: takeover
 naf: 10.71C
 lead: cma-63
+offer: O-2025-0001
 porteur: {name: Jeanne Martin}
 """
 
@@ -58,7 +59,8 @@ def run(url: str, *args: str):
 
 @pytest.fixture
 def offers(store_url, tmp_path):
-    """Three offers (one closed), a takeover fiche installed after contacting the bakery, a farm in Thiers.
+    """Three offers (one closed), a takeover fiche that answered the bakery (linked to it) and was installed,
+    a farm in Thiers.
 
     The takeover's référent is on its fiche from the start: its study is dated 2025-04-03, and a
     backdated move needs the référent on that day (``--assign`` would designate it today).

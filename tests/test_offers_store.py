@@ -215,7 +215,8 @@ def test_contact_after_closing_is_refused(store_url, network, tmp_path):
 
 
 def test_installation_through_an_offer_is_shown_and_counted_by_the_report(store_url, network, tmp_path):
-    """A fiche that contacted an offer then installed is 'via the offer' in offer show and in the report."""
+    """A fiche linked to the offer it answered (its offer field) and installed is 'via the offer' in offer show and
+    in the report; a fiche that only contacted the offer is not, whenever it contacted it."""
     (offer,) = app_offers.add_files(*caller(store_url, "coordinator"), [write(tmp_path, "o.yaml", BAKERY)]).offers
     via = add_fiche(store_url, network, kind="takeover")
     after = add_fiche(store_url, network)
@@ -238,10 +239,10 @@ def test_installation_through_an_offer_is_shown_and_counted_by_the_report(store_
     # 'after' contacts the offer once installed: it did not come from the offer.
     app_offers.contact(*caller(store_url, "cma-63"), offer.id, after, on=dt.date(2025, 6, 15))
     shown = app_offers.show(*caller(store_url, "committee"), offer.id)
-    assert [(c.contact.fiche, c.via_offer) for c in shown.contacts] == [(via, True), (after, False)]
-    assert shown.installed_via_offer == 1
+    assert [(c.contact.fiche, c.via_offer) for c in shown.contacts] == [(via, False), (after, False)]
+    assert shown.installed == [own] and shown.installed_via_offer == 1
     assert report["installed"] == 3
-    assert report["installed_via_offer"] == 2  # 'via' by its contact, 'own' by its offer field
+    assert report["installed_via_offer"] == 1  # 'own' by its offer field; a contact is not a link
     assert report["offers_published"] == 1 and report["offer_contacts"] == 1
 
 

@@ -59,9 +59,19 @@ def test_html_escapes_text():
             0,
         ),
         "ratios": dict.fromkeys(
-            ["with_referent", "network_effect", "installed_with_follow_up", "contacts_per_offer", "installed_via_offer"]
+            [
+                "with_referent",
+                "network_effect",
+                "installed_with_follow_up",
+                "contacts_per_offer",
+                "installed_via_offer",
+                "abandoned",
+                "redirected",
+            ]
         ),
         "median_days": {"reception_to_referent": None, "reception_to_installation": None},
+        **dict.fromkeys(["developments_installed", "abandoned", "redirected"], 0),
+        "survival": {k: {"installed": 0, "known": 0, "active": 0, "share": None} for k in ("one_year", "three_years")},
         "by_network": [],
         "by_structure": [
             {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import statistics
 
@@ -15,7 +14,7 @@ from cli import main
 from engine.offers.tables import offer_contacts, offers
 from engine.report import Period, build_report
 from engine.store.access import ROLES
-from engine.store.schema import events
+from engine.store.schema import events, fiches
 from tests import report_seed as seed
 
 BACKENDS = [pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -38,18 +37,18 @@ def seeded(request, tmp_path, net):
 
 
 def expected_from_raw_events(store, net, network=None):
-    """The eight figures and two medians, counted directly from the events and offer tables."""
+    """The eight figures and two medians, counted directly from the events, fiches and offer tables."""
     with store.transaction() as conn:
         rows = conn.execute(select(events).order_by(events.c.fiche_id, events.c.id)).mappings().all()
         offer_rows = conn.execute(select(offers)).mappings().all()
         contact_rows = conn.execute(select(offer_contacts)).mappings().all()
+        people = {r.id: r for r in conn.execute(select(fiches.c.id, fiches.c.porteur_name, fiches.c.porteur_email))}
     by_fiche = {}
     for r in rows:
         by_fiche.setdefault(r["fiche_id"], []).append(r)
     counts = dict.fromkeys(
         [
             "projects_met",
-            "with_referent",
             "network_effect",
             "installed",
             "installed_with_follow_up",
@@ -57,6 +56,7 @@ def expected_from_raw_events(store, net, network=None):
         ],
         0,
     )
+    with_referent = set()
     to_referent, to_install = [], []
     for fiche_id, evs in by_fiche.items():
         created = evs[0]["payload"]["fiche"]
@@ -64,29 +64,37 @@ def expected_from_raw_events(store, net, network=None):
         commune_net = net.territory.communes[created["commune"]].local_network
         upto = [e for e in evs if e["at"] <= END]
         leads = [e for e in upto if e["kind"] == "lead_assigned"]
-        authors = {e["by"] for e in upto if e["by"] and e["by"] not in ROLES}
-        lead_seq = [e["payload"]["lead"] for e in leads]
-        changed = any(a != b for a, b in itertools.pairwise(lead_seq))
-        supported = any(e["kind"] == "support_assigned" for e in upto)
+        # Network effect: once there is a référent, an act (contact, note, stage change) by another structure.
+        lead, effect = None, False
+        for e in upto:
+            if e["kind"] == "lead_assigned":
+                lead = e["payload"]["lead"]
+            elif (
+                e["kind"] in ("contact", "note", "stage_changed")
+                and leads
+                and e["id"] > leads[0]["id"]
+                and e["by"] not in (None, lead, *ROLES)
+            ):
+                effect = True
         if START <= received <= END and network in (None, commune_net):
             counts["projects_met"] += 1
             if leads:
-                counts["with_referent"] += 1
+                person = people[fiche_id]
+                # A porteur with an e-mail is recognised by name and e-mail; without one, the fiche is its own.
+                with_referent.add((person.porteur_name, person.porteur_email) if person.porteur_email else fiche_id)
                 to_referent.append((leads[0]["at"] - received).days)
-            if supported or changed or len(authors) >= 2:
-                counts["network_effect"] += 1
+            counts["network_effect"] += effect
         installs = [e for e in evs if e["kind"] == "stage_changed" and e["payload"]["to"] == "installed"]
-        if installs:
+        if installs and created["kind"] != "development":
             installed_on = dt.date.fromisoformat(installs[0]["payload"]["installed_on"])
             if START <= installed_on <= END and network in (None, commune_net):
                 counts["installed"] += 1
                 to_install.append((installed_on - received).days)
                 if any(e["kind"] == "stage_changed" and e["payload"]["to"] == "follow_up" for e in upto):
                     counts["installed_with_follow_up"] += 1
-                if created.get("offer") or any(
-                    c["fiche_id"] == fiche_id and c["at"] <= installed_on for c in contact_rows
-                ):
+                if created.get("offer"):
                     counts["installed_via_offer"] += 1
+    counts["with_referent"] = len(with_referent)
     published = {
         o["id"] for o in offer_rows if START <= o["published_on"] <= END and network in (None, o["local_network"])
     }
@@ -106,6 +114,7 @@ def test_year_figures_match_an_independent_count(seeded, net):
     assert {k: report[k] for k in counts} == counts
     assert report["median_days"] == medians
     assert counts["projects_met"] > 50 and counts["installed"] > 10 and counts["installed_via_offer"] > 0
+    assert 0 < counts["network_effect"] < counts["projects_met"]
 
 
 def test_local_networks_partition_the_network(seeded, net):
@@ -183,7 +192,17 @@ def test_cli_report_json_keys(seeded, net):
         "offer_contacts",
         "installed_via_offer",
     ]
-    assert list(data)[10:] == ["ratios", "first_reception", "median_days", "by_network", "by_structure"]
+    assert list(data)[10:] == [
+        "ratios",
+        "first_reception",
+        "median_days",
+        "developments_installed",
+        "abandoned",
+        "redirected",
+        "survival",
+        "by_network",
+        "by_structure",
+    ]
     assert "Porteur " not in result.output
     assert len(data["by_structure"]) == len(net.structure_ids)
 

@@ -27,6 +27,7 @@ from engine.store.schema import (
     fiche_supports,
     fiches,
     personal_data,
+    porteur_keys,
 )
 
 COORD = access.Viewer(access.COORDINATOR)
@@ -161,7 +162,7 @@ def test_a_whole_fiche_deleted_is_missing_from_the_chain(two, store, store_url):
     """The second fiche, its events, supports and personal data all deleted: the chain's end is missing."""
     _, second = two
     with store.transaction() as conn:
-        for table in (events, fiche_supports, personal_data, fiche_suggestions):
+        for table in (events, fiche_supports, personal_data, fiche_suggestions, porteur_keys):
             conn.execute(delete(table).where(table.c.fiche_id == second))
         conn.execute(delete(fiches).where(fiches.c.id == second))
     lines, _ = verify(store_url)
@@ -174,7 +175,7 @@ def test_the_whole_chain_rebuilt_is_caught_by_the_anchor(two, store, store_url):
     anchor = json.loads(run("db", "verify", "--anchor", "--db", store_url, "--format", "json").output)["head"]
     _, second = two
     with store.transaction() as conn:
-        for table in (events, fiche_supports, personal_data, fiche_suggestions):
+        for table in (events, fiche_supports, personal_data, fiche_suggestions, porteur_keys):
             conn.execute(delete(table).where(table.c.fiche_id == second))
         conn.execute(delete(fiches).where(fiches.c.id == second))
         previous = chain.GENESIS

@@ -54,9 +54,6 @@ def build_agenda(
     state = {v.id: v for v in views}
     members = [t for t in timelines if t.received <= as_of and network_of(t, as_of, territory) == network]
     member_ids = {t.id for t in members}
-    contacted: dict[str, list[dt.date]] = {}
-    for c in contacts:
-        contacted.setdefault(c.fiche, []).append(c.at)
 
     new_fiches, share_out, installations, follow_ups = [], [], [], []
     for t in members:
@@ -74,7 +71,7 @@ def build_agenda(
                 share_out.append({**_head(t, view, name, territory), "structures": structures})
         installed = t.installed_on(as_of)
         if installed is not None and meeting.covers(installed):
-            via = installed_via_offer(t.offer, installed, contacted.get(t.id, []))
+            via = installed_via_offer(t.offer, installed)
             installations.append(
                 {**_head(t, view, name, territory), "installed_on": installed.isoformat(), "via_offer": via}
             )

@@ -17,7 +17,7 @@ from typing import Any
 from engine import privacy
 from engine.app import audit
 from engine.app.workspace import Workspace
-from engine.errors import InputError
+from engine.errors import InputError, Problem
 from engine.fiche import Fiche
 from engine.identity import ROLES, Identity
 from engine.routing.compile import CompiledRules
@@ -27,6 +27,7 @@ from engine.store.importing import Batch, read_import, write_rejects
 from engine.store.queries import ListFilter
 from engine.store.records import StoredFiche
 from engine.store.repository import Change
+from engine.vocabulary import canonical
 
 __all__ = [
     "AddedFiches",
@@ -385,14 +386,25 @@ def note(
     at: dt.date | None = None,
     by: str | None = None,
     expected_version: int | None = None,
+    activity: str | None = None,
 ) -> Change:
-    """A note, or with ``channel`` a contact with the porteur, in the fiche's history."""
+    """A note, or with ``channel`` a contact with the porteur, in the fiche's history.
+
+    ``activity`` (an id or its French word): follow-up found the installed activity ``active`` or
+    ``ceased`` (the report's ``survival``).
+    """
     _check_by(by, ws.network.structure_ids, who)
     kind = "contact" if channel else "note"
+    if activity is not None:
+        try:
+            activity = canonical("activity", activity)
+        except ValueError as exc:
+            raise InputError(problems=[Problem("--activity", 0, 0, str(exc))]) from None
     with ws.store.transaction(fiche_id, immediate=True) as conn:
         return repository.note_fiche(
-            conn, fiche_id, text, who=who, at=at, by=by, kind=kind, channel=channel, expected_version=expected_version
-        )
+            conn, fiche_id, text, who=who, at=at, by=by, kind=kind, channel=channel,
+            expected_version=expected_version, activity=activity,
+        )  # fmt: skip
 
 
 def consent(ws: Workspace, who: Identity, fiche_id: str, value: bool, *, expected_version: int | None = None) -> Change:

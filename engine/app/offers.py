@@ -135,10 +135,13 @@ class ShownOffer:
     offer: Offer
     contacts: list[ShownContact] = field(default_factory=list)
     territory: Territory | None = field(default=None, repr=False)
+    #: The installed fiches linked to the offer (their ``offer`` field), with or without a recorded contact.
+    installed: list[str] = field(default_factory=list)
 
     @property
     def installed_via_offer(self) -> int:
-        return sum(1 for c in self.contacts if c.via_offer)
+        """Installations through the offer: installed fiches linked to it, as the yearly report counts them."""
+        return len(self.installed)
 
     def to_dict(self) -> dict[str, Any]:
         """The offer's keys, ``status``, ``contacts`` (list) and ``installed_via_offer`` (count)."""
@@ -150,13 +153,12 @@ class ShownOffer:
         }
 
 
-def installed_through(offer_id: str, fiche: dict[str, Any], contacted_on: dt.date | None) -> bool:
-    """The fiche was installed through this offer: its ``offer`` field names it, or it contacted it on or
-    before its installation date (:func:`engine.offers.model.installed_via_offer`, as the yearly report)."""
+def installed_through(offer_id: str, fiche: dict[str, Any]) -> bool:
+    """The fiche was installed through this offer: installed, and its ``offer`` field names it
+    (:func:`engine.offers.model.installed_via_offer`, as the yearly report)."""
     installed = fiche.get("installed_on")
     day = dt.date.fromisoformat(installed) if isinstance(installed, str) else installed
-    own = offer_id if fiche.get("offer") == offer_id else None
-    return installed_via_offer(own, day, [contacted_on] if contacted_on else [])
+    return installed_via_offer(offer_id if fiche.get("offer") == offer_id else None, day)
 
 
 def show(ws: Workspace, who: Identity, offer_id: str) -> ShownOffer:
@@ -166,7 +168,8 @@ def show(ws: Workspace, who: Identity, offer_id: str) -> ShownOffer:
         offer = repo.get_offer(conn, offer_id)
         contacts = repo.list_contacts(conn, [offer_id])
         stored = {c.fiche: queries.get(conn, c.fiche) for c in contacts}
-    shown = ShownOffer(offer.for_viewer(who), territory=net.territory)
+        installed = repo.installed_fiches(conn, offer_id)
+    shown = ShownOffer(offer.for_viewer(who), territory=net.territory, installed=installed)
     for c in contacts:
         s = stored[c.fiche]
         personal = can_see_personal(s, who)
@@ -176,7 +179,7 @@ def show(ws: Workspace, who: Identity, offer_id: str) -> ShownOffer:
                 contact=replace(c, note=""),
                 stage=s.fiche["stage"],
                 installed_on=dt.date.fromisoformat(installed) if installed else None,
-                via_offer=installed_through(offer_id, s.fiche, c.at),
+                via_offer=installed_through(offer_id, s.fiche),
                 personal=personal,
                 porteur_name=privacy.name_if_visible(s.fiche["porteur"]["name"], personal),
                 note=c.note if personal else None,

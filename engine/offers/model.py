@@ -1,14 +1,13 @@
 """Activity offers: businesses to take over and activities a commune seeks (the seed's "bourse").
 
 An offer is published somewhere (a magazine, the website, a market day) on a date; porteurs get in
-touch (a *contact*, linked to their fiche); a fiche installed through an offer is one whose porteur
-contacted it, or whose ``offer`` field names it.
+touch (a *contact*, linked to their fiche); a fiche installed through an offer is one whose ``offer``
+field names it (the activity installed is the offer's), not any fiche that once contacted it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -104,9 +103,8 @@ class OfferContact:
         }
 
 
-def installed_via_offer(offer_field: str | None, installed_on: dt.date | None, contacted: Iterable[dt.date]) -> bool:
-    """A fiche installed through an offer: installed, and its ``offer`` field names one or it contacted an
-    offer on or before its installation date (the yearly report's ``installed_via_offer``, docs/report.md)."""
-    if installed_on is None:
-        return False
-    return bool(offer_field) or any(day <= installed_on for day in contacted)
+def installed_via_offer(offer_field: str | None, installed_on: dt.date | None) -> bool:
+    """A fiche installed through an offer: installed, and linked to the offer it answered (its ``offer``
+    field: the installed activity is the offer's).  Having contacted an offer is not enough (the yearly
+    report's ``installed_via_offer``, docs/report.md)."""
+    return installed_on is not None and bool(offer_field)

@@ -261,6 +261,12 @@ def add_contact(
     return contact
 
 
+def installed_fiches(conn: Connection, offer_id: str) -> list[str]:
+    """The installed fiches linked to the offer (their ``offer`` field), by id: its installations."""
+    query = select(fiches.c.id).where(fiches.c.offer == offer_id, fiches.c.installed_on.is_not(None))
+    return list(conn.execute(query.order_by(fiches.c.year, fiches.c.number)).scalars())
+
+
 def list_contacts(
     conn: Connection, offer_ids: Iterable[str] | None = None, *, fiche_ids: Iterable[str] | None = None
 ) -> list[OfferContact]:

@@ -6,11 +6,11 @@ from html import escape
 from typing import Any
 
 from engine.app.report import YearlyReport
-from engine.i18n import N_, _
+from engine.i18n import _
 from engine.output import to_csv, to_markdown, to_table
 from engine.render import renders
 from engine.render.html import page
-from engine.report.indicators import INDICATORS, LABELS, RATIOS
+from engine.report.indicators import ANNIVERSARIES, BESIDE, INDICATORS, RATIOS, definition, label
 
 #: Short column headers for the per-network and per-structure tables.
 SHORT: dict[str, str] = {
@@ -34,6 +34,8 @@ CSV_COLUMNS: tuple[str, ...] = (
     "first_reception_received",
     "first_reception_taken_in_charge",
     "median_days_first_reception_to_referent",
+    *BESIDE,
+    *(f"survival_{k}_{part}" for k in ANNIVERSARIES for part in ("installed", "known", "active", "share")),
 )
 
 
@@ -59,6 +61,9 @@ def _flat(scope: str, ident: str, figures: dict[str, Any]) -> dict[str, Any]:
     row["first_reception_received"] = first.get("received")
     row["first_reception_taken_in_charge"] = first.get("taken_in_charge")
     row["median_days_first_reception_to_referent"] = first.get("median_days_to_referent")
+    row.update({k: figures.get(k) for k in BESIDE})
+    for key, parts in (figures.get("survival") or {}).items():
+        row.update({f"survival_{key}_{part}": value for part, value in parts.items()})
     return row
 
 
@@ -78,7 +83,7 @@ def indicator_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
         out.append(
             {
                 "key": key,
-                "label": LABELS[key],
+                "label": label(key),
                 "value": report[key],
                 "ratio": percent(ratio) if ratio is not None else "",
             }
@@ -106,6 +111,30 @@ def medians_line(report: dict[str, Any]) -> str:
             f"{first['received']} reçus)"
         )
     return line
+
+
+def beside_lines(report: dict[str, Any]) -> list[str]:
+    """The figures beside the eight: developments, abandons and redirections, activities still active."""
+    ratios = report["ratios"]
+    lines = [
+        _("{label}: {n}").format(label=label("developments_installed"), n=report["developments_installed"]),
+        _("{label}: {n} ({share} of the projects met)").format(
+            label=label("abandoned"), n=report["abandoned"], share=percent(ratios["abandoned"])
+        ),
+        _("{label}: {n} ({share} of the projects met)").format(
+            label=label("redirected"), n=report["redirected"], share=percent(ratios["redirected"])
+        ),
+    ]
+    for key, s in report["survival"].items():
+        if s["known"]:
+            text = _("{active} of the {known} whose follow-up recorded it ({share}; {installed} reached the date)")
+            text = text.format(
+                active=s["active"], known=s["known"], share=percent(s["share"]), installed=s["installed"]
+            )
+        else:
+            text = _("not recorded by follow-up ({installed} reached the date)").format(installed=s["installed"])
+        lines.append(_("{label}: {text}").format(label=label(key), text=text))
+    return lines
 
 
 @renders(YearlyReport, "csv")
@@ -159,6 +188,8 @@ def render(report: dict[str, Any], fmt: str, previous: dict[str, Any] | None = N
                 "",
                 medians_line(report),
                 "",
+                *(f"- {line}" for line in beside_lines(report)),
+                "",
                 "## Par réseau local",
                 "",
                 to_markdown(nets, per_cols, ["réseau local", *per_heads[1:]]),
@@ -172,6 +203,7 @@ def render(report: dict[str, Any], fmt: str, previous: dict[str, Any] | None = N
         [
             to_table(main_rows, main_cols, main_heads, title=title(report)),
             medians_line(report),
+            *beside_lines(report),
             "",
             to_table(nets, per_cols, ["réseau local", *per_heads[1:]], title="Par réseau local"),
             "",
@@ -243,25 +275,7 @@ def funnel_svg(report: dict[str, Any], previous: dict[str, Any] | None = None) -
 
 def step_name(key: str) -> str:
     """A funnel step's name: the figure's label."""
-    return LABELS[key]
-
-
-#: What each figure counts (docs/report.md, "Definitions"), for the page's "Définitions" section.
-DEFINITIONS: dict[str, str] = {
-    "projects_met": N_("Fiches received in the period: every project met, whatever became of it."),
-    "with_referent": N_("Of the projects met, those that had a référent by the end of the period."),
-    "network_effect": N_("Of the projects met, those on which two or more structures acted by the end of the period."),
-    "installed": N_("Activities whose installation date is in the period, whatever the year they were received."),
-    "installed_with_follow_up": N_("Of the activities installed, those whose post-creation follow-up has started."),
-    "offers_published": N_("Activity offers (businesses to take over, activities sought) published in the period."),
-    "offer_contacts": N_("Contacts recorded for the offers published in the period, enquiries included."),
-    "installed_via_offer": N_("Of the activities installed, those that came from a published offer."),
-}
-
-
-def definition(key: str) -> str:
-    """What the figure ``key`` counts, in the language in force."""
-    return _(DEFINITIONS[key])
+    return label(key)
 
 
 def _cell_with_previous(value: Any, before: Any, year: str | None) -> str:
@@ -333,8 +347,7 @@ dl.definitions dd { margin: .2rem 0 0 0; }
 def definitions_html() -> str:
     """The "Définitions" section: what each figure counts, in the words of docs/report.md."""
     items = "".join(
-        f'<dt id="def-{k}">{escape(LABELS[k])} <code>{k}</code></dt><dd>{escape(definition(k))}</dd>'
-        for k in INDICATORS
+        f'<dt id="def-{k}">{escape(label(k))} <code>{k}</code></dt><dd>{escape(definition(k))}</dd>' for k in INDICATORS
     )
     heading = escape(_("Definitions"))
     return f'<section id="definitions"><h2>{heading}</h2><dl class="definitions">{items}</dl></section>'
@@ -402,6 +415,7 @@ def render_html(report: dict[str, Any], previous: dict[str, Any] | None = None) 
         f"""<p class="note">{escape(note)}</p>
 <section class="cards">{"".join(cards)}</section>
 <p>{escape(medians_line(report))}</p>
+<ul class="note" id="beside">{"".join(f"<li>{escape(line)}</li>" for line in beside_lines(report))}</ul>
 <h2>{w["funnel"]}</h2>
 {funnel_svg(report, previous)}
 <h2>{w["networks"]}</h2>

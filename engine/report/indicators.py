@@ -1,16 +1,23 @@
-"""The yearly report's figures, computed from the fiches' events (definitions in docs/report.md).
+"""The yearly report's figures, computed from the fiches' events (definitions, with examples: docs/report.md).
+
+The eight figures of the network's 2004 report:
 
 1. ``projects_met``: fiches received in the period;
-2. ``with_referent``: of those, fiches that had a lead (référent) by the period's end;
-3. ``network_effect``: of those, fiches on which two or more structures acted by the period's end
-   (a supporting structure assigned, the lead passed between structures, or events recorded by two
-   structures);
-4. ``installed``: fiches whose installation date falls in the period (whatever their reception year);
-5. ``installed_with_follow_up``: of those, fiches that reached ``follow_up`` by the period's end;
+2. ``with_referent``: of those, the *porteurs* (not fiches: :mod:`engine.store.porteur_keys`) whose
+   fiche had a lead (référent) by the period's end;
+3. ``network_effect``: of 1, fiches on which, once they had a référent, a structure other than the
+   référent of that day acted (recorded a contact, a note or a decision), by the period's end;
+4. ``installed``: creations and takeovers whose installation date falls in the period (whatever their
+   reception year); developments of existing firms are ``developments_installed``, on their own line;
+5. ``installed_with_follow_up``: of 4, fiches that reached ``follow_up`` by the period's end;
 6. ``offers_published``: offers published in the period;
-7. ``offer_contacts``: contacts recorded by the period's end for the offers of 6;
-8. ``installed_via_offer``: fiches of 4 that came from an offer (their ``offer`` field, or a contact
-   with an offer on or before their installation date).
+7. ``offer_contacts``: every contact recorded by the period's end for the offers of 6, including the
+   one-off enquiries (messages through the public exchange) that never became a fiche;
+8. ``installed_via_offer``: of 4, fiches linked to the offer they answered (their ``offer`` field).
+
+Beside them: ``developments_installed``, ``closed`` (abandoned, redirected: of 1, by the period's
+end), the median delays (``median_days``) and ``survival`` (activities whose first or third
+installation anniversary falls in the period, and what follow-up recorded of them).
 
 Only events dated on or before the period's end count (for an installation: its installation
 date), so a year's report does not change when next year's events are recorded.  A fiche counts
@@ -28,8 +35,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from engine.i18n import N_, _
 from engine.offers.model import Offer, OfferContact
-from engine.report.timeline import Timeline, median, network_of
+from engine.report.timeline import ACTIVE, CEASED, Timeline, median, network_of
 
 INDICATORS: tuple[str, ...] = (
     "projects_met",
@@ -42,17 +50,76 @@ INDICATORS: tuple[str, ...] = (
     "installed_via_offer",
 )
 
-#: French labels, as in the network's 2004 report.
+#: The figures reported beside the eight (counts; their shares are in ``ratios``).
+BESIDE: tuple[str, ...] = ("developments_installed", "abandoned", "redirected")
+
+#: Each figure's label (an English msgid; French through the catalog, as in the network's 2004 report).
 LABELS: dict[str, str] = {
-    "projects_met": "Projets rencontrés",
-    "with_referent": "Porteurs de projets ayant un référent",
-    "network_effect": "Projets ayant bénéficié d'un effet du travail en réseau",
-    "installed": "Activités installées",
-    "installed_with_follow_up": "Activités installées ayant bénéficié d'un suivi post-création",
-    "offers_published": "Offres d'activités diffusées",
-    "offer_contacts": "Contacts obtenus pour ces offres",
-    "installed_via_offer": "Installations réalisées par l'intermédiaire des offres",
+    "projects_met": N_("Projects met"),
+    "with_referent": N_("Porteurs with a référent"),
+    "network_effect": N_("Projects helped by the network working together"),
+    "installed": N_("Activities installed"),
+    "installed_with_follow_up": N_("Installed activities given a post-creation follow-up"),
+    "offers_published": N_("Activity offers published"),
+    "offer_contacts": N_("Contacts obtained for these offers"),
+    "installed_via_offer": N_("Installations made through the published offers"),
+    "developments_installed": N_("Developments of existing firms carried out"),
+    "abandoned": N_("Projects abandoned"),
+    "redirected": N_("Projects redirected outside the network"),
+    "one_year": N_("Installed activities still active after one year"),
+    "three_years": N_("Installed activities still active after three years"),
 }
+
+#: What each figure counts, one sentence (the HTML report's "Définitions"; examples in docs/report.md).
+DEFINITIONS: dict[str, str] = {
+    "projects_met": N_("Fiches received in the period: every project met, whatever became of it."),
+    "with_referent": N_(
+        "Of the projects met, the porteurs whose fiche had a référent by the period's end; a porteur with "
+        "two fiches counts once."
+    ),
+    "network_effect": N_(
+        "Of the projects met, the fiches on which, once they had a référent, another structure acted: "
+        "recorded a contact, a note or a decision (a financing, an installation). Being listed as "
+        "supporting structure is not enough."
+    ),
+    "installed": N_(
+        "Creations and takeovers whose activity started in the period (the installation date), whatever "
+        "the year they were met. Developments of existing firms are counted on their own line."
+    ),
+    "installed_with_follow_up": N_("Of the activities installed, those whose post-creation follow-up has started."),
+    "offers_published": N_("Activity offers (businesses to take over, activities sought) published in the period."),
+    "offer_contacts": N_(
+        "Every contact recorded for these offers, including one-off enquiries that never became a fiche."
+    ),
+    "installed_via_offer": N_(
+        "Of the activities installed, those whose fiche is linked to the offer it answered (the installed "
+        "activity is the offer's); having once contacted an offer is not enough."
+    ),
+    "developments_installed": N_(
+        "Developments of existing firms carried out in the period (not in the activities installed)."
+    ),
+    "abandoned": N_("Of the projects met, those the porteur gave up by the period's end."),
+    "redirected": N_("Of the projects met, those oriented outside the network by the period's end."),
+    "one_year": N_(
+        "Activities installed one year before (anniversary in the period) that follow-up recorded as "
+        "still active, of those follow-up recorded."
+    ),
+    "three_years": N_(
+        "Activities installed three years before (anniversary in the period) that follow-up recorded as "
+        "still active, of those follow-up recorded."
+    ),
+}
+
+
+def label(key: str) -> str:
+    """The figure's label in the language in force."""
+    return _(LABELS[key])
+
+
+def definition(key: str) -> str:
+    """What the figure counts, in the language in force."""
+    return _(DEFINITIONS[key])
+
 
 #: Each ratio: (numerator, denominator).
 RATIOS: dict[str, tuple[str, str]] = {
@@ -61,7 +128,14 @@ RATIOS: dict[str, tuple[str, str]] = {
     "installed_with_follow_up": ("installed_with_follow_up", "installed"),
     "contacts_per_offer": ("offer_contacts", "offers_published"),
     "installed_via_offer": ("installed_via_offer", "installed"),
+    "abandoned": ("abandoned", "projects_met"),
+    "redirected": ("redirected", "projects_met"),
 }
+
+#: Installation anniversaries followed by ``survival``: key → years.
+ANNIVERSARIES: dict[str, int] = {"one_year": 1, "three_years": 3}
+#: Kinds of project counted in ``installed`` (developments are ``developments_installed``).
+INSTALLED_KINDS = frozenset({"creation", "takeover"})
 
 
 @dataclass(frozen=True)
@@ -109,19 +183,39 @@ class Facts:
     first_reception: bool = False
     #: When the référent took the fiche in charge (:meth:`Timeline.referent_accepted_on`).
     accepted: dt.date | None = None
+    #: The porteur's group (:attr:`Timeline.porteur_id`): porteurs are counted, not fiches.
+    porteur: str = ""
+    #: A development of an existing firm when installed (counted apart from ``installed``).
+    development: bool = False
+    #: Closed by the period's end: ``abandoned``, ``redirected`` or None.
+    closed: str | None = None
+    #: Per anniversary (``one_year``, ``three_years``): (its date, what follow-up recorded by the end).
+    anniversaries: tuple[tuple[str, dt.date, str | None], ...] = ()
+
+
+def _anniversary(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 def facts_of(
     t: Timeline,
     period: Period,
     territory: Any,
-    contacted: dict[str, list[dt.date]],
     first_reception: frozenset[str] = frozenset(),
 ) -> Facts:
     """The facts of one fiche as known at the end of ``period``."""
     end = period.end
     installed = t.installed_on(end)
-    via = installed is not None and (bool(t.offer) or any(d <= installed for d in contacted.get(t.id, [])))
+    closed = next((stage for stage in ("abandoned", "redirected") if t.reached(stage, end) is not None), None)
+    anniversaries: list[tuple[str, dt.date, str | None]] = []
+    if installed is not None:
+        for key, years in ANNIVERSARIES.items():
+            day = _anniversary(installed, years)
+            if day <= end:
+                anniversaries.append((key, day, t.activity_on(day, end)))
     return Facts(
         id=t.id,
         received=t.received,
@@ -131,10 +225,14 @@ def facts_of(
         installed_on=installed,
         network_installed=network_of(t, installed, territory) if installed else None,
         follow_up=t.reached("follow_up", end) is not None,
-        via_offer=via,
+        via_offer=installed is not None and bool(t.offer),
         structures=frozenset(t.structures_on(end)),
         first_reception=t.received_by in first_reception,
         accepted=t.referent_accepted_on(end),
+        porteur=t.porteur_id,
+        development=installed is not None and t.kind_on(installed) not in INSTALLED_KINDS,
+        closed=closed,
+        anniversaries=tuple(anniversaries),
     )
 
 
@@ -159,11 +257,12 @@ def _figures(
     requests: Sequence[tuple[str, dt.date]] = (),
 ) -> dict[str, Any]:
     met = [f for f in facts if f.received in period and met_ok(f)]
-    installed = [f for f in facts if f.installed_on in period and installed_ok(f)]
+    all_installed = [f for f in facts if f.installed_on in period and installed_ok(f)]
+    installed = [f for f in all_installed if not f.development]
     published = {o.id for o in offers if o.published_on in period and offer_ok(o)}
     values = {
         "projects_met": len(met),
-        "with_referent": sum(1 for f in met if f.first_lead is not None),
+        "with_referent": len({f.porteur for f in met if f.first_lead is not None}),
         "network_effect": sum(1 for f in met if f.effect),
         "installed": len(installed),
         "installed_with_follow_up": sum(1 for f in installed if f.follow_up),
@@ -171,6 +270,9 @@ def _figures(
         "offer_contacts": sum(1 for c in contacts if c.offer in published and c.at <= period.end)
         + sum(1 for offer, day in requests if offer in published and day <= period.end),
         "installed_via_offer": sum(1 for f in installed if f.via_offer),
+        "developments_installed": len(all_installed) - len(installed),
+        "abandoned": sum(1 for f in met if f.closed == "abandoned"),
+        "redirected": sum(1 for f in met if f.closed == "redirected"),
     }
     ratios = {
         name: (round(values[num] / values[den], 4) if values[den] else None) for name, (num, den) in RATIOS.items()
@@ -179,8 +281,25 @@ def _figures(
     received_first = [f for f in met if f.first_reception]
     to_acceptance = [(f.accepted - f.received).days for f in received_first if f.accepted is not None]
     to_install = [(f.installed_on - f.received).days for f in installed if f.installed_on is not None]
+    survival = {}
+    for key in ANNIVERSARIES:
+        due = [
+            status
+            for f in facts
+            if not f.development and installed_ok(f)
+            for k, day, status in f.anniversaries
+            if k == key and day in period
+        ]
+        known = [status for status in due if status in (ACTIVE, CEASED)]
+        active = sum(1 for status in known if status == ACTIVE)
+        survival[key] = {
+            "installed": len(due),
+            "known": len(known),
+            "active": active,
+            "share": round(active / len(known), 4) if known else None,
+        }
     return {
-        **values,
+        **{k: values[k] for k in INDICATORS},
         "ratios": ratios,
         "first_reception": {
             "received": len(received_first),
@@ -191,6 +310,8 @@ def _figures(
             "reception_to_referent": median(to_referent),
             "reception_to_installation": median(to_install),
         },
+        **{k: values[k] for k in BESIDE},
+        "survival": survival,
     }
 
 
@@ -215,11 +336,7 @@ def yearly_report(
     fiche's contact instead).
     """
     receivers = frozenset(first_reception)
-    contacted: dict[str, list[dt.date]] = {}
-    for c in contacts:
-        if c.at <= period.end:
-            contacted.setdefault(c.fiche, []).append(c.at)
-    facts = [facts_of(t, period, territory, contacted, receivers) for t in timelines if t.received <= period.end]
+    facts = [facts_of(t, period, territory, receivers) for t in timelines if t.received <= period.end]
     networks = [network] if network else sorted(territory.local_networks)
 
     def in_net(net: str | None) -> tuple[Callable[[Facts], bool], Callable[[Facts], bool], Callable[[Offer], bool]]:

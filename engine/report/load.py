@@ -8,6 +8,7 @@ from sqlalchemy import Connection, select
 
 from engine.report.timeline import Event, Timeline
 from engine.store import history as log
+from engine.store import porteur_keys
 from engine.store.queries import supports_by_fiche
 from engine.store.schema import fiches
 
@@ -37,6 +38,8 @@ def load_timelines(conn: Connection, *, received_to: Any = None) -> list[Timelin
             naf=row["naf"],
             needs=list(row["needs"] or []),
         )
+    for fiche_id, group in porteur_keys.porteurs_of(conn, timelines).items():
+        timelines[fiche_id].porteur = group
     for fiche_id, history in log.read(conn, sorted(timelines) if received_to is not None else None).items():
         timeline = timelines.get(fiche_id)
         if timeline is not None:

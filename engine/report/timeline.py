@@ -19,6 +19,11 @@ from engine.store.access import ROLES, on_fiche, sees_personal_data
 
 Day = dt.date
 
+#: The events by which a structure acts on a fiche (the report's ``network_effect``).
+ACTS = frozenset({ev.CONTACT, ev.NOTE, ev.STAGE_CHANGED})
+#: What follow-up records about an installed activity (``activity`` on a contact or a note).
+ACTIVE, CEASED = "active", "ceased"
+
 
 def _date(value: Any) -> Day | None:
     if value is None or isinstance(value, dt.date):
@@ -61,6 +66,14 @@ class Timeline:
     naf: str | None = None
     needs: list[str] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    #: Who the porteur is, for counting porteurs: the first fiche of the porteurs this fiche shares
+    #: (:func:`engine.store.porteur_keys.porteurs_of`), else the fiche's own id.  Never shown.
+    porteur: str = ""
+
+    @property
+    def porteur_id(self) -> str:
+        """The porteur's group (the fiche's own id when it shares its porteur with no other fiche)."""
+        return self.porteur or self.id
 
     # --- what had happened by a day ---------------------------------------------------------------
 
@@ -117,11 +130,52 @@ class Timeline:
         return acted
 
     def network_effect(self, day: Day) -> bool:
-        """Two or more structures acted: a support assigned, a lead changed hands, or two authors."""
-        if self.supports(day) or self.lead_changes(day):
-            return True
-        authors = {e.structure for e in self.until(day) if e.structure}
-        return len(authors) >= 2
+        """Once the fiche had a référent, a structure other than the référent of that day *acted* on it.
+
+        Acting is recording a contact, a note or a decision (a stage change: a financing sought or
+        refused, an installation…).  Being listed as supporting (assigned, or answering "take" to a
+        suggestion) is not acting, nor is the référent's own work, nor what was recorded before there
+        was a référent (the first welcome, counted by ``first_reception``).
+        """
+        lead = self._created().get("lead")
+        had_lead = bool(lead)
+        for e in self.until(day):
+            if e.kind == ev.LEAD_ASSIGNED:
+                lead, had_lead = e.payload.get("lead"), had_lead or bool(e.payload.get("lead"))
+            elif e.kind == ev.LEAD_REMOVED:
+                lead = None
+            elif e.kind in ACTS and had_lead and e.structure and e.structure != lead:
+                return True
+        return False
+
+    def kind_on(self, day: Day) -> str:
+        """The kind of project (creation, takeover, development) on ``day``: as created, then as edited."""
+        kind = self._created().get("kind") or self.kind
+        for e in self.until(day):
+            if e.kind == ev.FICHE_EDITED:
+                change = (e.payload.get("changes") or {}).get("kind")
+                if isinstance(change, Mapping) and change.get("new"):
+                    kind = change["new"]
+        return kind
+
+    def activity_on(self, anniversary: Day, day: Day) -> str | None:
+        """Whether the installed activity was active on ``anniversary``, as recorded by ``day``.
+
+        ``active`` when follow-up recorded the activity as going (``activity: active`` on a contact or
+        a note, or the ``developed`` stage) on or after the anniversary, or recorded it ceased only
+        after it; ``ceased`` when it recorded the activity ceased on or before it; None (unknown)
+        when follow-up recorded nothing that says.
+        """
+        status = None
+        for e in self.until(day):
+            said = e.payload.get("activity") if e.kind in (ev.CONTACT, ev.NOTE) else None
+            if e.kind == ev.STAGE_CHANGED and e.payload.get("to") == "developed":
+                said = ACTIVE
+            if said == CEASED:
+                return CEASED if e.at <= anniversary else ACTIVE
+            if said == ACTIVE and e.at >= anniversary:
+                status = ACTIVE
+        return status
 
     def structures_on(self, day: Day) -> set[str]:
         """Every structure that was on the fiche by ``day``: received it, led it or supported it."""

@@ -27,11 +27,11 @@ from engine import limits
 from engine.errors import AccessDenied, InputError, Problem
 from engine.fiche import Fiche
 from engine.i18n import _
-from engine.store import access, chain, personal, queries, records, suggestions
+from engine.store import access, chain, personal, porteur_keys, queries, records, suggestions
 from engine.store import events as ev
 from engine.store.db import conflict
 from engine.store.schema import fiche_sequences, fiche_supports, fiches
-from engine.vocabulary import ACTIVE_STAGES, CHANNELS, unknown
+from engine.vocabulary import ACTIVE_STAGES, ACTIVITY_STATUSES, CHANNELS, unknown
 
 #: ``suggester(fiche, caseload, declined=None) -> suggestion`` with ``to_dict()`` in the ``suggest --format
 #: json`` shape; ``declined`` is an :class:`engine.routing.Declined` (the structures that said "Pas pour nous").
@@ -293,6 +293,7 @@ def _insert(
         created.append(_event_row(data["id"], 1, ev.CREATED, payload, data["received"], who.label(), now, who))
     if rows:
         conn.execute(insert(fiches), rows)
+        porteur_keys.record(conn, {d["id"]: d.get("porteur") or {} for d in dicts})
     if supports:
         conn.execute(insert(fiche_supports), supports)
     _chain(conn, created)
@@ -483,8 +484,12 @@ def note_fiche(
     now: dt.datetime | None = None,
     today: dt.date | None = None,
     expected_version: int | None = None,
+    activity: str | None = None,
 ) -> Change:
     """Append a note or a contact to the history (the fiche's state and version do not change).
+
+    ``activity`` (``active`` or ``ceased``, :data:`engine.vocabulary.ACTIVITY_STATUSES`): what
+    post-creation follow-up found of the installed activity on that day (the report's ``survival``).
 
     With ``expected_version`` the fiche's row is held at that version until the transaction ends, so
     a change written meanwhile by another command is a conflict, as for the other writes.
@@ -500,7 +505,17 @@ def note_fiche(
     problems = _check_date(current, at, "--date", today)
     if problems:
         raise InputError(problems=problems)
+    if activity is not None:
+        if activity not in ACTIVITY_STATUSES:
+            problem = unknown("activity", activity, ACTIVITY_STATUSES)
+            raise InputError(_("--activity: {problem}").format(problem=problem))
+        if current.fiche.get("installed_on") is None:
+            raise InputError(
+                _("--activity: fiche {fiche} has no installed activity to follow up").format(fiche=fiche_id)
+            )
     payload: dict[str, Any] = {"text": text} if kind == ev.NOTE else {"text": text, "channel": channel}
+    if activity is not None:
+        payload["activity"] = activity
     if expected_version is not None:
         _hold(conn, current)
     now = now or server_now(conn)
@@ -858,6 +873,10 @@ def _commit(
     )
     if written.rowcount != 1:
         raise conflict(current.id)
+    if any(kind == ev.PERSONAL_ERASED for kind, _payload in planned):
+        porteur_keys.pseudonymise(conn, current.id)
+    elif any(k in values for k in ("porteur_name", "porteur_email", "porteur_phone")):
+        porteur_keys.record(conn, {current.id: result.state.get("porteur") or {}})
     old, new = current.fiche["supporting"], result.state["supporting"]
     gone = [s for s in old if s not in new]
     if gone:

@@ -177,6 +177,26 @@ personal_data = Table(
     Index(None, "fiche_id"),
 )
 
+#: Which fiches share a porteur (the yearly report counts porteurs, not fiches): one row per digest of
+#: a fiche's porteur, HMAC-SHA-256 under ``store_secrets.porteur_key`` of the normalised name with the
+#: e-mail, and of the name with the phone (engine/store/porteur_keys.py).  As confidential as the name:
+#: never shown, never exported; read only to count porteurs.
+porteur_keys = Table(
+    "porteur_keys",
+    metadata,
+    Column("fiche_id", String(16), ForeignKey("fiches.id"), primary_key=True),
+    Column("digest", String(64), primary_key=True),
+    Index(None, "digest"),
+)
+
+#: Secrets of this store (``porteur_key``: the HMAC key of ``porteur_keys``), created by migration 0720.
+store_secrets = Table(
+    "store_secrets",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", String(64), nullable=False),
+)
+
 fiche_sequences = Table(
     "fiche_sequences",
     metadata,
