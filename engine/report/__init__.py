@@ -10,10 +10,10 @@ import datetime as dt
 from typing import Any
 
 from engine.errors import InputError, Problem
-from engine.report.indicators import INDICATORS, LABELS, Period, yearly_report
+from engine.report.indicators import INDICATORS, LABELS, Period, label, yearly_report
 from engine.vocabulary import unknown
 
-__all__ = ["INDICATORS", "LABELS", "Period", "build_report", "check_network", "period_of"]
+__all__ = ["INDICATORS", "LABELS", "Period", "build_report", "check_network", "label", "period_of"]
 
 
 def period_of(year: int | None, start: dt.date | None, end: dt.date | None, *, today: dt.date | None = None) -> Period:

@@ -50,12 +50,13 @@ def report(page: Page) -> Response:
     from markupsafe import Markup
 
     from engine.render.report import funnel_svg
-    from engine.report import INDICATORS, LABELS
+    from engine.report import INDICATORS, label
 
     result = committee.yearly_report(page.ws, page.who, _year(page))
     # the report file's funnel (SVG built from figures only, every text escaped): one drawing for both
     funnel = Markup(funnel_svg(result.current, result.previous))
-    return page.render("network/report.html", r=result, indicators=INDICATORS, labels=LABELS, funnel=funnel)
+    labels = {key: label(key) for key in INDICATORS}  # in the request's language
+    return page.render("network/report.html", r=result, indicators=INDICATORS, labels=labels, funnel=funnel)
 
 
 @route("/comite/charte", name="committee.charter", kinds=READERS)
