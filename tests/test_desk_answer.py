@@ -338,7 +338,7 @@ def test_migration_0730_flags_the_requests_already_waiting(store_url, network):
     received_by_coordinator(store, network)
     reply(store, network, fiche, CMA, "take")
     with store.engine.begin() as conn:
-        command.downgrade(db.alembic_config(conn), "-1")  # back before 0730
+        command.downgrade(db.alembic_config(conn), "0700")  # back before 0730 (and the migrations after it)
     with store.engine.begin() as conn:
         command.upgrade(db.alembic_config(conn), "head")
         waiting = conn.execute(text("SELECT count(*) FROM fiche_suggestions WHERE open")).scalar_one()

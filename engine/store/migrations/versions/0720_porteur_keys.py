@@ -1,7 +1,7 @@
 """porteur keys: which fiches share a porteur (the report counts porteurs, not fiches)
 
 Revision ID: 0720
-Revises: 0700
+Revises: 0730
 Create Date: 2026-11-30
 
 * ``store_secrets`` holds the store's random HMAC key (``porteur_key``);
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0720"
-down_revision = "0700"
+down_revision = "0730"
 branch_labels = None
 depends_on = None
 
