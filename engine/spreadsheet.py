@@ -43,19 +43,73 @@ EXCEL = Dialect(delimiter=";", encoding="utf-8-sig", french_dates=True, line_end
 
 
 def read_text(path: str | Path) -> tuple[str, str]:
-    """The file's text and its encoding (``utf-8-sig`` or ``cp1252``); InputError when neither reads it."""
+    """The file's text and its encoding (``utf-8-sig`` or ``cp1252``).
+
+    InputError, located at ``line:col``, with what to do, when the bytes are not a spreadsheet's text:
+    a byte neither UTF-8 nor Windows-1252 reads, or a control character in the text one of them gives
+    (a workbook ``.xlsx``, UTF-16 or a binary file renamed ``.csv``: Windows-1252 reads any byte, and
+    would silently turn them into garbage).
+    """
     source = str(path)
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise InputError(problems=[Problem(source, 0, 0, _("file not found"))]) from None
+    if raw.startswith(b"PK\x03\x04"):
+        message = _("this is an Excel workbook (.xlsx), not CSV: {hint}").format(hint=_save_as())
+        raise InputError(problems=[Problem(source, 1, 1, message)])
     for encoding in ENCODINGS:
         try:
-            return raw.decode(encoding), encoding
-        except UnicodeDecodeError:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if encoding == ENCODINGS[-1]:
+                line, column = _byte_position(raw, exc.start)
+                message = _("byte 0x{byte:02x} is neither UTF-8 nor Windows-1252 text: {hint}").format(
+                    byte=raw[exc.start], hint=_save_as()
+                )
+                raise InputError(problems=[Problem(source, line, column, message)]) from None
             continue
-    message = _("the file is neither UTF-8 nor Windows-1252 text: save it from the spreadsheet as 'CSV UTF-8'")
-    raise InputError(problems=[Problem(source, 0, 0, message)])
+        control = _first_control(text)
+        if control is not None:
+            line, column = _text_position(text, control)
+            message = _("control character U+{code:04X} in the text (not a CSV file, or not its encoding): {hint}")
+            raise InputError(
+                problems=[Problem(source, line, column, message.format(code=ord(text[control]), hint=_save_as()))]
+            )
+        return text.removesuffix("\x1a"), encoding
+    raise AssertionError("unreachable: the last encoding either reads the file or raises")  # pragma: no cover
+
+
+def _save_as() -> str:
+    """What to do about a file that is not a spreadsheet's text."""
+    return _("save the file as UTF-8 or as CSV (séparateur : point-virgule)")
+
+
+#: Control characters no spreadsheet's CSV holds (tab, line feed and carriage return are text; a final
+#: Ctrl-Z, the end-of-file mark of old DOS files, is tolerated by :func:`_first_control`).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _first_control(text: str) -> int | None:
+    """The index of the first control character of ``text`` (a trailing Ctrl-Z aside), or None."""
+    match = _CONTROL.search(text.removesuffix("\x1a"))
+    return match.start() if match else None
+
+
+def _text_position(text: str, index: int) -> tuple[int, int]:
+    """``(line, column)`` of ``text[index]``, both from 1."""
+    return text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
+
+
+def _byte_position(raw: bytes, start: int) -> tuple[int, int]:
+    """``(line, column)`` of the byte at ``start``: the column counts the characters before it on its line."""
+    line_start = raw.rfind(b"\n", 0, start) + 1
+    before = raw[line_start:start]
+    try:
+        width = len(before.decode("utf-8"))
+    except UnicodeDecodeError:
+        width = len(before.decode("cp1252", errors="replace"))
+    return raw.count(b"\n", 0, start) + 1, width + 1
 
 
 def sniff_delimiter(header_line: str) -> str:

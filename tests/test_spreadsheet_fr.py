@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cli import main
 from engine import spreadsheet
+from engine.errors import InputError
 
 EXCEL_FR = Path(__file__).parent / "data" / "fiches" / "excel-fr-cp1252.csv"
 
@@ -108,12 +111,53 @@ def test_every_encoding_and_separator(encoding, delimiter, tmp_path, store_url):
 
 
 def test_unreadable_bytes_are_a_clear_error(tmp_path, store_url):
-    """Bytes neither UTF-8 nor Windows-1252 decodes: exit 2 with what to do, nothing stored."""
+    """Bytes neither UTF-8 nor Windows-1252 decodes: exit 2, the byte located, what to do, nothing stored."""
     path = tmp_path / "f.csv"
-    path.write_bytes(b"received,commune,kind\n2026-03-02,Ambert,creation\x81\x8d\n")
+    path.write_bytes(b"received,commune,kind\n2026-03-02,Ambert,cr\xe9ation\x81\x8d\n")
     result = run("fiche", "import", str(path), "--as", "coordinator", "--db", store_url)
     assert 2 == result.exit_code
-    assert "CSV UTF-8" in result.output
+    assert result.stderr.splitlines()[0] == (
+        f"erreur : {path}:2:27: l'octet 0x81 n'est ni du texte UTF-8 ni du Windows-1252 : "
+        "enregistrez le fichier en UTF-8 ou CSV (séparateur : point-virgule)"
+    )
+    assert [] == stored(store_url)
+
+
+@pytest.mark.parametrize(
+    ("raw", "where", "what"),
+    [
+        ("received;commune\n2026-03-02;Ambert\n".encode("utf-16"), "1:4", "caractère de contrôle U+0000"),
+        (b"received,commune\n2026-03-02,Amb\x00ert\n", "2:15", "caractère de contrôle U+0000"),
+        (b"received,commune\n\x1b[2J2026-03-02,Ambert\n", "2:1", "caractère de contrôle U+001B"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "1:1", "classeur Excel (.xlsx)"),
+    ],
+    ids=["utf-16", "nul-in-utf-8", "escape", "xlsx"],
+)
+def test_text_that_no_spreadsheet_writes_is_an_encoding_error(tmp_path, raw, where, what):
+    """UTF-16, a workbook or control characters: Windows-1252 would read them as garbage; refused, located."""
+    path = tmp_path / "f.csv"
+    path.write_bytes(raw)
+    with pytest.raises(InputError) as refused:
+        spreadsheet.read_text(path)
+    (problem,) = refused.value.problems
+    assert f"{problem.line}:{problem.column}" == where
+    assert what in problem.message
+    assert problem.message.endswith("enregistrez le fichier en UTF-8 ou CSV (séparateur : point-virgule)")
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\ufeff"), max_size=200))
+def test_any_spreadsheet_text_reads_back(tmp_path_factory, text):
+    """Text without control characters, saved as UTF-8 or (when it can be) Windows-1252, reads back the same."""
+    path = tmp_path_factory.mktemp("csv") / "f.csv"
+    path.write_bytes(text.encode("utf-8"))
+    assert (text, "utf-8-sig") == spreadsheet.read_text(path)
+    try:
+        raw = text.encode("cp1252")
+    except UnicodeEncodeError:
+        return
+    path.write_bytes(raw)
+    read, encoding = spreadsheet.read_text(path)
+    assert read == text or encoding == "utf-8-sig"  # pure ASCII is UTF-8 as well
 
 
 def test_french_date_and_boolean_helpers():

@@ -106,6 +106,8 @@ CASES: list[Case] = [
         "/fiches/nouvelle/suggestion?commune=Ambert&kind=creation&activity=10.71C",
         signed_in_only(committee=403),
     ),
+    Case("desk.communes", "GET", "/fiches/nouvelle/communes?q=63600", signed_in_only(committee=403)),
+    Case("desk.activities", "GET", "/fiches/nouvelle/activites?q=boulangerie", signed_in_only(committee=403)),
     Case("desk.fiche", "GET", "/fiches/{fiche}", signed_in_only(), sees_personal_data=("on", "coordinator")),
     Case("desk.fiche", "GET", "/fiches/{other_fiche}", signed_in_only(), sees_personal_data=("off", "coordinator")),
     Case("desk.fiche", "GET", "/fiches/F-2099-0001", signed_in_only(committee=404, on=404, off=404, coordinator=404)),

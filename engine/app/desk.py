@@ -197,6 +197,52 @@ def choices(ws: Workspace) -> Choices:
     )
 
 
+@dataclass(frozen=True)
+class Found:
+    """One answer of a form field's search as the user types: the text to put in the field, the words shown."""
+
+    value: str
+    shown: str
+
+
+#: How many answers a field's search offers under the field.
+FOUND_LIMIT = 8
+
+
+def communes_found(ws: Workspace, text: str, limit: int = FOUND_LIMIT) -> tuple[Found, ...]:
+    """The communes the commune field proposes for what was typed: the territory's one search
+    (:meth:`engine.territory.Territory.suggest`: name from its start or any word's, former names,
+    postal code, INSEE code; accents and case ignored), the most populated first among equals.
+
+    The value is what the form accepts back (``63003 Ambert (63600)``).
+    """
+    found = ws.network.territory.suggest(text, limit=max(1, min(limit, FOUND_LIMIT)))
+    out = []
+    for c in found:
+        value = f"{c.insee} {c.name}" + (f" ({', '.join(c.postal_codes)})" if c.postal_codes else "")
+        out.append(Found(value, value))
+    return tuple(out)
+
+
+def activities_found(text: str, limit: int = FOUND_LIMIT) -> tuple[Found, ...]:
+    """The NAF activities the activity field proposes for everyday words (``coiffeur``, ``boulangeries``):
+    the same search as ``capactif naf search`` (:func:`engine.app.activities.search_activities`), each
+    with its legal nature and whether the nature must be confirmed with the porteur."""
+    from engine.app.activities import search_activities
+    from engine.vocabulary import NATURES
+
+    out = []
+    for m in search_activities(text, limit=max(1, min(limit, FOUND_LIMIT))):
+        value = f"{m.code} — {m.label}"
+        nature = NATURES.get(m.nature, m.nature)
+        if m.needs_confirmation:
+            shown = _("{activity} ({nature}, to confirm)").format(activity=value, nature=nature)
+        else:
+            shown = _("{activity} ({nature})").format(activity=value, nature=nature)
+        out.append(Found(value, shown))
+    return tuple(out)
+
+
 # --- À traiter -------------------------------------------------------------------------------------
 
 
@@ -735,6 +781,16 @@ def activity_of(text: str) -> ActivityInfo | None:
     return ActivityInfo(code, found.label, finding.nature, finding.needs_confirmation, finding.note)
 
 
+def _not_an_activity(text: str) -> str:
+    """Why the activity field's words are not an activity, with the codes the one search finds for them."""
+    found = activities_found(text, limit=3)
+    if not found:
+        return _("'{text}' is not a NAF code: choose an activity from the list").format(text=text)
+    return _("'{text}' is not a NAF code: choose the activity, e.g. {activities}").format(
+        text=text, activities="; ".join(f.value for f in found)
+    )
+
+
 def _parse_form(ws: Workspace, form: FicheForm, who: Identity, today: dt.date) -> tuple[dict[str, Any], list[Problem]]:
     """The fiche data of a form and its problems per field (nothing raised)."""
     from engine.vocabulary import FARM_LINKS, KINDS, NATURES, NEEDS, PUBLICS
@@ -759,8 +815,7 @@ def _parse_form(ws: Workspace, form: FicheForm, who: Identity, today: dt.date) -
     if form.activity:
         activity = activity_of(form.activity)
         if activity is None:
-            message = _("'{text}' is not a NAF code: choose an activity from the list").format(text=form.activity)
-            problems.append(Problem("activity", 0, 0, message))
+            problems.append(Problem("activity", 0, 0, _not_an_activity(form.activity)))
         else:
             data["naf"] = activity.naf
     if form.nature:

@@ -1,7 +1,10 @@
 /* The new-fiche form's live suggestion (progressive enhancement: the form works without this file).
    When a field that routing reads changes, the form's routing fields — never the porteur's name,
    contact details or summary — are sent to the suggestion page and its answer replaces the panel,
-   and the form's "confirm the legal nature" question when the activity asks a new one. */
+   and the form's "confirm the legal nature" question when the activity asks a new one.
+   The commune and activity fields also ask the server's one search (the territory's communes by
+   name or postal code; the NAF activities by everyday words, as `capactif naf search`) what matches
+   the text typed so far; each answer is a button that fills the field. */
 (function () {
   "use strict";
   var form = document.getElementById("fiche-form");
@@ -71,6 +74,47 @@
     if (target && target.name === "kind") { presume(target.value); }
     if (target && target.hasAttribute("data-live")) { later(); }
   });
+  // --- the commune and activity fields' search ----------------------------------------------------
+  function searchField(name) {
+    var input = document.getElementById(name);
+    var list = document.getElementById(name + "-found");
+    if (!input || !list) { return; }
+    var searchUrl = list.getAttribute("data-search");
+    var wait = null;
+    var asked = null;
+    function search() {
+      var text = input.value.trim();
+      if (text === asked) { return; }
+      asked = text;
+      if (!text) { list.innerHTML = ""; return; }
+      fetch(searchUrl + "?q=" + encodeURIComponent(text), { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (html === null || text !== asked) { return; }
+          var holder = document.createElement("div");
+          holder.innerHTML = html;
+          var found = holder.querySelector("#" + name + "-found");
+          list.innerHTML = found ? found.innerHTML : "";
+        })
+        .catch(function () { /* the datalist and the server's checks still help */ });
+    }
+    input.addEventListener("input", function () {
+      if (wait) { clearTimeout(wait); }
+      wait = setTimeout(search, 200);
+    });
+    list.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-fill]");
+      if (!button) { return; }
+      input.value = button.value;
+      asked = input.value.trim();
+      list.innerHTML = "";
+      input.focus();
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+  }
+  searchField("commune");
+  searchField("activity");
+
   var preview = document.getElementById("preview");
   if (preview) { preview.hidden = true; }
 })();

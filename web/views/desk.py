@@ -163,6 +163,22 @@ def live(page: Page) -> Response:
     return page.render("desk/_live.html", suggestion=suggestion, form=form, **_vocabulary(page))
 
 
+@route("/fiches/nouvelle/communes", name="desk.communes", kinds=("structure", "coordinator"))
+def communes(page: Page) -> Response:
+    """The communes matching what the commune field holds (``?q=``): buttons that fill the field."""
+    text = page.request.query_params.get("q", "")
+    found = desk.communes_found(page.ws, text)
+    return page.render("desk/_found.html", field="commune", found=found, text=text)
+
+
+@route("/fiches/nouvelle/activites", name="desk.activities", kinds=("structure", "coordinator"))
+def activities(page: Page) -> Response:
+    """The NAF activities matching the activity field's words (``?q=``): buttons that fill the field."""
+    text = page.request.query_params.get("q", "")
+    found = desk.activities_found(text)
+    return page.render("desk/_found.html", field="activity", found=found, text=text)
+
+
 # --- the fiche page --------------------------------------------------------------------------------
 
 
