@@ -120,7 +120,7 @@ def test_show_masks_free_text_for_the_committee(lived, store_url):
 def test_a_consent_already_given_changes_nothing(lived, store_url):
     """Recording the consent it already has: 'nothing to change' at the same version, no event."""
     result = run("fiche", "consent", lived, "no", "--as", "coordinator", "--db", store_url)
-    assert (result.exit_code, result.output) == (0, f"{lived}: nothing to change (version 11)\n")
+    assert (result.exit_code, result.output) == (0, f"{lived} : rien à changer (version 11)\n")
 
 
 def test_every_kind_of_event_replays_to_the_stored_fiche(lived, store, store_url):
@@ -135,7 +135,7 @@ def test_every_kind_of_event_replays_to_the_stored_fiche(lived, store, store_url
     }  # fmt: skip
     assert rebuilt.state["porteur"]["consent_network"] is False
     result = run("db", "verify", "--db", store_url)
-    assert (result.exit_code, result.output) == (0, "ok: 1 fiche(s) match their 15 events.\n")
+    assert (result.exit_code, result.output) == (0, "ok : 1 fiche correspond à ses 15 événements.\n")
 
 
 # --- db verify: each contradiction named ------------------------------------------------------------------------
@@ -171,7 +171,7 @@ def test_verify_names_a_stored_state_its_history_does_not_explain(lived, store, 
         f"{lived}: supporting is [] in the store but ['pfil-ambert'] from its history",
         f"{lived}: orphan is True in the store but False from its history",
         f"{lived}: version is 12 in the store but 11 from its history",
-        "3 difference(s) in 1 fiche(s) (15 events).",
+        "3 différences dans 1 fiche (15 événements).",
     ]
     assert {k: data[k] for k in ("fiches", "events", "ok", "differences")} == {
         "fiches": 1,
@@ -213,7 +213,7 @@ def test_verify_names_each_event_that_contradicts_the_history(lived, store, stor
         f"{lived}: history: event 20 (created on 2026-06-30): a second 'created' event",
     ]
     assert f"{lived}: stage is 'installed' in the store but 'closed' from its history" in lines
-    assert lines[-1].endswith("in 1 fiche(s) (20 events).")
+    assert lines[-1].endswith("dans 1 fiche (20 événements).")
     assert data["chain"]["first_broken"] == 7
     assert data["differences"][1] == {
         "fiche": lived,
@@ -234,7 +234,7 @@ def test_verify_a_history_that_does_not_start_with_created(lived, store, store_u
         f"{lived}: chain: maillon n° 2 (suggested du 2026-03-02): événement(s) n° 1 supprimé(s) avant celui-ci",
         f"{lived}: history: event 1 is 'suggested', not 'created'",
         f"{lived}: personal_data: 4 donnée(s) personnelle(s) stockée(s) sans événement qui s'y rapporte",
-        "3 difference(s) in 1 fiche(s) (14 events).",
+        "3 différences dans 1 fiche (14 événements).",
     ]
 
 
@@ -248,7 +248,7 @@ def test_verify_a_fiche_without_any_event(lived, store, store_url):
         "store: chain: la tête de chaîne attend 15 événements, il n'y en a que 0: les derniers ont été supprimés",
         f"{lived}: history: no events",
         f"{lived}: personal_data: 8 donnée(s) personnelle(s) stockée(s) sans événement qui s'y rapporte",
-        "3 difference(s) in 1 fiche(s) (0 events).",
+        "3 différences dans 1 fiche (0 événement).",
     ]
     assert data["differences"][1] == {"fiche": lived, "field": "history", "stored": None, "rebuilt": "no events"}
 
@@ -296,7 +296,7 @@ def test_list_table_marks_orphans_and_fiches_without_lead(store_url, tmp_path):
         ],
         ["F-2026-0003", "2026-03-02", "42039", "création", "idea", "—", "", ""],
     ]
-    assert lines[-1] == "3 fiche(s)."
+    assert lines[-1] == "3 fiches."
     shown = run("fiche", "show", "F-2026-0001", *db).output.splitlines()
     assert shown[3] == "  référent: —  [orpheline: aucune structure ne peut la prendre]"
     assert "coordinator: suggestion: aucun référent possible (orpheline), règles sha256:" in shown[-1]

@@ -38,8 +38,8 @@ def stored_ids(url: str) -> list[str]:
         ("fiches.txt", "x", "{path}: unknown file type: give a .csv, .yaml or .json file"),
         ("empty.csv", "", "{path}:1:1: empty file: the first line must name the columns"),
         ("binary.csv", b"received,commune,kind\n2026-01-05,Ambert\x81\x8d,creation\n",
-         "{path}: le fichier n'est ni du texte UTF-8 ni du Windows-1252 : enregistrez-le depuis le tableur au "
-         "format « CSV UTF-8 »"),
+         "{path}:2:18: l'octet 0x81 n'est ni du texte UTF-8 ni du Windows-1252 : enregistrez le fichier en "
+         "UTF-8 ou CSV (séparateur : point-virgule)"),
         ("missing.csv", "received,kind\n2026-01-05,creation\n", "{path}:1:1: missing column 'commune'"),
         ("empty.yaml", "", "{path}:1:1: a fiche file must hold a fiche (field: value lines) or a list of fiches"),
         ("notes.yaml", "# to fill in on Monday\n",
@@ -181,7 +181,7 @@ def test_yaml_skip_invalid_writes_rejects_that_import_again(store_url, tmp_path)
     rejects.write_text(fixed, encoding="utf-8")
     again = import_(rejects, store_url)
     assert again.exit_code == 0, again.output
-    assert again.output == f"1 fiche(s) imported from {rejects}.\n"
+    assert again.output == f"1 fiche importée depuis {rejects}.\n"
     shown = json.loads(run("fiche", "show", "F-2026-0003", "--as", "coordinator", "--db", store_url,
                            "--format", "json").output)  # fmt: skip
     assert shown["fiche"]["porteur"]["email"] == "ana@example.org" and shown["fiche"]["commune"] == "63003"
@@ -199,8 +199,8 @@ def test_json_skip_invalid_writes_a_json_rejects_file(store_url, tmp_path):
     assert result.exit_code == 0, result.output
     rejects = tmp_path / "fiches.rejects.json"
     assert result.output.splitlines() == [
-        f"1 fiche(s) imported from {path}.",
-        f"1 row(s) rejected, written with their errors to {rejects}.",
+        f"1 fiche importée depuis {path}.",
+        f"1 ligne rejetée, écrite avec ses erreurs dans {rejects}.",
     ]
     assert json.loads(rejects.read_text(encoding="utf-8")) == [
         {

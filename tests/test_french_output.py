@@ -73,6 +73,82 @@ def test_command_output_is_french(args):
     assert [] == english_words(text), text
 
 
+# --- a sample of everyday outputs, in French and with --lang en ------------------------------------
+
+#: French grammar words no English sentence of capactif uses (structure names, vocabulary labels,
+#: commune and activity names are French in both languages and are removed before looking).
+FRENCH = re.compile(
+    r"\b(est|sont|aucune?|pour|avec|sans|pas|vers|sauf|selon|elle|couvre|référente|compétente|règles?|étape|"
+    r"besoins?|reçue|historique|fiches? enregistrées?|appuis?|activité|orpheline|prochaines?|vérifié|alertes)\b",
+    re.IGNORECASE,
+)
+
+
+def french_words(text: str) -> list[str]:
+    """French grammar words of an English text, once the names that stay French are removed."""
+    from engine import network
+    from engine.vocabulary import VOCABULARIES
+
+    net = network.load(None)
+    names = [s.name for s in net.rules.structures.values()]
+    names += [label for table in VOCABULARIES.values() for label in table.values()]
+    names += [c.name for c in net.territory.communes.values()]
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    text = re.sub(r"'[^']*'|\([^)]*\)|\S*[/_]\S*", " ", text)  # ids, labels in parentheses, paths
+    return FRENCH.findall(text)
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    """A small synthetic store made by `capactif demo` (30 fiches), read by the other commands."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    result = CliRunner().invoke(main, ["demo", "--fiches", "30", "--db", str(path)])
+    assert 0 == result.exit_code, result.output
+    return str(path)
+
+
+def sample(demo_store: str) -> dict[str, list[str]]:
+    """The commands sampled: suggest, fiche list, fiche show, fiche add, demo and report."""
+    return {
+        "suggest": ["suggest", str(DATA / "bakery-ambert.yaml"), "--alternatives", "1"],
+        "fiche list": ["fiche", "list", "--as", "coordinator", "--db", demo_store],
+        "fiche show": ["fiche", "show", "F-2026-0001", "--as", "coordinator", "--db", demo_store],
+        "demo": ["demo", "--fiches", "30", "--db", str(Path(demo_store).with_name("again.sqlite"))],
+        "report": ["report", "--year", "2026", "--as", "coordinator", "--db", demo_store],
+    }
+
+
+def people_words_removed(text: str) -> str:
+    """The text capactif writes, without what people wrote in their own words.
+
+    Left out: the demo's committee alerts (their texts are checked with the alerts), the ``why`` of a
+    coordinator's rule cited by a reason (the rules directory's words), and the free text of a note
+    or contact in a history.
+    """
+    for heading in ("Alertes du comité :", "Committee alerts:"):
+        text = text.split(heading)[0]
+    text = re.sub(r"(`[^`]+`(?: \([^)]*\))?) ?: .*$", r"\1", text, flags=re.MULTILINE)
+    return re.sub(r"^(\s+\S+\s+\S+: (?:contact|note)(?: \([^)]*\))?): .*$", r"\1", text, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("command", ["suggest", "fiche list", "fiche show", "demo", "report"])
+def test_everyday_output_is_french(demo_store, command):
+    """What a technician reads every day has no English sentence by default."""
+    result = CliRunner().invoke(main, sample(demo_store)[command])
+    assert result.exit_code in (0, 1), result.output
+    assert result.output.strip()
+    assert [] == english_words(people_words_removed(result.output)), result.output
+
+
+@pytest.mark.parametrize("command", ["suggest", "fiche list", "fiche show", "demo"])
+def test_everyday_output_in_english_on_request(demo_store, command):
+    """With --lang en the same outputs are English: no French sentence left, names aside."""
+    result = CliRunner().invoke(main, ["--lang", "en", *sample(demo_store)[command]])
+    assert result.exit_code in (0, 1), result.output
+    assert [] == french_words(people_words_removed(result.output)), result.output
+
+
 def test_english_on_request():
     """--lang en gives the English messages (the catalog's msgids)."""
     result = CliRunner().invoke(main, ["--lang", "en", "fiche", "check", str(DATA / "bad.json")])

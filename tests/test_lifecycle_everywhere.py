@@ -41,7 +41,7 @@ def test_fiche_add_refuses_a_stage_without_what_it_needs(store_url, tmp_path, ex
     assert result.exit_code == 2, result.output
     named = [line.split(": ")[2] for line in result.output.splitlines() if line.startswith("erreur : ")]
     assert named == missing
-    assert run("fiche", "list", "--as", "coordinator", "--db", store_url).output.strip().endswith("0 fiche(s).")
+    assert run("fiche", "list", "--as", "coordinator", "--db", store_url).output.strip().endswith("0 fiche.")
 
 
 def test_a_fiche_with_what_its_stage_needs_is_added(store_url, tmp_path):

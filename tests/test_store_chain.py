@@ -93,7 +93,7 @@ def seqs(conn, fid: str, kind: str | None = None) -> list[int]:
 def test_an_untouched_store_verifies_and_its_anchor_is_the_head(two, store, store_url):
     """No difference, exit 0; --anchor prints the last event's hash, which --check-anchor then finds."""
     result = run("db", "verify", "--db", store_url)
-    assert (result.exit_code, result.output) == (0, "ok: 2 fiche(s) match their 14 events.\n")
+    assert (result.exit_code, result.output) == (0, "ok : 2 fiches correspondent à leurs 14 événements.\n")
     anchor = run("db", "verify", "--anchor", "--db", store_url, "--format", "json")
     data = json.loads(anchor.output)
     with store.transaction() as conn:
@@ -339,7 +339,7 @@ def test_the_upgrade_chains_old_events_and_moves_personal_data_out(legacy_url, n
     up = run("db", "upgrade", "--db", legacy_url)
     assert up.exit_code == 0, up.output
     result = run("db", "verify", "--db", legacy_url)
-    assert (result.exit_code, result.output) == (0, "ok: 1 fiche(s) match their 2 events.\n")
+    assert (result.exit_code, result.output) == (0, "ok : 1 fiche correspond à ses 2 événements.\n")
     from engine.store import db
 
     store = db.open_store(legacy_url)

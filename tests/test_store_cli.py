@@ -151,8 +151,8 @@ def test_import_skip_invalid_and_export_neutralises_formulas(store_url, tmp_path
 
 def test_db_verify_and_upgrade(added):
     """db verify exits 0 on a consistent store; db upgrade on an up-to-date store says so."""
-    assert run("db", "verify", "--db", added).output.startswith("ok: 1 fiche(s) match their 4 events")
-    assert "already at schema revision" in run("db", "upgrade", "--db", added).output
+    assert run("db", "verify", "--db", added).output.startswith("ok : 1 fiche correspond à ses 4 événements")
+    assert "déjà à la révision de schéma" in run("db", "upgrade", "--db", added).output
 
 
 def test_demo_builds_a_fresh_store(tmp_path):

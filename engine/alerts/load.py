@@ -263,7 +263,7 @@ def replayed(
         by = row.by
         if by and by not in NOT_STRUCTURES and by not in before and by not in after and by not in shared:
             how = _("{event} recorded by {structure}, not on the fiche")
-            shared[by] = Sharing(at, by, how.format(event=ev.KINDS.get(row.kind, row.kind), structure=by))
+            shared[by] = Sharing(at, by, how.format(event=ev.kind_label(row.kind), structure=by))
     porteur = state.get("porteur") or {}
     installed = state.get("installed_on")
     commune = state.get("commune") or old.commune

@@ -1116,7 +1116,7 @@ def fiche_page(ws: Workspace, who: Identity, fiche_id: str, *, today: dt.date | 
         TimelineEntry(
             at=e["at"] if isinstance(e["at"], dt.date) else dt.date.fromisoformat(str(e["at"])),
             kind=e["kind"],
-            label=ev.KINDS.get(e["kind"], e["kind"]),
+            label=ev.kind_label(e["kind"]),
             by=e["by"],
             text=ev.describe(e["kind"], e["payload"], show_text=personal),
             version=int(e["version"]),

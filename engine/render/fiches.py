@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from engine.app.db import Anchor, Upgraded, Verification
 from engine.app.fiches import AddedFiches, Change, CheckedFiches, ExportedFiches, FicheList, Imported, ShownFiche
-from engine.i18n import _, ngettext
+from engine.i18n import N_, _, ngettext
 from engine.output import to_csv
 from engine.render import renders
 from engine.store import events as ev
@@ -13,7 +13,16 @@ from engine.store.roles import Granted
 from engine.vocabulary import KINDS, NEEDS, PUBLICS, STAGES, label
 
 LIST_COLUMNS = ("id", "received", "commune", "kind", "stage", "lead", "supporting", "needs")
-LIST_HEADERS = ("fiche", "reçue le", "commune", "type", "étape", "référent", "appuis", "besoins")
+LIST_HEADERS = (
+    N_("fiche"),
+    N_("received on"),
+    N_("commune"),
+    N_("kind"),
+    N_("stage"),
+    N_("référent"),
+    N_("supports"),
+    N_("needs"),
+)
 
 
 @renders(CheckedFiches, "text")
@@ -32,8 +41,8 @@ def checked_text(result: CheckedFiches) -> str:
 def change_text(change: Change) -> str:
     """What a write did, one line per event."""
     if not change.events:
-        return f"{change.fiche}: nothing to change (version {change.version})"
-    lines = [f"{change.fiche} (version {change.version}):"]
+        return _("{fiche}: nothing to change (version {version})").format(fiche=change.fiche, version=change.version)
+    lines = [_("{fiche} (version {version}):").format(fiche=change.fiche, version=change.version)]
     for event in change.events:
         lines.append(f"  {ev.describe(event['kind'], event['payload'])}")
     return "\n".join(lines)
@@ -46,7 +55,8 @@ def added_text(added: AddedFiches) -> str:
     lines = []
     for change in changes:
         lines.append(change_text(change))
-    lines.append(f"{len(changes)} fiche(s) stored.")
+    n = len(changes)
+    lines.append(ngettext("{n} fiche stored.", "{n} fiches stored.", n).format(n=n))
     return "\n".join(lines)
 
 
@@ -55,37 +65,54 @@ def show_text(shown: ShownFiche) -> str:
     """``fiche show``: the fiche, then its history oldest first (both masked by the use case already)."""
     data = shown.fiche
     porteur = data["porteur"]
+    head = f"{data['id']} — {label('kind', data['kind'])}, {shown.commune_label}"
+    if shown.local_network:
+        head = _("{fiche} (local network {network})").format(fiche=head, network=shown.local_network)
+    if data["received_by"]:
+        received = _("received on {day} by {structure}").format(day=data["received"], structure=data["received_by"])
+    else:
+        received = _("received on {day}").format(day=data["received"])
+    lead = _("référent: {lead}").format(lead=data["lead"] or "—")
+    if shown.orphan:
+        lead += "  " + _("[orphan: no structure can lead it]")
     lines = [
-        f"{data['id']} — {label('kind', data['kind'])}, {shown.commune_label}"
-        + (f" (réseau local {shown.local_network})" if shown.local_network else ""),
-        f"  reçue le {data['received']}" + (f" par {data['received_by']}" if data["received_by"] else ""),
-        f"  étape: {STAGES.get(data['stage'], data['stage'])} ({data['stage']})",
-        f"  référent: {data['lead'] or '—'}"
-        + ("  [orpheline: aucune structure ne peut la prendre]" if shown.orphan else ""),
-        f"  appuis: {', '.join(data['supporting']) or '—'}",
+        head,
+        "  " + received,
+        "  "
+        + _("stage: {label} ({stage})").format(label=STAGES.get(data["stage"], data["stage"]), stage=data["stage"]),
+        "  " + lead,
+        "  " + _("supports: {structures}").format(structures=", ".join(data["supporting"]) or "—"),
     ]
     if shown.personal:
         who = ", ".join(str(porteur[k]) for k in ("name", "email", "phone") if porteur.get(k)) or "—"
-        lines.append(f"  porteur: {who}")
+        lines.append("  " + _("porteur: {who}").format(who=who))
     else:
-        lines.append("  porteur: (masqué: visible des structures de la fiche et du coordinateur)")
-    lines.append(f"  partage réseau: {'oui' if porteur['consent_network'] else 'non'}")
+        lines.append("  " + _("porteur: (hidden: seen by the fiche's structures and the coordinator)"))
+    shared = _("yes") if porteur["consent_network"] else _("no")
+    lines.append("  " + _("shared with the network: {answer}").format(answer=shared))
     if data["summary"]:
-        lines.append(f"  résumé: {data['summary']}")
+        lines.append("  " + _("summary: {text}").format(text=data["summary"]))
     if data["naf"] or data["nature"]:
-        lines.append(f"  activité: {data['naf'] or '—'} ({label('nature', data['nature'] or '')})")
+        lines.append(
+            "  "
+            + _("activity: {naf} ({nature})").format(
+                naf=data["naf"] or "—", nature=label("nature", data["nature"] or "")
+            )
+        )
     if data["needs"]:
-        lines.append("  besoins: " + ", ".join(NEEDS.get(n, n) for n in data["needs"]))
+        lines.append("  " + _("needs: {needs}").format(needs=", ".join(NEEDS.get(n, n) for n in data["needs"])))
     if data["publics"]:
-        lines.append("  publics: " + ", ".join(PUBLICS.get(p, p) for p in data["publics"]))
+        lines.append(
+            "  " + _("publics: {publics}").format(publics=", ".join(PUBLICS.get(p, p) for p in data["publics"]))
+        )
     if data["installed_on"]:
-        lines.append(f"  installée le {data['installed_on']}")
+        lines.append("  " + _("installed on {day}").format(day=data["installed_on"]))
     if data["follow_up_by"]:
-        lines.append(f"  suivi par {data['follow_up_by']}")
-    lines.append(f"historique (version {shown.version}):")
+        lines.append("  " + _("followed up by {structure}").format(structure=data["follow_up_by"]))
+    lines.append(_("history (version {version}):").format(version=shown.version))
     for event in shown.history:
         # a masked value is None in the payload; describe() needs to know it was there to say so
-        payload = {**event.payload, **{k: "(masqué)" for k in event.hidden if event.payload.get(k) is None}}
+        payload = {**event.payload, **{k: _("(hidden)") for k in event.hidden if event.payload.get(k) is None}}
         text = ev.describe(event.kind, payload, show_text=not event.hidden)
         lines.append(f"  {event.at}  {event.by or '—'}: {text}")
     return "\n".join(lines)
@@ -102,12 +129,13 @@ def list_table(result: FicheList) -> str:
             **row,
             "kind": KINDS.get(row["kind"], row["kind"]),
             "stage": row["stage"],
-            "lead": row["lead"] or ("(orpheline)" if row["id"] in result.orphans else "—"),
+            "lead": row["lead"] or (_("(orphan)") if row["id"] in result.orphans else "—"),
         }
         for row in rows
     ]
-    table = to_table(shown, LIST_COLUMNS, LIST_HEADERS)
-    return f"{table}\n{len(rows)} fiche(s)."
+    table = to_table(shown, LIST_COLUMNS, [_(h) for h in LIST_HEADERS])
+    n = len(rows)
+    return f"{table}\n" + ngettext("{n} fiche.", "{n} fiches.", n).format(n=n)
 
 
 @renders(FicheList, "csv")
@@ -125,9 +153,20 @@ def exported(result: ExportedFiches) -> str:
 @renders(Imported, "text")
 def imported_text(done: Imported) -> str:
     """``fiche import``: how many were stored, and where the rejected rows went."""
-    lines = [f"{len(done.changes)} fiche(s) imported from {done.path or done.batch.source}."]
+    n = len(done.changes)
+    source = done.path or done.batch.source
+    lines = [
+        ngettext("{n} fiche imported from {file}.", "{n} fiches imported from {file}.", n).format(n=n, file=source)
+    ]
     if done.rejects_file:
-        lines.append(f"{len(done.batch.rejected)} row(s) rejected, written with their errors to {done.rejects_file}.")
+        rejected = len(done.batch.rejected)
+        lines.append(
+            ngettext(
+                "{n} row rejected, written with its errors to {file}.",
+                "{n} rows rejected, written with their errors to {file}.",
+                rejected,
+            ).format(n=rejected, file=done.rejects_file)
+        )
     return "\n".join(lines)
 
 
@@ -135,8 +174,14 @@ def imported_text(done: Imported) -> str:
 def upgraded_text(result: Upgraded) -> str:
     """``db upgrade``: from which revision to which."""
     if result.before == result.after:
-        return f"{result.store}: already at schema revision {result.after}."
-    return f"{result.store}: upgraded from {result.before or 'an empty database'} to schema revision {result.after}."
+        return _("{store}: already at schema revision {revision}.").format(store=result.store, revision=result.after)
+    if not result.before:
+        return _("{store}: upgraded from an empty database to schema revision {revision}.").format(
+            store=result.store, revision=result.after
+        )
+    return _("{store}: upgraded from {before} to schema revision {revision}.").format(
+        store=result.store, before=result.before, revision=result.after
+    )
 
 
 @renders(Anchor, "text")
@@ -153,9 +198,20 @@ def verify_text(result: Verification) -> str:
     if result.first_broken is not None:
         lines.insert(0, _("broken chain: first broken link no. {seq}").format(seq=result.first_broken))
     if result.differences:
-        lines.append(f"{len(result.differences)} difference(s) in {result.fiches} fiche(s) ({result.events} events).")
+        n = len(result.differences)
+        differences = ngettext("{n} difference", "{n} differences", n).format(n=n)
+        fiches = ngettext("{n} fiche", "{n} fiches", result.fiches).format(n=result.fiches)
+        events = ngettext("{n} event", "{n} events", result.events).format(n=result.events)
+        lines.append(
+            _("{differences} in {fiches} ({events}).").format(differences=differences, fiches=fiches, events=events)
+        )
     else:
-        lines.append(f"ok: {result.fiches} fiche(s) match their {result.events} events.")
+        message = ngettext(
+            "ok: {fiches} fiche matches its {events} events.",
+            "ok: {fiches} fiches match their {events} events.",
+            result.fiches,
+        )
+        lines.append(message.format(fiches=result.fiches, events=result.events))
     if result.anchor_found is not None:
         lines.append(
             _("anchor found: the history recorded up to it is intact")

@@ -57,6 +57,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.i18n import N_, _
 from engine.vocabulary import STAGES
 
 CREATED = "created"
@@ -78,23 +79,30 @@ FICHE_EDITED = "fiche_edited"
 LEAD, SUPPORT = "lead", "support"
 PERSONAL_ERASED = "personal_erased"
 
+#: What each kind of event is, in words (English msgids: say them with :func:`kind_label`).
 KINDS: dict[str, str] = {
-    CREATED: "fiche créée",
-    SUGGESTED: "suggestion du réseau",
-    LEAD_ASSIGNED: "référent désigné",
-    LEAD_REMOVED: "référent retiré",
-    SUPPORT_ASSIGNED: "structure d'appui ajoutée",
-    SUPPORT_REMOVED: "structure d'appui retirée",
-    STAGE_CHANGED: "changement d'étape",
-    CONTACT: "contact",
-    NOTE: "note",
-    CONSENT_CHANGED: "consentement modifié",
-    COMMUNE_CHANGED: "commune modifiée",
-    SUGGESTION_TAKEN: "suggestion acceptée",
-    SUGGESTION_DECLINED: "suggestion déclinée",
-    FICHE_EDITED: "fiche modifiée",
-    PERSONAL_ERASED: "données personnelles effacées",
+    CREATED: N_("fiche created"),
+    SUGGESTED: N_("network's suggestion"),
+    LEAD_ASSIGNED: N_("référent named"),
+    LEAD_REMOVED: N_("référent removed"),
+    SUPPORT_ASSIGNED: N_("supporting structure added"),
+    SUPPORT_REMOVED: N_("supporting structure removed"),
+    STAGE_CHANGED: N_("stage change"),
+    CONTACT: N_("contact"),
+    NOTE: N_("note"),
+    CONSENT_CHANGED: N_("consent changed"),
+    COMMUNE_CHANGED: N_("commune changed"),
+    SUGGESTION_TAKEN: N_("suggestion taken"),
+    SUGGESTION_DECLINED: N_("suggestion declined"),
+    FICHE_EDITED: N_("fiche edited"),
+    PERSONAL_ERASED: N_("personal data erased"),
 }
+
+
+def kind_label(kind: str) -> str:
+    """What an event of ``kind`` is, in the language in force (the kind itself when unknown)."""
+    return _(KINDS[kind]) if kind in KINDS else kind
+
 
 #: Events whose text may name the porteur: shown only to those who see personal data.
 FREE_TEXT = frozenset({CONTACT, NOTE})
@@ -129,12 +137,13 @@ EDITABLE = (
 )  # fmt: skip
 #: Edited fields that may name the porteur: masked for whoever may not see personal data.
 PERSONAL_FIELDS = frozenset({"summary", "porteur.name", "porteur.email", "porteur.phone"})
-#: French names of the edited fields, for the history.
+#: Names of the edited fields, for the history (English msgids: translated where shown).
 FIELD_NAMES = {
-    "summary": "résumé", "porteur.name": "nom du porteur", "porteur.email": "courriel du porteur",
-    "porteur.phone": "téléphone du porteur", "kind": "type de projet", "naf": "code NAF", "nature": "nature",
-    "employees": "effectif", "artisan_registered": "immatriculée au répertoire des métiers",
-    "farm_link": "lien avec une exploitation agricole", "needs": "besoins", "publics": "publics",
+    "summary": N_("summary"), "porteur.name": N_("porteur's name"), "porteur.email": N_("porteur's e-mail"),
+    "porteur.phone": N_("porteur's phone"), "kind": N_("kind of project"), "naf": N_("NAF code"),
+    "nature": N_("nature"), "employees": N_("headcount"),
+    "artisan_registered": N_("registered at the répertoire des métiers"),
+    "farm_link": N_("link with a farm"), "needs": N_("needs"), "publics": N_("publics"),
 }  # fmt: skip
 
 
@@ -245,70 +254,96 @@ def _expect(actual: Any, recorded: Any, what: str) -> str | None:
 
 
 def describe(kind: str, payload: Mapping[str, Any], *, show_text: bool = True) -> str:
-    """One short line for a history entry, in the words technicians use."""
+    """One short line for a history entry, in the words technicians use (in the language in force)."""
+    hidden_comment = _("(comment hidden)")
     if kind == CREATED:
         fiche = payload.get("fiche", {})
-        return f"fiche créée (étape {fiche.get('stage', 'idea')})"
+        return _("fiche created (stage {stage})").format(stage=fiche.get("stage", "idea"))
     if kind == SUGGESTED:
         if payload.get("orphan"):
-            return f"suggestion: aucun référent possible (orpheline), règles {payload.get('rules_version')}"
-        supports = ", ".join(payload.get("supporting") or []) or "aucune"
-        return f"suggestion: référent {payload.get('lead')}, appuis {supports}, règles {payload.get('rules_version')}"
+            return _("suggestion: no possible référent (orphan), rules {version}").format(
+                version=payload.get("rules_version")
+            )
+        supports = ", ".join(payload.get("supporting") or []) or _("none")
+        return _("suggestion: référent {lead}, supports {supports}, rules {version}").format(
+            lead=payload.get("lead"), supports=supports, version=payload.get("rules_version")
+        )
     if kind == LEAD_ASSIGNED:
-        before = f" (à la place de {payload['previous']})" if payload.get("previous") else ""
-        forced = ""
+        if payload.get("previous"):
+            text = _("référent: {lead} (instead of {previous})").format(
+                lead=payload["lead"], previous=payload["previous"]
+            )
+        else:
+            text = _("référent: {lead}").format(lead=payload["lead"])
         if payload.get("forced"):
-            reason = f" — motif : {payload['forced']}" if show_text else ""
-            forced = f"; imposé malgré les règles ({payload.get('not_competent')}){reason}"
-        return f"référent: {payload['lead']}{before}{forced}"
+            if show_text:
+                forced = _("; imposed against the rules ({why}) — reason: {reason}")
+            else:
+                forced = _("; imposed against the rules ({why})")
+            text += forced.format(why=payload.get("not_competent"), reason=payload["forced"])
+        return text
     if kind == LEAD_REMOVED:
-        return f"référent retiré: {payload['lead']}"
+        return _("référent removed: {lead}").format(lead=payload["lead"])
     if kind == SUPPORT_ASSIGNED:
-        return f"appui ajouté: {payload['structure']}"
+        return _("support added: {structure}").format(structure=payload["structure"])
     if kind == SUPPORT_REMOVED:
-        return f"appui retiré: {payload['structure']}"
+        return _("support removed: {structure}").format(structure=payload["structure"])
     if kind == STAGE_CHANGED:
         text = f"{payload['trigger']}: {payload['from']} → {payload['to']}"
         if payload.get("comment"):
-            text += f" — {payload['comment'] if show_text else '(commentaire masqué)'}"
+            text += f" — {payload['comment'] if show_text else hidden_comment}"
         return text
     if kind in FREE_TEXT:
         channel = f" ({payload['channel']})" if payload.get("channel") else ""
-        said = payload.get("text") if show_text else "(texte masqué : données personnelles possibles)"
-        if said is None:
-            said = "(texte effacé)"
-        return f"{KINDS[kind]}{channel}: {said}"
+        text = payload.get("text") if show_text else _("(text hidden: may hold personal data)")
+        if text is None:
+            text = _("(text erased)")
+        return f"{kind_label(kind)}{channel}: {text}"
     if kind == CONSENT_CHANGED:
-        return "le porteur accepte le partage avec le réseau" if payload["consent_network"] else "partage refusé"
+        if payload["consent_network"]:
+            return _("the porteur agrees to share with the network")
+        return _("sharing refused")
     if kind == SUGGESTION_TAKEN:
-        role = "référent" if payload.get("role") == LEAD else "appui"
-        return f"{payload['structure']} prend en charge la fiche ({role})"
+        if payload.get("role") == LEAD:
+            return _("{structure} takes the fiche in charge (référent)").format(structure=payload["structure"])
+        return _("{structure} takes the fiche in charge (support)").format(structure=payload["structure"])
     if kind == SUGGESTION_DECLINED:
-        role = "référent" if payload.get("role") == LEAD else "appui"
-        reason = str(payload.get("reason") or "") if show_text else "(motif masqué)"
-        return f"{payload['structure']} : pas pour nous ({role}) — {reason}"
+        reason = str(payload.get("reason") or "") if show_text else _("(reason hidden)")
+        if payload.get("role") == LEAD:
+            return _("{structure}: not for us (référent) — {reason}").format(
+                structure=payload["structure"], reason=reason
+            )
+        return _("{structure}: not for us (support) — {reason}").format(structure=payload["structure"], reason=reason)
     if kind == COMMUNE_CHANGED:
-        text = f"commune: {payload['previous']} → {payload['commune']}"
         if payload.get("local_network"):
-            text += f" (réseau local {payload['local_network']})"
+            text = _("commune: {previous} → {commune} (local network {network})").format(
+                previous=payload["previous"], commune=payload["commune"], network=payload["local_network"]
+            )
+        else:
+            text = _("commune: {previous} → {commune}").format(previous=payload["previous"], commune=payload["commune"])
         if payload.get("comment"):
-            text += f" — {payload['comment'] if show_text else '(commentaire masqué)'}"
+            text += f" — {payload['comment'] if show_text else hidden_comment}"
         return text
     if kind == FICHE_EDITED:
         parts = []
         for name, change in (payload.get("changes") or {}).items():
-            label = FIELD_NAMES.get(name, name)
+            label = _(FIELD_NAMES[name]) if name in FIELD_NAMES else name
             if name in PERSONAL_FIELDS and not show_text:
-                parts.append(f"{label} modifié (masqué)")
+                parts.append(_("{field} changed (hidden)").format(field=label))
             else:
-                parts.append(f"{label} : {_value(change.get('old'))} → {_value(change.get('new'))}")
-        text = "fiche modifiée : " + "; ".join(parts)
+                parts.append(
+                    _("{field}: {old} → {new}").format(
+                        field=label, old=_value(change.get("old")), new=_value(change.get("new"))
+                    )
+                )
+        text = _("fiche edited: {changes}").format(changes="; ".join(parts))
         if payload.get("comment"):
-            text += f" — {payload['comment'] if show_text else '(commentaire masqué)'}"
+            text += f" — {payload['comment'] if show_text else hidden_comment}"
         return text
     if kind == PERSONAL_ERASED:
-        cause = "délai de conservation écoulé" if payload.get("cause") == "retention" else "à la demande du porteur"
-        return f"données personnelles effacées ({cause})"
+        if payload.get("cause") == "retention":
+            return _("personal data erased (retention period over)")
+        return _("personal data erased (at the porteur's request)")
     return kind
 
 
@@ -319,5 +354,5 @@ def _value(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, bool):
-        return "oui" if value else "non"
+        return _("yes") if value else _("no")
     return str(value)
