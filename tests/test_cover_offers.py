@@ -92,7 +92,7 @@ def test_list_table_one_line_per_offer_with_its_state(offers):
         ["O-2025-0003", "close le 2025-09-30", "recherchée", "Épicerie de village", "43117", "brioude", "",
          "2025-04-02", "Villages Magazine", "0"],
     ]  # fmt: skip
-    assert lines[-1] == "3 offer(s)."
+    assert lines[-1] == "3 offres."
 
 
 def test_show_an_offer_with_its_contact_and_installation(offers):

@@ -17,7 +17,7 @@ LIST_HEADERS = (
     N_("fiche"),
     N_("received on"),
     N_("commune"),
-    N_("kind"),
+    N_("type"),
     N_("stage"),
     N_("référent"),
     N_("supports"),

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.app.offers import AddedOffers, ClosedOffer, MatchResult, OfferList, RecordedContact, ShownOffer
+from engine.i18n import N_, _, ngettext
 from engine.offers.model import OFFER_KINDS, Offer, OfferContact
 from engine.output import to_csv
 from engine.render import renders
@@ -23,9 +24,20 @@ LIST_COLUMNS = (
     "published_in",
     "contacts",
 )
-LIST_HEADERS = ("offre", "état", "type", "titre", "commune", "réseau local", "NAF", "publiée le", "dans", "contacts")
-#: Short kind labels for the table.
-SHORT_KINDS = {"takeover": "à reprendre", "sought": "recherchée"}
+LIST_HEADERS = (
+    N_("offer"),
+    N_("state"),
+    N_("type"),
+    N_("title"),
+    N_("commune"),
+    N_("local network"),
+    N_("NAF"),
+    N_("published on"),
+    N_("in"),
+    N_("contacts"),
+)
+#: Short kind labels for the table (translated where shown).
+SHORT_KINDS = {"takeover": N_("to take over"), "sought": N_("sought")}
 CSV_COLUMNS = (*LIST_COLUMNS, "nature", "published_by", "closed_on", "closed_reason", "description")
 #: Ten columns do not fit in 120 characters: rich folded the offer ids ('O-2025-000' / '1'), which
 #: technicians copy into 'offer show'.  160, as the alerts' tables.
@@ -40,9 +52,13 @@ def commune_text(code: str, territory: Any) -> str:
 
 def offer_line(offer: Offer, territory: Any = None) -> str:
     """``O-2025-0003 — entreprise à reprendre: Boulangerie (63003 Ambert), Villages Magazine du 2025-03-14``."""
-    return (
-        f"{offer.id} — {OFFER_KINDS.get(offer.kind, offer.kind)}: {offer.title} "
-        f"({commune_text(offer.commune, territory)}), {offer.published_in} du {offer.published_on.isoformat()}"
+    return _("{offer} — {kind}: {title} ({commune}), {medium} of {day}").format(
+        offer=offer.id,
+        kind=OFFER_KINDS.get(offer.kind, offer.kind),
+        title=offer.title,
+        commune=commune_text(offer.commune, territory),
+        medium=offer.published_in,
+        day=offer.published_on.isoformat(),
     )
 
 
@@ -54,7 +70,13 @@ def added(result: AddedOffers) -> str:
 
 def added_text(offers: Sequence[Offer], territory: Any = None) -> str:
     """One line per stored offer, then the count."""
-    return "\n".join([*(offer_line(o, territory) for o in offers), f"{len(offers)} offer(s) stored."])
+    n = len(offers)
+    return "\n".join(
+        [
+            *(offer_line(o, territory) for o in offers),
+            ngettext("{n} offer stored.", "{n} offers stored.", n).format(n=n),
+        ]
+    )
 
 
 def list_rows(listed: Sequence[Any]) -> list[dict[str, Any]]:
@@ -78,11 +100,12 @@ def list_table(result: OfferList) -> str:
         rows.append(
             {
                 **row,
-                "kind": SHORT_KINDS.get(row["kind"], row["kind"]),
-                "status": "ouverte" if row["status"] == "open" else f"close le {row['closed_on']}",
+                "kind": _(SHORT_KINDS[row["kind"]]) if row["kind"] in SHORT_KINDS else row["kind"],
+                "status": _("open") if row["status"] == "open" else _("closed on {day}").format(day=row["closed_on"]),
             }
         )
-    return f"{to_table(rows, LIST_COLUMNS, LIST_HEADERS, width=TABLE_WIDTH)}\n{len(rows)} offer(s)."
+    table = to_table(rows, LIST_COLUMNS, [_(h) for h in LIST_HEADERS], width=TABLE_WIDTH)
+    return f"{table}\n" + ngettext("{n} offer.", "{n} offers.", len(rows)).format(n=len(rows))
 
 
 @renders(ShownOffer, "text")
@@ -91,39 +114,56 @@ def show_text(shown: ShownOffer) -> str:
     o: Offer = shown.offer
     lines = [offer_line(o, shown.territory)]
     if o.local_network:
-        lines.append(f"  réseau local: {o.local_network}")
+        lines.append("  " + _("local network: {network}").format(network=o.local_network))
     if o.naf or o.nature:
-        lines.append(f"  activité: {o.naf or '—'} ({NATURES.get(o.nature or '', o.nature or 'nature non précisée')})")
+        nature = NATURES.get(o.nature or "", o.nature or _("nature not given"))
+        lines.append("  " + _("activity: {naf} ({nature})").format(naf=o.naf or "—", nature=nature))
     if o.description:
-        lines.append(f"  description: {o.description}")
-    lines.append(
-        f"  publiée dans {o.published_in} le {o.published_on.isoformat()}"
-        + (f" par {o.published_by}" if o.published_by else "")
-    )
-    if o.closed_on:
-        lines.append(f"  close le {o.closed_on.isoformat()}" + (f": {o.closed_reason}" if o.closed_reason else ""))
+        lines.append("  " + _("description: {text}").format(text=o.description))
+    day = o.published_on.isoformat()
+    if o.published_by:
+        published = _("published in {medium} on {day} by {structure}").format(
+            medium=o.published_in, day=day, structure=o.published_by
+        )
     else:
-        lines.append("  ouverte")
-    lines.append(f"contacts ({len(shown.contacts)}):")
+        published = _("published in {medium} on {day}").format(medium=o.published_in, day=day)
+    lines.append("  " + published)
+    if o.closed_on:
+        closed = _("closed on {day}").format(day=o.closed_on.isoformat())
+        lines.append(
+            "  "
+            + (_("{closed}: {reason}").format(closed=closed, reason=o.closed_reason) if o.closed_reason else closed)
+        )
+    else:
+        lines.append("  " + _("open"))
+    lines.append(_("contacts ({n}):").format(n=len(shown.contacts)))
     for c in shown.contacts:
         who = f" — {c.porteur_name}" if c.porteur_name else ""
         note = f" — {c.note}" if c.note else ""
         installed = ""
         if c.installed_on:
-            installed = f", installée le {c.installed_on.isoformat()}"
-            installed += " (par l'intermédiaire de l'offre)" if c.via_offer else ""
-        lines.append(
-            f"  {c.contact.at.isoformat()}  {c.contact.fiche}{who} ({STAGES.get(c.stage, c.stage)}{installed})"
-            f", noté par {c.contact.by or '—'}{note}"
+            if c.via_offer:
+                installed = _(", installed on {day} (through the offer)").format(day=c.installed_on.isoformat())
+            else:
+                installed = _(", installed on {day}").format(day=c.installed_on.isoformat())
+        line = _("{day}  {fiche}{who} ({stage}{installed}), noted by {structure}{note}").format(
+            day=c.contact.at.isoformat(),
+            fiche=c.contact.fiche,
+            who=who,
+            stage=STAGES.get(c.stage, c.stage),
+            installed=installed,
+            structure=c.contact.by or "—",
+            note=note,
         )
-    lines.append(f"installations par l'intermédiaire de l'offre: {shown.installed_via_offer}")
+        lines.append("  " + line)
+    lines.append(_("installations through the offer: {n}").format(n=shown.installed_via_offer))
     return "\n".join(lines)
 
 
 @renders(ClosedOffer, "text")
 def closed_text(result: ClosedOffer) -> str:
     """``offer close``."""
-    return f"{result.offer.id} closed on {result.offer.closed_on}."
+    return _("{offer} closed on {day}.").format(offer=result.offer.id, day=result.offer.closed_on)
 
 
 @renders(RecordedContact, "text")
@@ -134,10 +174,10 @@ def recorded_text(result: RecordedContact) -> str:
 
 def contact_text(contact: OfferContact) -> str:
     """A contact recorded, in one line."""
-    return (
-        f"{contact.fiche}: contact with offer {contact.offer} on {contact.at.isoformat()} recorded "
+    return _(
+        "{fiche}: contact with offer {offer} on {day} recorded "
         "(a contact row on the offer and a contact event on the fiche)"
-    )
+    ).format(fiche=contact.fiche, offer=contact.offer, day=contact.at.isoformat())
 
 
 @renders(MatchResult, "text")
@@ -146,22 +186,27 @@ def match_text(result: MatchResult) -> str:
     territory = result.territory
     if result.subject_type == "offer":
         assert result.offer is not None
-        head = f"Fiches pour l'offre {offer_line(result.offer, territory)}"
+        head = _("Fiches for the offer {offer}").format(offer=offer_line(result.offer, territory))
     else:
         f = result.fiche
         assert f is not None
         who = f" — {f.porteur_name}" if f.porteur_name else ""
-        head = (
-            f"Offres pour la fiche {f.id}{who} ({KINDS.get(f.kind, f.kind)}, "
-            f"{commune_text(f.commune, territory)}, NAF {f.naf or '—'})"
+        head = _("Offers for the fiche {fiche}{who} ({kind}, {commune}, NAF {naf})").format(
+            fiche=f.id,
+            who=who,
+            kind=KINDS.get(f.kind, f.kind),
+            commune=commune_text(f.commune, territory),
+            naf=f.naf or "—",
         )
-    lines = [f"{head}, au {result.on.isoformat()}:"]
+    lines = [_("{subject}, on {day}:").format(subject=head, day=result.on.isoformat())]
     if not result.matches:
-        lines.append("  aucune correspondance.")
+        lines.append("  " + _("no match."))
     for rank, m in enumerate(result.matches, 1):
         if result.subject_type == "offer":
             who = f" — {m.fiche.porteur_name}" if m.fiche.porteur_name else ""
-            title = f"{m.fiche.id}{who} ({STAGES.get(m.fiche.stage, m.fiche.stage)}, référent {m.fiche.lead or '—'})"
+            title = _("{fiche}{who} ({stage}, référent {lead})").format(
+                fiche=m.fiche.id, who=who, stage=STAGES.get(m.fiche.stage, m.fiche.stage), lead=m.fiche.lead or "—"
+            )
         else:
             title = offer_line(m.offer, territory)
         lines.append(f"{rank}. {title}")
