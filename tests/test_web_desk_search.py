@@ -37,7 +37,7 @@ def test_the_activity_field_proposes_what_naf_search_finds(web, words, code):  #
     assert found.status_code == 200
     values = buttons(found.text)
     assert values and values[0].startswith(f"{code} — ")
-    assert [v.split(" — ")[0] for v in values] == [m.code for m in search_activities(words, limit=8)]
+    assert [v.split(" — ")[0] for v in values] == [m.code for m in search_activities(words, limit=8).matches]
     cli = CliRunner().invoke(main, ["naf", "search", words, "--format", "json"])
     assert json.loads(cli.output)[0]["code"] == code
 

@@ -232,7 +232,7 @@ def activities_found(text: str, limit: int = FOUND_LIMIT) -> tuple[Found, ...]:
     from engine.vocabulary import NATURES
 
     out = []
-    for m in search_activities(text, limit=max(1, min(limit, FOUND_LIMIT))):
+    for m in search_activities(text, limit=max(1, min(limit, FOUND_LIMIT))).matches:
         value = f"{m.code} — {m.label}"
         nature = NATURES.get(m.nature, m.nature)
         if m.needs_confirmation:

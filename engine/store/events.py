@@ -295,10 +295,10 @@ def describe(kind: str, payload: Mapping[str, Any], *, show_text: bool = True) -
         return text
     if kind in FREE_TEXT:
         channel = f" ({payload['channel']})" if payload.get("channel") else ""
-        text = payload.get("text") if show_text else _("(text hidden: may hold personal data)")
-        if text is None:
-            text = _("(text erased)")
-        return f"{kind_label(kind)}{channel}: {text}"
+        said = payload.get("text") if show_text else _("(text hidden: may hold personal data)")
+        if said is None:
+            said = _("(text erased)")
+        return f"{kind_label(kind)}{channel}: {said}"
     if kind == CONSENT_CHANGED:
         if payload["consent_network"]:
             return _("the porteur agrees to share with the network")
