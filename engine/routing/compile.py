@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from engine.i18n import _, get_language, ngettext
@@ -456,17 +455,22 @@ class TerritoryWords:
     #: intercommunal body or commune.
     included: tuple[tuple[str, tuple[str, ...], int], ...]
     excluded: tuple[tuple[str, tuple[str, ...], int], ...]
+    #: The words already said, per language (a suggestion says them at each call: no re-hashing).
+    said: dict[str, str] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __str__(self) -> str:
-        return _territory_text(self, get_language())
+        language = get_language()
+        text = self.said.get(language)
+        if text is None:
+            text = self.said[language] = _territory_text(self, language)
+        return text
 
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)
 
 
-@lru_cache(maxsize=8192)
 def _territory_text(words: TerritoryWords, language: str) -> str:
-    """``words`` in ``language`` (the language in force: the cache key, so a switch never reuses a text)."""
+    """``words`` in ``language`` (the language in force, which keys the structure's memo)."""
     parts = [_("the whole network")] if words.whole_network else []
     parts += [_part(part, values, limit) for part, values, limit in words.included]
     text = _joined(parts) if parts else _("no commune")

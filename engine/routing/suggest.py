@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from engine.i18n import _, get_language, ngettext
+from engine.i18n import _, get_language, ngettext, pin, unpin
 from engine.routing.compile import CompiledRule, CompiledRules, CompiledStructure, label_of
 from engine.routing.eligibility import eligibility_problems
 from engine.vocabulary import NEEDS
@@ -252,7 +252,30 @@ def decide(
     ``pools`` maps each lead step to the structures of the commune able to lead in that step, in
     static tie-break order; ``support_pool(commune, need)`` gives those serving a need, most
     specific first.  Competence filters, rules and capacity are applied here.
+
+    The language in force is pinned for the call (:func:`engine.i18n.pin`): each reason then finds
+    it in the context variable instead of reading ``$CAPACTIF_LANG`` again, which cost more than the
+    routing itself.
     """
+    token = pin()
+    try:
+        return _decide(fiche, rules, commune, nature, fired, pools, support_pool, caseload, alternatives, declined)
+    finally:
+        unpin(token)
+
+
+def _decide(
+    fiche: Any,
+    rules: CompiledRules,
+    commune: str,
+    nature: str | None,
+    fired: Sequence[CompiledRule],
+    pools: Mapping[str, Sequence[CompiledStructure]],
+    support_pool: Callable[[str, str], Sequence[CompiledStructure]],
+    caseload: Caseload | None,
+    alternatives: int,
+    declined: Declined,
+) -> Suggestion:
     f = _sort_fired(fired) if fired else _NO_RULES
     dynamic = bool(f.lead_preferred) or bool(caseload)
     dropped: list[str] = []
