@@ -86,7 +86,7 @@ def test_find_by_name_or_email_accents_and_case_ignored(people, store_url):
     assert result.exit_code == 0, result.output
     assert [f["fiche"] for f in json.loads(result.output)["fiches"]] == people["helene"]
     by_mail = run("porteur", "find", "MARTINEZ@example", "--as", "coordinator", "--db", store_url)
-    assert by_mail.output.splitlines()[-1] == "2 fiches."
+    assert by_mail.output.splitlines()[-1] == "2 fiche(s)."
 
 
 @pytest.mark.parametrize("who", ["cma-63", "committee"])
@@ -139,7 +139,7 @@ def test_erase_leaves_nothing_of_the_person_and_the_figures_unchanged(people, st
     before = build_report(store, network, Period.year(2026))
     result = run("porteur", "erase", *people["helene"], "--as", "coordinator", "--db", store_url)
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1] == "2 fiches effacées (données personnelles)."
+    assert result.output.splitlines()[-1] == "2 fiche(s) effacées (données personnelles)."
     text = everything(store)
     for secret in SECRETS:
         assert secret not in text, secret

@@ -13,6 +13,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from playwright.sync_api import expect
 
 from cli import main
 from engine.app.activities import search_activities
@@ -86,19 +87,20 @@ def test_typing_in_the_fields_offers_answers_that_fill_them(chromium_browser, li
     try:
         sign_in(page, base, "on")
         page.goto(base + "/fiches/nouvelle")
+        expect(page.locator("#preview")).to_be_hidden()  # desk.js has run: the fields now search as typed
         page.fill("#activity", "coiffeur")
         first = page.locator("#activity-found button").first
-        first.wait_for(timeout=10000)
+        first.wait_for(timeout=30000)
         assert first.get_attribute("value").startswith("96.02A — ")
         first.click()
         assert page.input_value("#activity").startswith("96.02A — ")
         assert page.locator("#activity-found button").count() == 0
         page.fill("#commune", "63600")
         ambert = page.locator("#commune-found button", has_text="63003 Ambert")
-        ambert.wait_for(timeout=10000)
+        ambert.wait_for(timeout=30000)
         ambert.click()
         assert page.input_value("#commune") == "63003 Ambert (63600)"
         page.check("input[name=kind][value=creation]")
-        page.locator("#suggestion").locator("text=Coiffure").first.wait_for(timeout=10000)
+        page.locator("#suggestion").locator("text=Coiffure").first.wait_for(timeout=30000)
     finally:
         context.close()
