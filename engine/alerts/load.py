@@ -2,20 +2,20 @@
 
 A handful of queries whatever the number of fiches — never one query per fiche:
 
-1. the fiches received on or before ``as_of`` (their current state) and their supporting structures;
-2. the events on or before ``as_of`` *aggregated per fiche* in SQL: last event, last lead
-   assignment, last change of the structures on the fiche, number of lead assignments;
-3. the fiches whose current state is not their state at ``as_of``, or whose check needs the detail
-   of their history: a fiche with an event dated after ``as_of`` (its state then must be rebuilt; a
-   ``commune_changed`` event after ``as_of`` means its commune and local network then are not
-   today's), a fiche whose lead was assigned more than ``bounce_count`` times (``bounced`` says when and to
-   whom), a fiche without the porteur's consent with an event recorded by a structure that is not
-   on it now, or a follow-up structure not on it (``consent_missing`` says whether that structure
-   was on the fiche when it acted).  Their histories are read in chunks and replayed with the
-   store's own :func:`engine.store.events.apply`, stopping at ``as_of``.
+1. the fiches received on or before ``as_of`` (their current state, the ``fiches`` row) joined with
+   their projection (``fiche_projection``, :mod:`engine.store.projection`: the facts of their
+   history the checks need — last event, lead assignments, last change of their structures,
+   structures outside them that recorded events), their supporting structures and their current
+   suggestion;
+2. the fiches whose current state is not their state at ``as_of``: those with an event dated after
+   ``as_of`` (the projection's ``last_event`` says which, no scan of the events), and any fiche
+   without a projection row.  Only they are replayed: their histories are read in chunks and
+   replayed with the store's own :func:`engine.store.history.states`, stopping at ``as_of``, and
+   their facts are computed by the projection's own :func:`engine.store.projection.step`.
 
-With ``as_of`` today, step 3 concerns a few fiches; a date in the past replays more of them and
-stays correct.  ``replay_all`` replays every fiche: the reference the fast path is tested against.
+With ``as_of`` today nothing is replayed; a date in the past replays the fiches that changed
+since, and stays exact.  ``replay_all`` replays every fiche: the reference the projection is tested
+against (tests/test_alerts_projection.py, bench/bench_alerts_scale.py).
 
 The local network of a rebuilt commune comes from the territory (``local_networks``, required): the
 store keeps only the current one, and no event records the network of the commune a fiche was
@@ -28,22 +28,21 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, exists, func, literal, select
+from sqlalchemy import Connection, and_, select
 
 from engine.alerts.model import FicheView, Sharing
 from engine.i18n import _
-from engine.store import access
 from engine.store import events as ev
 from engine.store import history as log
+from engine.store.projection import NOT_STRUCTURES, Facts, of_history
 from engine.store.queries import supports_by_fiche
-from engine.store.schema import events, fiche_supports, fiches
+from engine.store.schema import fiche_projection, fiches
 from engine.store.suggestions import all_current
 
-#: The ``by`` values of events that are not a structure.
-NOT_STRUCTURES = frozenset({*access.ROLES, "anonymous"})
-#: Events that change the structures on a fiche.
-ASSIGNMENTS = (ev.LEAD_ASSIGNED, ev.LEAD_REMOVED, ev.SUPPORT_ASSIGNED, ev.SUPPORT_REMOVED)
+__all__ = ["NOT_STRUCTURES", "load_views", "local_networks_of", "replayed"]
+
 _CHUNK = 1000
+_FACTS = ("last_event", "lead_since", "assignment_since", "follow_up_set", "lead_history", "shared")
 
 _COLUMNS = (
     "id",
@@ -78,12 +77,14 @@ def load_views(
 ) -> list[FicheView]:
     """Every fiche received on or before ``as_of``, as it stood that day, by id (year, number).
 
-    ``with_names`` reads the porteur's name (the caller decides who may see it); ``bounce_count``
-    is the ``bounced`` threshold K (fiches with K lead changes or more are replayed for the dates);
-    ``local_networks`` maps each commune of the territory to its local network: a fiche that moved
-    after ``as_of`` is placed in the local network of its commune on ``as_of``.
+    ``with_names`` reads the porteur's name (the caller decides who may see it); ``local_networks``
+    maps each commune of the territory to its local network: a fiche that moved after ``as_of`` is
+    placed in the local network of its commune on ``as_of``.  ``bounce_count`` is no longer needed
+    (the projection keeps every fiche's lead assignments); it is accepted for existing callers.
     """
-    columns = [fiches.c[name] for name in _COLUMNS]
+    del bounce_count
+    p = fiche_projection.c
+    columns = [fiches.c[name] for name in _COLUMNS] + [p[name] for name in _FACTS] + [p.fiche_id.label("projected")]
     if with_names:
         columns.append(fiches.c.porteur_name)
     received = fiches.c.received <= as_of
@@ -91,18 +92,48 @@ def load_views(
     if only is not None:
         received = and_(received, fiches.c.id.in_(only))
     supports = supports_by_fiche(conn, select(fiches.c.id).where(fiches.c.id.in_(only)) if only is not None else None)
+    joined = fiches.outerjoin(fiche_projection, p.fiche_id == fiches.c.id)
+    query = select(*columns).select_from(joined).where(received).order_by(fiches.c.year, fiches.c.number)
     views: dict[str, FicheView] = {}
-    for row in conn.execute(select(*columns).where(received).order_by(fiches.c.year, fiches.c.number)).mappings():
-        views[row["id"]] = _view(dict(row), supports.get(row["id"], []), with_names)
-    _aggregate(conn, as_of, views, only)
+    replay: set[str] = set()
+    for row in conn.execute(query).mappings():
+        view = _view(row, supports.get(row["id"], []), with_names)
+        views[row["id"]] = view
+        if row["projected"] is None or replay_all:
+            replay.add(view.id)
+            continue
+        facts = Facts.from_row(row)
+        if facts.last_event > as_of:  # it changed after as_of: its state then is rebuilt
+            replay.add(view.id)
+        else:
+            with_facts(view, facts)
     for fiche_id, asked in all_current(conn, only).items():
-        view = views.get(fiche_id)
-        if view is not None:
-            view.suggested = _suggested(asked)
-    replay = set(views) if replay_all else _to_replay(conn, as_of, views, bounce_count, only)
+        found = views.get(fiche_id)
+        if found is not None:
+            found.suggested = _suggested(asked)
     if replay:
         _replay(conn, as_of, views, sorted(replay), with_names, local_networks)
     return list(views.values())
+
+
+def with_facts(view: FicheView, facts: Facts) -> FicheView:
+    """Fill the view's history facts from its projection (or from the replay up to ``as_of``)."""
+    view.last_event = facts.last_event
+    view.lead_since = facts.lead_since if view.lead else None
+    view.assignment_since = facts.assignment_since
+    view.lead_assignments = len(facts.lead_history)
+    view.lead_history = tuple(facts.lead_history)
+    how = _("{event} recorded by {structure}, not on the fiche")
+    shared = {s: Sharing(at, s, how.format(event=ev.kind_label(kind), structure=s)) for at, s, kind in facts.shared}
+    follow = view.follow_up_by
+    if follow and follow not in view.on_fiche and follow not in shared:
+        since = facts.follow_up_set or view.received
+        shared[follow] = Sharing(
+            since, follow, _("{structure} is in charge of the follow-up, not on the fiche").format(structure=follow)
+        )
+    view.shared_beyond = tuple(sorted(shared.values(), key=lambda s: (s.at, s.structure)))
+    view.replayed = True
+    return view
 
 
 def local_networks_of(territory: Any) -> dict[str, str | None]:
@@ -110,7 +141,7 @@ def local_networks_of(territory: Any) -> dict[str, str | None]:
     return {code: c.local_network or None for code, c in territory.communes.items()}
 
 
-def _view(row: Mapping[str, Any], supporting: list[str], with_names: bool) -> FicheView:
+def _view(row: Any, supporting: list[str], with_names: bool) -> FicheView:
     return FicheView(
         id=row["id"],
         received=row["received"],
@@ -135,32 +166,6 @@ def _view(row: Mapping[str, Any], supporting: list[str], with_names: bool) -> Fi
     )
 
 
-def _aggregate(conn: Connection, as_of: dt.date, views: dict[str, FicheView], only: list[str] | None = None) -> None:
-    """Step 2: one GROUP BY over the events on or before ``as_of`` (of the fiches ``only``, when given)."""
-    kind, at = events.c.kind, events.c.at
-    query = (
-        select(
-            events.c.fiche_id,
-            func.max(at),
-            func.max(case((kind == ev.LEAD_ASSIGNED, at))),
-            func.max(case((kind.in_(ASSIGNMENTS), at))),
-            func.sum(case((kind == ev.LEAD_ASSIGNED, 1), else_=0)),
-        )
-        .where(at <= as_of)
-        .group_by(events.c.fiche_id)
-    )
-    if only is not None:
-        query = query.where(events.c.fiche_id.in_(only))
-    for fiche_id, last, lead_at, assigned_at, assignments in conn.execute(query):
-        view = views.get(str(fiche_id))
-        if view is None:
-            continue
-        view.last_event = max(_day(last), view.received)  # type: ignore[type-var]
-        view.lead_since = _day(lead_at) if view.lead else None
-        view.assignment_since = _day(assigned_at)
-        view.lead_assignments = int(assignments or 0)  # type: ignore[call-overload]
-
-
 def _suggested(asked: Mapping[tuple[str, str], str]) -> tuple[tuple[str, str, dt.date], ...]:
     return tuple(sorted((s, role, dt.date.fromisoformat(since)) for (s, role), since in asked.items()))
 
@@ -170,45 +175,6 @@ def _day(value: Any) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
-
-
-def _to_replay(
-    conn: Connection,
-    as_of: dt.date,
-    views: dict[str, FicheView],
-    bounce_count: int | None,
-    only: list[str] | None = None,
-) -> set[str]:
-    """Step 3: the fiches whose history must be replayed (see the module docstring)."""
-    later = select(events.c.fiche_id).where(events.c.at > as_of)
-    if only is not None:
-        later = later.where(events.c.fiche_id.in_(only))
-    out: set[str] = set(conn.execute(later.distinct()).scalars())
-    if bounce_count is not None:
-        out.update(v.id for v in views.values() if v.lead_changes >= bounce_count)
-    e, f, s = events.c, fiches.c, fiche_supports.c
-    supporting = exists().where(and_(s.fiche_id == e.fiche_id, s.structure == e.by))
-    strangers = (
-        select(e.fiche_id)
-        .join(fiches, f.id == e.fiche_id)
-        .where(
-            e.at <= as_of,
-            f.consent_network.is_(False),
-            e.by.is_not(None),
-            e.by.not_in(sorted(NOT_STRUCTURES)),
-            e.by != func.coalesce(f.received_by, literal("")),
-            e.by != func.coalesce(f.lead, literal("")),
-            ~supporting,
-        )
-        .distinct()
-    )
-    if only is not None:
-        strangers = strangers.where(e.fiche_id.in_(only))
-    out.update(conn.execute(strangers).scalars())
-    out.update(
-        v.id for v in views.values() if not v.consent_network and v.follow_up_by and v.follow_up_by not in v.on_fiche
-    )
-    return out & set(views)
 
 
 def _replay(
@@ -233,37 +199,18 @@ def replayed(
 ) -> FicheView:
     """The view of a fiche rebuilt from its history (rows with kind, at, by, payload), oldest first.
 
-    Also finds the structures it reached without being on it: an event recorded ``by`` a structure
-    that was on the fiche neither before nor after that event, and a follow-up structure not on it.
+    Its facts (last event, lead assignments, structures it reached without being on it…) are the
+    projection's, computed by the same :func:`engine.store.projection.step` over the replay's steps.
     """
     rows = list(history)
     if not rows or rows[0].kind != ev.CREATED:
         return old  # a broken history: 'capactif db verify' reports it; keep the stored state
     replay = log.states(rows)  # the one replay of a history (engine.store.history)
     state = replay.rebuilt.state
-    last, lead_since, assigned_at, follow_up_set = old.received, None, None, old.received
-    lead_history: list[tuple[dt.date, str]] = []
-    shared: dict[str, Sharing] = {}
     asked: ev.Suggested = {}
     for step in replay.steps:
-        row = step.event
-        at = _day(row.at) or old.received
-        before, follow_up_before = _on(step.before), step.before.get("follow_up_by")
-        after = _on(step.state)
-        last = max(last, at)
-        if row.kind == ev.SUGGESTED:
-            asked = ev.next_suggested(asked, row.payload, at)
-        if row.kind == ev.LEAD_ASSIGNED:
-            lead_history.append((at, row.payload["lead"]))
-            lead_since = at
-        if row.kind in ASSIGNMENTS:
-            assigned_at = at
-        if row.kind != ev.CREATED and step.state.get("follow_up_by") != follow_up_before:
-            follow_up_set = at
-        by = row.by
-        if by and by not in NOT_STRUCTURES and by not in before and by not in after and by not in shared:
-            how = _("{event} recorded by {structure}, not on the fiche")
-            shared[by] = Sharing(at, by, how.format(event=ev.kind_label(row.kind), structure=by))
+        if step.event.kind == ev.SUGGESTED:
+            asked = ev.next_suggested(asked, step.event.payload, _day(step.event.at) or old.received)
     porteur = state.get("porteur") or {}
     installed = state.get("installed_on")
     commune = state.get("commune") or old.commune
@@ -290,21 +237,6 @@ def replayed(
         follow_up_by=state.get("follow_up_by"),
         consent_network=bool(porteur.get("consent_network")),
         porteur_name=porteur.get("name") if with_names else None,
-        last_event=last,
-        lead_since=lead_since if state.get("lead") else None,
-        assignment_since=assigned_at,
-        lead_assignments=len(lead_history),
-        lead_history=tuple(lead_history),
-        replayed=True,
         suggested=_suggested(asked),
     )
-    follow = view.follow_up_by
-    if follow and follow not in view.on_fiche and follow not in shared:
-        how = _("{structure} is in charge of the follow-up, not on the fiche").format(structure=follow)
-        shared[follow] = Sharing(follow_up_set, follow, how)
-    view.shared_beyond = tuple(sorted(shared.values(), key=lambda s: (s.at, s.structure)))
-    return view
-
-
-def _on(state: Mapping[str, Any]) -> set[str]:
-    return access.on_fiche(state.get("lead"), state.get("supporting") or (), state.get("received_by"))
+    return with_facts(view, of_history(old.received, replay.steps))

@@ -82,7 +82,7 @@ class FicheView:
     lead_history: tuple[tuple[dt.date, str], ...] = ()
     #: Structures the fiche reached without being on it; filled when the history was replayed.
     shared_beyond: tuple[Sharing, ...] = ()
-    #: True when these facts come from replaying the history (not from the SQL aggregates).
+    #: True once these facts come from the history (the projection, or the replay up to ``as_of``).
     replayed: bool = False
     #: The current suggestion on ``as_of``: (structure, role, the day it was first asked), sorted.
     suggested: tuple[tuple[str, str, dt.date], ...] = ()

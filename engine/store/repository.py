@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ from engine import limits
 from engine.errors import AccessDenied, InputError, Problem
 from engine.fiche import Fiche
 from engine.i18n import _
-from engine.store import access, chain, personal, porteur_keys, queries, records, suggestions
+from engine.store import access, chain, personal, porteur_keys, projection, queries, records, suggestions
 from engine.store import events as ev
 from engine.store.db import conflict
 from engine.store.schema import fiche_sequences, fiche_supports, fiches
@@ -123,7 +123,16 @@ def add_fiches(
         fiche = records.to_model(data)
         suggestion = suggester(fiche, load).to_dict()
         payload = record_suggestion(
-            conn, data["id"], change.version, suggestion, at=at, by=who.label(), now=now, who=who, previous={}
+            conn,
+            data["id"],
+            change.version,
+            suggestion,
+            at=at,
+            by=who.label(),
+            now=now,
+            who=who,
+            previous={},
+            state=data,
         )
         change.events.append({"kind": ev.SUGGESTED, "payload": payload})
         if payload["orphan"]:
@@ -186,14 +195,16 @@ def record_suggestion(
     now: dt.datetime,
     who: access.Viewer,
     previous: dict[tuple[str, str], str] | None = None,
+    state: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Append a ``suggested`` event and make it the fiche's current suggestion (``fiche_suggestions``).
 
     ``previous`` is the current suggestion before it (read from the store when not given): a
-    structure suggested again keeps the day it was first asked.  Returns the event's payload.
+    structure suggested again keeps the day it was first asked.  ``state``: the fiche as it stands
+    (read from the store when not given), for the projection.  Returns the event's payload.
     """
     payload = suggestion_payload(suggestion)
-    _append(conn, fiche_id, version, [(ev.SUGGESTED, payload)], at, by, now, who)
+    _append(conn, fiche_id, version, [(ev.SUGGESTED, payload)], at, by, now, who, state)
     if previous is None:
         previous = suggestions.current(conn, fiche_id)
     suggestions.replace(conn, fiche_id, ev.next_suggested(previous, payload, at), payload)
@@ -296,7 +307,7 @@ def _insert(
         porteur_keys.record(conn, {d["id"]: d.get("porteur") or {} for d in dicts})
     if supports:
         conn.execute(insert(fiche_supports), supports)
-    _chain(conn, created)
+    _chain(conn, created, {})
     return [Change(d["id"], 1, [{"kind": ev.CREATED, "payload": {"fiche": d}}]) for d in dicts]
 
 
@@ -519,7 +530,7 @@ def note_fiche(
     if expected_version is not None:
         _hold(conn, current)
     now = now or server_now(conn)
-    _append(conn, fiche_id, current.version, [(kind, payload)], at, _by(who, by), now, who)
+    _append(conn, fiche_id, current.version, [(kind, payload)], at, _by(who, by), now, who, current.fiche)
     return Change(fiche_id, current.version, [{"kind": kind, "payload": payload}])
 
 
@@ -894,7 +905,7 @@ def _commit(
     state = result.state
     if ("lead" in values or "stage" in values or gone or added) and state.get("stage"):
         suggestions.refresh_open(conn, current.id, state.get("lead"), state.get("supporting") or (), state["stage"])
-    _append(conn, current.id, version, planned, at, by, now, who)
+    _append(conn, current.id, version, planned, at, by, now, who, current.fiche)
     return Change(current.id, version, [{"kind": k, "payload": p} for k, p in planned])
 
 
@@ -907,8 +918,10 @@ def _append(
     by: str | None,
     now: dt.datetime,
     who: access.Viewer,
+    state: Mapping[str, Any] | None = None,
 ) -> None:
-    _chain(conn, [_event_row(fiche_id, version, k, p, at, by, now, who) for k, p in planned])
+    """Append one fiche's events; ``state``: the fiche before them (read from the store when None)."""
+    _chain(conn, [_event_row(fiche_id, version, k, p, at, by, now, who) for k, p in planned], {fiche_id: state})
 
 
 def _event_row(
@@ -935,14 +948,17 @@ def _event_row(
     }
 
 
-def _chain(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Append event rows: personal values to ``personal_data``, the rest chained (engine.store.chain)."""
+def _chain(conn: Connection, rows: list[dict[str, Any]], before: Mapping[str, Mapping[str, Any] | None]) -> None:
+    """Append event rows: personal values to ``personal_data``, the rest chained (engine.store.chain),
+    and the fiches' projection advanced in the same transaction (engine.store.projection; ``before``:
+    each fiche's state before its rows, see :func:`engine.store.projection.advance`)."""
     values: list[dict[str, Any]] = []
     for row in rows:
         row["payload"], extracted = personal.split(row["payload"], row["fiche_id"])
         values += extracted
     personal.store(conn, values)
     chain.append(conn, rows)
+    projection.advance(conn, rows, before)
 
 
 def _by(who: access.Viewer, by: str | None) -> str:

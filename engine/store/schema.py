@@ -28,6 +28,9 @@ Design decisions:
 * ``personal_data`` holds the porteur's name, e-mail, phone and every free text (summary, notes,
   contacts, comments) *outside* the chained payloads: a payload keeps only a salted digest
   (:mod:`engine.store.personal`).  Erasing a person deletes those rows; the chain still verifies.
+* ``fiche_projection`` holds, per fiche, the facts of its history the alerts need (last event, lead
+  assignments, last change of its structures, structures outside it that recorded events): written
+  with the events, checked and rebuilt by ``db verify`` (:mod:`engine.store.projection`).
 * ``fiche_sequences`` allocates ``F-YYYY-NNNN`` ids: one row per year, incremented by an UPDATE that
   takes the row's write lock, so two concurrent adds never get the same number on either backend.
 """
@@ -202,4 +205,17 @@ fiche_sequences = Table(
     metadata,
     Column("year", Integer, primary_key=True, autoincrement=False),
     Column("last", Integer, nullable=False),
+)
+
+fiche_projection = Table(
+    "fiche_projection",
+    metadata,
+    Column("fiche_id", String(ID), ForeignKey("fiches.id"), primary_key=True),
+    Column("last_event", Date, nullable=False),
+    Column("lead_since", Date),
+    Column("assignment_since", Date),
+    Column("follow_up_set", Date),
+    Column("lead_assignments", Integer, nullable=False),
+    Column("lead_history", JSON(none_as_null=True)),
+    Column("shared", JSON(none_as_null=True)),
 )

@@ -17,7 +17,10 @@ transaction's snapshot on SQLite), so that commands writing meanwhile cause no f
    ``orphan``, ``version``, ``created_at``, ``updated_at``, the supporting structures' order.
 4. **Actors**: an event recorded ``by`` another structure than its authenticated ``actor`` is
    allowed only when the actor is the coordinator.
-5. **Id counters**: each year's counter is at or above the highest number stored (a counter set
+5. **The projection** (:mod:`engine.store.projection`): each fiche's row of ``fiche_projection``
+   (the facts of its history the alerts read) against the facts of its replayed history; a row
+   missing or different is named (``capactif db rebuild-projection`` rewrites them).
+6. **Id counters**: each year's counter is at or above the highest number stored (a counter set
    back would hand out a taken id).
 
 It never stops on a bad row (a payload that is not JSON, a date that is not a date): each is one
@@ -37,7 +40,7 @@ from typing import Any
 from sqlalchemy import Connection, Text, cast, func, select
 
 from engine.i18n import N_, _
-from engine.store import chain, personal, records
+from engine.store import chain, personal, projection, records
 from engine.store import events as ev
 from engine.store.history import states
 from engine.store.queries import iter_fiches
@@ -63,7 +66,7 @@ class Difference:
 
     def __str__(self) -> str:
         where = self.fiche or "store"
-        if self.field in ("history", "chain", "personal_data", "actor", "fiche_sequences"):
+        if self.field in ("history", "chain", "personal_data", "actor", "fiche_sequences", "projection"):
             return f"{where}: {self.field}: {self.rebuilt}"
         return f"{where}: {self.field} is {self.stored!r} in the store but {self.rebuilt!r} from its history"
 
@@ -130,11 +133,13 @@ def verify(conn: Connection, *, anchor: str | None = None) -> Verification:
     for row in sorted(rows, key=lambda r: (r.seq is None, r.seq or 0, r.id)):
         histories.setdefault(row.fiche_id, []).append(row)
     asked = all_current(conn)
+    projected = projection.load(conn)
     for stored in iter_fiches(conn):
         result.fiches += 1
         history = histories.pop(stored.id, [])
         try:
-            _check_fiche(stored, history, values, referenced, result, asked.pop(stored.id, {}))
+            facts = projected.pop(stored.id, None)
+            _check_fiche(stored, history, values, referenced, result, asked.pop(stored.id, {}), facts)
         except Exception as exc:
             result.differences.append(
                 Difference(stored.id, "history", None, f"cannot be replayed ({type(exc).__name__})")
@@ -293,6 +298,7 @@ def _check_fiche(
     referenced: set[str],
     result: Verification,
     asked: Mapping[tuple[str, str], str],
+    facts: projection.Facts | None = None,
 ) -> None:
     fiche_id = stored.id
     usable: list[_Row] = []
@@ -325,7 +331,7 @@ def _check_fiche(
     if not history:
         result.differences.append(Difference(fiche_id, "history", None, "no events"))
         return
-    replay = states(usable, keep=False)
+    replay = states(usable)
     rebuilt = replay.rebuilt
     result.differences += [Difference(fiche_id, "history", None, b) for b in rebuilt.broken]
     if not rebuilt.state:
@@ -344,6 +350,29 @@ def _check_fiche(
         result.differences.append(
             Difference(fiche_id, "suggested", _asked_words(asked), _asked_words(rebuilt.suggested))
         )
+    _check_projection(
+        stored, facts, projection.of_history(projection.day(stored.fiche["received"]), replay.steps), result
+    )
+
+
+def _check_projection(
+    stored: records.StoredFiche, facts: projection.Facts | None, replayed: projection.Facts, result: Verification
+) -> None:
+    """The fiche's row of ``fiche_projection`` holds the facts of its history (what the alerts read)."""
+    if facts is None:
+        message = _("no row in fiche_projection (run 'capactif db rebuild-projection')")
+        result.differences.append(Difference(stored.id, "projection", None, message))
+        return
+    mine, theirs = facts.to_row(stored.id), replayed.to_row(stored.id)
+    for name in mine:
+        if mine[name] != theirs[name]:
+            result.differences.append(
+                Difference(stored.id, f"projection.{name}", _plain(mine[name]), _plain(theirs[name]))
+            )
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def _asked_words(asked: Mapping[tuple[str, str], str]) -> list[str]:

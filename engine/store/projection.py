@@ -1,0 +1,298 @@
+"""The projection of each fiche's history: what the alerts need to know of it, kept with its events.
+
+Why: ``capactif alerts`` needs, besides a fiche's current state (the ``fiches`` row), a few facts
+of its history — the day of its last event, when its lead was assigned and every assignment (for
+``bounced``), when its structures last changed, when its follow-up structure was set, and which
+structures outside the fiche recorded events on it (``consent_missing``).  Replaying 800,000
+events for 200,000 fiches at every run takes seconds; the ``fiche_projection`` table keeps these
+facts per fiche, written in the same transaction as the events (every write goes through
+:func:`engine.store.repository._chain`, which calls :func:`advance`), so the alerts read one row
+per fiche.
+
+One definition: :func:`step` advances the facts by one event, given the fiche's state just before
+and just after it.  The alerts' replay of a history at a past date (:func:`engine.alerts.load.replayed`)
+walks the steps of :func:`engine.store.history.states` through the same :func:`step`, and
+``db verify`` rebuilds every fiche's facts with :func:`of_history` and compares them with the stored
+row (``db verify --repair`` rewrites the rows that differ): the projection and the replay cannot
+disagree without ``db verify`` saying so.
+
+The facts are those of the *whole* history.  At a date ``D`` they hold for every fiche whose events
+are all dated on or before ``D`` (``last_event <= D``); the alerts replay the others up to ``D``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from engine.identity import ROLES
+from engine.privacy import on_fiche
+from engine.store import events as ev
+from engine.store.schema import fiche_projection
+
+#: The ``by`` values of events that are not a structure (the coordination's own events never share).
+NOT_STRUCTURES = frozenset({*ROLES, "anonymous"})
+#: Events that change the structures on a fiche.
+ASSIGNMENTS = frozenset({ev.LEAD_ASSIGNED, ev.LEAD_REMOVED, ev.SUPPORT_ASSIGNED, ev.SUPPORT_REMOVED})
+_CHUNK = 1000
+
+
+@dataclass
+class Facts:
+    """What the alerts need of one fiche's history (see the module docstring)."""
+
+    #: The day of the last event (the reception at least).
+    last_event: dt.date
+    #: The day the lead was last assigned (whether or not there is a lead now).
+    lead_since: dt.date | None = None
+    #: The day the structures on the fiche (lead, supporting) last changed.
+    assignment_since: dt.date | None = None
+    #: The day the follow-up structure last changed (the reception when it never did).
+    follow_up_set: dt.date | None = None
+    #: Every lead assignment (day, structure), oldest first.
+    lead_history: list[tuple[dt.date, str]] = field(default_factory=list)
+    #: The first event of each structure that was on the fiche neither just before nor just after
+    #: it: (day, structure, event kind), in the order found.
+    shared: list[tuple[dt.date, str, str]] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, received: dt.date) -> Facts:
+        """The facts before the first event of a fiche received on ``received``."""
+        return cls(last_event=received, follow_up_set=received)
+
+    def to_row(self, fiche_id: str) -> dict[str, Any]:
+        """The ``fiche_projection`` row (lists as JSON, empty lists as NULL)."""
+        return {
+            "fiche_id": fiche_id,
+            "last_event": self.last_event,
+            "lead_since": self.lead_since,
+            "assignment_since": self.assignment_since,
+            "follow_up_set": self.follow_up_set,
+            "lead_assignments": len(self.lead_history),
+            "lead_history": [[d.isoformat(), s] for d, s in self.lead_history] or None,
+            "shared": [[d.isoformat(), s, k] for d, s, k in self.shared] or None,
+        }
+
+    @classmethod
+    def from_row(cls, row: Any) -> Facts:
+        """The facts of a ``fiche_projection`` row (as read, or as :meth:`to_row` wrote it)."""
+        return cls(
+            last_event=day(row["last_event"]),
+            lead_since=day(row["lead_since"]) if row["lead_since"] is not None else None,
+            assignment_since=day(row["assignment_since"]) if row["assignment_since"] is not None else None,
+            follow_up_set=day(row["follow_up_set"]) if row["follow_up_set"] is not None else None,
+            lead_history=[(day(d), s) for d, s in row["lead_history"] or ()],
+            shared=[(day(d), s, k) for d, s, k in row["shared"] or ()],
+        )
+
+
+def day(value: Any) -> dt.date:
+    """A date from a row, an event or a fiche dict (ISO text, a date or a datetime)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def step(
+    facts: Facts,
+    kind: str,
+    at: dt.date,
+    by: str | None,
+    payload: Mapping[str, Any],
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+) -> None:
+    """Advance ``facts`` by one event (``before``/``after``: the fiche's state around it)."""
+    facts.last_event = max(facts.last_event, at)
+    if kind == ev.LEAD_ASSIGNED:
+        facts.lead_history.append((at, payload.get("lead")))  # type: ignore[arg-type]
+        facts.lead_since = at
+    if kind in ASSIGNMENTS:
+        facts.assignment_since = at
+    if kind != ev.CREATED and after.get("follow_up_by") != before.get("follow_up_by"):
+        facts.follow_up_set = at
+    if by and by not in NOT_STRUCTURES and by not in _on(before) and by not in _on(after) and by not in _reached(facts):
+        facts.shared.append((at, by, kind))
+
+
+def _reached(facts: Facts) -> set[str]:
+    return {s for _, s, _ in facts.shared}
+
+
+def _on(state: Mapping[str, Any]) -> set[str]:
+    return on_fiche(state.get("lead"), state.get("supporting") or (), state.get("received_by"))
+
+
+def of_history(received: dt.date, steps: Iterable[Any]) -> Facts:
+    """The facts of a history from the steps of :func:`engine.store.history.states` (kept)."""
+    facts = Facts.start(received)
+    for s in steps:
+        event = s.event
+        step(facts, event["kind"], day(event["at"]), event["by"], _payload(event["payload"]), s.before, s.state)
+    return facts
+
+
+def _payload(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+# --- keeping the table with the events -------------------------------------------------------------
+
+
+def advance(
+    conn: Connection, rows: Sequence[Mapping[str, Any]], before: Mapping[str, Mapping[str, Any] | None]
+) -> None:
+    """Advance the projection of the fiches of ``rows`` (event rows just appended, in order).
+
+    ``before``: each fiche's state before its first row (absent or None for a fiche created by
+    these rows, or to read it from the store: the events it is not given for change nothing the
+    projection reads but the day and the author).  The rows of one fiche are applied to a copy of
+    that state, one by one, with the function ``db verify`` replays (:func:`engine.store.events.apply`).
+    """
+    by_fiche: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        by_fiche.setdefault(row["fiche_id"], []).append(row)
+    created: list[dict[str, Any]] = []
+    for fiche_id, own in by_fiche.items():
+        if own[0]["kind"] == ev.CREATED:
+            fiche = _payload(own[0]["payload"]).get("fiche") or {}
+            facts = Facts.start(day(fiche.get("received") or own[0]["at"]))
+            state: dict[str, Any] = {}
+            new = True
+        else:
+            known = before.get(fiche_id)
+            stored = _read(conn, fiche_id)
+            if stored is None:
+                continue  # a fiche outside the projection ('db verify' names it, '--repair' rebuilds it)
+            facts = stored
+            state = copy.deepcopy(dict(known)) if known is not None else _state(conn, fiche_id)
+            new = False
+        for row in own:
+            after = _applied(state, row)
+            step(facts, row["kind"], day(row["at"]), row["by"], _payload(row["payload"]), state, after)
+            state = after
+        if new:
+            created.append(facts.to_row(fiche_id))
+        else:
+            values = facts.to_row(fiche_id)
+            del values["fiche_id"]
+            conn.execute(update(fiche_projection).where(fiche_projection.c.fiche_id == fiche_id).values(**values))
+    if created:
+        conn.execute(insert(fiche_projection), created)
+
+
+def _applied(state: dict[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:
+    """The state after one event row (a created event's fiche, else :func:`engine.store.events.apply`)."""
+    payload = _payload(row["payload"])
+    if row["kind"] == ev.CREATED:
+        fiche = payload.get("fiche")
+        return copy.deepcopy(dict(fiche)) if isinstance(fiche, Mapping) else {}
+    if row["kind"] not in ASSIGNMENTS and row["kind"] != ev.STAGE_CHANGED:
+        return state  # nothing the projection reads changes (lead, supporting, received_by, follow-up)
+    result = ev.Rebuilt(copy.deepcopy(state))
+    with contextlib.suppress(KeyError, TypeError, ValueError, AttributeError):  # as the replay does
+        ev.apply(result, row["kind"], payload)
+    return result.state
+
+
+def _read(conn: Connection, fiche_id: str) -> Facts | None:
+    row = conn.execute(select(fiche_projection).where(fiche_projection.c.fiche_id == fiche_id)).mappings().first()
+    return Facts.from_row(row) if row is not None else None
+
+
+def _state(conn: Connection, fiche_id: str) -> dict[str, Any]:
+    """What the projection reads of a fiche's stored state: lead, supporting, received_by, follow-up."""
+    from engine.store.queries import supports_by_fiche
+    from engine.store.schema import fiche_supports, fiches
+
+    c = fiches.c
+    row = conn.execute(select(c.lead, c.received_by, c.follow_up_by).where(c.id == fiche_id)).first()
+    if row is None:
+        return {}
+    ids = select(fiche_supports.c.fiche_id).where(fiche_supports.c.fiche_id == fiche_id)
+    supporting = supports_by_fiche(conn, ids).get(fiche_id, [])
+    return {
+        "lead": row.lead,
+        "received_by": row.received_by,
+        "follow_up_by": row.follow_up_by,
+        "supporting": supporting,
+    }
+
+
+# --- reading, rebuilding ---------------------------------------------------------------------------
+
+
+def load(conn: Connection, ids: Sequence[str] | None = None) -> dict[str, Facts]:
+    """The stored facts of every fiche (of ``ids`` when given)."""
+    out: dict[str, Facts] = {}
+    chunks: list[list[str] | None] = [None]
+    if ids is not None:
+        chunks = [list(ids[i : i + _CHUNK]) for i in range(0, len(ids), _CHUNK)]
+    for chunk in chunks:
+        query = select(fiche_projection)
+        if chunk is not None:
+            query = query.where(fiche_projection.c.fiche_id.in_(chunk))
+        for row in conn.execute(query).mappings():
+            out[row["fiche_id"]] = Facts.from_row(row)
+    return out
+
+
+def replace(conn: Connection, facts: Mapping[str, Facts]) -> None:
+    """Write the facts of these fiches over what the table holds for them."""
+    ids = sorted(facts)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        conn.execute(delete(fiche_projection).where(fiche_projection.c.fiche_id.in_(chunk)))
+        conn.execute(insert(fiche_projection), [facts[i].to_row(i) for i in chunk])
+
+
+def rebuilt(conn: Connection, ids: Sequence[str] | None = None) -> Iterable[tuple[str, Facts]]:
+    """Each fiche's facts (of ``ids``, else every stored fiche) replayed from its history, by id."""
+    from engine.store import history
+    from engine.store.schema import fiches
+
+    query = select(fiches.c.id, fiches.c.received).order_by(fiches.c.id)
+    received = {str(fiche_id): day(value) for fiche_id, value in conn.execute(query)}
+    wanted = sorted(received) if ids is None else sorted(i for i in set(ids) if i in received)
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        histories = history.read(conn, chunk)
+        for fiche_id in chunk:
+            steps = history.states(histories.get(fiche_id, [])).steps
+            yield fiche_id, of_history(received[fiche_id], steps)
+
+
+def rebuild(conn: Connection) -> Rebuild:
+    """Rebuild the whole projection from the histories (``db rebuild-projection``, migration 0710)."""
+    stored = load(conn)
+    out = Rebuild()
+    batch: dict[str, Facts] = {}
+    for fiche_id, facts in rebuilt(conn):
+        out.fiches += 1
+        if stored.pop(fiche_id, None) != facts:
+            out.changed += 1
+            batch[fiche_id] = facts
+        if len(batch) >= _CHUNK:
+            replace(conn, batch)
+            batch = {}
+    replace(conn, batch)
+    return out
+
+
+@dataclass
+class Rebuild:
+    """What ``db rebuild-projection`` did: fiches replayed, rows written (those that differed or were missing)."""
+
+    fiches: int = 0
+    changed: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {"fiches": self.fiches, "changed": self.changed}
