@@ -747,6 +747,22 @@ def db_verify(ctx: click.Context, db_url: str | None, fmt: str, print_anchor: bo
     ctx.exit(0 if result.ok else 1)
 
 
+@db_group.command("rebuild-projection")
+@db_option
+@format_option("text", "json")
+def db_rebuild_projection(db_url: str | None, fmt: str) -> None:
+    """Rebuild every fiche's projection (what the alerts read) from its history, after 'db verify' named a difference.
+
+    \b
+    Example:
+        capactif db rebuild-projection
+        capactif db rebuild-projection --db postgresql+psycopg://capactif@server/capactif --format json
+    """
+    from engine.app import db
+
+    show(db.rebuild_projection(workspace(db_url)), fmt)
+
+
 @main.command("demo")
 @click.option("--fiches", "count", type=click.IntRange(min=1), default=500, show_default=True,
               help="How many synthetic fiches (one year).")  # fmt: skip

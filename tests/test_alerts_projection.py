@@ -15,6 +15,7 @@ agreement with the history.  Hypothesis on SQLite; sampled sequences on PostgreS
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import tempfile
 from pathlib import Path
@@ -226,3 +227,31 @@ def test_projection_agrees_on_both_backends(store, network):
         writer.run([(op[0], i, *op[2:]) for op in journey] + [("note", i, i, True, 70 + i), ("move", i, i % 2, i, 90)])
     writer.run(random_ops(rng, 150))
     assert check_same_alerts(store, network) > 0
+
+
+def test_verify_names_a_projection_out_of_step_and_rebuild_repairs_it(store, store_url, network):
+    """A projection row changed or deleted outside capactif: db verify names it (exit 1), db
+    rebuild-projection rewrites it from the history, and verify passes again (both backends)."""
+    from click.testing import CliRunner
+    from sqlalchemy import delete, update
+
+    from cli import main
+    from engine.store.schema import fiche_projection
+
+    writer = Writer(store, network)
+    writer.run([("add", 0, 0, None, 0, False, False, False), ("add", 1, 1, 2, 3, False, False, False)])
+    writer.run([("assign", 0, 3, 9), ("note", 0, 4, True, 12)])
+    first, second = writer.ids
+    with store.transaction() as conn:
+        conn.execute(update(fiche_projection).where(fiche_projection.c.fiche_id == first).values(lead_assignments=7))
+        conn.execute(delete(fiche_projection).where(fiche_projection.c.fiche_id == second))
+    checked = CliRunner().invoke(main, ["db", "verify", "--db", store_url, "--format", "json"])
+    assert checked.exit_code == 1
+    found = {(d["fiche"], d["field"]) for d in json.loads(checked.output)["differences"]}
+    assert found == {(first, "projection.lead_assignments"), (second, "projection")}
+    rebuilt = CliRunner().invoke(main, ["db", "rebuild-projection", "--db", store_url, "--format", "json"])
+    assert rebuilt.exit_code == 0 and json.loads(rebuilt.output) == {"fiches": 2, "changed": 2}
+    again = CliRunner().invoke(main, ["db", "verify", "--db", store_url])
+    assert again.exit_code == 0, again.output
+    text = CliRunner().invoke(main, ["db", "rebuild-projection", "--db", store_url]).output
+    assert "2 fiche(s) rejouée(s) depuis leur historique : 0 ligne(s) de la projection réécrite(s)." in text

@@ -70,6 +70,7 @@ CASES: dict[str, list[str]] = {
     "fiche export": [],
     "db upgrade": [],
     "db verify": [],
+    "db rebuild-projection": [],
     "db roles": [],
     "porteur find": [SURNAME],
     "porteur export": ["{fiche}"],

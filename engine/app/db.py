@@ -6,9 +6,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.app.workspace import Workspace
+from engine.store.projection import Rebuild
 from engine.store.verify import Verification
 
-__all__ = ["Anchor", "Upgraded", "Verification", "chain_head", "grant_roles", "upgrade", "verify"]
+__all__ = [
+    "Anchor",
+    "Rebuild",
+    "Upgraded",
+    "Verification",
+    "chain_head",
+    "grant_roles",
+    "rebuild_projection",
+    "upgrade",
+    "verify",
+]
 
 
 @dataclass
@@ -43,6 +54,15 @@ def verify(ws: Workspace, *, anchor: str | None = None) -> Verification:
 
     with ws.store.transaction(snapshot=True) as conn:
         return check(conn, anchor=anchor)
+
+
+def rebuild_projection(ws: Workspace) -> Rebuild:
+    """``db rebuild-projection``: every fiche's projection (what the alerts read) replayed from its
+    history and rewritten where it differs, in one transaction (after a change made outside capactif)."""
+    from engine.store import projection
+
+    with ws.store.transaction() as conn:
+        return projection.rebuild(conn)
 
 
 @dataclass

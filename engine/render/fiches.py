@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.app.db import Anchor, Upgraded, Verification
+from engine.app.db import Anchor, Rebuild, Upgraded, Verification
 from engine.app.fiches import AddedFiches, Change, CheckedFiches, ExportedFiches, FicheList, Imported, ShownFiche
 from engine.i18n import N_, _, ngettext
 from engine.output import to_csv
@@ -189,6 +189,14 @@ def anchor_text(result: Anchor) -> str:
     """``db verify --anchor``: the head hash to copy into the minutes."""
     message = _("anchor: {digest}\n(hash of event no. {seq}, the head of the chain: copy it into the minutes)")
     return message.format(digest=result.head, seq=result.events)
+
+
+@renders(Rebuild, "text")
+def rebuild_text(result: Rebuild) -> str:
+    """``db rebuild-projection``: how many fiches were replayed, how many rows rewritten."""
+    return _("{fiches} fiche(s) replayed from their history: {changed} projection row(s) rewritten.").format(
+        fiches=result.fiches, changed=result.changed
+    )
 
 
 @renders(Verification, "text")

@@ -133,7 +133,7 @@ def verify(conn: Connection, *, anchor: str | None = None) -> Verification:
     for row in sorted(rows, key=lambda r: (r.seq is None, r.seq or 0, r.id)):
         histories.setdefault(row.fiche_id, []).append(row)
     asked = all_current(conn)
-    projected = projection.load(conn)
+    projected = projection.stored_rows(conn)
     for stored in iter_fiches(conn):
         result.fiches += 1
         history = histories.pop(stored.id, [])
@@ -298,7 +298,7 @@ def _check_fiche(
     referenced: set[str],
     result: Verification,
     asked: Mapping[tuple[str, str], str],
-    facts: projection.Facts | None = None,
+    facts: dict[str, Any] | None = None,
 ) -> None:
     fiche_id = stored.id
     usable: list[_Row] = []
@@ -356,16 +356,16 @@ def _check_fiche(
 
 
 def _check_projection(
-    stored: records.StoredFiche, facts: projection.Facts | None, replayed: projection.Facts, result: Verification
+    stored: records.StoredFiche, facts: dict[str, Any] | None, replayed: projection.Facts, result: Verification
 ) -> None:
     """The fiche's row of ``fiche_projection`` holds the facts of its history (what the alerts read)."""
     if facts is None:
         message = _("no row in fiche_projection (run 'capactif db rebuild-projection')")
         result.differences.append(Difference(stored.id, "projection", None, message))
         return
-    mine, theirs = facts.to_row(stored.id), replayed.to_row(stored.id)
-    for name in mine:
-        if mine[name] != theirs[name]:
+    mine, theirs = facts, replayed.to_row(stored.id)
+    for name in theirs:
+        if mine.get(name) != theirs[name]:
             result.differences.append(
                 Difference(stored.id, f"projection.{name}", _plain(mine[name]), _plain(theirs[name]))
             )
