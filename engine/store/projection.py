@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from engine.identity import ROLES
 from engine.privacy import on_fiche
@@ -160,33 +160,35 @@ def advance(
     by_fiche: dict[str, list[Mapping[str, Any]]] = {}
     for row in rows:
         by_fiche.setdefault(row["fiche_id"], []).append(row)
+    existing = [fiche_id for fiche_id, own in by_fiche.items() if own[0]["kind"] != ev.CREATED]
+    stored = load(conn, existing) if existing else {}
+    unknown = [fiche_id for fiche_id in existing if before.get(fiche_id) is None]
+    states = _states(conn, unknown) if unknown else {}
     created: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
     for fiche_id, own in by_fiche.items():
         if own[0]["kind"] == ev.CREATED:
             fiche = _payload(own[0]["payload"]).get("fiche") or {}
             facts = Facts.start(day(fiche.get("received") or own[0]["at"]))
             state: dict[str, Any] = {}
-            new = True
         else:
+            found = stored.get(fiche_id)
+            if found is None:
+                continue  # outside the projection: "db verify" names it, "db rebuild-projection" adds it
+            facts = found
             known = before.get(fiche_id)
-            stored = _read(conn, fiche_id)
-            if stored is None:
-                continue  # a fiche outside the projection ('db verify' names it, '--repair' rebuilds it)
-            facts = stored
-            state = copy.deepcopy(dict(known)) if known is not None else _state(conn, fiche_id)
-            new = False
+            state = copy.deepcopy(dict(known)) if known is not None else states.get(fiche_id, {})
         for row in own:
             after = _applied(state, row)
             step(facts, row["kind"], day(row["at"]), row["by"], _payload(row["payload"]), state, after)
             state = after
-        if new:
-            created.append(facts.to_row(fiche_id))
-        else:
-            values = facts.to_row(fiche_id)
-            del values["fiche_id"]
-            conn.execute(update(fiche_projection).where(fiche_projection.c.fiche_id == fiche_id).values(**values))
+        (created if own[0]["kind"] == ev.CREATED else changed).append(facts.to_row(fiche_id))
     if created:
         conn.execute(insert(fiche_projection), created)
+    if changed:
+        key = fiche_projection.c.fiche_id == bindparam("projected")
+        values = [{**{k: v for k, v in r.items() if k != "fiche_id"}, "projected": r["fiche_id"]} for r in changed]
+        conn.execute(update(fiche_projection).where(key), values)  # SET: the columns of each row given
 
 
 def _applied(state: dict[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:
@@ -203,28 +205,27 @@ def _applied(state: dict[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:
     return result.state
 
 
-def _read(conn: Connection, fiche_id: str) -> Facts | None:
-    row = conn.execute(select(fiche_projection).where(fiche_projection.c.fiche_id == fiche_id)).mappings().first()
-    return Facts.from_row(row) if row is not None else None
-
-
-def _state(conn: Connection, fiche_id: str) -> dict[str, Any]:
-    """What the projection reads of a fiche's stored state: lead, supporting, received_by, follow-up."""
+def _states(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """What the projection reads of these fiches' stored state: lead, supporting, received_by, follow-up."""
     from engine.store.queries import supports_by_fiche
     from engine.store.schema import fiche_supports, fiches
 
     c = fiches.c
-    row = conn.execute(select(c.lead, c.received_by, c.follow_up_by).where(c.id == fiche_id)).first()
-    if row is None:
-        return {}
-    ids = select(fiche_supports.c.fiche_id).where(fiche_supports.c.fiche_id == fiche_id)
-    supporting = supports_by_fiche(conn, ids).get(fiche_id, [])
-    return {
-        "lead": row.lead,
-        "received_by": row.received_by,
-        "follow_up_by": row.follow_up_by,
-        "supporting": supporting,
-    }
+    out: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = list(ids[start : start + _CHUNK])
+        query = select(c.id, c.lead, c.received_by, c.follow_up_by).where(c.id.in_(chunk))
+        supports = supports_by_fiche(
+            conn, select(fiche_supports.c.fiche_id).where(fiche_supports.c.fiche_id.in_(chunk))
+        )
+        for row in conn.execute(query):
+            out[row.id] = {
+                "lead": row.lead,
+                "received_by": row.received_by,
+                "follow_up_by": row.follow_up_by,
+                "supporting": supports.get(row.id, []),
+            }
+    return out
 
 
 # --- reading, rebuilding ---------------------------------------------------------------------------
