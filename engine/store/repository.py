@@ -948,6 +948,15 @@ def _event_row(
     }
 
 
+def append_events(
+    conn: Connection, rows: list[dict[str, Any]], before: Mapping[str, Mapping[str, Any] | None] | None = None
+) -> None:
+    """Append prepared event rows that change no fiche's state (contacts, notes) in bulk: the path every
+    write takes (personal data split, chained, projected).  For bulk writers of past histories (the
+    benchmarks); a person's write goes through the commands above, which check it first."""
+    _chain(conn, rows, before or {})
+
+
 def _chain(conn: Connection, rows: list[dict[str, Any]], before: Mapping[str, Mapping[str, Any] | None]) -> None:
     """Append event rows: personal values to ``personal_data``, the rest chained (engine.store.chain),
     and the fiches' projection advanced in the same transaction (engine.store.projection; ``before``:

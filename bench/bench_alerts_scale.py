@@ -1,0 +1,217 @@
+"""Benchmark: ``capactif alerts`` over 200,000 stored fiches (800,000 events) with the projection.
+
+    .venv/bin/python bench/bench_alerts_scale.py [--count 200000] [--backends sqlite,postgresql]
+                                                 [--sqlite-store PATH] [--runs 1]
+
+The store is filled through the store's own write path (``repository.add_fiches``, then three
+contacts per fiche appended with :func:`engine.store.repository.append_events`, which keeps the
+projection like every write): the seeded synthetic fiches of :mod:`engine.sample`, 85 % with
+routing's lead, a fifth of those installed — about 4 events per fiche.  ``--sqlite-store PATH``
+reuses (or keeps) a filled SQLite store.  Then, in the same process and on the same data:
+
+* **baselines**: ``SELECT count(*) FROM events`` (the issue's floor), and the bare read of every
+  fiche row (one SELECT, rows fetched) — the ratios are against these;
+* **alerts** at the data's last day (``--as-of`` today for the data: nothing replayed) and 90 days
+  earlier (the fiches changed since are replayed), what ``capactif alerts`` does once the store is
+  open (load, the nine checks, sorting), for the committee;
+* **replay every history**: the same alerts by replaying every fiche — asserted equal to both runs.
+
+Prints each time, its ratio to the baselines, and the 5 s target (issue 19) met or not.  Figures go
+to docs/performance.md under "Alerts at scale".
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from engine import network, sample
+from engine.alerts import AlertFilter, alerts_at
+from engine.charter import load_charter
+from engine.routing import compile_rules, suggest
+from engine.store import access, db, records, repository
+from engine.store.schema import events, fiches
+
+END = dt.date(2026, 6, 30)
+TARGET = 5.0
+COMMITTEE = access.Viewer(access.COMMITTEE)
+PG = os.environ.get("CAPACTIF_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def timed(func: Callable[[], Any]) -> tuple[Any, float]:
+    start = time.perf_counter()
+    result = func()
+    return result, time.perf_counter() - start
+
+
+def prepared(net: Any, count: int) -> list[Any]:
+    """The sample with routing's lead on 85 % of the fiches, a fifth of those installed."""
+    rng = random.Random(5)
+    compiled = compile_rules(net.rules)
+    out = []
+    for fiche in sample.iter_fiches(net, count, seed=2026, end=END):
+        update: dict[str, Any] = {}
+        if rng.random() < 0.85:
+            found = suggest(fiche, compiled)
+            if found.lead is not None:
+                update["lead"] = found.lead.structure
+                update["supporting"] = [s.structure for s in found.supporting]
+                installed = fiche.received + dt.timedelta(days=rng.randrange(30, 200))
+                if rng.random() < 0.2 and installed <= END:
+                    update |= {"stage": "installed", "installed_on": installed}
+        out.append(fiche.model_copy(update=update) if update else fiche)
+    return out
+
+
+def fill(url: str, net: Any, items: list[Any]) -> int:
+    """Store the fiches (10,000 per transaction) and three contacts each; returns the event count."""
+    store = db.open_store(url)
+    coordinator = access.Viewer(access.COORDINATOR)
+    rng = random.Random(9)
+    try:
+        for start in range(0, len(items), 10_000):
+            batch = items[start : start + 10_000]
+            with store.transaction() as conn:
+                now = repository.server_now(conn)
+                changes = repository.add_fiches(conn, batch, who=coordinator, network=net, at=END, now=now)
+                rows, states = [], {}
+                for change, fiche in zip(changes, batch, strict=True):
+                    span = max((END - fiche.received).days, 1)
+                    states[change.fiche] = records.to_dict(fiche)
+                    for _ in range(3):
+                        at = fiche.received + dt.timedelta(days=rng.randrange(span))
+                        rows.append({"fiche_id": change.fiche, "version": 1, "kind": "contact", "at": at,
+                                     "recorded_at": now, "by": fiche.lead or fiche.received_by,
+                                     "actor": "coordinator", "account": None,
+                                     "payload": {"text": "échange", "channel": "phone"}})  # fmt: skip
+                repository.append_events(conn, rows, states)
+        with store.transaction() as conn:
+            return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
+    finally:
+        store.dispose()
+
+
+def pg_database() -> tuple[str, Callable[[], None]]:
+    admin = create_engine(PG, isolation_level="AUTOCOMMIT")
+    name = f"capactif_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(PG).set(database=name).render_as_string(hide_password=False), drop
+
+
+def stored(url: str) -> int:
+    store = db.open_store(url)
+    try:
+        with store.transaction() as conn:
+            return int(conn.execute(select(func.count()).select_from(fiches)).scalar_one())
+    finally:
+        store.dispose()
+
+
+def measure(backend: str, url: str, net: Any, runs: int) -> list[str]:
+    """The measures of one backend, as table rows."""
+    charter = load_charter(None)
+    rules = compile_rules(net.rules)
+    store = db.open_store(url)
+    past = END - dt.timedelta(days=90)
+    out = []
+    try:
+        with store.transaction(snapshot=True) as conn:
+            best: dict[str, float] = {}
+            runs_of: dict[str, Any] = {}
+            for _ in range(runs):
+                for name, work in (
+                    ("count", lambda: conn.execute(select(func.count()).select_from(events)).scalar_one()),
+                    ("rows", lambda: conn.execute(select(fiches)).all()),
+                    ("today", lambda: alerts_at(conn, net, charter, END, AlertFilter(), COMMITTEE, rules=rules)),
+                    ("past", lambda: alerts_at(conn, net, charter, past, AlertFilter(), COMMITTEE, rules=rules)),
+                ):
+                    result, seconds = timed(work)
+                    runs_of[name] = result
+                    best[name] = min(best.get(name, seconds), seconds)
+            full_today, replay_s = timed(
+                lambda: alerts_at(conn, net, charter, END, AlertFilter(), COMMITTEE, rules=rules, replay_all=True)
+            )
+            full_past = alerts_at(conn, net, charter, past, AlertFilter(), COMMITTEE, rules=rules, replay_all=True)
+    finally:
+        store.dispose()
+    for name, full in (("today", full_today), ("past", full_past)):
+        got = [a.to_dict() for a in runs_of[name].alerts]
+        assert got == [a.to_dict() for a in full.alerts], f"{backend} {name}: the projection's alerts differ"
+        assert runs_of[name].fiches == full.fiches
+    fiches_n = runs_of["today"].fiches
+    count, rows = best["count"], best["rows"]
+    events_n = runs_of["count"]
+    out.append(f"| {backend} | baseline: SELECT count(*) FROM events ({events_n:,} events) | {count:.3f} s | 1 | |")
+    out.append(f"| {backend} | baseline: bare read of every fiche row ({fiches_n:,}) | {rows:.2f} s | "
+               f"{rows / count:.0f} | |")  # fmt: skip
+    for name, label in (("today", f"alerts at {END}"), ("past", f"alerts at {past} (90 days earlier)")):
+        seconds = best[name]
+        run = runs_of[name]
+        met = "met" if seconds < TARGET else "**not met**"
+        ratio = f"{seconds / count:.0f} ({seconds / rows:.1f}× the bare read)"
+        out.append(f"| {backend} | {label}: {len(run.alerts):,} alerts | **{seconds:.2f} s** | {ratio} | "
+                   f"< {TARGET:.0f} s: {met} |")  # fmt: skip
+    out.append(f"| {backend} | replay every history (reference; same alerts asserted) | {replay_s:.1f} s | "
+               f"{replay_s / count:.0f} ({replay_s / best['today']:.1f}× alerts today) | |")  # fmt: skip
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--count", type=int, default=200_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--sqlite-store", default=None, help="reuse (or fill and keep) this SQLite store")
+    parser.add_argument("--runs", type=int, default=1, help="best of N for each measure")
+    args = parser.parse_args()
+    net = network.load(None)
+    print(f"{dt.date.today()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}, Python {sys.version.split()[0]}")  # fmt: skip
+    items: list[Any] | None = None
+    table = ["| backend | measure | time | × count(*) | target |", "|---|---|---:|---:|---|"]
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in args.backends.split(","):
+            drop = None
+            if backend == "sqlite":
+                url = args.sqlite_store or str(Path(tmp) / "alerts.sqlite")
+            else:
+                url, drop = pg_database()
+            try:
+                if not Path(url).exists() or backend != "sqlite" or stored(url) == 0:
+                    if items is None:
+                        items, seconds = timed(lambda: prepared(net, args.count))
+                        print(f"prepared {len(items):,} synthetic fiches in {seconds:.0f} s")
+                    start = time.perf_counter()
+                    total = fill(url, net, items)
+                    seconds = time.perf_counter() - start
+                    print(f"{backend}: filled {len(items):,} fiches, {total:,} events in {seconds:.0f} s")
+                table += measure(backend, url, net, args.runs)
+            finally:
+                if drop:
+                    drop()
+    print("\n".join(table))
+
+
+if __name__ == "__main__":
+    main()
