@@ -34,7 +34,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from engine.identity import ROLES
 from engine.privacy import on_fiche
 from engine.store import events as ev
-from engine.store.schema import fiche_projection
+from engine.store.schema import fiche_projection, fiche_supports, fiches
 
 #: The ``by`` values of events that are not a structure (the coordination's own events never share).
 NOT_STRUCTURES = frozenset({*ROLES, "anonymous"})
@@ -207,17 +207,16 @@ def _applied(state: dict[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:
 
 def _states(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """What the projection reads of these fiches' stored state: lead, supporting, received_by, follow-up."""
-    from engine.store.queries import supports_by_fiche
-    from engine.store.schema import fiche_supports, fiches
 
-    c = fiches.c
+    c, f = fiches.c, fiche_supports.c
     out: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ids), _CHUNK):
         chunk = list(ids[start : start + _CHUNK])
         query = select(c.id, c.lead, c.received_by, c.follow_up_by).where(c.id.in_(chunk))
-        supports = supports_by_fiche(
-            conn, select(fiche_supports.c.fiche_id).where(fiche_supports.c.fiche_id.in_(chunk))
-        )
+        supports: dict[str, list[str]] = {}
+        ordered = select(f.fiche_id, f.structure).where(f.fiche_id.in_(chunk)).order_by(f.fiche_id, f.position)
+        for fiche_id, structure in conn.execute(ordered):
+            supports.setdefault(str(fiche_id), []).append(str(structure))
         for row in conn.execute(query):
             out[row.id] = {
                 "lead": row.lead,
@@ -274,7 +273,6 @@ def replace(conn: Connection, facts: Mapping[str, Facts]) -> None:
 def rebuilt(conn: Connection, ids: Sequence[str] | None = None) -> Iterable[tuple[str, Facts]]:
     """Each fiche's facts (of ``ids``, else every stored fiche) replayed from its history, by id."""
     from engine.store import history
-    from engine.store.schema import fiches
 
     query = select(fiches.c.id, fiches.c.received).order_by(fiches.c.id)
     received = {str(fiche_id): day(value) for fiche_id, value in conn.execute(query)}
