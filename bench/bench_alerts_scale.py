@@ -183,6 +183,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=200_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--sqlite-store", default=None, help="reuse (or fill and keep) this SQLite store")
+    parser.add_argument("--pg-url", default=None, help="reuse (or fill and keep) this PostgreSQL database")
+    parser.add_argument("--fill-only", action="store_true", help="fill the stores, measure nothing")
     parser.add_argument("--runs", type=int, default=1, help="best of N for each measure")
     args = parser.parse_args()
     net = network.load(None)
@@ -195,10 +197,12 @@ def main() -> None:
             drop = None
             if backend == "sqlite":
                 url = args.sqlite_store or str(Path(tmp) / "alerts.sqlite")
+            elif args.pg_url:
+                url = args.pg_url
             else:
                 url, drop = pg_database()
             try:
-                if not Path(url).exists() or backend != "sqlite" or stored(url) == 0:
+                if (backend == "sqlite" and not Path(url).exists()) or stored(url) == 0:
                     if items is None:
                         items, seconds = timed(lambda: prepared(net, args.count))
                         print(f"prepared {len(items):,} synthetic fiches in {seconds:.0f} s")
@@ -206,7 +210,8 @@ def main() -> None:
                     total = fill(url, net, items)
                     seconds = time.perf_counter() - start
                     print(f"{backend}: filled {len(items):,} fiches, {total:,} events in {seconds:.0f} s")
-                table += measure(backend, url, net, args.runs)
+                if not args.fill_only:
+                    table += measure(backend, url, net, args.runs)
             finally:
                 if drop:
                     drop()

@@ -32,7 +32,12 @@ class AlertContext:
     #: The fiches that put their lead over its capacity (assigned after it was full).
     over_capacity: dict[str, int] = field(default_factory=dict)
     _plain: dict[tuple[Any, ...], Suggestion] = field(default_factory=dict)
+    #: Whether any coordinator rule is about the lead (else no rule can exclude or require one).
+    lead_rules: bool = True
     _loaded: dict[tuple[Any, ...], Suggestion] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.lead_rules = any(r.role == "lead" for r in self.rules.rules)
 
     def threshold(self, check: str) -> AlertThreshold:
         """The charter's severity and thresholds of a check."""

@@ -32,7 +32,7 @@ def problem(view: FicheView, ctx: AlertContext) -> str | None:
     s = rules.structures.get(lead)
     if s is None:
         return _("{lead} is no longer in the network's rules (no structures/{lead}.yaml)").format(lead=lead)
-    fired = fired_rules(view, rules)
+    fired = fired_rules(view, rules) if ctx.lead_rules else ()  # support rules never bar a lead
     excluded = {r.structure: r for r in fired if r.role == "lead" and r.action == "exclude"}
     required = any(r.role == "lead" and r.action == "require" and r.structure == lead for r in fired)
     obstacle = lead_obstacle(s, view, view.commune, view.effective_nature, excluded, None, rules, required=required)
