@@ -34,10 +34,30 @@ class AlertContext:
     _plain: dict[tuple[Any, ...], Suggestion] = field(default_factory=dict)
     #: Whether any coordinator rule is about the lead (else no rule can exclude or require one).
     lead_rules: bool = True
+    _servable: dict[tuple[str, str], bool] = field(default_factory=dict)
     _loaded: dict[tuple[Any, ...], Suggestion] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.lead_rules = any(r.role == "lead" for r in self.rules.rules)
+
+    def leads_with_caseloads(self, view: FicheView) -> bool:
+        """Routing finds a lead with the caseloads; then it finds one without them too (capacity only
+        removes candidates, the caseload only orders them), and the suggestion is the one ``no_lead``
+        needs anyway: one routing call instead of two for most fiches without a référent."""
+        return self.suggestion(view).lead is not None
+
+    def servable(self, commune: str, need: str) -> bool:
+        """Whether routing could name anyone for ``need`` in the commune: a structure covering it lists
+        the need (active or not, as lead or support), or a support rule is about the need (or any need)."""
+        key = (commune, need)
+        found = self._servable.get(key)
+        if found is None:
+            structures = self.rules.structures.values()
+            found = any(need in s.support_needs and commune in s.communes for s in structures) or any(
+                r.role == "support" and r.need in (need, None) for r in self.rules.rules
+            )
+            self._servable[key] = found
+        return found
 
     def threshold(self, check: str) -> AlertThreshold:
         """The charter's severity and thresholds of a check."""

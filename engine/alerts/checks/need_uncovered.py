@@ -40,11 +40,15 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     missing = uncovered(view, ctx)
     if not missing:
         return None
-    proposal = ctx.suggestion(view)
-    by_need = {need: s.structure for s in proposal.supporting for need in s.needs}
-    if proposal.lead is not None:
-        for need in ctx.rules.structures[proposal.lead.structure].support_needs:
-            by_need.setdefault(need, proposal.lead.structure)
+    by_need: dict[str, str] = {}
+    # Routing can name someone for a need only if a structure of the commune lists it (its lead too)
+    # or a support rule is about it: for the needs nobody here serves, no suggestion to compute.
+    if any(ctx.servable(view.commune, need) for need in missing):
+        proposal = ctx.suggestion(view)
+        by_need = {need: s.structure for s in proposal.supporting for need in s.needs}
+        if proposal.lead is not None:
+            for need in ctx.rules.structures[proposal.lead.structure].support_needs:
+                by_need.setdefault(need, proposal.lead.structure)
     steps, suggested, nobody = [], [], []
     for need in missing:
         who = by_need.get(need)

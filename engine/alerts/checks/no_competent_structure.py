@@ -19,9 +19,7 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     """No lead and no structure able to lead (capacity aside)."""
     if view.lead is not None or view.stage not in ACTIVE_STAGES:
         return None
-    # A lead found with the caseloads is found without them (capacity only removes candidates, the
-    # caseload only orders them): the suggestion ``no_lead`` needs anyway answers most fiches.
-    if ctx.suggestion(view).lead is not None:
+    if ctx.leads_with_caseloads(view):
         return None
     found = ctx.suggestion(view, caseload=False)
     if found.lead is not None:

@@ -1,0 +1,113 @@
+"""The alerts' shortcuts change no alert: computed with them and without them, the same alerts.
+
+Three shortcuts keep ``capactif alerts`` from routing every fiche (engine/alerts/context.py):
+``no_competent_structure`` trusts the suggestion with caseloads when it found a lead,
+``need_uncovered`` routes a fiche only when a missing need could be served in its commune, and
+``lead_invalid`` skips the fired rules when no rule is about the lead.  Hypothesis builds fiches of
+the synthetic sample with random référents, supporting structures, follow-up structures, needs
+and stages (needs that nobody serves in the commune included) on the bundled rules (which have
+no rule about the lead), and compares the two computations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import sample
+from engine.alerts.context import AlertContext
+from engine.alerts.model import FicheView
+from engine.alerts.runner import compute
+from engine.charter import load_charter
+from engine.routing import compile_rules
+from engine.vocabulary import ACTIVE_STAGES, NEEDS
+
+CHARTER = load_charter(None)
+AS_OF = dt.date(2026, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def fiches(network):
+    """200 fiches of the seeded synthetic sample."""
+    return list(sample.iter_fiches(network, 200, seed=7, end=AS_OF))
+
+
+@pytest.fixture(scope="module")
+def rules(network):
+    return compile_rules(network.rules)
+
+
+def views_of(fiches, structures: list[str], rng: random.Random) -> list[FicheView]:
+    out = []
+    for f in rng.sample(fiches, 60):
+        lead = rng.choice([None, None, *structures])
+        out.append(
+            FicheView(
+                id=f"F-2026-{len(out) + 1:04d}",
+                received=f.received,
+                received_by=rng.choice(structures),
+                commune=f.commune,
+                local_network=None,
+                kind=f.kind,
+                naf=f.naf,
+                nature=f.nature,
+                employees=f.employees,
+                needs=rng.sample(list(NEEDS), rng.randrange(4)) if rng.random() < 0.5 else list(f.needs),
+                publics=list(f.publics),
+                stage=rng.choice(ACTIVE_STAGES),
+                lead=lead,
+                supporting=rng.sample(structures, rng.randrange(3)),
+                installed_on=None,
+                follow_up_by=rng.choice([None, None, *structures]),
+                consent_network=False,
+                last_event=f.received,
+                replayed=True,
+            )
+        )
+    return out
+
+
+def without_shortcuts(monkeypatch) -> None:
+    monkeypatch.setattr(AlertContext, "leads_with_caseloads", lambda self, view: False)
+    monkeypatch.setattr(AlertContext, "servable", lambda self, commune, need: True)
+    monkeypatch.setattr(AlertContext, "__post_init__", lambda self: None)  # lead_rules stays True
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32))
+def test_the_shortcuts_change_no_alert(fiches, rules, network, seed):
+    """Any mix of fiches: the alerts with the shortcuts are the alerts without them."""
+    rng = random.Random(seed)
+    views = views_of(fiches, sorted(network.structure_ids), rng)
+    fast = [a.to_dict() for a in compute(views, rules, CHARTER, AS_OF)]
+    with pytest.MonkeyPatch.context() as patch:
+        without_shortcuts(patch)
+        slow = [a.to_dict() for a in compute(views, rules, CHARTER, AS_OF)]
+    assert fast == slow
+    assert fast, "the sample raises alerts"
+
+
+def test_the_shortcuts_are_taken(fiches, rules, network):
+    """On the sample, the shortcuts really skip work: fewer routing calls than without them."""
+    from engine.alerts import context
+
+    calls = {"n": 0}
+    original = context.suggest
+
+    def counting(*args, **kwargs):
+        calls["n"] += 1
+        return original(*args, **kwargs)
+
+    views = views_of(fiches, sorted(network.structure_ids), random.Random(3))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(context, "suggest", counting)
+        compute(views, rules, CHARTER, AS_OF)
+        fast = calls["n"]
+        calls["n"] = 0
+        without_shortcuts(patch)
+        compute(views, rules, CHARTER, AS_OF)
+    assert fast < calls["n"]
