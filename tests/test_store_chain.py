@@ -22,6 +22,7 @@ from engine.store import events as ev
 from engine.store.schema import (
     event_chain,
     events,
+    fiche_projection,
     fiche_sequences,
     fiche_suggestions,
     fiche_supports,
@@ -162,7 +163,7 @@ def test_a_whole_fiche_deleted_is_missing_from_the_chain(two, store, store_url):
     """The second fiche, its events, supports and personal data all deleted: the chain's end is missing."""
     _, second = two
     with store.transaction() as conn:
-        for table in (events, fiche_supports, personal_data, fiche_suggestions, porteur_keys):
+        for table in (events, fiche_supports, personal_data, fiche_suggestions, porteur_keys, fiche_projection):
             conn.execute(delete(table).where(table.c.fiche_id == second))
         conn.execute(delete(fiches).where(fiches.c.id == second))
     lines, _ = verify(store_url)
@@ -175,7 +176,7 @@ def test_the_whole_chain_rebuilt_is_caught_by_the_anchor(two, store, store_url):
     anchor = json.loads(run("db", "verify", "--anchor", "--db", store_url, "--format", "json").output)["head"]
     _, second = two
     with store.transaction() as conn:
-        for table in (events, fiche_supports, personal_data, fiche_suggestions, porteur_keys):
+        for table in (events, fiche_supports, personal_data, fiche_suggestions, porteur_keys, fiche_projection):
             conn.execute(delete(table).where(table.c.fiche_id == second))
         conn.execute(delete(fiches).where(fiches.c.id == second))
         previous = chain.GENESIS
