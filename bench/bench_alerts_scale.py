@@ -161,6 +161,57 @@ def stored(url: str) -> int:
         store.dispose()
 
 
+#: The figures of the last :func:`measure` of each backend (for :func:`measures`).
+FIGURES: dict[str, dict[str, float]] = {}
+
+
+def migrated(url: str) -> None:
+    """Create or upgrade the store's tables (a new PostgreSQL database is empty)."""
+    store = db.Store(db.resolve_url(url), db.make_engine(db.resolve_url(url)))
+    try:
+        db.upgrade(store)
+    finally:
+        store.dispose()
+
+
+def measures(quick: bool) -> list[Any]:
+    """For bench/run_all.py: alerts today and 90 days back on both backends (``quick``: 5,000 fiches)."""
+    from measure import Measure
+
+    count = 5_000 if quick else 200_000
+    net = network.load(None)
+    items = prepared(net, count)
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in ("sqlite", "postgresql"):
+            drop = None
+            url = str(Path(tmp) / "alerts.sqlite") if backend == "sqlite" else ""
+            if backend == "postgresql":
+                url, drop = pg_database()
+            try:
+                migrated(url)
+                fill(url, net, items)
+                measure(backend, url, net, 1)
+            finally:
+                if drop:
+                    drop()
+            got = FIGURES[backend]
+            for name, label in (("today", "alerts at the data's last day"), ("past", "alerts 90 days earlier")):
+                out.append(
+                    Measure(
+                        "alerts",
+                        f"{backend}: {label} ({count:,} fiches, {count * 4:,} events)",
+                        got[name],
+                        "s",
+                        "SELECT count(*) FROM events",
+                        got["count"],
+                        f"< {TARGET:g} s at 200,000 fiches",
+                        None if quick else got[name] < TARGET,
+                    )
+                )
+    return out
+
+
 def measure(backend: str, url: str, net: Any, runs: int) -> list[str]:
     """The measures of one backend, as table rows."""
     charter = load_charter(None)
@@ -197,6 +248,7 @@ def measure(backend: str, url: str, net: Any, runs: int) -> list[str]:
         assert runs_of[name].fiches == full.fiches
     fiches_n = runs_of["today"].fiches
     count, rows = best["count"], best["rows"]
+    FIGURES[backend] = {"count": count, "rows": rows, "today": best["today"], "past": best["past"]}
     events_n = runs_of["count"]
     out.append(f"| {backend} | baseline: SELECT count(*) FROM events ({events_n:,} events) | {count:.3f} s | 1 | |")
     out.append(f"| {backend} | baseline: bare read of every fiche row ({fiches_n:,}) | {rows:.2f} s | "
@@ -241,6 +293,7 @@ def main() -> None:
             else:
                 url, drop = pg_database()
             try:
+                migrated(url)
                 if backend == "postgresql" and args.pg_from_sqlite and args.sqlite_store and stored(url) == 0:
                     copied, seconds = timed(lambda: copy_store(args.sqlite_store, url))  # noqa: B023
                     print(f"{backend}: copied {copied:,} fiches from {args.sqlite_store} in {seconds:.0f} s")
