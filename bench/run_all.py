@@ -39,6 +39,7 @@ BENCHMARKS: dict[str, str] = {
     "replay": "bench_replay",
     "coverage": "bench_coverage",
     "lifecycle": "bench_lifecycle",
+    "alerts": "bench_alerts_scale",
 }
 
 
