@@ -338,6 +338,35 @@ def test_consent_missing_for_a_follow_up_structure_off_the_fiche(store, network)
     assert one(store, network, days(5), "consent_missing") is not None
 
 
+def test_consent_missing_not_for_structures_answering_the_suggestion(store, network):
+    """The suggested référent and supporting structure answer "Prendre en charge" (the event before the one
+    that puts them on the fiche): no sharing, whether the fiche's history is replayed or not."""
+    from engine.app.fiches import suggester
+    from engine.routing.compile import compile_rules
+    from engine.store import suggestions
+
+    fiche = Fiche.model_validate(
+        {"received": DAY.isoformat(), "received_by": "cc-ambert", "commune": "63003", "kind": "creation",
+         "naf": "10.71C", "needs": ["honour_loan"], "porteur": {"name": "Camille Martin"}},
+        context=network.fiche_context(),
+    )  # fmt: skip
+    suggest = suggester(compile_rules(network.rules))
+    with store.transaction() as conn:
+        (change,) = repository.add_fiches(conn, [fiche], who=COORDINATOR, network=network, suggester=suggest, at=DAY)
+        asked = sorted(suggestions.current(conn, change.fiche), key=lambda a: a[1])
+        for structure, _role in asked:
+            repository.answer_suggestion(
+                conn, change.fiche, "take", who=access.Viewer(structure), suggester=suggest, at=days(1)
+            )
+    assert len(asked) >= 2
+    note(store, change.fiche, days(6), asked[0][0])  # an event after as_of: the history is replayed then
+    for as_of in (days(2), days(7)):
+        with store.transaction() as conn:
+            for replay_all in (False, True):
+                run = alerts_at(conn, network, CHARTER, as_of, AlertFilter(), COMMITTEE, replay_all=replay_all)
+                assert [a for a in run.alerts if a.check == "consent_missing"] == [], (as_of, replay_all)
+
+
 # --- the whole run -------------------------------------------------------------------------------
 
 

@@ -119,7 +119,17 @@ def step(
         facts.assignment_since = at
     if kind != ev.CREATED and after.get("follow_up_by") != before.get("follow_up_by"):
         facts.follow_up_set = at
-    if by and by not in NOT_STRUCTURES and by not in _on(before) and by not in _on(after) and by not in _reached(facts):
+    # A structure answering the network's suggestion ("Prendre en charge", "Pas pour nous") was asked by
+    # the network: "take" puts it on the fiche in the same change (the next event), "decline" shares nothing.
+    answering = kind in (ev.SUGGESTION_TAKEN, ev.SUGGESTION_DECLINED)
+    if (
+        by
+        and not answering
+        and by not in NOT_STRUCTURES
+        and by not in _on(before)
+        and by not in _on(after)
+        and by not in _reached(facts)
+    ):
         facts.shared.append((at, by, kind))
 
 

@@ -6,7 +6,8 @@ with the porteur's consent (``consent_network``).  A fiche *reached* a structure
 the porteur not having consented on ``as_of``:
 
 * an event was recorded on it by a structure that was on the fiche neither just before nor just
-  after that event (a note, a contact, a stage change… written by an outsider); or
+  after that event (a note, a contact, a stage change… written by an outsider) — a structure's answer
+  to the network's suggestion ("Prendre en charge", "Pas pour nous") is not: the network asked it; or
 * its follow-up structure (``follow_up_by``) is not one of its structures.
 
 Roles (coordinator, committee) are not structures: the coordination may see every fiche.  This is
