@@ -80,12 +80,32 @@ def _codes() -> _Codes:
     return _Codes(by_nature)
 
 
-def generate(network: Any, count: int = 500, *, seed: int = 2026, end: dt.date | None = None) -> list[Fiche]:
-    """``count`` valid fiches received in the 365 days up to ``end`` (default today), oldest first."""
-    return list(iter_fiches(network, count, seed=seed, end=end))
+def generate(
+    network: Any,
+    count: int = 500,
+    *,
+    seed: int = 2026,
+    end: dt.date | None = None,
+    days: int = 365,
+    returning: float = 0.0,
+) -> list[Fiche]:
+    """``count`` valid fiches received in the ``days`` days up to ``end`` (default today), oldest first.
+
+    ``returning``: the share of fiches whose porteur already has one (same name, e-mail and phone: a
+    porteur who comes back with another project, or met by a second structure).
+    """
+    return list(iter_fiches(network, count, seed=seed, end=end, days=days, returning=returning))
 
 
-def iter_fiches(network: Any, count: int, *, seed: int = 2026, end: dt.date | None = None) -> Iterator[Fiche]:
+def iter_fiches(
+    network: Any,
+    count: int,
+    *,
+    seed: int = 2026,
+    end: dt.date | None = None,
+    days: int = 365,
+    returning: float = 0.0,
+) -> Iterator[Fiche]:
     """Stream the sample (for benchmarks of 100,000 fiches), oldest first within each block of 10,000."""
     end = end or dt.date.today()
     rng = random.Random(seed)
@@ -96,11 +116,14 @@ def iter_fiches(network: Any, count: int, *, seed: int = 2026, end: dt.date | No
     receivers = _receivers(network)
     ctx = network.fiche_context()
     for start in range(0, count, 10_000):
-        block = []
+        block: list[dict[str, Any]] = []
         for _ in range(min(10_000, count - start)):
-            received = end - dt.timedelta(days=rng.randrange(365))
+            received = end - dt.timedelta(days=rng.randrange(days))
             commune = rng.choices(communes, weights)[0]
-            block.append(_draw(rng, received, commune, codes, receivers.get(commune.insee, [])))
+            data = _draw(rng, received, commune, codes, receivers.get(commune.insee, []))
+            if returning and block and rng.random() < returning:
+                data["porteur"] = dict(rng.choice(block)["porteur"])
+            block.append(data)
         block.sort(key=lambda d: d["received"])
         for data in block:
             yield Fiche.model_validate(data, context=ctx)
