@@ -355,3 +355,34 @@ def test_the_upgrade_chains_old_events_and_moves_personal_data_out(legacy_url, n
     assert actors == {None}  # who typed them was never recorded
     shown = run("fiche", "show", "F-2026-0001", "--as", "coordinator", "--db", legacy_url)
     assert NAME in shown.output and "appel de Jeanne" in shown.output
+
+
+def test_a_request_flag_set_by_hand_is_named_with_its_fiche(two, store, store_url, network):
+    """ "À traiter" reads ``fiche_suggestions.open``: a flag turned on after cma-63 took the lead, and one
+    turned off while a new fiche still waits for cma-63's answer, are each named with their fiche."""
+    from engine.app.fiches import suggester
+    from engine.routing import compile_rules
+
+    first, _ = two
+    s = fiche_suggestions.c
+    with store.transaction() as conn:
+        (change,) = repository.add_fiches(conn, [fiche(network)], who=COORD, network=network,
+                                          suggester=suggester(compile_rules(network.rules)), at=DAY)  # fmt: skip
+        waiting = change.fiche
+        flags = {(r.fiche_id, r.structure, r.role): r.open for r in conn.execute(select(fiche_suggestions))}
+        assert flags[(first, "cma-63", "lead")] is False and flags[(waiting, "cma-63", "lead")] is True
+        for fiche_id, flag in ((first, True), (waiting, False)):
+            conn.execute(update(fiche_suggestions).where(s.fiche_id == fiche_id, s.role == "lead").values(open=flag))
+    lines, data = verify(store_url)
+    assert [(d["fiche"], d["field"], d["stored"]) for d in data["differences"]] == [
+        (first, "suggestion_open", True),
+        (waiting, "suggestion_open", False),
+    ]
+    assert (
+        f"{first}: suggestion_open: la demande à cma-63 comme référent est marquée en attente de sa réponse, "
+        "mais son historique y a répondu"
+    ) in lines
+    assert (
+        f"{waiting}: suggestion_open: la demande à cma-63 comme référent est marquée comme répondue, "
+        "mais son historique l'attend encore"
+    ) in lines

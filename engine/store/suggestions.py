@@ -113,6 +113,15 @@ def all_current(conn: Connection, ids: Sequence[str] | None = None) -> dict[str,
     return out
 
 
+def all_open(conn: Connection) -> dict[str, dict[tuple[str, str], bool]]:
+    """Every stored ``open`` flag: fiche id → ``(structure, role)`` → the flag (``db verify`` checks them)."""
+    s = fiche_suggestions.c
+    out: dict[str, dict[tuple[str, str], bool]] = {}
+    for row in conn.execute(select(s.fiche_id, s.structure, s.role, s.open)):
+        out.setdefault(str(row.fiche_id), {})[(str(row.structure), str(row.role))] = bool(row.open)
+    return out
+
+
 @dataclass(frozen=True)
 class Decline:
     """One "Pas pour nous": who, for which role, when, and the reason they gave (free text)."""

@@ -14,7 +14,8 @@ transaction's snapshot on SQLite), so that commands writing meanwhile cause no f
 3. **Each fiche** replayed by :func:`engine.store.history.states` (the lifecycle checked at every
    stage change; ``start_study`` without a lead, ``idea → developed``… are impossible moves), then
    compared with its stored row field by field, and the store's derived columns: ``local_network``,
-   ``orphan``, ``version``, ``created_at``, ``updated_at``, the supporting structures' order.
+   ``orphan``, ``version``, ``created_at``, ``updated_at``, the supporting structures' order, the
+   current suggestion (``fiche_suggestions``) and each request's ``open`` flag (the desk's "À traiter").
 4. **Actors**: an event recorded ``by`` another structure than its authenticated ``actor`` is
    allowed only when the actor is the coordinator.
 5. **The projection** (:mod:`engine.store.projection`): each fiche's row of ``fiche_projection``
@@ -45,7 +46,7 @@ from engine.store import events as ev
 from engine.store.history import states
 from engine.store.queries import iter_fiches
 from engine.store.schema import event_chain, events, fiche_sequences, fiches
-from engine.store.suggestions import all_current
+from engine.store.suggestions import all_current, all_open, is_open
 
 #: Fields whose values are personal data: a difference says that they differ, never the values.
 MASKED = frozenset({"porteur.name", "porteur.email", "porteur.phone", "summary"})
@@ -66,7 +67,15 @@ class Difference:
 
     def __str__(self) -> str:
         where = self.fiche or "store"
-        if self.field in ("history", "chain", "personal_data", "actor", "fiche_sequences", "projection"):
+        if self.field in (
+            "history",
+            "chain",
+            "personal_data",
+            "actor",
+            "fiche_sequences",
+            "projection",
+            "suggestion_open",
+        ):
             return f"{where}: {self.field}: {self.rebuilt}"
         return f"{where}: {self.field} is {self.stored!r} in the store but {self.rebuilt!r} from its history"
 
@@ -133,13 +142,15 @@ def verify(conn: Connection, *, anchor: str | None = None) -> Verification:
     for row in sorted(rows, key=lambda r: (r.seq is None, r.seq or 0, r.id)):
         histories.setdefault(row.fiche_id, []).append(row)
     asked = all_current(conn)
+    flags = all_open(conn)
     projected = projection.stored_rows(conn)
     for stored in iter_fiches(conn):
         result.fiches += 1
         history = histories.pop(stored.id, [])
         try:
             facts = projected.pop(stored.id, None)
-            _check_fiche(stored, history, values, referenced, result, asked.pop(stored.id, {}), facts)
+            mine = asked.pop(stored.id, {})
+            _check_fiche(stored, history, values, referenced, result, mine, facts, flags.pop(stored.id, {}))
         except Exception as exc:
             result.differences.append(
                 Difference(stored.id, "history", None, f"cannot be replayed ({type(exc).__name__})")
@@ -299,6 +310,7 @@ def _check_fiche(
     result: Verification,
     asked: Mapping[tuple[str, str], str],
     facts: dict[str, Any] | None = None,
+    flags: Mapping[tuple[str, str], bool] | None = None,
 ) -> None:
     fiche_id = stored.id
     usable: list[_Row] = []
@@ -350,9 +362,30 @@ def _check_fiche(
         result.differences.append(
             Difference(fiche_id, "suggested", _asked_words(asked), _asked_words(rebuilt.suggested))
         )
+    _check_open(fiche_id, flags or {}, rebuilt.state, result)
     _check_projection(
         stored, facts, projection.of_history(projection.day(stored.fiche["received"]), replay.steps), result
     )
+
+
+def _check_open(
+    fiche_id: str, flags: Mapping[tuple[str, str], bool], state: Mapping[str, Any], result: Verification
+) -> None:
+    """Each request's ``open`` flag ("À traiter" reads it) says what the fiche's history says: waiting for
+    an answer while the fiche is active and the structure is not on it in the role asked."""
+    lead, supporting, stage = state.get("lead"), state.get("supporting") or (), str(state.get("stage") or "")
+    for (structure, role), flag in sorted(flags.items()):
+        if flag == is_open(role, structure, lead, supporting, stage):
+            continue
+        message = (
+            _("the request to {structure} {role} is marked waiting for its answer, but its history answered it")
+            if flag
+            else _("the request to {structure} {role} is marked answered, but its history still waits for it")
+        )
+        words = _("as référent") if role == ev.LEAD else _("as support")
+        result.differences.append(
+            Difference(fiche_id, "suggestion_open", flag, message.format(structure=structure, role=words))
+        )
 
 
 def _check_projection(
