@@ -1410,10 +1410,12 @@ def alerts_command(ctx: click.Context, as_of: Any, network: str | None, structur
         capactif alerts --check no_lead --check stalled --fail-on warning --format json
     """
     from engine.app.alerts import alerts
+    from engine.app.demo import invoked_as
 
     ws = workspace(db_url, rules_path, as_who, charter_path)
     result = alerts(ws, ws.identity(), as_of=_day(as_of), network=network, structure=structure, checks=checks,
-                    min_severity=min_severity, fail_on=fail_on, full=full)  # fmt: skip
+                    min_severity=min_severity, fail_on=fail_on, full=full or fmt in ("json", "csv"),
+                    program=invoked_as())  # fmt: skip
     show(result, fmt)
     ctx.exit(result.exit_code)
 

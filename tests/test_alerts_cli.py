@@ -141,9 +141,38 @@ def test_the_default_output_shows_ten_alerts_and_says_how_many_more(store_url, n
     every = [(rank[a["severity"]], a["since"]) for n in data["networks"] for a in n["alerts"]]
     assert keys == sorted(every)[:10]  # nothing more urgent was left out
     text = run("--db", store_url, "--as-of", "2026-06-30").output
-    assert f"{data['summary']['more']} autres alertes : capactif alerts --all" in text
+    assert f"{data['summary']['more']} autres alertes : la liste complète avec la commande ci-dessous" in text
     assert all(a["fiche"] in text for a in urgent)
     assert len(run("--db", store_url, "--as-of", "2026-06-30", "--all").output) > 2 * len(text)
+
+
+def test_the_summary_ends_with_a_command_that_runs_as_printed(store_url, tmp_path):
+    """The summary's last line is the command listing every alert of this run (its day, filters, caller and
+    store): run by a shell from another directory, with no capactif variable set, it lists exactly them."""
+    import os
+    import shlex
+    import subprocess
+
+    from engine.app import Workspace
+    from engine.app.demo import run_demo
+
+    run_demo(Workspace.open(), store_url, fiches=120, seed=5, end=dt.date(2026, 6, 30))
+    asked = ["--db", store_url, "--as-of", "2026-06-30", "--min-severity", "warning", "--as", "coordinator"]
+    text = run(*asked).output
+    *_, more, command = text.splitlines()
+    assert "autres alertes : la liste complète avec la commande ci-dessous" in more and command.startswith("    ")
+    words = shlex.split(command)
+    assert words[words.index("--as") + 1] == "coordinator" and words[words.index("--min-severity") + 1] == "warning"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAPACTIF_")}
+    listed = subprocess.run(command.strip(), shell=True, env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr[-2000:]
+    data = subprocess.run(
+        [*words, "--format", "json"], env=env, capture_output=True, text=True, cwd=tmp_path, check=True
+    )
+    expected = json.loads(run(*asked, "--format", "json").output)
+    assert json.loads(data.stdout) == expected
+    alerts = [a for n in expected["networks"] for a in n["alerts"]]
+    assert len(alerts) > 10 and all(a["fiche"] in listed.stdout for a in alerts)
 
 
 def test_bad_options_are_named_with_a_suggestion(seeded):

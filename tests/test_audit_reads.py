@@ -193,3 +193,41 @@ def test_iter_fiches_streams_in_id_order(store_url, network, chunk, monkeypatch)
     finally:
         store.dispose()
     assert listed == sorted(ids, key=lambda i: (int(i[2:6]), int(i[7:])))
+
+
+def test_alerts_log_the_fiches_whose_porteur_they_named(two_fiches):
+    """``capactif alerts``: the committee's masked view logs nothing; cci-thiers sees both alerts but only
+    its own porteur's name (one read); the coordinator sees both names (one read each)."""
+    url = two_fiches
+    day = ["--as-of", "2026-06-30", "--db", url]
+    assert run("alerts", "--as", "committee", *day).exit_code == 0
+    assert reads(url) == []
+    shown = json.loads(run("alerts", "--as", "cci-thiers", *day, "--format", "json").output)
+    named = {a["fiche"]: a["porteur_name"] for n in shown["networks"] for a in n["alerts"]}
+    assert named == {"F-2026-0001": None, "F-2026-0002": "Paul Coutelier"}
+    assert reads(url) == [("F-2026-0002", "cci-thiers", "cli", "alerts")]
+    assert run("alerts", "--as", "coordinator", *day).exit_code == 0
+    assert reads(url)[1:] == [
+        ("F-2026-0001", "coordinator", "cli", "alerts"),
+        ("F-2026-0002", "coordinator", "cli", "alerts"),
+    ]
+
+
+def test_the_alerts_summary_logs_only_the_alerts_it_shows(store_url, tmp_path):
+    """The summary names the porteurs of its ten most urgent alerts: one read each; --all and the data
+    formats show every alert, so every fiche named is logged."""
+    from engine.app.demo import run_demo
+
+    run_demo(Workspace.open(), store_url, fiches=120, seed=5, end=dt.date(2026, 6, 30))
+    day = ["--as", "coordinator", "--as-of", "2026-06-30", "--db", store_url]
+    data = json.loads(run("alerts", *day, "--format", "json").output)
+    every = {a["fiche"] for n in data["networks"] for a in n["alerts"] if a["porteur_name"]}
+    urgent = {a["fiche"] for a in data["summary"]["most_urgent"] if a["porteur_name"]}
+    assert len(every) > len(urgent) > 0
+    assert {r[0] for r in reads(store_url)} == every and len(reads(store_url)) == len(every)
+    with Workspace.open(db=store_url) as ws, ws.store.transaction() as conn:
+        conn.execute(text("DELETE FROM access_log"))
+    assert run("alerts", *day).exit_code == 0
+    assert sorted(r[0] for r in reads(store_url)) == sorted(urgent)
+    assert run("alerts", *day, "--all").exit_code == 0
+    assert len(reads(store_url)) == len(urgent) + len(every)

@@ -89,6 +89,25 @@ def test_every_printed_command_runs_as_printed(demo):
         assert run.stdout.strip() and "Traceback" not in run.stderr, command
 
 
+def test_the_alerts_summary_ends_with_a_command_that_runs_as_printed(demo):
+    """The demo's alerts summary ends with the command that lists every alert (the demo's day, as the committee,
+    on the demo's store): run from another directory, it lists them all, no name among them."""
+    home, done = demo
+    lines = done.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if "autres alertes : la liste complète avec la commande" in line)
+    command = lines[at + 1].strip()
+    assert command.startswith(shlex.quote(str(SCRIPT.resolve())) + " alerts --all --as-of ")
+    env = shell_env(home, on_path=False)
+    listed = subprocess.run(shlex.split(command), env=env, capture_output=True, text=True, cwd=home, timeout=600)
+    assert listed.returncode == 0, listed.stderr[-2000:]
+    data = subprocess.run(
+        [*shlex.split(command), "--format", "json"], env=env, capture_output=True, text=True, cwd=home, timeout=600
+    )
+    alerts = [a for n in json.loads(data.stdout)["networks"] for a in n["alerts"]]
+    assert len(alerts) > 10 and all(a["porteur_name"] is None for a in alerts)
+    assert all(a["fiche"] in listed.stdout for a in alerts)
+
+
 def test_the_demo_year_is_shaped_like_2004(demo):
     """The printed report command's figures: each 2004 proportion within 15 % (relative), months to installation."""
     home, done = demo

@@ -106,6 +106,8 @@ class DemoResult:
     next_commands: list[str] = field(default_factory=list)
     #: Fiches in an active stage on the last day (what the alerts are counted against).
     active: int = 0
+    #: The command listing every alert of :attr:`alerts` (the summary's last line), ready to paste.
+    alerts_every: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         figures = {k: self.report.get(k) for k in BILAN_2004} if self.report else {}
@@ -253,6 +255,8 @@ def run_demo(
             program, _store_argument(store.url), (start, end), newest[-1].id if newest else None
         ),
         active=sum(1 for s in stored if s.fiche["stage"] in ACTIVE_STAGES),
+        alerts_every=f"{program} alerts --all --as-of {end.isoformat()} --as committee "
+        f"--db {shlex.quote(_store_argument(store.url))}",
     )
 
 

@@ -107,10 +107,16 @@ def _urgent_heading(count: int) -> str:
     ).format(n=count)
 
 
-def _more_line(run: AlertRun, shown: int, full: bool) -> str:
+def _more_line(run: AlertRun, shown: int, full: bool, every: str | None = None) -> str:
     more = len(run.alerts) - shown
     if full or more <= 0:
         return _("Every alert's data: --format json (or csv).")
+    if every is not None:
+        return ngettext(
+            "{n} more alert: the full list with the command below (add --format json for the data):",
+            "{n} more alerts: the full list with the command below (add --format json for the data):",
+            more,
+        ).format(n=more)
     return ngettext(
         "{n} more alert: capactif alerts --all for the full list, --format json for the data.",
         "{n} more alerts: capactif alerts --all for the full list, --format json for the data.",
@@ -122,9 +128,10 @@ def _network_heading(name: str, count: int) -> str:
     return ngettext("{name}: {n} alert", "{name}: {n} alerts", count).format(name=name, n=count)
 
 
-def summary_text(run: AlertRun, *, full: bool = False) -> str:
+def summary_text(run: AlertRun, *, full: bool = False, every: str | None = None) -> str:
     """The counts per check × local network, the ten most urgent; with ``full`` every alert per local
-    network after that.  Tables as wide as the terminal."""
+    network after that.  Tables as wide as the terminal.  ``every``: the command listing every alert
+    (:attr:`engine.app.alerts.Alerts.every`), printed on its own last line when some were left out."""
     out = [title(run), _("Rules {version}.").format(version=run.rules_version)]
     if not run.alerts:
         out.append(_nothing())
@@ -136,11 +143,13 @@ def summary_text(run: AlertRun, *, full: bool = False) -> str:
     if full:
         for _n, name, alerts in run.groups():
             out += ["", to_table(_rows(alerts), TABLE_COLUMNS, _headers(), title=_network_heading(name, len(alerts)))]
-    out += ["", _more_line(run, len(urgent), full)]
+    out += ["", _more_line(run, len(urgent), full, every)]
+    if every is not None and not full and len(run.alerts) > len(urgent):
+        out.append(f"    {every}")
     return "\n".join(out)
 
 
-def summary_markdown(run: AlertRun, *, full: bool = False) -> str:
+def summary_markdown(run: AlertRun, *, full: bool = False, every: str | None = None) -> str:
     """The same as :func:`summary_text` in Markdown, for the committee's minutes."""
     out = [f"# {md(title(run))}", "", md(_("Rules {version}.").format(version=run.rules_version))]
     if not run.alerts:
@@ -155,7 +164,9 @@ def summary_markdown(run: AlertRun, *, full: bool = False) -> str:
         for _n, name, alerts in run.groups():
             heading = md(_network_heading(name, len(alerts)))
             out += ["", f"## {heading}", "", to_markdown(_rows(alerts), TABLE_COLUMNS, _headers())]
-    out += ["", md(_more_line(run, len(urgent), full))]
+    out += ["", md(_more_line(run, len(urgent), full, every))]
+    if every is not None and not full and len(run.alerts) > len(urgent):
+        out += ["", "```sh", every, "```"]
     return "\n".join(out)
 
 
@@ -166,13 +177,13 @@ def _csv(run: AlertRun) -> str:
 @renders(Alerts, "table")
 def render_alerts_table(result: Alerts) -> str:
     """``capactif alerts``: the summary, and every alert with ``--all``."""
-    return summary_text(result.run, full=result.full)
+    return summary_text(result.run, full=result.full, every=result.every)
 
 
 @renders(Alerts, "markdown")
 def render_alerts_markdown(result: Alerts) -> str:
     """``capactif alerts --format markdown``: the summary, and every alert with ``--all``."""
-    return summary_markdown(result.run, full=result.full)
+    return summary_markdown(result.run, full=result.full, every=result.every)
 
 
 @renders(Alerts, "csv")

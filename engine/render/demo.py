@@ -7,6 +7,7 @@ from collections import Counter
 from engine.app.demo import BILAN_2004, DemoResult
 from engine.i18n import _
 from engine.render import render, renders
+from engine.render.alerts import summary_text
 
 
 def _share(part: int | None, whole: int | None) -> str:
@@ -103,7 +104,8 @@ def render_text(result: DemoResult) -> str:
     if result.report:
         lines += ["", *figures_lines(result)]
     if result.alerts is not None:
-        lines += ["", _("Committee alerts:"), render(result.alerts, "summary"), "", alerts_sentence(result)]
+        summary = summary_text(result.alerts, every=result.alerts_every)
+        lines += ["", _("Committee alerts:"), summary, "", alerts_sentence(result)]
     if result.next_commands:
         lines += ["", _("To look further (each command runs as printed):")]
         lines += [f"    {command}" for command in result.next_commands]
