@@ -182,6 +182,57 @@ def test_any_field_edited_from_the_fiche_page_with_a_fresh_suggestion(web):  # n
     assert after.version == shown.version + 1
 
 
+def test_the_edit_form_has_the_farm_link_and_the_registration_with_errors_under_each(web):  # noqa: F811
+    """ "Modifier la fiche" shows the farm link (French choices) and the "already registered" box as the fiche
+    stands; a contradiction or an unknown value comes back (400) under its own field with what was typed,
+    nothing written; a right value is recorded (old → new in the history) and routes the fiche again."""
+    client = web.client("on", fresh=True)
+    cma = Identity.of_structure("cma-63")
+    shown = desk.fiche_page(web.ws, cma, web.fiche)
+    f = shown.fiche
+    page = client.get(f"/fiches/{web.fiche}")
+    assert "Lien avec une exploitation agricole" in page.text and "centre équestre" in page.text
+    assert "Entreprise déjà immatriculée au répertoire des métiers" in page.text
+    assert 'id="edit-artisan_registered">' in page.text  # a creation: presumed not registered, unticked
+    form = {
+        "do": "edit", "version": str(shown.version), "commune": f["commune"], "activity": f["naf"],
+        "kind": f["kind"], "needs": list(f["needs"]), "employees": desk.FicheForm.of_fiche(f).employees,
+        "summary": f["summary"],
+        "name": f["porteur"]["name"], "email": f["porteur"]["email"], "phone": f["porteur"]["phone"],
+        "artisan_registered_shown": "no",
+    }  # fmt: skip
+    contradiction = client.submit(f"/fiches/{web.fiche}/action", {**form, "farm_link": "equestrian",
+                                                                   "nature": "commercial"})  # fmt: skip
+    assert contradiction.status_code == 400
+    assert 'id="edit-farm_link-error"' in contradiction.text and "Rien n'a été modifié :" in contradiction.text
+    assert 'value="equestrian" checked' in contradiction.text  # what was typed is kept
+    unknown = client.submit(f"/fiches/{web.fiche}/action", {**form, "farm_link": "ranch"})
+    assert unknown.status_code == 400 and "lien avec une exploitation inconnu : &#39;ranch&#39;" in unknown.text
+    assert 'id="edit-farm_link-error"' in unknown.text
+    registered = client.submit(f"/fiches/{web.fiche}/action", {**form, "artisan_registered": "yes"})
+    assert registered.status_code == 400 and 'id="edit-artisan_registered-error"' in registered.text
+    assert 'id="edit-artisan_registered" checked' in registered.text
+    after = desk.fiche_page(web.ws, cma, web.fiche)
+    assert after.version == shown.version and after.fiche == f  # nothing written
+    riding = client.submit(f"/fiches/{web.fiche}/action", {**form, "farm_link": "equestrian", "activity": "93.19Z"})
+    assert riding.status_code == 303, riding.text
+    after = desk.fiche_page(web.ws, cma, web.fiche)
+    assert (after.fiche["farm_link"], after.fiche["nature"]) == ("equestrian", "agricultural")
+    assert after.lead is not None and after.lead.structure == "agri-63"
+    assert [e.kind for e in after.timeline][-2:] == ["fiche_edited", "suggested"]
+    grows = {**form, "version": str(after.version), "farm_link": "", "activity": "10.71C", "kind": "development"}
+    kept = client.submit(f"/fiches/{web.fiche}/action", grows)
+    assert kept.status_code == 303, kept.text  # the box left as shown: no word recorded, the presumption stands
+    assert desk.fiche_page(web.ws, cma, web.fiche).fiche["artisan_registered"] is None
+    assert 'id="edit-artisan_registered" checked' in client.get(f"/fiches/{web.fiche}").text  # a development
+    version = str(desk.fiche_page(web.ws, cma, web.fiche).version)
+    said = client.submit(
+        f"/fiches/{web.fiche}/action", {**grows, "version": version, "artisan_registered_shown": "yes"}
+    )
+    assert said.status_code == 303, said.text
+    assert desk.fiche_page(web.ws, cma, web.fiche).fiche["artisan_registered"] is False
+
+
 def test_the_form_asks_to_confirm_an_uncertain_nature_and_records_the_answer(web):  # noqa: F811
     """Fast food (56.10C) is only partly artisanal: the form shows fiche check's note and asks the nature
     (French radio choice, without script); the answer is stored as the fiche's ``nature`` and routes it."""

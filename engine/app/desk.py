@@ -666,6 +666,27 @@ class FicheForm:
         return self.artisan_presumed if self.artisan_registered is None else self.artisan_registered
 
     @classmethod
+    def of_fiche(cls, fiche: Mapping[str, Any]) -> FicheForm:
+        """The form filled with a stored fiche's values (the fiche page's "Modifier la fiche")."""
+        porteur = fiche.get("porteur") or {}
+        employees = fiche.get("employees")
+        return cls(
+            commune=str(fiche.get("commune") or ""),
+            activity=str(fiche.get("naf") or ""),
+            nature=str(fiche.get("nature") or ""),
+            kind=str(fiche.get("kind") or ""),
+            needs=tuple(fiche.get("needs") or ()),
+            publics=tuple(fiche.get("publics") or ()),
+            employees="" if employees is None else str(employees),
+            summary=str(fiche.get("summary") or ""),
+            name=str(porteur.get("name") or ""),
+            email=str(porteur.get("email") or ""),
+            phone=str(porteur.get("phone") or ""),
+            farm_link=str(fiche.get("farm_link") or ""),
+            artisan_registered=fiche.get("artisan_registered"),
+        )
+
+    @classmethod
     def from_mapping(cls, get: Any, get_list: Any) -> FicheForm:
         """From a form: ``get(name) -> str`` and ``get_list(name) -> list[str]`` (e.g. Starlette's FormData).
 
@@ -1314,7 +1335,18 @@ _EDIT_OPTION_FIELD = {
     "--name": "name",
     "--email": "email",
     "--phone": "phone",
+    "--farm-link": "farm_link",
+    "--artisan-registered": "artisan_registered",
 }
+
+
+def _edit_problem(problem: Problem) -> Problem:
+    """A problem of ``edit_fiche`` (named by its ``fiche edit`` option) under the form's field; a check
+    across fields (``fiche edit``) under the field its message names (farm link, registration)."""
+    name = _EDIT_OPTION_FIELD.get(problem.source)
+    if name is None:
+        name = next((f for f in ("artisan_registered", "farm_link") if f in problem.message), "form")
+    return Problem(name, 0, 0, problem.message)
 
 
 def edit(
@@ -1349,7 +1381,10 @@ def edit(
         "porteur.name": data["porteur"]["name"],
         "porteur.email": data["porteur"]["email"],
         "porteur.phone": data["porteur"]["phone"],
+        "farm_link": data.get("farm_link"),
     }
+    if form.artisan_registered is not None:  # None: the box left as the page showed it
+        wanted["artisan_registered"] = form.artisan_registered
     changes = {}
     for name, value in wanted.items():
         old = (
@@ -1361,7 +1396,10 @@ def edit(
             continue  # required fields left empty keep their value
         if name == "nature" and value is None:
             continue  # derived again from the activity by the store
-        if (old or None) != (value or None) and not (isinstance(old, list) and list(old) == list(value or [])):
+        if name == "artisan_registered":
+            if old is not value:
+                changes[name] = value
+        elif (old or None) != (value or None) and not (isinstance(old, list) and list(old) == list(value or [])):
             changes[name] = value
     if not changes:
         raise FormErrors(problems=[Problem("form", 0, 0, _("nothing to change: the form holds the fiche's values"))])
@@ -1375,9 +1413,7 @@ def edit(
     except InputError as exc:
         if isinstance(exc, (FormErrors, ChangedMeanwhile)) or not exc.problems:
             raise
-        raise FormErrors(
-            problems=[Problem(_EDIT_OPTION_FIELD.get(p.source, p.source), 0, 0, p.message) for p in exc.problems]
-        ) from None
+        raise FormErrors(problems=[_edit_problem(p) for p in exc.problems]) from None
     return Done(change.fiche, change.version, tuple(change.events))
 
 

@@ -191,7 +191,22 @@ def fiche(page: Page) -> Response:
     except (NotFound, InputError) as exc:
         return _error(page, 404, str(exc))
     message = page.request.query_params.get("fait")
-    return page.render("desk/fiche.html", shown=shown, message=message, **_vocabulary(page))
+    return page.render("desk/fiche.html", shown=shown, message=message, **_edit_form(shown), **_vocabulary(page))
+
+
+def _edit_form(shown: desk.FichePage, typed: desk.FicheForm | None = None, errors: Any = None) -> dict[str, Any]:
+    """What "Modifier la fiche" shows: the fiche's values (or what was typed, after a refusal), the
+    "already registered" box as the fiche stands (``artisan_shown``) and as ticked now, the errors."""
+    stored = desk.FicheForm.of_fiche(shown.fiche)
+    ticked = stored.artisan_checked
+    if typed is not None and typed.artisan_registered is not None:
+        ticked = typed.artisan_registered
+    return {
+        "edit": typed or stored,
+        "artisan_shown": stored.artisan_checked,
+        "artisan_ticked": ticked,
+        "edit_errors": errors or {},
+    }
 
 
 @route("/fiches/{fiche_id}/action", name="desk.act", kinds=("structure", "coordinator"), methods=("POST",))
@@ -217,9 +232,12 @@ def act(page: Page) -> Response:
         elif what == "consent":
             desk.consent(ws, who, fiche_id, page.field("consent") == "yes", expected_version=version)
         elif what == "edit":
-            desk.edit(
-                ws, who, fiche_id, _form(page), expected_version=version, comment=page.field("comment"), at=_today(page)
-            )
+            typed = _form(page)
+            try:
+                desk.edit(ws, who, fiche_id, typed, expected_version=version, comment=page.field("comment"),
+                          at=_today(page))  # fmt: skip
+            except desk.FormErrors as exc:
+                return _edit_refused(page, fiche_id, typed, exc)
         elif what == "commune":
             desk.edit_commune(
                 ws, who, fiche_id, page.field("commune"), expected_version=version,
@@ -242,6 +260,17 @@ def act(page: Page) -> Response:
     except (EngineError, TransitionNotAllowed) as exc:
         return _error(page, 400, str(exc), back=fiche_id)
     return page.redirect(page.url_for("desk.fiche", fiche_id=fiche_id))
+
+
+def _edit_refused(page: Page, fiche_id: str, typed: desk.FicheForm, refused: desk.FormErrors) -> Response:
+    """The fiche page again (400), its edit form open with what was typed and each problem under its
+    field; nothing was written."""
+    try:
+        shown = desk.fiche_page(page.ws, page.who, fiche_id, today=_today(page))
+    except (NotFound, InputError) as exc:
+        return _error(page, 404, str(exc))
+    context = _edit_form(shown, typed, refused.by_field())
+    return page.render("desk/fiche.html", status=400, shown=shown, message=None, **context, **_vocabulary(page))
 
 
 def _error(page: Page, status: int, message: str, *, back: str | None = None) -> Response:
