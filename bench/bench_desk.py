@@ -127,7 +127,7 @@ def fill(url: str, net, count: int) -> int:
 
 def replicate(url: str, count: int) -> int:
     """Copies of the stored fiches, renumbered, until the store holds ``count``: every table a desk page
-    reads (fiches, supports, events with their personal values, current suggestions), in bulk.
+    reads (fiches, supports, events with their personal values, current suggestions, the projection), in bulk.
 
     The engine's write path costs about 0.1 s per fiche on the shared machine (suggestion, answer,
     three contacts, hash chain): 100,000 fiches would take hours.  The copies keep the synthetic
@@ -139,14 +139,24 @@ def replicate(url: str, count: int) -> int:
 
     from sqlalchemy import func, insert
 
-    from engine.store.schema import events, fiche_sequences, fiche_suggestions, fiche_supports, personal_data
+    from engine.store.schema import (
+        events,
+        fiche_projection,
+        fiche_sequences,
+        fiche_suggestions,
+        fiche_supports,
+        personal_data,
+    )
 
     with Workspace.open(db=url) as ws, ws.store.transaction() as conn:
         base = [dict(r) for r in conn.execute(select(fiches)).mappings()]
         if not base or len(base) >= count:
             return len(base)
-        by_fiche: dict[str, dict[str, list[dict]]] = {r["id"]: {"s": [], "e": [], "g": [], "p": []} for r in base}
-        for key, table in (("s", fiche_supports), ("g", fiche_suggestions), ("p", personal_data)):
+        by_fiche: dict[str, dict[str, list[dict]]] = {
+            r["id"]: {"s": [], "e": [], "g": [], "p": [], "j": []} for r in base
+        }
+        tables = (("s", fiche_supports), ("g", fiche_suggestions), ("p", personal_data), ("j", fiche_projection))
+        for key, table in tables:
             for r in conn.execute(select(table)).mappings():
                 by_fiche[r["fiche_id"]][key].append(dict(r))
         for r in conn.execute(select(events).order_by(events.c.id)).mappings():
@@ -157,7 +167,7 @@ def replicate(url: str, count: int) -> int:
         made, copy = len(base), 0
         while made < count:
             copy += 1
-            rows: dict[str, list[dict]] = {"f": [], "s": [], "e": [], "g": [], "p": []}
+            rows: dict[str, list[dict]] = {"f": [], "s": [], "e": [], "g": [], "p": [], "j": []}
             for row in base:
                 if made >= count:
                     break
@@ -169,6 +179,7 @@ def replicate(url: str, count: int) -> int:
                 rows["f"].append({**row, "id": new_id, "number": number})
                 rows["s"] += [{**r, "fiche_id": new_id} for r in parts["s"]]
                 rows["g"] += [{**r, "fiche_id": new_id} for r in parts["g"]]
+                rows["j"] += [{**r, "fiche_id": new_id} for r in parts["j"]]
                 rows["p"] += [{**r, "fiche_id": new_id, "key": keys[r["key"]]} for r in parts["p"]]
                 for e in parts["e"]:
                     text = json.dumps(e["payload"]).replace(f'"{row["id"]}"', f'"{new_id}"')
@@ -177,7 +188,7 @@ def replicate(url: str, count: int) -> int:
                     seq += 1
                     rows["e"].append({**e, "fiche_id": new_id, "payload": json.loads(text), "seq": seq})
             for key, table in (("f", fiches), ("s", fiche_supports), ("g", fiche_suggestions),
-                               ("p", personal_data), ("e", events)):  # fmt: skip
+                               ("p", personal_data), ("e", events), ("j", fiche_projection)):  # fmt: skip
                 for start in range(0, len(rows[key]), 5_000):
                     if rows[key][start : start + 5_000]:
                         conn.execute(insert(table), rows[key][start : start + 5_000])
@@ -380,9 +391,17 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--base", type=int, default=2_000, help="fiches written by the engine before replicating")
     parser.add_argument("--store", help="a filled SQLite store to start from (copied; left unchanged)")
+    parser.add_argument("--fill-only", metavar="FILE", help="fill a SQLite store at FILE (for --store), then stop")
     args = parser.parse_args()
     net = network.load(None)
     print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    if args.fill_only:
+        fresh(args.fill_only)
+        base, seconds = timed(lambda: fill(args.fill_only, net, min(args.base, args.count)))
+        print(f"{base:,} fiches written by the engine in {seconds:.0f} s")
+        stored, seconds = timed(lambda: replicate(args.fill_only, args.count))
+        print(f"replicated to {stored:,} fiches in {seconds:.0f} s: {args.fill_only}")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
             bench_backend(backend, net, args, Path(tmp))
