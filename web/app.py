@@ -175,6 +175,7 @@ def create_app(
         max_body_size=MAX_BODY,
     )
     app.state.ws = ws
+    app.state.routes_by_name = {r.name: r for r in routes if isinstance(r, Route) and r.name}
     app.state.clock = clock
     app.state.templates = Templates()
     app.add_middleware(SecurityHeaders)

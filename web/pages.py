@@ -126,6 +126,7 @@ class Page:
     form: FormData | None = None
     session: Session | None = None
     cookies_to_set: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    _csrf_input: tuple[str, Markup] | None = field(default=None, repr=False)
 
     @property
     def secure(self) -> bool:
@@ -154,8 +155,11 @@ class Page:
         return value if isinstance(value, str) else default
 
     def url_for(self, name: str, query: Mapping[str, str] | None = None, **params: Any) -> str:
-        """The path of a named page, with an optional query string."""
-        url = str(self.request.app.url_path_for(name, **params))
+        """The path of a named page, with an optional query string (the route found by its name in the
+        application's table, not by trying every route: a list page asks for it a few times per row)."""
+        app = self.request.app
+        named = getattr(app.state, "routes_by_name", {}).get(name)
+        url = str(named.url_path_for(name, **params) if named is not None else app.url_path_for(name, **params))
         return url + ("?" + urlencode(query) if query else "")
 
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -173,8 +177,12 @@ class Page:
         return self.finish(RedirectResponse(url, status_code=303))
 
     def csrf_input(self) -> Markup:
-        """The hidden field every form of a page carries."""
-        return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, escape(self.csrf_token))
+        """The hidden field every form of a page carries (made once per page: a list has two forms a row)."""
+        made = self._csrf_input
+        if made is None or made[0] != self.csrf_token:
+            field = Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, escape(self.csrf_token))
+            made = self._csrf_input = (self.csrf_token, field)
+        return made[1]
 
     def set_cookie(self, name: str, value: str, **options: Any) -> None:
         """Set a cookie on the response (HttpOnly, SameSite=Lax, Secure under https, path /)."""
@@ -230,8 +238,9 @@ def endpoint(spec: RouteSpec) -> Callable[[Request], Any]:
 
 
 def in_language(language: str | None, handler: Callable[[Page], Response], page: Page) -> Response:
-    """Run a handler with the visitor's language (their ``capactif_lang`` cookie, else the default: French)."""
-    with i18n.using(language):
+    """Run a handler with the visitor's language (their ``capactif_lang`` cookie, else the default: French),
+    set in the context once (every message of the page then skips reading the environment)."""
+    with i18n.using(language or i18n.get_language()):
         return handler(page)
 
 

@@ -37,6 +37,7 @@ class Templates:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # templates ship with the package: compiled once, never stat()ed per request
         )
         i18n.install_jinja2(self.env)
         self.env.globals["static"] = lambda name: f"/static/{name}?v={static_version(name)}"

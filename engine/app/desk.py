@@ -131,6 +131,66 @@ def _caseload(ws: Workspace, conn: Any) -> dict[str, int]:
     return dict(memo[1])
 
 
+#: How many lists (pages of "À traiter" and "Mes fiches") a workspace keeps between two writes.
+LISTS_KEPT = 2_000
+
+
+def _as_of_last_write(ws: Workspace, conn: Any, key: tuple[Any, ...], read: Any) -> Any:
+    """``read(conn)``, or what it gave for ``key`` since the store's last write.
+
+    Every write of a fiche appends an event and moves the chain's head (``event_chain``): reading the
+    head is one row, so a list that nothing changed since is not read again (its counts over a
+    structure's 30,000 fiches, its page).  What is kept must never be changed by the caller.
+    """
+    from sqlalchemy import select
+
+    from engine.store.chain import HEAD_ID
+    from engine.store.schema import event_chain
+
+    head = conn.execute(select(event_chain.c.seq).where(event_chain.c.id == HEAD_ID)).scalar_one_or_none()
+    memo: dict[tuple[Any, ...], Any] = ws.__dict__.setdefault("_desk_lists", {})
+    full = (*key, head)
+    if full in memo:
+        return memo[full]
+    value = read(conn)
+    if len(memo) >= LISTS_KEPT:
+        memo.clear()
+    memo[full] = value
+    return value
+
+
+def _alerts_of(ws: Workspace, conn: Any, today: dt.date, versions: Mapping[str, int], who: Identity) -> dict[str, Any]:
+    """The alerts of a page of fiches (:func:`engine.alerts.runner.alerts_of_fiches`), each fiche's kept for
+    :data:`CASELOAD_SECONDS` per workspace while its version, the day, the rules and the language stay the
+    same: every write of a fiche makes a new version, and the caseloads (capacities) are reused as long."""
+    import time
+
+    from engine import i18n
+    from engine.alerts.runner import alerts_of_fiches
+
+    memo: dict[tuple[Any, ...], tuple[float, list[Any]]] = ws.__dict__.setdefault("_desk_alerts", {})
+    now = time.monotonic()
+    context = (today, ws.network.rules.version, i18n.get_language(), who.kind, who.structure)
+    out: dict[str, Any] = {}
+    missing = []
+    for fiche_id, version in versions.items():
+        kept = memo.get((fiche_id, version, *context))
+        if kept is not None and now - kept[0] <= CASELOAD_SECONDS:
+            out[fiche_id] = kept[1]
+        else:
+            missing.append(fiche_id)
+    if missing:
+        found = alerts_of_fiches(
+            conn, ws.network, ws.charter, ws.compiled_rules, today, missing, who, caseload=_caseload(ws, conn)
+        )
+        if len(memo) > 10_000:  # a bound: old entries go all at once
+            memo.clear()
+        for fiche_id in missing:
+            out[fiche_id] = found.get(fiche_id, [])
+            memo[(fiche_id, versions[fiche_id], *context)] = (now, out[fiche_id])
+    return out
+
+
 def _suggester(ws: Workspace) -> Any:
     """Routing over the workspace's rules, compiled once per workspace (declines passed through)."""
     from engine.routing import Declined, suggest
@@ -181,11 +241,22 @@ class Choices:
 
 
 def choices(ws: Workspace) -> Choices:
-    """The labels and lists the desk's pages offer (the same for every caller: no personal data)."""
+    """The labels and lists the desk's pages offer (the same for every caller: no personal data), made
+    once per loaded network (every page asks for them; new rules in force make them again)."""
+    network = ws.network
+    kept = ws.__dict__.get("_desk_choices")
+    if kept is not None and kept[0] is network:
+        return cast(Choices, kept[1])
+    made = _choices(network)
+    ws.__dict__["_desk_choices"] = (network, made)
+    return made
+
+
+def _choices(network: Any) -> Choices:
     from engine import activities
     from engine.vocabulary import KINDS, NATURES, NEEDS, PUBLICS, STAGES
 
-    communes = sorted(ws.network.territory.communes.values(), key=lambda c: (c.name, c.insee))
+    communes = sorted(network.territory.communes.values(), key=lambda c: (c.name, c.insee))
     return Choices(
         KINDS,
         NATURES,
@@ -290,10 +361,13 @@ def todo(ws: Workspace, who: Identity, *, page: Page | None = None, today: dt.da
     structure = _require_structure(who, _("To do"))
     page = page or Page()
     today = today or dt.date.today()
-    with ws.store.transaction() as conn:
-        total = suggestions.open_count(conn, structure)
+
+    def read(conn: Any) -> tuple[int, list[dict[str, Any]], dict[str, list[str]]]:
         rows = suggestions.open_rows(conn, structure, limit=page.size, offset=page.offset)
-        supports = _supports_of(conn, [r["id"] for r in rows])
+        return suggestions.open_count(conn, structure), rows, _supports_of(conn, [r["id"] for r in rows])
+
+    with ws.store.transaction() as conn:
+        total, rows, supports = _as_of_last_write(ws, conn, ("todo", structure, page.offset, page.size), read)
     out = []
     for row in rows:
         fiche, _personal = visible_fiche(records.from_row(row, supports.get(row["id"], ())), who)
@@ -512,7 +586,6 @@ def caseload(
     """My structure's fiches (référent, support, or received by it): counts by stage, a page with alerts."""
     from sqlalchemy import func, or_, select
 
-    from engine.alerts.runner import alerts_of_fiches
     from engine.store import records
     from engine.store.schema import fiche_supports, fiches
     from engine.vocabulary import STAGES
@@ -548,13 +621,13 @@ def caseload(
     stages = [c.stage.in_(list(flt.stages))] if flt.stages else []
     order = (c.received.desc(), c.year.desc(), c.number.desc())
     wanted = page.offset + page.size
-    with ws.store.transaction() as conn:
+
+    def read(conn: Any) -> tuple[dict[Any, int], list[dict[str, Any]], dict[str, list[str]]]:
         counts: dict[Any, int] = {}
         for part in parts:
             part_counts = conn.execute(select(c.stage, func.count()).where(*part, *extra).group_by(c.stage)).all()
             for stage, n in part_counts:
                 counts[stage] = counts.get(stage, 0) + int(cast(int, n))
-        total = sum(n for stage, n in counts.items() if not flt.stages or stage in flt.stages)
         found: dict[str, dict[str, Any]] = {}
         for part in parts:  # each part's newest ``wanted`` rows hold the union's newest ``wanted``
             query = select(fiches).where(*part, *extra, *stages).order_by(*order).limit(wanted)
@@ -562,11 +635,13 @@ def caseload(
                 found[r["id"]] = dict(r)
         newest = sorted(found.values(), key=lambda r: (r["received"], r["year"], r["number"]), reverse=True)
         rows = newest[page.offset : wanted]
-        ids = [r["id"] for r in rows]
-        supports = _supports_of(conn, ids)
-        alerts = alerts_of_fiches(
-            conn, ws.network, ws.charter, ws.compiled_rules, today, ids, who, caseload=_caseload(ws, conn)
-        )
+        return counts, rows, _supports_of(conn, [r["id"] for r in rows])
+
+    with ws.store.transaction() as conn:
+        key = ("caseload", structure, flt, page.offset, page.size)
+        counts, rows, supports = _as_of_last_write(ws, conn, key, read)
+        total = sum(n for stage, n in counts.items() if not flt.stages or stage in flt.stages)
+        alerts = _alerts_of(ws, conn, today, {r["id"]: r["version"] for r in rows}, who)
     out = []
     for row in rows:
         fiche, _personal = visible_fiche(records.from_row(row, supports.get(row["id"], ())), who)
