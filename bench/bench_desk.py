@@ -387,11 +387,11 @@ def bench_backend(backend: str, net, args, workdir: Path) -> None:
             drop()
 
 
-def in_process(url: str, rounds: int, profile: str | None = None) -> None:
+def in_process(url: str, rounds: int) -> None:
     """Each page requested ``rounds`` times in this process, one at a time (Starlette's test client: the
     whole request — session, use case, template, headers — without the network): the median wall and CPU
-    time per request, which the machine's load changes little.  ``profile``: the page to profile
-    (cProfile, the 25 costliest functions by cumulated time)."""
+    time per request, which the machine's load changes little.  (To see where the time goes, profile
+    the threads the handlers run in, e.g. with yappi; cProfile sees only the calling thread.)"""
     from starlette.testclient import TestClient
 
     from web.app import create_app
@@ -418,16 +418,6 @@ def in_process(url: str, rounds: int, profile: str | None = None) -> None:
                 assert response.status_code == 200, (name, response.status_code)
             print(f"in-process {name:<16} wall median {statistics.median(walls):6.1f} ms  "
                   f"CPU median {statistics.median(cpus):6.1f} ms  (n={rounds})")  # fmt: skip
-        if profile:
-            import cProfile
-            import pstats
-
-            profiler = cProfile.Profile()
-            profiler.enable()
-            for i in range(rounds):
-                client.get(paths[profile](i))
-            profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 
 
 def main() -> None:
@@ -441,7 +431,6 @@ def main() -> None:
     parser.add_argument("--store", help="a filled SQLite store to start from (copied; left unchanged)")
     parser.add_argument("--fill-only", metavar="FILE", help="fill a SQLite store at FILE (for --store), then stop")
     parser.add_argument("--in-process", type=int, metavar="N", help="each page N times in this process, then stop")
-    parser.add_argument("--profile", metavar="PAGE", help="with --in-process: cProfile one page (e.g. 'fiche list')")
     args = parser.parse_args()
     net = network.load(None)
     print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
@@ -458,7 +447,7 @@ def main() -> None:
                 url, drop = prepare(backend, net, args, Path(tmp))
                 try:
                     print(f"{backend}:")
-                    in_process(url, args.in_process, args.profile)
+                    in_process(url, args.in_process)
                 finally:
                     if drop:
                         drop()
