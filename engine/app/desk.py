@@ -119,16 +119,27 @@ CASELOAD_SECONDS = 5.0
 
 
 def _caseload(ws: Workspace, conn: Any) -> dict[str, int]:
-    """The store's caseloads, counted at most every :data:`CASELOAD_SECONDS` per workspace."""
+    """The store's caseloads, counted again only after a write (the chain's head moved), and then at most
+    every :data:`CASELOAD_SECONDS` per workspace (a count reads every active fiche)."""
     import time
 
     from engine.store import queries
 
-    memo = ws.__dict__.setdefault("_desk_caseload", [0.0, None])
-    now = time.monotonic()
-    if memo[1] is None or now - memo[0] > CASELOAD_SECONDS:
-        memo[1], memo[0] = queries.caseload(conn), now
+    memo = ws.__dict__.setdefault("_desk_caseload", [0.0, None, None])
+    now, head = time.monotonic(), _head(conn)
+    if memo[1] is None or (head != memo[2] and now - memo[0] > CASELOAD_SECONDS):
+        memo[1], memo[0], memo[2] = queries.caseload(conn), now, head
     return dict(memo[1])
+
+
+def _head(conn: Any) -> int | None:
+    """The number of the store's last event (the chain's head): it moves with every write of a fiche."""
+    from sqlalchemy import select
+
+    from engine.store.chain import HEAD_ID
+    from engine.store.schema import event_chain
+
+    return conn.execute(select(event_chain.c.seq).where(event_chain.c.id == HEAD_ID)).scalar_one_or_none()
 
 
 #: How many lists (pages of "À traiter" and "Mes fiches") a workspace keeps between two writes.
@@ -142,14 +153,8 @@ def _as_of_last_write(ws: Workspace, conn: Any, key: tuple[Any, ...], read: Any)
     head is one row, so a list that nothing changed since is not read again (its counts over a
     structure's 30,000 fiches, its page).  What is kept must never be changed by the caller.
     """
-    from sqlalchemy import select
-
-    from engine.store.chain import HEAD_ID
-    from engine.store.schema import event_chain
-
-    head = conn.execute(select(event_chain.c.seq).where(event_chain.c.id == HEAD_ID)).scalar_one_or_none()
     memo: dict[tuple[Any, ...], Any] = ws.__dict__.setdefault("_desk_lists", {})
-    full = (*key, head)
+    full = (*key, _head(conn))
     if full in memo:
         return memo[full]
     value = read(conn)
