@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from test_alerts_checks import add
 
 from cli import main
-from engine.alerts.load import load_views, local_networks_of
+from engine.readmodel import load_views, local_networks_of
 
 AMBERT, THIERS = "63003", "63430"
 RECEIVED = dt.date(2026, 1, 5)

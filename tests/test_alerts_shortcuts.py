@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 from engine import sample
 from engine.alerts.context import AlertContext
-from engine.alerts.model import FicheView
 from engine.alerts.runner import compute
 from engine.charter import load_charter
+from engine.readmodel import FicheView
 from engine.routing import compile_rules
 from engine.vocabulary import ACTIVE_STAGES, NEEDS
 

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from cli import main
 from engine.charter import load_charter
 from engine.charter.check import check_charter
+from engine.readmodel import load_fiches
 from engine.report import Period
-from engine.report.load import load_timelines
 from engine.store.access import Viewer
 from tests import report_seed as seed
 
@@ -47,7 +47,7 @@ def store(request, tmp_path):
 
 def run(store, net, viewer=COMMITTEE, as_of=AS_OF):
     with store.transaction() as conn:
-        timelines = load_timelines(conn)
+        timelines = load_fiches(conn)
     result = check_charter(timelines, CHARTER, Period.year(2025), as_of, net.territory, viewer, net.structure_ids)
     return {c["id"]: c for c in result["commitments"]}
 

@@ -15,7 +15,7 @@ whose porteur moved (``commune_changed``) is discussed by the network it moved t
 5. ``offers``: the network's offers published since the last meeting; ``offer_contacts``: contacts
    recorded since the last meeting on the network's offers.
 
-Porteurs' names follow the store's rule for the viewer (:meth:`Timeline.porteur_for`).
+Porteurs' names follow the store's rule for the viewer (:meth:`StoredFiche.porteur_for`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 
 from engine.agenda.meeting import Meeting
 from engine.offers.model import Offer, OfferContact, installed_via_offer
-from engine.report.timeline import Timeline, network_of
+from engine.readmodel import StoredFiche, network_of
 from engine.routing import CompiledRules, suggest
 from engine.vocabulary import ACTIVE_STAGES
 
@@ -38,7 +38,7 @@ def build_agenda(
     meeting: Meeting,
     network: str,
     territory: Any,
-    timelines: Iterable[Timeline],
+    fiches: Iterable[StoredFiche],
     views: Iterable[Any],
     alerts: Iterable[Any],
     offers: Sequence[Offer],
@@ -52,7 +52,7 @@ def build_agenda(
     """The agenda of ``network`` for ``meeting`` (see the module docstring for each section)."""
     as_of = meeting.as_of
     state = {v.id: v for v in views}
-    members = [t for t in timelines if t.received <= as_of and network_of(t, as_of, territory) == network]
+    members = [t for t in fiches if t.received <= as_of and network_of(t, as_of, territory) == network]
     member_ids = {t.id for t in members}
 
     new_fiches, share_out, installations, follow_ups = [], [], [], []
@@ -89,7 +89,7 @@ def build_agenda(
 
     new_offers = [o for o in offers if o.local_network == network and meeting.covers(o.published_on)]
     network_offers = {o.id: o for o in offers if o.local_network == network}
-    names = {t.id: t for t in timelines}
+    names = {t.id: t for t in fiches}
     offer_contacts = []
     for c in contacts:
         if c.offer in network_offers and meeting.covers(c.at):
@@ -125,7 +125,7 @@ def build_agenda(
     }
 
 
-def _head(t: Timeline, view: Any, name: str | None, territory: Any) -> dict[str, Any]:
+def _head(t: StoredFiche, view: Any, name: str | None, territory: Any) -> dict[str, Any]:
     """What every line about a fiche starts with (its state on the eve of the meeting)."""
     commune = territory.communes.get(view.commune)
     return {
@@ -142,7 +142,7 @@ def _head(t: Timeline, view: Any, name: str | None, territory: Any) -> dict[str,
     }
 
 
-def _new_fiche(t: Timeline, view: Any, suggestion: Any, name: str | None, territory: Any) -> dict[str, Any]:
+def _new_fiche(t: StoredFiche, view: Any, suggestion: Any, name: str | None, territory: Any) -> dict[str, Any]:
     lead = suggestion.lead
     return {
         **_head(t, view, name, territory),

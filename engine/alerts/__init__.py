@@ -16,7 +16,7 @@ need_uncovered, consent_missing.  Severities and thresholds come from the charte
 """
 
 from engine.alerts.checks import CHECKS
-from engine.alerts.model import Alert, FicheView
+from engine.alerts.model import Alert
 from engine.alerts.runner import AlertFilter, AlertRun, alerts_at, compute
 
 __all__ = [
@@ -24,7 +24,6 @@ __all__ = [
     "Alert",
     "AlertFilter",
     "AlertRun",
-    "FicheView",
     "alerts_at",
     "compute",
 ]

@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.alerts.model import Alert, FicheView
+from engine.alerts.model import Alert
 from engine.charter import AlertThreshold
+from engine.readmodel import FicheView
 from engine.routing import CompiledRules, Suggestion, suggest
 from engine.store import access
 from engine.vocabulary import ACTIVE_STAGES

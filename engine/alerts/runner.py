@@ -1,7 +1,7 @@
 """Running every check over the stored fiches at a date, from the data: ``capactif alerts``.
 
 :func:`alerts_at` (called by :func:`engine.app.alerts.alerts`): read the fiches as they stood on
-``as_of`` (:mod:`engine.alerts.load`), run each check of :data:`~engine.alerts.checks.CHECKS` on each
+``as_of`` (:mod:`engine.readmodel.load`), run each check of :data:`~engine.alerts.checks.CHECKS` on each
 fiche, keep what the filters ask for.  Nothing is stored: the same data and date give the same
 alerts, and a fiche fixed disappears from the next run.
 
@@ -20,11 +20,11 @@ from sqlalchemy import Connection
 
 from engine.alerts.checks import CHECKS
 from engine.alerts.context import AlertContext, beyond_capacity, caseloads
-from engine.alerts.load import load_views, local_networks_of
-from engine.alerts.model import Alert, FicheView
+from engine.alerts.model import Alert
 from engine.charter import SEVERITIES, Charter
 from engine.errors import InputError, Problem
 from engine.i18n import N_, _
+from engine.readmodel import FicheView, load_views, local_networks_of
 from engine.routing import CompiledRules
 from engine.store import access
 from engine.vocabulary import unknown

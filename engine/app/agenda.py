@@ -30,11 +30,10 @@ def agenda(ws: Workspace, who: Identity, network: str, month: str) -> Agenda:
     """Read the store as it stood on the eve of the meeting and build the agenda (one read-only transaction)."""
     from engine.agenda.build import build_agenda
     from engine.alerts.context import caseloads
-    from engine.alerts.load import load_views, local_networks_of
     from engine.alerts.runner import compute
     from engine.offers.repository import list_contacts, list_offers
+    from engine.readmodel import load_fiches, load_views, local_networks_of
     from engine.report import check_network
-    from engine.report.load import load_timelines
 
     net = ws.network
     check_network(network, net.territory)
@@ -42,7 +41,7 @@ def agenda(ws: Workspace, who: Identity, network: str, month: str) -> Agenda:
     charter = ws.charter
     as_of = meeting.as_of
     with ws.store.transaction() as conn:
-        timelines = load_timelines(conn, received_to=as_of)
+        fiches = load_fiches(conn, received_to=as_of)
         views = load_views(
             conn,
             as_of,
@@ -59,7 +58,7 @@ def agenda(ws: Workspace, who: Identity, network: str, month: str) -> Agenda:
         meeting,
         network,
         net.territory,
-        timelines,
+        fiches,
         views,
         alerts,
         offers,

@@ -52,7 +52,7 @@ def check(
 ) -> CharterCheck:
     """Each commitment's share of fiches for which it was kept, judged with what was known on ``as_of``."""
     from engine.charter.check import check_charter
-    from engine.report.load import load_timelines
+    from engine.readmodel import load_fiches
     from engine.rules.ruleset import first_reception_structures
 
     period = period_of(year, start, end)
@@ -60,8 +60,8 @@ def check(
     net = ws.network
     day = as_of or dt.date.today()
     with ws.store.transaction() as conn:
-        timelines = load_timelines(conn, received_to=min(period.end, day))
+        fiches = load_fiches(conn, received_to=min(period.end, day))
     receivers = first_reception_structures(net.rules)
-    figures = check_charter(timelines, charter, period, day, net.territory, who, net.structure_ids, receivers)
+    figures = check_charter(fiches, charter, period, day, net.territory, who, net.structure_ids, receivers)
     audit.record_shown(ws, who, figures, "charter check")
     return CharterCheck(period, day, figures, details)

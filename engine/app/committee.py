@@ -166,16 +166,16 @@ class CommitmentLine:
 def charter_lines(ws: Workspace, who: Identity, year: int, *, as_of: dt.date | None = None) -> list[CommitmentLine]:
     """Each commitment of the charter for ``year``: how many fiches kept it, broke it, are pending."""
     from engine.charter.check import check_charter
+    from engine.readmodel import load_fiches
     from engine.report import period_of
-    from engine.report.load import load_timelines
 
     check_reader(who)
     period = period_of(year, None, None)
     day = as_of or dt.date.today()
     with ws.store.transaction() as conn:
-        timelines = load_timelines(conn, received_to=min(period.end, day))
+        fiches = load_fiches(conn, received_to=min(period.end, day))
     net = ws.network
-    result = check_charter(timelines, ws.charter, period, day, net.territory, who, net.structure_ids)
+    result = check_charter(fiches, ws.charter, period, day, net.territory, who, net.structure_ids)
     return [
         CommitmentLine(c["id"], c["title"], c["kept"], c["broken"], c["pending"], c["share"])
         for c in result["commitments"]

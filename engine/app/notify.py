@@ -188,9 +188,9 @@ def notify(
         raise AccessDenied(_("only the coordinator sends the reminders (you are {who})").format(who=who.label()))
     _check_only(ws, only)
     from engine.accounts.repository import list_accounts
-    from engine.alerts.load import load_views, local_networks_of
     from engine.alerts.runner import compute
     from engine.notify.plan import Settings, meeting_due, plan, structure_lines
+    from engine.readmodel import load_views, local_networks_of
 
     net, charter = ws.network, ws.charter
     day = as_of or dt.date.today()

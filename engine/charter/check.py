@@ -8,7 +8,7 @@ Each commitment is judged on the fiches it concerns in the period, from their ev
   fiche was closed (abandoned, redirected) before the delay ended without it;
 * ``reception_junction``: fiches received in the period by a structure of first reception (a
   communauté de communes, the Parc: they receive porteurs and never lead); kept when the référent
-  takes the fiche in charge (:meth:`Timeline.referent_accepted_on`) within ``days`` of reception;
+  takes the fiche in charge (:meth:`StoredFiche.referent_accepted_on`) within ``days`` of reception;
 * ``follow_up_offered``: fiches installed in the period; kept when ``follow_up`` is reached within
   ``days`` of the installation date; pending and not applicable likewise;
 * ``news``: fiches in an active stage at some time in the period; broken when, within the period
@@ -30,8 +30,8 @@ from typing import Any
 
 from engine.charter.model import Charter, Commitment
 from engine.i18n import _, ngettext
+from engine.readmodel import StoredFiche, network_of
 from engine.report.indicators import Period
-from engine.report.timeline import Timeline, network_of
 from engine.store import events as ev
 from engine.vocabulary import ACTIVE_STAGES
 
@@ -59,16 +59,16 @@ def _late(done: dt.date | None, start: dt.date, as_of: dt.date) -> str:
     return _("none by {date}").format(date=as_of.isoformat())
 
 
-def _closed_by(t: Timeline, day: dt.date) -> bool:
+def _closed_by(t: StoredFiche, day: dt.date) -> bool:
     return any(t.reached(stage, day) is not None for stage in _CLOSED_EARLY)
 
 
-def _responsible(t: Timeline, day: dt.date) -> str | None:
+def _responsible(t: StoredFiche, day: dt.date) -> str | None:
     leads = t.leads(day)
     return leads[-1][1] if leads else t.received_by
 
 
-def _deadline(t: Timeline, start: dt.date, done: dt.date | None, days: int, as_of: dt.date) -> tuple[str, dt.date]:
+def _deadline(t: StoredFiche, start: dt.date, done: dt.date | None, days: int, as_of: dt.date) -> tuple[str, dt.date]:
     due = start + dt.timedelta(days=days)
     if done is not None and done <= due:
         return KEPT, due
@@ -80,7 +80,7 @@ def _deadline(t: Timeline, start: dt.date, done: dt.date | None, days: int, as_o
 
 
 def judge(
-    t: Timeline,
+    t: StoredFiche,
     c: Commitment,
     period: Period,
     as_of: dt.date,
@@ -138,7 +138,7 @@ def judge(
     )
 
 
-def _news(t: Timeline, c: Commitment, start: dt.date, end: dt.date) -> tuple[str, dt.date | None, str] | None:
+def _news(t: StoredFiche, c: Commitment, start: dt.date, end: dt.date) -> tuple[str, dt.date | None, str] | None:
     """First gap without news longer than the stage's delay that ends inside [start, end], if any."""
     if t.received > end:
         return None
@@ -180,7 +180,7 @@ def _counts(outcomes: Iterable[Outcome]) -> dict[str, Any]:
 
 
 def check_charter(
-    timelines: Iterable[Timeline],
+    fiches: Iterable[StoredFiche],
     charter: Charter,
     period: Period,
     as_of: dt.date,
@@ -193,11 +193,11 @@ def check_charter(
 
     ``first_reception``: the structures of first reception (for ``reception_junction``).
     """
-    timelines = list(timelines)
+    fiches = list(fiches)
     receivers = frozenset(first_reception)
     result = []
     for c in charter.commitments:
-        outcomes = [o for t in timelines if (o := judge(t, c, period, as_of, territory, viewer, receivers)) is not None]
+        outcomes = [o for t in fiches if (o := judge(t, c, period, as_of, territory, viewer, receivers)) is not None]
         networks = sorted(set(territory.local_networks) | {o.network for o in outcomes if o.network})
         structure_ids = sorted(set(structures) | {o.structure for o in outcomes if o.structure})
         result.append(

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.alerts.model import Alert, FicheView
+from engine.alerts.model import Alert
 from engine.identity import Identity
 from engine.notify.model import (
     AGENDA,
@@ -37,6 +37,7 @@ from engine.notify.model import (
     Recipient,
 )
 from engine.privacy import sees_personal_data
+from engine.readmodel import FicheView
 from engine.store.suggestions import is_open
 
 #: Checks a structure is not sent as alerts: ``unanswered`` is what the reminders say already;

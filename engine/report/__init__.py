@@ -44,18 +44,18 @@ def build_report(store: Any, net: Any, period: Period, *, network: str | None = 
     """Read the store and compute the report for ``period`` (optionally one local network)."""
     from engine.offers.repository import list_contacts, list_offers
     from engine.offers.requests import unlinked_contacts
-    from engine.report.load import load_timelines
+    from engine.readmodel import load_fiches
 
     check_network(network, net.territory)
     with store.transaction() as conn:
-        timelines = load_timelines(conn, received_to=period.end)
+        fiches = load_fiches(conn, received_to=period.end)
         offers = list_offers(conn, published_to=period.end)
         contacts = list_contacts(conn)
         requests = unlinked_contacts(conn)
     from engine.rules.ruleset import first_reception_structures
 
     return yearly_report(
-        timelines,
+        fiches,
         offers,
         contacts,
         period,

@@ -37,7 +37,7 @@ from typing import Any
 
 from engine.i18n import N_, _
 from engine.offers.model import Offer, OfferContact
-from engine.report.timeline import ACTIVE, CEASED, Timeline, median, network_of
+from engine.readmodel import ACTIVE, CEASED, StoredFiche, network_of
 
 INDICATORS: tuple[str, ...] = (
     "projects_met",
@@ -181,9 +181,9 @@ class Facts:
     structures: frozenset[str]
     #: Received by a structure of first reception (a communauté de communes, the Parc).
     first_reception: bool = False
-    #: When the référent took the fiche in charge (:meth:`Timeline.referent_accepted_on`).
+    #: When the référent took the fiche in charge (:meth:`StoredFiche.referent_accepted_on`).
     accepted: dt.date | None = None
-    #: The porteur's group (:attr:`Timeline.porteur_id`): porteurs are counted, not fiches.
+    #: The porteur's group (:attr:`StoredFiche.porteur_id`): porteurs are counted, not fiches.
     porteur: str = ""
     #: A development of an existing firm when installed (counted apart from ``installed``).
     development: bool = False
@@ -201,7 +201,7 @@ def _anniversary(day: dt.date, years: int) -> dt.date:
 
 
 def facts_of(
-    t: Timeline,
+    t: StoredFiche,
     period: Period,
     territory: Any,
     first_reception: frozenset[str] = frozenset(),
@@ -316,7 +316,7 @@ def _figures(
 
 
 def yearly_report(
-    timelines: Iterable[Timeline],
+    fiches: Iterable[StoredFiche],
     offers: Sequence[Offer],
     contacts: Sequence[OfferContact],
     period: Period,
@@ -336,7 +336,7 @@ def yearly_report(
     fiche's contact instead).
     """
     receivers = frozenset(first_reception)
-    facts = [facts_of(t, period, territory, receivers) for t in timelines if t.received <= period.end]
+    facts = [facts_of(t, period, territory, receivers) for t in fiches if t.received <= period.end]
     networks = [network] if network else sorted(territory.local_networks)
 
     def in_net(net: str | None) -> tuple[Callable[[Facts], bool], Callable[[Facts], bool], Callable[[Offer], bool]]:
@@ -381,3 +381,13 @@ def yearly_report(
         "by_network": by_network,
         "by_structure": by_structure,
     }
+
+
+def median(values: Iterable[int]) -> float | None:
+    """The median of whole numbers (None for none); a half appears only between two middle values."""
+    data = sorted(values)
+    if not data:
+        return None
+    mid = len(data) // 2
+    value = data[mid] if len(data) % 2 else (data[mid - 1] + data[mid]) / 2
+    return float(value)

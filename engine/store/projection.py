@@ -10,7 +10,7 @@ facts per fiche, written in the same transaction as the events (every write goes
 per fiche.
 
 One definition: :func:`step` advances the facts by one event, given the fiche's state just before
-and just after it.  The alerts' replay of a history at a past date (:func:`engine.alerts.load.replayed`)
+and just after it.  The alerts' replay of a history at a past date (:func:`engine.readmodel.replay.view_of`)
 walks the steps of :func:`engine.store.history.states` through the same :func:`step`, and
 ``db verify`` rebuilds every fiche's facts with :func:`of_history` and compares them with the stored
 row (``db verify --repair`` rewrites the rows that differ): the projection and the replay cannot

@@ -572,7 +572,7 @@ def change_commune(
     """Record that the project moved to another commune (name or INSEE code); the local network follows.
 
     The ``commune_changed`` event keeps the previous commune, so reports and agendas dated before
-    the change still place the fiche where it was (:meth:`engine.report.timeline.Timeline.commune_on`).
+    the change still place the fiche where it was (:meth:`engine.readmodel.StoredFiche.commune_on`).
     """
     current = _read(conn, fiche_id, expected_version)
     access.check_write(who, fiche_id, _on(current), "change the commune of")

@@ -2,7 +2,7 @@
 
 A check looks at one fiche as it stood on ``ctx.as_of`` and says what is wrong, since when, who is
 involved and what to do — or nothing.  Checks never write and never read the store: everything
-they need is in the view (:mod:`engine.alerts.load`) and the context (:mod:`engine.alerts.context`).
+they need is in the view (:mod:`engine.readmodel.load`) and the context (:mod:`engine.alerts.context`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from engine.alerts.checks import (
     unanswered,
 )
 from engine.alerts.context import AlertContext
-from engine.alerts.model import Alert, FicheView
+from engine.alerts.model import Alert
+from engine.readmodel import FicheView
 
 Check = Callable[[FicheView, AlertContext], Alert | None]
 

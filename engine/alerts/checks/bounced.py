@@ -7,8 +7,9 @@ message shows the whole chain of référents.
 from __future__ import annotations
 
 from engine.alerts.context import AlertContext
-from engine.alerts.model import Alert, FicheView
+from engine.alerts.model import Alert
 from engine.i18n import _
+from engine.readmodel import FicheView
 from engine.vocabulary import ACTIVE_STAGES
 
 ID = "bounced"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from engine.alerts.context import AlertContext
-from engine.alerts.model import FicheView
 from engine.i18n import _
+from engine.readmodel import FicheView
 
 
 def due(start: dt.date, days: int, as_of: dt.date) -> dt.date | None:

@@ -18,8 +18,10 @@ the one check raised on closed fiches too: data shared stays shared when the pro
 from __future__ import annotations
 
 from engine.alerts.context import AlertContext
-from engine.alerts.model import Alert, FicheView
+from engine.alerts.model import Alert
 from engine.i18n import _
+from engine.readmodel import FOLLOW_UP, FicheView, Sharing
+from engine.store import events as ev
 
 ID = "consent_missing"
 
@@ -30,7 +32,7 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
         return None
     first = view.shared_beyond[0]
     reached = [s.structure for s in view.shared_beyond]
-    details = "; ".join(f"{s.at.isoformat()}: {s.how}" for s in view.shared_beyond)
+    details = "; ".join(f"{s.at.isoformat()}: {_how(s)}" for s in view.shared_beyond)
     action = _(
         "Record the porteur's consent, or put {names} on the fiche if they accompany the porteur; "
         "else the coordinator reviews it"
@@ -43,4 +45,13 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
         action,
         [view.lead, *reached],
         command=f"capactif fiche consent {view.id} yes",
+    )
+
+
+def _how(sharing: Sharing) -> str:
+    """How the fiche reached the structure, in words."""
+    if sharing.how == FOLLOW_UP:
+        return _("{structure} is in charge of the follow-up, not on the fiche").format(structure=sharing.structure)
+    return _("{event} recorded by {structure}, not on the fiche").format(
+        event=ev.kind_label(sharing.how), structure=sharing.structure
     )

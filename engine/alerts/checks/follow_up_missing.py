@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from engine.alerts.checks.common import due
 from engine.alerts.context import AlertContext
-from engine.alerts.model import Alert, FicheView
+from engine.alerts.model import Alert
 from engine.i18n import _
+from engine.readmodel import FicheView
 
 ID = "follow_up_missing"
 NEED = "post_creation"

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from engine.alerts.checks.common import lead_proposal
 from engine.alerts.context import AlertContext
-from engine.alerts.model import Alert, FicheView
+from engine.alerts.model import Alert
 from engine.i18n import _
+from engine.readmodel import FicheView
 from engine.routing.eligibility import fired_rules
 from engine.routing.suggest import lead_obstacle
 from engine.vocabulary import ACTIVE_STAGES

@@ -12,8 +12,9 @@ where to orient the porteur outside the network (``orientation.yaml``, unconfirm
 from __future__ import annotations
 
 from engine.alerts.context import AlertContext
-from engine.alerts.model import Alert, FicheView
+from engine.alerts.model import Alert
 from engine.i18n import _, ngettext
+from engine.readmodel import FicheView
 from engine.routing.suggest import Orientation
 from engine.vocabulary import ACTIVE_STAGES, label
 

@@ -8,8 +8,9 @@ what came closest (routing's near misses), so the coordinator sees which rule to
 from __future__ import annotations
 
 from engine.alerts.context import AlertContext
-from engine.alerts.model import Alert, FicheView
+from engine.alerts.model import Alert
 from engine.i18n import _
+from engine.readmodel import FicheView
 from engine.vocabulary import ACTIVE_STAGES, label
 
 ID = "no_competent_structure"

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from engine.alerts.checks.common import due, lead_proposal
 from engine.alerts.context import AlertContext
-from engine.alerts.model import Alert, FicheView
+from engine.alerts.model import Alert
 from engine.i18n import _
+from engine.readmodel import FicheView
 from engine.vocabulary import ACTIVE_STAGES
 
 ID = "no_lead"

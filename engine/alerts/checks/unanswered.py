@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from engine.alerts.checks.common import due
 from engine.alerts.context import AlertContext
-from engine.alerts.model import Alert, FicheView
+from engine.alerts.model import Alert
 from engine.i18n import N_, _
+from engine.readmodel import FicheView
 from engine.store.suggestions import is_open
 
 ID = "unanswered"

@@ -1,21 +1,30 @@
-"""A fiche's history as the yearly report, the charter check and the agenda read it.
+"""A stored fiche with its history: what had happened to it by any day (the report, the charter, the agenda).
 
-The store's event log is the record of what happened; these functions answer "what had happened
-by day D" from it, so a report for a year gives the same figures whenever it is run: only events
-dated on or before the period's end count.  Roles (``coordinator``, ``committee``) are not
+The store's event log is the record of what happened; a :class:`StoredFiche` answers "what had
+happened by day D" from it, so a report for a year gives the same figures whenever it is run: only
+events dated on or before the period's end count.  Its events are the one reader's
+(:func:`engine.store.history.read`), unchanged.  Roles (``coordinator``, ``committee``) are not
 structures: their events never make a structure "act" on a fiche.
+
+What the fiche *was* on a day, as one value (its stage, lead, structures, the facts the alerts
+read), is :meth:`StoredFiche.on`: the same :class:`~engine.readmodel.view.FicheView` the alerts
+read at scale from the projection (:func:`engine.readmodel.load.load_views`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from engine.identity import ROLES
+from engine.privacy import on_fiche, sees_personal_data
+from engine.readmodel.replay import view_of
+from engine.readmodel.view import FicheView
 from engine.store import events as ev
-from engine.store.access import ROLES, on_fiche, sees_personal_data
+from engine.store.history import Event
 
 Day = dt.date
 
@@ -31,24 +40,14 @@ def _date(value: Any) -> Day | None:
     return dt.date.fromisoformat(str(value))
 
 
-@dataclass(frozen=True)
-class Event:
-    """One event of a fiche's history: its kind, its date, who recorded it and its payload."""
-
-    kind: str
-    at: Day
-    by: str | None
-    payload: Mapping[str, Any]
-
-    @property
-    def structure(self) -> str | None:
-        """The structure that recorded it (None for a role or nobody)."""
-        return None if self.by in (None, *ROLES) else self.by
+def acting(event: Event) -> str | None:
+    """The structure that recorded an event (None for a role or nobody)."""
+    return None if event.by in (None, *ROLES) else event.by
 
 
-@dataclass
-class Timeline:
-    """A stored fiche (its current state) and its events, oldest first."""
+@dataclass(frozen=True, slots=True)
+class StoredFiche:
+    """A stored fiche (its current state) and its events, oldest first: one immutable value."""
 
     id: str
     received: Day
@@ -57,15 +56,15 @@ class Timeline:
     local_network: str | None
     stage: str
     lead: str | None
-    supporting: list[str]
+    supporting: tuple[str, ...]
     offer: str | None
     consent_network: bool
     porteur_name: str | None
     kind: str = "creation"
     nature: str | None = None
     naf: str | None = None
-    needs: list[str] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
+    needs: tuple[str, ...] = ()
+    events: tuple[Event, ...] = ()
     #: Who the porteur is, for counting porteurs: the first fiche of the porteurs this fiche shares
     #: (:func:`engine.store.porteur_keys.porteurs_of`), else the fiche's own id.  Never shown.
     porteur: str = ""
@@ -74,6 +73,37 @@ class Timeline:
     def porteur_id(self) -> str:
         """The porteur's group (the fiche's own id when it shares its porteur with no other fiche)."""
         return self.porteur or self.id
+
+    def on(self, day: Day, local_networks: Mapping[str, str | None]) -> FicheView | None:
+        """The fiche as it stood at the end of ``day``: its events dated on or before it, replayed.
+
+        The same value as the alerts read at scale (:func:`engine.readmodel.load.load_views`, from
+        the projection), without the porteur's name (the events are read without personal data).
+        ``local_networks``: each commune's local network (a fiche that moved since is placed in the
+        network of its commune then).  None for a broken history (``capactif db verify`` reports it).
+        """
+        base = FicheView(
+            id=self.id,
+            received=self.received,
+            received_by=self.received_by,
+            commune=self.commune,
+            local_network=self.local_network,
+            kind=self.kind,
+            naf=self.naf,
+            nature=self.nature,
+            employees=None,
+            needs=self.needs,
+            publics=(),
+            stage=self.stage,
+            lead=self.lead,
+            supporting=self.supporting,
+            installed_on=None,
+            follow_up_by=None,
+            consent_network=self.consent_network,
+            last_event=self.received,
+        )
+        view = view_of(base, self.until(day), False, local_networks)
+        return None if view is base else view
 
     # --- what had happened by a day ---------------------------------------------------------------
 
@@ -126,7 +156,7 @@ class Timeline:
     def acting_structures(self, day: Day) -> set[str]:
         """The structures that acted on the fiche by ``day``: leads, supports and authors of events."""
         acted = {s for _, s in self.leads(day)} | {s for _, s in self.supports(day)}
-        acted |= {e.structure for e in self.until(day) if e.structure}
+        acted |= {s for e in self.until(day) if (s := acting(e))}
         return acted
 
     def network_effect(self, day: Day) -> bool:
@@ -144,7 +174,7 @@ class Timeline:
                 lead, had_lead = e.payload.get("lead"), had_lead or bool(e.payload.get("lead"))
             elif e.kind == ev.LEAD_REMOVED:
                 lead = None
-            elif e.kind in ACTS and had_lead and e.structure and e.structure != lead:
+            elif e.kind in ACTS and had_lead and (who := acting(e)) and who != lead:
                 return True
         return False
 
@@ -234,19 +264,9 @@ class Timeline:
         return self.porteur_name if sees_personal_data(viewer, on, self.consent_network) else None
 
 
-def network_of(timeline: Timeline, day: Day, territory: Any) -> str | None:
+def network_of(fiche: StoredFiche, day: Day, territory: Any) -> str | None:
     """The local network a fiche belonged to on ``day``: its commune's, else the stored one."""
-    commune = territory.communes.get(timeline.commune_on(day)) if territory is not None else None
+    commune = territory.communes.get(fiche.commune_on(day)) if territory is not None else None
     if commune is not None and commune.local_network:
         return commune.local_network
-    return timeline.local_network
-
-
-def median(values: Iterable[int]) -> float | None:
-    """The median of whole numbers (None for none); a half appears only between two middle values."""
-    data = sorted(values)
-    if not data:
-        return None
-    mid = len(data) // 2
-    value = data[mid] if len(data) % 2 else (data[mid - 1] + data[mid]) / 2
-    return float(value)
+    return fiche.local_network
