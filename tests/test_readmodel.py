@@ -17,7 +17,6 @@ And no consumer reads the event log or the projection itself: their imports are 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import tempfile
 from pathlib import Path
@@ -44,7 +43,7 @@ CHARTER = load_charter(None)
 
 def fields(view: FicheView) -> dict[str, Any]:
     """A view as plain values, without the porteur's name (the stored fiche's events carry none)."""
-    return {f.name: getattr(view, f.name) for f in dataclasses.fields(view) if f.name != "porteur_name"}
+    return {name: value for name, value in view._asdict().items() if name != "porteur_name"}
 
 
 def check_views_agree(conn: Any, net: Any, as_of: dt.date, stored: list[StoredFiche]) -> dict[str, FicheView]:

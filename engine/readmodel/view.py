@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine import activities
 
@@ -38,9 +38,12 @@ class Sharing:
     how: str
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class FicheView:
-    """One fiche as it stood on ``as_of``, with the facts of its history the checks need: one immutable value."""
+class FicheView(NamedTuple):
+    """One fiche as it stood on ``as_of``, with the facts of its history the checks need: one immutable value.
+
+    A named tuple rather than a frozen dataclass: 200,000 of them are built per alerts run, and a
+    frozen dataclass costs about 8 µs each to build against 1.5 µs (bench/bench_alerts_scale.py).
+    """
 
     id: str
     received: dt.date
