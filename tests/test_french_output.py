@@ -141,7 +141,7 @@ def test_everyday_output_is_french(demo_store, command):
     assert [] == english_words(people_words_removed(result.output)), result.output
 
 
-@pytest.mark.parametrize("command", ["suggest", "fiche list", "fiche show", "demo"])
+@pytest.mark.parametrize("command", ["suggest", "fiche list", "fiche show", "demo", "report"])
 def test_everyday_output_in_english_on_request(demo_store, command):
     """With --lang en the same outputs are English: no French sentence left, names aside."""
     result = CliRunner().invoke(main, ["--lang", "en", *sample(demo_store)[command]])

@@ -6,23 +6,29 @@ from html import escape
 from typing import Any
 
 from engine.app.report import YearlyReport
-from engine.i18n import _
+from engine.i18n import N_, _
 from engine.output import to_csv, to_markdown, to_table
 from engine.render import renders
 from engine.render.html import page
 from engine.report.indicators import ANNIVERSARIES, BESIDE, INDICATORS, RATIOS, definition, label
 
-#: Short column headers for the per-network and per-structure tables.
+#: Short column headers for the per-network and per-structure tables (msgids: translate with ``short()``).
 SHORT: dict[str, str] = {
-    "projects_met": "rencontrés",
-    "with_referent": "avec référent",
-    "network_effect": "effet réseau",
-    "installed": "installés",
-    "installed_with_follow_up": "suivis",
-    "offers_published": "offres",
-    "offer_contacts": "contacts",
-    "installed_via_offer": "via offre",
+    "projects_met": N_("met"),
+    "with_referent": N_("with a référent"),
+    "network_effect": N_("network effect"),
+    "installed": N_("installed"),
+    "installed_with_follow_up": N_("followed up"),
+    "offers_published": N_("offers"),
+    "offer_contacts": N_("contacts"),
+    "installed_via_offer": N_("via an offer"),
 }
+
+
+def short(key: str) -> str:
+    """A figure's short column header, in the language in force."""
+    return _(SHORT[key])
+
 
 CSV_COLUMNS: tuple[str, ...] = (
     "scope",
@@ -48,7 +54,7 @@ def days(value: float | None) -> str:
     """A median in days, ``—`` when there is none."""
     if value is None:
         return "—"
-    return f"{value:g} j"
+    return _("{days} d").format(days=f"{value:g}")
 
 
 def _flat(scope: str, ident: str, figures: dict[str, Any]) -> dict[str, Any]:
@@ -93,24 +99,33 @@ def indicator_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 def title(report: dict[str, Any]) -> str:
     """``Bilan Cap Actif 2025`` (and the local network when one was chosen)."""
-    where = f" — réseau local {report['network']}" if report["network"] else ""
-    return f"Bilan Cap Actif {report['period']['label']}{where}"
+    if report["network"]:
+        return _("Cap Actif report {period} — local network {network}").format(
+            period=report["period"]["label"], network=report["network"]
+        )
+    return _("Cap Actif report {period}").format(period=report["period"]["label"])
 
 
 def medians_line(report: dict[str, Any]) -> str:
+    """The median delays: first contact → référent, → installation (and the first reception's, if any)."""
     m = report["median_days"]
-    line = (
-        f"Délai médian premier contact → référent : {days(m['reception_to_referent'])} ; "
-        f"premier contact → installation : {days(m['reception_to_installation'])}"
-    )
+    referent, installation = days(m["reception_to_referent"]), days(m["reception_to_installation"])
     first = report.get("first_reception")
     if first and first["received"]:
-        line += (
-            f" ; premier accueil (communautés de communes, Parc) → prise en charge par le référent : "
-            f"{days(first['median_days_to_referent'])} ({first['taken_in_charge']} pris en charge sur "
-            f"{first['received']} reçus)"
+        return _(
+            "Median delay first contact → référent: {referent}; first contact → installation: {installation}; "
+            "first reception (communautés de communes, the Parc) → taken in charge by the référent: {first} "
+            "({taken} taken in charge of {received} received)"
+        ).format(
+            referent=referent,
+            installation=installation,
+            first=days(first["median_days_to_referent"]),
+            taken=first["taken_in_charge"],
+            received=first["received"],
         )
-    return line
+    return _("Median delay first contact → référent: {referent}; first contact → installation: {installation}").format(
+        referent=referent, installation=installation
+    )
 
 
 def beside_lines(report: dict[str, Any]) -> list[str]:
@@ -169,10 +184,10 @@ def previous_label(previous: dict[str, Any]) -> str:
 def render(report: dict[str, Any], fmt: str, previous: dict[str, Any] | None = None) -> str:
     """The report's figures as ``table`` or ``markdown``; with ``previous``, its figures beside them."""
     per_cols = ["id", *INDICATORS]
-    per_heads = ["", *(SHORT[k] for k in INDICATORS)]
+    per_heads = ["", *(short(k) for k in INDICATORS)]
     nets = [{"id": r["network"], **r} for r in report["by_network"]]
     structs = [{"id": r["structure"], **r} for r in report["by_structure"]]
-    main_cols, main_heads = ["label", "value", "ratio"], ["indicateur", "nombre", "part"]
+    main_cols, main_heads = ["label", "value", "ratio"], [_("figure"), _("count"), _("share")]
     main_rows = indicator_rows(report)
     if previous is not None:
         main_cols.append("previous")
@@ -190,13 +205,13 @@ def render(report: dict[str, Any], fmt: str, previous: dict[str, Any] | None = N
                 "",
                 *(f"- {line}" for line in beside_lines(report)),
                 "",
-                "## Par réseau local",
+                f"## {_('Per local network')}",
                 "",
-                to_markdown(nets, per_cols, ["réseau local", *per_heads[1:]]),
+                to_markdown(nets, per_cols, [_("local network"), *per_heads[1:]]),
                 "",
-                "## Par structure",
+                f"## {_('Per structure')}",
                 "",
-                to_markdown(structs, per_cols, ["structure", *per_heads[1:]]),
+                to_markdown(structs, per_cols, [_("structure"), *per_heads[1:]]),
             ]
         )
     return "\n".join(
@@ -205,9 +220,9 @@ def render(report: dict[str, Any], fmt: str, previous: dict[str, Any] | None = N
             medians_line(report),
             *beside_lines(report),
             "",
-            to_table(nets, per_cols, ["réseau local", *per_heads[1:]], title="Par réseau local"),
+            to_table(nets, per_cols, [_("local network"), *per_heads[1:]], title=_("Per local network")),
             "",
-            to_table(structs, per_cols, ["structure", *per_heads[1:]], title="Par structure"),
+            to_table(structs, per_cols, [_("structure"), *per_heads[1:]], title=_("Per structure")),
         ]
     )
 
@@ -261,7 +276,7 @@ def funnel_svg(report: dict[str, Any], previous: dict[str, Any] | None = None) -
             )
             step.append(
                 f'<text class="previous" x="{thin + 5}" y="{y + 18 + _BAR + 11}" font-size="{_SMALL_FONT}" '
-                f'fill="#5b6770">{escape(previous_label(previous))} : {before}</text>'
+                f'fill="#5b6770">{escape(_("{label}: {n}").format(label=previous_label(previous), n=before))}</text>'
             )
         step.append("</g>")
         parts.append("".join(step))
@@ -282,7 +297,7 @@ def _cell_with_previous(value: Any, before: Any, year: str | None) -> str:
     """A figure, and under it the year before's in grey (``2024 : 10``) when there is one."""
     cell = escape(str(value))
     if year is not None:
-        cell += f'<span class="prev">{escape(year)} : {escape(str(before))}</span>'
+        cell += f'<span class="prev">{escape(_("{label}: {n}").format(label=year, n=before))}</span>'
     return f'<span class="figure">{cell}</span>'
 
 
@@ -299,14 +314,14 @@ def _figures_table(
     nothing scrolls sideways on a phone; in print the headers wrap and the table fits the page."""
     before = {r[key]: r for r in previous_rows or []}
     head = f'<th scope="col">{escape(first_head)}</th>' + "".join(
-        f'<th scope="col">{escape(SHORT[k])}</th>' for k in INDICATORS
+        f'<th scope="col">{escape(short(k))}</th>' for k in INDICATORS
     )
     body = []
     for r in rows:
         old = before.get(r[key], {})
         cells = [f'<th scope="row">{escape(str(name(r)))}</th>']
         cells += [
-            f'<td data-label="{escape(SHORT[k])}">{_cell_with_previous(r[k], old.get(k, 0), year)}</td>'
+            f'<td data-label="{escape(short(k))}">{_cell_with_previous(r[k], old.get(k, 0), year)}</td>'
             for k in INDICATORS
         ]
         body.append(f"<tr>{''.join(cells)}</tr>")
@@ -361,7 +376,7 @@ def render_html(report: dict[str, Any], previous: dict[str, Any] | None = None) 
         ratio = f'<div class="ratio">{escape(row["ratio"])}</div>' if row["ratio"] else ""
         before = ""
         if previous is not None and year is not None:
-            before = f'<div class="prev">{escape(year)} : {previous[row["key"]]}</div>'
+            before = f'<div class="prev">{escape(_("{label}: {n}").format(label=year, n=previous[row["key"]]))}</div>'
         cards.append(
             f'<div class="card" id="{row["key"]}"><div class="value">{row["value"]}</div>'
             f'<div class="label">{escape(row["label"])}</div>{ratio}{before}</div>'
