@@ -63,7 +63,7 @@ from typing import Any
 from transitions import Machine, State
 
 from engine.errors import InputError, TransitionNotAllowed
-from engine.i18n import _
+from engine.i18n import N_, _
 from engine.vocabulary import ACTIVE_STAGES, CLOSED_STAGES, STAGES, did_you_mean, unknown
 
 INITIAL_STAGE = "idea"
@@ -110,28 +110,37 @@ TRANSITIONS: tuple[dict[str, Any], ...] = (
 
 #: What each trigger means, shown by ``capactif lifecycle``.
 TRIGGERS: dict[str, str] = {
-    "start_study": "the référent starts building the project with the porteur",
-    "seek_financing": "the plan is ready; financing is being sought",
-    "refuse_financing": "financing refused: back to the study to rework the plan",
-    "install": "the activity has started",
-    "start_follow_up": "a structure takes charge of the post-creation follow-up",
-    "mark_developed": "the company is developed; the follow-up ends",
-    "hold": "the porteur pauses the project",
-    "resume": "the project resumes at the stage it was paused in",
-    "abandon": "the porteur gives up the project",
-    "redirect": "the project is oriented outside the network's scope",
-    "reopen": "a closed fiche is opened again, back to the first welcome",
+    "start_study": N_("the référent starts building the project with the porteur"),
+    "seek_financing": N_("the plan is ready; financing is being sought"),
+    "refuse_financing": N_("financing refused: back to the study to rework the plan"),
+    "install": N_("the activity has started"),
+    "start_follow_up": N_("a structure takes charge of the post-creation follow-up"),
+    "mark_developed": N_("the company is developed; the follow-up ends"),
+    "hold": N_("the porteur pauses the project"),
+    "resume": N_("the project resumes at the stage it was paused in"),
+    "abandon": N_("the porteur gives up the project"),
+    "redirect": N_("the project is oriented outside the network's scope"),
+    "reopen": N_("a closed fiche is opened again, back to the first welcome"),
 }
 
 #: What each named guard checks (the ``held_from_<stage>`` guards are generated below).
 GUARDS: dict[str, str] = {
-    "has_lead": "a référent (lead) is assigned",
-    "has_installation_date": "an installation date is given (installed_on) or already recorded",
-    "has_follow_up_structure": (
+    "has_lead": N_("a référent (lead) is assigned"),
+    "has_installation_date": N_("an installation date is given (installed_on) or already recorded"),
+    "has_follow_up_structure": N_(
         "a structure in charge of the follow-up is given (follow_up_by or by) or already recorded"
     ),
 }
-GUARDS.update({_HELD_FROM_PREFIX + stage: f"the fiche was paused in '{stage}'" for stage in STAGES})
+#: The ``held_from_<stage>`` guards' words (msgid; ``{stage}`` is the stage's id).
+HELD_FROM = N_("the fiche was paused in '{stage}'")
+GUARDS.update({_HELD_FROM_PREFIX + stage: HELD_FROM for stage in STAGES})
+
+
+def guard_words(guard: str) -> str:
+    """What a guard checks, in the language in force."""
+    if guard.startswith(_HELD_FROM_PREFIX):
+        return _(HELD_FROM).format(stage=guard.removeprefix(_HELD_FROM_PREFIX))
+    return _(GUARDS[guard])
 
 
 class LifecycleDefinitionError(ValueError):
@@ -524,10 +533,10 @@ class Lifecycle:
                 for stage, label in STAGES.items()
             ],
             "triggers": [
-                {"name": name, "description": TRIGGERS.get(name, ""), "transitions": rows}
+                {"name": name, "description": _(TRIGGERS[name]) if name in TRIGGERS else "", "transitions": rows}
                 for name, rows in triggers.items()
             ],
-            "guards": [{"name": g, "description": GUARDS[g]} for g in used_guards],
+            "guards": [{"name": g, "description": guard_words(g)} for g in used_guards],
         }
 
     def mermaid(self) -> str:
@@ -648,11 +657,11 @@ def render_text(description: Mapping[str, Any]) -> str:
     stages = description["stages"]
     width = max(len(s["id"]) for s in stages)
     label_width = max(len(s["label"]) for s in stages)
-    lines = [f"Stages (initial: {description['initial']})"]
+    lines = [_("Stages (initial: {stage})").format(stage=description["initial"])]
     for stage in stages:
-        allowed = ", ".join(stage["triggers"]) or "none (final)"
+        allowed = ", ".join(stage["triggers"]) or _("none (final)")
         lines.append(f"  {stage['id']:<{width}}  {stage['label']:<{label_width}}  -> {allowed}")
-    lines += ["", "Triggers"]
+    lines += ["", _("Triggers")]
     for trigger in description["triggers"]:
         lines.append(f"  {trigger['name']}: {trigger['description']}".rstrip(": "))
         groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
@@ -662,7 +671,7 @@ def render_text(description: Mapping[str, Any]) -> str:
             needs = f"  [{', '.join(guards)}]" if guards else ""
             lines.append(f"      {', '.join(sources)} -> {dest}{needs}")
     if description["guards"]:
-        lines += ["", "Guards"]
+        lines += ["", _("Guards")]
         name_width = max(len(g["name"]) for g in description["guards"])
         lines += [f"  {g['name']:<{name_width}}  {g['description']}" for g in description["guards"]]
     return "\n".join(lines) + "\n"

@@ -69,7 +69,7 @@ def test_known_need_gap_and_what_the_network_never_offers():
     assert cov.counts()["need_gaps"] > 0
 
 
-def test_conditional_coverage_names_the_conditions():
+def test_conditional_coverage_names_the_conditions(english):
     """A couveuse only at stages idea and study covers activity tests conditionally, and says so."""
     cov = coverage(compile_rules(small(fallback_lead=["cci"])))
     (conditional,) = {(e.candidates, e.status) for e in entries(cov, need="activity_test")}
@@ -157,7 +157,7 @@ def rules_dir(tmp_path: Path, *, fallback: bool) -> Path:
     return target
 
 
-def test_command_exit_1_on_a_lead_gap_and_json_keys(tmp_path):
+def test_command_exit_1_on_a_lead_gap_and_json_keys(tmp_path, english):
     """Exit 1 with a lead gap (0 once a fallback lead closes it); the documented JSON keys."""
     gap = CliRunner().invoke(main, ["rules", "coverage", "--rules", str(rules_dir(tmp_path / "a", fallback=False)),
                                     "--format", "json"])  # fmt: skip
@@ -174,4 +174,4 @@ def test_command_exit_1_on_a_lead_gap_and_json_keys(tmp_path):
     fixed = CliRunner().invoke(main, ["rules", "coverage", "--rules", str(rules_dir(tmp_path / "b", fallback=True))])
     assert fixed.exit_code == 0, fixed.output
     assert "lead gaps: 0" in fixed.output
-    assert "Exemple :" in CliRunner().invoke(main, ["rules", "coverage", "-h"]).output
+    assert "Example:" in CliRunner().invoke(main, ["rules", "coverage", "-h"]).output

@@ -48,7 +48,7 @@ def diff(*args):
     return CliRunner().invoke(main, ["rules", "diff", *args])
 
 
-def test_moving_a_commune_reports_exactly_the_fiches_of_that_commune_it_changes(sides):
+def test_moving_a_commune_reports_exactly_the_fiches_of_that_commune_it_changes(sides, english):
     """Thiers moved to local network ambert: its fiches whose CCI or PFIL depends on the local network change."""
     base, work, fiches = sides
     move_thiers_to_ambert(work)
@@ -77,7 +77,7 @@ def test_moving_a_commune_reports_exactly_the_fiches_of_that_commune_it_changes(
     ]
 
 
-def test_the_text_report_shows_before_after_and_why(sides):
+def test_the_text_report_shows_before_after_and_why(sides, english):
     """Text: each changed fiche with before → after and its causes, then the summaries and a count."""
     base, work, fiches = sides
     move_thiers_to_ambert(work)
@@ -91,8 +91,8 @@ def test_the_text_report_shows_before_after_and_why(sides):
         "  because:",
         "    commune 63430 Thiers moved from local network thiers to ambert",
     ]
-    assert "By structure" in result.output and "By local network" in result.output
-    assert lines[-1] == "2 of 6 fiche(s) change."
+    assert "Per structure" in result.output and "Per local network" in result.output
+    assert lines[-1] == "2 of 6 fiches change."
 
 
 def test_unchanged_rules_report_no_fiche_and_exit_0(sides):
@@ -104,7 +104,7 @@ def test_unchanged_rules_report_no_fiche_and_exit_0(sides):
     assert (data["fiches"], data["changed"], data["changes"], data["rules_changes"]) == (6, 0, [], [])
 
 
-def test_a_structure_change_is_named_as_the_cause(sides):
+def test_a_structure_change_is_named_as_the_cause(sides, english):
     """Taking the Haute-Loire out of the CCI of Brioude orphans nothing but moves the lead, citing the file."""
     base, work, fiches = sides
     path = work / "structures" / "cci-brioude.yaml"

@@ -90,7 +90,7 @@ def test_a_broken_side_is_named_in_each_problem(tmp_path: Path):
     assert all(line.startswith("working rules (") for line in raised.value.lines())
 
 
-def test_a_structure_added_or_removed_is_the_cause_named():
+def test_a_structure_added_or_removed_is_the_cause_named(english):
     """The new lead's file is the cause; the text report shows before → after and the cause."""
     old = structure("old", lead={"natures": ["liberal"]})
     new = structure("new", lead={"natures": ["artisanal"]})

@@ -69,7 +69,7 @@ def changed(result) -> list[str]:
     return [c["fiche"] for c in json.loads(result.output)["changes"]]
 
 
-def test_moving_a_commune_reports_exactly_the_stored_fiches_it_changes(stored, sides, store_url):
+def test_moving_a_commune_reports_exactly_the_stored_fiches_it_changes(stored, sides, store_url, english):
     """Thiers moved to local network ambert: every stored Thiers fiche depending on it, and only those."""
     move_thiers_to_ambert(sides[1])
     result = diff(sides, store_url)
@@ -107,7 +107,7 @@ def test_as_of_keeps_the_fiches_received_and_active_then_as_they_stood(stored, s
     assert stored["moved_in"] in changed(after_the_move)
 
 
-def test_a_structure_territory_change_reports_only_the_fiches_it_leads(stored, sides, store_url):
+def test_a_structure_territory_change_reports_only_the_fiches_it_leads(stored, sides, store_url, english):
     """The CCI of Brioude no longer covers its local network: only the Lavaudieu fiche changes lead."""
     path = sides[1] / "structures" / "cci-brioude.yaml"
     text = path.read_text(encoding="utf-8")

@@ -57,7 +57,7 @@ def test_a_failing_case_shows_what_differs_and_why_then_exits_1(cases, english):
     ]
     assert "  why not as expected:" in lines
     assert any(line.startswith("    cma-63: not competent for nature 'commercial'") for line in lines)
-    assert lines[-1].startswith("2 case(s): 1 passed, 1 failed (rules ")
+    assert lines[-1].startswith("2 cases: 1 passed, 1 failed (rules ")
 
 
 def test_json_report_has_the_documented_keys(cases):
@@ -85,7 +85,7 @@ def test_all_passing_exits_0_with_a_summary(tmp_path):
     path.write_text(CASES.split("  - name: bake-off")[0], encoding="utf-8")
     result = run(str(path))
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("1 case(s): 1 passed, 0 failed (rules ")
+    assert result.output.startswith("1 cas : 1 réussi, 0 en échec (règles ")
 
 
 def test_bad_case_file_exits_2_with_located_errors(tmp_path):

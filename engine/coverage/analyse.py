@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from engine.i18n import _
 from engine.routing.compile import CompiledCondition, CompiledRule, CompiledRules, CompiledStructure
 from engine.vocabulary import KINDS, NATURES, NEEDS
 
@@ -38,7 +39,11 @@ class Candidate:
     conditions: tuple[str, ...] = ()
 
     def words(self) -> str:
-        return self.structure + (f" (only {'; '.join(self.conditions)})" if self.conditions else "")
+        if not self.conditions:
+            return self.structure
+        return _("{structure} (only {conditions})").format(
+            structure=self.structure, conditions="; ".join(self.conditions)
+        )
 
 
 @dataclass
@@ -100,23 +105,25 @@ def structure_conditions(s: CompiledStructure, need: str | None = None) -> list[
     """The porteur-specific filters of a structure (and of its need), in words."""
     out = []
     if s.stages is not None:
-        out.append(f"at stages {', '.join(sorted(s.stages))}")
+        out.append(_("at stages {stages}").format(stages=", ".join(sorted(s.stages))))
     if s.naf_prefixes:
-        out.append(f"for NAF {_prefixes(s.naf_prefixes)}")
+        out.append(_("for NAF {prefixes}").format(prefixes=_prefixes(s.naf_prefixes)))
     if s.requires_publics is not None:
-        out.append(f"for publics {', '.join(sorted(s.requires_publics))}")
+        out.append(_("for publics {publics}").format(publics=", ".join(sorted(s.requires_publics))))
     if s.max_employees is not None:
-        out.append(f"up to {s.max_employees} employees")
+        out.append(_("up to {n} employees").format(n=s.max_employees))
     if need is not None and need in s.support_naf:
-        out.append(f"{need} for NAF {_prefixes(s.support_naf[need])}")
+        out.append(_("{need} for NAF {prefixes}").format(need=need, prefixes=_prefixes(s.support_naf[need])))
     if need is not None and need in s.support_with:
-        out.append(f"{need} only with the need {' or '.join(sorted(s.support_with[need]))}")
+        out.append(
+            _("{need} only with the need {needs}").format(need=need, needs=_(" or ").join(sorted(s.support_with[need])))
+        )
     return out
 
 
 def _prefixes(prefixes: tuple[str, ...]) -> str:
     shown = ", ".join(prefixes[:4])
-    return shown + (f"… ({len(prefixes)} prefixes)" if len(prefixes) > 4 else "")
+    return shown + (_("… ({n} prefixes)").format(n=len(prefixes)) if len(prefixes) > 4 else "")
 
 
 def _applies(when: CompiledCondition, nature: str, kind: str) -> bool:
@@ -160,7 +167,7 @@ def _lead(compiled: CompiledRules, cls: CommuneClass, nature: str, kind: str) ->
             continue
         conditions = structure_conditions(s)
         if not _full(rule.when, None):
-            conditions.append(f"when rule {rule.id} fires")
+            conditions.append(_("when rule {rule} fires").format(rule=rule.id))
         required.append(_candidate(s, conditions, excluded_some))
     phases.append(required)
     fallback = set(compiled.fallback_lead)
@@ -183,7 +190,7 @@ def _lead(compiled: CompiledRules, cls: CommuneClass, nature: str, kind: str) ->
 
 def _candidate(s: CompiledStructure, conditions: list[str], excluded_some: dict[str, str]) -> Candidate:
     if s.id in excluded_some:
-        conditions = [*conditions, f"unless rule {excluded_some[s.id]} fires"]
+        conditions = [*conditions, _("unless rule {rule} fires").format(rule=excluded_some[s.id])]
     return Candidate(s.id, tuple(conditions))
 
 
@@ -233,7 +240,7 @@ def _need(compiled: CompiledRules, cls: CommuneClass, nature: str, kind: str, ne
             continue
         conditions = structure_conditions(s)
         if not _full(rule.when, need):
-            conditions.append(f"when rule {rule.id} fires")
+            conditions.append(_("when rule {rule} fires").format(rule=rule.id))
         candidate = _candidate(s, conditions, excluded_some)
         if not candidate.conditions:
             return None

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.coverage.analyse import Candidate, CommuneClass, analyse
+from engine.i18n import _
 from engine.routing.compile import CompiledRules
 from engine.territory import Territory
 
@@ -103,7 +104,7 @@ class Coverage:
         for e in self.entries:
             groups.setdefault(e.network, []).append(e)
         order = [*self.networks, NO_NETWORK]
-        return [(n, self.networks.get(n, "hors des réseaux locaux"), groups[n]) for n in order if n in groups]
+        return [(n, self.networks.get(n, _("outside the local networks")), groups[n]) for n in order if n in groups]
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -2,39 +2,49 @@
 
 from __future__ import annotations
 
+from engine.i18n import N_, _, ngettext
 from engine.render import renders
 from engine.rulestest.runner import Failure, TestReport
 
 
+def _expected_value(value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(_("{need} by {structure}").format(need=need, structure=sid) for need, sid in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if value is None:
+        return _("none")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+#: The expectations of a case (the keys of its ``expect:``), as the report names them (msgids).
+EXPECTATIONS = {"lead": N_("lead"), "supporting_include": N_("supporting include"),
+                "supporting_exclude": N_("supporting exclude"), "uncovered_needs": N_("uncovered needs"),
+                "covered_by": N_("covered by"), "orphan": N_("orphan"), "oriented_to": N_("oriented to")}  # fmt: skip
+
+
 def _expected_line(failure: Failure) -> str:
-    parts = []
-    for key, value in failure.case.expect.to_dict().items():
-        if isinstance(value, dict):
-            value = ", ".join(f"{need} by {sid}" for need, sid in value.items())
-        elif isinstance(value, list):
-            value = ", ".join(value)
-        elif value is None:
-            value = "none"
-        elif isinstance(value, bool):
-            value = "yes" if value else "no"
-        parts.append(f"{key.replace('_', ' ')} {value}")
-    return "; ".join(parts)
+    """What the case expected, ``name value`` per expectation."""
+    expect = failure.case.expect.to_dict()
+    return "; ".join(f"{_(EXPECTATIONS.get(key, key))} {_expected_value(value)}" for key, value in expect.items())
 
 
 def render_failure(failure: Failure) -> str:
     """One failure: where the case is written, what differs, what was suggested and why."""
     case = failure.case
     lines = [
-        f"FAIL {case.source}:{case.line}: {case.name}",
-        f"  expected:  {_expected_line(failure)}",
-        f"  suggested: {failure.outcome.describe()}",
+        _("FAIL {file}:{line}: {name}").format(file=case.source, line=case.line, name=case.name),
+        "  " + _("expected:  {expected}").format(expected=_expected_line(failure)),
+        "  " + _("suggested: {suggested}").format(suggested=failure.outcome.describe()),
     ]
     lines += [f"  - {d}" for d in failure.differences]
     if failure.outcome.reasons:
-        lines.append("  reasons:")
+        lines.append("  " + _("reasons:"))
         lines += [f"    {r}" for r in failure.outcome.reasons]
     if failure.why_not:
-        lines.append("  why not as expected:")
+        lines.append("  " + _("why not as expected:"))
         lines += [f"    {r}" for r in failure.why_not]
     return "\n".join(lines)
 
@@ -44,8 +54,17 @@ def render_text(report: TestReport) -> str:
     """Every failure, then 'N cases: P passed, F failed.' (and the rules' version)."""
     blocks = [render_failure(f) for f in report.failures]
     failed = len(report.failures)
-    summary = f"{report.total} case(s): {report.passed} passed, {failed} failed"
     if report.rules_version:
-        summary += f" (rules {report.rules_version})"
-    blocks.append(summary + ".")
+        summary = ngettext(
+            "{total} case: {passed} passed, {failed} failed (rules {version}).",
+            "{total} cases: {passed} passed, {failed} failed (rules {version}).",
+            report.total,
+        )
+    else:
+        summary = ngettext(
+            "{total} case: {passed} passed, {failed} failed.",
+            "{total} cases: {passed} passed, {failed} failed.",
+            report.total,
+        )
+    blocks.append(summary.format(total=report.total, passed=report.passed, failed=failed, version=report.rules_version))
     return "\n\n".join(blocks)

@@ -10,7 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.i18n import N_, _
+
 POLICY_FIELDS = ("lead_steps", "fallback_lead", "tie_break")
+
+
+#: Words kept in the JSON view as they are (stable) and translated where a sentence shows them.
+RULES_ORDER = N_("order of the rules")
+ADDED = N_("added to the territory")
+REMOVED = N_("removed from the territory")
 
 
 @dataclass
@@ -35,28 +43,36 @@ class RulesDelta:
 
     def lines(self) -> list[str]:
         """Every difference, one sentence each, in a fixed order."""
-        out = [f"structure {sid} added" for sid in self.structures_added]
-        out += [f"structure {sid} removed" for sid in self.structures_removed]
-        out += [
-            f"structure {sid} changed ({', '.join(sections)})"
-            for sid, sections in sorted(self.structures_changed.items())
-        ]
-        out += [f"routing rule '{rid}' added" for rid in self.rules_added]
-        out += [f"routing rule '{rid}' removed" for rid in self.rules_removed]
-        out += [f"routing rule '{rid}' changed" for rid in self.rules_changed]
-        out += [f"routing policy changed ({name})" for name in self.policy_changed]
+        out = [_("structure {structure} added").format(structure=sid) for sid in self.structures_added]
+        out += [_("structure {structure} removed").format(structure=sid) for sid in self.structures_removed]
+        out += [self.changed_words(sid) for sid in sorted(self.structures_changed)]
+        out += [_("routing rule '{rule}' added").format(rule=rid) for rid in self.rules_added]
+        out += [_("routing rule '{rule}' removed").format(rule=rid) for rid in self.rules_removed]
+        out += [_("routing rule '{rule}' changed").format(rule=rid) for rid in self.rules_changed]
+        out += [_("routing policy changed ({what})").format(what=_(name)) for name in self.policy_changed]
         out += [self.moved_words(code) for code in sorted(self.communes_moved)]
-        out += [
-            f"commune {self.commune_names.get(code, code)} changed ({', '.join(fields)})"
-            for code, fields in sorted(self.communes_changed.items())
-        ]
+        out += [self.commune_words(code) for code in sorted(self.communes_changed)]
         return out
+
+    def changed_words(self, sid: str) -> str:
+        """'structure cma-63 changed (territory, leads)' (the sections are the rules files' keys)."""
+        return _("structure {structure} changed ({sections})").format(
+            structure=sid, sections=", ".join(self.structures_changed[sid])
+        )
+
+    def commune_words(self, code: str) -> str:
+        """'commune 63430 Thiers changed (epci)', or added to / removed from the territory."""
+        name = self.commune_names.get(code, code)
+        fields = ", ".join(_(f) for f in self.communes_changed[code])
+        return _("commune {commune} changed ({fields})").format(commune=name, fields=fields)
 
     def moved_words(self, code: str) -> str:
         """'commune 63430 Thiers moved from local network thiers to ambert'."""
         before, after = self.communes_moved[code]
         name = self.commune_names.get(code, code)
-        return f"commune {name} moved from local network {before or '(none)'} to {after or '(none)'}"
+        return _("commune {commune} moved from local network {before} to {after}").format(
+            commune=name, before=before or _("(none)"), after=after or _("(none)")
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON view: ``{"structures_added", ..., "communes_moved": [{"commune", "before", "after"}]}``."""
@@ -98,7 +114,7 @@ def rules_delta(base: Any, working: Any) -> RulesDelta:
     b_order = [r for r in b_rules if r in w_rules]
     w_order = [r for r in w_rules if r in b_rules]
     if b_order != w_order:
-        delta.policy_changed.append("order of the rules")
+        delta.policy_changed.append(RULES_ORDER)
     delta.policy_changed[:0] = [
         name for name in POLICY_FIELDS if getattr(base.policy, name) != getattr(working.policy, name)
     ]
@@ -107,7 +123,7 @@ def rules_delta(base: Any, working: Any) -> RulesDelta:
         b, w = b_communes.get(code), w_communes.get(code)
         delta.commune_names[code] = str(w or b)
         if b is None or w is None:
-            delta.communes_changed[code] = ["added to the territory" if b is None else "removed from the territory"]
+            delta.communes_changed[code] = [ADDED if b is None else REMOVED]
             continue
         if b.local_network != w.local_network:
             delta.communes_moved[code] = (b.local_network, w.local_network)

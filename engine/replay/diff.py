@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.i18n import _
 from engine.replay.delta import RulesDelta
 from engine.rulestest.outcome import Outcome, outcome_of
 
@@ -143,28 +144,35 @@ def causes_of(commune: str, before: Outcome, after: Outcome, delta: RulesDelta) 
     if commune in delta.communes_moved:
         out.append(delta.moved_words(commune))
     if commune in delta.communes_changed:
-        name = delta.commune_names.get(commune, commune)
-        out.append(f"commune {name} changed ({', '.join(delta.communes_changed[commune])})")
+        out.append(delta.commune_words(commune))
     for sid in _involved(before, after):
         if sid in delta.structures_changed:
-            out.append(f"structure {sid} changed ({', '.join(delta.structures_changed[sid])})")
+            out.append(delta.changed_words(sid))
         elif sid in delta.structures_added:
-            out.append(f"structure {sid} added")
+            out.append(_("structure {structure} added").format(structure=sid))
         elif sid in delta.structures_removed:
-            out.append(f"structure {sid} removed")
+            out.append(_("structure {structure} removed").format(structure=sid))
     cited = before.reasons + after.reasons
-    for kind, ids in (("added", delta.rules_added), ("removed", delta.rules_removed), ("changed", delta.rules_changed)):
+    for words, ids in (
+        (_("routing rule '{rule}' added"), delta.rules_added),
+        (_("routing rule '{rule}' removed"), delta.rules_removed),
+        (_("routing rule '{rule}' changed"), delta.rules_changed),
+    ):
         for rid in ids:
             if any(f"`{rid}`" in reason for reason in cited):
-                out.append(f"routing rule '{rid}' {kind}")
+                out.append(words.format(rule=rid))
     if delta.policy_changed and before.lead != after.lead:
-        out.append(f"routing policy changed ({', '.join(delta.policy_changed)})")
+        what = ", ".join(_(name) for name in delta.policy_changed)
+        out.append(_("routing policy changed ({what})").format(what=what))
     if not out:
         elsewhere = delta.lines()
         if elsewhere:
-            out.append("no difference of this fiche's own structures: " + "; ".join(elsewhere[:3]))
+            shown = "; ".join(elsewhere[:3])
             if len(elsewhere) > 3:
-                out[-1] += f"; and {len(elsewhere) - 3} more"
+                text = _("no difference of this fiche's own structures: {differences}; and {n} more")
+            else:
+                text = _("no difference of this fiche's own structures: {differences}")
+            out.append(text.format(differences=shown, n=len(elsewhere) - 3))
     return out
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from engine.i18n import _
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -46,13 +48,17 @@ class Outcome:
 
     def describe(self) -> str:
         """One line: 'lead cma-63; supporting adie (microcredit); uncovered honour_loan'."""
-        parts = [f"lead {self.lead}" if self.lead else "no lead (orphan)" if self.orphan else "no lead"]
-        if self.supporting:
-            parts.append("supporting " + ", ".join(_support(sid, needs) for sid, needs in self.supporting))
+        if self.lead:
+            parts = [_("lead {structure}").format(structure=self.lead)]
         else:
-            parts.append("no supporting structure")
+            parts = [_("no lead (orphan)") if self.orphan else _("no lead")]
+        if self.supporting:
+            supports = ", ".join(_support(sid, needs) for sid, needs in self.supporting)
+            parts.append(_("supporting {structures}").format(structures=supports))
+        else:
+            parts.append(_("no supporting structure"))
         if self.uncovered_needs:
-            parts.append("uncovered " + ", ".join(self.uncovered_needs))
+            parts.append(_("uncovered {needs}").format(needs=", ".join(self.uncovered_needs)))
         return "; ".join(parts)
 
 
@@ -71,11 +77,17 @@ def outcome_of(suggestion: Any, *, with_reasons: bool = True) -> Outcome:
     reasons: list[str] = []
     if with_reasons:
         if lead is not None:
-            reasons.extend(f"lead {lead.structure}: {r}" for r in lead.reasons)
+            reasons.extend(
+                _("lead {structure}: {reason}").format(structure=lead.structure, reason=r) for r in lead.reasons
+            )
         for s in suggestion.supporting:
-            reasons.extend(f"support {s.structure}: {r}" for r in s.reasons)
+            reasons.extend(
+                _("support {structure}: {reason}").format(structure=s.structure, reason=r) for r in s.reasons
+            )
         for alt in suggestion.alternatives:
-            reasons.extend(f"not lead {alt.structure}: {r}" for r in alt.reasons)
+            reasons.extend(
+                _("not lead {structure}: {reason}").format(structure=alt.structure, reason=r) for r in alt.reasons
+            )
     return Outcome(
         lead=lead.structure if lead is not None else None,
         supporting=supporting,

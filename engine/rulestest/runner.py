@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.i18n import _
 from engine.rulestest.model import Case, Expectation
 from engine.rulestest.outcome import Outcome, outcome_of
 
@@ -80,57 +81,78 @@ def differences(expect: Expectation, got: Outcome, declared_needs: Iterable[str]
     """Each expectation the outcome does not meet, as a sentence naming expected and suggested."""
     out: list[str] = []
     if expect.lead_given and expect.lead != got.lead:
-        wanted = expect.lead or "no lead"
-        found = got.lead or ("no lead (orphan)" if got.orphan else "no lead")
-        out.append(f"lead: expected {wanted}, suggested {found}")
+        wanted = expect.lead or _("no lead")
+        found = got.lead or (_("no lead (orphan)") if got.orphan else _("no lead"))
+        out.append(_("lead: expected {expected}, suggested {suggested}").format(expected=wanted, suggested=found))
     if expect.orphan is not None and expect.orphan != got.orphan:
         out.append(
-            "orphan: expected an orphan fiche (no structure can lead), suggested a lead"
+            _("orphan: expected an orphan fiche (no structure can lead), suggested a lead")
             if expect.orphan
-            else "orphan: expected a lead, suggested an orphan fiche"
+            else _("orphan: expected a lead, suggested an orphan fiche")
         )
     supports = dict(got.supporting)
     for sid in expect.supporting_include:
         if sid not in supports:
-            where = " (suggested as lead)" if sid == got.lead else ""
-            out.append(f"supporting: expected {sid} among the supporting structures, not suggested{where}")
+            text = (
+                _("supporting: expected {structure} among the supporting structures, not suggested (suggested as lead)")
+                if sid == got.lead
+                else _("supporting: expected {structure} among the supporting structures, not suggested")
+            )
+            out.append(text.format(structure=sid))
     for sid in expect.supporting_exclude:
         if sid in supports:
-            needs = ", ".join(supports[sid]) or "no need"
-            out.append(f"supporting: expected {sid} not to support, suggested for {needs}")
+            needs = ", ".join(supports[sid]) or _("no need")
+            out.append(
+                _("supporting: expected {structure} not to support, suggested for {needs}").format(
+                    structure=sid, needs=needs
+                )
+            )
     uncovered = set(got.uncovered_needs)
     declared = set(declared_needs)
     for need in expect.uncovered_needs:
         if need not in uncovered:
             by = [sid for sid, needs in got.supporting if need in needs]
             if by:
-                who = f"covered by {', '.join(by)}"
+                who = _("covered by {structures}").format(structures=", ".join(by))
             elif need not in declared:
-                who = "but the case's fiche does not declare that need"
+                who = _("but the case's fiche does not declare that need")
+            elif got.lead:
+                who = _("covered by the lead {lead}").format(lead=got.lead)
             else:
-                who = f"covered by the lead {got.lead}" if got.lead else "not reported as uncovered"
-            out.append(f"uncovered needs: expected {need} to be uncovered, {who}")
+                who = _("not reported as uncovered")
+            out.append(_("uncovered needs: expected {need} to be uncovered, {found}").format(need=need, found=who))
     for need, sid in expect.covered_by:
         by = [s for s, needs in got.supporting if need in needs]
         if sid in by:
             continue
         if by:
-            found = f"covered by {', '.join(by)}"
+            found = _("covered by {structures}").format(structures=", ".join(by))
         elif need in uncovered:
-            found = "uncovered"
+            found = _("uncovered")
         elif need not in declared:
-            found = "but the case's fiche does not declare that need"
+            found = _("but the case's fiche does not declare that need")
         elif got.lead == sid:
             continue
+        elif got.lead:
+            found = _("covered by the lead {lead}").format(lead=got.lead)
         else:
-            found = f"covered by the lead {got.lead}" if got.lead else "not covered"
-        out.append(f"need {need}: expected covered by {sid}, {found}")
+            found = _("not covered")
+        out.append(
+            _("need {need}: expected covered by {structure}, {found}").format(need=need, structure=sid, found=found)
+        )
     oriented = dict(got.orientations)
     for need, oid in expect.oriented_to:
         if oid not in oriented.get(need, ()):
-            named = ", ".join(oriented.get(need, ())) or "no structure outside the network"
-            covered = "" if need in uncovered else " (the need is not uncovered: orientation is for uncovered needs)"
-            out.append(f"orientation for {need}: expected {oid}, named {named}{covered}")
+            named = ", ".join(oriented.get(need, ())) or _("no structure outside the network")
+            text = (
+                _("orientation for {need}: expected {expected}, named {named}")
+                if need in uncovered
+                else _(
+                    "orientation for {need}: expected {expected}, named {named} "
+                    "(the need is not uncovered: orientation is for uncovered needs)"
+                )
+            )
+            out.append(text.format(need=need, expected=oid, named=named))
     return out
 
 
