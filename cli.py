@@ -205,9 +205,9 @@ def workspace(
     return ws
 
 
-def show(result: Any, fmt: str, output: Path | None = None, what: str = "report") -> None:
+def show(result: Any, fmt: str, output: Path | None = None, written: str | None = None) -> None:
     """Render ``result`` in ``fmt`` (engine.render's registry), print it (stored text's control sequences
-    removed) or write it to ``output``."""
+    removed) or write it to ``output`` and say so (``written``: the message, with ``{path}``)."""
     from engine.output import for_terminal
     from engine.render import render
 
@@ -217,7 +217,7 @@ def show(result: Any, fmt: str, output: Path | None = None, what: str = "report"
         click.echo(for_terminal(text.rstrip("\n")), err=getattr(result, "exit_code", 0) == 2 and fmt == "text")
         return
     output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    click.echo(f"{what} written to {output}", err=True)
+    click.echo((written or _("Written to {path}")).format(path=output), err=True)
 
 
 @click.group(cls=CapactifGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -1593,7 +1593,7 @@ def agenda_command(network: str, month: str, fmt: str, output: Path | None, char
     from engine.app import agenda
 
     ws = workspace(db_url, rules_path, as_who, charter_path)
-    show(agenda.agenda(ws, ws.identity(), network, month), fmt, output, what="agenda")
+    show(agenda.agenda(ws, ws.identity(), network, month), fmt, output, written=_("Agenda written to {path}"))
 
 
 # --- notify: e-mail reminders --------------------------------------------------------------------

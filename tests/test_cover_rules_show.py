@@ -85,7 +85,7 @@ def expected_communes(rules) -> set[str]:
     return union
 
 
-def test_every_kind_of_territory_unit_is_named_with_its_size(rules):
+def test_every_kind_of_territory_unit_is_named_with_its_size(rules, english):
     """Departments, local networks, intercommunal bodies, communes and each exclusion, by name, in file order."""
     lines = show(rules, "essai").splitlines()
     count = len(expected_communes(rules))
@@ -101,7 +101,7 @@ def test_every_kind_of_territory_unit_is_named_with_its_size(rules):
     assert data["communes_count"] == count
 
 
-def test_filters_capacity_and_contact_in_words(rules):
+def test_filters_capacity_and_contact_in_words(rules, english):
     """Status, lead natures and priority, supports with NAF limits, every filter, capacity and contact."""
     lines = show(rules, "essai").splitlines()
     assert lines[0] == "essai: Boutique de gestion d'essai (boutique de gestion)"
@@ -148,7 +148,7 @@ def test_json_gives_filters_capacity_and_contact(rules):
     assert data["rules"] == []
 
 
-def test_a_lead_of_any_nature_on_the_whole_network(rules):
+def test_a_lead_of_any_nature_on_the_whole_network(rules, english):
     """A lead without natures leads 'projects of any nature'; no needs, no filter, no capacity, no contact."""
     assert show(rules, "essai-libre").splitlines()[2:] == [
         "  status: active; local networks: none",
@@ -166,7 +166,7 @@ def test_a_lead_of_any_nature_on_the_whole_network(rules):
     assert (essai["active"], essai["leads"], essai["supports"]) == (False, "artisanal", "business_plan, premises")
 
 
-def test_the_fallback_lead_says_where_it_also_leads():
+def test_the_fallback_lead_says_where_it_also_leads(english):
     """ADRET leads liberal projects, and any project no structure of the commune can lead (fallback_lead)."""
     bundled = paths.bundled("rules")
     lines = show(bundled, "adret").splitlines()

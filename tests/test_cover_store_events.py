@@ -97,7 +97,7 @@ def test_show_tells_every_kind_of_event_in_words(lived, store_url):
         "cma-63: référent: cma-63",
         "cma-63: start_study: idea → study — Jeanne a signé",
         "cma-63: note: appel de Jeanne",
-        "cma-63: contact (meeting): rdv",
+        "cma-63: contact (rendez-vous): rdv",
         "cma-63: le porteur accepte le partage avec le réseau",
         "cma-63: partage refusé",
         "cma-63: commune: 63003 → 63430 (réseau local thiers) — Jeanne déménage",
@@ -112,7 +112,7 @@ def test_show_masks_free_text_for_the_committee(lived, store_url):
     texts = history_texts(result.output)
     assert "cma-63: start_study: idea → study — (commentaire masqué)" in texts
     assert "cma-63: note: (texte masqué : données personnelles possibles)" in texts
-    assert "cma-63: contact (meeting): (texte masqué : données personnelles possibles)" in texts
+    assert "cma-63: contact (rendez-vous): (texte masqué : données personnelles possibles)" in texts
     assert "cma-63: commune: 63003 → 63430 (réseau local thiers) — (commentaire masqué)" in texts
     assert "Jeanne" not in result.output
 

@@ -167,7 +167,7 @@ def test_a_support_that_declines_is_replaced_or_the_need_uncovered(store, networ
     verified(store)
 
 
-def test_a_decline_needs_a_reason_and_writes_nothing_without_one(store, network):
+def test_a_decline_needs_a_reason_and_writes_nothing_without_one(store, network, english):
     fid = received_by_coordinator(store, network)
     with pytest.raises(InputError, match="--reason: say why"):
         reply(store, network, fid, CMA, "decline", reason="   ")
@@ -175,7 +175,7 @@ def test_a_decline_needs_a_reason_and_writes_nothing_without_one(store, network)
         assert [e["kind"] for e in queries.history(conn, fid)] == ["created", "suggested"]
 
 
-def test_only_the_structure_suggested_answers(store, network):
+def test_only_the_structure_suggested_answers(store, network, english):
     """A structure not suggested, the committee and the public cannot answer; nothing is written."""
     fid = received_by_coordinator(store, network)
     with pytest.raises(InputError, match="not suggested to adie"):
@@ -188,7 +188,7 @@ def test_only_the_structure_suggested_answers(store, network):
         assert queries.get(conn, fid).fiche["lead"] is None
 
 
-def test_an_answered_suggestion_cannot_be_answered_again(store, network):
+def test_an_answered_suggestion_cannot_be_answered_again(store, network, english):
     """Once the coordinator named another référent, cma-63's request is closed and says why."""
     fid = received_by_coordinator(store, network)
     with store.transaction() as conn:
@@ -253,7 +253,7 @@ def test_cli_answer_take_and_decline(store_url, network):
     env = {"CAPACTIF_AS": ""}
     result = runner.invoke(main, ["fiche", "answer", fid, "decline", "--as", "cma-63", "--db", store_url], env=env)
     assert result.exit_code == 2
-    assert "--reason: say why" in result.output
+    assert "--reason : dites pourquoi" in result.output
     args = ["fiche", "answer", fid, "decline", "--reason", "complet", "--as", "cma-63", "--db", store_url]
     result = runner.invoke(main, [*args, "--format", "json"], env=env)
     assert result.exit_code == 0, result.output

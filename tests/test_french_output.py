@@ -12,6 +12,8 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from test_privacy_every_command import CASES, commands, formats, options
+from test_privacy_every_command import seeded as seeded
 
 from cli import main
 from engine import i18n_catalog
@@ -20,7 +22,11 @@ DATA = Path(__file__).parent / "data" / "fiches"
 ENGLISH = re.compile(
     r"\b(the|is|are|was|were|of|and|or|must|with|without|not|unknown|found|nothing|should|this|that|from|into|"
     r"your|you|please|only|when|each|every|which|valid|problems?|error|fiches\(s\)|stored|missing|field|"
-    r"expected|default|write|give|did|mean)\b",
+    r"expected|default|write|give|did|mean|"
+    r"has|have|been|by|for|to|in|at|its|can|cannot|may|yes|no|none|all|more|here|there|these|some|see|"
+    r"written|passed|failed|cases?|replay|because|before|after|reasons?|gaps?|ties|entries|coverage|"
+    r"covered|uncovered|supporting|stages|triggers|guards|changed|added|removed|already|again|run|"
+    r"median|delay|report|projects|activities|installed|followed|offers?|per|committee|decisions?|rules)\b",
     re.IGNORECASE,
 )
 
@@ -28,14 +34,35 @@ ENGLISH = re.compile(
 def english_words(text: str) -> list[str]:
     """English grammar words of a text, once options, ids, paths and examples' commands are removed."""
     kept = []
-    for line in text.splitlines():
+    for line in html_text(text).splitlines():
         if line.strip().startswith(("capactif ", "cat ")):
             continue  # an example command line
+        line = re.sub(r"'capactif [^']*'", " ", line)  # a command quoted in a sentence
+        line = re.sub(r"\S+-\S+", " ", line)  # ids with hyphens (rules, fiches, structures)
         line = re.sub(r"--?[\w-]+", " ", line)  # options
         line = re.sub(r"\S*[/_]\S*", " ", line)  # paths, ids with underscores, URLs
+        line = re.sub(r"\b[A-Z][A-Z_]+\b", " ", line)  # an argument's name (DECISION, VERSION)
         line = re.sub(r"'[^']*'", " ", line)  # quoted values as the user wrote them
+        line = re.sub(rf"\b({'|'.join(IDS)})\b", " ", line)  # stage, trigger and vocabulary ids
         kept.append(line)
     return ENGLISH.findall("\n".join(kept))
+
+
+def html_text(text: str) -> str:
+    """The words of a page (style sheet and tags left out); other text as it is."""
+    text = re.sub(r"<style>.*?</style>", " ", text, flags=re.DOTALL)
+    return re.sub(r"<[^>]+>", " ", text)
+
+
+def _ids() -> list[str]:
+    from engine.lifecycle import GUARDS, TRIGGERS
+    from engine.vocabulary import VOCABULARIES
+
+    return sorted({*TRIGGERS, *GUARDS, *(i for table in VOCABULARIES.values() for i in table)}, key=len, reverse=True)
+
+
+#: Identifiers printed as they are whatever the language (stages, triggers, needs…).
+IDS = _ids()
 
 
 def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
@@ -87,15 +114,17 @@ FRENCH = re.compile(
 def french_words(text: str) -> list[str]:
     """French grammar words of an English text, once the names that stay French are removed."""
     from engine import network
+    from engine.charter import load_charter
     from engine.vocabulary import VOCABULARIES
 
     net = network.load(None)
     names = [s.name for s in net.rules.structures.values()]
     names += [label for table in VOCABULARIES.values() for label in table.values()]
     names += [c.name for c in net.territory.communes.values()]
+    names += [c.title for c in load_charter(None).commitments]  # the network's charter, in its words
     for name in sorted(names, key=len, reverse=True):
         text = text.replace(name, " ")
-    text = re.sub(r"'[^']*'|\([^)]*\)|\S*[/_]\S*", " ", text)  # ids, labels in parentheses, paths
+    text = re.sub(r"'[^']*'|\([^)]*\)|\S*[/_]\S*", " ", html_text(text))  # ids, labels in parentheses, paths
     return FRENCH.findall(text)
 
 
@@ -158,3 +187,50 @@ def test_english_on_request():
 def test_the_french_catalog_is_complete():
     """Every message of the code has a current French translation (nothing missing, stale or fuzzy)."""
     assert [] == i18n_catalog.check()
+
+
+# --- every command, in French and in English ------------------------------------------------------
+
+
+#: Commands whose only output is data for machines (a JSON export): its keys and ids are the interface.
+DATA_ONLY = {"porteur export"}
+
+
+def every_format(seeded: dict[str, str], name: str, language: str) -> str:
+    """What a command prints, as the coordinator, in every format but JSON (whose keys stay English), in a
+    language; with the command line and the format before each output, for the assertion's message."""
+    command = commands()[name]
+    args = [a.format(**seeded) for a in CASES[name]]
+    if "--as" in options(command):
+        args += ["--as", "coordinator"]
+    if "--db" in options(command) and "--db" not in args:
+        args += ["--db", seeded["db"]]
+    env = {"CAPACTIF_HOME": seeded["home"], "CAPACTIF_LANG": language}
+    shown = []
+    for fmt in formats(command):
+        if fmt in ("json", "yaml", "csv", "mermaid"):
+            continue  # data for machines (keys and ids stay English; csv headers are ids too)
+        result = CliRunner().invoke(main, [*name.split(), *args, *(["--format", fmt] if fmt else [])], env=env)
+        assert result.exit_code in (0, 1, 2), result.output
+        shown.append(f"capactif {name} {fmt or ''}\n{result.output}")
+    return "\n".join(shown)
+
+
+@pytest.mark.parametrize("name", sorted(set(CASES) - DATA_ONLY))
+def test_every_command_speaks_french(seeded, name):
+    """Whatever the command, its French output (result or error) has no English sentence."""
+    text = every_format(seeded, name, "fr")
+    assert [] == english_words(people_words_removed(text)), text
+
+
+@pytest.mark.parametrize("name", sorted(set(CASES) - DATA_ONLY))
+def test_every_command_speaks_english_on_request(seeded, name):
+    """With CAPACTIF_LANG=en the same commands have no French sentence left (names and labels aside)."""
+    text = every_format(seeded, name, "en")
+    found = french_words(people_words_removed(text))
+    if name.startswith("charter"):  # the charter's commitments, in its words, wrap across a table's lines
+        from engine.charter import load_charter
+
+        theirs = {w.lower() for c in load_charter(None).commitments for w in re.findall(r"\w+", c.title)}
+        found = [w for w in found if w.lower() not in theirs]
+    assert [] == found, text

@@ -65,7 +65,7 @@ def add_fiche(store_url, network, *, received=dt.date(2025, 3, 1), commune="6300
         store.dispose()
 
 
-def test_offer_lifecycle(store_url, network, tmp_path):
+def test_offer_lifecycle(store_url, network, tmp_path, english):
     """An offer file is stored as O-YYYY-NNNN with where and when it was published, listed open, then closed."""
     (offer,) = app_offers.add_files(*caller(store_url, "coordinator"), [write(tmp_path, "o.yaml", BAKERY)]).offers
     assert offer.id == "O-2025-0001"
@@ -147,7 +147,7 @@ def _bakery() -> dict:
     }
 
 
-def test_committee_and_other_structures_may_not_add(store_url, network, tmp_path):
+def test_committee_and_other_structures_may_not_add(store_url, network, tmp_path, english):
     """The committee reads offers but does not add them; a structure does not publish for another."""
     path = write(tmp_path, "o.yaml", BAKERY)
     with pytest.raises(AccessDenied, match="the committee reads offers but may not add them"):
@@ -159,7 +159,7 @@ def test_committee_and_other_structures_may_not_add(store_url, network, tmp_path
     assert offer.published_by == "cma-63"
 
 
-def test_contact_is_an_event_on_the_fiche_and_a_row_on_the_offer(store_url, network, tmp_path):
+def test_contact_is_an_event_on_the_fiche_and_a_row_on_the_offer(store_url, network, tmp_path, english):
     """offer contact writes both records in one transaction; a second contact of the same pair is refused."""
     (offer,) = app_offers.add_files(*caller(store_url, "coordinator"), [write(tmp_path, "o.yaml", BAKERY)]).offers
     fiche = add_fiche(store_url, network)
@@ -189,7 +189,7 @@ def test_contact_is_an_event_on_the_fiche_and_a_row_on_the_offer(store_url, netw
     ]
 
 
-def test_contact_follows_the_store_access_rule_and_writes_nothing_when_refused(store_url, network, tmp_path):
+def test_contact_follows_the_store_access_rule_and_writes_nothing_when_refused(store_url, network, tmp_path, english):
     """A structure not on the fiche may not record a contact on it: neither the event nor the row is written."""
     (offer,) = app_offers.add_files(*caller(store_url, "coordinator"), [write(tmp_path, "o.yaml", BAKERY)]).offers
     fiche = add_fiche(store_url, network, by="cma-63")
@@ -205,7 +205,7 @@ def test_contact_follows_the_store_access_rule_and_writes_nothing_when_refused(s
     assert "contact" not in kinds
 
 
-def test_contact_after_closing_is_refused(store_url, network, tmp_path):
+def test_contact_after_closing_is_refused(store_url, network, tmp_path, english):
     """Once closed, an offer takes no new contacts dated after its closing day."""
     (offer,) = app_offers.add_files(*caller(store_url, "coordinator"), [write(tmp_path, "o.yaml", BAKERY)]).offers
     fiche = add_fiche(store_url, network)
@@ -296,9 +296,9 @@ def test_offer_cli_round_trip(store_url, network, tmp_path):
         main, ["offer", "close", "O-2025-0001", "--date", "2025-03-01", *base, "--as", "coordinator"]
     )
     assert result.exit_code == 2
-    assert result.output.strip() == "erreur : --date 2025-03-01 is before the offer was published (2025-03-14)"
+    assert result.output.strip() == "erreur : --date 2025-03-01 est antérieure à la publication de l'offre (2025-03-14)"
     result = runner.invoke(main, ["offer", "show", "O-2025-0099", *base])
     assert (result.exit_code, result.output.strip()) == (
         2,
-        "erreur : no offer O-2025-0099 in the store: 'capactif offer list' shows the offers",
+        "erreur : aucune offre O-2025-0099 dans la base : 'capactif offer list' montre les offres",
     )

@@ -118,7 +118,7 @@ def test_save_refuses_an_invalid_change_and_writes_nothing(rules_copy):
 # --- rules show ----------------------------------------------------------------------------------
 
 
-def test_cli_rules_show_structure_in_words():
+def test_cli_rules_show_structure_in_words(english):
     """'rules show pfil-ambert' says where it works, what it supports and what it does not do."""
     result = CliRunner().invoke(main, ["rules", "show", "pfil-ambert", "--rules", str(paths.bundled("rules"))])
     assert result.exit_code == 0, result.output

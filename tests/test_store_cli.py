@@ -75,7 +75,7 @@ def test_move_with_an_invalid_trigger(added):
     assert result.output.startswith("erreur : unknown trigger 'instal' (vouliez-vous dire 'install' ?)")
 
 
-def test_forbidden_write_exits_2(added):
+def test_forbidden_write_exits_2(added, english):
     """A structure that is not on the fiche may not assign it: AccessDenied, exit 2, nothing written."""
     result = run("fiche", "assign", "F-2026-0001", "--lead", "cci-thiers", "--as", "cci-thiers", "--db", added)
     assert result.exit_code == 2
@@ -83,12 +83,12 @@ def test_forbidden_write_exits_2(added):
     assert run("db", "verify", "--db", added).exit_code == 0
 
 
-def test_unknown_fiche_id_exits_2(added):
+def test_unknown_fiche_id_exits_2(added, english):
     """Showing an id that is not stored exits 2 with one clear line."""
     result = run("fiche", "show", "F-2026-0042", "--db", added)
     assert (result.exit_code, result.output) == (
         2,
-        "erreur : no fiche F-2026-0042 in the store: 'capactif fiche list' shows the stored fiches\n",
+        "error: no fiche F-2026-0042 in the store: 'capactif fiche list' shows the stored fiches\n",
     )
 
 

@@ -19,7 +19,7 @@ def make(network, **fields) -> Fiche:
     return Fiche.model_validate({**data, **fields}, context=network.fiche_context())
 
 
-def test_the_second_writer_gets_a_conflict(store, network):
+def test_the_second_writer_gets_a_conflict(store, network, english):
     """Both read version 1; the first commit wins; the second gets ConflictError and writes nothing."""
     with store.transaction() as conn:
         (change,) = repository.add_fiches(conn, [make(network)], who=CMA, network=network)

@@ -74,7 +74,7 @@ def test_show_gives_the_version_to_pass(changed):
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
-def test_a_stale_version_writes_nothing(changed, command):
+def test_a_stale_version_writes_nothing(changed, command, english):
     """The version read before someone else's change: exit 2, the store's conflict message, nothing written."""
     db, before, _ = changed
     args, _ = COMMANDS[command]
@@ -82,7 +82,7 @@ def test_a_stale_version_writes_nothing(changed, command):
     result = run(*args, "--if-version", str(before), "--as", "cma-63", "--db", db)
     assert (result.exit_code, result.output) == (
         2,
-        f"erreur : fiche {FID} was changed by someone else since you read it; nothing was written: "
+        f"error: fiche {FID} was changed by someone else since you read it; nothing was written: "
         "run the command again\n",
     )
     assert shown(db) == stored

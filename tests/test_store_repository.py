@@ -107,7 +107,7 @@ def test_verify_reports_a_tampered_fiche(store, network):
     ]
 
 
-def test_unknown_fiche_id(store, network):
+def test_unknown_fiche_id(store, network, english):
     """An id that is not stored, or not an id at all, is a clear error."""
     with store.transaction() as conn, pytest.raises(NotFound) as exc:
         queries.get(conn, "F-2026-9999")
@@ -135,7 +135,7 @@ def test_lead_that_is_not_a_structure(store, network):
     assert str(exc.value) == "--lead: structure 'cma63' introuvable (vouliez-vous dire 'cma-63' ?)"
 
 
-def test_structure_not_on_the_fiche_may_not_write(store, network):
+def test_structure_not_on_the_fiche_may_not_write(store, network, english):
     """A structure that is not on the fiche may not move it; the coordinator may; the committee never."""
     (change,) = add(store, network, make(network), assign=True)
     before = counts(store)
@@ -152,7 +152,7 @@ def test_structure_not_on_the_fiche_may_not_write(store, network):
         repository.move_fiche(conn, change.fiche, "start_study", who=COORD, network=network)
 
 
-def test_a_failing_command_writes_nothing(store, network):
+def test_a_failing_command_writes_nothing(store, network, english):
     """Every command is one transaction: a bad fiche among good ones stores none of them."""
     duplicate = make(network, id="F-2026-0001")
     add(store, network, duplicate)
@@ -175,7 +175,7 @@ def test_lead_and_support_never_overlap(store, network):
     assert (stored.fiche["lead"], stored.fiche["supporting"]) == ("pfil-ambert", [])
 
 
-def test_caseload_and_load_fiches(store, network):
+def test_caseload_and_load_fiches(store, network, english):
     """caseload counts active fiches per lead; load_fiches returns stored fiches for suggest."""
     add(store, network, make(network), make(network), assign=True)
     with store.transaction() as conn:

@@ -123,7 +123,9 @@ def add_decision(
                 )
             )  # fmt: skip
     except IntegrityError:
-        raise ConflictError(f"decision {decision_id} was added by someone else at the same time; run again") from None
+        raise ConflictError(
+            _("decision {id} was added by someone else at the same time; run again").format(id=decision_id)
+        ) from None
     return get_decision(conn, decision_id)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from engine import activities, limits, vocabulary
 from engine.errors import AccessDenied, ConflictError, InputError, NotFound, Problem
+from engine.i18n import N_, _
 from engine.offers.model import Offer, OfferContact
 from engine.offers.tables import offer_contacts, offers
 from engine.store import repository as fiche_repository
@@ -38,8 +39,12 @@ def check_writer(who: Viewer, action: str) -> None:
     if who.is_coordinator or who.structure:
         return
     if who.is_committee:
-        raise AccessDenied(f"the committee reads offers but may not {action} them")
-    raise AccessDenied(f"say who you are to {action} offers: --as STRUCTURE (or --as coordinator), or set CAPACTIF_AS")
+        raise AccessDenied(_("the committee reads offers but may not {action} them").format(action=_(action)))
+    raise AccessDenied(
+        _("say who you are to {action} offers: --as STRUCTURE (or --as coordinator), or set CAPACTIF_AS").format(
+            action=_(action)
+        )
+    )
 
 
 def add_offer(
@@ -63,11 +68,13 @@ def add_offer(
     ``published_by`` defaults to the caller's structure; a structure may not publish on behalf of
     another (the coordinator may).  ``source`` names the file in messages.
     """
-    check_writer(who, "add")
+    check_writer(who, N_("add"))
     if published_by and who.structure and published_by != who.structure:
         raise AccessDenied(
-            f"{source or 'offer'}: {who.label()} may not add an offer published by {published_by}: "
-            f"let {published_by} add it, or the coordinator"
+            _(
+                "{source}: {who} may not add an offer published by {published_by}: let {published_by} add it, "
+                "or the coordinator"
+            ).format(source=source or _("offer"), who=who.label(), published_by=published_by)
         )
     problems: list[Problem] = []
     try:
@@ -75,9 +82,11 @@ def add_offer(
     except ValueError as exc:
         problems.append(Problem("--kind", 0, 0, str(exc)))
     if not title.strip():
-        problems.append(Problem("--title", 0, 0, "give the offer a title, e.g. --title 'Boulangerie à reprendre'"))
+        problems.append(Problem("--title", 0, 0, _("give the offer a title, e.g. --title 'Boulangerie à reprendre'")))
     if not published_in.strip():
-        problems.append(Problem("--published-in", 0, 0, "say where the offer was published, e.g. 'Villages Magazine'"))
+        problems.append(
+            Problem("--published-in", 0, 0, _("say where the offer was published, e.g. 'Villages Magazine'"))
+        )
     code = None
     try:
         code = network.territory.resolve(commune).insee
@@ -86,7 +95,9 @@ def add_offer(
     if naf:
         naf = activities.normalize_code(naf)
         if naf not in activities.nomenclature():
-            problems.append(Problem("--naf", 0, 0, f"unknown NAF code '{naf}' (expected a code such as 10.71C)"))
+            problems.append(
+                Problem("--naf", 0, 0, _("unknown NAF code '{naf}' (expected a code such as 10.71C)").format(naf=naf))
+            )
         elif nature is None:
             nature = activities.nature_of(naf).nature
     if nature is not None:
@@ -120,7 +131,7 @@ def add_offer(
             conn.execute(offers.insert().values(**values))
     except IntegrityError:
         raise ConflictError(
-            f"offer {offer.id} was added by someone else at the same time; run the command again"
+            _("offer {id} was added by someone else at the same time; run the command again").format(id=offer.id)
         ) from None
     return offer
 
@@ -168,10 +179,10 @@ def _offer(row: Any) -> Offer:
 def get_offer(conn: Connection, offer_id: str) -> Offer:
     """One offer by id; :class:`NotFound` says how to find the right one."""
     if not OFFER_ID_RE.match(offer_id or ""):
-        raise InputError(f"'{offer_id}' is not an offer id: expected O-YYYY-NNNN, e.g. O-2026-0003")
+        raise InputError(_("'{id}' is not an offer id: expected O-YYYY-NNNN, e.g. O-2026-0003").format(id=offer_id))
     row = conn.execute(select(offers).where(offers.c.id == offer_id)).first()
     if row is None:
-        raise NotFound(f"no offer {offer_id} in the store: 'capactif offer list' shows the offers")
+        raise NotFound(_("no offer {id} in the store: 'capactif offer list' shows the offers").format(id=offer_id))
     return _offer(row)
 
 
@@ -201,14 +212,18 @@ def list_offers(
 
 def close_offer(conn: Connection, who: Viewer, offer_id: str, on: dt.date, reason: str = "") -> Offer:
     """Close an open offer on a date (not before it was published)."""
-    check_writer(who, "close")
+    check_writer(who, N_("close"))
     limits.require_text(reason, "--reason")
     offer = get_offer(conn, offer_id)
     if offer.closed_on is not None:
-        raise InputError(f"offer {offer_id} was already closed on {offer.closed_on.isoformat()}")
+        raise InputError(
+            _("offer {id} was already closed on {day}").format(id=offer_id, day=offer.closed_on.isoformat())
+        )
     if on < offer.published_on:
         raise InputError(
-            f"--date {on.isoformat()} is before the offer was published ({offer.published_on.isoformat()})"
+            _("--date {day} is before the offer was published ({published})").format(
+                day=on.isoformat(), published=offer.published_on.isoformat()
+            )
         )
     conn.execute(offers.update().where(offers.c.id == offer_id).values(closed_on=on, closed_reason=reason or None))
     return get_offer(conn, offer_id)
@@ -231,23 +246,30 @@ def add_contact(
     rule applies: only the structures on the fiche and the coordinator may) and a row in
     ``offer_contacts``, which the yearly report counts.
     """
-    check_writer(who, "record contacts on")
+    check_writer(who, N_("record contacts on"))
     offer = get_offer(conn, offer_id)
     received = conn.execute(select(fiches.c.received).where(fiches.c.id == fiche_id)).scalar_one_or_none()
     if received is None:
-        raise NotFound(f"no fiche {fiche_id} in the store: 'capactif fiche list' shows the stored fiches")
+        raise NotFound(
+            _("no fiche {id} in the store: 'capactif fiche list' shows the stored fiches").format(id=fiche_id)
+        )
     problems = []
     if on < offer.published_on:
-        message = f"{on.isoformat()} is before offer {offer_id} was published ({offer.published_on.isoformat()})"
+        message = _("{day} is before offer {id} was published ({published})").format(
+            day=on.isoformat(), id=offer_id, published=offer.published_on.isoformat()
+        )
         problems.append(Problem("--date", 0, 0, message))
     if offer.closed_on is not None and on > offer.closed_on:
-        message = f"{on.isoformat()} is after offer {offer_id} was closed ({offer.closed_on.isoformat()})"
+        message = _("{day} is after offer {id} was closed ({closed})").format(
+            day=on.isoformat(), id=offer_id, closed=offer.closed_on.isoformat()
+        )
         problems.append(Problem("--date", 0, 0, message))
     exists = conn.execute(
         select(offer_contacts.c.at).where(offer_contacts.c.offer_id == offer_id, offer_contacts.c.fiche_id == fiche_id)
     ).scalar_one_or_none()
     if exists is not None:
-        problems.append(Problem(fiche_id, 0, 0, f"already in contact with offer {offer_id} since {exists.isoformat()}"))
+        message = _("already in contact with offer {id} since {day}").format(id=offer_id, day=exists.isoformat())
+        problems.append(Problem(fiche_id, 0, 0, message))
     if problems:
         raise InputError(problems=problems)
     contact = OfferContact(offer_id, fiche_id, on, who.structure or who.name, note.strip())

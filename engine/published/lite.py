@@ -10,6 +10,7 @@ import datetime as dt
 import sqlite3
 
 from engine.errors import ConflictError
+from engine.i18n import _
 from engine.published.records import Publication, aware
 from engine.published.snapshot import Snapshot, from_files
 
@@ -35,7 +36,11 @@ class LiteReads:
         """The full digest of the stored set ``version`` (a publication's set always exists)."""
         row = self.connection.execute("SELECT digest FROM rules_sets WHERE version = ?", (version,)).fetchone()
         if row is None:
-            raise ConflictError(f"the stored rules {version} are missing: the store was changed outside capactif")
+            raise ConflictError(
+                _("the stored rules {version} are missing: the store was changed outside capactif").format(
+                    version=version
+                )
+            )
         return str(row[0])
 
     def set_files(self, version: str) -> Snapshot:
@@ -48,8 +53,10 @@ class LiteReads:
         snap = from_files({str(path): bytes(content) for path, content in rows})
         if snap.digest != self.set_digest(version):
             raise ConflictError(
-                f"the stored rules {version} do not match their digest: the store was changed outside capactif; "
-                "publish the rules again"
+                _(
+                    "the stored rules {version} do not match their digest: the store was changed outside capactif; "
+                    "publish the rules again"
+                ).format(version=version)
             )
         return snap
 

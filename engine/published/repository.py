@@ -75,7 +75,9 @@ def store_set(
                 )
     except IntegrityError:
         raise ConflictError(
-            f"rules {snap.version} were stored by someone else at the same time; run the command again"
+            _("rules {version} were stored by someone else at the same time; run the command again").format(
+                version=snap.version
+            )
         ) from None
     row = conn.execute(select(rules_sets).where(rules_sets.c.version == snap.version)).one()
     return _set(row)
@@ -171,8 +173,10 @@ def set_files(conn: Connection, version: str) -> Snapshot:
     snap = from_files({str(path): bytes(cast(bytes, content)) for path, content in rows})
     if snap.digest != stored.digest:
         raise ConflictError(
-            f"the stored rules {version} do not match their digest: the store was changed outside capactif; "
-            "publish the rules again"
+            _(
+                "the stored rules {version} do not match their digest: the store was changed outside capactif; "
+                "publish the rules again"
+            ).format(version=version)
         )
     return snap
 

@@ -22,8 +22,8 @@ def describe(charter: Charter) -> dict[str, Any]:
 
 
 def _delays(days: int | None, per_stage: Any) -> str:
-    parts = [f"{days} j" if days else ""]
-    parts += [f"{stage}: {n} j" for stage, n in per_stage.items()]
+    parts = [_("{days} d").format(days=days) if days else ""]
+    parts += [f"{stage}: " + _("{days} d").format(days=n) for stage, n in per_stage.items()]  # stage ids
     return ", ".join(p for p in parts if p)
 
 
@@ -41,7 +41,8 @@ def charter_table(charter: Charter) -> str:
         {
             "check": check,
             "severity": t.severity,
-            "threshold": _delays(t.days, t.per_stage) or (f"{t.count} fois" if t.count else "—"),
+            "threshold": _delays(t.days, t.per_stage)
+            or (ngettext("{n} time", "{n} times", t.count).format(n=t.count) if t.count else "—"),
         }
         for check, t in charter.alert_thresholds.items()
     ]
@@ -50,15 +51,15 @@ def charter_table(charter: Charter) -> str:
             to_table(
                 commitments,
                 ["id", "title", "delay"],
-                ["commitment", "engagement", "délai"],
-                title=f"Engagements ({charter.source})",
+                [_("commitment"), _("in words"), _("delay")],
+                title=_("Commitments ({source})").format(source=charter.source),
             ),
             "",
             to_table(
                 alerts,
                 ["check", "severity", "threshold"],
-                ["alert check", "severity", "seuil"],
-                title="Seuils des alertes",
+                [_("alert check"), _("severity"), _("threshold")],
+                title=_("Alert thresholds"),
             ),
         ]
     )

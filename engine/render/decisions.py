@@ -5,7 +5,7 @@ from __future__ import annotations
 from engine.app.decisions import DecisionList
 from engine.decisions import KINDS, OUTCOMES
 from engine.decisions.repository import Decision
-from engine.i18n import _
+from engine.i18n import _, pgettext
 from engine.output import to_table
 from engine.render import renders
 
@@ -34,5 +34,6 @@ def decisions_table(result: DecisionList) -> str:
     if not rows:
         return _("No action put to the committee yet.")
     columns = ["id", "put_on", "kind", "title", "outcome", "decided_on", "rules"]
-    headers = ["décision", "présentée le", "type", "action", "décision du comité", "le", "règles publiées"]
-    return to_table(rows, columns, headers, title="Décisions du comité")
+    headers = [_("decision"), _("put on"), _("kind"), _("action"), _("committee's decision"), pgettext("date", "on"),
+               _("rules published")]  # fmt: skip
+    return to_table(rows, columns, headers, title=_("The committee's decisions"))

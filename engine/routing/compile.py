@@ -146,13 +146,22 @@ class CompiledRule:
 
     order: int  # position in routing.yaml: earlier rules win between rules of the same action
     id: str
-    why: str
+    why_as_written: str  # the rule's 'why', in the network's words (French)
+    why_en: str | None  # its optional English ('why_en'), said instead with --lang en
     action: str
     structure: str
     role: str
     need: str | None
     when: CompiledCondition
     where: str  # "rules/routing.yaml:14", or "" when the rule was not read from a file
+
+    @property
+    def why(self) -> str:
+        """The rule's ``why`` in the language in force: ``why_en`` in English when the file gives it, else
+        the ``why`` as the network wrote it (routing pins the language, so this is one context read)."""
+        if self.why_en is not None and get_language() == "en":
+            return self.why_en
+        return self.why_as_written
 
     @property
     def cite(self) -> str:
@@ -416,7 +425,8 @@ def _compile_rule(order: int, rule: RoutingRule, territory: Territory, locations
     return CompiledRule(
         order=order,
         id=rule.id,
-        why=rule.why,
+        why_as_written=rule.why,
+        why_en=rule.why_en,
         action=rule.action,
         structure=rule.structure,
         role=rule.role,

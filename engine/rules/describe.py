@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.errors import NotFound
+from engine.i18n import N_, _
 from engine.rules.model import STRUCTURE_KIND_LABELS, StructureSpec, TerritorySpec
 from engine.rules.ruleset import RuleSet
 from engine.vocabulary import label, unknown
@@ -114,49 +115,84 @@ def _labels(kind: str, values: list[str]) -> str:
 def structure_lines(info: dict[str, Any]) -> list[str]:
     """The text of ``rules show STRUCTURE``: one fact per line, in words."""
     lines = [f"{info['id']}: {info['name']} ({info['kind_label']})"]
-    lines.append(f"  file: {info['file']}")
-    status = "active" if info["active"] else "not active (active: false): never suggested"
-    lines.append(f"  status: {status}; local networks: {', '.join(info['local_networks']) or 'none'}")
-    lines.append(f"  territory: {info['communes_count']} communes: {'; '.join(info['territory'])}")
+    lines.append("  " + _("file: {file}").format(file=info["file"]))
+    status = _("active") if info["active"] else _("not active (active: false): never suggested")
+    networks = ", ".join(info["local_networks"]) or _("none")
+    lines.append("  " + _("status: {status}; local networks: {networks}").format(status=status, networks=networks))
+    lines.append(
+        "  "
+        + _("territory: {n} communes: {places}").format(n=info["communes_count"], places="; ".join(info["territory"]))
+    )
     if info["leads"] is None:
-        lines.append("  leads: never (supporting structure only)")
+        lines.append("  " + _("leads: never (supporting structure only)"))
     else:
         natures = _labels("nature", info["leads"]["natures"])
-        what = f"projects of nature {natures}" if natures else "projects of any nature"
-        lines.append(f"  leads: {what}; priority {info['leads']['priority']}")
+        priority = info["leads"]["priority"]
+        if natures:
+            lines.append("  " + _("leads: projects of nature {natures}; priority {priority}").format(
+                natures=natures, priority=priority))  # fmt: skip
+        else:
+            lines.append("  " + _("leads: projects of any nature; priority {priority}").format(priority=priority))
     if info["fallback_lead"]:
-        lines.append("  also leads where no structure is competent for the nature (fallback_lead in routing.yaml)")
+        lines.append(
+            "  " + _("also leads where no structure is competent for the nature (fallback_lead in routing.yaml)")
+        )
     if info["supports"]:
-        lines.append("  supports the needs:")
+        lines.append("  " + _("supports the needs:"))
         for item in info["supports"]:
-            only = f", only for NAF {', '.join(item['naf_prefixes'])}" if item["naf_prefixes"] else ""
+            only = ""
+            if item["naf_prefixes"]:
+                only += ", " + _("only for NAF {prefixes}").format(prefixes=", ".join(item["naf_prefixes"]))
             if item.get("only_with_needs"):
-                only += f", only with the need {' or '.join(item['only_with_needs'])}"
+                only += ", " + _("only with the need {needs}").format(needs=_(" or ").join(item["only_with_needs"]))
             lines.append(f"    - {item['label']} ({item['need']}){only}")
     else:
-        lines.append("  supports: no need")
+        lines.append("  " + _("supports: no need"))
     filters = info["filters"]
     words = []
-    for key, kind in (("kinds", "kind"), ("stages", "stage"), ("natures", "nature")):
+    for key, kind, name in (("kinds", "kind", N_("kinds")), ("stages", "stage", N_("stages")),
+                            ("natures", "nature", N_("natures"))):  # fmt: skip
         if filters[key]:
-            words.append(f"{key}: {_labels(kind, filters[key])}")
+            words.append(_("{label}: {n}").format(label=_(name), n=_labels(kind, filters[key])))
     if filters["naf_prefixes"]:
-        words.append(f"NAF prefixes: {', '.join(filters['naf_prefixes'])}")
+        words.append(_("NAF prefixes: {prefixes}").format(prefixes=", ".join(filters["naf_prefixes"])))
     if filters["requires_publics"]:
-        words.append(f"only for publics: {_labels('public', filters['requires_publics'])}")
+        words.append(_("only for publics: {publics}").format(publics=_labels("public", filters["requires_publics"])))
     if filters["max_employees"] is not None:
-        words.append(f"at most {filters['max_employees']} employees")
-    lines.append("  works only on: " + ("; ".join(words) if words else "any project (no filter)"))
+        words.append(_("at most {n} employees").format(n=filters["max_employees"]))
+    lines.append("  " + _("works only on: {filters}").format(
+        filters="; ".join(words) if words else _("any project (no filter)")))  # fmt: skip
     if filters["publics"]:
-        lines.append(f"  serves in particular: {_labels('public', filters['publics'])}")
+        lines.append("  " + _("serves in particular: {publics}").format(publics=_labels("public", filters["publics"])))
     capacity = info["capacity"]
-    lines.append(f"  capacity: {f'{capacity} active fiches as lead' if capacity else 'no limit set'}")
+    if capacity:
+        lines.append("  " + _("capacity: {n} active fiches as lead").format(n=capacity))
+    else:
+        lines.append("  " + _("capacity: no limit set"))
     contact = info["contact"]
-    lines.append("  contact: " + ("; ".join(f"{k} {v}" for k, v in contact.items()) if contact else "none recorded"))
+    said = "; ".join(f"{k} {v}" for k, v in contact.items()) if contact else _("none recorded")
+    lines.append("  " + _("contact: {contact}").format(contact=said))
     for rule in info["rules"]:
-        need = f" for need {rule['need']}" if rule["need"] else ""
-        lines.append(f"  routing rule '{rule['id']}': {rule['action']}s it as {rule['role']}{need}")
+        text = ACTIONS[rule["action"], rule["role"], bool(rule["need"])]
+        lines.append("  " + _(text).format(rule=rule["id"], need=rule["need"]))
     return lines
+
+
+#: A coordinator rule about the structure, by action, role and whether it names a need (msgids).
+ACTIONS = {
+    ("prefer", "lead", False): N_("routing rule '{rule}': prefers it as lead"),
+    ("prefer", "lead", True): N_("routing rule '{rule}': prefers it as lead for need {need}"),
+    ("prefer", "support", False): N_("routing rule '{rule}': prefers it as support"),
+    ("prefer", "support", True): N_("routing rule '{rule}': prefers it as support for need {need}"),
+    ("require", "lead", False): N_("routing rule '{rule}': requires it as lead"),
+    ("require", "lead", True): N_("routing rule '{rule}': requires it as lead for need {need}"),
+    ("require", "support", False): N_("routing rule '{rule}': requires it as support"),
+    ("require", "support", True): N_("routing rule '{rule}': requires it as support for need {need}"),
+    ("exclude", "lead", False): N_("routing rule '{rule}': excludes it as lead"),
+    ("exclude", "lead", True): N_("routing rule '{rule}': excludes it as lead for need {need}"),
+    ("exclude", "support", False): N_("routing rule '{rule}': excludes it as support"),
+    ("exclude", "support", True): N_("routing rule '{rule}': excludes it as support for need {need}"),
+}
 
 
 def structures_table(ruleset: RuleSet) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import EngineError, Problem, RulesError, excerpt
+from engine.i18n import _, ngettext
 from engine.rules.model import OrientationFile, RoutingPolicy, StructureSpec
 from engine.rules.ruleset import RuleSet
 from engine.territory import Territory, build_territory
@@ -261,9 +262,15 @@ def _message(error: Any, model: type[BaseModel]) -> str:
     named = [p for p in error["loc"] if isinstance(p, str)]
     name = named[-1] if named else "value"
     if error["type"] == "string_too_short":
-        return f"'{name}' is too short: write at least {error['ctx']['min_length']} characters"
+        return ngettext(
+            "'{name}' is too short: write at least {n} character",
+            "'{name}' is too short: write at least {n} characters",
+            error["ctx"]["min_length"],
+        ).format(name=name, n=error["ctx"]["min_length"])
     if error["type"] == "string_pattern_mismatch" and name == "id":
-        return f"id '{excerpt(error['input'])}' must be lower-case letters, digits and hyphens, like 'cci-thiers'"
+        return _("id '{id}' must be lower-case letters, digits and hyphens, like 'cci-thiers'").format(
+            id=excerpt(error["input"])
+        )
     return plain_message(error, model)
 
 

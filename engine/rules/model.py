@@ -180,7 +180,14 @@ class RoutingRule(Strict):
     """An explicit rule of the coordinator: when the fiche matches, prefer/require/exclude a structure."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    why: str = Field(min_length=3, description="shown in every explanation the rule takes part in")
+    why: str = Field(
+        min_length=3,
+        description="why the rule exists, in the network's words (French): shown in every explanation the rule "
+        "takes part in",
+    )
+    why_en: str | None = Field(
+        default=None, min_length=3, description="the same in English, shown instead with --lang en (else 'why')"
+    )
     when: Condition = Field(default_factory=Condition)
     action: Literal["prefer", "require", "exclude"]
     structure: str

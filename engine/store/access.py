@@ -28,6 +28,7 @@ import os
 from collections.abc import Iterable
 
 from engine.errors import AccessDenied, InputError
+from engine.i18n import N_, _
 from engine.identity import ANONYMOUS, COMMITTEE, COORDINATOR, ROLES, Identity
 from engine.privacy import PERSONAL_FIELDS, on_fiche, sees_personal_data
 from engine.vocabulary import unknown
@@ -68,10 +69,13 @@ def check_write(who: Viewer, fiche_id: str, structures_on_fiche: set[str], actio
         return
     _check_identified(who, action)
     if who.structure not in structures_on_fiche:
-        on = ", ".join(sorted(structures_on_fiche)) or "no structure yet"
+        on = ", ".join(sorted(structures_on_fiche)) or _("no structure yet")
+        # {action} is a verb marked N_ where check_write is called ("assign", "change the commune of").
         raise AccessDenied(
-            f"{who.label()} may not {action} fiche {fiche_id}: only the structures on it ({on}) "
-            "and the coordinator may; ask one of them or the coordinator"
+            _(
+                "{who} may not {action} fiche {fiche}: only the structures on it ({on}) "
+                "and the coordinator may; ask one of them or the coordinator"
+            ).format(who=who.label(), action=_(action), fiche=fiche_id, on=on)
         )
 
 
@@ -79,18 +83,22 @@ def check_add(who: Viewer, received_by: str | None, source: str) -> None:
     """Refuse a new fiche from the committee or nobody, or recorded on behalf of another structure."""
     if who.is_coordinator:
         return
-    _check_identified(who, "add")
+    _check_identified(who, N_("add"))
     if received_by and received_by != who.structure:
         raise AccessDenied(
-            f"{source}: {who.label()} may not add a fiche received by {received_by}: "
-            f"let {received_by} add it, or the coordinator"
+            _(
+                "{source}: {who} may not add a fiche received by {received_by}: let {received_by} add it, "
+                "or the coordinator"
+            ).format(source=source, who=who.label(), received_by=received_by)
         )
 
 
 def _check_identified(who: Viewer, action: str) -> None:
     if who.is_committee:
-        raise AccessDenied(f"the committee reads fiches but may not {action} them")
+        raise AccessDenied(_("the committee reads fiches but may not {action} them").format(action=_(action)))
     if who.structure is None:
         raise AccessDenied(
-            f"say who you are to {action} fiches: --as STRUCTURE (or --as coordinator), or set CAPACTIF_AS"
+            _("say who you are to {action} fiches: --as STRUCTURE (or --as coordinator), or set CAPACTIF_AS").format(
+                action=_(action)
+            )
         )

@@ -28,6 +28,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from engine.errors import ConflictError, EngineError
+from engine.i18n import _
 from engine.store.lite import resolve_url  # re-exported: where callers have always found it
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -98,19 +99,24 @@ def _translate(exc: OperationalError, fiche: str | None) -> EngineError:
         return conflict(fiche)
     if code == _SQLITE_BUSY:
         return StoreError(
-            f"the store is busy: another command kept it locked for {_BUSY_TIMEOUT_SECONDS} s; "
-            "nothing was written: run the command again"
+            _(
+                "the store is busy: another command kept it locked for {seconds} s; "
+                "nothing was written: run the command again"
+            ).format(seconds=_BUSY_TIMEOUT_SECONDS)
         )
     message = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-    return StoreError(f"the store failed: {message}; nothing was written")
+    return StoreError(_("the store failed: {message}; nothing was written").format(message=message))
 
 
 def conflict(fiche: str | None) -> ConflictError:
     """The message of a lost race: who lost, that nothing was written, what to do."""
-    what = f"fiche {fiche}" if fiche else "a fiche"
-    return ConflictError(
-        f"{what} was changed by someone else since you read it; nothing was written: run the command again"
-    )
+    if fiche:
+        message = _(
+            "fiche {fiche} was changed by someone else since you read it; nothing was written: run the command again"
+        )
+    else:
+        message = _("a fiche was changed by someone else since you read it; nothing was written: run the command again")
+    return ConflictError(message.format(fiche=fiche))
 
 
 def make_engine(url: str) -> Engine:
@@ -228,7 +234,9 @@ def open_store(url: str | None = None, *, check: bool = True) -> Store:
     except OperationalError as exc:
         engine.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise StoreError(f"cannot open the store {display(resolved)}: {reason}") from None
+        raise StoreError(
+            _("cannot open the store {store}: {reason}").format(store=display(resolved), reason=reason)
+        ) from None
     if revision is None and empty and store.backend == "sqlite":
         upgrade(store)
         return store
@@ -236,10 +244,14 @@ def open_store(url: str | None = None, *, check: bool = True) -> Store:
         engine.dispose()
         if revision is None:
             raise StoreError(
-                f"{display(resolved)} has no capactif tables yet: run 'capactif db upgrade --db {display(resolved)}'"
+                _("{store} has no capactif tables yet: run 'capactif db upgrade --db {store}'").format(
+                    store=display(resolved)
+                )
             )
         raise StoreError(
-            f"{display(resolved)} is at schema revision {revision}, this capactif needs {head_revision()}: "
-            f"run 'capactif db upgrade --db {display(resolved)}'"
+            _(
+                "{store} is at schema revision {revision}, this capactif needs {head}: "
+                "run 'capactif db upgrade --db {store}'"
+            ).format(store=display(resolved), revision=revision, head=head_revision())
         )
     return store

@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.i18n import N_, _
-from engine.vocabulary import STAGES
+from engine.vocabulary import CHANNELS, STAGES
 
 CREATED = "created"
 SUGGESTED = "suggested"
@@ -294,7 +294,7 @@ def describe(kind: str, payload: Mapping[str, Any], *, show_text: bool = True) -
             text += f" — {payload['comment'] if show_text else hidden_comment}"
         return text
     if kind in FREE_TEXT:
-        channel = f" ({payload['channel']})" if payload.get("channel") else ""
+        channel = f" ({CHANNELS.get(payload['channel'], payload['channel'])})" if payload.get("channel") else ""
         said = payload.get("text") if show_text else _("(text hidden: may hold personal data)")
         if said is None:
             said = _("(text erased)")

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Select, and_, func, select
 
 from engine.errors import InputError, NotFound, Problem
 from engine.fiche import Fiche
+from engine.i18n import _
 from engine.store import records
 from engine.store.schema import fiche_supports, fiches
 from engine.vocabulary import ACTIVE_STAGES, canonical, unknown
@@ -100,7 +101,9 @@ def row_for_update(conn: Connection, fiche_id: str) -> records.StoredFiche:
     records.split_id(fiche_id)
     row = conn.execute(select(fiches).where(fiches.c.id == fiche_id)).mappings().first()
     if row is None:
-        raise NotFound(f"no fiche {fiche_id} in the store: 'capactif fiche list' shows the stored fiches")
+        raise NotFound(
+            _("no fiche {id} in the store: 'capactif fiche list' shows the stored fiches").format(id=fiche_id)
+        )
     supports: Iterable[str] = conn.execute(
         select(fiche_supports.c.structure)
         .where(fiche_supports.c.fiche_id == fiche_id)
@@ -170,9 +173,9 @@ def load_fiches(conn: Connection, ids: Sequence[str]) -> list[Fiche]:
         try:
             found.append(get(conn, fiche_id).model())
         except NotFound:
-            missing.append(Problem(fiche_id, 0, 0, "no such fiche in the store ('capactif fiche list' shows them)"))
+            missing.append(Problem(fiche_id, 0, 0, _("no such fiche in the store ('capactif fiche list' shows them)")))
         except InputError:
-            missing.append(Problem(fiche_id, 0, 0, "not a fiche id: expected F-YYYY-NNNN, e.g. F-2026-0012"))
+            missing.append(Problem(fiche_id, 0, 0, _("not a fiche id: expected F-YYYY-NNNN, e.g. F-2026-0012")))
     if missing:
         raise NotFound(problems=missing)
     return found

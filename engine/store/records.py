@@ -15,6 +15,7 @@ from typing import Any
 
 from engine.errors import InputError
 from engine.fiche import Fiche, Porteur
+from engine.i18n import _
 
 FICHE_FIELDS: tuple[str, ...] = tuple(Fiche.model_fields)
 ID_RE = re.compile(r"^F-(\d{4})-(\d{4,})$")
@@ -45,7 +46,7 @@ def split_id(fiche_id: str) -> tuple[int, int]:
     """``F-2026-0012`` → ``(2026, 12)``; anything else is an input error saying the expected shape."""
     match = ID_RE.match(fiche_id or "")
     if not match:
-        raise InputError(f"'{fiche_id}' is not a fiche id: expected F-YYYY-NNNN, e.g. F-2026-0012")
+        raise InputError(_("'{id}' is not a fiche id: expected F-YYYY-NNNN, e.g. F-2026-0012").format(id=fiche_id))
     return int(match.group(1)), int(match.group(2))
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.sql.dml import Insert
 from engine import limits
 from engine.errors import AccessDenied, InputError, Problem
 from engine.fiche import Fiche
-from engine.i18n import _
+from engine.i18n import N_, _
 from engine.store import access, chain, personal, porteur_keys, projection, queries, records, suggestions
 from engine.store import events as ev
 from engine.store.db import conflict
@@ -250,7 +250,9 @@ def _allocate_ids(conn: Connection, items: Sequence[Fiche], dicts: list[dict[str
         ids = sorted(given)
         for start in range(0, len(ids), 1000):
             taken |= set(conn.execute(select(fiches.c.id).where(fiches.c.id.in_(ids[start : start + 1000]))).scalars())
-        problems += [Problem(given[i], 0, 0, f"fiche {i} is already in the store") for i in sorted(taken)]
+        problems += [
+            Problem(given[i], 0, 0, _("fiche {id} is already in the store").format(id=i)) for i in sorted(taken)
+        ]
     if problems:
         raise InputError(problems=problems)
 
@@ -341,7 +343,7 @@ def assign_fiche(
     """
     current = _read(conn, fiche_id, expected_version)
     if check_access:
-        access.check_write(who, fiche_id, _on(current), "assign")
+        access.check_write(who, fiche_id, _on(current), N_("assign"))
     problems = _unknown_structures(network, {"--lead": [lead] if lead else [], "--support": list(supports)})
     if force_reason is not None and not force_reason.strip():
         problems.append(Problem("--reason", 0, 0, _("the reason is empty: say why the rules are overridden")))
@@ -365,13 +367,22 @@ def assign_fiche(
     planned: list[tuple[str, dict[str, Any]]] = []
     for sid in remove_supports:
         if sid not in supporting:
-            problems.append(Problem("--remove-support", 0, 0, f"{sid} is not supporting fiche {fiche_id}"))
+            problems.append(
+                Problem(
+                    "--remove-support",
+                    0,
+                    0,
+                    _("{structure} is not supporting fiche {fiche}").format(structure=sid, fiche=fiche_id),
+                )
+            )
         else:
             supporting.remove(sid)
             planned.append((ev.SUPPORT_REMOVED, {"structure": sid}))
     if remove_lead:
         if state_lead is None:
-            problems.append(Problem("--remove-lead", 0, 0, f"fiche {fiche_id} has no lead to remove"))
+            problems.append(
+                Problem("--remove-lead", 0, 0, _("fiche {fiche} has no lead to remove").format(fiche=fiche_id))
+            )
         else:
             planned.append((ev.LEAD_REMOVED, {"lead": state_lead}))
             state_lead = None
@@ -386,7 +397,10 @@ def assign_fiche(
         state_lead = lead
     for sid in dict.fromkeys(supports):
         if sid == state_lead:
-            problems.append(Problem("--support", 0, 0, f"{sid} is the lead of {fiche_id}: it cannot also support it"))
+            message = _("{structure} is the lead of {fiche}: it cannot also support it").format(
+                structure=sid, fiche=fiche_id
+            )
+            problems.append(Problem("--support", 0, 0, message))
         elif sid not in supporting:
             supporting.append(sid)
             planned.append((ev.SUPPORT_ASSIGNED, {"structure": sid}))
@@ -416,7 +430,7 @@ def move_fiche(
 
     limits.require_text(comment, "--comment")
     current = _read(conn, fiche_id, expected_version)
-    access.check_write(who, fiche_id, _on(current), "move")
+    access.check_write(who, fiche_id, _on(current), N_("move"))
     at = at or dt.date.today()
     by = _by(who, by)
     problems = _unknown_structures(network, {"--follow-up-by": [follow_up_by] if follow_up_by else []})
@@ -506,12 +520,12 @@ def note_fiche(
     a change written meanwhile by another command is a conflict, as for the other writes.
     """
     if not text.strip():
-        raise InputError("the note is empty: write what happened, e.g. 'porteur called, meeting on 12 May'")
+        raise InputError(_("the note is empty: write what happened, e.g. 'porteur called, meeting on 12 May'"))
     limits.require_text(text, "text")
     if kind == ev.CONTACT:
         check_channel(channel)
     current = _read(conn, fiche_id, expected_version)
-    access.check_write(who, fiche_id, _on(current), "add a note to")
+    access.check_write(who, fiche_id, _on(current), N_("add a note to"))
     at = at or dt.date.today()
     problems = _check_date(current, at, "--date", today)
     if problems:
@@ -547,7 +561,7 @@ def set_consent(
 ) -> Change:
     """Record that the porteur agreed (or no longer agrees) to share the fiche with the whole network."""
     current = _read(conn, fiche_id, expected_version)
-    access.check_write(who, fiche_id, _on(current), "change the consent of")
+    access.check_write(who, fiche_id, _on(current), N_("change the consent of"))
     previous = bool(current.fiche["porteur"]["consent_network"])
     if previous == consent:
         return Change(fiche_id, current.version, [])
@@ -575,7 +589,7 @@ def change_commune(
     the change still place the fiche where it was (:meth:`engine.readmodel.StoredFiche.commune_on`).
     """
     current = _read(conn, fiche_id, expected_version)
-    access.check_write(who, fiche_id, _on(current), "change the commune of")
+    access.check_write(who, fiche_id, _on(current), N_("change the commune of"))
     at = at or dt.date.today()
     problems = _check_date(current, at, "--date", today)
     code = None
@@ -629,20 +643,28 @@ def answer_suggestion(
     what happened instead.
     """
     if answer not in ANSWERS:
-        raise InputError(f"'{answer}' is not an answer: use 'take' (prendre en charge) or 'decline' (pas pour nous)")
+        raise InputError(
+            _("'{answer}' is not an answer: use 'take' (prendre en charge) or 'decline' (pas pour nous)").format(
+                answer=answer
+            )
+        )
     current = _read(conn, fiche_id, expected_version)
     structure = who.structure
     if structure is None:
-        what = "the committee" if who.is_committee else who.label()
+        what = _("the committee") if who.is_committee else who.label()
         raise AccessDenied(
-            f"{what} may not answer a suggestion: only the structure suggested answers it (--as STRUCTURE)"
+            _("{who} may not answer a suggestion: only the structure suggested answers it (--as STRUCTURE)").format(
+                who=what
+            )
         )
     asked = suggestions.current(conn, fiche_id)
     roles = [role for (s, role) in asked if s == structure]
     if not roles:
-        names = ", ".join(sorted({s for s, _ in asked})) or "no structure"
+        names = ", ".join(sorted({s for s, _role in asked})) or _("no structure")
         raise InputError(
-            f"fiche {fiche_id} is not suggested to {structure} (suggested: {names}): there is nothing to answer"
+            _("fiche {fiche} is not suggested to {structure} (suggested: {names}): there is nothing to answer").format(
+                fiche=fiche_id, structure=structure, names=names
+            )
         )
     role = roles[0]
     data = current.fiche
@@ -666,8 +688,10 @@ def answer_suggestion(
     text = (reason or "").strip()
     if not text:
         raise InputError(
-            "--reason: say why the fiche is not for your structure (e.g. 'hors de notre territoire', "
-            "'activité agricole : la chambre d'agriculture est plus indiquée'); the coordinator reads it"
+            _(
+                "--reason: say why the fiche is not for your structure (e.g. 'hors de notre territoire', "
+                "'activité agricole : la chambre d'agriculture est plus indiquée'); the coordinator reads it"
+            )
         )
     payload = {"structure": structure, "role": role, "needs": needs, "reason": text}
     change = _commit(conn, current, [(ev.SUGGESTION_DECLINED, payload)], at=at, by=structure, now=now, who=who)
@@ -686,17 +710,21 @@ def answer_suggestion(
 
 def _already_answered(fiche_id: str, structure: str, role: str, data: dict[str, Any]) -> str:
     if data["stage"] not in ACTIVE_STAGES:
-        return f"fiche {fiche_id} is closed (stage {data['stage']}): there is nothing to answer"
-    if role == ev.LEAD and data["lead"] == structure:
-        return f"{structure} is already the référent of fiche {fiche_id}"
-    if role == ev.LEAD:
-        return (
-            f"fiche {fiche_id} already has a référent ({data['lead']}): the suggestion to {structure} is answered; "
-            "ask the référent or the coordinator"
+        return _("fiche {fiche} is closed (stage {stage}): there is nothing to answer").format(
+            fiche=fiche_id, stage=data["stage"]
         )
+    if role == ev.LEAD and data["lead"] == structure:
+        return _("{structure} is already the référent of fiche {fiche}").format(structure=structure, fiche=fiche_id)
+    if role == ev.LEAD:
+        return _(
+            "fiche {fiche} already has a référent ({lead}): the suggestion to {structure} is answered; "
+            "ask the référent or the coordinator"
+        ).format(fiche=fiche_id, lead=data["lead"], structure=structure)
     if data["lead"] == structure:
-        return f"{structure} is the référent of fiche {fiche_id}: it cannot also support it"
-    return f"{structure} already supports fiche {fiche_id}"
+        return _("{structure} is the référent of fiche {fiche}: it cannot also support it").format(
+            structure=structure, fiche=fiche_id
+        )
+    return _("{structure} already supports fiche {fiche}").format(structure=structure, fiche=fiche_id)
 
 
 def edit_fiche(
@@ -727,7 +755,7 @@ def edit_fiche(
     from engine import activities
 
     current = _read(conn, fiche_id, expected_version)
-    access.check_write(who, fiche_id, _on(current), "edit")
+    access.check_write(who, fiche_id, _on(current), N_("edit"))
     at = at or dt.date.today()
     now = now or server_now(conn)
     problems = _check_date(current, at, "--date", today)
@@ -1004,8 +1032,17 @@ def _unknown_structures(network: Any, values: dict[str, list[str]]) -> list[Prob
 def _check_date(current: records.StoredFiche, day: dt.date, option: str, today: dt.date | None) -> list[Problem]:
     received = dt.date.fromisoformat(current.fiche["received"])
     if day < received:
-        return [Problem(option, 0, 0, f"{day} is before fiche {current.id} was received ({received})")]
+        return [
+            Problem(
+                option,
+                0,
+                0,
+                _("{day} is before fiche {fiche} was received ({received})").format(
+                    day=day, fiche=current.id, received=received
+                ),
+            )
+        ]
     today = today or dt.date.today()
     if day > today:
-        return [Problem(option, 0, 0, f"{day} is in the future (today is {today})")]
+        return [Problem(option, 0, 0, _("{day} is in the future (today is {today})").format(day=day, today=today))]
     return []
