@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from cli import main
-from engine.store import db
+from engine.store import bulk, db, porteur_keys
 from engine.store.schema import events, fiche_sequences, fiches, personal_data
 
 ROWS = 3_000
@@ -82,3 +82,46 @@ def test_an_id_taken_in_the_last_row_rolls_everything_back(one_stored, tmp_path)
     assert added.exit_code == 0, added.output
     assert "F-2026-0002" in added.output
     assert json.loads(run("fiche", "list", "--format", "json", "--db", one_stored).output)[-1]["id"] == "F-2026-0002"
+
+
+def test_a_bulk_import_stores_what_the_row_by_row_path_stores(store_url, tmp_path):
+    """Above engine.store.bulk's threshold the rows go in by executemany or COPY: ``db verify`` passes
+    (chain, personal values, projection), and each fiche shows, with its history, as one imported
+    alone shows; porteurs met twice are one porteur, as when imported alone."""
+    rows = ["received,commune,kind,summary,supporting,porteur.name,porteur.email,porteur.phone"]
+    for i in range(bulk.THRESHOLD * 3):
+        rows.append(f"2026-01-{i % 28 + 1:02d},63003,creation,Projet n°{i} « é »,{'cma-63|agri-63' if i % 2 else ''},"
+                    f"Porteur {i % 50},p{i % 50}@example.org,04 73 82 {i // 100 % 100:02d} {i % 100:02d}")  # fmt: skip
+    path = tmp_path / "many.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    imported = run("fiche", "import", str(path), "--as", "coordinator", "--db", store_url)
+    assert imported.exit_code == 0, imported.output
+    verified = run("db", "verify", "--db", store_url)
+    assert verified.exit_code == 0, verified.output
+    for i in (0, 1, 2):
+        alone = tmp_path / f"alone{i}"
+        alone.mkdir()
+        one = alone / "one.csv"
+        one.write_text(f"{rows[0]}\n{rows[1 + i]}\n", encoding="utf-8")
+        url = str(alone / "store.sqlite")
+        assert run("fiche", "import", str(one), "--as", "coordinator", "--db", url).exit_code == 0
+        shown = [
+            json.loads(
+                run("fiche", "show", fiche_id, "--format", "json", "--as", "coordinator", "--db", where).output.replace(
+                    fiche_id, "F-ID"
+                )
+            )
+            for fiche_id, where in ((f"F-2026-{i + 1:04d}", store_url), ("F-2026-0001", url))
+        ]
+        for item in shown:
+            for event in item["history"]:
+                event.pop("recorded_at", None)
+        assert shown[0] == shown[1]
+    store = db.open_store(store_url)
+    try:
+        with store.transaction() as conn:
+            grouped = porteur_keys.porteurs_of(conn)
+    finally:
+        store.dispose()
+    assert grouped["F-2026-0051"] == "F-2026-0001"  # Porteur 0 again, same e-mail
+    assert len(set(grouped.values())) == bulk.THRESHOLD * 3 - 50  # the porteurs met twice

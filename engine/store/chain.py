@@ -25,8 +25,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, update
 
+from engine.store import bulk
 from engine.store.schema import event_chain, events
 
 GENESIS = "0" * 64
@@ -104,5 +105,5 @@ def append(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         seq += 1
         row["seq"] = seq
         row["hash"] = previous = event_hash(previous, row)
-    conn.execute(insert(events), list(rows))
+    bulk.insert_rows(conn, events, rows)
     conn.execute(update(event_chain).where(event_chain.c.id == HEAD_ID).values(seq=seq, hash=previous))

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, select
 
 from engine.i18n import _
+from engine.store import bulk
 from engine.store.schema import personal_data
 
 #: Payload keys whose string values are personal data (at any depth).
@@ -165,8 +166,7 @@ def missing(payload: Mapping[str, Any], values: Mapping[str, Value]) -> list[str
 
 def store(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Insert ``personal_data`` rows (from :func:`split`)."""
-    if rows:
-        conn.execute(insert(personal_data), rows)
+    bulk.insert_rows(conn, personal_data, rows)
 
 
 def load(conn: Connection, fiche_ids: Iterable[str] | None = None) -> dict[str, Value]:

@@ -38,6 +38,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from engine.store import bulk
 from engine.store.schema import porteur_keys, store_secrets
 
 SECRET_NAME = "porteur_key"
@@ -88,19 +89,22 @@ def secret(conn: Connection) -> str:
     return str(value)
 
 
-def record(conn: Connection, porteurs: Mapping[str, Mapping[str, Any]], *, key: str | None = None) -> None:
-    """(Re)compute the digests of these fiches from their porteurs (``fiche id`` → ``{name, email, phone}``)."""
+def record(
+    conn: Connection, porteurs: Mapping[str, Mapping[str, Any]], *, key: str | None = None, new: bool = False
+) -> None:
+    """(Re)compute the digests of these fiches from their porteurs (``fiche id`` → ``{name, email, phone}``);
+    ``new``: fiches just inserted, which have no digest to delete yet."""
     if not porteurs:
         return
     key = key or secret(conn)
-    conn.execute(delete(porteur_keys).where(porteur_keys.c.fiche_id.in_(list(porteurs))))
+    if not new:
+        conn.execute(delete(porteur_keys).where(porteur_keys.c.fiche_id.in_(list(porteurs))))
     rows = [
         {"fiche_id": fiche_id, "digest": d}
         for fiche_id, p in porteurs.items()
         for d in sorted(digests(key, p.get("name"), p.get("email"), p.get("phone")))
     ]
-    if rows:
-        conn.execute(insert(porteur_keys), rows)
+    bulk.insert_rows(conn, porteur_keys, rows)
 
 
 def pseudonymise(conn: Connection, fiche_id: str) -> None:

@@ -33,6 +33,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from engine.identity import ROLES
 from engine.privacy import on_fiche
+from engine.store import bulk
 from engine.store import events as ev
 from engine.store.schema import fiche_projection, fiche_supports, fiches
 
@@ -193,8 +194,7 @@ def advance(
             step(facts, row["kind"], day(row["at"]), row["by"], _payload(row["payload"]), state, after)
             state = after
         (created if own[0]["kind"] == ev.CREATED else changed).append(facts.to_row(fiche_id))
-    if created:
-        conn.execute(insert(fiche_projection), created)
+    bulk.insert_rows(conn, fiche_projection, created)
     if changed:
         key = fiche_projection.c.fiche_id == bindparam("projected")
         values = [{**{k: v for k, v in r.items() if k != "fiche_id"}, "projected": r["fiche_id"]} for r in changed]
@@ -206,7 +206,8 @@ def _applied(state: dict[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:
     payload = _payload(row["payload"])
     if row["kind"] == ev.CREATED:
         fiche = payload.get("fiche")
-        return copy.deepcopy(dict(fiche)) if isinstance(fiche, Mapping) else {}
+        # A copy of the top level is enough: nothing changes a state in place (ev.apply works on a deep copy).
+        return dict(fiche) if isinstance(fiche, Mapping) else {}
     if row["kind"] not in ASSIGNMENTS and row["kind"] != ev.STAGE_CHANGED:
         return state  # nothing the projection reads changes (lead, supporting, received_by, follow-up)
     result = ev.Rebuilt(copy.deepcopy(state))

@@ -27,7 +27,7 @@ from engine import limits
 from engine.errors import AccessDenied, InputError, Problem
 from engine.fiche import Fiche
 from engine.i18n import N_, _
-from engine.store import access, chain, personal, porteur_keys, projection, queries, records, suggestions
+from engine.store import access, bulk, chain, personal, porteur_keys, projection, queries, records, suggestions
 from engine.store import events as ev
 from engine.store.db import conflict
 from engine.store.schema import fiche_sequences, fiche_supports, fiches
@@ -305,10 +305,9 @@ def _insert(
         payload = {"fiche": data, "local_network": row["local_network"]}
         created.append(_event_row(data["id"], 1, ev.CREATED, payload, data["received"], who.label(), now, who))
     if rows:
-        conn.execute(insert(fiches), rows)
-        porteur_keys.record(conn, {d["id"]: d.get("porteur") or {} for d in dicts})
-    if supports:
-        conn.execute(insert(fiche_supports), supports)
+        bulk.insert_rows(conn, fiches, rows)
+        porteur_keys.record(conn, {d["id"]: d.get("porteur") or {} for d in dicts}, new=True)
+    bulk.insert_rows(conn, fiche_supports, supports)
     _chain(conn, created, {})
     return [Change(d["id"], 1, [{"kind": ev.CREATED, "payload": {"fiche": d}}]) for d in dicts]
 

@@ -1,0 +1,75 @@
+"""Inserting many rows at once, stored exactly as ``conn.execute(insert(table), rows)`` stores them.
+
+Why: ``fiche import`` writes, per CSV row, a fiche, its ``created`` event, its personal values, its
+porteur keys and its projection row.  SQLAlchemy's executemany builds, checks and converts every
+row's parameters in generic Python code, which cost more than the database's own work.  Here the
+statement is compiled once, each value goes through the bind processor SQLAlchemy itself would use
+for its column on this dialect (JSON text, dates, booleans: the same conversion, so the same stored
+values), and the rows go to the driver in one call:
+
+* SQLite: the driver's ``executemany`` with the statement SQLAlchemy compiles;
+* PostgreSQL: ``COPY … FROM STDIN`` through psycopg (psycopg adapts the values as it does for an
+  ``INSERT``), on the connection of the caller's transaction.
+
+Rows must all have the same keys, each a column of the table, and give every column that has a
+Python-side default; otherwise (and for a few rows, where compiling the statement costs more than it
+saves) the plain ``conn.execute`` is used.  ``tests/test_store_bulk.py`` holds both paths to the same
+stored rows on both backends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, insert
+
+#: Fewer rows than this go through ``conn.execute`` (SQLAlchemy caches its compiled statement).
+THRESHOLD = 32
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` into ``table`` (see the module docstring); nothing for no rows."""
+    if not rows:
+        return
+    keys = list(rows[0])
+    if len(rows) < THRESHOLD or not _plain(table, keys, rows):
+        conn.execute(insert(table), list(rows))
+        return
+    dialect = conn.dialect
+    columns = [table.c[key] for key in keys]
+    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
+    values = [[row[key] for row in rows] for key in keys]
+    converted = [
+        [process(v) for v in column] if process is not None else column
+        for process, column in zip(processors, values, strict=True)
+    ]
+    params = list(zip(*converted, strict=True))
+    if dialect.name == "postgresql":
+        _copy(conn, table, columns, params)
+        return
+    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+    order = [keys.index(name) for name in compiled.positiontup or ()]
+    if order != list(range(len(keys))):
+        params = [tuple(p[i] for i in order) for p in params]
+    conn.exec_driver_sql(compiled.string, params)
+
+
+def _plain(table: Table, keys: list[str], rows: Sequence[dict[str, Any]]) -> bool:
+    """Whether every row has the same keys, all columns, and no column left to a Python-side default."""
+    first = rows[0].keys()
+    if any(key not in table.c for key in keys):
+        return False
+    if any(column.default is not None and column.key not in first for column in table.c):
+        return False
+    return all(row.keys() == first for row in rows)
+
+
+def _copy(conn: Connection, table: Table, columns: list[Any], params: list[tuple[Any, ...]]) -> None:
+    """``COPY table (columns) FROM STDIN`` of ``params`` on the transaction's psycopg connection."""
+    preparer = conn.dialect.identifier_preparer
+    names = ", ".join(preparer.quote(column.name) for column in columns)
+    driver: Any = conn.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(f"COPY {preparer.format_table(table)} ({names}) FROM STDIN") as copy:
+        for row in params:
+            copy.write_row(row)
