@@ -317,14 +317,14 @@ def storable_text(value: str | None, info: Info) -> str | None:
     return value
 
 
-#: An address in the common shape ``prenom.nom@example.org``: a dot-atom local part of letters, digits and
-#: ``_+-`` (no two dots, no dot at either end), a lower-case ASCII domain of at least two labels, each
-#: starting and ending with a letter or digit, the last ending with a letter.  email-validator accepts every
-#: such address and normalises it to itself (see :func:`_plain_email`), so they skip it: its RFC patterns
-#: cost about as much to compile at import as a whole cold ``suggest`` spends on the fiche, and ``fiche
-#: import`` validates one address per row.
+#: An address in the common shape ``prenom.nom@example.org``: a dot-atom local part of letters (ASCII or
+#: Latin-1, as in ``hélène``), digits and ``_+-`` (no two dots, no dot at either end), a lower-case ASCII
+#: domain of at least two labels, each starting and ending with a letter or digit, the last ending with a
+#: letter.  email-validator accepts every such address and normalises it to itself (see :func:`_plain_email`),
+#: so they skip it: its RFC patterns cost about as much to compile at import as a whole cold ``suggest``
+#: spends on the fiche, and ``fiche import`` validates one address per row.
 _PLAIN_EMAIL = re.compile(
-    r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:[a-z0-9][a-z0-9-]*)?[a-z]"
+    r"[A-Za-z0-9_+\-À-ÖØ-öø-ÿ]+(?:\.[A-Za-z0-9_+\-À-ÖØ-öø-ÿ]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:[a-z0-9][a-z0-9-]*)?[a-z]"
 )
 #: Local parts email-validator lower-cases (RFC 2142 mailbox names) and top-level names it refuses
 #: (special use): such addresses take the full path.  A test holds these to email-validator's own lists.
@@ -337,7 +337,7 @@ _SPECIAL_USE = frozenset({"arpa", "invalid", "local", "localhost", "onion", "tes
 
 def _plain_email(value: str) -> str | None:
     """``value`` when it is an address of the common shape email-validator leaves as it is, else None."""
-    if len(value) > 254 or not _PLAIN_EMAIL.fullmatch(value):
+    if len(value.encode("utf-8")) > 254 or not _PLAIN_EMAIL.fullmatch(value):
         return None
     local, domain = value.split("@")
     if len(local) > 64 or local.lower() in _MAILBOX_NAMES or len(domain) > 253 or "--" in domain:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import copy
 import hmac
-import secrets
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -77,16 +77,21 @@ def split(payload: Mapping[str, Any], fiche_id: str) -> tuple[dict[str, Any], li
         out: dict[Any, Any] = {}
         for key, value in node.items():
             # "porteur.name" (a fiche_edited change) is personal like "name"; so is every string under it.
-            personal_key = inside or _is_personal_key(key)
-            if personal_key and isinstance(value, str) and value:
-                at = [*parts, str(key)]
-                salt, ref = secrets.token_hex(16), secrets.token_hex(16)
-                rows.append({"key": ref, "fiche_id": fiche_id, "salt": salt, "value": value})
-                path = ".".join(at)
-                refs[path] = {"key": ref, "digest": digest(salt, value), "at": at}
-                out[key] = placeholder(path)
+            if isinstance(value, str):
+                if value and (inside or _is_personal_key(key)):
+                    at = [*parts, str(key)]
+                    random = os.urandom(32).hex()  # as secrets.token_hex(16) twice, in one call
+                    salt, ref = random[:32], random[32:]
+                    rows.append({"key": ref, "fiche_id": fiche_id, "salt": salt, "value": value})
+                    path = ".".join(at)
+                    refs[path] = {"key": ref, "digest": digest(salt, value), "at": at}
+                    out[key] = placeholder(path)
+                else:
+                    out[key] = value
+            elif value is None or isinstance(value, int | float):
+                out[key] = value
             elif isinstance(value, dict) and key != REFS:
-                out[key] = walk(value, [*parts, str(key)], personal_key)
+                out[key] = walk(value, [*parts, str(key)], inside or _is_personal_key(key))
             else:
                 out[key] = _copy(value)
         return out
