@@ -19,7 +19,7 @@ from pydantic import ValidationInfo as Info
 
 from engine import activities, limits
 from engine.errors import excerpt
-from engine.i18n import _
+from engine.i18n import _, get_language
 from engine.vocabulary import lenient, unknown
 from engine.yamlsource import read_models
 
@@ -241,10 +241,17 @@ class Fiche(BaseModel):
     def effective_nature(self) -> str | None:
         """The nature routing uses: a new artisanal firm above ten employees is handled as commercial;
         a registered one keeps the CMA (droit de suite, :func:`engine.activities.effective_nature`)."""
-        return activities.effective_nature(self.nature, self.employees, self.kind, self.artisan_registered)
+        nature = self.nature
+        if nature != "artisanal":
+            return nature  # routing asks for every fiche: only an artisanal nature depends on the rest
+        return activities.effective_nature(nature, self.employees, self.kind, self.artisan_registered)
 
     def nature_reasons(self) -> list[str]:
         """Why the routing nature is what it is, when a fact of the fiche (not the NAF code) decided it."""
+        if not self.farm_link and (
+            self.nature != "artisanal" or (self.employees or 0) <= activities.ARTISAN_MAX_EMPLOYEES
+        ):
+            return []  # routing asks for every fiche: the common case without a call (nature_reason's own test)
         out = []
         if self.farm_link and activities.farm_nature(self.farm_link, self.publics) == self.nature:
             out.append(
@@ -262,9 +269,11 @@ class Fiche(BaseModel):
         ``{"naf", "nature", "matched", "note"}``, or None when the nature is sure or was written."""
         # Read from the private dict directly: ``self._x`` goes through pydantic's __getattr__, which
         # costs more than the rest of this method and routing calls it for every fiche.
-        private = self.__pydantic_private__ or {}
+        private = self.__pydantic_private__
+        if not private or not private.get("_nature_derived"):
+            return None
         finding = private.get("_nature_finding")
-        if finding and finding.needs_confirmation and private.get("_nature_derived"):
+        if finding and finding.needs_confirmation:
             return {"naf": self.naf or "", "nature": finding.nature, "matched": finding.matched, "note": finding.note}
         return None
 
@@ -275,15 +284,30 @@ class Fiche(BaseModel):
 
     def notices(self) -> list[str]:
         """Things a technician should confirm, which are not errors."""
-        out = []
+        return self._notices(self.nature_to_confirm())
+
+    def routing_facts(self) -> tuple[list[str], list[str], dict[str, str] | None]:
+        """What routing says of the fiche itself, in one pass (it asks for every fiche):
+        ``(nature_reasons(), notices(), nature_to_confirm())``."""
         confirm = self.nature_to_confirm()
+        if (
+            confirm is None
+            and not self.farm_link
+            and (self.nature != "artisanal" or (self.employees or 0) <= activities.ARTISAN_MAX_EMPLOYEES)
+        ):
+            return [], [], None  # the common case: nothing to say
+        return self.nature_reasons(), self._notices(confirm), confirm
+
+    def _notices(self, confirm: dict[str, str] | None) -> list[str]:
+        out = []
         if confirm:
             out.append(
-                _(
-                    "NAF {naf}: nature '{nature}' comes from {matched} ({note}); "
-                    "confirm it with the porteur and write 'nature:' in the fiche"
-                ).format(naf=confirm["naf"], nature=confirm["nature"], matched=confirm["matched"], note=confirm["note"])
+                _confirm_notice(confirm["naf"], confirm["nature"], confirm["matched"], confirm["note"], get_language())
             )
+        elif not self.farm_link and (
+            self.nature != "artisanal" or (self.employees or 0) <= activities.ARTISAN_MAX_EMPLOYEES
+        ):
+            return out  # routing asks for every fiche: the common case without the calls below
         out += self.nature_reasons()
         if self.farm_link in ("extension", "on_farm") and "farmer" not in self.publics:
             out.append(
@@ -297,6 +321,16 @@ class Fiche(BaseModel):
     def label(self) -> str:
         """How the fiche is named in messages: its id, else its source."""
         return self.id or (self.__pydantic_private__ or {}).get("_source") or "fiche"
+
+
+@lru_cache(maxsize=1024)
+def _confirm_notice(naf: str, nature: str, matched: str, note: str, language: str) -> str:
+    """The notice asking to confirm a nature the NAF code leaves uncertain, in ``language`` (the
+    language in force: the cache key; routing says it for every such fiche)."""
+    return _(
+        "NAF {naf}: nature '{nature}' comes from {matched} ({note}); "
+        "confirm it with the porteur and write 'nature:' in the fiche"
+    ).format(naf=naf, nature=nature, matched=matched, note=note)
 
 
 def check_structure_id(value: str, field: str) -> None:

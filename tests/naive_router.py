@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.routing.compile import CompiledRules, CompiledStructure
-from engine.routing.suggest import Caseload, Suggestion, decide
+from engine.routing.suggest import Caseload, Declined, Suggestion, decide
 from engine.rules.model import Condition, TerritorySpec
 from engine.rules.ruleset import RuleSet
 from engine.territory import Commune
@@ -76,7 +76,9 @@ class NaiveRouter:
         self.compiled = compiled
         self._compiled_rules = {r.order: r for r in compiled.rules}
 
-    def __call__(self, fiche: Any, caseload: Caseload | None = None, *, alternatives: int = 0) -> Suggestion:
+    def __call__(
+        self, fiche: Any, caseload: Caseload | None = None, *, alternatives: int = 0, declined: Declined | None = None
+    ) -> Suggestion:
         """The same suggestion as :func:`engine.routing.suggest`, found by a linear scan."""
         rs, compiled = self.ruleset, self.compiled
         c = rs.territory.communes[fiche.commune]
@@ -105,4 +107,6 @@ class NaiveRouter:
             found = [compiled.structures[sid] for sid in here if need in rs.structures[sid].support.needs]
             return sorted(found, key=compiled.support_key)
 
-        return decide(fiche, compiled, fiche.commune, nature, fired, pools, support_pool, caseload, alternatives)
+        refused = declined or Declined()
+        commune = fiche.commune
+        return decide(fiche, compiled, commune, nature, fired, pools, support_pool, caseload, alternatives, refused)

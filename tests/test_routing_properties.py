@@ -6,7 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from routing_factory import fiche, rule, ruleset, structure, territory
 
-from engine.routing import compile_rules, suggest
+from engine import i18n
+from engine.routing import Declined, compile_rules, suggest
 from engine.rules.ruleset import resolve_territory
 from engine.vocabulary import KINDS, NATURES, NEEDS, PUBLICS
 from tests.naive_router import NaiveRouter
@@ -32,11 +33,12 @@ def structures(draw, sid):
         fields["lead"] = {"natures": draw(some(st.sampled_from(list(NATURES)), max_size=2, unique=True)),
                           "priority": draw(st.integers(0, 2))}  # fmt: skip
     fields["support"] = {"needs": draw(some(st.sampled_from(list(NEEDS)[:8]), max_size=3, unique=True))}
-    fields["competence"] = {
-        "kinds": draw(some(st.sampled_from(list(KINDS)), max_size=2, unique=True)),
-        "natures": draw(some(st.sampled_from(list(NATURES)), max_size=2, unique=True)),
-        "max_employees": draw(st.none() | st.integers(0, 12)),
-    }
+    if draw(st.booleans()):  # a structure without competence filters makes its lead the same for every fiche
+        fields["competence"] = {
+            "kinds": draw(some(st.sampled_from(list(KINDS)), max_size=2, unique=True)),
+            "natures": draw(some(st.sampled_from(list(NATURES)), max_size=2, unique=True)),
+            "max_employees": draw(st.none() | st.integers(0, 12)),
+        }
     fields["capacity"] = draw(st.none() | st.integers(1, 3))
     return structure(sid, **fields)
 
@@ -93,6 +95,27 @@ def test_deterministic_and_equal_to_the_naive_scan(rs, f, caseload):
     assert suggest(f, compiled, caseload, alternatives=3) == first
     assert suggest(f, compile_rules(rs), caseload, alternatives=3).to_dict() == first.to_dict()
     assert NaiveRouter(rs, compiled)(f, caseload, alternatives=3) == first
+
+
+declines = st.none() | st.builds(
+    lambda lead, support: Declined(dict.fromkeys(lead, "declined"), dict.fromkeys(support, "declined")),
+    some(st.sampled_from(IDS), max_size=2, unique=True),
+    some(st.sampled_from(IDS), max_size=2, unique=True),
+)
+
+
+@SETTINGS
+@given(networks(), some(fiches, min_size=1, max_size=6), declines, st.sampled_from(["fr", "en"]))
+def test_one_compiled_rule_set_answers_fiche_after_fiche_as_the_naive_scan(rs, batch, declined, language):
+    """The plain call (no caseload, no alternatives) of many fiches on one compiled rule set — what the
+    memo of each commune and nature's lead serves — equals the scan, reasons and their language included."""
+    compiled = compile_rules(rs)
+    naive = NaiveRouter(rs, compiled)
+    with i18n.using(language):
+        got = [suggest(f, compiled, declined=declined) for f in batch]
+        expected = [naive(f, declined=declined) for f in batch]
+    assert [s.to_dict() for s in got] == [s.to_dict() for s in expected]
+    assert got == expected
 
 
 @SETTINGS

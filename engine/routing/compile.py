@@ -69,6 +69,8 @@ class CompiledStructure:
     filters: bool = False
     #: The static part of the policy's tie-break key (no rule preference, no caseload); set by compile_rules.
     rank: tuple = ()
+    #: The needs served for any fiche the structure admits: no ``only_with_needs``, no NAF restriction.
+    plain_needs: frozenset[str] = frozenset()
 
     def admits(self, fiche: Any) -> bool:
         """The competence filters other than the nature pass for this fiche."""
@@ -239,6 +241,10 @@ class CompiledRules:
     _fallback_pools: dict[str, tuple[CompiledStructure, ...]] = field(default_factory=dict)
     _support_pools: dict[tuple[str, str], tuple[CompiledStructure, ...]] = field(default_factory=dict)
     _rules_at: dict[str, tuple[CompiledRule, ...]] = field(default_factory=dict)
+    _support_plans: dict[tuple[str, str], tuple[tuple[CompiledStructure, ...], bool]] = field(default_factory=dict)
+    #: Memo of :mod:`engine.routing.suggest`: per (commune, nature), what every fiche there shares.
+    _places: dict[tuple[str, str | None], Any] = field(default_factory=dict)
+    _step_pools: dict[tuple[str, str | None], dict[str, tuple[CompiledStructure, ...]]] = field(default_factory=dict)
 
     # --- keys ------------------------------------------------------------------------------------
 
@@ -279,6 +285,20 @@ class CompiledRules:
             self._lead_pools[key] = pool
         return pool
 
+    def lead_pools(self, commune: str, nature: str | None) -> dict[str, tuple[CompiledStructure, ...]]:
+        """Each lead step of the policy → its pool in the commune for the nature (shared: do not change it)."""
+        key = (commune, nature)
+        pools = self._step_pools.get(key)
+        if pools is None:
+            pools = {}
+            for step in self.lead_steps:
+                if step == "nature":
+                    pools[step] = self.lead_pool(commune, nature)
+                elif step == "fallback":
+                    pools[step] = self.fallback_pool(commune)
+            self._step_pools[key] = pools
+        return pools
+
     def fallback_pool(self, commune: str) -> tuple[CompiledStructure, ...]:
         """The policy's fallback leads that cover the commune, in static tie-break order."""
         pool = self._fallback_pools.get(commune)
@@ -297,6 +317,18 @@ class CompiledRules:
             pool = tuple(sorted((s for s in self.by_commune.get(commune, ()) if s.id in able), key=self.support_key))
             self._support_pools[key] = pool
         return pool
+
+    def support_plan(self, commune: str, need: str) -> tuple[tuple[CompiledStructure, ...], bool]:
+        """:meth:`support_pool`, and whether every structure of it serves the need for any fiche (no
+        competence filter, no nature filter, the need without condition): then the first one is
+        chosen unless a rule, a decline or the lead intervenes."""
+        key = (commune, need)
+        plan = self._support_plans.get(key)
+        if plan is None:
+            pool = self.support_pool(commune, need)
+            plain = all(need in s.plain_needs and not s.filters and s.natures is None for s in pool)
+            plan = self._support_plans[key] = (pool, plain)
+        return plan
 
     def rules_at(self, commune: str) -> tuple[CompiledRule, ...]:
         """Rules whose territorial condition holds in the commune, in file order."""
@@ -398,6 +430,7 @@ def compile_structure(spec: StructureSpec, territory: Territory) -> CompiledStru
         support_with={need: frozenset(with_) for need, with_ in spec.support.only_with_needs.items() if with_},
     )
     s.filters = any((s.kinds, s.stages, s.naf_prefixes, s.requires_publics, s.max_employees is not None))
+    s.plain_needs = frozenset(n for n in s.support_needs if n not in s.support_with and n not in s.support_naf)
     return s
 
 

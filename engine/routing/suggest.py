@@ -35,21 +35,44 @@ The semantics (also in ``docs/suggest.md``):
 Reason strings are said in the language in force when :func:`suggest` runs (French by default,
 English with ``--lang en``; ``docs/i18n.md``): the compiled rules hold no sentence, only the parts of
 one (ids, labels, a structure's :class:`~engine.routing.compile.TerritoryWords`), so one compiled rule
-set serves requests in both languages.  The fixed fragments are memoised per language, so that a
-full suggestion still costs a few microseconds (``bench/bench_suggest.py``).
+set serves requests in both languages.  A suggestion keeps its reasons as parts and says them on
+first read (:mod:`engine.routing.reasons`), so that a full suggestion costs a few microseconds
+whether or not its reasons are read (``bench/bench_suggest.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from engine.i18n import _, get_language, ngettext, pin, unpin
+from engine.i18n import _, get_language
 from engine.routing.compile import CompiledRule, CompiledRules, CompiledStructure, label_of
 from engine.routing.eligibility import eligibility_problems
+from engine.routing.reasons import (
+    Choice,
+    Said,
+    Support,
+    beats_words,
+    by_rule_words,
+    capacity_words,
+    covers_words,
+    excluded_lead_words,
+    fallback_alternative_words,
+    later_step_words,
+    lead_covers_words,
+    named_capacity_words,
+    named_words,
+    offered_words,
+    phase_words,
+    ranked_after_words,
+    required_but_words,
+    required_lead_words,
+    serves_words,
+)
 from engine.vocabulary import NEEDS
+
+__all__ = ["Caseload", "Choice", "Declined", "Orientation", "Suggestion", "Support", "decide", "suggest"]
 
 Caseload = Mapping[str, int]
 
@@ -67,31 +90,6 @@ class Declined:
 
     def __bool__(self) -> bool:
         return bool(self.lead) or bool(self.support)
-
-
-@dataclass(slots=True)
-class Choice:
-    """A structure chosen (or passed over) for the lead, with its reasons."""
-
-    structure: str
-    reasons: list[str]
-
-    def to_dict(self) -> dict[str, Any]:
-        """``{"structure", "reasons"}``."""
-        return {"structure": self.structure, "reasons": list(self.reasons)}
-
-
-@dataclass(slots=True)
-class Support:
-    """A supporting structure: the needs it covers for this fiche and why."""
-
-    structure: str
-    needs: list[str]
-    reasons: list[str]
-
-    def to_dict(self) -> dict[str, Any]:
-        """``{"structure", "needs", "reasons"}``."""
-        return {"structure": self.structure, "needs": list(self.needs), "reasons": list(self.reasons)}
 
 
 @dataclass(slots=True)
@@ -147,36 +145,6 @@ class Suggestion:
         }
 
 
-# --- fragments, written once per language ---------------------------------------------------------
-
-
-@lru_cache(maxsize=256)
-def _nature_step(nature: str | None, language: str) -> str:
-    if nature is None:
-        return _("leads for any nature (the fiche has no nature: no NAF code and no 'nature:')")
-    return _("competent to lead for nature {nature}").format(nature=label_of("nature", nature))
-
-
-@lru_cache(maxsize=256)
-def _fallback_step(nature: str | None, language: str) -> str:
-    if nature is None:
-        return _("fallback lead of the routing policy: the fiche has no nature and no structure leads for any")
-    return _("fallback lead of the routing policy: no structure of the commune can lead for nature {nature}").format(
-        nature=label_of("nature", nature)
-    )
-
-
-@lru_cache(maxsize=256)
-def _need(need: str, language: str) -> str:
-    """'need 'honour_loan' (prêt d'honneur)' in ``language`` (the language in force: the cache key)."""
-    return _("need {need}").format(need=label_of("need", need))
-
-
-@lru_cache(maxsize=256)
-def _lead_covers(need: str, language: str) -> str:
-    return _("also covers need {need} as lead").format(need=label_of("need", need))
-
-
 # --- the pure function -------------------------------------------------------------------------------
 
 
@@ -196,12 +164,132 @@ def suggest(
     """
     commune = fiche.commune
     nature = fiche.effective_nature
-    fired = [r for r in rules.rules_at(commune) if r.when.holds(fiche, nature)] if rules.rules else ()
-    pools = {step: rules.lead_pool(commune, nature) for step in rules.lead_steps if step == "nature"}
-    if "fallback" in rules.lead_steps:
-        pools["fallback"] = rules.fallback_pool(commune)
-    return decide(
-        fiche, rules, commune, nature, fired, pools, rules.support_pool, caseload, alternatives, declined or _NOBODY
+    place = rules._places.get((commune, nature))
+    if place is None:
+        place = _place(rules, commune, nature)
+    fired = [r for r in place.rules if r.when.holds(fiche, nature)] if place.rules else ()
+    if fired or caseload or alternatives or declined or place.lead is None:
+        return _decide(
+            fiche,
+            rules,
+            commune,
+            nature,
+            fired,
+            place.pools,
+            rules.support_plan,
+            caseload,
+            alternatives,
+            declined or _NOBODY,
+            get_language(),
+        )
+    # Nothing but the fiche's own facts is involved: the lead of the commune and nature, then the needs.
+    language = get_language()
+    lead = place.lead
+    facts = getattr(fiche, "routing_facts", None)
+    if facts is not None:
+        nature_reasons, notes, to_confirm = facts()
+    else:
+        nature_reasons, notes, to_confirm = _facts(fiche)
+    said = [*place.said, *nature_reasons] if nature_reasons else [*place.said]
+    lead_choice = Choice(lead.id, said, language)
+    supporting: list[Support] = []
+    uncovered: list[str] = []
+    needs = fiche.needs
+    if needs:
+        chosen: dict[str, Support] = {}
+        lead_nature = lead.natures is None or nature in lead.natures
+        lead_plain, lead_needs = lead.plain_needs, lead.support_needs
+        plans = rules._support_plans
+        commune_text = place.commune_text
+        for need in needs:
+            if need in lead_needs and lead_nature and (need in lead_plain or lead.serves(need, fiche)):
+                said.append((lead_covers_words, need))
+                continue
+            plan = plans.get((commune, need))
+            pool: Sequence[CompiledStructure]
+            pool, plain = plan if plan is not None else rules.support_plan(commune, need)
+            if not plain or lead in pool:
+                pool = [
+                    s
+                    for s in pool
+                    if s is not lead
+                    and (need in s.plain_needs or s.serves(need, fiche))
+                    and (not s.filters or s.admits(fiche))
+                    and (s.natures is None or nature in s.natures)
+                ]
+            if not pool:
+                uncovered.append(need)
+                continue
+            picked = pool[0]
+            why = (serves_words, need, commune_text, picked.territory_words, len(pool), picked.specificity)
+            entry = chosen.get(picked.id)
+            if entry is None:
+                chosen[picked.id] = Support(picked.id, [need], [why], language)
+            else:
+                entry.needs.append(need)
+                entry._said.append(why)
+        supporting = list(chosen.values())
+    return Suggestion(
+        fiche.label(),
+        lead_choice,
+        supporting,
+        uncovered,
+        [],
+        rules.version,
+        commune,
+        nature,
+        orientations_of(rules, uncovered, commune, nature, fiche.kind) if uncovered and rules.orientations else [],
+        notes,
+        to_confirm,
+    )
+
+
+@dataclass(slots=True)
+class _Place:
+    """What every fiche of a commune and nature shares: the rules that may fire there, the lead pools
+    of the policy's steps, and the lead when nothing else than the fiche's competence is involved."""
+
+    rules: tuple[CompiledRule, ...]
+    pools: dict[str, tuple[CompiledStructure, ...]]
+    commune_text: str
+    #: The lead of every fiche here without fired rules, caseload, declines or alternatives; None when
+    #: it depends on the fiche (a candidate of the deciding step has competence filters) or there is none.
+    lead: CompiledStructure | None
+    #: Its first reasons (phase, territory, tie-break).
+    said: tuple[Said, ...]
+
+
+def _place(rules: CompiledRules, commune: str, nature: str | None) -> _Place:
+    """Compute and memoise :class:`_Place` (the same steps as :func:`_lead` with nothing dropped: the first
+    step with a candidate wins, and without competence filters its candidates do not depend on the fiche)."""
+    pools = rules.lead_pools(commune, nature)
+    commune_text = rules.commune_words.get(commune, commune)
+    lead: CompiledStructure | None = None
+    said: list[Said] = []
+    for step in rules.lead_steps:
+        found = [s for s in pools.get(step, ()) if step != "fallback" or s.natures is None or nature in s.natures]
+        if any(s.filters for s in found):
+            break
+        if found:
+            lead = found[0]
+            said = [(phase_words, step, nature, None), (covers_words, commune_text, lead.territory_words)]
+            if len(found) > 1:
+                said.append((beats_words, len(found), *_first_difference(rules, lead, found[1], _NO_RULES, None)))
+            break
+    place = _Place(rules.rules_at(commune) if rules.rules else (), pools, commune_text, lead, tuple(said))
+    rules._places[(commune, nature)] = place
+    return place
+
+
+def _facts(fiche: Any) -> tuple[list[str], list[str], dict[str, str] | None]:
+    """``(nature reasons, notices, nature to confirm)`` of a fiche-like object without ``routing_facts``."""
+    nature_reasons = getattr(fiche, "nature_reasons", None)
+    notices = getattr(fiche, "notices", None)
+    to_confirm = getattr(fiche, "nature_to_confirm", None)
+    return (
+        nature_reasons() if nature_reasons is not None else [],
+        notices() if notices is not None else [],
+        to_confirm() if to_confirm is not None else None,
     )
 
 
@@ -253,15 +341,18 @@ def decide(
     static tie-break order; ``support_pool(commune, need)`` gives those serving a need, most
     specific first.  Competence filters, rules and capacity are applied here.
 
-    The language in force is pinned for the call (:func:`engine.i18n.pin`): each reason then finds
-    it in the context variable instead of reading ``$CAPACTIF_LANG`` again, which cost more than the
-    routing itself.
+    The language in force is read once: the reasons are said in it when read
+    (:mod:`engine.routing.reasons`).
     """
-    token = pin()
-    try:
-        return _decide(fiche, rules, commune, nature, fired, pools, support_pool, caseload, alternatives, declined)
-    finally:
-        unpin(token)
+    plan = _plan_of(support_pool)
+    return _decide(fiche, rules, commune, nature, fired, pools, plan, caseload, alternatives, declined, get_language())
+
+
+def _plan_of(
+    support_pool: Callable[[str, str], Sequence[CompiledStructure]],
+) -> Callable[[str, str], tuple[Sequence[CompiledStructure], bool]]:
+    """A support pool as a plan that never claims the pool needs no checking (the general path)."""
+    return lambda commune, need: (support_pool(commune, need), False)
 
 
 def _decide(
@@ -271,14 +362,58 @@ def _decide(
     nature: str | None,
     fired: Sequence[CompiledRule],
     pools: Mapping[str, Sequence[CompiledStructure]],
-    support_pool: Callable[[str, str], Sequence[CompiledStructure]],
+    support_plan: Callable[[str, str], tuple[Sequence[CompiledStructure], bool]],
     caseload: Caseload | None,
     alternatives: int,
     declined: Declined,
+    language: str,
 ) -> Suggestion:
     f = _sort_fired(fired) if fired else _NO_RULES
+    commune_text = rules.commune_words.get(commune, commune)
+    lead, lead_choice, alts = _lead(
+        fiche, rules, commune, nature, f, pools, caseload, alternatives, declined.lead, commune_text, language
+    )
+    if fiche.needs or f.support:
+        supporting, uncovered = _supporting(
+            fiche, rules, commune, nature, f, lead, lead_choice, support_plan, commune_text, declined.support, language
+        )
+    else:
+        supporting, uncovered = [], []
+    orientations = orientations_of(rules, uncovered, commune, nature, fiche.kind) if rules.orientations else []
+    notices = getattr(fiche, "notices", None)
+    to_confirm = getattr(fiche, "nature_to_confirm", None)
+    return Suggestion(
+        fiche.label(),
+        lead_choice,
+        supporting,
+        uncovered,
+        alts,
+        rules.version,
+        commune,
+        nature,
+        orientations,
+        notices() if notices is not None else [],
+        to_confirm() if to_confirm is not None else None,
+    )
+
+
+def _lead(
+    fiche: Any,
+    rules: CompiledRules,
+    commune: str,
+    nature: str | None,
+    f: _Fired,
+    pools: Mapping[str, Sequence[CompiledStructure]],
+    caseload: Caseload | None,
+    alternatives: int,
+    declined_lead: Mapping[str, str],
+    commune_text: str,
+    language: str,
+) -> tuple[CompiledStructure | None, Choice | None, list[Choice]]:
+    """The lead (None for an orphan), its choice with the reasons, and the alternatives."""
+    excluded_lead = f.lead_excluded
     dynamic = bool(f.lead_preferred) or bool(caseload)
-    dropped: list[str] = []
+    dropped: list[Said] = []
     phases: list[tuple[str, list[CompiledStructure]]] = []
 
     if f.lead_required:
@@ -287,38 +422,35 @@ def _decide(
             s = rules.structures[rule.structure]
             if s in required:
                 continue
-            if s.id in declined.lead:
-                dropped.append(_required_but(rule, s.id, declined.lead[s.id]))
+            if s.id in declined_lead:
+                dropped.append((required_but_words, rule, s.id, declined_lead[s.id]))
                 continue
-            problem = lead_obstacle(s, fiche, commune, nature, f.lead_excluded, caseload, rules, required=True)
+            problem = lead_obstacle(s, fiche, commune, nature, excluded_lead, caseload, rules, required=True)
             if problem is None:
                 required.append(s)
             else:
-                dropped.append(_required_but(rule, s.id, problem))
+                dropped.append((required_but_words, rule, s.id, problem))
         if required:
             required.sort(key=lambda s: rules.lead_key(s, f.lead_preferred, caseload))
             phases.append(("required", required))
 
     cut = len(dropped) if phases else None  # drops after the lead's phase do not explain the lead
     for step in rules.lead_steps:
-        pool = pools.get(step, ())
         found: list[CompiledStructure] = []
-        for s in pool:
-            if not s.admits(fiche) or (step == "fallback" and not s.admits_nature(nature)):
+        for s in pools.get(step, ()):
+            if (s.filters and not s.admits(fiche)) or (
+                step == "fallback" and s.natures is not None and nature not in s.natures
+            ):
                 continue
-            if s.id in f.lead_excluded:
-                rule = f.lead_excluded[s.id]
-                dropped.append(
-                    _("{structure}: excluded as lead by {rule}: {why}").format(
-                        structure=s.id, rule=rule.cite, why=rule.why
-                    )
-                )
+            sid = s.id
+            if sid in excluded_lead:
+                dropped.append((excluded_lead_words, sid, excluded_lead[sid]))
                 continue
-            if s.id in declined.lead:
-                dropped.append(_named(s.id, declined.lead[s.id]))
+            if sid in declined_lead:
+                dropped.append((named_words, sid, declined_lead[sid]))
                 continue
-            if s.capacity is not None and caseload and caseload.get(s.id, 0) >= s.capacity:
-                dropped.append(_named(s.id, _at_capacity(s, caseload)))
+            if s.capacity is not None and caseload and caseload.get(sid, 0) >= s.capacity:
+                dropped.append((named_capacity_words, sid, caseload.get(sid, 0), s.capacity))
                 continue
             found.append(s)
         if found:
@@ -330,51 +462,25 @@ def _decide(
             if not alternatives:
                 break
 
-    lead_choice: Choice | None = None
-    lead: CompiledStructure | None = None
-    alts: list[Choice] = []
-    commune_text = rules.commune_words.get(commune, commune)
-    if phases:
-        phase, ranked = phases[0]
-        lead = ranked[0]
-        reasons = [
-            _phase_reason(phase, lead, nature, f),
-            _("covers commune {commune}: its territory is {territory}").format(
-                commune=commune_text, territory=lead.territory_words
-            ),
-        ]
-        if len(ranked) > 1:
-            reasons.append(_beats(rules, lead, ranked[1], f, caseload, len(ranked)))
-        nature_reasons = getattr(fiche, "nature_reasons", None)
-        if nature_reasons:
-            reasons.extend(nature_reasons())
-        reasons.extend(dropped[:cut])
-        lead_choice = Choice(lead.id, reasons)
-        if alternatives:
-            alts = _alternatives(rules, phases, lead, nature, f, caseload, alternatives)
-    else:
+    if not phases:
         alts = [Choice(s.id, [why]) for s, why in near_misses(fiche, rules, commune, nature, f, caseload)]
-        alts += [Choice(s, [why]) for s, why in declined.lead.items() if s not in {a.structure for a in alts}]
-
-    supporting, uncovered = _supporting(
-        fiche, rules, commune, nature, f, lead, lead_choice, support_pool, commune_text, declined.support
-    )
-    orientations = orientations_of(rules, uncovered, commune, nature, fiche.kind) if rules.orientations else []
-    notices = getattr(fiche, "notices", None)
-    to_confirm = getattr(fiche, "nature_to_confirm", None)
-    return Suggestion(
-        fiche.label(),
-        lead_choice,
-        supporting,
-        uncovered,
-        alts,
-        rules.version,
-        commune=commune,
-        nature=nature,
-        orientations=orientations,
-        notes=notices() if notices else [],
-        nature_to_confirm=to_confirm() if to_confirm else None,
-    )
+        alts += [Choice(s, [why]) for s, why in declined_lead.items() if s not in {a.structure for a in alts}]
+        return None, None, alts
+    phase, ranked = phases[0]
+    lead = ranked[0]
+    reasons: list[Said] = [
+        (phase_words, phase, nature, _required_rule(f, lead) if phase == "required" else None),
+        (covers_words, commune_text, lead.territory_words),
+    ]
+    if len(ranked) > 1:
+        reasons.append((beats_words, len(ranked), *_first_difference(rules, lead, ranked[1], f, caseload)))
+    nature_reasons = getattr(fiche, "nature_reasons", None)
+    if nature_reasons is not None:
+        reasons.extend(nature_reasons())
+    if dropped:
+        reasons.extend(dropped[:cut])
+    alts = _alternatives(rules, phases, lead, nature, f, caseload, alternatives, language) if alternatives else []
+    return lead, Choice(lead.id, reasons, language), alts
 
 
 def orientations_of(
@@ -419,7 +525,7 @@ def lead_obstacle(
     elif not required and not s.leads_for(nature) and s.id not in rules.fallback_lead:
         return _does_not_lead(s, nature)
     if s.capacity is not None and caseload and caseload.get(s.id, 0) >= s.capacity:
-        return _at_capacity(s, caseload)
+        return capacity_words(caseload.get(s.id, 0), s.capacity)
     return None
 
 
@@ -430,88 +536,28 @@ def _does_not_lead(s: CompiledStructure, nature: str | None) -> str:
     )
 
 
-def _at_capacity(s: CompiledStructure, caseload: Caseload) -> str:
-    n = caseload.get(s.id, 0)
-    return ngettext(
-        "at capacity ({n} active fiche as lead, capacity {capacity})",
-        "at capacity ({n} active fiches as lead, capacity {capacity})",
-        n,
-    ).format(n=n, capacity=s.capacity)
-
-
-def _named(structure: str, why: str) -> str:
-    """'cma-63: at capacity (…)': a reason about another structure than the one it explains."""
-    return _("{structure}: {why}").format(structure=structure, why=why)
-
-
-def _required_but(rule: CompiledRule, structure: str, problem: str) -> str:
-    return _("{rule} requires {structure} as lead, but {structure}: {problem}").format(
-        rule=rule.cite, structure=structure, problem=problem
-    )
-
-
-def _phase_reason(phase: str, s: CompiledStructure, nature: str | None, f: _Fired) -> str:
-    if phase == "nature":
-        return _nature_step(nature, get_language())
-    if phase == "fallback":
-        return _fallback_step(nature, get_language())
-    rule = next(r for r in f.lead_required if r.structure == s.id)
-    return _("required as lead by {rule}: {why}").format(rule=rule.cite, why=rule.why)
-
-
-def _criterion(criterion: str) -> str:
-    """A tie-break criterion's name, as the reasons say it."""
-    names = {
-        "rule_preference": _("rule preference"),
-        "priority": _("lead priority"),
-        "specificity": _("territorial specificity"),
-        "caseload": _("caseload"),
-    }
-    return names.get(criterion, _("id"))
+def _required_rule(f: _Fired, s: CompiledStructure) -> CompiledRule:
+    """The first fired rule requiring ``s`` as lead."""
+    return next(r for r in f.lead_required if r.structure == s.id)
 
 
 def _first_difference(
     rules: CompiledRules, a: CompiledStructure, b: CompiledStructure, f: _Fired, caseload: Any
-) -> str:
-    """The tie-break criterion that puts ``a`` before ``b``."""
+) -> tuple[str, CompiledStructure, CompiledStructure, CompiledRule | None, tuple[int, int]]:
+    """The tie-break criterion that puts ``a`` before ``b``, with what its words need: ``(criterion, a, b,
+    the rule preferring a, their caseloads)`` (the caseloads read now: the mapping may change later)."""
     if f.lead_preferred or caseload:
         ka, kb = rules.lead_key(a, f.lead_preferred, caseload), rules.lead_key(b, f.lead_preferred, caseload)
     else:
         ka, kb = a.rank, b.rank
     criteria = (*rules.tie_break, "id") if "id" not in rules.tie_break else rules.tie_break
+    found = "id"
     for criterion, x, y in zip(criteria, ka, kb, strict=False):
         if x != y:
-            return criterion
-    return "id"  # pragma: no cover - ids are unique
-
-
-def _criterion_words(criterion: str, a: CompiledStructure, b: CompiledStructure, f: _Fired, caseload: Any) -> str:
-    """Why ``a`` ranks before ``b`` by ``criterion``, in words."""
-    if criterion == "rule_preference":
-        rule = f.lead_preferred[a.id]
-        return _("preferred by {rule}: {why}").format(rule=rule.cite, why=rule.why)
-    if criterion == "priority":
-        return _("higher lead priority ({priority} against {other} for {structure})").format(
-            priority=a.priority, other=b.priority, structure=b.id
-        )
-    if criterion == "specificity":
-        return _("more specific territory ({n} communes against {other} for {structure})").format(
-            n=a.specificity, other=b.specificity, structure=b.id
-        )
-    if criterion == "caseload":
-        return _("fewer active fiches as lead ({n} against {other} for {structure})").format(
-            n=caseload.get(a.id, 0), other=caseload.get(b.id, 0), structure=b.id
-        )
-    return _("tied with {structure} on every other criterion: first by id").format(structure=b.id)
-
-
-def _beats(
-    rules: CompiledRules, lead: CompiledStructure, runner: CompiledStructure, f: _Fired, caseload: Any, n: int
-) -> str:
-    criterion = _first_difference(rules, lead, runner, f, caseload)
-    return _("first of {n} candidates by {criterion}: {why}").format(
-        n=n, criterion=_criterion(criterion), why=_criterion_words(criterion, lead, runner, f, caseload)
-    )
+            found = criterion
+            break
+    loads = (caseload.get(a.id, 0), caseload.get(b.id, 0)) if caseload else (0, 0)
+    return found, a, b, f.lead_preferred.get(a.id), loads
 
 
 def _alternatives(
@@ -522,6 +568,7 @@ def _alternatives(
     f: _Fired,
     caseload: Any,
     limit: int,
+    language: str,
 ) -> list[Choice]:
     """The next leads in order, each with why it lost to the lead."""
     out: list[Choice] = []
@@ -532,24 +579,20 @@ def _alternatives(
             if s.id in seen:
                 continue
             seen.add(s.id)
+            lost: Said
             if phase == lead_phase:
-                criterion = _first_difference(rules, lead, s, f, caseload)
-                lost = _("ranked after {lead} by {criterion}: {why}").format(
-                    lead=lead.id, criterion=_criterion(criterion), why=_criterion_words(criterion, lead, s, f, caseload)
-                )
+                criterion, _a, _b, rule, loads = _first_difference(rules, lead, s, f, caseload)
+                lost = (ranked_after_words, lead, criterion, s, rule, loads)
             elif lead_phase == "required":
-                lost = _("{lead} is required as lead by a rule").format(lead=lead.id)
+                lost = (required_lead_words, lead.id)
             else:
-                lost = _("the {step} step is used only when the {lead_step} step finds no structure; it found {lead}")
-                lost = lost.format(step=phase, lead_step=lead_phase, lead=lead.id)
+                lost = (later_step_words, phase, lead_phase, lead.id)
+            why: Said
             if phase == "fallback":
-                why = _(
-                    "fallback lead of the routing policy "
-                    "(leads when no structure of the commune can lead for the nature)"
-                )
+                why = (fallback_alternative_words,)
             else:
-                why = _phase_reason(phase, s, nature, f)
-            out.append(Choice(s.id, [why, lost]))
+                why = (phase_words, phase, nature, _required_rule(f, s) if phase == "required" else None)
+            out.append(Choice(s.id, [why, lost], language))
             if len(out) >= limit:
                 return out
     return out
@@ -581,74 +624,87 @@ def _supporting(
     f: _Fired,
     lead: CompiledStructure | None,
     lead_choice: Choice | None,
-    support_pool: Callable[[str, str], Sequence[CompiledStructure]],
+    support_plan: Callable[[str, str], tuple[Sequence[CompiledStructure], bool]],
     commune_text: str,
-    declined: Mapping[str, str] = {},
+    declined: Mapping[str, str],
+    language: str,
 ) -> tuple[list[Support], list[str]]:
     chosen: dict[str, Support] = {}
     uncovered: list[str] = []
+    support_rules = f.support
+    lead_said = lead_choice._said if lead_choice is not None else None
+    if lead is not None:
+        lead_nature = lead.natures is None or nature in lead.natures
+        lead_plain, lead_needs = lead.plain_needs, lead.support_needs
     for need in fiche.needs:
-        rules_for_need = [r for r in f.support if r.need is None or r.need == need] if f.support else ()
-        picked, why = None, ""
+        rules_for_need = [r for r in support_rules if r.need is None or r.need == need] if support_rules else ()
+        picked: CompiledStructure | None = None
+        why: Said = ""
         if rules_for_need:
-            picked, why = _by_rule(fiche, rules, commune, nature, need, rules_for_need, lead, declined)
+            picked, why = _by_rule(fiche, rules, need, rules_for_need, lead, declined)
         if (
             picked is None
             and lead is not None
-            and lead_choice is not None
-            and _lead_serves(lead, need, fiche, rules_for_need)
+            and lead_said is not None
+            and need in lead_needs
+            and lead_nature
+            and (need in lead_plain or lead.serves(need, fiche))
+            and not (rules_for_need and any(r.action == "exclude" and r.structure == lead.id for r in rules_for_need))
         ):
-            lead_choice.reasons.append(_lead_covers(need, get_language()))
+            lead_said.append((lead_covers_words, need))
             continue
         if picked is None:
-            excluded = {r.structure for r in rules_for_need if r.action == "exclude"} if rules_for_need else ()
-            found = [
-                s
-                for s in support_pool(commune, need)
-                if s is not lead
-                and s.id not in excluded
-                and s.id not in declined
-                and s.serves(need, fiche)
-                and s.admits(fiche)
-                and s.admits_nature(nature)
-            ]
-            if found:
-                picked = found[0]
-                if len(found) > 1:
-                    why = _(
-                        "{need}: serves it in {commune} (its territory is {territory}), "
-                        "most specific of {n} structures ({specificity} communes)"
-                    ).format(
-                        need=_need(need, get_language()),
-                        commune=commune_text,
-                        territory=picked.territory_words,
-                        n=len(found),
-                        specificity=picked.specificity,
-                    )
-                else:
-                    why = _("{need}: serves it in {commune} (its territory is {territory})").format(
-                        need=_need(need, get_language()), commune=commune_text, territory=picked.territory_words
-                    )
+            pool, plain = support_plan(commune, need)
+            if rules_for_need or declined:
+                excluded = {r.structure for r in rules_for_need if r.action == "exclude"} if rules_for_need else ()
+                pool = [
+                    s
+                    for s in pool
+                    if s is not lead
+                    and s.id not in excluded
+                    and s.id not in declined
+                    and s.serves(need, fiche)
+                    and (not s.filters or s.admits(fiche))
+                    and (s.natures is None or nature in s.natures)
+                ]
+            elif not plain or lead in pool:
+                pool = [
+                    s
+                    for s in pool
+                    if s is not lead
+                    and (need in s.plain_needs or s.serves(need, fiche))
+                    and (not s.filters or s.admits(fiche))
+                    and (s.natures is None or nature in s.natures)
+                ]
+            n = len(pool)  # (a plain pool without the lead: every one serves it)
+            if n:
+                picked = pool[0]
+                why = (serves_words, need, commune_text, picked.territory_words, n, picked.specificity)
         if picked is None:
             uncovered.append(need)
             continue
-        _add_support(chosen, picked, need, why)
-    for need, rule_group in _offered_needs(fiche, f):
-        picked, why = _by_rule(fiche, rules, commune, nature, need, rule_group, lead, declined)
-        if picked is not None:
-            offered = _("offered although the fiche does not declare it: {why}").format(why=why)
-            _add_support(chosen, picked, need, offered)
+        entry = chosen.get(picked.id)
+        if entry is None:
+            chosen[picked.id] = Support(picked.id, [need], [why], language)
+        else:
+            entry.needs.append(need)
+            entry._said.append(why)
+    if support_rules:
+        for need, rule_group in _offered_needs(fiche, f):
+            picked, why = _by_rule(fiche, rules, need, rule_group, lead, declined)
+            if picked is not None:
+                _add_support(chosen, picked, need, (offered_words, *why[1:]), language)
     return list(chosen.values()), uncovered
 
 
-def _add_support(chosen: dict[str, Support], picked: CompiledStructure, need: str, why: str) -> None:
+def _add_support(chosen: dict[str, Support], picked: CompiledStructure, need: str, why: Said, language: str) -> None:
     """Record that ``picked`` supports ``need``; a structure appears once, with all its needs."""
     entry = chosen.get(picked.id)
     if entry is None:
-        chosen[picked.id] = Support(picked.id, [need], [why])
+        chosen[picked.id] = Support(picked.id, [need], [why], language)
     else:
         entry.needs.append(need)
-        entry.reasons.append(why)
+        entry._said.append(why)
 
 
 def _offered_needs(fiche: Any, f: _Fired) -> list[tuple[str, list[CompiledRule]]]:
@@ -665,24 +721,16 @@ def _offered_needs(fiche: Any, f: _Fired) -> list[tuple[str, list[CompiledRule]]
     return list(offered.items())
 
 
-def _lead_serves(lead: CompiledStructure, need: str, fiche: Any, rules_for_need: Sequence[CompiledRule]) -> bool:
-    if not lead.serves(need, fiche) or not lead.admits_nature(fiche.effective_nature):
-        return False
-    return not any(r.action == "exclude" and r.structure == lead.id for r in rules_for_need)
-
-
 def _by_rule(
     fiche: Any,
     rules: CompiledRules,
-    commune: str,
-    nature: str | None,
     need: str,
     fired: Sequence[CompiledRule],
     lead: CompiledStructure | None,
     declined: Mapping[str, str] = {},
-) -> tuple[CompiledStructure | None, str]:
+) -> tuple[CompiledStructure | None, Said]:
     """A structure required, else preferred, for the need by a rule that fired (eligible, not the lead,
-    and it did not decline to support the fiche)."""
+    and it did not decline to support the fiche), with the reason as ``(by_rule_words, action, need, rule)``."""
     excluded = {r.structure for r in fired if r.action == "exclude"} | set(declined)
     for action in ("require", "prefer"):
         for rule in fired:
@@ -693,11 +741,7 @@ def _by_rule(
                 continue
             if (rule.need is None or action == "prefer") and not s.serves(need, fiche):
                 continue
-            if action == "require":
-                acted = _("{need}: required by {rule}: {why}")
-            else:
-                acted = _("{need}: preferred by {rule}: {why}")
-            return s, acted.format(need=_need(need, get_language()), rule=rule.cite, why=rule.why)
+            return s, (by_rule_words, action, need, rule)
     return None, ""
 
 
