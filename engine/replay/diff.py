@@ -8,12 +8,13 @@ this fiche, and the reasons that appear on one side only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.i18n import _
 from engine.replay.delta import RulesDelta
+from engine.replay.sources import StoredRouting
 from engine.rulestest.outcome import Outcome, outcome_of
 
 #: How often (in fiches) the progress callback is called.
@@ -177,7 +178,7 @@ def causes_of(commune: str, before: Outcome, after: Outcome, delta: RulesDelta) 
 
 
 def replay(
-    fiches: Sequence[Any],
+    fiches: Iterable[Any],
     base: Any,
     working: Any,
     delta: RulesDelta,
@@ -188,41 +189,101 @@ def replay(
 ) -> tuple[list[FicheChange], dict[str, StructureCounts], dict[str, NetworkCounts]]:
     """Route every fiche through both compiled rule sets; the changes and the two summaries.
 
-    ``progress(n)`` is told every :data:`PROGRESS_STEP` fiches (and at the end) how many more are done.
+    Routing is a pure function of what it reads of a fiche (:func:`routing_key`: no caseload and no
+    declines in a replay), so fiches that read the same are routed once per rule set, and each changed
+    fiche gets the change of its kind under its own id; with a ``suggest`` of its own, every fiche is
+    routed.  ``progress(n)`` is told every :data:`PROGRESS_STEP` fiches (and at the end) how many more
+    are done.
     """
     from engine.routing import suggest as suggest_default
 
-    suggest = suggest or suggest_default
+    grouped = suggest is None
+    route = suggest or suggest_default
     if local_network_of is None:
         local_network_of = _local_networks(base, working)
     changes: list[FicheChange] = []
     by_structure: dict[str, StructureCounts] = {}
     by_network: dict[str, NetworkCounts] = {}
+    routed: dict[Any, _Routed] = {}
     done = 0
     for fiche in fiches:
-        commune = fiche.commune
-        net = local_network_of(commune)
-        counts = by_network.get(net)
+        key = routing_key(fiche) if grouped else None
+        found = routed.get(key) if grouped else None
+        if found is None:
+            routable = fiche.model() if isinstance(fiche, StoredRouting) else fiche
+            found = _route(routable, base, working, delta, route, local_network_of)
+            if grouped:
+                routed[key] = found
+        counts = found.counts
         if counts is None:
-            counts = by_network[net] = NetworkCounts()
+            counts = found.counts = by_network.get(found.network)
+            if counts is None:
+                counts = found.counts = by_network[found.network] = NetworkCounts()
         counts.fiches += 1
-        b_suggestion = suggest(fiche, base)
-        w_suggestion = suggest(fiche, working)
-        before = outcome_of(b_suggestion, with_reasons=False)
-        after = outcome_of(w_suggestion, with_reasons=False)
-        counts.orphans_before += before.orphan
-        counts.orphans_after += after.orphan
-        if before.decision() != after.decision():
+        counts.orphans_before += found.orphan_before
+        counts.orphans_after += found.orphan_after
+        change = found.change
+        if change is not None:
             counts.changed += 1
-            before, after = outcome_of(b_suggestion), outcome_of(w_suggestion)
-            changes.append(_change(fiche, commune, net, before, after, delta))
-            _count(by_structure, before, after)
+            label = fiche.label()
+            changes.append(change if change.fiche == label else replace(change, fiche=label))
+            _count(by_structure, change.before, change.after)
         done += 1
         if progress is not None and done % PROGRESS_STEP == 0:
             progress(PROGRESS_STEP)
     if progress is not None and done % PROGRESS_STEP:
         progress(done % PROGRESS_STEP)
     return changes, by_structure, by_network
+
+
+def routing_key(fiche: Any) -> tuple[Any, ...]:
+    """Everything routing reads of a fiche: fiches with the same key get the same suggestion (their id aside)."""
+    if isinstance(fiche, StoredRouting):
+        return fiche.key
+    return (
+        fiche.commune,
+        fiche.kind,
+        fiche.stage,
+        fiche.naf,
+        fiche.nature,
+        fiche.employees,
+        fiche.artisan_registered,
+        fiche.farm_link,
+        tuple(fiche.needs),
+        tuple(fiche.publics),
+    )
+
+
+@dataclass(slots=True)
+class _Routed:
+    """One fiche's routing through both rule sets: orphan before and after, the change (None when the
+    decision is the same), its local network and that network's counts once known."""
+
+    network: str
+    orphan_before: bool
+    orphan_after: bool
+    change: FicheChange | None
+    counts: NetworkCounts | None = None
+
+
+def _route(
+    fiche: Any,
+    base: Any,
+    working: Any,
+    delta: RulesDelta,
+    suggest: Callable[..., Any],
+    local_network_of: Callable[[str], str],
+) -> _Routed:
+    commune = fiche.commune
+    net = local_network_of(commune)
+    b_suggestion = suggest(fiche, base)
+    w_suggestion = suggest(fiche, working)
+    before = outcome_of(b_suggestion, with_reasons=False)
+    after = outcome_of(w_suggestion, with_reasons=False)
+    change = None
+    if before.decision() != after.decision():
+        change = _change(fiche, commune, net, outcome_of(b_suggestion), outcome_of(w_suggestion), delta)
+    return _Routed(net, before.orphan, after.orphan, change)
 
 
 def _change(fiche: Any, commune: str, net: str, before: Outcome, after: Outcome, delta: RulesDelta) -> FicheChange:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from engine.errors import EngineError, Problem, RulesError
 from engine.replay.delta import rules_delta
 from engine.replay.diff import ReplayReport, replay
 from engine.replay.sides import Side, base_side, load_side, working_side
-from engine.replay.sources import STORE, file_fiches, received_by, store_exists, store_fiches
+from engine.replay.sources import STORE, Fiches, file_fiches, received_by, store_exists, store_routings
 
 ProgressFactory = Callable[[int], Callable[[int], None]]
 #: Finds a base kept elsewhere (the store's rules sets): ``base`` → (label, directory), or None.
@@ -55,8 +54,11 @@ def read_replay_fiches(
     as_of: dt.date | None,
     stdin_text: str | None = None,
     db_url: str | None = None,
-) -> tuple[list[Any], str]:
-    """The fiches to replay and a word for where they came from ('store' or the files); ``db_url`` as ``--db``."""
+) -> tuple[Fiches, str]:
+    """The fiches to replay and a word for where they came from ('store' or the files); ``db_url`` as ``--db``.
+
+    The store's fiches are read as what routing reads of them (:class:`~engine.replay.sources.StoredRouting`),
+    streamed when no date is given."""
     from engine.errors import InputError, Problem
     from engine.fiche import context
 
@@ -65,7 +67,7 @@ def read_replay_fiches(
         if not store_exists(db_url):
             hint = "there is no store yet" if fiches else "no fiches given and there is no store yet"
             raise InputError(problems=[Problem("--fiches", 0, 0, f"{hint}: pass fiche files with --fiches FILE")])
-        return store_fiches(as_of, db_url), STORE
+        return store_routings(as_of, db_url), STORE
     ids = set(working.ruleset.structures) | set(base.ruleset.structures)
     ctx = context(working.ruleset.territory, ids)
     return received_by(file_fiches(fiches, ctx, stdin_text), as_of), ", ".join(fiches)

@@ -11,9 +11,11 @@ reception.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from engine.errors import InputError, Problem
 from engine.fiche import Fiche, read_fiches
@@ -48,31 +50,149 @@ def store_exists(url: str | None = None) -> bool:
     return path not in ("", ":memory:") and Path(path).is_file()
 
 
-def store_fiches(as_of: dt.date | None = None, url: str | None = None) -> list[Fiche]:
-    """The stored fiches (by id), as of a date when given (see the module docstring); ``url`` as ``--db``."""
-    from engine.store.db import open_store
-    from engine.store.queries import ListFilter, iter_fiches
+class Fiches(Protocol):
+    """What a replay routes: fiches (or :class:`StoredRouting`) it can count before it iterates them."""
 
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+#: The columns of ``fiches`` routing reads, in the order of :attr:`StoredRouting.key` (needs and publics as
+#: their JSON text: fiches declaring the same lists share the text, parsed once per distinct routing).
+ROUTING_COLUMNS = (
+    "commune",
+    "kind",
+    "stage",
+    "naf",
+    "nature",
+    "employees",
+    "artisan_registered",
+    "farm_link",
+    "needs",
+    "publics",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRouting:
+    """What routing reads of one stored fiche: its id and the values of :data:`ROUTING_COLUMNS`.
+
+    A replay of the store routes each distinct ``key`` once per rule set (``engine.replay.diff``):
+    routing is a pure function of these fields (no caseload, no declines in a replay).
+    """
+
+    id: str
+    key: tuple[Any, ...]
+
+    @property
+    def commune(self) -> str:
+        return self.key[0]
+
+    def label(self) -> str:
+        """The fiche's id (how routing names it)."""
+        return self.id
+
+    def model(self) -> Fiche:
+        """The fiche as routing sees it (the stored values, not validated again, as ``StoredFiche.model``)."""
+        values = dict(zip(ROUTING_COLUMNS, self.key, strict=True))
+        values["needs"] = _json_list(values["needs"])
+        values["publics"] = _json_list(values["publics"])
+        return Fiche.model_construct(id=self.id, **values)
+
+
+def _json_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return list(json.loads(value) if isinstance(value, str) else value)
+
+
+class StoredRoutings:
+    """The stored fiches as :class:`StoredRouting`, in id order: ``len()`` counts them, iterating streams
+    them from the store (narrow columns, a chunk at a time; never a pydantic fiche per row)."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url
+        self._count: int | None = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            from sqlalchemy import func, select
+
+            from engine.store.db import open_store
+            from engine.store.schema import fiches
+
+            store = open_store(self.url)
+            try:
+                with store.transaction() as conn:
+                    self._count = int(conn.execute(select(func.count()).select_from(fiches)).scalar_one())
+            finally:
+                store.dispose()
+        return self._count
+
+    def __iter__(self) -> Iterator[StoredRouting]:
+        from engine.store.db import open_store
+
+        store = open_store(self.url)
+        try:
+            with store.transaction() as conn:
+                yield from _routing_rows(conn, None)
+        finally:
+            store.dispose()
+
+
+def _routing_query(received_to: dt.date | None) -> Any:
+    from sqlalchemy import Text, cast, select
+
+    from engine.store.schema import fiches
+
+    columns: list[Any] = [fiches.c[name] for name in ROUTING_COLUMNS]
+    columns[-2:] = [cast(fiches.c.needs, Text), cast(fiches.c.publics, Text)]
+    query = select(fiches.c.id, *columns).order_by(fiches.c.year, fiches.c.number)
+    if received_to is not None:
+        query = query.where(fiches.c.received <= received_to)
+    return query
+
+
+def _routing_rows(conn: Any, received_to: dt.date | None) -> Iterator[StoredRouting]:
+    keys: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # one tuple per distinct key, shared by its fiches
+    result = conn.execution_options(yield_per=_CHUNK).execute(_routing_query(received_to))
+    for row in result:
+        key = tuple(row[1:])
+        yield StoredRouting(row[0], keys.setdefault(key, key))
+
+
+_CHUNK = 5000
+
+
+def store_routings(as_of: dt.date | None = None, url: str | None = None) -> StoredRoutings | list[StoredRouting]:
+    """What routing reads of the stored fiches (by id), as of a date when given (see the module docstring).
+
+    Without a date: streamed from the store (:class:`StoredRoutings`); with one, the fiches then
+    accompanied, each with the stage and commune it had then, in a list.
+    """
     if not store_exists(url):
         raise InputError(problems=[Problem("--fiches", 0, 0, "there is no store yet: pass fiche files instead")])
+    if as_of is None:
+        return StoredRoutings(url)
+    from engine.store.db import open_store
+
     store = open_store(url)
     try:
         with store.transaction() as conn:
-            rows = list(iter_fiches(conn, ListFilter(received_to=as_of)))
-            then = states_on(conn, as_of) if as_of is not None else {}
+            then = states_on(conn, as_of)
+            out = []
+            for item in _routing_rows(conn, as_of):
+                key = item.key
+                state = {name: value for name, value in then.get(item.id, {}).items() if value is not None}
+                commune, stage = state.get("commune", key[0]), state.get("stage", key[2])
+                if stage not in ACTIVE_STAGES:
+                    continue
+                if commune != key[0] or stage != key[2]:
+                    item = StoredRouting(item.id, (commune, key[1], stage, *key[3:]))
+                out.append(item)
     finally:
         store.dispose()
-    out = []
-    for row in rows:
-        fiche = row.model()
-        if as_of is not None:
-            changed = {name: value for name, value in then.get(fiche.id or "", {}).items() if value is not None}
-            if changed.get("stage", fiche.stage) not in ACTIVE_STAGES:
-                continue
-            changed = {name: value for name, value in changed.items() if value != getattr(fiche, name)}
-            if changed:
-                fiche = fiche.model_copy(update=changed)
-        out.append(fiche)
     return out
 
 
