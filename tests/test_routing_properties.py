@@ -105,15 +105,15 @@ declines = st.none() | st.builds(
 
 
 @SETTINGS
-@given(networks(), some(fiches, min_size=1, max_size=6), declines, st.sampled_from(["fr", "en"]))
-def test_one_compiled_rule_set_answers_fiche_after_fiche_as_the_naive_scan(rs, batch, declined, language):
-    """The plain call (no caseload, no alternatives) of many fiches on one compiled rule set — what the
-    memo of each commune and nature's lead serves — equals the scan, reasons and their language included."""
+@given(networks(), some(fiches, min_size=1, max_size=6), caseloads, declines, st.sampled_from(["fr", "en"]))
+def test_one_compiled_rule_set_answers_fiche_after_fiche_as_the_naive_scan(rs, batch, caseload, declined, language):
+    """The call without alternatives of many fiches on one compiled rule set — what the memo of each
+    commune and nature's lead serves — equals the scan, reasons and their language included."""
     compiled = compile_rules(rs)
     naive = NaiveRouter(rs, compiled)
     with i18n.using(language):
-        got = [suggest(f, compiled, declined=declined) for f in batch]
-        expected = [naive(f, declined=declined) for f in batch]
+        got = [suggest(f, compiled, caseload, declined=declined) for f in batch]
+        expected = [naive(f, caseload, declined=declined) for f in batch]
     assert [s.to_dict() for s in got] == [s.to_dict() for s in expected]
     assert got == expected
 

@@ -93,6 +93,33 @@ def test_tie_break_order_and_its_reason(a, b, caseload, winner, words):
     assert s.alternatives[0].structure == ({"a", "b"} - {winner}).pop()
 
 
+@pytest.mark.parametrize(
+    ("a", "caseload", "winner", "words"),
+    [
+        ({"lead": {"priority": 2}}, {"a": 3, "b": 1}, "a",
+         "by lead priority: higher lead priority (2 against 0 for b)"),
+        ({"lead": {}}, {"a": 3, "b": 1}, "b", "by caseload: fewer active fiches as lead (1 against 3 for a)"),
+        ({"lead": {}}, {"a": 1, "b": 1}, "a", "by id: tied with b on every other criterion: first by id"),
+        ({"lead": {}, "capacity": 3}, {"a": 3, "b": 7}, "b", None),
+    ],
+)  # fmt: skip
+def test_caseloads_rank_and_drop_fiche_after_fiche(a, caseload, winner, words):
+    """Without alternatives, on one compiled rule set (the memo of the commune's lead): the caseloads
+    still decide a tie and fill a capacity, and the reasons say so; before they are given and after."""
+    rs = ruleset(structure("a", **a), structure("b", lead={}))
+    compiled = compile_rules(rs)
+    naive = NaiveRouter(rs, compiled)
+    for load in (None, caseload, None):
+        s = suggest(fiche(), compiled, load)
+        assert s == naive(fiche(), load)
+    s = suggest(fiche(), compiled, caseload)
+    assert s.lead.structure == winner
+    if words is None:
+        assert s.lead.reasons[-1] == "a: at capacity (3 active fiches as lead, capacity 3)"
+    else:
+        assert s.lead.reasons[2] == f"first of 2 candidates {words}"
+
+
 def test_policy_tie_break_order_is_followed():
     """With specificity before priority in routing.yaml, the more specific structure wins."""
     high = structure("high", lead={"priority": 5})

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from engine.i18n import _, get_language
@@ -168,7 +169,7 @@ def suggest(
     if place is None:
         place = _place(rules, commune, nature)
     fired = [r for r in place.rules if r.when.holds(fiche, nature)] if place.rules else ()
-    if fired or caseload or alternatives or declined or place.lead is None:
+    if fired or alternatives or declined or place.lead is None or (caseload and not place.caseload_free):
         return _decide(
             fiche,
             rules,
@@ -257,6 +258,9 @@ class _Place:
     lead: CompiledStructure | None
     #: Its first reasons (phase, territory, tie-break).
     said: tuple[Said, ...]
+    #: Whether the caseloads change nothing here: no candidate has a capacity, and each candidate of
+    #: the deciding step ranks before the next by a criterion that comes before the caseload.
+    caseload_free: bool = False
 
 
 def _place(rules: CompiledRules, commune: str, nature: str | None) -> _Place:
@@ -266,6 +270,7 @@ def _place(rules: CompiledRules, commune: str, nature: str | None) -> _Place:
     commune_text = rules.commune_words.get(commune, commune)
     lead: CompiledStructure | None = None
     said: list[Said] = []
+    caseload_free = False
     for step in rules.lead_steps:
         found = [s for s in pools.get(step, ()) if step != "fallback" or s.natures is None or nature in s.natures]
         if any(s.filters for s in found):
@@ -275,10 +280,25 @@ def _place(rules: CompiledRules, commune: str, nature: str | None) -> _Place:
             said = [(phase_words, step, nature, None), (covers_words, commune_text, lead.territory_words)]
             if len(found) > 1:
                 said.append((beats_words, len(found), *_first_difference(rules, lead, found[1], _NO_RULES, None)))
+            caseload_free = all(s.capacity is None for pool in pools.values() for s in pool) and all(
+                _before_caseload(rules, a, b) for a, b in pairwise(found)
+            )
             break
-    place = _Place(rules.rules_at(commune) if rules.rules else (), pools, commune_text, lead, tuple(said))
+    place = _Place(
+        rules.rules_at(commune) if rules.rules else (), pools, commune_text, lead, tuple(said), caseload_free
+    )
     rules._places[(commune, nature)] = place
     return place
+
+
+def _before_caseload(rules: CompiledRules, a: CompiledStructure, b: CompiledStructure) -> bool:
+    """``a`` ranks before ``b`` by a tie-break criterion that comes before the caseload (or there is no
+    caseload criterion): their order and the words for it are then the same whatever the caseloads."""
+    if "caseload" not in rules.tie_break:
+        return True
+    criterion = _first_difference(rules, a, b, _NO_RULES, None)[0]
+    criteria = list(rules.tie_break)
+    return criterion in criteria and criteria.index(criterion) < criteria.index("caseload")
 
 
 def _facts(fiche: Any) -> tuple[list[str], list[str], dict[str, str] | None]:
