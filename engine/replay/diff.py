@@ -278,12 +278,20 @@ def _route(
     net = local_network_of(commune)
     b_suggestion = suggest(fiche, base)
     w_suggestion = suggest(fiche, working)
-    before = outcome_of(b_suggestion, with_reasons=False)
-    after = outcome_of(w_suggestion, with_reasons=False)
     change = None
-    if before.decision() != after.decision():
+    if _decision(b_suggestion) != _decision(w_suggestion):
         change = _change(fiche, commune, net, outcome_of(b_suggestion), outcome_of(w_suggestion), delta)
-    return _Routed(net, before.orphan, after.orphan, change)
+    return _Routed(net, b_suggestion.lead is None, w_suggestion.lead is None, change)
+
+
+def _decision(suggestion: Any) -> tuple[Any, ...]:
+    """:meth:`Outcome.decision` of the suggestion's outcome, without the outcome (its reasons and orientations)."""
+    lead = suggestion.lead
+    return (
+        lead.structure if lead is not None else None,
+        tuple(sorted((s.structure, tuple(sorted(s.needs))) for s in suggestion.supporting)),
+        tuple(sorted(suggestion.uncovered_needs)),
+    )
 
 
 def _change(fiche: Any, commune: str, net: str, before: Outcome, after: Outcome, delta: RulesDelta) -> FicheChange:

@@ -14,9 +14,11 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from engine import activities
 from engine.errors import InputError, Problem
 from engine.fiche import Fiche, read_fiches
 from engine.vocabulary import ACTIVE_STAGES
@@ -93,18 +95,56 @@ class StoredRouting:
         """The fiche's id (how routing names it)."""
         return self.id
 
-    def model(self) -> Fiche:
-        """The fiche as routing sees it (the stored values, not validated again, as ``StoredFiche.model``)."""
-        values = dict(zip(ROUTING_COLUMNS, self.key, strict=True))
-        values["needs"] = _json_list(values["needs"])
-        values["publics"] = _json_list(values["publics"])
-        return Fiche.model_construct(id=self.id, **values)
+    def model(self) -> RoutingFiche:
+        """The fiche as routing reads it (the stored values, not validated again, as ``StoredFiche.model``)."""
+        return RoutingFiche(self.id, self.key)
 
 
-def _json_list(value: Any) -> list[str]:
+class RoutingFiche:
+    """A stored fiche as routing reads it: what :class:`~engine.fiche.Fiche` gives routing, from the
+    values of :data:`ROUTING_COLUMNS` (building a pydantic fiche per distinct row cost more than routing it)."""
+
+    __slots__ = (
+        "artisan_registered",
+        "commune",
+        "employees",
+        "farm_link",
+        "id",
+        "kind",
+        "naf",
+        "nature",
+        "needs",
+        "publics",
+        "stage",
+    )
+
+    def __init__(self, fiche_id: str, key: tuple[Any, ...]) -> None:
+        self.id = fiche_id
+        (self.commune, self.kind, self.stage, self.naf, self.nature, self.employees, self.artisan_registered,
+         self.farm_link) = key[:8]  # fmt: skip
+        self.needs = list(_json_list(key[8]))
+        self.publics = list(_json_list(key[9]))
+
+    @property
+    def effective_nature(self) -> str | None:
+        """As :attr:`engine.fiche.Fiche.effective_nature`."""
+        return activities.effective_nature(self.nature, self.employees, self.kind, self.artisan_registered)
+
+    def nature_reasons(self) -> list[str]:
+        """As :meth:`engine.fiche.Fiche.nature_reasons` (the same code, on these values)."""
+        return Fiche.nature_reasons(self)  # type: ignore[arg-type]
+
+    def label(self) -> str:
+        """The fiche's id (how routing names it)."""
+        return self.id
+
+
+@lru_cache(maxsize=4096)
+def _json_list(value: Any) -> tuple[str, ...]:
+    """A needs or publics column as read (JSON text, or a list on a driver that parses it), once per text."""
     if value is None:
-        return []
-    return list(json.loads(value) if isinstance(value, str) else value)
+        return ()
+    return tuple(json.loads(value) if isinstance(value, str) else value)
 
 
 class StoredRoutings:

@@ -241,6 +241,9 @@ class CompiledRules:
     _fallback_pools: dict[str, tuple[CompiledStructure, ...]] = field(default_factory=dict)
     _support_pools: dict[tuple[str, str], tuple[CompiledStructure, ...]] = field(default_factory=dict)
     _rules_at: dict[str, tuple[CompiledRule, ...]] = field(default_factory=dict)
+    _orientations: dict[tuple[str, str, str | None, str | None], tuple[CompiledOrientation, ...]] = field(
+        default_factory=dict
+    )
     _support_plans: dict[tuple[str, str], tuple[tuple[CompiledStructure, ...], bool]] = field(default_factory=dict)
     #: Memo of :mod:`engine.routing.suggest`: per (commune, nature), what every fiche there shares.
     _places: dict[tuple[str, str | None], Any] = field(default_factory=dict)
@@ -343,8 +346,14 @@ class CompiledRules:
         self, need: str, commune: str, nature: str | None, kind: str | None
     ) -> list[CompiledOrientation]:
         """The structures outside the network answering ``need`` there: confirmed first, most specific next."""
-        found = [o for o in self.orientations if o.serves(need, commune, nature, kind)]
-        return sorted(found, key=lambda o: (_CONFIRMED_ORDER[o.confirmed], len(o.communes), o.id))
+        key = (need, commune, nature, kind)
+        known = self._orientations.get(key)
+        if known is None:
+            found = [o for o in self.orientations if o.serves(need, commune, nature, kind)]
+            known = self._orientations[key] = tuple(
+                sorted(found, key=lambda o: (_CONFIRMED_ORDER[o.confirmed], len(o.communes), o.id))
+            )
+        return list(known)
 
     def commune_text(self, commune: str) -> str:
         """'63003 Ambert' for a code of the territory, the code itself otherwise."""
