@@ -277,7 +277,7 @@ def test_first_reception_is_measured_in_the_charter_and_the_report(store_url, tm
     assert report["first_reception"] == {"received": 1, "taken_in_charge": 1, "median_days_to_referent": 10}
 
 
-def test_coverage_says_the_urscop_takes_transmission_only_with_a_cooperative():
+def test_coverage_says_the_urscop_takes_transmission_only_with_a_cooperative(english):
     """rules coverage: a liberal takeover's transmission is only conditionally covered, by the Urscop,
     'only with the need cooperative' (not every transmission is the Urscop's)."""
     data = json.loads(run("rules", "coverage", "--format", "json").output)
