@@ -42,20 +42,14 @@ def say(items: Sequence[Said], language: str) -> list[str]:
         unpin(token)
 
 
-class Choice:
-    """A structure chosen (or passed over) for the lead, with its reasons.
+class _SaidOnRead:
+    """Reasons kept as parts and said once, on first read, in the language in force when they were made."""
 
-    ``reasons`` are said on first read (see the module docstring); two choices are equal when they
-    name the same structure for the same sentences.
-    """
+    __slots__ = ("_language", "_said")
 
-    __slots__ = ("_language", "_said", "structure")
-
-    def __init__(self, structure: str, reasons: list[Said], language: str | None = None) -> None:
-        self.structure = structure
-        self._said = reasons
-        #: The language to say the reasons in; None once they are all strings.
-        self._language = language
+    _said: list[Any]
+    #: The language to say the reasons in; None once they are all strings.
+    _language: str | None
 
     @property
     def reasons(self) -> list[str]:
@@ -64,6 +58,21 @@ class Choice:
             self._said = say(self._said, self._language)
             self._language = None
         return self._said
+
+
+class Choice(_SaidOnRead):
+    """A structure chosen (or passed over) for the lead, with its reasons.
+
+    ``reasons`` are said on first read (see the module docstring); two choices are equal when they
+    name the same structure for the same sentences.
+    """
+
+    __slots__ = ("structure",)
+
+    def __init__(self, structure: str, reasons: list[Said], language: str | None = None) -> None:
+        self.structure = structure
+        self._said = reasons
+        self._language = language
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Choice):
@@ -80,24 +89,17 @@ class Choice:
         return {"structure": self.structure, "reasons": list(self.reasons)}
 
 
-class Support:
-    """A supporting structure: the needs it covers for this fiche and why (said on first read)."""
+class Support(_SaidOnRead):
+    """A supporting structure: the needs it covers for this fiche and why (one reason per need, said on
+    first read)."""
 
-    __slots__ = ("_language", "_said", "needs", "structure")
+    __slots__ = ("needs", "structure")
 
     def __init__(self, structure: str, needs: list[str], reasons: list[Said], language: str | None = None) -> None:
         self.structure = structure
         self.needs = needs
         self._said = reasons
         self._language = language
-
-    @property
-    def reasons(self) -> list[str]:
-        """The reasons in words, one per need, in the language in force when the suggestion was made."""
-        if self._language is not None:
-            self._said = say(self._said, self._language)
-            self._language = None
-        return self._said
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Support):

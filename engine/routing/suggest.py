@@ -210,14 +210,7 @@ def suggest(
             pool: Sequence[CompiledStructure]
             pool, plain = plan if plan is not None else rules.support_plan(commune, need)
             if not plain or lead in pool:
-                pool = [
-                    s
-                    for s in pool
-                    if s is not lead
-                    and (need in s.plain_needs or s.serves(need, fiche))
-                    and (not s.filters or s.admits(fiche))
-                    and (s.natures is None or nature in s.natures)
-                ]
+                pool = _serving(pool, need, fiche, lead, nature)
             if not pool:
                 uncovered.append(need)
                 continue
@@ -289,6 +282,20 @@ def _place(rules: CompiledRules, commune: str, nature: str | None) -> _Place:
     )
     rules._places[(commune, nature)] = place
     return place
+
+
+def _serving(
+    pool: Sequence[CompiledStructure], need: str, fiche: Any, lead: CompiledStructure | None, nature: str | None
+) -> list[CompiledStructure]:
+    """The structures of a support pool, the lead aside, that serve ``need`` for this fiche and its nature."""
+    return [
+        s
+        for s in pool
+        if s is not lead
+        and (need in s.plain_needs or s.serves(need, fiche))
+        and (not s.filters or s.admits(fiche))
+        and (s.natures is None or nature in s.natures)
+    ]
 
 
 def _before_caseload(rules: CompiledRules, a: CompiledStructure, b: CompiledStructure) -> bool:
@@ -688,14 +695,7 @@ def _supporting(
                     and (s.natures is None or nature in s.natures)
                 ]
             elif not plain or lead in pool:
-                pool = [
-                    s
-                    for s in pool
-                    if s is not lead
-                    and (need in s.plain_needs or s.serves(need, fiche))
-                    and (not s.filters or s.admits(fiche))
-                    and (s.natures is None or nature in s.natures)
-                ]
+                pool = _serving(pool, need, fiche, lead, nature)
             n = len(pool)  # (a plain pool without the lead: every one serves it)
             if n:
                 picked = pool[0]
