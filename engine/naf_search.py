@@ -14,6 +14,7 @@ The same :func:`search` serves ``capactif naf search`` and the web form's activi
 from __future__ import annotations
 
 import csv
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -105,9 +106,16 @@ def _stemmer():
     return snowballstemmer.stemmer("french")
 
 
+_STEMMING = threading.Lock()
+
+
 @cache
 def _stem(word: str) -> str:
-    return _stemmer().stemWord(word)
+    # The Snowball stemmer keeps the word being stemmed in its own fields: two threads of the web
+    # application stemming at once (the activity search and the live suggestion, both asked as a
+    # technician types) corrupt each other's word and fail with IndexError.  One at a time.
+    with _STEMMING:
+        return _stemmer().stemWord(word)
 
 
 def stems(text: str) -> list[str]:

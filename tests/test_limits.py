@@ -23,9 +23,22 @@ from engine.offers.tables import offers
 from engine.store import access, repository
 from engine.store.schema import events, fiche_supports, fiches
 
-TODAY = dt.date.today()
 BASE = {"received": "2026-01-05", "commune": "63003", "kind": "creation"}
 EMAIL_254 = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 57 + ".org"
+
+
+class DaysFromToday(int):
+    """A date given relative to the day the test runs (resolved then, not at collection: a run may
+    cross midnight between the two)."""
+
+
+def resolved(fields: dict) -> dict:
+    """``fields`` with every :class:`DaysFromToday` turned into that day's ISO date, today being now."""
+    today = dt.date.today()
+    return {
+        k: (today + dt.timedelta(days=v)).isoformat() if isinstance(v, DaysFromToday) else v for k, v in fields.items()
+    }
+
 
 CASES = [
     # (name, fields, stored?)
@@ -47,8 +60,8 @@ CASES = [
     ("an offer id too long", {"offer": "O-2026-" + "1" * 70}, False),
     ("an offer not in the store", {"offer": "O-2026-0001"}, False),
     ("lead too long", {"lead": "x" * 65}, False),
-    ("received today", {"received": TODAY.isoformat()}, True),
-    ("received tomorrow", {"received": (TODAY + dt.timedelta(days=1)).isoformat()}, False),
+    ("received today", {"received": DaysFromToday(0)}, True),
+    ("received tomorrow", {"received": DaysFromToday(1)}, False),
     ("received in 9999", {"received": "9999-01-01"}, False),
     ("received on the floor", {"received": limits.DATE_FLOOR.isoformat()}, True),
     ("received before the floor", {"received": "0001-01-01"}, False),
@@ -62,6 +75,7 @@ def run(*args: str):
 @pytest.mark.parametrize(("name", "fields", "stored"), CASES, ids=[c[0] for c in CASES])
 def test_check_accepts_exactly_what_add_stores(store_url, tmp_path, name, fields, stored):
     """fiche check and fiche add agree on every boundary value, on both backends; never exit 3."""
+    fields = resolved(fields)
     path = tmp_path / "fiche.json"
     path.write_text(json.dumps({**BASE, **fields}), encoding="utf-8")
     checked = run("fiche", "check", str(path))

@@ -107,3 +107,20 @@ def test_command_without_answer():
     result = CliRunner().invoke(main, ["naf", "search", "zzzz"])
     assert 1 == result.exit_code
     assert "Aucun code NAF" in result.output
+
+
+def test_threads_stemming_at_once_get_the_stems_one_thread_gets():
+    """The web application searches from several threads at once (the activity field and the live
+    suggestion as a technician types): every thread gets the stems a lone thread gets, no error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from engine import naf_search
+
+    words = sorted({w for row in naf_search._index()[0] for w in row.label.split()})[:3000]
+    naf_search._stem.cache_clear()
+    expected = [naf_search._stemmer().stemWord(naf_search.fold(w).strip() or "x") for w in words]
+    for _ in range(3):
+        naf_search._stem.cache_clear()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            got = list(pool.map(lambda w: naf_search._stem(naf_search.fold(w).strip() or "x"), words))
+        assert got == expected

@@ -200,12 +200,14 @@ def seed(store_url: str, *, now: dt.datetime = START) -> tuple[str, str]:
         cma, cci = Identity.of_structure("cma-63"), Identity.of_structure("cci-thiers")
         with ws.store.transaction() as conn:
             (first,) = repository.add_fiches(
-                conn, [on], who=cma, network=net, suggester=suggester(compile_rules(net.rules)), assign=True
-            )
+                conn, [on], who=cma, network=net, suggester=suggester(compile_rules(net.rules)), assign=True,
+                at=dt.date(2026, 3, 2),
+            )  # fmt: skip
             repository.note_fiche(conn, first.fiche, NOTE, who=cma, at=dt.date(2026, 3, 3))
             (second,) = repository.add_fiches(
-                conn, [other], who=cci, network=net, suggester=suggester(compile_rules(net.rules))
-            )
+                conn, [other], who=cci, network=net, suggester=suggester(compile_rules(net.rules)),
+                at=dt.date(2026, 3, 5),
+            )  # fmt: skip
             # an offer of cma-63 on the public exchange (tests/web_routes.py's OFFER)
             offer = offers_repository.add_offer(
                 conn, net, cma, kind="takeover", title="Fournil à reprendre", commune="63003", naf="10.71C",

@@ -1353,12 +1353,14 @@ def note(
     return Done(change.fiche, change.version, tuple(change.events))
 
 
-def consent(ws: Workspace, who: Identity, fiche_id: str, value: bool, *, expected_version: int | None) -> Done:
+def consent(
+    ws: Workspace, who: Identity, fiche_id: str, value: bool, *, expected_version: int | None, at: dt.date | None = None
+) -> Done:
     """The porteur agrees (or no longer agrees) to share the fiche with the whole network."""
     from engine.store import repository
 
     with _reporting_conflicts(ws, fiche_id, expected_version), ws.store.transaction(fiche_id) as conn:
-        change = repository.set_consent(conn, fiche_id, value, who=who, expected_version=expected_version)
+        change = repository.set_consent(conn, fiche_id, value, who=who, expected_version=expected_version, at=at)
         _record_change(ws, who, fiche_id, "consent", conn)
     return Done(change.fiche, change.version, tuple(change.events))
 

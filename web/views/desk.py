@@ -30,6 +30,8 @@ ANSWERED = {
 
 
 def _today(page: Page) -> dt.date:
+    """The day every change made from a page is dated: the application's clock, never the machine's
+    own calendar, so that a take-in-charge and the move after it cannot fall on different days."""
     return page.now.date()
 
 
@@ -82,7 +84,9 @@ def answer(page: Page) -> Response:
     reply = page.field("answer")
     version = _int(page.field("version"), 0) or None
     try:
-        desk.answer(page.ws, page.who, fiche_id, reply, reason=page.field("reason"), expected_version=version)
+        desk.answer(
+            page.ws, page.who, fiche_id, reply, reason=page.field("reason"), expected_version=version, at=_today(page)
+        )
     except NotFound as exc:
         return _error(page, 404, str(exc))
     except AccessDenied as exc:
@@ -230,7 +234,7 @@ def act(page: Page) -> Response:
                 channel=page.field("channel") or None, at=_today(page),
             )  # fmt: skip
         elif what == "consent":
-            desk.consent(ws, who, fiche_id, page.field("consent") == "yes", expected_version=version)
+            desk.consent(ws, who, fiche_id, page.field("consent") == "yes", expected_version=version, at=_today(page))
         elif what == "edit":
             typed = _form(page)
             try:
