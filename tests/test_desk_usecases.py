@@ -147,3 +147,36 @@ def test_moving_the_commune_records_a_fresh_suggestion(ws):
     page = desk.fiche_page(ws, ADIE, fiche_id, today=TODAY)
     assert page.commune_name == "63430 Thiers"
     assert page.supporting == () or all(p.structure != "pfil-ambert" for p in page.supporting)
+
+
+def test_a_listed_fiches_alerts_are_computed_again_only_when_the_store_changed(ws, monkeypatch):
+    """Mes fiches reads each listed fiche's alerts once while nothing is written, however long that lasts;
+    after a write (here: another fiche taken), they are computed again once the caseloads may have moved,
+    and say what a fresh workspace says."""
+    import time as clock
+
+    from engine.alerts import runner
+
+    ids = [record(ws, received=f"2026-03-{day:02d}").fiche for day in range(1, 4)]
+    for fiche_id in ids[:2]:
+        desk.answer(ws, CMA, fiche_id, "take", at=TODAY)
+    later = TODAY + dt.timedelta(days=10)
+    asked: list[list[str]] = []
+    real = runner.alerts_of_fiches
+    monkeypatch.setattr(runner, "alerts_of_fiches", lambda *a, **k: asked.append(list(a[5])) or real(*a, **k))
+    now = [clock.monotonic()]
+    monkeypatch.setattr(clock, "monotonic", lambda: now[0])
+
+    first = desk.caseload(ws, CMA, today=later)
+    now[0] += 3600  # an hour without a write: nothing is computed again
+    again = desk.caseload(ws, CMA, today=later)
+    assert len(asked) == 1 and sorted(asked[0]) == sorted(ids[:2])
+    assert [f.alerts for f in again.fiches] == [f.alerts for f in first.fiches]
+
+    desk.answer(ws, CMA, ids[2], "take", at=TODAY)  # a write: the chain's head moves
+    now[0] += desk.CASELOAD_SECONDS + 1
+    after = desk.caseload(ws, CMA, today=later)
+    assert len(asked) == 2 and sorted(asked[1]) == sorted(ids)
+    with Workspace.open(db=ws.store.url) as fresh:
+        expected = desk.caseload(fresh, CMA, today=later)
+    assert [(f.fiche, f.alerts) for f in after.fiches] == [(f.fiche, f.alerts) for f in expected.fiches]

@@ -165,23 +165,27 @@ def _as_of_last_write(ws: Workspace, conn: Any, key: tuple[Any, ...], read: Any)
 
 
 def _alerts_of(ws: Workspace, conn: Any, today: dt.date, versions: Mapping[str, int], who: Identity) -> dict[str, Any]:
-    """The alerts of a page of fiches (:func:`engine.alerts.runner.alerts_of_fiches`), each fiche's kept for
-    :data:`CASELOAD_SECONDS` per workspace while its version, the day, the rules and the language stay the
-    same: every write of a fiche makes a new version, and the caseloads (capacities) are reused as long."""
+    """The alerts of a page of fiches (:func:`engine.alerts.runner.alerts_of_fiches`), each fiche's kept per
+    workspace while its version, the day, the rules and the language stay the same, and either nothing was
+    written in the store since (the chain's head has not moved: every input of the alerts is as it was) or
+    for at most :data:`CASELOAD_SECONDS` after (another fiche's write may change a capacity alert, which may
+    wait that long, as the caseloads do).  Without the first condition a page nobody changes had its
+    alerts — ``need_uncovered``'s routing for every listed fiche — computed again inside a request every
+    few seconds: the long tail of the lists' response times."""
     import time
 
     from engine import i18n
     from engine.alerts.runner import alerts_of_fiches
 
-    memo: dict[tuple[Any, ...], tuple[float, list[Any]]] = ws.__dict__.setdefault("_desk_alerts", {})
-    now = time.monotonic()
+    memo: dict[tuple[Any, ...], tuple[float, int | None, list[Any]]] = ws.__dict__.setdefault("_desk_alerts", {})
+    now, head = time.monotonic(), _head(conn)
     context = (today, ws.network.rules.version, i18n.get_language(), who.kind, who.structure)
     out: dict[str, Any] = {}
     missing = []
     for fiche_id, version in versions.items():
         kept = memo.get((fiche_id, version, *context))
-        if kept is not None and now - kept[0] <= CASELOAD_SECONDS:
-            out[fiche_id] = kept[1]
+        if kept is not None and (kept[1] == head or now - kept[0] <= CASELOAD_SECONDS):
+            out[fiche_id] = kept[2]
         else:
             missing.append(fiche_id)
     if missing:
@@ -192,7 +196,7 @@ def _alerts_of(ws: Workspace, conn: Any, today: dt.date, versions: Mapping[str, 
             memo.clear()
         for fiche_id in missing:
             out[fiche_id] = found.get(fiche_id, [])
-            memo[(fiche_id, versions[fiche_id], *context)] = (now, out[fiche_id])
+            memo[(fiche_id, versions[fiche_id], *context)] = (now, head, out[fiche_id])
     return out
 
 
