@@ -167,6 +167,34 @@ CASES: list[Case] = [
         signed_in_only(committee=403, on=403, off=403, coordinator=404),
         data={"version": "sha256:000000000000", "message": "essai"},
     ),
+    Case("accounts", "GET", "/coordination/comptes", signed_in_only(committee=403, on=403, off=403)),
+    Case(
+        "accounts",
+        "GET",
+        "/coordination/comptes?compte=comite@test.example",
+        signed_in_only(committee=403, on=403, off=403),
+    ),
+    Case(
+        "accounts.add",
+        "POST",
+        "/coordination/comptes",
+        signed_in_only(committee=403, on=403, off=403, coordinator=400),
+        data={"email": "pas-une-adresse", "name": "", "acts_as": ""},
+    ),
+    Case(
+        "accounts.switch",
+        "POST",
+        "/coordination/comptes/etat",
+        signed_in_only(committee=403, on=403, off=403, coordinator=404),
+        data={"email": "personne@test.example", "disabled": "oui"},
+    ),
+    Case(
+        "accounts.reset",
+        "POST",
+        "/coordination/comptes/lien",
+        signed_in_only(committee=403, on=403, off=403, coordinator=404),
+        data={"email": "personne@test.example"},
+    ),
     Case("offers.public", "GET", "/offres", everyone(200)),
     Case(
         "offers.public", "GET", "/offres?commune=Ambert&activite=boulangerie&type=takeover&reseau=ambert", everyone(200)
