@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import shutil
 
 from engine import paths
@@ -61,6 +62,7 @@ def test_the_feed_lists_open_online_offers_and_withdrawing_removes_them(web):  #
     anonymous = web.client("anonymous")
     feed = json.loads(anonymous.get("/offres/flux.json").text)
     assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert (feed["title"], feed["language"]) == ("Cap Actif — offres d'activités", "fr")
     assert [item["url"].rsplit("/", 1)[1] for item in feed["items"]] == [OFFER]
     assert "Fournil à reprendre" in anonymous.get("/offres?activite=fournil").text
     assert "Fournil à reprendre" not in anonymous.get("/offres?reseau=thiers").text
@@ -140,3 +142,37 @@ def test_the_fiche_page_says_which_rules_made_the_suggestion_and_whether_those_i
     assert "Chambre de Commerce et d'Industrie d'Ambert" in page
     same = html.unescape(coordinator.get(f"/fiches/{web.fiche}").text)
     assert f"Les règles en vigueur ({content_hash(changed)}) décideraient de même" in same
+
+
+def contacts_in_report(web) -> int:  # noqa: F811
+    """The committee's yearly report page: 'Contacts obtenus pour ces offres' this year."""
+    page = html.unescape(web.client("committee").get("/comite/bilan").text)
+    found = re.search(r"<th scope=\"row\">Contacts obtenus pour ces offres</th><td>(\d+)</td>", page)
+    assert found, page[:3000]
+    return int(found.group(1))
+
+
+def test_a_message_is_announced_on_the_structure_desk_and_becomes_a_fiche_counted_once(web):  # noqa: F811
+    """A visitor writes: the report counts one more contact, cma-63's "À traiter" announces the message
+    (cci-thiers' does not), "En faire une fiche" records a fiche received by cma-63 with the visitor as
+    porteur, the announcement goes, and the report still counts the contact once."""
+    before = contacts_in_report(web)
+    visitor = web.client("anonymous", fresh=True)
+    assert visitor.submit(f"/offres/{OFFER}/contact", {**GOOD, "name": "Zoé Fournier"}).status_code == 303
+    assert contacts_in_report(web) == before + 1
+    owner, other = web.client("on", fresh=True), web.client("off")
+    todo = html.unescape(owner.get("/a-traiter").text)
+    assert "1 message reçu par vos offres sur la bourse publique attend une réponse." in todo
+    assert 'href="/mes-offres"' in todo
+    assert "bourse publique" not in html.unescape(other.get("/a-traiter").text)
+    mine = owner.get("/mes-offres").text
+    (action,) = re.findall(r'action="(/mes-offres/messages/\d+/fiche)"', mine)
+    turned = owner.submit(action)
+    assert turned.status_code == 303
+    fiche = re.search(r"fiche=(F-\d{4}-\d{4})", turned.headers["location"]).group(1)
+    page = html.unescape(owner.get(f"/fiches/{fiche}").text)
+    assert "Zoé Fournier" in page and "Je suis boulanger." in page
+    assert "bourse publique" not in html.unescape(owner.get("/a-traiter").text)
+    assert f"Devenu la fiche {fiche}." in html.unescape(owner.get("/mes-offres").text)
+    assert contacts_in_report(web) == before + 1
+    assert "Zoé" not in web.client("committee").get(f"/fiches/{fiche}").text  # the committee: never a name

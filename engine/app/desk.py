@@ -357,6 +357,9 @@ class Todo:
     requests: tuple[Request, ...]
     total: int
     page: Page
+    #: Messages visitors sent through the structure's offers (the public exchange) not yet turned
+    #: into a fiche: the desk announces them, "Mes offres" shows them.
+    offer_messages: int = 0
 
     @property
     def pages(self) -> int:
@@ -364,7 +367,9 @@ class Todo:
 
 
 def todo(ws: Workspace, who: Identity, *, page: Page | None = None, today: dt.date | None = None) -> Todo:
-    """The fiches suggested to my structure that it has not answered, oldest request first."""
+    """The fiches suggested to my structure that it has not answered, oldest request first (and how
+    many visitors' messages about its offers wait)."""
+    from engine.offers.requests import waiting_count
     from engine.store import records, suggestions
 
     structure = _require_structure(who, _("To do"))
@@ -377,6 +382,8 @@ def todo(ws: Workspace, who: Identity, *, page: Page | None = None, today: dt.da
 
     with ws.store.transaction() as conn:
         total, rows, supports = _as_of_last_write(ws, conn, ("todo", structure, page.offset, page.size), read)
+        # not kept with the page: a visitor's message is not a write of the fiches' chain
+        offer_messages = waiting_count(conn, structure)
     out = []
     for row in rows:
         fiche, _personal = visible_fiche(records.from_row(row, supports.get(row["id"], ())), who)
@@ -403,7 +410,7 @@ def todo(ws: Workspace, who: Identity, *, page: Page | None = None, today: dt.da
             )
         )
     _record_reads(ws, who, [r.fiche for r in out if r.porteur_name], "À traiter")
-    return Todo(structure, tuple(out), total, page)
+    return Todo(structure, tuple(out), total, page, offer_messages)
 
 
 def _supports_of(conn: Any, ids: Sequence[str]) -> dict[str, list[str]]:

@@ -146,3 +146,13 @@ def unlinked_contacts(conn: Connection) -> list[tuple[str, dt.date]]:
         select(offer_requests.c.offer_id, offer_requests.c.received_on).where(offer_requests.c.fiche_id.is_(None))
     )
     return [(str(offer), cast(dt.date, day)) for offer, day in rows]
+
+
+def waiting_count(conn: Connection, structure: str) -> int:
+    """Messages about ``structure``'s offers not turned into a fiche yet (what its desk announces)."""
+    query = (
+        select(func.count())
+        .select_from(offer_requests.join(offers, offers.c.id == offer_requests.c.offer_id))
+        .where(offers.c.published_by == structure, offer_requests.c.fiche_id.is_(None))
+    )
+    return int(conn.execute(query).scalar_one())

@@ -12,9 +12,10 @@ import json
 
 from starlette.responses import Response
 
+from engine import i18n
 from engine.app import exchange
 from engine.errors import InputError
-from engine.i18n import N_
+from engine.i18n import N_, _
 from engine.offers.model import OFFER_KINDS
 from web.pages import PUBLIC, Page, nav_item, route
 
@@ -58,10 +59,10 @@ def feed(page: Page) -> Response:
         )
     body = {
         "version": "https://jsonfeed.org/version/1.1",
-        "title": "Cap Actif — offres d'activités",
+        "title": _("Cap Actif — activity offers"),
         "home_page_url": base + page.url_for("offers.public"),
         "feed_url": base + page.url_for("offers.feed"),
-        "language": "fr",
+        "language": i18n.get_language(),
         "items": items,
     }
     return page.finish(Response(json.dumps(body, ensure_ascii=False, indent=1), media_type="application/feed+json"))
