@@ -35,3 +35,25 @@ def test_a_fiche_nobody_touched_and_a_bad_id(web):  # noqa: F811
     assert bad.status_code == 400
     assert "<script>" not in bad.text  # escaped
     assert "F-2026-0012" in bad.text
+
+
+def test_without_a_fiche_the_latest_lines_of_every_fiche_and_of_one_account(web):  # noqa: F811
+    """The coordinator reviews the log as a whole: the latest reads and changes first, each fiche and
+    account linked; ``?compte=`` keeps one account's lines; an unknown account is not found."""
+    coordinator = web.client("coordinator")
+    marie = next(a for a in accounts.list_users(web.ws, Identity.coordinator()).accounts if a.email == EMAILS["on"])
+    paul = next(a for a in accounts.list_users(web.ws, Identity.coordinator()).accounts if a.email == EMAILS["off"])
+    audit.record_reads(web.ws, marie.identity(), [web.fiche], "fiche show", now=web.clock())
+    web.clock.advance(minutes=3)
+    audit.record_reads(web.ws, paul.identity(), [web.other_fiche], "fiche list", now=web.clock())
+    text = html.unescape(coordinator.get("/coordination/journal").text)
+    assert "Les dernières lectures et modifications, toutes fiches" in text
+    rows = text.split('<table class="latest">')[1].split("</table>")[0].split("<tr>")[2:]
+    mine = [r for r in rows if "fiche show" in r or "fiche list" in r]
+    assert [("fiche list" in r, "fiche show" in r) for r in mine[:2]] == [(True, False), (False, True)]  # latest first
+    assert f'href="/coordination/journal?fiche={web.other_fiche}"' in mine[0]
+    assert "Paul Commerce <ccithiers@test.example>" in mine[0]
+    one = html.unescape(coordinator.get("/coordination/journal?compte=CMA63@test.example").text)
+    assert "Les dernières lectures et modifications de cma63@test.example" in one
+    assert "fiche show" in one and "fiche list" not in one and "Paul Commerce" not in one
+    assert coordinator.get("/coordination/journal?compte=personne@test.example").status_code == 404

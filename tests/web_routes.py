@@ -69,6 +69,12 @@ CASES: list[Case] = [
     Case("audit", "GET", "/coordination/journal", signed_in_only(committee=403, on=403, off=403)),
     Case("audit", "GET", "/coordination/journal?fiche={fiche}", signed_in_only(committee=403, on=403, off=403)),
     Case("audit", "GET", "/coordination/journal?fiche={other_fiche}", signed_in_only(committee=403, on=403, off=403)),
+    Case(
+        "audit",
+        "GET",
+        "/coordination/journal?compte=cma63@test.example",
+        signed_in_only(committee=403, on=403, off=403),
+    ),
     # --- desk (issue 12, part 2): add your cases below ----------------------------------------------
     Case("desk.todo", "GET", "/a-traiter", signed_in_only(committee=403, coordinator=403)),
     Case("desk.todo", "GET", "/a-traiter?page=2", signed_in_only(committee=403, coordinator=403)),

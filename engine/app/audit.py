@@ -128,6 +128,7 @@ class AuditLine:
     account_name: str | None
     via: str
     detail: str
+    fiche: str = ""
 
 
 @dataclass(frozen=True)
@@ -163,15 +164,10 @@ def check_fiche_id(text: str) -> str:
     return value
 
 
-def fiche_audit(ws: Workspace, who: Identity, fiche_id: str) -> FicheAudit:
-    """The access log of one fiche, for the coordinator only (the log names who worked on what)."""
-    if not who.is_coordinator:
-        raise AccessDenied(_("only the coordinator may see who read or changed a fiche"))
-    fiche = check_fiche_id(fiche_id)
-    with ws.store.transaction() as conn:
-        entries = log.entries(conn, fiche)
-        ids = {int(e.account) for e in entries if e.account and e.account.isdigit()}
-        known = accounts.accounts_by_id(conn, ids)
+def _lines(conn: Connection, entries: list[log.Entry]) -> list[AuditLine]:
+    """The entries with the e-mail and name of the account behind each (web), when there is one."""
+    ids = {int(e.account) for e in entries if e.account and e.account.isdigit()}
+    known = accounts.accounts_by_id(conn, ids)
     lines = []
     for e in entries:
         account = known.get(int(e.account)) if e.account and e.account.isdigit() else None
@@ -184,6 +180,42 @@ def fiche_audit(ws: Workspace, who: Identity, fiche_id: str) -> FicheAudit:
                 account_name=account.display_name if account else None,
                 via=e.via,
                 detail=e.detail,
+                fiche=e.fiche_id,
             )
         )
-    return FicheAudit(fiche, lines)
+    return lines
+
+
+def _coordinator_only(who: Identity) -> None:
+    if not who.is_coordinator:
+        raise AccessDenied(_("only the coordinator may see who read or changed a fiche"))
+
+
+def fiche_audit(ws: Workspace, who: Identity, fiche_id: str) -> FicheAudit:
+    """The access log of one fiche, for the coordinator only (the log names who worked on what)."""
+    _coordinator_only(who)
+    fiche = check_fiche_id(fiche_id)
+    with ws.store.transaction() as conn:
+        return FicheAudit(fiche, _lines(conn, log.entries(conn, fiche)))
+
+
+#: How many lines the access log's page shows when no fiche is asked.
+LATEST = 100
+
+
+@dataclass(frozen=True)
+class LatestAudit:
+    """The latest reads and changes over every fiche (of one account when asked), latest first."""
+
+    account_email: str | None
+    lines: list[AuditLine]
+
+
+def latest_audit(ws: Workspace, who: Identity, *, account_email: str | None = None, limit: int = LATEST) -> LatestAudit:
+    """The access log's latest lines, every fiche together: what the coordinator reviews to see who
+    reads what (an unknown account's e-mail is NotFound)."""
+    _coordinator_only(who)
+    with ws.store.transaction() as conn:
+        account = accounts.get_account(conn, account_email) if account_email else None
+        entries = log.latest(conn, limit, account=str(account.id) if account else None)
+        return LatestAudit(account.email if account else None, _lines(conn, entries))

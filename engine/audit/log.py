@@ -77,3 +77,16 @@ def entries(conn: Connection, fiche_id: str) -> list[Entry]:
         at = row.at if row.at.tzinfo else row.at.replace(tzinfo=dt.UTC)
         out.append(Entry(at, row.fiche_id, row.action, row.actor, row.account, row.via, row.detail))
     return out
+
+
+def latest(conn: Connection, limit: int, *, account: str | None = None) -> list[Entry]:
+    """The ``limit`` latest lines about any fiche (of one account when given), latest first."""
+    query = select(access_log)
+    if account is not None:
+        query = query.where(access_log.c.account == account)
+    query = query.order_by(access_log.c.at.desc(), access_log.c.id.desc()).limit(limit)
+    out = []
+    for row in conn.execute(query):
+        at = row.at if row.at.tzinfo else row.at.replace(tzinfo=dt.UTC)
+        out.append(Entry(at, row.fiche_id, row.action, row.actor, row.account, row.via, row.detail))
+    return out

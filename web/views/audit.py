@@ -1,4 +1,5 @@
-"""The coordinator's page "qui a lu ou modifié la fiche F-…" (the access log of one fiche)."""
+"""The coordinator's access log: its latest lines over every fiche (of one account when asked), and
+"qui a lu ou modifié la fiche F-…" (the access log of one fiche)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,15 @@ nav_item(N_("Access log"), "audit", kinds=("coordinator",), order=90)
 
 @route("/coordination/journal", name="audit", kinds=("coordinator",))
 def audit_page(page: Page) -> Response:
-    """A form asking for a fiche id, then who read its porteur's data or changed it, and when."""
+    """The latest reads and changes (``?compte=`` one account's), or, with ``?fiche=``, who read that
+    fiche's porteur's data or changed it, and when."""
     asked = page.request.query_params.get("fiche", "").strip()
     if not asked:
-        return page.render("audit.html", asked="", result=None, error=None)
+        account = page.request.query_params.get("compte", "").strip() or None
+        latest = audit.latest_audit(page.ws, page.who, account_email=account)
+        return page.render("audit.html", asked="", result=None, error=None, latest=latest)
     try:
         result = audit.fiche_audit(page.ws, page.who, asked)
     except InputError as exc:
-        return page.render("audit.html", status=400, asked=asked, result=None, error=str(exc))
-    return page.render("audit.html", asked=result.fiche_id, result=result, error=None)
+        return page.render("audit.html", status=400, asked=asked, result=None, error=str(exc), latest=None)
+    return page.render("audit.html", asked=result.fiche_id, result=result, error=None, latest=None)
