@@ -176,3 +176,22 @@ def test_a_message_is_announced_on_the_structure_desk_and_becomes_a_fiche_counte
     assert f"Devenu la fiche {fiche}." in html.unescape(owner.get("/mes-offres").text)
     assert contacts_in_report(web) == before + 1
     assert "Zoé" not in web.client("committee").get(f"/fiches/{fiche}").text  # the committee: never a name
+
+
+def test_the_coordinator_lists_every_fiche_of_the_network(web):  # noqa: F811
+    """What every technician sees, together: both structures' fiches, porteurs named (the coordinator
+    may), the stage and text filters; the read is in the access log."""
+    from tests.web_app import PORTEUR
+
+    coordinator = web.client("coordinator")
+    home = html.unescape(coordinator.get("/").text)
+    assert 'href="/fiches"' in home and "Toutes les fiches" in home
+    page = html.unescape(coordinator.get("/fiches").text)
+    assert "Toutes les fiches du réseau" in page and "2 fiche(s)" in page
+    assert web.fiche in page and web.other_fiche in page and PORTEUR["name"] in page
+    assert "Mon rôle" not in page  # a structure's filter
+    one = html.unescape(coordinator.get(f"/fiches?q={web.other_fiche}").text)
+    assert web.other_fiche in one and web.fiche not in one
+    assert "0 fiche(s)" in html.unescape(coordinator.get("/fiches?etape=installed").text)
+    log = html.unescape(coordinator.get(f"/coordination/journal?fiche={web.fiche}").text)
+    assert "Toutes les fiches" in log.split("<table>")[1]

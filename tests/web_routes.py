@@ -98,6 +98,21 @@ CASES: list[Case] = [
         "/mes-fiches?etape=nowhere",
         signed_in_only(committee=403, coordinator=403, on=400, off=400),
     ),
+    Case(
+        "desk.all",
+        "GET",
+        "/fiches",
+        signed_in_only(committee=403, on=403, off=403),
+        sees_personal_data=("coordinator",),
+    ),
+    Case(
+        "desk.all",
+        "GET",
+        "/fiches?etape=idea&q=Ambert&role=lead",
+        signed_in_only(committee=403, on=403, off=403),
+        sees_personal_data=("coordinator",),
+    ),
+    Case("desk.all", "GET", "/fiches?etape=nowhere", signed_in_only(committee=403, on=403, off=403, coordinator=400)),
     Case("desk.new", "GET", "/fiches/nouvelle", signed_in_only(committee=403)),
     Case(
         "desk.new",

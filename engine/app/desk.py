@@ -560,7 +560,7 @@ class CaseFiche:
     stage: str
     lead: str | None
     supporting: tuple[str, ...]
-    role: str  # lead, support or received: how my structure is on it
+    role: str  # lead, support or received: how my structure is on it ("" in the coordinator's list)
     porteur_name: str | None
     version: int
     alerts: tuple[AlertBrief, ...]
@@ -577,9 +577,10 @@ class CaseloadFilter:
 
 @dataclass(frozen=True)
 class Caseload:
-    """My fiches by stage (counts for every stage), one page of them, newest first."""
+    """My fiches by stage (counts for every stage), one page of them, newest first (``structure`` None:
+    every fiche of the network, the coordinator's list)."""
 
-    structure: str
+    structure: str | None
     by_stage: tuple[tuple[str, int], ...]
     fiches: tuple[CaseFiche, ...]
     total: int
@@ -599,14 +600,17 @@ def caseload(
     page: Page | None = None,
     today: dt.date | None = None,
 ) -> Caseload:
-    """My structure's fiches (référent, support, or received by it): counts by stage, a page with alerts."""
+    """My structure's fiches (référent, support, or received by it): counts by stage, a page with alerts.
+
+    For the coordinator, who runs the network and sees what every technician sees: every fiche (the
+    role filter does not apply)."""
     from sqlalchemy import func, or_, select
 
     from engine.store import records
     from engine.store.schema import fiche_supports, fiches
     from engine.vocabulary import STAGES
 
-    structure = _require_structure(who, _("My fiches"))
+    structure = None if who.is_coordinator else _require_structure(who, _("My fiches"))
     flt = filters or CaseloadFilter()
     page = page or Page()
     today = today or dt.date.today()
@@ -626,7 +630,9 @@ def caseload(
     not_lead = or_(c.lead.is_(None), c.lead != structure)
     # The caseload's parts, disjoint so that their counts add up: each one read through its own index.
     parts: list[list[Any]]
-    if flt.role:
+    if structure is None:
+        parts = [[]]  # the coordinator: every fiche
+    elif flt.role:
         parts = [[by_role[flt.role]]]
     else:
         parts = [
@@ -661,7 +667,10 @@ def caseload(
     out = []
     for row in rows:
         fiche, _personal = visible_fiche(records.from_row(row, supports.get(row["id"], ())), who)
-        role = "lead" if row["lead"] == structure else "support" if structure in fiche["supporting"] else "received"
+        if structure is None:
+            role = ""
+        else:
+            role = "lead" if row["lead"] == structure else "support" if structure in fiche["supporting"] else "received"
         out.append(
             CaseFiche(
                 fiche=row["id"],
@@ -681,7 +690,7 @@ def caseload(
                 ),
             )
         )
-    _record_reads(ws, who, [f.fiche for f in out if f.porteur_name], "Mes fiches")
+    _record_reads(ws, who, [f.fiche for f in out if f.porteur_name], "Mes fiches" if structure else "Toutes les fiches")
     by_stage = tuple((stage, int(counts.get(stage, 0))) for stage in STAGES)
     return Caseload(structure, by_stage, tuple(out), total, page, flt)
 

@@ -21,6 +21,7 @@ from web.pages import Page, nav_item, route
 
 nav_item(N_("To do"), "desk.todo", kinds=("structure",), order=10)
 nav_item(N_("My fiches"), "desk.caseload", kinds=("structure",), order=20)
+nav_item(N_("All fiches"), "desk.all", kinds=("coordinator",), order=15)
 nav_item(N_("New fiche"), "desk.new", kinds=("structure", "coordinator"), order=30)
 
 ANSWERED = {
@@ -104,9 +105,20 @@ def answer(page: Page) -> Response:
 @route("/mes-fiches", name="desk.caseload", kinds=("structure",))
 def caseload(page: Page) -> Response:
     """My fiches by stage with their alerts; filters in the query string, always paginated."""
+    return _fiche_list(page, "desk.caseload")
+
+
+@route("/fiches", name="desk.all", kinds=("coordinator",))
+def all_fiches(page: Page) -> Response:
+    """The coordinator's list: every fiche of the network by stage, with their alerts (same filters but
+    the role, which is a structure's)."""
+    return _fiche_list(page, "desk.all")
+
+
+def _fiche_list(page: Page, list_route: str) -> Response:
     params = page.request.query_params
     stages = tuple(s for s in params.getlist("etape") if s)
-    role = params.get("role") or None
+    role = (params.get("role") or None) if list_route == "desk.caseload" else None
     filters = desk.CaseloadFilter(stages=stages, role=role, text=params.get("q", ""))
     try:
         result = desk.caseload(
@@ -114,7 +126,8 @@ def caseload(page: Page) -> Response:
         )
     except desk.FormErrors as exc:
         return _error(page, 400, str(exc))
-    return page.render("desk/caseload.html", result=result, pager=_pager(page, result), **_vocabulary(page))
+    return page.render("desk/caseload.html", result=result, pager=_pager(page, result), list_route=list_route,
+                       **_vocabulary(page))  # fmt: skip
 
 
 # --- Nouvelle fiche --------------------------------------------------------------------------------
