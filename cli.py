@@ -960,13 +960,20 @@ def porteur_group() -> None:
     """
 
 
+message_option = click.option(
+    "--message", "message_ids", multiple=True, type=click.IntRange(min=1), metavar="N",
+    help="A message about an offer, by the number porteur find gives (repeatable).",
+)  # fmt: skip
+
+
 @porteur_group.command("find")
 @click.argument("query")
 @as_option
 @db_option
 @format_option("text", "json")
 def porteur_find(query: str, as_: str | None, db_url: str | None, fmt: str) -> None:
-    """The fiches whose porteur's name or e-mail contains QUERY (accents and case ignored).
+    """The fiches whose porteur's name or e-mail contains QUERY (accents and case ignored), and the
+    messages about offers whose sender's name or e-mail contains it.
 
     \b
     Example:
@@ -980,44 +987,53 @@ def porteur_find(query: str, as_: str | None, db_url: str | None, fmt: str) -> N
 
 
 @porteur_group.command("export")
-@click.argument("fiche_ids", nargs=-1, required=True, metavar="ID...")
+@click.argument("fiche_ids", nargs=-1, metavar="[ID]...")
+@message_option
 @click.option("--output", "-o", default=None, type=click.Path(dir_okay=False),
               help="Write the JSON to this file (created readable by you only) instead of the screen.")  # fmt: skip
 @as_option
 @db_option
-def porteur_export(fiche_ids: tuple[str, ...], output: str | None, as_: str | None, db_url: str | None) -> None:
+def porteur_export(
+    fiche_ids: tuple[str, ...], message_ids: tuple[int, ...], output: str | None, as_: str | None, db_url: str | None
+) -> None:
     """Everything stored about the porteur of these fiches, as JSON (their access request).
 
     \b
     Example:
         capactif porteur export F-2026-0012 F-2026-0040 -o martin.json --as coordinator
+        capactif porteur export --message 7 --as coordinator
     """
     from engine.app import porteurs
     from engine.render import render
 
     ws = workspace(db_url, as_=as_)
-    deliver(render(porteurs.export(ws, ws.identity(), fiche_ids), "json"), output)
+    deliver(render(porteurs.export(ws, ws.identity(), fiche_ids, message_ids), "json"), output)
 
 
 @porteur_group.command("erase")
-@click.argument("fiche_ids", nargs=-1, required=True, metavar="ID...")
+@click.argument("fiche_ids", nargs=-1, metavar="[ID]...")
+@message_option
 @as_option
 @db_option
 @format_option("text", "json")
-def porteur_erase(fiche_ids: tuple[str, ...], as_: str | None, db_url: str | None, fmt: str) -> None:
+def porteur_erase(
+    fiche_ids: tuple[str, ...], message_ids: tuple[int, ...], as_: str | None, db_url: str | None, fmt: str
+) -> None:
     """Erase the porteur's name, e-mail, phone and free texts from these fiches and their history.
 
     The project's facts (commune, activity, stages, structures, dates) stay for the figures; the
     history stays verifiable (capactif db verify).  The erasure is recorded, without the data.
+    The messages about offers that became these fiches are erased too; --message N erases another.
 
     \b
     Example:
         capactif porteur erase F-2026-0012 --as coordinator
+        capactif porteur erase --message 7 --as coordinator
     """
     from engine.app import porteurs
 
     ws = workspace(db_url, as_=as_)
-    show(porteurs.erase(ws, ws.identity(), fiche_ids), fmt)
+    show(porteurs.erase(ws, ws.identity(), fiche_ids, message_ids=message_ids), fmt)
 
 
 @porteur_group.command("purge")
@@ -1027,7 +1043,8 @@ def porteur_erase(fiche_ids: tuple[str, ...], as_: str | None, db_url: str | Non
 @charter_option
 @format_option("text", "json")
 def porteur_purge(dry_run: bool, as_: str | None, db_url: str | None, charter_path: Path | None, fmt: str) -> None:
-    """Erase the personal data of every fiche with no event for the charter's retention period.
+    """Erase the personal data of every fiche with no event for the charter's retention period, and of
+    every message about an offer older than that which never became a fiche.
 
     \b
     Example:

@@ -184,3 +184,35 @@ def test_a_message_counts_once_in_the_report_before_and_after_it_becomes_a_fiche
     assert [(c.fiche, c.at) for c in linked] == [(fiche_id, TODAY)]
     with pytest.raises(InputError):
         exchange.turn_into_fiche(ws, CMA, message.id, now=NOW)
+
+
+def test_the_form_accepts_the_contacts_a_fiche_accepts_and_stores_them_normalised(ws):
+    """A phone or e-mail only a loose pattern accepted made "turn into a fiche" crash (issue 14): the form
+    refuses what the fiche refuses, and stores what it accepts the way the fiche will."""
+    for form, field in ((exchange.ContactForm(name="Marc", phone="123456", message="x", consent=True), "phone"),
+                        (exchange.ContactForm(name="Marc", email="marc@exemple.test", message="x", consent=True),
+                         "email")):  # fmt: skip
+        with pytest.raises(InputError) as refused:
+            exchange.send_contact(ws, ws.ids["bakery"], form, address="10.0.0.7", now=NOW)
+        assert [p.source for p in refused.value.problems] == [field]
+    typed = exchange.ContactForm(name="Marc", phone="04.73.00.00.00", email="Marc@Example.org", message="x",
+                                 consent=True)  # fmt: skip
+    exchange.send_contact(ws, ws.ids["bakery"], typed, address="10.0.0.7", now=NOW)
+    (message,) = [r for m in exchange.managed_offers(ws, CMA, today=TODAY) for r in m.requests]
+    assert (message.phone, message.email) == ("04 73 00 00 00", "Marc@example.org")
+
+
+def test_a_stored_message_a_fiche_would_refuse_is_a_located_error_not_a_crash(ws):
+    """A message stored before the form checked like a fiche (a phone phonenumbers refuses): turning it into
+    a fiche names the message and the problem, and stores nothing."""
+    from engine.offers.tables import offer_requests
+
+    exchange.send_contact(ws, ws.ids["bakery"], GOOD, address="10.0.0.8", now=NOW)
+    with ws.store.transaction() as conn:
+        conn.execute(offer_requests.update().values(phone="123456"))
+    (message,) = [r for m in exchange.managed_offers(ws, CMA, today=TODAY) for r in m.requests]
+    with pytest.raises(InputError) as refused:
+        exchange.turn_into_fiche(ws, CMA, message.id, now=NOW)
+    (problem,) = refused.value.problems
+    assert problem.source.endswith(str(message.id)) and "123456" in problem.message
+    assert [r.fiche for m in exchange.managed_offers(ws, CMA, today=TODAY) for r in m.requests] == [None]

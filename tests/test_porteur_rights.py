@@ -209,3 +209,103 @@ def test_an_edited_name_is_erased_too(store, store_url, network):
         assert secret not in text, secret
     verify = run("db", "verify", "--db", store_url)
     assert verify.exit_code == 0, verify.output
+
+
+# --- messages sent about an offer through the public exchange ----------------------------------------------------
+
+
+def message(conn, offer: str, name: str, email: str, text: str, on: dt.date, fiche: str | None = None) -> int:
+    """A visitor's message about ``offer`` (linked to ``fiche`` when it became one): its number."""
+    from engine.offers import requests as offer_requests
+
+    now = dt.datetime.combine(on, dt.time(10), tzinfo=dt.UTC)
+    sent = offer_requests.add_request(conn, offer, name=name, email=email, phone="04 73 55 55 55", message=text,
+                                      consent=True, sender="f" * 32, now=now)  # fmt: skip
+    if fiche:
+        offer_requests.link_fiche(conn, sent.id, fiche, CMA, now)
+    return sent.id
+
+
+@pytest.fixture
+def messages(people, store, network):
+    """Hélène wrote twice about an offer (one message became her first fiche), Paul once: their numbers."""
+    from engine.offers import repository as offers
+
+    with store.transaction() as conn:
+        offer = offers.add_offer(conn, network, COORD, kind="takeover", title="Fromagerie à reprendre",
+                                 commune="63003", published_on=DAY, published_in="La Montagne").id  # fmt: skip
+        on = DAY + dt.timedelta(days=1)
+        linked = message(conn, offer, NAME, EMAIL, "Hélène, fromagère", on, fiche=people["helene"][0])
+        loose = message(conn, offer, NAME, EMAIL, "Hélène encore", on)
+        paul = message(conn, offer, "Paul Durand", "paul@example.org", "Paul, crémier", on)
+    return {"linked": linked, "loose": loose, "paul": paul}
+
+
+def test_find_and_export_include_the_messages_sent_about_offers(people, messages, store_url):
+    """The public exchange's messages are a porteur's data too (issue 14): found by name or e-mail, exported
+    with the fiche they became or by number; another sender's are not."""
+    found = json.loads(run("porteur", "find", "helene", "--as", "coordinator", "--db", store_url, "--format",
+                           "json").output)  # fmt: skip
+    assert [(m["message"], m["fiche"]) for m in found["messages"]] == [
+        (messages["linked"], people["helene"][0]),
+        (messages["loose"], None),
+    ]
+    text = run("porteur", "find", "helene", "--as", "coordinator", "--db", store_url).output
+    assert f"message {messages['loose']}" in text and "2 message(s)" in text
+    result = run("porteur", "export", people["helene"][0], "--message", str(messages["loose"]), "--as", "coordinator",
+                 "--db", store_url)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [m["text"] for m in data["fiches"][0]["offer_messages"]] == ["Hélène, fromagère"]
+    assert [(m["message"], m["name"], m["text"]) for m in data["messages"]] == [
+        (messages["loose"], NAME, "Hélène encore")
+    ]
+    assert "Paul" not in result.output
+    unknown = run("porteur", "export", "--message", "999", "--as", "coordinator", "--db", store_url)
+    assert unknown.exit_code == 2 and "999" in unknown.output
+
+
+def test_erase_blanks_the_messages_and_the_report_still_counts_them(people, messages, store, store_url, network):
+    """Erasing Hélène's fiches blanks the message that became one; --message blanks the other; nothing of her
+    stays in any table, Paul's message does, the contacts of the yearly report are the same."""
+    before = build_report(store, network, Period.year(2026))
+    result = run("porteur", "erase", *people["helene"], "--message", str(messages["loose"]), "--as", "coordinator",
+                 "--db", store_url)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == f"messages sur des offres effacés : {messages['loose']}"
+    text = everything(store)
+    for secret in (*SECRETS, "fromagère", "Hélène encore"):
+        assert secret not in text, secret
+    assert "Paul, crémier" in text
+    assert build_report(store, network, Period.year(2026)) == before
+    assert run("db", "verify", "--db", store_url).exit_code == 0
+    again = json.loads(run("porteur", "find", "helene", "--as", "coordinator", "--db", store_url, "--format",
+                           "json").output)  # fmt: skip
+    assert again == {"query": "helene", "fiches": [], "messages": []}
+
+
+def test_purge_erases_the_messages_past_the_retention_period(store, store_url, network):
+    """A message from 2022 that never became a fiche is purged; a recent one is kept."""
+    from engine.offers import repository as offers
+
+    with store.transaction() as conn:
+        offer = offers.add_offer(
+            conn,
+            network,
+            COORD,
+            kind="takeover",
+            title="Fromagerie à reprendre",
+            commune="63003",
+            published_on=dt.date(2022, 1, 3),
+            published_in="La Montagne",
+        ).id
+        old = message(conn, offer, NAME, EMAIL, "Hélène, fromagère", dt.date(2022, 5, 2))
+        recent = message(conn, offer, "Paul Durand", "paul@example.org", "Paul, crémier", DAY)  # fmt: skip
+    listed = json.loads(run("porteur", "purge", "--dry-run", "--as", "coordinator", "--db", store_url, "--format",
+                            "json").output)  # fmt: skip
+    assert listed["messages"] == [old] and NAME in everything(store)
+    done = json.loads(run("porteur", "purge", "--as", "coordinator", "--db", store_url, "--format", "json").output)
+    assert done["messages"] == [old]
+    text = everything(store)
+    assert NAME not in text and "fromagère" not in text and "Paul, crémier" in text
+    assert recent

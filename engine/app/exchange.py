@@ -216,6 +216,22 @@ def _clean(text: str) -> str:
     return "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C").strip()
 
 
+def _normalised(field_name: str, value: str) -> str | None:
+    """``value`` as a fiche stores it, or None when the fiche's checks refuse it.
+
+    The form accepts exactly the e-mail addresses and phone numbers a fiche accepts (email-validator,
+    phonenumbers): a message whose phone only this form's pattern accepted could not be turned into
+    a fiche later (issue 14).
+    """
+    from engine.fiche import normalise_email, normalise_phone
+
+    normalise = normalise_email if field_name == "email" else normalise_phone
+    try:
+        return normalise(value)
+    except ValueError:
+        return None
+
+
 def form_problems(form: ContactForm) -> list[Problem]:
     """Every problem of the form at once, each named by its field."""
     problems = []
@@ -226,9 +242,9 @@ def form_problems(form: ContactForm) -> list[Problem]:
         problems.append(Problem("name", 0, 0, _("your name: at most {n} characters").format(n=NAME_MAX)))
     if not email and not phone:
         problems.append(Problem("email", 0, 0, _("give an e-mail address or a phone number so that we can answer")))
-    if email and (len(email) > EMAIL_MAX or not _EMAIL_RE.match(email)):
+    if email and (len(email) > EMAIL_MAX or not _EMAIL_RE.match(email) or _normalised("email", email) is None):
         problems.append(Problem("email", 0, 0, _("this is not an e-mail address (e.g. marie@exemple.fr)")))
-    if phone and (len(phone) > PHONE_MAX or not _PHONE_RE.match(phone)):
+    if phone and (len(phone) > PHONE_MAX or not _PHONE_RE.match(phone) or _normalised("phone", phone) is None):
         problems.append(Problem("phone", 0, 0, _("this is not a phone number (e.g. 04 73 00 00 00)")))
     if not message:
         problems.append(Problem("message", 0, 0, _("write a few words about your project")))
@@ -268,8 +284,9 @@ def send_contact(
                 ).format(n=RATE_LIMIT)
             )
         req.add_request(
-            conn, offer_id, name=_clean(form.name), email=_clean(form.email) or None,
-            phone=_clean(form.phone) or None, message=_clean(form.message), consent=form.consent, sender=sender,
+            conn, offer_id, name=_clean(form.name), email=_normalised("email", _clean(form.email)),
+            phone=_normalised("phone", _clean(form.phone)), message=_clean(form.message),
+            consent=form.consent, sender=sender,
             now=moment,
         )  # fmt: skip
     return ContactResult(offer, stored=True)
@@ -328,7 +345,8 @@ def turn_into_fiche(ws: Workspace, who: Identity, request_id: int, *, now: dt.da
     """Make a fiche of a visitor's message: received by the offer's structure (or the caller), in the
     offer's commune and activity, the visitor as porteur, the message as summary; the fiche's contact
     with the offer is recorded (the report then counts it instead of the message)."""
-    from engine.fiche import Fiche
+    from pydantic import ValidationError
+
     from engine.offers.repository import add_contact, get_offer
     from engine.routing import suggest
     from engine.store import repository
@@ -338,22 +356,23 @@ def turn_into_fiche(ws: Workspace, who: Identity, request_id: int, *, now: dt.da
     with ws.store.transaction() as conn:
         message = req.get_request(conn, request_id)
         offer = get_offer(conn, message.offer)
-        req.check_manager(who, offer, "turn messages into fiches for")
+        req.check_manager(who, offer, _("turn messages into fiches for"))
         if message.fiche is not None:
-            raise InputError(f"this message is already fiche {message.fiche}")
-        fiche = Fiche.model_validate(
-            {
-                "received": message.received_on.isoformat(),
-                "received_by": who.structure or offer.published_by,
-                "summary": f"Contact via l'offre {offer.id} « {offer.title} » : {message.message}"[:2000],
-                "porteur": {"name": message.name, "email": message.email, "phone": message.phone,
-                            "consent_network": False},
-                "commune": offer.commune,
-                "kind": "takeover" if offer.kind == "takeover" else "creation",
-                **({"naf": offer.naf} if offer.naf else {}),
-            },
-            context=net.fiche_context(),
-        )  # fmt: skip
+            raise InputError(_("this message is already fiche {fiche}").format(fiche=message.fiche))
+        if not message.name and not message.message:
+            raise InputError(
+                _("message {id}: its sender's data were erased; it cannot become a fiche").format(id=message.id)
+            )
+        try:
+            fiche = _fiche_of_message(message, offer, who, net)
+        except ValidationError as exc:  # a message stored before the form checked like a fiche does
+            problems = [
+                Problem(
+                    _("message {id}").format(id=message.id), 0, 0, str(e.get("msg", "")).removeprefix("Value error, ")
+                )
+                for e in exc.errors()
+            ]
+            raise InputError(problems=problems) from None
         compiled = ws.compiled_rules
         (change,) = repository.add_fiches(
             conn, [fiche], who=who, network=net, suggester=lambda f, load: suggest(f, compiled, load), now=moment
@@ -362,3 +381,19 @@ def turn_into_fiche(ws: Workspace, who: Identity, request_id: int, *, now: dt.da
                     today=moment.date())  # fmt: skip
         req.link_fiche(conn, request_id, change.fiche, who, moment)
     return change.fiche
+
+
+def _fiche_of_message(message: req.OfferRequest, offer: Offer, who: Identity, net: Any) -> Any:
+    """The fiche a visitor's message becomes (ValidationError when a stored value is not a fiche's)."""
+    from engine.fiche import Fiche
+
+    data = {
+        "received": message.received_on.isoformat(),
+        "received_by": who.structure or offer.published_by,
+        "summary": f"Contact via l'offre {offer.id} « {offer.title} » : {message.message}"[:2000],
+        "porteur": {"name": message.name, "email": message.email, "phone": message.phone, "consent_network": False},
+        "commune": offer.commune,
+        "kind": "takeover" if offer.kind == "takeover" else "creation",
+        **({"naf": offer.naf} if offer.naf else {}),
+    }
+    return Fiche.model_validate(data, context=net.fiche_context())

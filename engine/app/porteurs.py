@@ -44,28 +44,35 @@ _ACTIONS = {
         "data (--as coordinator)"
     ),
 }
-_NO_IDS = N_("give the fiche ids of the porteur (capactif porteur find NAME lists them)")
+_NO_IDS = N_(
+    "give the fiche ids of the porteur, or --message N for a message about an offer (capactif porteur find NAME "
+    "lists them)"
+)
 
 
 @dataclass
 class Found:
-    """``porteur find``: the fiches of the person looked for."""
+    """``porteur find``: the fiches of the person looked for, and their messages about offers."""
 
     query: str
     matches: list[Any]
+    messages: list[Any] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "fiches": [m.to_dict() for m in self.matches]}
+        return {"query": self.query, "fiches": [m.to_dict() for m in self.matches],
+                "messages": [m.to_dict() for m in self.messages]}  # fmt: skip
 
 
 @dataclass
 class Erased:
-    """``porteur erase`` / ``porteur purge``: the fiches whose personal data were erased."""
+    """``porteur erase`` / ``porteur purge``: the fiches whose personal data were erased, and the
+    messages about offers (by number) whose sender's data were."""
 
     cause: str
     changes: list[Any] = field(default_factory=list)
     dry_run: bool = False
     due: list[str] = field(default_factory=list)
+    messages: list[int] = field(default_factory=list)
 
     @property
     def fiches(self) -> list[str]:
@@ -77,6 +84,7 @@ class Erased:
             "cause": self.cause,
             "dry_run": self.dry_run,
             "fiches": self.fiches,
+            "messages": self.messages,
             "events": [{"fiche": c.fiche, "version": c.version, "events": c.events} for c in self.changes],
         }
 
@@ -84,48 +92,62 @@ class Erased:
 @dataclass
 class Exported:
     """``porteur export``: everything stored about the porteur, fiche by fiche (``fiche``, ``history``,
-    ``offer_contacts``), for their access request."""
+    ``offer_contacts``, ``offer_messages``), and the messages about offers asked for by number, for their
+    access request."""
 
     fiches: list[dict[str, Any]]
+    messages: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"fiches": self.fiches}
+        return {"fiches": self.fiches, "messages": self.messages}
 
 
 def find(ws: Workspace, who: Identity, query: str) -> Found:
-    """The fiches whose porteur's name or e-mail contains ``query``."""
+    """The fiches whose porteur's name or e-mail contains ``query``, and the messages about offers whose
+    sender's does."""
     from engine import porteurs
 
     _coordinator_only(who, "find")
     with ws.store.transaction() as conn:
-        found = Found(query, porteurs.find(conn, query))
+        found = Found(query, porteurs.find(conn, query), porteurs.find_messages(conn, query))
         audit.record_reads(ws, who, [m.fiche for m in found.matches], "porteur find", conn=conn)
         return found
 
 
-def export(ws: Workspace, who: Identity, fiche_ids: Sequence[str]) -> Exported:
-    """Everything stored about the porteur of ``fiche_ids``, for an access request."""
+def export(ws: Workspace, who: Identity, fiche_ids: Sequence[str], message_ids: Sequence[int] = ()) -> Exported:
+    """Everything stored about the porteur of ``fiche_ids`` (and the messages ``message_ids``), for an
+    access request."""
     from engine import porteurs
 
     _coordinator_only(who, "export")
-    if not fiche_ids:
+    if not fiche_ids and not message_ids:
         raise InputError(_(_NO_IDS))
     with ws.store.transaction() as conn:
-        exported = Exported(porteurs.export(conn, list(dict.fromkeys(fiche_ids)))["fiches"])
+        data = porteurs.export(conn, list(dict.fromkeys(fiche_ids)), list(dict.fromkeys(message_ids)))
+        exported = Exported(data["fiches"], data["messages"])
         # the access request's answer is a read of everything stored: logged like any other read
         audit.record_reads(ws, who, [f["fiche"]["id"] for f in exported.fiches], "porteur export", conn=conn)
         return exported
 
 
-def erase(ws: Workspace, who: Identity, fiche_ids: Sequence[str], *, at: dt.date | None = None) -> Erased:
-    """Erase the porteur's personal data from ``fiche_ids`` and their histories, then scrub the files."""
+def erase(
+    ws: Workspace,
+    who: Identity,
+    fiche_ids: Sequence[str],
+    *,
+    message_ids: Sequence[int] = (),
+    at: dt.date | None = None,
+) -> Erased:
+    """Erase the porteur's personal data from ``fiche_ids`` and their histories (with the messages about
+    offers that became them), and from the messages ``message_ids``, then scrub the files."""
     from engine import porteurs
 
     _coordinator_only(who, "erase")
-    if not fiche_ids:
+    if not fiche_ids and not message_ids:
         raise InputError(_(_NO_IDS))
     result = Erased(porteurs.REQUEST)
     with ws.store.transaction() as conn:
+        result.messages = porteurs.erase_messages(conn, message_ids)
         for fiche_id in dict.fromkeys(fiche_ids):
             result.changes.append(porteurs.erase(conn, fiche_id, who=who, cause=porteurs.REQUEST, at=at))
     porteurs.scrub(ws.store.engine)
@@ -133,7 +155,8 @@ def erase(ws: Workspace, who: Identity, fiche_ids: Sequence[str], *, at: dt.date
 
 
 def purge(ws: Workspace, who: Identity, *, today: dt.date | None = None, dry_run: bool = False) -> Erased:
-    """Erase the personal data of every fiche past the charter's retention period (``--dry-run``: list them)."""
+    """Erase the personal data of every fiche, and of every message about an offer that never became a
+    fiche, past the charter's retention period (``--dry-run``: list them)."""
     from engine import porteurs
 
     _coordinator_only(who, "purge")
@@ -148,9 +171,11 @@ def purge(ws: Workspace, who: Identity, *, today: dt.date | None = None, dry_run
     result = Erased(porteurs.RETENTION, dry_run=dry_run)
     with ws.store.transaction() as conn:
         result.due = porteurs.due_for_purge(conn, years, today)
+        result.messages = porteurs.messages_due_for_purge(conn, years, today)
         if not dry_run:
             for fiche_id in result.due:
                 result.changes.append(porteurs.erase(conn, fiche_id, who=who, cause=porteurs.RETENTION, at=today))
-    if result.changes:
+            porteurs.erase_messages(conn, result.messages)
+    if result.changes or (result.messages and not dry_run):
         porteurs.scrub(ws.store.engine)
     return result
