@@ -216,3 +216,23 @@ def test_a_stored_message_a_fiche_would_refuse_is_a_located_error_not_a_crash(ws
     (problem,) = refused.value.problems
     assert problem.source.endswith(str(message.id)) and "123456" in problem.message
     assert [r.fiche for m in exchange.managed_offers(ws, CMA, today=TODAY) for r in m.requests] == [None]
+
+
+def test_an_erased_message_waits_for_nothing_and_cannot_become_a_fiche(ws):
+    """After ``porteur erase --message`` the offer's structure is no longer asked to answer it (desk and page),
+    and turning it into a fiche is refused: there is nobody left to write to."""
+    from engine.app import porteurs
+    from engine.offers.requests import waiting_count
+
+    exchange.send_contact(ws, ws.ids["bakery"], GOOD, address="10.0.0.9", now=NOW)
+    (offer,) = [m for m in exchange.managed_offers(ws, CMA, today=TODAY) if m.requests]
+    with ws.store.transaction() as conn:
+        assert (offer.waiting, waiting_count(conn, "cma-63")) == (1, 1)
+    (message,) = offer.requests
+    porteurs.erase(ws, COORDINATOR, [], message_ids=[message.id])
+    (offer,) = [m for m in exchange.managed_offers(ws, CMA, today=TODAY) if m.requests]
+    assert offer.requests[0].erased and offer.waiting == 0
+    with ws.store.transaction() as conn:
+        assert waiting_count(conn, "cma-63") == 0
+    with pytest.raises(InputError, match="effacées"):
+        exchange.turn_into_fiche(ws, CMA, message.id, now=NOW)

@@ -306,7 +306,7 @@ class ManagedOffer:
 
     @property
     def waiting(self) -> int:
-        return sum(1 for r in self.requests if r.fiche is None)
+        return sum(1 for r in self.requests if r.fiche is None and not r.erased)
 
 
 def _check_signed_in_structure(who: Identity) -> None:
@@ -359,7 +359,7 @@ def turn_into_fiche(ws: Workspace, who: Identity, request_id: int, *, now: dt.da
         req.check_manager(who, offer, _("turn messages into fiches for"))
         if message.fiche is not None:
             raise InputError(_("this message is already fiche {fiche}").format(fiche=message.fiche))
-        if not message.name and not message.message:
+        if message.erased:
             raise InputError(
                 _("message {id}: its sender's data were erased; it cannot become a fiche").format(id=message.id)
             )

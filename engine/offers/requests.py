@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select
 
 from engine.errors import AccessDenied, InputError, NotFound
 from engine.i18n import _
@@ -77,6 +77,11 @@ class OfferRequest:
     consent: bool
     fiche: str | None
     handled_by: str | None
+
+    @property
+    def erased(self) -> bool:
+        """Its sender's data were erased (``capactif porteur erase --message``): nothing left to answer."""
+        return not self.name and not self.message
 
 
 def _request(row: Any) -> OfferRequest:
@@ -149,10 +154,13 @@ def unlinked_contacts(conn: Connection) -> list[tuple[str, dt.date]]:
 
 
 def waiting_count(conn: Connection, structure: str) -> int:
-    """Messages about ``structure``'s offers not turned into a fiche yet (what its desk announces)."""
+    """Messages about ``structure``'s offers not turned into a fiche yet (what its desk announces);
+    an erased message is not waiting for anything."""
+    c = offer_requests.c
     query = (
         select(func.count())
-        .select_from(offer_requests.join(offers, offers.c.id == offer_requests.c.offer_id))
-        .where(offers.c.published_by == structure, offer_requests.c.fiche_id.is_(None))
+        .select_from(offer_requests.join(offers, offers.c.id == c.offer_id))
+        .where(offers.c.published_by == structure, c.fiche_id.is_(None))
+        .where(or_(c.name != "", c.message != ""))
     )
     return int(conn.execute(query).scalar_one())
