@@ -178,3 +178,30 @@ def test_a_visitor_writes_through_an_offer_and_its_structure_sees_it(chromium_br
     finally:
         context.close()
     assert contacts_in_report() == before + 1
+
+
+@needs_chromium
+def test_the_coordinator_pages_fit_a_phone(chromium_browser, live_server):  # noqa: F811
+    """At 390 px, every page of the coordinator (the rules, the accounts with a new one-time link shown,
+    the access log, every fiche, the committee's pages, the offers) fits the width: wide tables scroll
+    inside their box, a long link wraps."""
+    context, page = signed_in(chromium_browser, live_server, "coordinator", 390)
+    try:
+        page.goto(live_server.url + "/coordination/comptes")
+        page.fill("#email", "lucie.martin@adie.test")
+        page.fill("#name", "Lucie Martin")
+        page.select_option("#acts_as", "adie")
+        page.click("form[action$='/coordination/comptes'] button[type=submit]")
+        expect(page.locator("p.one-time-link code")).to_contain_text("/mot-de-passe/")
+        assert no_sideways_scroll(page), "/coordination/comptes with a new link"
+        for path, heading in (("/coordination/regles", "Les règles du réseau"),
+                              ("/coordination/comptes", "Les comptes"),
+                              ("/coordination/journal", "Qui a lu ou modifié une fiche"),
+                              ("/fiches", "Toutes les fiches du réseau"), ("/comite", "Tableau de bord du comité"),
+                              ("/comite/bilan", "Bilan annuel"), ("/decisions", "Les décisions du comité"),
+                              ("/mes-offres", "Mes offres")):  # fmt: skip
+            page.goto(live_server.url + path)
+            assert heading in page.locator("h1").inner_text(), path
+            assert no_sideways_scroll(page), path
+    finally:
+        context.close()
