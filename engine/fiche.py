@@ -479,6 +479,20 @@ def context(territory: Any = None, structures: Iterable[str] | None = None) -> d
     return {"territory": territory, "structures": frozenset(structures) if structures is not None else None}
 
 
-def read_fiches(paths: Iterable[str | Path], ctx: dict[str, Any], stdin_text: str | None = None) -> list[Fiche]:
-    """Read every fiche of every file ('-' is standard input); all problems of all files at once."""
-    return read_models(paths, Fiche, ctx, "fiche", stdin_text)
+def read_fiches(
+    paths: Iterable[str | Path], ctx: dict[str, Any], stdin_text: str | None = None, *, to_store: bool = False
+) -> list[Fiche]:
+    """Read every fiche of every file ('-' is standard input); all problems of all files at once.
+
+    ``to_store``: each fiche must also hold what its stage needs (the lifecycle's guards of the moves
+    that lead there: a référent past ``idea``, an installation date, ``held_from`` when paused), as
+    ``fiche add`` and ``fiche import`` require — so ``fiche check`` refuses exactly what they refuse,
+    each problem at its line (issue 14: a fiche at ``developed`` without référent passed the check).
+    """
+    return read_models(paths, Fiche, ctx, "fiche", stdin_text, also=_stage_needs if to_store else None)
+
+
+def _stage_needs(fiche: Fiche) -> list[tuple[str, str]]:
+    from engine.lifecycle import state_problems
+
+    return state_problems(fiche.model_dump(mode="json"))

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import re
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -548,13 +548,19 @@ def to_plain(value: Any) -> Any:
 # --- files of records (fiches, offers) -----------------------------------------------------------
 
 
+#: A check of a valid record beyond its model: ``(field, message)`` pairs, each located at its field.
+Also = Callable[[Any], list[tuple[str, str]]]
+
+
 def models_from_document(
-    doc: Document, model: type[Any], ctx: dict[str, Any], what: str
+    doc: Document, model: type[Any], ctx: dict[str, Any], what: str, also: Also | None = None
 ) -> tuple[list[Any], list[Problem]]:
     """One record (a mapping) or several (a list of mappings) of ``model`` from a parsed file.
 
     Each valid record remembers where it came from in its ``_source`` private attribute
-    (``file`` or ``file#N`` for the N-th of a list); every problem is located.
+    (``file`` or ``file#N`` for the N-th of a list); every problem is located.  ``also`` checks a
+    valid record further (a fiche's stage and what it needs); its problems are located at the field
+    they name, or at ``stage`` when the field is missing.
     """
     data = doc.data
     items: list[tuple[tuple[Any, ...], Any]]
@@ -572,15 +578,27 @@ def models_from_document(
         except ValidationError as exc:
             problems.extend(validation_problems(doc, exc, model, base))
             continue
+        more = also(record) if also else []
+        for name, message in more:
+            where = name if isinstance(item, dict) and name in item else "stage"
+            problems.append(Problem(doc.source, *doc.locate((*base, where)), f"{name}: {message}"))
+        if more:
+            continue
         record._source = doc.source + (f"#{base[0] + 1}" if base else "")
         found.append(record)
     return found, problems
 
 
 def read_models(
-    paths: Iterable[str | Path], model: type[Any], ctx: dict[str, Any], what: str, stdin_text: str | None = None
+    paths: Iterable[str | Path],
+    model: type[Any],
+    ctx: dict[str, Any],
+    what: str,
+    stdin_text: str | None = None,
+    also: Also | None = None,
 ) -> list[Any]:
-    """Every record of every file ('-' is standard input); all problems of all files at once."""
+    """Every record of every file ('-' is standard input); all problems of all files at once (``also``:
+    see :func:`models_from_document`)."""
     records: list[Any] = []
     problems: list[Problem] = []
     for path in paths:
@@ -589,7 +607,7 @@ def read_models(
         except InputError as exc:
             problems.extend(exc.problems)
             continue
-        found, bad = models_from_document(doc, model, ctx, what)
+        found, bad = models_from_document(doc, model, ctx, what, also)
         records.extend(found)
         problems.extend(bad)
     if problems:

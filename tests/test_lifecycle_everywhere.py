@@ -22,17 +22,17 @@ def run(*args: str):
     return CliRunner().invoke(main, list(args), env={"CAPACTIF_AS": ""})
 
 
-@pytest.mark.parametrize(
-    ("extra", "missing"),
-    [
-        ("stage: developed\n", ["lead", "installed_on", "follow_up_by"]),
-        ("stage: study\n", ["lead"]),
-        ("stage: installed\nlead: cma-63\n", ["installed_on"]),
-        ("stage: on_hold\n", ["held_from"]),
-        ("stage: on_hold\nheld_from: financing\n", ["lead"]),
-        ("stage: idea\nheld_from: study\n", ["held_from"]),
-    ],
-)
+MISSING = [
+    ("stage: developed\n", ["lead", "installed_on", "follow_up_by"]),
+    ("stage: study\n", ["lead"]),
+    ("stage: installed\nlead: cma-63\n", ["installed_on"]),
+    ("stage: on_hold\n", ["held_from"]),
+    ("stage: on_hold\nheld_from: financing\n", ["lead"]),
+    ("stage: idea\nheld_from: study\n", ["held_from"]),
+]
+
+
+@pytest.mark.parametrize(("extra", "missing"), MISSING)
 def test_fiche_add_refuses_a_stage_without_what_it_needs(store_url, tmp_path, extra, missing):
     """Each missing field is named (exit 2), nothing stored."""
     path = tmp_path / "f.yaml"
@@ -42,6 +42,21 @@ def test_fiche_add_refuses_a_stage_without_what_it_needs(store_url, tmp_path, ex
     named = [line.split(": ")[2] for line in result.output.splitlines() if line.startswith("erreur : ")]
     assert named == missing
     assert run("fiche", "list", "--as", "coordinator", "--db", store_url).output.strip().endswith("0 fiche.")
+
+
+@pytest.mark.parametrize(("extra", "missing"), MISSING)
+def test_fiche_check_refuses_what_fiche_add_refuses_each_at_its_line(tmp_path, extra, missing):
+    """fiche check said 'ok' for a fiche at 'developed' without référent that fiche add then refused: it now
+    names the same fields, each at the line of the field it names, else of 'stage' (line 6 of BASE + extra)."""
+    path = tmp_path / "f.yaml"
+    path.write_text(BASE + extra, encoding="utf-8")
+    result = run("fiche", "check", str(path))
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("erreur : ")]
+    assert [line.split(": ")[2] for line in lines] == missing
+    for line, name in zip(lines, missing, strict=True):
+        at = 7 if name == "held_from" and "held_from" in extra else 6
+        assert line.startswith(f"erreur : {path}:{at}:"), line
 
 
 def test_a_fiche_with_what_its_stage_needs_is_added(store_url, tmp_path):

@@ -94,7 +94,7 @@ def check(ws: Workspace, files: Sequence[str], *, stdin_text: str | None = None)
     """Validate fiche files against the network (every problem of every file at once: ``InputError``)."""
     from engine.fiche import read_fiches
 
-    return CheckedFiches(read_fiches(files, ws.network.fiche_context(), stdin_text=stdin_text))
+    return CheckedFiches(read_fiches(files, ws.network.fiche_context(), stdin_text=stdin_text, to_store=True))
 
 
 # --- add ------------------------------------------------------------------------------------------
@@ -117,7 +117,7 @@ def add(
     from engine.fiche import read_fiches
 
     net = ws.network
-    items = read_fiches(files, net.fiche_context(), stdin_text=stdin_text)
+    items = read_fiches(files, net.fiche_context(), stdin_text=stdin_text, to_store=True)
     with ws.store.transaction() as conn:
         changes = repository.add_fiches(
             conn, items, who=who, network=net, suggester=suggester(ws.compiled_rules), assign=assign
