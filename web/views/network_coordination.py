@@ -33,7 +33,10 @@ def upload(page: Page) -> Response:
     sent = page.form.get("archive") if page.form is not None else None
     if not isinstance(sent, UploadFile) or not sent.filename:
         return _rules_with_problems(page, ["archive: choose the archive of a rules directory (.zip or .tar.gz)"])
-    data = sent.file.read(coordination.ARCHIVE_MAX + 1)
+    try:
+        data = sent.file.read(coordination.ARCHIVE_MAX + 1)
+    finally:
+        sent.file.close()  # its spooled temporary file, closed now rather than by the garbage collector
     try:
         version = coordination.upload_candidate(page.ws, page.who, sent.filename, data)
     except EngineError as exc:
