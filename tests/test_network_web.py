@@ -36,7 +36,7 @@ def test_a_message_is_stored_escaped_and_read_by_the_offer_structure(web):  # no
     page = web.client("on").get("/mes-offres").text  # cma-63 published the offer
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page and "<script>alert" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
-    assert "script" not in web.client("off").get("/mes-offres").text  # cci-thiers: not its offer
+    assert "alert(" not in web.client("off").get("/mes-offres").text  # cci-thiers: not its offer
     public = visitor.get(f"/offres/{OFFER}").text
     assert "Marc" not in public and "alert" not in public  # never shown publicly
 
@@ -195,3 +195,55 @@ def test_the_coordinator_lists_every_fiche_of_the_network(web):  # noqa: F811
     assert "0 fiche(s)" in html.unescape(coordinator.get("/fiches?etape=installed").text)
     log = html.unescape(coordinator.get(f"/coordination/journal?fiche={web.fiche}").text)
     assert "Toutes les fiches" in log.split("<table>")[1]
+
+
+NEW_OFFER = {"kind": "sought", "title": "Épicerie recherchée à Job", "commune": "Job", "activity": "47.11B",
+             "description": "La commune cherche une épicerie ; local communal disponible.",
+             "published_in": "Bourse en ligne Cap Actif", "online": "oui"}  # fmt: skip
+
+
+def test_a_structure_publishes_a_new_offer_from_its_page(web):  # noqa: F811
+    """cma-63 records an offer online at once: the public list, its page and the feed show it; cci-thiers
+    does not manage it; unticked, an offer is recorded but not public."""
+    owner = web.client("on", fresh=True)
+    added = owner.submit("/mes-offres", NEW_OFFER)
+    assert added.status_code == 303
+    offer_id = re.search(r"offre=(O-\d{4}-\d{4})", added.headers["location"]).group(1)
+    assert f"Offre {offer_id} enregistrée." in html.unescape(owner.get(added.headers["location"]).text)
+    anonymous = web.client("anonymous")
+    assert "Épicerie recherchée à Job" in html.unescape(anonymous.get("/offres?type=sought").text)
+    public = html.unescape(anonymous.get(f"/offres/{offer_id}").text)
+    assert "local communal disponible" in public and "Chambre de Métiers" in public
+    feed = json.loads(anonymous.get("/offres/flux.json").text)
+    assert offer_id in [item["url"].rsplit("/", 1)[1] for item in feed["items"]]
+    assert offer_id not in web.client("off").get("/mes-offres").text
+    hidden = owner.submit("/mes-offres", {**NEW_OFFER, "title": "Garage à reprendre", "online": ""})
+    hidden_id = re.search(r"offre=(O-\d{4}-\d{4})", hidden.headers["location"]).group(1)
+    assert anonymous.get(f"/offres/{hidden_id}").status_code == 404
+    mine = html.unescape(owner.get("/mes-offres").text)
+    assert "hors de la bourse publique" in mine.split(hidden_id)[1].split("</section>")[0]
+
+
+def test_a_new_offer_with_problems_is_refused_all_at_once_and_nothing_is_written(web):  # noqa: F811
+    owner = web.client("on", fresh=True)
+    before = owner.get("/mes-offres").text.count('<section class="offer">')
+    refused = owner.submit("/mes-offres", {**NEW_OFFER, "title": "", "commune": "Nulle-Part", "activity": "99.99Z",
+                                           "description": "x" * 4001})  # fmt: skip
+    assert refused.status_code == 400
+    text = html.unescape(refused.text)
+    assert "donnez un titre à l'offre" in text and "99.99Z" in text and "4000 caractères au plus" in text
+    assert "Nulle-Part" in text.split('id="offer-commune-error"')[1][:300]  # the commune's problem beside it
+    assert 'value="Nulle-Part"' in text  # what was typed is kept
+    assert owner.get("/mes-offres").text.count('<section class="offer">') == before
+
+
+def test_the_coordinator_publishes_an_offer_for_a_structure(web):  # noqa: F811
+    coordinator = web.client("coordinator", fresh=True)
+    added = coordinator.submit("/mes-offres", {**NEW_OFFER, "published_by": "cci-thiers"})
+    assert added.status_code == 303
+    offer_id = re.search(r"offre=(O-\d{4}-\d{4})", added.headers["location"]).group(1)
+    assert offer_id in web.client("off").get("/mes-offres").text  # cci-thiers manages it
+    forged = web.client("on", fresh=True).submit("/mes-offres", {**NEW_OFFER, "published_by": "cci-thiers"})
+    forged_id = re.search(r"offre=(O-\d{4}-\d{4})", forged.headers["location"]).group(1)
+    assert forged_id in web.client("on").get("/mes-offres").text  # a structure publishes its own offers only
+    assert forged_id not in web.client("off").get("/mes-offres").text

@@ -232,6 +232,13 @@ CASES: list[Case] = [
     ),
     Case("offers.mine", "GET", "/mes-offres", signed_in_only(committee=403)),
     Case(
+        "offers.add",
+        "POST",
+        "/mes-offres",
+        signed_in_only(committee=403, on=400, off=400, coordinator=400),
+        data={"kind": "takeover", "title": "", "commune": "Nulle-Part", "published_in": "Villages Magazine"},
+    ),
+    Case(
         "offers.online",
         "POST",
         f"/mes-offres/{OFFER}/en-ligne",

@@ -397,3 +397,64 @@ def _fiche_of_message(message: req.OfferRequest, offer: Offer, who: Identity, ne
         **({"naf": offer.naf} if offer.naf else {}),
     }
     return Fiche.model_validate(data, context=net.fiche_context())
+
+
+# --- a new offer, from the web ---------------------------------------------------------------------
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 4000
+PLACE_MAX = 200
+#: The store's option names (``capactif offer add``'s) as the web form's fields.
+_FORM_FIELD = {"--kind": "kind", "--commune": "commune", "--naf": "activity", "--nature": "activity"}
+
+
+@dataclass
+class OfferForm:
+    """What a structure (or the coordinator) typed to publish a new offer."""
+
+    kind: str = "takeover"
+    title: str = ""
+    commune: str = ""
+    activity: str = ""
+    description: str = ""
+    published_in: str = ""
+    published_by: str = ""
+    online: bool = True
+
+
+def add_offer(ws: Workspace, who: Identity, form: OfferForm, *, today: dt.date | None = None) -> str:
+    """Record a new offer published today by the caller's structure (the coordinator may name one, or
+    none), and put it on the public exchange at once unless asked not to: its id.  Every problem of
+    the form at once, each named by its field; nothing is written then."""
+    from engine.offers.repository import add_offer as store_offer
+
+    _check_signed_in_structure(who)
+    day = today or dt.date.today()
+    title, description, place = _clean(form.title), _clean(form.description), _clean(form.published_in)
+    problems: list[Problem] = []
+    if not title:
+        problems.append(Problem("title", 0, 0, _("give the offer a title, e.g. Boulangerie à reprendre")))
+    if not place:
+        problems.append(Problem("published_in", 0, 0, _("say where the offer was published, e.g. 'Villages Magazine'")))
+    for name, value, most in (("title", title, TITLE_MAX), ("description", description, DESCRIPTION_MAX),
+                              ("published_in", place, PLACE_MAX)):  # fmt: skip
+        if len(value) > most:
+            problems.append(Problem(name, 0, 0, _("at most {n} characters").format(n=most)))
+    by = form.published_by.strip() or None
+    if by is not None and not who.is_coordinator:
+        by = None  # a structure publishes its own offers (the form offers it no choice)
+    if by is not None and by not in ws.network.structure_ids:
+        problems.append(Problem("published_by", 0, 0, _("unknown structure '{structure}'").format(structure=by)))
+    with ws.store.transaction() as conn:
+        try:
+            offer = store_offer(conn, ws.network, who, kind=form.kind, title=title or "-", commune=form.commune.strip(),
+                                published_on=day, published_in=place or "-", naf=form.activity.strip() or None,
+                                description=description, published_by=by)  # fmt: skip
+        except InputError as exc:
+            renamed = [Problem(_FORM_FIELD.get(p.source, "form"), 0, 0, p.message) for p in exc.problems]
+            raise InputError(problems=problems + renamed) from None
+        if problems:
+            raise InputError(problems=problems)  # the transaction is rolled back: nothing written
+        if form.online:
+            req.set_online(conn, who, offer.id, True, today=day)
+    return offer.id

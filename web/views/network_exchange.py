@@ -101,12 +101,42 @@ def contact(page: Page) -> Response:
     return page.redirect(page.url_for("offers.offer", offer=offer_id, query={"envoye": "1"}))
 
 
+def _mine_page(page: Page, status: int = 200, **extra: object) -> Response:
+    managed = exchange.managed_offers(page.ws, page.who, today=page.now.date())
+    structures = (sorted(((s, spec.name) for s, spec in page.ws.network.rules.structures.items()),
+                         key=lambda item: item[1].lower()) if page.who.is_coordinator else [])  # fmt: skip
+    context: dict[str, object] = {"notice": None, "added": None, "new": exchange.OfferForm(), "problems": {}}
+    context.update(extra)
+    return page.render("network/my_offers.html", status=status, managed=managed, kinds=OFFER_KINDS,
+                       structures=structures, limits=exchange, **context)  # fmt: skip
+
+
 @route("/mes-offres", name="offers.mine", kinds=MANAGERS)
 def mine(page: Page) -> Response:
-    """The caller's offers (all of them for the coordinator): online or not, and the messages received."""
-    managed = exchange.managed_offers(page.ws, page.who, today=page.now.date())
-    notice = page.request.query_params.get("fiche")
-    return page.render("network/my_offers.html", managed=managed, notice=notice)
+    """The caller's offers (all of them for the coordinator): online or not, and the messages received;
+    the form to publish a new one."""
+    q = page.request.query_params
+    return _mine_page(page, notice=q.get("fiche"), added=q.get("offre"))
+
+
+@route("/mes-offres", name="offers.add", kinds=MANAGERS, methods=("POST",))
+def add_offer(page: Page) -> Response:
+    """A new offer published by the caller's structure, put online at once unless unticked; every
+    problem beside its field (400), nothing written."""
+    form = exchange.OfferForm(
+        kind=page.field("kind"), title=page.field("title"), commune=page.field("commune"),
+        activity=page.field("activity"), description=page.field("description"),
+        published_in=page.field("published_in"), published_by=page.field("published_by"),
+        online=page.field("online") == "oui",
+    )  # fmt: skip
+    try:
+        offer_id = exchange.add_offer(page.ws, page.who, form, today=page.now.date())
+    except InputError as exc:
+        problems: dict[str, str] = {}
+        for p in exc.problems:
+            problems[p.source] = f"{problems[p.source]} {p.message}" if p.source in problems else p.message
+        return _mine_page(page, status=400, new=form, problems=problems)
+    return page.redirect(page.url_for("offers.mine", query={"offre": offer_id}))
 
 
 @route("/mes-offres/{offer}/en-ligne", name="offers.online", kinds=MANAGERS, methods=("POST",))
