@@ -163,3 +163,24 @@ def test_a_draft_from_the_command_line_published_under_the_committee_decision(we
     decisions = web.client("committee").get("/decisions").text
     row = next(r for r in decisions.split("<tr>") if "D-2026-001" in r)
     assert version in row
+
+
+def test_the_rules_page_shows_the_routing_tests_and_the_coverage_gaps_of_the_rules_in_force(web, tmp_path):  # noqa: F811
+    """Its figures are those of ``rules test`` and ``rules coverage`` for the rules in force: all the
+    bundled cases pass; then a published set with a failing case names it; the gaps are counted."""
+    from engine.coverage import coverage
+
+    coordinator = web.client("coordinator", fresh=True)
+    total = published.run_tests(paths.bundled("rules"), web.ws.network.rules.version).total
+    page = html.unescape(coordinator.get("/coordination/regles").text)
+    assert total > 0 and f"Les {total} cas passent." in page
+    counts = coverage(web.ws.compiled_rules).counts()
+    assert f"{counts['lead_gaps']} combinaisons (commune × nature × type) sans structure référente possible" in page
+    assert f"{counts['need_gaps']} besoins que personne ne couvre, {counts['ties']} égalités" in page
+    failing = changed_rules(tmp_path, failing=True)
+    result = CliRunner().invoke(main, ["rules", "publish", str(failing), "--force", "--reason", "essai", "-m", "essai",
+                                       "--db", web.store_url, "--as", "coordinator"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    page = html.unescape(coordinator.get("/coordination/regles").text)
+    assert f"1 cas sur {total + 1} échouent" in page
+    assert "a bakery in Ambert led by the ADIE (wrong on purpose)" in page
