@@ -247,3 +247,18 @@ def test_the_coordinator_publishes_an_offer_for_a_structure(web):  # noqa: F811
     forged_id = re.search(r"offre=(O-\d{4}-\d{4})", forged.headers["location"]).group(1)
     assert forged_id in web.client("on").get("/mes-offres").text  # a structure publishes its own offers only
     assert forged_id not in web.client("off").get("/mes-offres").text
+
+
+def test_the_report_page_puts_the_year_before_beside_each_figure(web):  # noqa: F811
+    """The eight figures of the yearly report for 2026 with 2025 beside them, per local network and per
+    structure too (the seeded fiches: two projects met in 2026, none in 2025)."""
+    from engine.report import INDICATORS
+
+    page = html.unescape(web.client("committee").get("/comite/bilan?annee=2026").text)
+    figures = page.split("</table>")[0]
+    assert '<th scope="col">2026</th><th scope="col">2025</th>' in figures
+    assert len(INDICATORS) == 8 and figures.count('<th scope="row">') == 8
+    assert '<th scope="row">Projets rencontrés</th><td>2</td><td>0</td>' in figures
+    assert "Par réseau local" in page and "Par structure" in page
+    assert '<th scope="row">cma-63</th>' in page.split("Par structure")[1]
+    assert "2025" in html.unescape(web.client("committee").get("/comite/bilan?annee=2025").text)
