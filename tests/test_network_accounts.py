@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 
+from tests.test_notify import body, smtp  # noqa: F401 (fixture)
 from tests.web_app import PASSWORD, web  # noqa: F401 (fixture)
 
 NEW = {"email": "lucie.martin@adie.test", "name": "Lucie Martin", "acts_as": "adie"}
@@ -81,3 +82,24 @@ def test_the_coordinator_cannot_disable_their_own_account_from_the_page(web):  #
     page = web.client("coordinator").get("/coordination/comptes").text
     row = next(r for r in page.split("<tr>") if "coordination@test.example" in r)
     assert "Désactiver" not in row and "Désactiver" in page
+
+
+def test_with_an_smtp_server_the_link_is_e_mailed_to_the_person_too(web, smtp, monkeypatch):  # noqa: F811
+    """As ``capactif user add`` does: the person gets the link by e-mail, the page still shows it; a
+    recipient the server refuses is said, and the link is there to hand over."""
+    inbox, port = smtp
+    for name, value in {"CAPACTIF_SMTP_HOST": "127.0.0.1", "CAPACTIF_SMTP_PORT": str(port),
+                        "CAPACTIF_SMTP_SECURITY": "none", "CAPACTIF_SMTP_FROM": "Cap Actif <capactif@example.org>",
+                        "CAPACTIF_SMTP_CONFIG": ""}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    coordinator = web.client("coordinator", fresh=True)
+    added = coordinator.submit("/coordination/comptes", NEW)
+    link = link_in(added.text)
+    assert "Il a aussi été envoyé par courriel à lucie.martin@adie.test." in html.unescape(added.text)
+    (message,) = inbox.to(NEW["email"])
+    assert link in body(message)
+    inbox.refuse.add("refuse@adie.test")
+    refused = coordinator.submit("/coordination/comptes", {**NEW, "email": "refuse@adie.test"})
+    assert refused.status_code == 200
+    text = html.unescape(refused.text)
+    assert "n'a pas pu être envoyé par courriel à refuse@adie.test" in text and "/mot-de-passe/" in text

@@ -3,7 +3,8 @@
 The seed's coordinator runs the network; until now accounts were managed from the command line only
 (``capactif user …``).  The page calls the same use cases (:mod:`engine.app.accounts`).  A new
 one-time link is shown once, on the page answering the form (never put in an address: it would stay
-in the browser's history), for the coordinator to hand to the person.
+in the browser's history), and e-mailed to the person when an SMTP server is configured, as
+``capactif user add`` does (docs/notify.md).
 """
 
 from __future__ import annotations
@@ -30,11 +31,28 @@ def _base_url(page: Page) -> str:
     return os.environ.get("CAPACTIF_BASE_URL") or str(page.request.base_url)
 
 
+def _mailed(page: Page, link: accounts.NewLink) -> object:
+    """E-mail the link when an SMTP server is configured: the outcome (:class:`engine.app.notify.LinkMailed`),
+    None without a server, or the configuration's problem as text (the link is shown anyway)."""
+    from engine.app import notify
+    from engine.notify.mail import SmtpTransport, smtp_settings
+    from engine.render.notify import compose_link
+
+    try:
+        settings = smtp_settings()
+    except InputError as exc:
+        return "; ".join(exc.lines())
+    if settings is None:
+        return None
+    return notify.mail_link(page.ws, page.who, link, compose=compose_link, transport=SmtpTransport(settings),
+                            sender=settings.sender, now=page.now)  # fmt: skip
+
+
 def _page(page: Page, status: int = 200, **extra: object) -> Response:
     listed = accounts.list_users(page.ws, page.who)
     structures = sorted(((s, spec.name) for s, spec in page.ws.network.rules.structures.items()),
                         key=lambda item: item[1].lower())  # fmt: skip
-    context: dict[str, object] = {"link": None, "problems": [], "form": {}, "notice": None}
+    context: dict[str, object] = {"link": None, "mailed": None, "problems": [], "form": {}, "notice": None}
     context.update(extra)
     return page.render("network/accounts.html", status=status, listed=listed.accounts, structures=structures,
                        **context)  # fmt: skip
@@ -59,7 +77,7 @@ def add(page: Page) -> Response:
                                  structure=structure, role=role, base_url=_base_url(page), now=page.now)  # fmt: skip
     except InputError as exc:
         return _page(page, status=400, problems=exc.lines(), form=form)
-    return _page(page, link=link)
+    return _page(page, link=link, mailed=_mailed(page, link))
 
 
 @route("/coordination/comptes/etat", name="accounts.switch", kinds=COORDINATOR_ONLY, methods=("POST",))
@@ -77,4 +95,4 @@ def reset(page: Page) -> Response:
         link = accounts.reset_user(page.ws, page.who, page.field("email"), base_url=_base_url(page), now=page.now)
     except InputError as exc:
         return _page(page, status=400, problems=exc.lines())
-    return _page(page, link=link)
+    return _page(page, link=link, mailed=_mailed(page, link))
