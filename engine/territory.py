@@ -286,18 +286,21 @@ def read_communes(path: Path, source: str) -> tuple[list[Commune], list[Problem]
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
-        return [], [Problem(source, 0, 0, "communes file not found")]
+        return [], [Problem(source, 0, 0, _("communes file not found"))]
     numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip() and not line.startswith("#")]
     if not numbered:
-        return [], [Problem(source, 0, 0, "no communes in file")]
+        return [], [Problem(source, 0, 0, _("no communes in file"))]
     reader = csv.reader([line for _, line in numbered])
     header = next(reader)
     missing = [c for c in COMMUNE_COLUMNS if c not in header]
     if missing:
-        return [], [Problem(source, numbered[0][0], 1, f"missing column(s): {', '.join(missing)}")]
+        return [], [
+            Problem(source, numbered[0][0], 1, _("missing column(s): {columns}").format(columns=", ".join(missing)))
+        ]
     for (lineno, _line), row in zip(numbered[1:], reader, strict=False):
         if len(row) != len(header):
-            problems.append(Problem(source, lineno, 1, f"expected {len(header)} columns, found {len(row)}"))
+            message = _("expected {expected} columns, found {found}").format(expected=len(header), found=len(row))
+            problems.append(Problem(source, lineno, 1, message))
             continue
         r = dict(zip(header, row, strict=True))
         if not (len(r["insee"]) == 5 and r["insee"][2:].isdigit()):

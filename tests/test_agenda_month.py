@@ -264,6 +264,6 @@ def test_fiche_edit_commune_is_an_event_the_store_replays(store_url, network):
     assert [f["id"] for f in listed] == [fid]
     assert runner.invoke(main, ["db", "verify", *base]).exit_code == 0
     again = runner.invoke(main, args)
-    assert (again.exit_code, again.output.strip()) == (2, f"erreur : --commune: fiche {fid} is already in 63430 Thiers")
+    assert (again.exit_code, again.output.strip()) == (2, f"erreur : --commune: la fiche {fid} est déjà à 63430 Thiers")
     other = runner.invoke(main, ["fiche", "edit", fid, "--commune", "Ambert", "--as", "cci-thiers", *base])
     assert other.exit_code == 2 and "cci-thiers ne peut pas modifier" in other.output

@@ -119,7 +119,7 @@ def test_missing_alert_check(tmp_path):
 def test_not_yaml_and_not_a_mapping(tmp_path):
     """A YAML syntax error and a file that is not a mapping are reported, located."""
     assert (problems(write(tmp_path, "- a\n- b\n"))) == [
-        "charter/commitments.yaml:1:1: commitments.yaml must hold 'commitments:' and 'alerts:' mappings"
+        "charter/commitments.yaml:1:1: commitments.yaml doit contenir les ensembles 'commitments:' et 'alerts:'"
     ]
     lines = problems(write(tmp_path / "x", "commitments: [\n"))
     assert len(lines) == 1 and lines[0].startswith("charter/commitments.yaml:2:1: YAML invalide")
@@ -136,7 +136,7 @@ def test_missing_sections(tmp_path):
 def test_missing_directory(tmp_path):
     """A charter directory that does not exist is one clear problem."""
     lines = problems(tmp_path / "nowhere")
-    assert [f"{tmp_path / 'nowhere'}: charter directory not found: give --charter DIR"] == lines
+    assert [f"{tmp_path / 'nowhere'}: dossier de la charte introuvable : donnez --charter DOSSIER"] == lines
 
 
 def test_charter_dir_precedence(tmp_path, monkeypatch):

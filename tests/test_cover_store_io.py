@@ -35,12 +35,12 @@ def stored_ids(url: str) -> list[str]:
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("fiches.txt", "x", "{path}: unknown file type: give a .csv, .yaml or .json file"),
-        ("empty.csv", "", "{path}:1:1: empty file: the first line must name the columns"),
+        ("fiches.txt", "x", "{path}: type de fichier inconnu : donnez un fichier .csv, .yaml ou .json"),
+        ("empty.csv", "", "{path}:1:1: fichier vide : la première ligne doit nommer les colonnes"),
         ("binary.csv", b"received,commune,kind\n2026-01-05,Ambert\x81\x8d,creation\n",
          "{path}:2:18: l'octet 0x81 n'est ni du texte UTF-8 ni du Windows-1252 : enregistrez le fichier en "
          "UTF-8 ou CSV (séparateur : point-virgule)"),
-        ("missing.csv", "received,kind\n2026-01-05,creation\n", "{path}:1:1: missing column 'commune'"),
+        ("missing.csv", "received,kind\n2026-01-05,creation\n", "{path}:1:1: colonne 'commune' manquante"),
         ("empty.yaml", "", "{path}:1:1: a fiche file must hold a fiche (field: value lines) or a list of fiches"),
         ("notes.yaml", "# to fill in on Monday\n",
          "{path}:1:1: a fiche file must hold a fiche (field: value lines) or a list of fiches"),
@@ -78,7 +78,7 @@ def test_unknown_columns_stop_the_import_even_with_skip_invalid(store_url, tmp_p
     assert result.output.splitlines() == [
         f"erreur : {path}:1:2: colonne 'comune' introuvable (vouliez-vous dire 'commune' ?)",
         f"erreur : {path}:1:4: colonne 'porteur.nom' introuvable (vouliez-vous dire 'porteur.name' ?)",
-        f"erreur : {path}:1:1: missing column 'commune'",
+        f"erreur : {path}:1:1: colonne 'commune' manquante",
         "3 problèmes ; rien n’a été modifié.",
     ]
     assert stored_ids(store_url) == []
@@ -102,8 +102,8 @@ def test_csv_rows_with_the_wrong_number_of_cells_are_located_and_blank_rows_skip
     result = import_(path, store_url)
     assert result.exit_code == 2
     assert result.output.splitlines() == [
-        f"erreur : {path}:5:1: expected 4 cells, found 2",
-        f"erreur : {path}:6:1: expected 4 cells, found 5",
+        f"erreur : {path}:5:1: 4 cellules attendues, 2 trouvées",
+        f"erreur : {path}:6:1: 4 cellules attendues, 5 trouvées",
         "2 problèmes ; rien n’a été modifié.",
     ]
     assert stored_ids(store_url) == []
@@ -135,7 +135,7 @@ def test_yaml_rows_are_reported_at_their_line_and_column(store_url, tmp_path):
         f"erreur : {path}:5:12: commune inconnue 'Ambrt' (les plus proches : 63003 Ambert, 63207 Marat)",
         f"erreur : {path}:6:9: type de projet 'creaton' introuvable (vouliez-vous dire 'creation' ?)",
         f"erreur : {path}:7:24: champ 'emial' introuvable (vouliez-vous dire 'email' ?)",
-        f"erreur : {path}:8:1: each fiche must be a mapping of fields (key: value)",
+        f"erreur : {path}:8:1: chaque fiche doit être un ensemble de champs (clé: valeur)",
         "4 problèmes ; rien n’a été modifié.",
     ]
     assert stored_ids(store_url) == []
@@ -160,23 +160,24 @@ def test_yaml_skip_invalid_writes_rejects_that_import_again(store_url, tmp_path)
                     f"{path}:7:24: champ 'emial' introuvable (vouliez-vous dire 'email' ?)",
                 ],
             },
-            {"line": 8, "errors": [f"{path}:8:1: each fiche must be a mapping of fields (key: value)"]},
+            {"line": 8, "errors": [f"{path}:8:1: chaque fiche doit être un ensemble de champs (clé: valeur)"]},
         ],
         "rejects_file": str(rejects),
     }
     text = rejects.read_text(encoding="utf-8")
     assert text.startswith(
         "- errors:\n"
-        "  - \"line 5: commune inconnue 'Ambrt' (les plus proches : 63003 Ambert, 63207 Marat)\"\n"
-        "  - \"line 6: type de projet 'creaton' introuvable (vouliez-vous dire 'creation' ?)\"\n"
-        "  - \"line 7: champ 'emial' introuvable (vouliez-vous dire 'email' ?)\"\n"
+        "  - \"ligne 5 : commune inconnue 'Ambrt' (les plus proches : 63003 Ambert, 63207 Marat)\"\n"
+        "  - \"ligne 6 : type de projet 'creaton' introuvable (vouliez-vous dire 'creation'\n    ?)\"\n"
+        "  - \"ligne 7 : champ 'emial' introuvable (vouliez-vous dire 'email' ?)\"\n"
     )
     not_a_fiche = (
-        "- errors:\n  - 'line 8: each fiche must be a mapping of fields (key: value)'\n  value: just a line of text\n"
+        "- errors:\n  - 'ligne 8 : chaque fiche doit être un ensemble de champs (clé: valeur)'\n"
+        "  value: just a line of text\n"
     )
     assert not_a_fiche in text
     # the coordinator fixes the first rejected fiche, drops the second, and imports the file as it is
-    fixed = text.split("- errors:\n  - 'line 8")[0]
+    fixed = text.split("- errors:\n  - 'ligne 8")[0]
     fixed = fixed.replace("Ambrt", "Ambert").replace("creaton", "creation").replace("emial", "email")
     rejects.write_text(fixed, encoding="utf-8")
     again = import_(rejects, store_url)
@@ -204,7 +205,7 @@ def test_json_skip_invalid_writes_a_json_rejects_file(store_url, tmp_path):
     ]
     assert json.loads(rejects.read_text(encoding="utf-8")) == [
         {
-            "errors": ["line 2: 'received' doit être une date écrite AAAA-MM-JJ, pas '2026-02-30'"],
+            "errors": ["ligne 2 : 'received' doit être une date écrite AAAA-MM-JJ, pas '2026-02-30'"],
             "received": "2026-02-30",
             "commune": "63003",
             "kind": "creation",
@@ -232,7 +233,7 @@ def test_csv_skip_invalid_keeps_short_rows_in_the_rejects(store_url, tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "fiches.rejects.csv").read_text(encoding="utf-8").splitlines() == [
         "errors,received,commune,kind,porteur.name",
-        '"line 3: expected 4 cells, found 2",2026-01-06,63003,,',
+        '"ligne 3 : 4 cellules attendues, 2 trouvées",2026-01-06,63003,,',
     ]
 
 
@@ -322,3 +323,20 @@ def test_to_yaml_keeps_the_order_given_and_accents():
     assert dump_yaml([{"summary": "Épicerie à reprendre", "id": "F-2026-0001"}]) == (
         "- summary: Épicerie à reprendre\n  id: F-2026-0001\n"
     )
+
+
+def test_rejects_may_not_overwrite_the_file_being_imported(store_url, tmp_path):
+    """--rejects naming the input (as given, through '..', or through a link) is refused before anything is
+    read or written: the adversarial run lost its input file that way (issue 14, item 12)."""
+    path = tmp_path / "fiches.csv"
+    text = "received,commune,kind\n2026-01-05,63003,creation\n2026-01-05,63003,nope\n"
+    path.write_text(text, encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link.csv").symlink_to(path)
+    for rejects in (path, tmp_path / "sub" / ".." / "fiches.csv", tmp_path / "link.csv"):
+        result = import_(path, store_url, "--skip-invalid", "--rejects", str(rejects))
+        assert result.exit_code == 2, result.output
+        assert result.output == f"erreur : --rejects {rejects} : c'est le fichier importé, il serait écrasé ; " \
+            "donnez un autre nom\n"  # fmt: skip
+        assert path.read_text(encoding="utf-8") == text
+    assert stored_ids(store_url) == []

@@ -196,7 +196,7 @@ def test_an_empty_routing_file_is_refused(tmp_path):
     (rules / "routing.yaml").write_text("# emptied by mistake\n")
     result = run("rules", "check", "--rules", str(rules))
     assert result.exit_code == 2
-    assert "routing.yaml:1:1: file is empty" in result.output
+    assert "routing.yaml:1:1: fichier vide" in result.output
 
 
 def test_a_closed_reason_too_long_is_refused(store_url, tmp_path):

@@ -212,7 +212,7 @@ def test_cli_report_bad_options():
     runner = CliRunner()
     result = runner.invoke(main, ["report", "--year", "2025", "--from", "2025-01-01", "--to", "2025-02-01"])
     assert result.exit_code == 2
-    assert result.output == "erreur : --year: give either --year or --from/--to, not both\n"
+    assert result.output == "erreur : --year: donnez soit --year, soit --from/--to, pas les deux\n"
     result = runner.invoke(main, ["report", "--year", "2025", "--network", "ambret", "--db", "sqlite://"])
     assert result.exit_code == 2
     assert result.output == "erreur : --network: réseau local 'ambret' introuvable (vouliez-vous dire 'ambert' ?)\n"

@@ -97,7 +97,7 @@ def test_missing_structures_folder_and_routing_file(tmp_path):
     (rules_dir / "routing.yaml").unlink()
     assert [str(p) for p in check_rules(rules_dir).problems] == [
         "rules/routing.yaml: fichier introuvable",
-        "rules/structures: folder not found: put one file per structure in it (<id>.yaml)",
+        "rules/structures: dossier introuvable : mettez-y un fichier par structure (<id>.yaml)",
     ]
 
 

@@ -132,12 +132,12 @@ cases:
 """,
     )
     assert found == [
-        "cases.yaml:7:13: 'expect' states nothing to check: write lead, supporting_include, supporting_exclude, "
-        "uncovered_needs, covered_by, orphan or oriented_to",
-        "cases.yaml:9:13: structure 'adie' is both in supporting_include and supporting_exclude",
-        "cases.yaml:12:32: the case's fiche does not declare need 'honour_loan': add it to 'needs'",
-        "cases.yaml:12:59: the case's fiche does not declare need 'guarantee': add it to 'needs'",
-        "cases.yaml:14:13: an orphan fiche has no lead: remove 'lead: adret' or 'orphan: true'",
+        "cases.yaml:7:13: 'expect' ne dit rien à vérifier : écrivez lead, supporting_include, supporting_exclude, "
+        "uncovered_needs, covered_by, orphan ou oriented_to",
+        "cases.yaml:9:13: la structure 'adie' est à la fois dans supporting_include et dans supporting_exclude",
+        "cases.yaml:12:32: la fiche du cas ne déclare pas le besoin 'honour_loan' : ajoutez-le à 'needs'",
+        "cases.yaml:12:59: la fiche du cas ne déclare pas le besoin 'guarantee' : ajoutez-le à 'needs'",
+        "cases.yaml:14:13: une fiche orpheline n'a pas de référent : retirez 'lead: adret' ou 'orphan: true'",
     ]
 
 
@@ -155,9 +155,9 @@ cases:
     expect: {lead: cci-ambert}
 """,
     )
-    assert found == ["cases.yaml:8:11: duplicate case name 'same' (also case 1)"]
+    assert found == ["cases.yaml:8:11: nom de cas 'same' en double (aussi le cas 1)"]
     assert problems(tmp_path, ctx, "- name: x\n") == [
-        "cases.yaml:1:1: a routing test file must hold 'base:' (optional) and 'cases:'"
+        "cases.yaml:1:1: un fichier de tests d'orientation contient 'base:' (facultatif) et 'cases:'"
     ]
     assert problems(tmp_path, ctx, "cases\nx: [") == [
         "cases.yaml:2:2: YAML invalide : mapping values are not allowed in this context"

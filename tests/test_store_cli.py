@@ -143,7 +143,7 @@ def test_import_skip_invalid_and_export_neutralises_formulas(store_url, tmp_path
     assert (
         rejects.read_text(encoding="utf-8")
         .splitlines()[1]
-        .startswith("line 3: kind: type de projet 'creaton' introuvable")
+        .startswith("ligne 3 : kind: type de projet 'creaton' introuvable")
     )
     exported = run("fiche", "export", "--format", "csv", "--as", "coordinator", "--db", store_url).output
     assert ",'=1+2," in exported

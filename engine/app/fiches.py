@@ -19,6 +19,7 @@ from engine.app import audit
 from engine.app.workspace import Workspace
 from engine.errors import InputError, Problem
 from engine.fiche import Fiche
+from engine.i18n import _
 from engine.identity import ROLES, Identity
 from engine.routing.compile import CompiledRules
 from engine.store import queries, repository
@@ -285,7 +286,7 @@ def assign(
     A lead the rules say is not competent (nature, commune, competence) is refused unless
     ``force_reason`` (``--force --reason``), recorded in the ``lead_assigned`` event."""
     if not (lead or supports or remove_supports or remove_lead):
-        raise InputError("nothing to assign: give --lead S, --support S, --remove-support S or --remove-lead")
+        raise InputError(_("nothing to assign: give --lead S, --support S, --remove-support S or --remove-lead"))
     net = ws.network
     with ws.store.transaction(fiche_id) as conn:
         return repository.assign_fiche(

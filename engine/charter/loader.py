@@ -24,6 +24,7 @@ from engine.charter.model import (
     frozen_mapping,
 )
 from engine.errors import CharterError, InputError, Problem
+from engine.i18n import _
 from engine.vocabulary import ACTIVE_STAGES, CLOSED_STAGES, STAGES, unknown
 from engine.yamlsource import Document, read_document, validation_problems
 
@@ -42,7 +43,9 @@ def load_charter(charter_dir: Path | str | None = None) -> Charter:
     path = directory / FILE_NAME
     source = _display(path, directory)
     if not directory.is_dir():
-        raise CharterError(problems=[Problem(str(directory), 0, 0, "charter directory not found: give --charter DIR")])
+        raise CharterError(
+            problems=[Problem(str(directory), 0, 0, _("charter directory not found: give --charter DIR"))]
+        )
     try:
         doc = read_document(path, source, aliases=True)
     except InputError as exc:
@@ -55,7 +58,7 @@ def parse_charter(doc: Document, directory: Path) -> Charter:
     data = doc.data
     if not isinstance(data, dict):
         raise CharterError(
-            problems=[Problem(doc.source, 1, 1, "commitments.yaml must hold 'commitments:' and 'alerts:' mappings")]
+            problems=[Problem(doc.source, 1, 1, _("commitments.yaml must hold 'commitments:' and 'alerts:' mappings"))]
         )
     problems: list[Problem] = []
     spec: CommitmentsFile | None = None

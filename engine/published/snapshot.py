@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import InputError, Problem
+from engine.i18n import _
 
 #: Limits on what a set may hold (an uploaded archive is checked against them before anything is read).
 MAX_FILES = 1000
@@ -56,7 +57,7 @@ def read_directory(rules_dir: Path) -> Snapshot:
     """Every file of a rules directory (hidden ones left out), read once; refused beyond the limits."""
     rules_dir = Path(rules_dir)
     if not rules_dir.is_dir():
-        raise InputError(problems=[Problem(str(rules_dir), 0, 0, "rules directory not found: give an existing one")])
+        raise InputError(problems=[Problem(str(rules_dir), 0, 0, _("rules directory not found: give an existing one"))])
     files: dict[str, bytes] = {}
     total = 0
     for path in sorted(p for p in rules_dir.rglob("*") if p.is_file()):

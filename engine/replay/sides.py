@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import EngineError, Problem, RulesError
+from engine.i18n import _
 
 
 @dataclass
@@ -42,7 +43,9 @@ def _git(args: list[str], cwd: Path, *, text: bool = True) -> subprocess.Complet
     try:
         return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=text, check=False)
     except FileNotFoundError:
-        raise RulesError(problems=[Problem("--base", 0, 0, "git is not installed: pass a rules directory")]) from None
+        raise RulesError(
+            problems=[Problem("--base", 0, 0, _("git is not installed: pass a rules directory"))]
+        ) from None
 
 
 def _side_error(label: str, message: str) -> RulesError:

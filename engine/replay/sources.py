@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from engine import activities
 from engine.errors import InputError, Problem
 from engine.fiche import Fiche, read_fiches
+from engine.i18n import _
 from engine.vocabulary import ACTIVE_STAGES
 
 STORE = "store"
@@ -212,7 +213,7 @@ def store_routings(as_of: dt.date | None = None, url: str | None = None) -> Stor
     accompanied, each with the stage and commune it had then, in a list.
     """
     if not store_exists(url):
-        raise InputError(problems=[Problem("--fiches", 0, 0, "there is no store yet: pass fiche files instead")])
+        raise InputError(problems=[Problem("--fiches", 0, 0, _("there is no store yet: pass fiche files instead"))])
     if as_of is None:
         return StoredRoutings(url)
     from engine.store.db import open_store

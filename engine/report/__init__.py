@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from engine.errors import InputError, Problem
+from engine.i18n import _
 from engine.report.indicators import INDICATORS, LABELS, Period, label, yearly_report
 from engine.vocabulary import unknown
 
@@ -20,7 +21,7 @@ def period_of(year: int | None, start: dt.date | None, end: dt.date | None, *, t
     """The period of ``--year`` or ``--from``/``--to`` (default: the current year); conflicts are input errors."""
     problems = []
     if year is not None and (start or end):
-        problems.append(Problem("--year", 0, 0, "give either --year or --from/--to, not both"))
+        problems.append(Problem("--year", 0, 0, _("give either --year or --from/--to, not both")))
     if (start is None) != (end is None):
         problems.append(Problem("--from" if start is None else "--to", 0, 0, "--from and --to go together"))
     if start and end and start > end:

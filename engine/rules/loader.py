@@ -185,21 +185,21 @@ def _structures(rules_dir: Path, problems: list[Problem]) -> tuple[list[LoadedSt
     folder = rules_dir / STRUCTURES
     shown = display_path(folder, rules_dir)
     if not folder.is_dir():
-        problems.append(Problem(shown, 0, 0, "folder not found: put one file per structure in it (<id>.yaml)"))
+        problems.append(Problem(shown, 0, 0, _("folder not found: put one file per structure in it (<id>.yaml)")))
         return [], set()
     for odd in sorted(folder.glob("*.yml")):
         problems.append(
-            Problem(display_path(odd, rules_dir), 0, 0, "structure files end in .yaml: rename it, or it is ignored")
+            Problem(display_path(odd, rules_dir), 0, 0, _("structure files end in .yaml: rename it, or it is ignored"))
         )
     files = sorted(folder.glob("*.yaml"))
     if not files:
-        problems.append(Problem(shown, 0, 0, "no structure file (<id>.yaml) in this folder"))
+        problems.append(Problem(shown, 0, 0, _("no structure file (<id>.yaml) in this folder")))
     loaded, broken = [], set()
     for path in files:
         doc = _read(path, rules_dir, problems)
         spec = None
         if doc is not None:
-            expected = "a structure file holds fields such as 'id:', 'name:', 'kind:'"
+            expected = _("a structure file holds fields such as 'id:', 'name:', 'kind:'")
             spec = _validate(doc, StructureSpec, problems, expected)
         if spec is None:
             broken.add(path.stem)
@@ -214,7 +214,7 @@ def _policy(rules_dir: Path, problems: list[Problem]) -> tuple[RoutingPolicy | N
         return None, None
     # An empty routing.yaml is refused (issue 14): a file emptied by mistake must not silently become
     # the default policy; 'rules: []' says on purpose that there is no explicit rule.
-    policy = _validate(doc, RoutingPolicy, problems, "routing.yaml holds fields such as 'fallback_lead:', 'rules:'")
+    policy = _validate(doc, RoutingPolicy, problems, _("routing.yaml holds fields such as 'fallback_lead:', 'rules:'"))
     return policy, doc
 
 
@@ -228,15 +228,15 @@ def _orientation(rules_dir: Path, problems: list[Problem]) -> tuple[OrientationF
         return None, None
     if doc.data is None:
         doc.data = {}
-    found = _validate(doc, OrientationFile, problems, "orientation.yaml holds 'orientations:', a list of structures")
+    found = _validate(doc, OrientationFile, problems, _("orientation.yaml holds 'orientations:', a list of structures"))
     return found, doc
 
 
 def _validate(doc: Document, model: type[BaseModel], problems: list[Problem], expected: str) -> Any:
     """Pass 1: the file's shape against its model; every error located and in plain words."""
     if not isinstance(doc.data, dict):
-        what = "empty" if doc.data is None else "not a list of fields"
-        problems.append(Problem(doc.source, 1, 1, f"file is {what}: {expected}"))
+        message = _("file is empty: {expected}") if doc.data is None else _("file is not a list of fields: {expected}")
+        problems.append(Problem(doc.source, 1, 1, message.format(expected=expected)))
         return None
     try:
         return model.model_validate(doc.data)

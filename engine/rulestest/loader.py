@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from engine.errors import InputError, Problem
 from engine.fiche import Fiche
+from engine.i18n import _
 from engine.rulestest.model import Case, CaseFileSpec, Expectation
 from engine.vocabulary import unknown
 from engine.yamlsource import Document, plain_message, read_document, validation_problems
@@ -51,7 +52,7 @@ def load_cases(paths: Iterable[str | Path], fiche_context: dict[str, Any]) -> li
 def cases_from_document(doc: Document, fiche_context: dict[str, Any]) -> tuple[list[Case], list[Problem]]:
     """The cases of one parsed test file, with every problem found in it."""
     if not isinstance(doc.data, dict):
-        return [], [Problem(doc.source, 1, 1, "a routing test file must hold 'base:' (optional) and 'cases:'")]
+        return [], [Problem(doc.source, 1, 1, _("a routing test file must hold 'base:' (optional) and 'cases:'"))]
     problems: list[Problem] = []
     bad_cases: set[int] = set()
     try:
@@ -73,7 +74,12 @@ def cases_from_document(doc: Document, fiche_context: dict[str, Any]) -> tuple[l
         where = ("cases", i)
         if case.name in seen:
             problems.append(
-                doc.problem((*where, "name"), f"duplicate case name '{case.name}' (also case {seen[case.name] + 1})")
+                doc.problem(
+                    (*where, "name"),
+                    _("duplicate case name '{name}' (also case {number})").format(
+                        name=case.name, number=seen[case.name] + 1
+                    ),
+                )
             )
         seen.setdefault(case.name, i)
         fiche, fiche_problems = _fiche_of(doc, spec.base, raw_cases[i].get("fiche") or {}, i, fiche_context)
@@ -90,7 +96,7 @@ def cases_from_document(doc: Document, fiche_context: dict[str, Any]) -> tuple[l
         if fiche is not None:
             problems.extend(_undeclared_needs(doc, case.expect, where, fiche))
             fiche._source = f"{doc.source}#{case.name}"
-            line, _ = doc.locate(where)
+            line, _column = doc.locate(where)
             cases.append(Case(doc.source, line, case.name, fiche, Expectation.from_spec(case.expect)))
     return cases, sorted(set(problems))
 
@@ -164,17 +170,29 @@ def _undeclared_needs(doc: Document, expect: Any, where: tuple[Any, ...], fiche:
     for j, need in enumerate(expect.uncovered_needs):
         if need not in fiche.needs:
             loc = (*where, "expect", "uncovered_needs", j)
-            problems.append(doc.problem(loc, f"the case's fiche does not declare need '{need}': add it to 'needs'"))
+            problems.append(
+                doc.problem(
+                    loc, _("the case's fiche does not declare need '{need}': add it to 'needs'").format(need=need)
+                )
+            )
     for need in expect.oriented_to:
         if need not in fiche.needs:
             loc = (*where, "expect", "oriented_to", need)
             problems.append(
-                doc.problem(loc, f"the case's fiche does not declare need '{need}': add it to 'needs'", key=True)
+                doc.problem(
+                    loc,
+                    _("the case's fiche does not declare need '{need}': add it to 'needs'").format(need=need),
+                    key=True,
+                )
             )
     for need in expect.covered_by:
         if need not in fiche.needs:
             loc = (*where, "expect", "covered_by", need)
             problems.append(
-                doc.problem(loc, f"the case's fiche does not declare need '{need}': add it to 'needs'", key=True)
+                doc.problem(
+                    loc,
+                    _("the case's fiche does not declare need '{need}': add it to 'needs'").format(need=need),
+                    key=True,
+                )
             )
     return problems

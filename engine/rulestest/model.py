@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engine.fiche import Fiche, Need
+from engine.i18n import _
 
 
 class Strict(BaseModel):
@@ -56,18 +57,29 @@ class ExpectSpec(Strict):
     def _consistent(self) -> ExpectSpec:
         if not self.model_fields_set:
             raise ValueError(
-                "'expect' states nothing to check: write lead, supporting_include, supporting_exclude, "
-                "uncovered_needs, covered_by, orphan or oriented_to"
+                _(
+                    "'expect' states nothing to check: write lead, supporting_include, supporting_exclude, "
+                    "uncovered_needs, covered_by, orphan or oriented_to"
+                )
             )
         both = sorted(set(self.supporting_include) & set(self.supporting_exclude))
         if both:
-            raise ValueError(f"structure '{both[0]}' is both in supporting_include and supporting_exclude")
+            raise ValueError(
+                _("structure '{structure}' is both in supporting_include and supporting_exclude").format(
+                    structure=both[0]
+                )
+            )
         if self.lead is not None and self.lead in self.supporting_include:
-            raise ValueError(f"structure '{self.lead}' cannot be expected both as lead and as support")
+            raise ValueError(
+                _("structure '{structure}' cannot be expected both as lead and as support").format(structure=self.lead)
+            )
         for need in sorted(set(self.covered_by) & set(self.uncovered_needs)):
-            raise ValueError(f"need '{need}' cannot be expected both uncovered and covered by {self.covered_by[need]}")
+            message = _("need '{need}' cannot be expected both uncovered and covered by {structure}")
+            raise ValueError(message.format(need=need, structure=self.covered_by[need]))
         if self.orphan is True and self.lead is not None:
-            raise ValueError(f"an orphan fiche has no lead: remove 'lead: {self.lead}' or 'orphan: true'")
+            raise ValueError(
+                _("an orphan fiche has no lead: remove 'lead: {lead}' or 'orphan: true'").format(lead=self.lead)
+            )
         return self
 
 

@@ -142,7 +142,11 @@ def make_engine(url: str) -> Engine:
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
-    raise StoreError(f"unsupported database '{backend}' in {display(parsed)}: use SQLite or PostgreSQL")
+    raise StoreError(
+        _("unsupported database '{backend}' in {url}: use SQLite or PostgreSQL").format(
+            backend=backend, url=display(parsed)
+        )
+    )
 
 
 def create_private(path: Path) -> None:

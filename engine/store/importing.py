@@ -66,7 +66,7 @@ def file_format(path: str | Path) -> str:
     """``csv``, ``yaml`` or ``json`` from the file's extension; anything else is an input error."""
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        raise InputError(problems=[Problem(str(path), 0, 0, "unknown file type: give a .csv, .yaml or .json file")])
+        raise InputError(problems=[Problem(str(path), 0, 0, _("unknown file type: give a .csv, .yaml or .json file"))])
     return FORMATS[suffix]
 
 
@@ -87,7 +87,7 @@ def read_import(path: str | Path, ctx: dict[str, Any]) -> Batch:
         base = (index,) if isinstance(doc.data, list) else ()
         line = doc.locate(base)[0]
         if not isinstance(item, dict):
-            problem = Problem(doc.source, line, 1, "each fiche must be a mapping of fields (key: value)")
+            problem = Problem(doc.source, line, 1, _("each fiche must be a mapping of fields (key: value)"))
             batch.rejected.append(Rejected(line, {"value": item}, [problem]))
             continue
         data = {k: v for k, v in item.items() if k not in IGNORED}
@@ -123,7 +123,7 @@ def _read_csv(path: Path, ctx: dict[str, Any]) -> Batch:
 def _csv_rows(source: str, reader: Any, ctx: dict[str, Any]) -> Batch:
     header = next(reader, None)
     if not header:
-        raise InputError(problems=[Problem(source, 1, 1, "empty file: the first line must name the columns")])
+        raise InputError(problems=[Problem(source, 1, 1, _("empty file: the first line must name the columns"))])
     header = [h.strip() for h in header]
     known = set(COLUMNS)
     bad = [
@@ -131,7 +131,8 @@ def _csv_rows(source: str, reader: Any, ctx: dict[str, Any]) -> Batch:
         for i, h in enumerate(header)
         if h not in known and h not in IGNORED
     ]
-    bad += [Problem(source, 1, 1, f"missing column '{c}'") for c in ("received", "commune", "kind") if c not in header]
+    missing = _("missing column '{column}'")
+    bad += [Problem(source, 1, 1, missing.format(column=c)) for c in ("received", "commune", "kind") if c not in header]
     if bad:
         raise InputError(problems=bad)
     batch = Batch(source, "csv", columns=header)
@@ -142,7 +143,12 @@ def _csv_rows(source: str, reader: Any, ctx: dict[str, Any]) -> Batch:
             continue
         row = dict(zip(header, cells, strict=False))
         if len(cells) != len(header):
-            problem = Problem(source, start, 1, f"expected {len(header)} cells, found {len(cells)}")
+            problem = Problem(
+                source,
+                start,
+                1,
+                _("expected {expected} cells, found {found}").format(expected=len(header), found=len(cells)),
+            )
             batch.rejected.append(Rejected(start, row, [problem]))
             continue
         try:
@@ -220,4 +226,6 @@ def write_rejects(path: str | Path, batch: Batch) -> None:
 
 def _short(problem: Problem) -> str:
     """A problem without the file name (the rejects file is the file)."""
-    return f"line {problem.line}: {problem.message}" if problem.line else problem.message
+    if not problem.line:
+        return problem.message
+    return _("line {line}: {problem}").format(line=problem.line, problem=problem.message)

@@ -598,7 +598,9 @@ def change_commune(
         problems.append(Problem("--commune", 0, 0, str(exc)))
     if code is not None and code == current.fiche["commune"]:
         where = network.territory.communes[code]
-        problems.append(Problem("--commune", 0, 0, f"fiche {fiche_id} is already in {where}"))
+        problems.append(
+            Problem("--commune", 0, 0, _("fiche {fiche} is already in {where}").format(fiche=fiche_id, where=where))
+        )
     if problems:
         raise InputError(problems=problems)
     assert code is not None
@@ -812,7 +814,13 @@ def edit_fiche(
     if not planned:
         if set(changes) == {"commune"}:
             where = network.territory.communes[new["commune"]]
-            raise InputError(problems=[Problem("--commune", 0, 0, f"fiche {fiche_id} is already in {where}")])
+            raise InputError(
+                problems=[
+                    Problem(
+                        "--commune", 0, 0, _("fiche {fiche} is already in {where}").format(fiche=fiche_id, where=where)
+                    )
+                ]
+            )
         raise InputError(
             problems=[Problem("fiche edit", 0, 0, _("fiche {fiche} already has these values").format(fiche=fiche_id))]
         )
