@@ -509,6 +509,10 @@ def plain_message(error: Mapping[str, Any], model: type[BaseModel] | None = None
         return _("'{value}' is not a fiche id: write it F-YYYY-NNNN, e.g. F-2026-0012").format(value=excerpt(given))
     if kind == "string_pattern_mismatch" and name == "offer":
         return _("'{value}' is not an offer id: write it O-YYYY-NNNN, e.g. O-2026-0003").format(value=excerpt(given))
+    if kind == "invalid_key":  # a YAML key that is a number, null or a list: field names are words
+        return _("'{key}' is not a field name: field names are words, such as 'received:' or 'kind:'").format(
+            key=excerpt(given)
+        )
     if kind == "value_error":
         return str(error.get("ctx", {}).get("error", error["msg"]))
     if kind == "assertion_error":

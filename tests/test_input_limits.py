@@ -207,3 +207,24 @@ def test_an_encoding_error_is_located(store_url, tmp_path, name):
     assert result.output.startswith(f"erreur : {path}:{line}:{column}: texte qui n'est pas en UTF-8 (octet 0xef)"), (
         result.output
     )
+
+
+def test_a_key_that_is_not_a_word_is_named_without_pydantic_words(tmp_path):
+    """A number, null or list as a key ('1: 2', 'null: 3', '? [a, b]') is said in plain French, not as
+    pydantic's 'invalid_key' (issue 14, item 12)."""
+    path = tmp_path / "keys.yaml"
+    path.write_text("? [a, b]\n: x\n" + FICHE + "1: 2\nnull: 3\n")
+    result = run("fiche", "check", str(path))
+    assert result.exit_code == 2, result.output
+    assert "invalid_key" not in result.output
+    assert f"{path}:6:4: '1' n'est pas un nom de champ : les noms de champs sont des mots" in result.output
+    assert "'<liste de 2 éléments>' n'est pas un nom de champ" in result.output
+
+
+def test_an_id_given_on_the_command_line_is_quoted_as_a_short_excerpt(tmp_path):
+    """A 5,000-character 'id' comes back as its first characters, not in full."""
+    store = str(tmp_path / "s.sqlite")
+    for command in (("fiche", "show"), ("offer", "show")):
+        result = run(*command, "F" * 5_000, "--as", "coordinator", "--db", store)
+        assert result.exit_code == 2, result.output
+        assert len(result.output) < 200 and "FFFFFFFFFF…'" in result.output

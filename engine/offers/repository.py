@@ -15,7 +15,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 
 from engine import activities, limits, vocabulary
-from engine.errors import AccessDenied, ConflictError, InputError, NotFound, Problem
+from engine.errors import AccessDenied, ConflictError, InputError, NotFound, Problem, excerpt
 from engine.i18n import N_, _
 from engine.offers.model import Offer, OfferContact
 from engine.offers.tables import offer_contacts, offers
@@ -179,7 +179,9 @@ def _offer(row: Any) -> Offer:
 def get_offer(conn: Connection, offer_id: str) -> Offer:
     """One offer by id; :class:`NotFound` says how to find the right one."""
     if not OFFER_ID_RE.match(offer_id or ""):
-        raise InputError(_("'{id}' is not an offer id: expected O-YYYY-NNNN, e.g. O-2026-0003").format(id=offer_id))
+        raise InputError(
+            _("'{id}' is not an offer id: expected O-YYYY-NNNN, e.g. O-2026-0003").format(id=excerpt(offer_id))
+        )
     row = conn.execute(select(offers).where(offers.c.id == offer_id)).first()
     if row is None:
         raise NotFound(_("no offer {id} in the store: 'capactif offer list' shows the offers").format(id=offer_id))

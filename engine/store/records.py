@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.errors import InputError
+from engine.errors import InputError, excerpt
 from engine.fiche import Fiche, Porteur
 from engine.i18n import _
 
@@ -46,7 +46,9 @@ def split_id(fiche_id: str) -> tuple[int, int]:
     """``F-2026-0012`` → ``(2026, 12)``; anything else is an input error saying the expected shape."""
     match = ID_RE.match(fiche_id or "")
     if not match:
-        raise InputError(_("'{id}' is not a fiche id: expected F-YYYY-NNNN, e.g. F-2026-0012").format(id=fiche_id))
+        raise InputError(
+            _("'{id}' is not a fiche id: expected F-YYYY-NNNN, e.g. F-2026-0012").format(id=excerpt(fiche_id))
+        )
     return int(match.group(1)), int(match.group(2))
 
 
