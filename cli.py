@@ -34,6 +34,12 @@ FORMATS_REPORT = ("table", "json", "csv", "markdown")
 # Registered on import, before the commands import anything, so it runs after their exit handlers.
 atexit.register(gc.freeze)
 
+# pydantic looks for third-party plugins when the first model is built, by reading the entry points of
+# every installed distribution (60-85 ms of a cold `capactif suggest` on a busy machine, more than a tenth
+# of it).  capactif uses no pydantic plugin; whoever needs one sets PYDANTIC_DISABLE_PLUGINS themselves
+# (an empty value turns them back on).
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
 
 # --- messages in the user's language (docs/i18n.md) ----------------------------------------------
 

@@ -240,3 +240,24 @@ def test_the_store_s_tables_are_what_the_fast_path_reads(demo_store, tmp_path):
             names = {row[1] for row in conn.execute(text(f"PRAGMA table_info({table})"))}
             assert columns <= names, table
     store.dispose()
+
+
+def test_a_cold_suggest_reads_no_installed_distribution_s_entry_points(tmp_path):
+    """pydantic's plugin search reads every installed distribution's entry points when the first model is
+    built (tens of ms of a cold start): the command line turns it off, and nothing else reads them."""
+    code = (
+        "import importlib.metadata as md, json, sys\n"
+        "calls = []\n"
+        "real = md.entry_points\n"
+        "md.entry_points = lambda *a, **k: calls.append(1) or real(*a, **k)\n"
+        "from cli import main\n"
+        "try:\n"
+        f"    main([{'suggest'!r}, {str(FICHE)!r}])\n"
+        "except SystemExit as exc:\n"
+        "    status = exc.code\n"
+        "print(json.dumps({'status': status, 'calls': len(calls)}))\n"
+    )
+    env = {k: v for k, v in base_env(tmp_path).items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report == {"status": 0, "calls": 0}, done.stdout + done.stderr
