@@ -433,8 +433,9 @@ class Lifecycle:
         self._check_allowed(stage, trigger)
         for keyword, value in (("installed_on", installed_on), ("follow_up_by", follow_up_by)):
             if value is not None and trigger not in self._guard_kwargs.get(keyword, ()):
-                users = ", ".join(sorted(self._guard_kwargs.get(keyword, ()))) or "no trigger"
-                raise InputError(f"{keyword} applies only to {users}, not to '{trigger}'")
+                users = ", ".join(sorted(self._guard_kwargs.get(keyword, ()))) or _("no trigger")
+                message = _("{keyword} applies only to {users}, not to '{trigger}'")
+                raise InputError(message.format(keyword=keyword, users=users, trigger=trigger))
         carrier = self._carrier
         with self._lock:
             carrier.state = stage
@@ -477,33 +478,39 @@ class Lifecycle:
         allowed = self._allowed[stage]
         if trigger in allowed:
             return
-        where = f"stage '{stage}' ({STAGES[stage]}); allowed: {', '.join(allowed) or 'none'}"
+        where = _("stage '{stage}' ({label}); allowed: {allowed}").format(
+            stage=stage, label=STAGES[stage], allowed=", ".join(allowed) or _("none")
+        )
         if trigger not in self._events:
             hint = did_you_mean(trigger, self._events)
-            raise TransitionNotAllowed(f"unknown trigger '{trigger}'{hint}; the fiche is in {where}")
-        raise TransitionNotAllowed(f"cannot '{trigger}' a fiche in {where}")
+            message = _("unknown trigger '{trigger}'{hint}; the fiche is in {where}")
+            raise TransitionNotAllowed(message.format(trigger=trigger, hint=hint, where=where))
+        raise TransitionNotAllowed(_("cannot '{trigger}' a fiche in {where}").format(trigger=trigger, where=where))
 
     def _refusal(self, record: Any, stage: str, trigger: str, refused: list[str]) -> str:
         """The message of a failing guard: which promise is not kept, and how to keep it."""
         if "has_lead" in refused:
             fiche = record.id if record.id is not None else "ID"
-            return f"'{trigger}' needs a référent: assign a lead first (capactif fiche assign {fiche} --lead S)"
+            message = _("'{trigger}' needs a référent: assign a lead first (capactif fiche assign {fiche} --lead S)")
+            return message.format(trigger=trigger, fiche=fiche)
         if "has_installation_date" in refused:
-            return f"'{trigger}' needs an installation date: give installed_on (the day the activity started)"
+            message = _("'{trigger}' needs an installation date: give installed_on (the day the activity started)")
+            return message.format(trigger=trigger)
         if "has_follow_up_structure" in refused:
-            return f"'{trigger}' needs a structure in charge of the follow-up: give follow_up_by (a structure id)"
+            message = _("'{trigger}' needs a structure in charge of the follow-up: give follow_up_by (a structure id)")
+            return message.format(trigger=trigger)
         dest = self._next.get((stage, trigger))
         if isinstance(dest, dict) and any(g.startswith(_HELD_FROM_PREFIX) for g in refused):
             return self._held_from_message(trigger, record.held_from, dest)
-        return f"'{trigger}' refused by guard(s) {', '.join(refused) or '(none)'}"
+        return _("'{trigger}' refused by guard(s) {guards}").format(trigger=trigger, guards=", ".join(refused) or "—")
 
     @staticmethod
     def _held_from_message(trigger: str, held_from: Any, dests: Mapping[str, str]) -> str:
-        return (
-            f"'{trigger}' needs the stage the fiche was paused in, but held_from is "
-            f"{held_from!r}; expected one of: {', '.join(dests)} "
-            "(set held_from to the stage before the pause)"
+        message = _(
+            "'{trigger}' needs the stage the fiche was paused in, but held_from is {held_from}; expected one of: "
+            "{stages} (set held_from to the stage before the pause)"
         )
+        return message.format(trigger=trigger, held_from=repr(held_from), stages=", ".join(dests))
 
     # -- descriptions --------------------------------------------------------------------------
 

@@ -168,9 +168,9 @@ def test_verify_names_a_stored_state_its_history_does_not_explain(lived, store, 
         conn.execute(update(fiches).where(fiches.c.id == lived).values(orphan=True, version=12))
     lines, data = verify(store_url)
     assert lines == [
-        f"{lived}: supporting is [] in the store but ['pfil-ambert'] from its history",
-        f"{lived}: orphan is True in the store but False from its history",
-        f"{lived}: version is 12 in the store but 11 from its history",
+        f"{lived}: supporting vaut [] dans la base mais ['pfil-ambert'] d'après son historique",
+        f"{lived}: orphan vaut True dans la base mais False d'après son historique",
+        f"{lived}: version vaut 12 dans la base mais 11 d'après son historique",
         "3 différences dans 1 fiche (15 événements).",
     ]
     assert {k: data[k] for k in ("fiches", "events", "ok", "differences")} == {
@@ -204,23 +204,23 @@ def test_verify_names_each_event_that_contradicts_the_history(lived, store, stor
     ]
     lines = lines[2:]
     assert lines[:6] == [
-        f"{lived}: history: event 7 (lead_removed on 2026-03-05): recorded lead before the event was 'cci-ambert', "
-        "but the history leads to 'cma-63'",
-        f"{lived}: history: event 16 (support_assigned on 2026-06-30): 'pfil-ambert' was already supporting",
-        f"{lived}: history: event 17 (support_removed on 2026-06-30): 'adie' was not supporting",
-        f"{lived}: history: event 18 (stage_changed on 2026-06-30): unknown stage 'closed'",
-        f"{lived}: history: event 19 (merged on 2026-06-30): unknown event kind 'merged'",
-        f"{lived}: history: event 20 (created on 2026-06-30): a second 'created' event",
+        f"{lived}: history: événement n° 7 (lead_removed du 2026-03-05) : lead enregistré avant l'événement : "
+        "'cci-ambert', mais l'historique mène à 'cma-63'",
+        f"{lived}: history: événement n° 16 (support_assigned du 2026-06-30) : 'pfil-ambert' était déjà en appui",
+        f"{lived}: history: événement n° 17 (support_removed du 2026-06-30) : 'adie' n'était pas en appui",
+        f"{lived}: history: événement n° 18 (stage_changed du 2026-06-30) : étape inconnue 'closed'",
+        f"{lived}: history: événement n° 19 (merged du 2026-06-30) : type d'événement 'merged' inconnu",
+        f"{lived}: history: événement n° 20 (created du 2026-06-30) : un second événement 'created'",
     ]
-    assert f"{lived}: stage is 'installed' in the store but 'closed' from its history" in lines
+    assert f"{lived}: stage vaut 'installed' dans la base mais 'closed' d'après son historique" in lines
     assert lines[-1].endswith("dans 1 fiche (20 événements).")
     assert data["chain"]["first_broken"] == 7
     assert data["differences"][1] == {
         "fiche": lived,
         "field": "history",
         "stored": None,
-        "rebuilt": "event 7 (lead_removed on 2026-03-05): recorded lead before the event was 'cci-ambert', "
-        "but the history leads to 'cma-63'",
+        "rebuilt": "événement n° 7 (lead_removed du 2026-03-05) : lead enregistré avant l'événement : "
+        "'cci-ambert', mais l'historique mène à 'cma-63'",
     }
 
 
@@ -232,7 +232,7 @@ def test_verify_a_history_that_does_not_start_with_created(lived, store, store_u
     assert lines == [
         "chaîne rompue : premier maillon rompu n° 2",
         f"{lived}: chain: maillon n° 2 (suggested du 2026-03-02): événement(s) n° 1 supprimé(s) avant celui-ci",
-        f"{lived}: history: event 1 is 'suggested', not 'created'",
+        f"{lived}: history: l'événement n° 1 est 'suggested', pas 'created'",
         f"{lived}: personal_data: 4 donnée(s) personnelle(s) stockée(s) sans événement qui s'y rapporte",
         "3 différences dans 1 fiche (14 événements).",
     ]
@@ -246,11 +246,11 @@ def test_verify_a_fiche_without_any_event(lived, store, store_url):
     assert lines == [
         "chaîne rompue : premier maillon rompu n° 1",
         "store: chain: la tête de chaîne attend 15 événements, il n'y en a que 0: les derniers ont été supprimés",
-        f"{lived}: history: no events",
+        f"{lived}: history: aucun événement",
         f"{lived}: personal_data: 8 donnée(s) personnelle(s) stockée(s) sans événement qui s'y rapporte",
         "3 différences dans 1 fiche (0 événement).",
     ]
-    assert data["differences"][1] == {"fiche": lived, "field": "history", "stored": None, "rebuilt": "no events"}
+    assert data["differences"][1] == {"fiche": lived, "field": "history", "stored": None, "rebuilt": "aucun événement"}
 
 
 # --- fiche list and fiche show: orphans, no lead, the follow-up -------------------------------------------------

@@ -117,7 +117,7 @@ def test_fiche_page_explains_a_refused_move_and_masks_for_others(ws):
     fiche_id = record(ws).fiche
     page = desk.fiche_page(ws, ADIE, fiche_id, today=TODAY)
     study = next(a for a in page.actions if a.trigger == "start_study")
-    assert not study.allowed and "needs a référent" in (study.why_not or "")
+    assert not study.allowed and "demande un référent" in (study.why_not or "")
     assert next(a for a in page.actions if a.trigger == "hold").allowed
     desk.note(ws, ADIE, fiche_id, "Jeanne Martin rappelle lundi", expected_version=page.version)
     for who in (COMMITTEE, CCI):

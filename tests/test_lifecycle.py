@@ -99,13 +99,15 @@ def test_every_forbidden_pair_is_refused(stage, trigger):
     """A trigger not declared from a stage is refused, naming the stage and what is allowed."""
     record = ready(stage, "idea")
     before = replace(record)
-    allowed = ", ".join(LC.allowed_triggers(stage)) or "none"
-    expected = f"cannot '{trigger}' a fiche in stage '{stage}' ({STAGES[stage]}); allowed: {allowed}"
+    allowed = ", ".join(LC.allowed_triggers(stage)) or "aucune"
+    expected = (
+        f"impossible de faire '{trigger}' sur une fiche à l'étape '{stage}' ({STAGES[stage]}) ; possibles : {allowed}"
+    )
     with pytest.raises(TransitionNotAllowed) as info:
         LC.fire(record, trigger, at=DAY)
     assert str(info.value) == expected
     assert record == before
-    with pytest.raises(TransitionNotAllowed, match="cannot"):
+    with pytest.raises(TransitionNotAllowed, match="impossible de faire"):
         LC.next_stage(stage, trigger, "idea")
 
 
@@ -114,8 +116,8 @@ def test_refusal_message_example():
     with pytest.raises(TransitionNotAllowed) as info:
         LC.fire(Record(lead="bgc"), "install", at=DAY, installed_on=DAY)
     assert str(info.value) == (
-        "cannot 'install' a fiche in stage 'idea' (idée (premier accueil)); "
-        "allowed: start_study, hold, abandon, redirect"
+        "impossible de faire 'install' sur une fiche à l'étape 'idea' (idée (premier accueil)) ; "
+        "possibles : start_study, hold, abandon, redirect"
     )
 
 
@@ -124,8 +126,8 @@ def test_unknown_trigger_suggests_the_closest():
     with pytest.raises(TransitionNotAllowed) as info:
         LC.fire(Record(), "start_studdy", at=DAY)
     assert str(info.value) == (
-        "unknown trigger 'start_studdy' (vouliez-vous dire 'start_study' ?); the fiche is in stage 'idea' "
-        "(idée (premier accueil)); allowed: start_study, hold, abandon, redirect"
+        "déclencheur 'start_studdy' inconnu (vouliez-vous dire 'start_study' ?) ; la fiche est à l'étape 'idea' "
+        "(idée (premier accueil)) ; possibles : start_study, hold, abandon, redirect"
     )
 
 
@@ -144,7 +146,7 @@ def test_start_study_needs_a_lead():
     with pytest.raises(TransitionNotAllowed) as info:
         LC.fire(record, "start_study", at=DAY)
     assert str(info.value) == (
-        "'start_study' needs a référent: assign a lead first (capactif fiche assign F-2025-0001 --lead S)"
+        "'start_study' demande un référent : attribuez d'abord un référent (capactif fiche assign F-2025-0001 --lead S)"
     )
     assert record.stage == "idea"
     record.lead = "bgc"
@@ -171,7 +173,9 @@ def test_install_needs_a_date(source):
     record = Record(stage=source, lead="bgc")
     with pytest.raises(TransitionNotAllowed) as info:
         LC.fire(record, "install", at=DAY)
-    assert str(info.value) == "'install' needs an installation date: give installed_on (the day the activity started)"
+    assert str(info.value) == (
+        "'install' demande une date d'installation : donnez installed_on (le jour où l'activité a commencé)"
+    )
     assert record == Record(stage=source, lead="bgc")
 
 
@@ -195,7 +199,7 @@ def test_start_follow_up_needs_a_structure():
     with pytest.raises(TransitionNotAllowed) as info:
         LC.fire(record, "start_follow_up", at=DAY)
     assert str(info.value) == (
-        "'start_follow_up' needs a structure in charge of the follow-up: give follow_up_by (a structure id)"
+        "'start_follow_up' demande une structure chargée du suivi : donnez follow_up_by (l'id d'une structure)"
     )
     assert record.stage == "installed"
     assert record.follow_up_by is None
@@ -220,7 +224,7 @@ def test_follow_up_structure_precedence(given, recorded, by, expected):
 def test_guard_keywords_only_apply_to_their_trigger(keyword, value):
     """installed_on or follow_up_by passed to another trigger is a caller mistake, not silently ignored."""
     record = Record(lead="bgc")
-    with pytest.raises(InputError, match=f"{keyword} applies only to"):
+    with pytest.raises(InputError, match=f"{keyword} ne s'applique qu'à"):
         LC.fire(record, "start_study", at=DAY, **{keyword: value})
     assert record.stage == "idea"
 
@@ -245,8 +249,8 @@ def test_resume_without_held_from_is_refused():
     with pytest.raises(TransitionNotAllowed) as info:
         LC.fire(record, "resume", at=DAY)
     assert str(info.value) == (
-        "'resume' needs the stage the fiche was paused in, but held_from is None; expected one of: "
-        "idea, study, financing, installed, follow_up (set held_from to the stage before the pause)"
+        "'resume' demande l'étape où la fiche a été mise en pause, mais held_from vaut None ; attendu l'une de : "
+        "idea, study, financing, installed, follow_up (mettez dans held_from l'étape d'avant la pause)"
     )
     assert record.stage == HOLD_STAGE
 
@@ -254,7 +258,7 @@ def test_resume_without_held_from_is_refused():
 def test_resume_lookup_needs_held_from():
     """next_stage resolves resume only with a held_from the table knows."""
     assert LC.next_stage(HOLD_STAGE, "resume", "financing") == "financing"
-    with pytest.raises(TransitionNotAllowed, match="held_from is 'developed'"):
+    with pytest.raises(TransitionNotAllowed, match="held_from vaut 'developed'"):
         LC.next_stage(HOLD_STAGE, "resume", "developed")
 
 

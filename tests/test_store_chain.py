@@ -127,8 +127,8 @@ def test_a_name_rewritten_in_the_store_is_named_without_showing_it(two, store, s
         )  # fmt: skip
         conn.execute(update(fiches).where(fiches.c.id == first).values(porteur_name="Jeanne Dupont"))
     lines, _ = verify(store_url)
-    assert f"{first}: personal_data: event 1 (created): la donnée personnelle 'fiche.porteur.name' a été modifiée " \
-        "hors de capactif" in lines  # fmt: skip
+    assert f"{first}: personal_data: événement n° 1 (created) : la donnée personnelle 'fiche.porteur.name' a " \
+        "été modifiée hors de capactif" in lines  # fmt: skip
     assert "Dupont" not in "\n".join(lines)
 
 
@@ -199,8 +199,10 @@ def test_local_network_and_timestamps_changed(two, store, store_url):
         (seq,) = seqs(conn, first, ev.NOTE)
         conn.execute(update(events).where(events.c.seq == seq).values(recorded_at=dt.datetime(2026, 3, 3)))
     lines, _ = verify(store_url)
-    assert f"{first}: local_network is 'thiers' in the store but 'ambert' from its history" in lines
-    assert any(line.startswith(f"{second}: updated_at is '2020-01-01T00:00:00.000000Z' in the store") for line in lines)
+    assert f"{first}: local_network vaut 'thiers' dans la base mais 'ambert' d'après son historique" in lines
+    assert any(
+        line.startswith(f"{second}: updated_at vaut '2020-01-01T00:00:00.000000Z' dans la base") for line in lines
+    )
     assert any(line.startswith(f"{first}: chain: maillon n° {seq} (note du") for line in lines)
 
 
@@ -227,11 +229,11 @@ def test_a_payload_that_is_not_an_object_is_reported_not_a_crash(two, store, sto
             (contact,) = seqs(conn, first, ev.CONTACT)
             conn.execute(text("UPDATE events SET payload = '{not json' WHERE seq = :s"), {"s": contact})
     lines, _ = verify(store_url)
-    note = "(note): its payload is not a JSON object"
-    assert any(line.startswith(f"{first}: history: event ") and line.endswith(note)
+    note = "(note) : son contenu n'est pas un objet JSON"
+    assert any(line.startswith(f"{first}: history: événement n° ") and line.endswith(note)
                for line in lines)  # fmt: skip
     if store.backend == "sqlite":
-        assert any(line.endswith("(contact): its payload is not JSON") for line in lines)
+        assert any(line.endswith("(contact) : son contenu n'est pas du JSON") for line in lines)
 
 
 def test_an_impossible_move_and_a_forged_lead_are_refused(store, store_url, network):
@@ -251,10 +253,11 @@ def test_an_impossible_move_and_a_forged_lead_are_refused(store, store_url, netw
     result = run("db", "verify", "--db", store_url)
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert f"{a}: history: event 2 (stage_changed on {day(3)}): impossible move: cannot 'mark_developed' a fiche " \
-        "in stage 'idea' (idée (premier accueil)); allowed: start_study, hold, abandon, redirect" in lines  # fmt: skip
-    assert f"{b}: history: event 2 (stage_changed on {day(3)}): impossible move: 'start_study' without a référent " \
-        "(the fiche had no lead then)" in lines  # fmt: skip
+    assert f"{a}: history: événement n° 2 (stage_changed du {day(3)}) : passage impossible : impossible de faire " \
+        "'mark_developed' sur une fiche à l'étape 'idea' (idée (premier accueil)) ; possibles : start_study, hold, " \
+        "abandon, redirect" in lines  # fmt: skip
+    assert f"{b}: history: événement n° 2 (stage_changed du {day(3)}) : passage impossible : 'start_study' sans " \
+        "référent (la fiche n'en avait pas alors)" in lines  # fmt: skip
 
 
 def test_an_event_recorded_in_another_structures_name_is_named(two, store, store_url):
@@ -265,7 +268,7 @@ def test_an_event_recorded_in_another_structures_name_is_named(two, store, store
         chain.append(conn, [{"fiche_id": first, "version": 3, "kind": ev.NOTE, "at": day(7), "recorded_at": recorded,
                              "by": "adie", "actor": "cma-63", "account": None, "payload": {"text": None}}])  # fmt: skip
     lines, _ = verify(store_url)
-    assert f"{first}: actor: event 8 (note): enregistré par cma-63 au nom de adie" in lines
+    assert f"{first}: actor: événement n° 8 (note) : enregistré par cma-63 au nom de adie" in lines
 
 
 def test_the_caller_is_recorded_and_by_is_the_coordinators_privilege(two, store, store_url):

@@ -72,7 +72,7 @@ def test_move_with_an_invalid_trigger(added):
     """An invalid trigger exits 2 and names the allowed ones."""
     result = run("fiche", "move", "F-2026-0001", "instal", "--as", "cma-63", "--db", added)
     assert result.exit_code == 2
-    assert result.output.startswith("erreur : unknown trigger 'instal' (vouliez-vous dire 'install' ?)")
+    assert result.output.startswith("erreur : déclencheur 'instal' inconnu (vouliez-vous dire 'install' ?)")
 
 
 def test_forbidden_write_exits_2(added, english):

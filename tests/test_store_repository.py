@@ -103,7 +103,7 @@ def test_verify_reports_a_tampered_fiche(store, network):
     with store.transaction() as conn:
         result = verify(conn)
     assert [str(d) for d in result.differences] == [
-        f"{change.fiche}: stage is 'financing' in the store but 'idea' from its history"
+        f"{change.fiche}: stage vaut 'financing' dans la base mais 'idea' d'après son historique"
     ]
 
 
@@ -123,7 +123,7 @@ def test_invalid_trigger_names_the_allowed_ones(store, network):
     before = counts(store)
     with store.transaction() as conn, pytest.raises(TransitionNotAllowed) as exc:
         repository.move_fiche(conn, change.fiche, "install", who=CMA, network=network)
-    assert "allowed: start_study, hold, abandon, redirect" in str(exc.value)
+    assert "possibles : start_study, hold, abandon, redirect" in str(exc.value)
     assert counts(store) == before
 
 

@@ -163,7 +163,7 @@ def apply(result: Rebuilt, kind: str, payload: Mapping[str, Any]) -> str | None:
     """Apply one event to a rebuilt fiche; returns what contradicts the fiche's state, if anything."""
     state = result.state
     if kind == CREATED:
-        return "a second 'created' event"
+        return _("a second 'created' event")
     if kind == SUGGESTED:
         result.orphan = bool(payload.get("orphan"))
         return None
@@ -178,19 +178,19 @@ def apply(result: Rebuilt, kind: str, payload: Mapping[str, Any]) -> str | None:
     if kind == SUPPORT_ASSIGNED:
         supporting = state.setdefault("supporting", [])
         if payload["structure"] in supporting:
-            return f"'{payload['structure']}' was already supporting"
+            return _("'{structure}' was already supporting").format(structure=payload["structure"])
         supporting.append(payload["structure"])
         return None
     if kind == SUPPORT_REMOVED:
         supporting = state.setdefault("supporting", [])
         if payload["structure"] not in supporting:
-            return f"'{payload['structure']}' was not supporting"
+            return _("'{structure}' was not supporting").format(structure=payload["structure"])
         supporting.remove(payload["structure"])
         return None
     if kind == STAGE_CHANGED:
         problem = _expect(state.get("stage"), payload.get("from"), "stage")
         if payload.get("to") not in STAGES:
-            problem = f"unknown stage '{payload.get('to')}'"
+            problem = _("unknown stage '{stage}'").format(stage=payload.get("to"))
         problem = problem or _lifecycle_problem(state, payload)
         state["stage"] = payload.get("to")
         for name in ("installed_on", "follow_up_by", "held_from"):
@@ -218,7 +218,7 @@ def apply(result: Rebuilt, kind: str, payload: Mapping[str, Any]) -> str | None:
             porteur[name] = None
         state["summary"] = ""
         return None
-    return f"unknown event kind '{kind}'"
+    return _("unknown event kind '{kind}'").format(kind=kind)
 
 
 def _lifecycle_problem(state: Mapping[str, Any], payload: Mapping[str, Any]) -> str | None:
@@ -235,21 +235,24 @@ def _lifecycle_problem(state: Mapping[str, Any], payload: Mapping[str, Any]) -> 
     try:
         dest = lifecycle().next_stage(str(stage), str(trigger), state.get("held_from"))
     except EngineError as exc:
-        return f"impossible move: {exc}"
+        return _("impossible move: {problem}").format(problem=exc)
     if dest != payload.get("to"):
-        return f"impossible move: '{trigger}' from '{stage}' leads to '{dest}', not '{payload.get('to')}'"
+        message = _("impossible move: '{trigger}' from '{stage}' leads to '{dest}', not '{to}'")
+        return message.format(trigger=trigger, stage=stage, dest=dest, to=payload.get("to"))
     if trigger == "start_study" and not state.get("lead"):
-        return "impossible move: 'start_study' without a référent (the fiche had no lead then)"
+        return _("impossible move: 'start_study' without a référent (the fiche had no lead then)")
     if dest == "installed" and not payload.get("installed_on"):
-        return f"impossible move: '{trigger}' to 'installed' without an installation date"
+        return _("impossible move: '{trigger}' to 'installed' without an installation date").format(trigger=trigger)
     if dest == "follow_up" and not payload.get("follow_up_by"):
-        return f"impossible move: '{trigger}' to 'follow_up' without a structure in charge of the follow-up"
+        message = _("impossible move: '{trigger}' to 'follow_up' without a structure in charge of the follow-up")
+        return message.format(trigger=trigger)
     return None
 
 
 def _expect(actual: Any, recorded: Any, what: str) -> str | None:
     if actual != recorded:
-        return f"recorded {what} before the event was {recorded!r}, but the history leads to {actual!r}"
+        message = _("recorded {what} before the event was {recorded}, but the history leads to {actual}")
+        return message.format(what=what, recorded=repr(recorded), actual=repr(actual))
     return None
 
 

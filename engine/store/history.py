@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from engine.i18n import _
 from engine.store import events as ev
 from engine.store import personal
 from engine.store.schema import events
@@ -154,12 +155,12 @@ def states(history: Iterable[Any], *, until: dt.date | None = None, keep: bool =
             payload = {}
         if result is None:
             if kind != ev.CREATED:
-                out.rebuilt = ev.Rebuilt({}, broken=[f"event 1 is '{kind}', not 'created'"])
+                out.rebuilt = ev.Rebuilt({}, broken=[_("event 1 is '{kind}', not 'created'").format(kind=kind)])
                 return out
             fiche = payload.get("fiche")
             result = ev.Rebuilt(copy.deepcopy(dict(fiche)) if isinstance(fiche, Mapping) else {})
             before: dict[str, Any] = {}
-            problem = None if isinstance(fiche, Mapping) else "the 'created' event holds no fiche"
+            problem = None if isinstance(fiche, Mapping) else _("the 'created' event holds no fiche")
             if "local_network" in payload:
                 out.local_network, out.local_network_known = payload.get("local_network"), True
         else:
@@ -167,25 +168,30 @@ def states(history: Iterable[Any], *, until: dt.date | None = None, keep: bool =
             try:
                 problem = ev.apply(result, kind, payload)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                problem = f"unreadable payload ({type(exc).__name__})"
+                problem = _("unreadable payload ({error})").format(error=type(exc).__name__)
             if kind == ev.STAGE_CHANGED:
                 day = _day(at)
                 if problem is None and last_move is not None and day < last_move:
-                    problem = f"a stage change dated {day} before the previous one ({last_move})"
+                    problem = _("a stage change dated {day} before the previous one ({previous})").format(
+                        day=day, previous=last_move
+                    )
                 last_move = max(day, last_move) if last_move else day
             if kind == ev.SUGGESTED:
                 result.suggested = ev.next_suggested(result.suggested, payload, at)
             if kind == ev.COMMUNE_CHANGED:
                 out.local_network, out.local_network_known = payload.get("local_network"), True
         if problem:
-            result.broken.append(f"event {number} ({kind} on {at}): {problem}")
+            result.broken.append(
+                _("event {number} ({kind} on {at}): {problem}").format(number=number, kind=kind, at=at, problem=problem)
+            )
         try:
             result.version = max(result.version, int(event["version"]))
         except (TypeError, ValueError):
-            result.broken.append(f"event {number} ({kind} on {at}): version {event['version']!r} is not a number")
+            message = _("event {number} ({kind} on {at}): version {version} is not a number")
+            result.broken.append(message.format(number=number, kind=kind, at=at, version=repr(event["version"])))
         if keep:
             out.steps.append(Step(event, before, copy.deepcopy(result.state), problem))
-    out.rebuilt = result or ev.Rebuilt({}, broken=["no events"])
+    out.rebuilt = result or ev.Rebuilt({}, broken=[_("no events")])
     return out
 
 

@@ -77,7 +77,8 @@ class Difference:
             "suggestion_open",
         ):
             return f"{where}: {self.field}: {self.rebuilt}"
-        return f"{where}: {self.field} is {self.stored!r} in the store but {self.rebuilt!r} from its history"
+        message = _("{where}: {field} is {stored} in the store but {rebuilt} from its history")
+        return message.format(where=where, field=self.field, stored=repr(self.stored), rebuilt=repr(self.rebuilt))
 
 
 @dataclass
@@ -153,10 +154,12 @@ def verify(conn: Connection, *, anchor: str | None = None) -> Verification:
             _check_fiche(stored, history, values, referenced, result, mine, facts, flags.pop(stored.id, {}))
         except Exception as exc:
             result.differences.append(
-                Difference(stored.id, "history", None, f"cannot be replayed ({type(exc).__name__})")
+                Difference(
+                    stored.id, "history", None, _("cannot be replayed ({error})").format(error=type(exc).__name__)
+                )
             )
     for fiche_id in sorted(histories):
-        result.differences.append(Difference(fiche_id, "history", None, "events of a fiche that is not stored"))
+        result.differences.append(Difference(fiche_id, "history", None, _("events of a fiche that is not stored")))
     unreferenced = [k for k in values if k not in referenced]
     if unreferenced:
         fiches_of = sorted({values[k].fiche_id for k in unreferenced})
@@ -201,19 +204,19 @@ def _read_events(conn: Connection) -> list[_Row]:
         try:
             row.at = dt.date.fromisoformat(str(at)[:10])
         except ValueError:
-            row.problems.append("its date is not a date")
+            row.problems.append(_("its date is not a date"))
         parsed = _timestamp(recorded)
         if parsed is None:
-            row.problems.append("its recording time is not a time")
+            row.problems.append(_("its recording time is not a time"))
         else:
             row.recorded_at = parsed
         try:
             row.payload = json.loads(payload) if payload is not None else None
         except (TypeError, ValueError):
-            row.problems.append("its payload is not JSON")
+            row.problems.append(_("its payload is not JSON"))
         else:
             if not isinstance(row.payload, dict):
-                row.problems.append("its payload is not a JSON object")
+                row.problems.append(_("its payload is not a JSON object"))
         out.append(row)
     return out
 
@@ -317,7 +320,8 @@ def _check_fiche(
     erased = any(r.kind == ev.PERSONAL_ERASED for r in history)
     for number, row in enumerate(history, 1):
         for problem in row.problems:
-            result.differences.append(Difference(fiche_id, "history", None, f"event {number} ({row.kind}): {problem}"))
+            message = _("event {number} ({kind}): {problem}").format(number=number, kind=row.kind, problem=problem)
+            result.differences.append(Difference(fiche_id, "history", None, message))
         if row.problems:
             continue
         payload = row.payload
@@ -325,7 +329,12 @@ def _check_fiche(
             referenced.add(ref["key"])
         for problem in personal.check(payload, values, fiche_id):
             result.differences.append(
-                Difference(fiche_id, "personal_data", None, f"event {number} ({row.kind}): {problem}")
+                Difference(
+                    fiche_id,
+                    "personal_data",
+                    None,
+                    _("event {number} ({kind}): {problem}").format(number=number, kind=row.kind, problem=problem),
+                )
             )
         gone = personal.missing(payload, values)
         if gone and not erased:
@@ -341,7 +350,7 @@ def _check_fiche(
             )
             result.differences.append(Difference(fiche_id, "actor", None, message))
     if not history:
-        result.differences.append(Difference(fiche_id, "history", None, "no events"))
+        result.differences.append(Difference(fiche_id, "history", None, _("no events")))
         return
     replay = states(usable)
     rebuilt = replay.rebuilt
@@ -352,7 +361,7 @@ def _check_fiche(
 
     created = _created_state(usable)
     for name, problem in state_problems(created):
-        message = f"event 1 (created): {name}: {problem}"
+        message = _("event 1 (created): {field}: {problem}").format(field=name, problem=problem)
         result.differences.append(Difference(fiche_id, "history", None, message))
     _compare(stored, rebuilt, result)
     if replay.local_network_known and stored.local_network != replay.local_network:
@@ -410,7 +419,10 @@ def _plain(value: Any) -> Any:
 
 def _asked_words(asked: Mapping[tuple[str, str], str]) -> list[str]:
     """A current suggestion as sorted ``structure role since`` words (``db verify``'s output)."""
-    return sorted(f"{structure} {role} since {since}" for (structure, role), since in asked.items())
+    words = _("{structure} {role} since {since}")
+    return sorted(
+        words.format(structure=structure, role=role, since=since) for (structure, role), since in asked.items()
+    )
 
 
 def _created_state(history: list[_Row]) -> dict[str, Any]:
