@@ -325,3 +325,28 @@ def test_the_form_fields_of_the_nature_facts_follow_the_presumption():
     assert desk.FicheForm(kind="development").artisan_checked is True
     assert desk.FicheForm(kind="takeover").artisan_checked is False
     assert desk.FicheForm(kind="development", artisan_registered=False).artisan_checked is False
+
+
+def test_a_change_made_on_the_web_records_the_signed_in_account_and_the_server_time(web):  # noqa: F811
+    """Issue 14, item 7: an event stores who was signed in (structure and account), not a name the page
+    could choose, and the server's time."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from engine.accounts import repository as accounts_repository
+    from engine.store.schema import events
+
+    client = web.client("on", fresh=True)
+    version = desk.fiche_page(web.ws, Identity.coordinator(), web.fiche).version
+    before = dt.datetime.now(dt.UTC)
+    sent = client.submit(f"/fiches/{web.fiche}/action",
+                         {"do": "note", "text": "vu", "version": str(version), "by": "committee"})  # fmt: skip
+    assert sent.status_code == 303, sent.text
+    with web.ws.store.transaction() as conn:
+        row = conn.execute(select(events).order_by(events.c.seq.desc()).limit(1)).mappings().one()
+        account = accounts_repository.get_account(conn, "cma63@test.example")
+    assert (row["kind"], row["by"], row["actor"]) == ("note", "cma-63", "cma-63")
+    assert row["account"] == str(account.id)
+    recorded = row["recorded_at"] if row["recorded_at"].tzinfo else row["recorded_at"].replace(tzinfo=dt.UTC)
+    assert before - dt.timedelta(minutes=5) < recorded < dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
