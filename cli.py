@@ -222,7 +222,10 @@ def show(result: Any, fmt: str, output: Path | None = None, written: str | None 
         # the text of a result that is an input error (exit 2, e.g. rules check) is an error message
         click.echo(for_terminal(text.rstrip("\n")), err=getattr(result, "exit_code", 0) == 2 and fmt == "text")
         return
-    output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    from engine.paths import write_private
+
+    # an agenda names porteurs: like every file capactif writes, readable by its owner only
+    write_private(output, text if text.endswith("\n") else text + "\n")
     click.echo((written or _("Written to {path}")).format(path=output), err=True)
 
 

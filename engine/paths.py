@@ -73,7 +73,19 @@ def write_private(path: str | Path, text: str) -> None:
     For every file that may hold porteurs' personal data: exports, rejected import rows.
     """
     target = Path(path)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:  # a missing folder, no permission, a full disk: the user's to fix, not a bug
+        from engine.errors import InputError, Problem
+        from engine.i18n import _
+
+        if isinstance(exc, FileNotFoundError):
+            message = _("its folder does not exist: create it, or write the file elsewhere")
+        elif isinstance(exc, PermissionError):
+            message = _("you may not write there: write the file elsewhere")
+        else:
+            message = _("cannot be written ({reason})").format(reason=exc.strerror or type(exc).__name__)
+        raise InputError(problems=[Problem(str(target), 0, 0, message)]) from None
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:

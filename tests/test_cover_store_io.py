@@ -340,3 +340,18 @@ def test_rejects_may_not_overwrite_the_file_being_imported(store_url, tmp_path):
             "donnez un autre nom\n"  # fmt: skip
         assert path.read_text(encoding="utf-8") == text
     assert stored_ids(store_url) == []
+
+
+def test_a_file_written_into_a_missing_folder_is_an_input_error_and_nothing_is_stored(store_url, tmp_path):
+    """-o or --rejects naming a folder that does not exist: exit 2 with the path, not an internal error (exit 3);
+    the import's good rows are not stored without their rejects."""
+    path = tmp_path / "fiches.csv"
+    path.write_text("received,commune,kind\n2026-01-05,63003,creation\n2026-01-05,63003,nope\n", encoding="utf-8")
+    missing = tmp_path / "nowhere" / "rejects.csv"
+    result = import_(path, store_url, "--skip-invalid", "--rejects", str(missing))
+    assert result.exit_code == 2, result.output
+    assert result.output == f"erreur : {missing}: son dossier n'existe pas : créez-le, ou écrivez le fichier ailleurs\n"
+    assert stored_ids(store_url) == []
+    exported = run("fiche", "export", "--format", "csv", "-o", str(tmp_path / "nowhere" / "x.csv"), "--as",
+                   "coordinator", "--db", store_url)  # fmt: skip
+    assert exported.exit_code == 2 and "son dossier n'existe pas" in exported.output

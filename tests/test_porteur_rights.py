@@ -309,3 +309,13 @@ def test_purge_erases_the_messages_past_the_retention_period(store, store_url, n
     text = everything(store)
     assert NAME not in text and "fromagère" not in text and "Paul, crémier" in text
     assert recent
+
+
+def test_an_agenda_written_to_a_file_is_private(people, store_url, tmp_path):
+    """The agenda names porteurs: -o writes it readable by its owner only, like exports (it was 0644)."""
+    out = tmp_path / "agenda.md"
+    result = run("agenda", "--network", "ambert", "--month", "2026-04", "-o", str(out), "--as", "coordinator",
+                 "--db", store_url)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    assert NAME in out.read_text(encoding="utf-8")
