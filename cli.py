@@ -1256,7 +1256,7 @@ def rules_diff(
     stdin_text = stdin_if_dash(tuple(sources))
     result = rules.diff(
         workspace(db_url, rules_path), base, sources, _day(as_of), stdin_text=stdin_text,
-        progress=lambda total: rules.DelayedProgress(total, "replaying fiches"),
+        progress=lambda total: rules.DelayedProgress(total, _("replaying fiches")),
     )  # fmt: skip
     show(result, fmt)
     ctx.exit(result.exit_code)
@@ -1889,7 +1889,7 @@ def audit_command(fiche_id: str, as_: str | None, db_url: str | None, rules_path
 
 def _warn(message: str) -> None:
     """A warning from the application layer, on standard error."""
-    click.echo(f"warning: {message}", err=True)
+    click.echo(_("warning: {message}").format(message=message), err=True)
 
 
 @rules_group.command("publish")

@@ -170,4 +170,6 @@ def nature_of(code: str) -> NatureFinding:
             return NatureFinding(nature, prefix, "[partial" in note, note)
     section = nomenclature()[code].section
     nature = _SECTION_NATURE.get(section, "commercial")
-    return NatureFinding(nature, f"section {section}", False, f"by default for section {section}")
+    return NatureFinding(
+        nature, f"section {section}", False, _("by default for section {section}").format(section=section)
+    )

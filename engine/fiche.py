@@ -19,7 +19,7 @@ from pydantic import ValidationInfo as Info
 
 from engine import activities, limits
 from engine.errors import excerpt
-from engine.i18n import _, get_language
+from engine.i18n import N_, _, get_language
 from engine.vocabulary import lenient, unknown
 from engine.yamlsource import read_models
 
@@ -81,7 +81,7 @@ class Porteur(BaseModel):
     email: str | None = None
     phone: str | None = None
     consent_network: bool = Field(
-        default=False, description="the porteur agreed that the fiche is shared with the whole network"
+        default=False, description=N_("the porteur agreed that the fiche is shared with the whole network")
     )
 
     @field_validator("phone", mode="before")
@@ -110,35 +110,37 @@ class Fiche(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(default=None, pattern=FICHE_ID_PATTERN, description="F-YYYY-NNNN, assigned by the store")
-    received: dt.date = Field(description="date of the first contact")
-    received_by: str | None = Field(default=None, description="structure id that met the porteur")
+    id: str | None = Field(default=None, pattern=FICHE_ID_PATTERN, description=N_("F-YYYY-NNNN, assigned by the store"))
+    received: dt.date = Field(description=N_("date of the first contact"))
+    received_by: str | None = Field(default=None, description=N_("structure id that met the porteur"))
     summary: str = ""
     porteur: Porteur = Field(default_factory=Porteur)
-    commune: str = Field(description="INSEE code, or an unambiguous commune name")
+    commune: str = Field(description=N_("INSEE code, or an unambiguous commune name"))
     kind: Kind
-    naf: str | None = Field(default=None, description="NAF rév. 2 code, e.g. 10.71C")
-    nature: Nature | None = Field(default=None, description="derived from naf when not given")
-    employees: int | None = Field(default=None, ge=0, le=limits.MAX_EMPLOYEES, description="planned headcount")
+    naf: str | None = Field(default=None, description=N_("NAF rév. 2 code, e.g. 10.71C"))
+    nature: Nature | None = Field(default=None, description=N_("derived from naf when not given"))
+    employees: int | None = Field(default=None, ge=0, le=limits.MAX_EMPLOYEES, description=N_("planned headcount"))
     artisan_registered: bool | None = Field(
         default=None,
-        description="already registered at the répertoire des métiers (droit de suite); "
-        "unset: presumed for a development, not for a creation or a takeover",
+        description=N_(
+            "already registered at the répertoire des métiers (droit de suite); "
+            "unset: presumed for a development, not for a creation or a takeover"
+        ),
     )
     farm_link: FarmLink | None = Field(
         default=None,
-        description="how the activity is tied to a farm (Code rural L311-1): extension, on_farm, equestrian",
+        description=N_("how the activity is tied to a farm (Code rural L311-1): extension, on_farm, equestrian"),
     )
     needs: list[Need] = []
     publics: list[Public] = []
     stage: Stage = "idea"
-    lead: str | None = Field(default=None, description="the référent structure")
+    lead: str | None = Field(default=None, description=N_("the référent structure"))
     supporting: list[str] = []
     installed_on: dt.date | None = None
     follow_up_by: str | None = None
     held_from: Stage | None = None
     offer: str | None = Field(
-        default=None, pattern=OFFER_ID_PATTERN, description="the activity offer the project came from (O-YYYY-NNNN)"
+        default=None, pattern=OFFER_ID_PATTERN, description=N_("the activity offer the project came from (O-YYYY-NNNN)")
     )
 
     _nature_finding: activities.NatureFinding | None = PrivateAttr(default=None)

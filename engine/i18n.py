@@ -215,6 +215,28 @@ def lazy_gettext(message: str) -> LazyString:
 _l = lazy_gettext
 
 
+#: The decimal separator of each language (French writes 40,7 %; English 40.7 %).
+DECIMAL_SEPARATORS: dict[str, str] = {"fr": ",", "en": "."}
+
+
+def format_decimal(value: float, digits: int = 1, *, trim: bool = False) -> str:
+    """``value`` with ``digits`` decimals and the decimal separator of the language in force.
+
+    ``trim`` drops trailing zeros (``12.0`` → ``12``, ``12.50`` → ``12,5``).  For text read by people
+    only: ``--format json`` and CSV keep numbers as numbers.  (Babel's ``format_decimal`` would do the
+    same, but Babel is a contributor's tool here, not a run-time dependency; two languages need no more.)
+    """
+    text = f"{value:.{digits}f}"
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", DECIMAL_SEPARATORS.get(get_language(), "."))
+
+
+def format_percent(ratio: float, digits: int = 1) -> str:
+    """A ratio as a percentage, in the language in force: ``0.4074`` → ``40,7 %`` (French), ``40.7 %``."""
+    return f"{format_decimal(ratio * 100, digits)} %"
+
+
 def install_jinja2(env: Any) -> Any:
     """Give a Jinja2 environment ``{% trans %}``, ``_()``, ``gettext()`` and ``ngettext()``.
 

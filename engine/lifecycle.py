@@ -238,7 +238,7 @@ def _held_from_guard(stage: str) -> Any:
         return event.kwargs["record"].held_from == stage or self._refuse(guard.__name__)
 
     guard.__name__ = guard.__qualname__ = _HELD_FROM_PREFIX + stage
-    guard.__doc__ = f"``resume`` goes back to '{stage}' only if the fiche was paused there."
+    guard.__doc__ = HELD_FROM.format(stage=stage)  # for developers; the lifecycle table translates it
     return guard
 
 
@@ -258,43 +258,51 @@ def _validate(rows: Sequence[Mapping[str, Any]], stages: Iterable[str]) -> None:
     seen: dict[tuple[str, str, str | None], str] = {}
     for index, row in enumerate(rows, 1):
         trigger = row.get("trigger")
-        where = f"transition #{index} ('{trigger}')"
+        where = _("transition #{index} ('{trigger}')").format(index=index, trigger=trigger)
         if not isinstance(trigger, str) or not trigger.isidentifier():
-            problems.append(f"{where}: the trigger must be an identifier")
+            problems.append(_("{where}: the trigger must be an identifier").format(where=where))
             continue
         sources = _sources(row)
         if not sources:
-            problems.append(f"{where}: no source stage")
+            problems.append(_("{where}: no source stage").format(where=where))
         for stage in [*sources, row.get("dest")]:
             if stage not in stages:
-                problems.append(f"{where}: {unknown('stage', stage, stages)}")
+                problems.append(_("{where}: {problem}").format(where=where, problem=unknown("stage", stage, stages)))
         conditions = row.get("conditions") or []
         if isinstance(conditions, str):
             conditions = [conditions]
         held: str | None = None
         for guard in conditions:
             if not isinstance(guard, str) or not callable(getattr(_Carrier, guard, None)):
-                problems.append(f"{where}: {unknown('guard', guard, GUARDS)}")
+                problems.append(_("{where}: {problem}").format(where=where, problem=unknown("guard", guard, GUARDS)))
             elif guard.startswith(_HELD_FROM_PREFIX):
                 held = guard[len(_HELD_FROM_PREFIX) :]
                 if held != row.get("dest"):
-                    problems.append(f"{where}: guard '{guard}' must go to '{held}'")
+                    problems.append(
+                        _("{where}: guard '{guard}' must go to '{stage}'").format(where=where, guard=guard, stage=held)
+                    )
         for source in sources:
             key = (source, trigger, held)
             if key in seen:
                 problems.append(
-                    f"{where}: '{trigger}' from '{source}' is already declared by {seen[key]}"
-                    " (two transitions must differ by held_from)"
+                    _(
+                        "{where}: '{trigger}' from '{source}' is already declared by {other}"
+                        " (two transitions must differ by held_from)"
+                    ).format(where=where, trigger=trigger, source=source, other=seen[key])
                 )
             seen[key] = where
     for source, trigger, held in list(seen):
         if held is not None and (source, trigger, None) in seen:
             problems.append(
-                f"{seen[(source, trigger, held)]}: '{trigger}' from '{source}' is also declared"
-                f" without a held_from guard by {seen[(source, trigger, None)]}"
+                _("{where}: '{trigger}' from '{source}' is also declared without a held_from guard by {other}").format(
+                    where=seen[(source, trigger, held)],
+                    trigger=trigger,
+                    source=source,
+                    other=seen[(source, trigger, None)],
+                )
             )
     if problems:
-        raise LifecycleDefinitionError("invalid lifecycle table:\n" + "\n".join(problems))
+        raise LifecycleDefinitionError(_("invalid lifecycle table:") + "\n" + "\n".join(problems))
 
 
 class _LabelledState(State):
@@ -395,13 +403,16 @@ class Lifecycle:
         for change in changes:
             if change.from_stage != stage:
                 raise TransitionNotAllowed(
-                    f"history is broken: '{change.trigger}' on {change.at} starts from "
-                    f"'{change.from_stage}' but the fiche was in '{stage}'"
+                    _(
+                        "history is broken: '{trigger}' on {date} starts from '{source}' but the fiche was in '{stage}'"
+                    ).format(trigger=change.trigger, date=change.at, source=change.from_stage, stage=stage)
                 )
             dest = self.next_stage(stage, change.trigger, held_from)
             if dest != change.to_stage:
                 raise TransitionNotAllowed(
-                    f"history is broken: '{change.trigger}' from '{stage}' leads to '{dest}', not '{change.to_stage}'"
+                    _("history is broken: '{trigger}' from '{source}' leads to '{dest}', not '{recorded}'").format(
+                        trigger=change.trigger, source=stage, dest=dest, recorded=change.to_stage
+                    )
                 )
             if dest == HOLD_STAGE:
                 held_from = stage

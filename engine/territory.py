@@ -17,8 +17,15 @@ from typing import NoReturn
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.errors import Problem, RulesError
-from engine.i18n import _
+from engine.i18n import N_, _
 from engine.yamlsource import Document, read_document, validation_problems
+
+#: A local network naming a place the territory does not have.
+_UNKNOWN_PLACE = {
+    "arrondissements": N_("unknown arrondissement '{value}'"),
+    "departments": N_("unknown department '{value}'"),
+    "communes": N_("unknown commune '{value}'"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +265,7 @@ class TerritorySpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", defer_build=True)  # built when a territory file is read
 
-    communes: str = Field(description="path of the communes CSV, relative to the rules directory")
+    communes: str = Field(description=N_("path of the communes CSV, relative to the rules directory"))
     departments: dict[str, str]
     local_networks: list[LocalNetworkSpec]
 
@@ -304,7 +311,9 @@ def read_communes(path: Path, source: str) -> tuple[list[Commune], list[Problem]
             continue
         r = dict(zip(header, row, strict=True))
         if not (len(r["insee"]) == 5 and r["insee"][2:].isdigit()):
-            problems.append(Problem(source, lineno, 1, f"'{r['insee']}' is not an INSEE code (5 characters)"))
+            problems.append(
+                Problem(source, lineno, 1, _("'{code}' is not an INSEE code (5 characters)").format(code=r["insee"]))
+            )
             continue
         communes.append(
             Commune(
@@ -352,7 +361,9 @@ def build_territory(doc: Document, rules_dir: Path, root: Path) -> tuple[Territo
     arrondissements = {c.arrondissement for c in communes}
     for i, net in enumerate(spec.local_networks):
         if net.id in networks:
-            problems.append(doc.problem(("local_networks", i, "id"), f"duplicate local network id '{net.id}'"))
+            problems.append(
+                doc.problem(("local_networks", i, "id"), _("duplicate local network id '{id}'").format(id=net.id))
+            )
         for field_name, known in (
             ("arrondissements", arrondissements),
             ("departments", set(spec.departments)),
@@ -360,8 +371,8 @@ def build_territory(doc: Document, rules_dir: Path, root: Path) -> tuple[Territo
         ):
             for j, value in enumerate(getattr(net, field_name)):
                 if value not in known:
-                    what = field_name.rstrip("s")
-                    problems.append(doc.problem(("local_networks", i, field_name, j), f"unknown {what} '{value}'"))
+                    message = _(_UNKNOWN_PLACE[field_name]).format(value=value)
+                    problems.append(doc.problem(("local_networks", i, field_name, j), message))
         members = {
             c.insee
             for c in communes
@@ -372,16 +383,20 @@ def build_territory(doc: Document, rules_dir: Path, root: Path) -> tuple[Territo
                 problems.append(
                     doc.problem(
                         ("local_networks", i, "id"),
-                        f"commune {by_code[code]} is in two local networks: '{membership[code]}' and '{net.id}'",
+                        _("commune {commune} is in two local networks: '{first}' and '{second}'").format(
+                            commune=by_code[code], first=membership[code], second=net.id
+                        ),
                     )
                 )
             membership[code] = net.id
         networks[net.id] = LocalNetwork(net.id, net.name, frozenset(members))
     for c in communes:
         if c.department not in spec.departments:
-            problems.append(doc.problem(("departments",), f"commune {c} is in department '{c.department}', not listed"))
+            message = _("commune {commune} is in department '{department}', not listed")
+            problems.append(doc.problem(("departments",), message.format(commune=c, department=c.department)))
         if c.insee not in membership:
-            problems.append(doc.problem(("local_networks",), f"commune {c} belongs to no local network"))
+            message = _("commune {commune} belongs to no local network").format(commune=c)
+            problems.append(doc.problem(("local_networks",), message))
     final = {code: _with_network(c, membership.get(code, "")) for code, c in by_code.items()}
     return Territory(final, dict(spec.departments), networks, _intercommunals(final.values())), problems
 

@@ -314,12 +314,18 @@ NOUNS: dict[str, str] = {
     "column": N_("column"),
     "field": N_("field"),
     "trigger": N_("trigger"),
+    "guard": N_("guard"),
     "check": N_("check"),
     "department": N_("department"),
     "severity": N_("severity"),
     "status": N_("status"),
     "commitment": N_("commitment"),
     "alert check": N_("alert check"),
+    "kind of action": N_("kind of action"),
+    "decision": N_("decision"),
+    "structure or role": N_("structure or role"),
+    "structure or kind of message": N_("structure or kind of message"),
+    "structure outside the network (orientation.yaml)": N_("structure outside the network (orientation.yaml)"),
 }
 
 

@@ -66,4 +66,4 @@ def test_bad_month(text):
     """A month that is not YYYY-MM is an input error on --month saying the expected shape."""
     with pytest.raises(InputError) as caught:
         parse_month(text)
-    assert caught.value.lines() == [f"--month: '{text}' is not a month: write YYYY-MM, e.g. 2025-03"]
+    assert caught.value.lines() == [f"--month: '{text}' n'est pas un mois : écrivez AAAA-MM, par ex. 2025-03"]

@@ -140,7 +140,7 @@ def test_unknown_network_and_bad_month(month, store_url):
     with pytest.raises(InputError) as caught:
         make_agenda(store_url, None, None, "amber", "2025-03", None)
     assert caught.value.lines() == ["--network: réseau local 'amber' introuvable (vouliez-vous dire 'ambert' ?)"]
-    with pytest.raises(InputError, match="--month: '2025-3' is not a month"):
+    with pytest.raises(InputError, match="--month: '2025-3' n'est pas un mois"):
         make_agenda(store_url, None, None, "ambert", "2025-3", None)
 
 
@@ -186,7 +186,7 @@ def test_agenda_cli_markdown_html_json(month, store_url, tmp_path):
     bad = runner.invoke(main, ["agenda", "--network", "ambert", "--month", "03/2025", "--db", store_url])
     assert (bad.exit_code, bad.output.strip()) == (
         2,
-        "erreur : --month: '03/2025' is not a month: write YYYY-MM, e.g. 2025-03",
+        "erreur : --month: '03/2025' n'est pas un mois : écrivez AAAA-MM, par ex. 2025-03",
     )
 
 

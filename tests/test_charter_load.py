@@ -69,11 +69,16 @@ def test_bad_file_reports_every_problem_located(tmp_path):
     directory = write(tmp_path, text)
     lines = problems(directory)
     src = "charter/commitments.yaml"
-    assert f"{src}:10:1: missing commitment 'first_meeting': add it under 'commitments:' (see docs/charter.md)" in lines
+    assert (
+        f"{src}:10:1: engagement 'first_meeting' manquant : ajoutez-le sous 'commitments:' (voir docs/charter.md)"
+        in lines
+    )
     assert f"{src}:12:3: engagement 'frist_meeting' introuvable (vouliez-vous dire 'first_meeting' ?)" in lines
     assert f"{src}:19:11: 'days' doit être un nombre entier, pas 'thirty'" in lines
     assert f"{src}:41:7: étape 'idae' introuvable (vouliez-vous dire 'idea' ?)" in lines
-    assert f"{src}:76:5: 'days' has no meaning here (alert check 'bounced' takes 'count: N'): remove it" in lines
+    assert (
+        f"{src}:76:5: 'days' n'a pas de sens ici (contrôle d’alerte 'bounced' prend 'count: N') : retirez-le" in lines
+    )
     assert len(lines) == 5
 
 
@@ -82,7 +87,7 @@ def test_unknown_field_and_severity(tmp_path):
     text = GOOD.replace("    severity: warning\n    days: 21", "    severity: warnin\n    dayz: 21")
     lines = problems(write(tmp_path, text))
     assert lines == [
-        "charter/commitments.yaml:50:3: alert check 'no_lead' needs 'days: N' (a delay in days)",
+        "charter/commitments.yaml:50:3: contrôle d’alerte 'no_lead' demande 'days: N' (un délai en jours)",
         "charter/commitments.yaml:51:15: severity 'warnin' introuvable (vouliez-vous dire 'warning' ?)",
         "charter/commitments.yaml:52:5: champ 'dayz' introuvable (vouliez-vous dire 'days' ?)",
     ]
@@ -93,7 +98,8 @@ def test_closed_stage_and_zero_delay(tmp_path):
     text = GOOD.replace("      idea: 60\n", "      abandoned: 60\n      study: 0\n")
     lines = problems(write(tmp_path, text))
     assert lines == [
-        "charter/commitments.yaml:41:7: stage 'abandoned' is closed: a closed fiche is never checked, remove it",
+        "charter/commitments.yaml:41:7: l'étape 'abandoned' est close : "
+        "une fiche close n'est jamais contrôlée, retirez-la",
         "charter/commitments.yaml:42:14: 'study' doit valoir au moins 1, pas '0'",
     ]
 
@@ -102,8 +108,8 @@ def test_check_without_thresholds_takes_none(tmp_path):
     """A severity-only check given a threshold says so instead of ignoring it."""
     text = GOOD.replace("    severity: info\n", "    severity: info\n    count: 2\n")
     assert problems(write(tmp_path, text)) == [
-        "charter/commitments.yaml:79:5: 'count' has no meaning here "
-        "(alert check 'need_uncovered' takes only a severity): remove it"
+        "charter/commitments.yaml:79:5: 'count' n'a pas de sens ici "
+        "(contrôle d’alerte 'need_uncovered' ne prend qu'une gravité) : retirez-le"
     ]
 
 
@@ -111,8 +117,8 @@ def test_missing_alert_check(tmp_path):
     """Every alert check must be configured: a missing one is named, at the 'alerts:' key."""
     text = GOOD.replace("  consent_missing:\n    severity: critical\n", "")
     assert problems(write(tmp_path, text)) == [
-        "charter/commitments.yaml:48:1: missing alert check 'consent_missing': add it under 'alerts:' "
-        "(see docs/charter.md)"
+        "charter/commitments.yaml:48:1: contrôle d’alerte 'consent_missing' manquant : ajoutez-le sous 'alerts:' "
+        "(voir docs/charter.md)"
     ]
 
 

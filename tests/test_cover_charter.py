@@ -54,12 +54,12 @@ def test_check_table_is_one_line_per_commitment(seeded):
         "Engagements de la charte — 2025 (au 2026-01-31)",
         "",
         "    part  tenus / jugés  engagement",
-        "  50.0 %      1 / 2      Premier rendez-vous dans les 15 jours suivant le premier contact",
-        "  50.0 %      1 / 2      Une structure référente désignée dans les 30 jours suivant le premier contact",
+        "  50,0 %      1 / 2      Premier rendez-vous dans les 15 jours suivant le premier contact",
+        "  50,0 %      1 / 2      Une structure référente désignée dans les 30 jours suivant le premier contact",
         "       —      0 / 0      Porteur reçu en premier accueil (communauté de communes, Parc) pris en charge par son"
         " référent dans les 21 jours",
         "       —      0 / 0      Un suivi post-création proposé dans les 90 jours suivant l'installation",
-        "   0.0 %      0 / 2      Aucun projet actif sans nouvelles au-delà du délai de son étape",
+        "   0,0 %      0 / 2      Aucun projet actif sans nouvelles au-delà du délai de son étape",
         "",
         "Par réseau local, par structure, et les fiches derrière chaque engagement : --details.",
     ]
@@ -72,7 +72,7 @@ def test_check_line_counts_pending_fiches(seeded):
     """A fiche whose delay still runs is pending: not in 'judged', said at the end of the line."""
     url, _, _ = seeded
     lines = run("charter", "check", "--year", "2025", "--as-of", "2025-03-10", "--db", url).output.splitlines()
-    first = " 100.0 %      1 / 1      Premier rendez-vous dans les 15 jours suivant le premier contact (1 en cours)"
+    first = " 100,0 %      1 / 1      Premier rendez-vous dans les 15 jours suivant le premier contact (1 en cours)"
     assert first in lines
 
 
@@ -87,14 +87,14 @@ def test_check_markdown_is_a_committee_document(seeded):
         "",
         "| engagement | tenus / jugés | part tenue | en cours | id |",
         "|---|---|---|---|---|",
-        "| Premier rendez-vous dans les 15 jours suivant le premier contact | 1 / 2 | 50.0 % | 0 | first_meeting |",
-        "| Une structure référente désignée dans les 30 jours suivant le premier contact | 1 / 2 | 50.0 % | 0"
+        "| Premier rendez-vous dans les 15 jours suivant le premier contact | 1 / 2 | 50,0 % | 0 | first_meeting |",
+        "| Une structure référente désignée dans les 30 jours suivant le premier contact | 1 / 2 | 50,0 % | 0"
         " | referent |",
         "| Porteur reçu en premier accueil (communauté de communes, Parc) pris en charge par son référent dans les 21"
         " jours | 0 / 0 | — | 0 | reception_junction |",
         "| Un suivi post-création proposé dans les 90 jours suivant l'installation | 0 / 0 | — | 0"
         " | follow_up_offered |",
-        "| Aucun projet actif sans nouvelles au-delà du délai de son étape | 0 / 2 | 0.0 % | 0 | news |",
+        "| Aucun projet actif sans nouvelles au-delà du délai de son étape | 0 / 2 | 0,0 % | 0 | news |",
     ]
     assert not any(line.startswith("## ") for line in lines)
     lines = check(url, "--format", "markdown", "--as", "committee", "--details").output.splitlines()
@@ -103,14 +103,14 @@ def test_check_markdown_is_a_committee_document(seeded):
         "",
         "| réseau local | tenus | non tenus | en cours | part tenue |",
         "|---|---|---|---|---|",
-        "| ambert | 1 | 1 | 0 | 50.0 % |",
+        "| ambert | 1 | 1 | 0 | 50,0 % |",
         "| brioude | 0 | 0 | 0 | — |",
         "| thiers | 0 | 0 | 0 | — |",
         "",
         "| structure | tenus | non tenus | en cours | part tenue |",
         "|---|---|---|---|---|",
-        "| cci-thiers | 1 | 0 | 0 | 100.0 % |",
-        "| cma-63 | 0 | 1 | 0 | 0.0 % |",
+        "| cci-thiers | 1 | 0 | 0 | 100,0 % |",
+        "| cma-63 | 0 | 1 | 0 | 0,0 % |",
         "",
         "| fiche | réseau local | structure | échéance | constat | porteur |",
         "|---|---|---|---|---|---|",
@@ -164,7 +164,7 @@ def test_check_table_details_has_a_block_per_commitment(seeded):
     ]
     assert [led, "ambert", "cma-63", "2025-03-18", "aucun au 2026-01-31", ""] in rows
     assert [met, "ambert", "cci-thiers", "2025-04-02", "aucun au 2026-01-31", ""] in rows  # referent broken
-    assert ["cci-thiers", "1", "0", "0", "100.0 %"] in rows
+    assert ["cci-thiers", "1", "0", "0", "100,0 %"] in rows
 
 
 def test_check_on_an_empty_period_exits_0_with_no_share(store):

@@ -146,8 +146,8 @@ def test_match_a_fiche_names_its_porteur_only_to_its_structure(offers):
         "1. O-2025-0001 — entreprise à reprendre: Boulangerie à reprendre (63003 Ambert), "
         "Villages Magazine du 2025-03-14"
     )
-    assert "     - already in contact since 2025-04-02" in lines
-    assert lines[lines.index("     - already in contact since 2025-04-02") + 1].startswith("2. O-2025-0002 — ")
+    assert "     - déjà en contact depuis le 2025-04-02" in lines
+    assert lines[lines.index("     - déjà en contact depuis le 2025-04-02") + 1].startswith("2. O-2025-0002 — ")
     committee = run(offers, "offer", "match", "F-2025-0001", "--date", "2025-05-01", "--as", "committee")
     assert committee.splitlines()[0].startswith("Offres pour la fiche F-2025-0001 (reprise / transmission, ")
 

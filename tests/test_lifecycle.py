@@ -276,7 +276,9 @@ def test_abandon_from_hold_clears_held_from():
 def test_unknown_destination_is_caught_at_build_time():
     """A transition to a stage that does not exist fails when the machine is built, not when used."""
     table = [*TRANSITIONS, {"trigger": "archive", "source": "developed", "dest": "archived"}]
-    with pytest.raises(LifecycleDefinitionError, match=r"transition #\d+ \('archive'\): étape 'archived' introuvable"):
+    with pytest.raises(
+        LifecycleDefinitionError, match=r"transition n° \d+ \('archive'\) : étape 'archived' introuvable"
+    ):
         Lifecycle(table)
 
 
@@ -286,15 +288,15 @@ def test_unknown_destination_is_caught_at_build_time():
         ({"trigger": "x", "source": "nowhere", "dest": "idea"}, "étape 'nowhere' introuvable"),
         (
             {"trigger": "x", "source": "idea", "dest": "study", "conditions": ["has_leed"]},
-            "guard 'has_leed' introuvable",
+            "condition 'has_leed' introuvable",
         ),
         (
             {"trigger": "resume", "source": "on_hold", "dest": "idea", "conditions": ["held_from_study"]},
-            "guard 'held_from_study' must go to 'study'",
+            "la condition 'held_from_study' doit mener à 'study'",
         ),
-        ({"trigger": "hold", "source": "idea", "dest": "abandoned"}, "'hold' from 'idea' is already declared"),
-        ({"trigger": "resume", "source": "on_hold", "dest": "idea"}, "also declared without a held_from guard"),
-        ({"trigger": "not a name", "source": "idea", "dest": "study"}, "the trigger must be an identifier"),
+        ({"trigger": "hold", "source": "idea", "dest": "abandoned"}, "'hold' depuis 'idea' est déjà déclaré"),
+        ({"trigger": "resume", "source": "on_hold", "dest": "idea"}, "est aussi déclaré sans condition held_from"),
+        ({"trigger": "not a name", "source": "idea", "dest": "study"}, "le déclencheur doit être un identifiant"),
     ],
 )
 def test_invalid_tables_are_refused(row, message):
@@ -423,9 +425,9 @@ def test_replay_rejects_a_broken_history():
         StageChange(None, "hold", "idea", HOLD_STAGE, DAY, None, None),
         StageChange(None, "resume", HOLD_STAGE, "study", DAY, None, None),
     ]
-    with pytest.raises(TransitionNotAllowed, match="leads to 'idea', not 'study'"):
+    with pytest.raises(TransitionNotAllowed, match="mène à 'idea' et non à 'study'"):
         LC.replay(history)
-    with pytest.raises(TransitionNotAllowed, match="starts from 'study'"):
+    with pytest.raises(TransitionNotAllowed, match="part de 'study'"):
         LC.replay([StageChange(None, "hold", "study", HOLD_STAGE, DAY, None, None)])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +15,10 @@ from engine.offers.match import FicheFacts, fiches_for_offer, offers_for_fiche
 from engine.offers.model import Offer
 from engine.store.db import open_store
 from tests import report_seed as seed
+
+#: These tests read the engine's messages word for word in English (the msgids); their French is
+#: checked by the catalog tests and tests/test_french_output.py.
+pytestmark = pytest.mark.usefixtures("english")
 
 DAY = dt.date(2025, 6, 1)
 AMBERT, ARLANC, CERVIERES, THIERS = "63003", "63010", "42034", "63430"
@@ -189,5 +194,5 @@ def test_match_cli_on_the_store(store_url, network):
     bad = runner.invoke(main, ["offer", "match", "X-1", "--db", store_url])
     assert (bad.exit_code, bad.output.strip()) == (
         2,
-        "erreur : 'X-1' is neither a fiche id (F-2026-0012) nor an offer id (O-2026-0003)",
+        "error: 'X-1' is neither a fiche id (F-2026-0012) nor an offer id (O-2026-0003)",
     )

@@ -112,7 +112,7 @@ def test_bad_offer_file_reports_every_problem_located(store_url, network, tmp_pa
     assert caught.value.lines() == [
         f"{path}:1:1: champ obligatoire 'published_in' manquant",
         f"{path}:1:7: type d’offre 'vente' introuvable (valeurs possibles : takeover, sought)",
-        f"{path}:2:8: 'title' is empty: write it, e.g. 'Boulangerie à reprendre'",
+        f"{path}:2:8: 'title' est vide : remplissez-le, par ex. 'Boulangerie à reprendre'",
         f"{path}:3:10: commune inconnue 'Thierz' (les plus proches : 63430 Thiers, 63431 Thiolières)",
         f"{path}:4:6: code NAF '99.99Z' introuvable (vouliez-vous dire 99.00Z ?)",
         f"{path}:5:15: 'published_on' doit être une date écrite AAAA-MM-JJ, pas '2025-13-01'",

@@ -129,11 +129,11 @@ def test_a_broken_side_is_an_error_naming_the_side(sides):
     bad.write_text(bad.read_text().replace("kind: microcredit", "kind: microcredt"))
     result = diff("--base", str(base), "--rules", str(work), "--fiches", str(fiches))
     assert result.exit_code == 2
-    assert result.output.startswith(f"erreur : working rules ({work}): rules/structures/adie.yaml:"), result.output
+    assert result.output.startswith(f"erreur : règles de travail ({work}): rules/structures/adie.yaml:"), result.output
     assert "kind 'microcredt' introuvable (vouliez-vous dire 'microcredit' ?)" in result.output
     result = diff("--base", str(work), "--rules", str(base), "--fiches", str(fiches))
     assert result.exit_code == 2
-    assert result.output.startswith(f"erreur : base rules ({work}): rules/structures/adie.yaml:")
+    assert result.output.startswith(f"erreur : règles de départ ({work}): rules/structures/adie.yaml:")
 
 
 def git(repo, *args):
@@ -175,13 +175,13 @@ def test_an_unknown_git_revision_or_a_revision_without_the_rules_is_named(repo, 
     assert result.exit_code == 2
     assert (
         result.output
-        == "erreur : base rules (git nosuch): unknown git revision 'nosuch' (and no directory of that name)\n"
+        == "erreur : règles de départ (git nosuch): révision git 'nosuch' inconnue (et aucun répertoire de ce nom)\n"
     )
     outside = tmp_path / "outside"
     shutil.copytree(RULES, outside)
     result = diff("--base", "HEAD", "--rules", str(outside), "--fiches", str(fiches))
     assert result.exit_code == 2
-    assert "is not in a git repository" in result.output
+    assert "n'est pas dans un dépôt git" in result.output
 
 
 def test_as_of_keeps_only_the_fiches_received_by_that_date(sides):
@@ -201,6 +201,7 @@ def test_no_fiches_and_no_store_says_to_pass_files(sides, tmp_path, monkeypatch)
     result = diff("--base", str(base), "--rules", str(work))
     assert result.exit_code == 2
     assert result.output == (
-        "erreur : --fiches: no fiches given and there is no store yet: pass fiche files with --fiches FILE\n"
+        "erreur : --fiches: aucune fiche indiquée et pas encore de base : "
+        "passez des fichiers de fiches avec --fiches FICHIER\n"
     )
     assert not (tmp_path / "home").exists()

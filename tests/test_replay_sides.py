@@ -19,6 +19,10 @@ from engine.replay.diff import ReplayReport, replay
 from engine.replay.sides import base_side, load_side, working_side
 from engine.routing import compile_rules
 
+#: These tests read the engine's messages word for word in English (the msgids); their French is
+#: checked by the catalog tests and tests/test_french_output.py.
+pytestmark = pytest.mark.usefixtures("english")
+
 RULES = paths.bundled("rules")
 
 

@@ -137,5 +137,7 @@ def test_a_db_without_a_store_is_named_and_not_created(sides, tmp_path):
     missing = tmp_path / "none.sqlite"
     result = diff(sides, str(missing))
     assert result.exit_code == 2
-    assert result.output == "erreur : --fiches: there is no store yet: pass fiche files with --fiches FILE\n"
+    assert (
+        result.output == "erreur : --fiches: pas encore de base : passez des fichiers de fiches avec --fiches FICHIER\n"
+    )
     assert not missing.exists()

@@ -86,7 +86,7 @@ def test_missing_rules_directory_is_one_problem(tmp_path):
     """A directory that does not exist is reported as such, not as a traceback."""
     result = check_rules(tmp_path / "nowhere")
     assert [p.message for p in result.problems] == [
-        "rules directory not found (give an existing directory with --rules)"
+        "répertoire de règles introuvable (indiquez un répertoire existant avec --rules)"
     ]
 
 

@@ -110,7 +110,8 @@ def test_save_refuses_an_invalid_change_and_writes_nothing(rules_copy):
     with pytest.raises(RulesError) as caught:
         save_structure(path, {"support.needs": ["honor_loan"]})
     assert caught.value.lines() == [
-        f"{path}:31:11: besoin 'honor_loan' introuvable (vouliez-vous dire 'honour_loan' ?) (the file was not changed)"
+        f"{path}:31:11: besoin 'honor_loan' introuvable (vouliez-vous dire 'honour_loan' ?) "
+        "(le fichier n'a pas été modifié)"
     ]
     assert path.read_text(encoding="utf-8") == before
 

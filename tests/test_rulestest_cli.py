@@ -104,7 +104,10 @@ def test_default_files_are_the_rules_directory_tests(tmp_path, cases):
     shutil.rmtree(rules / "tests")
     result = CliRunner().invoke(main, ["rules", "test", "--rules", str(rules)])
     assert result.exit_code == 2
-    assert f"erreur : {rules}/tests: no routing tests (*.yaml) here: write some, or pass test files\n" == result.output
+    assert (
+        f"erreur : {rules}/tests: aucun test d'orientation (*.yaml) ici : "
+        "écrivez-en, ou indiquez des fichiers de tests\n" == result.output
+    )
     (rules / "tests").mkdir()
     shutil.copy(cases, rules / "tests" / "cases.yaml")
     result = CliRunner().invoke(main, ["rules", "test", "--rules", str(rules), "--format", "json"])

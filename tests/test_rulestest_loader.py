@@ -108,7 +108,8 @@ cases:
 """,
     )
     assert found == [
-        "cases.yaml:5:12: champ obligatoire 'kind' manquant (write it in the case's fiche or in the file's base)"
+        "cases.yaml:5:12: champ obligatoire 'kind' manquant "
+        "(écrivez-le dans la fiche du cas ou dans la base du fichier)"
     ]
 
 

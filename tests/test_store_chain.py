@@ -155,7 +155,7 @@ def test_a_forged_note_is_out_of_the_chain(two, store, store_url):
     lines, data = verify(store_url)
     assert f"{first}: chain: maillon n° {top + 1} (note du {TODAY}): contenu modifié (son empreinte ne correspond " \
         "plus)" in lines  # fmt: skip
-    assert "store: chain: la tête de chaîne (n° 14) ne correspond pas au dernier événement (n° 15)" in lines
+    assert "base: chain: la tête de chaîne (n° 14) ne correspond pas au dernier événement (n° 15)" in lines
     assert data["ok"] is False
 
 
@@ -167,7 +167,7 @@ def test_a_whole_fiche_deleted_is_missing_from_the_chain(two, store, store_url):
             conn.execute(delete(table).where(table.c.fiche_id == second))
         conn.execute(delete(fiches).where(fiches.c.id == second))
     lines, _ = verify(store_url)
-    assert "store: chain: la tête de chaîne attend 14 événements, il n'y en a que 7: les derniers ont été supprimés" \
+    assert "base: chain: la tête de chaîne attend 14 événements, il n'y en a que 7: les derniers ont été supprimés" \
         in lines  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from engine.errors import InputError, Problem
+from engine.i18n import _
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -113,5 +114,9 @@ def parse_month(text: str) -> Meeting:
     """``2025-03`` → the meeting of March 2025; anything else is an input error saying the shape."""
     match = MONTH_RE.match((text or "").strip())
     if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
-        raise InputError(problems=[Problem("--month", 0, 0, f"'{text}' is not a month: write YYYY-MM, e.g. 2025-03")])
+        raise InputError(
+            problems=[
+                Problem("--month", 0, 0, _("'{text}' is not a month: write YYYY-MM, e.g. 2025-03").format(text=text))
+            ]
+        )
     return Meeting(int(match.group(1)), int(match.group(2)))

@@ -25,7 +25,9 @@ def check_reader(who: Identity) -> None:
     if who.is_committee or who.is_coordinator:
         return
     raise AccessDenied(
-        f"{who.label()} may not read the committee's pages: they are for the committee and the coordinator"
+        _("{who} may not read the committee's pages: they are for the committee and the coordinator").format(
+            who=who.label()
+        )
     )
 
 

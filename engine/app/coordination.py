@@ -25,7 +25,7 @@ ARCHIVE_MAX = 2 * 1024 * 1024
 
 def check_coordinator(who: Identity) -> None:
     if not who.is_coordinator:
-        raise AccessDenied(f"{who.label()} may not open the coordinator's rules pages")
+        raise AccessDenied(_("{who} may not open the coordinator's rules pages").format(who=who.label()))
 
 
 @dataclass
@@ -97,7 +97,9 @@ def read_archive(filename: str, data: bytes) -> dict[str, bytes]:
                     if info.is_dir():
                         continue
                     if info.file_size > MAX_BYTES:
-                        raise InputError(problems=[Problem(filename, 0, 0, f"{info.filename} is too large")])
+                        raise InputError(
+                            problems=[Problem(filename, 0, 0, _("{name} is too large").format(name=info.filename))]
+                        )
                     add(info.filename, archive.read(info))
         else:
             with tarfile.open(fileobj=io.BytesIO(data)) as tar:
@@ -105,9 +107,13 @@ def read_archive(filename: str, data: bytes) -> dict[str, bytes]:
                     if member.isdir():
                         continue
                     if not member.isfile():
-                        raise InputError(problems=[Problem(filename, 0, 0, f"{member.name} is not a plain file")])
+                        raise InputError(
+                            problems=[Problem(filename, 0, 0, _("{name} is not a plain file").format(name=member.name))]
+                        )
                     if member.size > MAX_BYTES:
-                        raise InputError(problems=[Problem(filename, 0, 0, f"{member.name} is too large")])
+                        raise InputError(
+                            problems=[Problem(filename, 0, 0, _("{name} is too large").format(name=member.name))]
+                        )
                     extracted = tar.extractfile(member)
                     add(member.name, extracted.read() if extracted else b"")
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError):

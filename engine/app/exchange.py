@@ -312,7 +312,7 @@ class ManagedOffer:
 def _check_signed_in_structure(who: Identity) -> None:
     if who.is_coordinator or who.structure:
         return
-    raise AccessDenied(f"{who.label()} may not manage offers: the structures and the coordinator do")
+    raise AccessDenied(_("{who} may not manage offers: the structures and the coordinator do").format(who=who.label()))
 
 
 def managed_offers(ws: Workspace, who: Identity, *, today: dt.date | None = None) -> list[ManagedOffer]:

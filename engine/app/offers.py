@@ -17,6 +17,7 @@ from engine import privacy
 from engine.app import audit
 from engine.app.workspace import Workspace
 from engine.errors import InputError, Problem
+from engine.i18n import _
 from engine.identity import Identity
 from engine.offers import repository as repo
 from engine.offers.match import FicheFacts, Match, fiches_for_offer, offers_for_fiche
@@ -303,7 +304,9 @@ def match(ws: Workspace, who: Identity, subject: str, *, on: dt.date | None = No
     day = on or dt.date.today()
     is_offer = repo.OFFER_ID_RE.match(subject or "") is not None
     if not is_offer and not subject.startswith("F-"):
-        raise InputError(f"'{subject}' is neither a fiche id (F-2026-0012) nor an offer id (O-2026-0003)")
+        raise InputError(
+            _("'{subject}' is neither a fiche id (F-2026-0012) nor an offer id (O-2026-0003)").format(subject=subject)
+        )
     with ws.store.transaction() as conn:
         if is_offer:
             offer = repo.get_offer(conn, subject)

@@ -14,6 +14,7 @@ from typing import Any
 from engine.app.workspace import Workspace
 from engine.coverage.report import Coverage
 from engine.errors import InputError, Problem
+from engine.i18n import _
 from engine.replay.diff import ReplayReport
 from engine.replay.progress import DelayedProgress
 from engine.rules.loader import CheckResult
@@ -129,7 +130,7 @@ def test(ws: Workspace, files: Sequence[str | Path] = ()) -> TestReport:
     if not paths:
         where = net.rules_dir / "tests"
         raise InputError(
-            problems=[Problem(str(where), 0, 0, "no routing tests (*.yaml) here: write some, or pass test files")]
+            problems=[Problem(str(where), 0, 0, _("no routing tests (*.yaml) here: write some, or pass test files"))]
         )
     context = net.fiche_context()
     context["orientations"] = frozenset(o.id for o in net.rules.orientations)

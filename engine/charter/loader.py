@@ -24,14 +24,20 @@ from engine.charter.model import (
     frozen_mapping,
 )
 from engine.errors import CharterError, InputError, Problem
-from engine.i18n import _
-from engine.vocabulary import ACTIVE_STAGES, CLOSED_STAGES, STAGES, unknown
+from engine.i18n import N_, _
+from engine.vocabulary import ACTIVE_STAGES, CLOSED_STAGES, STAGES, noun, unknown
 from engine.yamlsource import Document, read_document, validation_problems
 
 FILE_NAME = "commitments.yaml"
 
 #: What each kind of threshold means, for the "has no meaning" message.
 _THRESHOLDS = ("days", "per_stage", "count")
+#: Each threshold as the messages name it.
+_THRESHOLD_WORDS = {
+    "days": N_("'days: N' (a delay in days)"),
+    "count": N_("'count: N'"),
+    "per_stage": N_("'per_stage:' delays"),
+}
 
 
 def load_charter(charter_dir: Path | str | None = None) -> Charter:
@@ -109,7 +115,9 @@ def _check_section(
             problems.append(
                 doc.problem(
                     (section,),
-                    f"missing {what} '{key}': add it under '{section}:' (see docs/charter.md)",
+                    _("missing {what} '{key}': add it under '{section}:' (see docs/charter.md)").format(
+                        what=noun(what), key=key, section=section
+                    ),
                     key=True,
                 )
             )
@@ -124,17 +132,20 @@ def _check_thresholds(
     allowed = {t for t in _THRESHOLDS if t in needs}
     for t in given:
         if t not in allowed:
-            meaning = f"{what} '{key}' takes " + (_needs_words(needs) if needs else "only a severity")
-            problems.append(
-                doc.problem((section, key, t), f"'{t}' has no meaning here ({meaning}): remove it", key=True)
-            )
+            if needs:
+                meaning = _("{what} '{key}' takes {words}").format(what=noun(what), key=key, words=_needs_words(needs))
+            else:
+                meaning = _("{what} '{key}' takes only a severity").format(what=noun(what), key=key)
+            message = _("'{threshold}' has no meaning here ({meaning}): remove it").format(threshold=t, meaning=meaning)
+            problems.append(doc.problem((section, key, t), message, key=True))
     if needs and not any(t in entry for t in allowed):
-        problems.append(doc.problem((section, key), f"{what} '{key}' needs {_needs_words(needs)}", key=True))
+        message = _("{what} '{key}' needs {words}").format(what=noun(what), key=key, words=_needs_words(needs))
+        problems.append(doc.problem((section, key), message, key=True))
     stages = entry.get("per_stage")
     if "per_stage" in allowed and isinstance(stages, dict):
         for stage in stages:
             if stage in CLOSED_STAGES:
-                message = f"stage '{stage}' is closed: a closed fiche is never checked, remove it"
+                message = _("stage '{stage}' is closed: a closed fiche is never checked, remove it").format(stage=stage)
             elif stage not in ACTIVE_STAGES:
                 message = unknown("stage", stage, STAGES)
             else:
@@ -144,8 +155,11 @@ def _check_thresholds(
 
 
 def _needs_words(needs: str) -> str:
-    words = {"days": "'days: N' (a delay in days)", "count": "'count: N'", "per_stage": "'per_stage:' delays"}
-    return " or ".join(words[n] for n in needs.split(" or "))
+    words = [_(_THRESHOLD_WORDS[n]) for n in needs.split(" or ")]
+    said = words[0]
+    for more in words[1:]:
+        said = _("{one} or {other}").format(one=said, other=more)
+    return said
 
 
 def _display(path: Path, directory: Path) -> str:

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from engine.i18n import _
+from engine.i18n import N_, _
 from engine.vocabulary import ACTIVE_STAGES
 
 Severity = Literal["info", "warning", "critical"]
@@ -54,9 +54,9 @@ class CommitmentSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(description="the commitment in words, in French, as shown to the committee")
-    days: int | None = Field(default=None, ge=1, description="the delay in days")
-    per_stage: dict[str, Days] = Field(default={}, description="the delay in days for each stage listed")
+    title: str = Field(description=N_("the commitment in words, in French, as shown to the committee"))
+    days: int | None = Field(default=None, ge=1, description=N_("the delay in days"))
+    per_stage: dict[str, Days] = Field(default={}, description=N_("the delay in days for each stage listed"))
 
 
 class AlertSpec(BaseModel):
@@ -76,7 +76,7 @@ class RetentionSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     personal_data_years: int = Field(
-        ge=1, le=30, description="years after a fiche's last event; then its personal data are erased"
+        ge=1, le=30, description=N_("years after a fiche's last event; then its personal data are erased")
     )
 
 
@@ -89,10 +89,10 @@ class NotifySpec(BaseModel):
         default=[9, 21, 45],
         min_length=1,
         max_length=10,
-        description="days after a suggestion was first made when the structure is reminded to answer it",
+        description=N_("days after a suggestion was first made when the structure is reminded to answer it"),
     )
     agenda_days_before: int = Field(
-        default=5, ge=0, le=27, description="days before a local network's monthly meeting its agenda is e-mailed"
+        default=5, ge=0, le=27, description=N_("days before a local network's monthly meeting its agenda is e-mailed")
     )
 
     @field_validator("reminders")

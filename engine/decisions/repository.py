@@ -163,8 +163,8 @@ def record_outcome(
 def get_decision(conn: Connection, decision_id: str, *, where: str = "DECISION") -> Decision:
     """One decision by id; unknown ids say how to list them."""
     if not DECISION_ID_RE.match(decision_id or ""):
-        raise InputError(problems=[Problem(where, 0, 0, f"'{decision_id}' is not a decision id: expected D-YYYY-NNN, "
-                                                         "e.g. D-2026-001")])  # fmt: skip
+        message = _("'{id}' is not a decision id: expected D-YYYY-NNN, e.g. D-2026-001").format(id=decision_id)
+        raise InputError(problems=[Problem(where, 0, 0, message)])
     row = conn.execute(select(decisions).where(decisions.c.id == decision_id)).first()
     if row is None:
         raise NotFound(

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import activities
+from engine.i18n import _
 from engine.offers.model import OFFER_KINDS, Offer
 from engine.vocabulary import KINDS, NATURES
 
@@ -86,18 +87,22 @@ def activity_level(offer: Offer, fiche: FicheFacts) -> tuple[str, str] | None:
     """The most precise activity level the two share, with its reason; None when they differ."""
     if offer.naf and fiche.naf:
         if offer.naf == fiche.naf:
-            return "naf", f"same NAF code {offer.naf} ({_naf_label(offer.naf)})"
+            return "naf", _("same NAF code {code} ({label})").format(code=offer.naf, label=_naf_label(offer.naf))
         if offer.naf[:5] == fiche.naf[:5]:
-            return "naf_class", f"same NAF class {offer.naf[:5]} ({offer.naf} and {fiche.naf})"
+            return "naf_class", _("same NAF class {prefix} ({offer} and {fiche})").format(
+                prefix=offer.naf[:5], offer=offer.naf, fiche=fiche.naf
+            )
         if offer.naf[:2] == fiche.naf[:2]:
-            return "naf_division", f"same NAF division {offer.naf[:2]} ({offer.naf} and {fiche.naf})"
+            return "naf_division", _("same NAF division {prefix} ({offer} and {fiche})").format(
+                prefix=offer.naf[:2], offer=offer.naf, fiche=fiche.naf
+            )
     if offer.nature and fiche.nature:
         if offer.nature == fiche.nature:
-            return "nature", f"same nature: {NATURES.get(offer.nature, offer.nature)}"
+            return "nature", _("same nature: {nature}").format(nature=NATURES.get(offer.nature, offer.nature))
         return None
     if not (offer.naf or offer.nature):
-        return "unspecified", "the offer is open to any activity"
-    return "unspecified", "the fiche does not say its activity yet (no NAF code or nature)"
+        return "unspecified", _("the offer is open to any activity")
+    return "unspecified", _("the fiche does not say its activity yet (no NAF code or nature)")
 
 
 def territory_level(offer: Offer, fiche: FicheFacts, territory: Any) -> tuple[str, str] | None:
@@ -106,11 +111,15 @@ def territory_level(offer: Offer, fiche: FicheFacts, territory: Any) -> tuple[st
     if a is None or b is None:
         return None
     if a.insee == b.insee:
-        return "commune", f"same commune: {a}"
+        return "commune", _("same commune: {commune}").format(commune=a)
     if a.epci and a.epci == b.epci:
-        return "intercommunal", f"same intercommunal body: {a.epci_name} ({a.name} and {b.name})"
+        return "intercommunal", _("same intercommunal body: {body} ({offer} and {fiche})").format(
+            body=a.epci_name, offer=a.name, fiche=b.name
+        )
     if a.local_network and a.local_network == b.local_network:
-        return "local_network", f"same local network: {a.local_network} ({a.name} and {b.name})"
+        return "local_network", _("same local network: {network} ({offer} and {fiche})").format(
+            network=a.local_network, offer=a.name, fiche=b.name
+        )
     return None
 
 
@@ -119,13 +128,21 @@ def kind_fit(offer: Offer, fiche: FicheFacts) -> tuple[bool, str]:
     offered = OFFER_KINDS.get(offer.kind, offer.kind)
     if offer.kind == "takeover":
         if fiche.kind == "takeover":
-            return True, f"{offered}: the porteur wants to take over a business (kind {KINDS['takeover']})"
+            return True, _("{offered}: the porteur wants to take over a business (kind {kind})").format(
+                offered=offered, kind=KINDS["takeover"]
+            )
         if "takeover_search" in fiche.needs:
-            return True, f"{offered}: the porteur is looking for a business to take over (need takeover_search)"
-        return False, f"{offered}, the fiche is a {KINDS.get(fiche.kind, fiche.kind)}: a takeover could be an option"
+            return True, _(
+                "{offered}: the porteur is looking for a business to take over (need takeover_search)"
+            ).format(offered=offered)
+        return False, _("{offered}, the fiche is a {kind}: a takeover could be an option").format(
+            offered=offered, kind=KINDS.get(fiche.kind, fiche.kind)
+        )
     if fiche.kind == "creation":
-        return True, f"{offered}: the porteur creates an activity (kind {KINDS['creation']})"
-    return False, f"{offered}, the fiche is a {KINDS.get(fiche.kind, fiche.kind)}"
+        return True, _("{offered}: the porteur creates an activity (kind {kind})").format(
+            offered=offered, kind=KINDS["creation"]
+        )
+    return False, _("{offered}, the fiche is a {kind}").format(offered=offered, kind=KINDS.get(fiche.kind, fiche.kind))
 
 
 def match_pair(offer: Offer, fiche: FicheFacts, territory: Any, contacted_on: dt.date | None = None) -> Match | None:
@@ -137,7 +154,7 @@ def match_pair(offer: Offer, fiche: FicheFacts, territory: Any, contacted_on: dt
     fit, why = kind_fit(offer, fiche)
     reasons = [why, activity[1], place[1]]
     if contacted_on is not None:
-        reasons.append(f"already in contact since {contacted_on.isoformat()}")
+        reasons.append(_("already in contact since {date}").format(date=contacted_on.isoformat()))
     return Match(offer, fiche, fit, activity[0], place[0], tuple(reasons), contacted_on)
 
 

@@ -30,7 +30,7 @@ def may_manage(who: Any, offer: Offer) -> bool:
 def check_manager(who: Any, offer: Offer, action: str) -> None:
     if may_manage(who, offer):
         return
-    owner = offer.published_by or "the coordinator"
+    owner = offer.published_by or _("the coordinator")
     raise AccessDenied(
         _("{who} may not {action} offer {offer}: only {owner} and the coordinator may").format(
             who=who.label(), action=action, offer=offer.id, owner=owner

@@ -35,6 +35,7 @@ from pydantic import ValidationInfo as Info
 from engine import activities
 from engine.errors import InputError, Problem
 from engine.fiche import Nature, check_naf, check_structure_id, resolve_commune
+from engine.i18n import N_, _
 from engine.limits import SHORT_TEXT_LENGTH, TEXT_LENGTH, check_date, check_text
 from engine.offers.model import OFFER_KINDS  # noqa: F401 - registers the 'offer kind' vocabulary
 from engine.vocabulary import lenient, unknown
@@ -47,16 +48,16 @@ class OfferSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Annotated[Literal["takeover", "sought"], BeforeValidator(lenient("offer kind"))] = Field(
-        description="takeover: a business to take over; sought: a commune seeks"
+        description=N_("takeover: a business to take over; sought: a commune seeks")
     )
-    title: str = Field(description="what is offered, in a few words")
+    title: str = Field(description=N_("what is offered, in a few words"))
     description: str = ""
-    commune: str = Field(description="INSEE code, or an unambiguous commune name")
-    naf: str | None = Field(default=None, description="NAF rév. 2 code of the activity, e.g. 10.71C")
-    nature: Nature | None = Field(default=None, description="derived from naf when not given")
-    published_on: dt.date = Field(description="the day it was published")
-    published_in: str = Field(description="where it was published, e.g. Villages Magazine")
-    published_by: str | None = Field(default=None, description="structure id that published it (default: --as)")
+    commune: str = Field(description=N_("INSEE code, or an unambiguous commune name"))
+    naf: str | None = Field(default=None, description=N_("NAF rév. 2 code of the activity, e.g. 10.71C"))
+    nature: Nature | None = Field(default=None, description=N_("derived from naf when not given"))
+    published_on: dt.date = Field(description=N_("the day it was published"))
+    published_in: str = Field(description=N_("where it was published, e.g. Villages Magazine"))
+    published_by: str | None = Field(default=None, description=N_("structure id that published it (default: --as)"))
 
     _source: str = PrivateAttr(default="")
 
@@ -65,7 +66,9 @@ class OfferSpec(BaseModel):
     def _not_blank(cls, value: str, info: Info) -> str:
         if not value.strip():
             example = "Boulangerie à reprendre" if info.field_name == "title" else "Villages Magazine"
-            raise ValueError(f"'{info.field_name}' is empty: write it, e.g. '{example}'")
+            raise ValueError(
+                _("'{field}' is empty: write it, e.g. '{example}'").format(field=info.field_name, example=example)
+            )
         return value.strip()
 
     @field_validator("title", "description", "published_in", "commune", "naf", mode="before")

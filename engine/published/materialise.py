@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from engine import paths
+from engine.i18n import _
 from engine.published.snapshot import Snapshot, read_directory
 
 
@@ -40,7 +41,7 @@ def write_directory(snap: Snapshot, target: Path) -> None:
     for relative, content in snap.files.items():
         path = target.joinpath(*relative.split("/"))
         if target.resolve() not in path.resolve().parents:
-            raise ValueError(f"unsafe path in a rules set: {relative}")
+            raise ValueError(_("unsafe path in a rules set: {path}").format(path=relative))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
 

@@ -142,8 +142,13 @@ def find_set(conn: Connection, name: str, *, where: str = "VERSION") -> StoredSe
     found = _VERSION_RE.match(name.lower())
     if found is None:
         raise InputError(
-            problems=[Problem(where, 0, 0, f"'{name}' is not a rules version: expected sha256:<hex digits>, or "
-                                           f"'{PUBLISHED}' (see 'capactif rules history')")]
+            problems=[
+                Problem(
+                    where, 0, 0,
+                    _("'{name}' is not a rules version: expected sha256:<hex digits>, or '{published}' "
+                      "(see 'capactif rules history')").format(name=name, published=PUBLISHED),
+                )
+            ]
         )  # fmt: skip
     prefix = found.group(1)
     rows = conn.execute(select(rules_sets).where(rules_sets.c.digest.startswith(prefix, autoescape=True))).all()
@@ -158,7 +163,16 @@ def find_set(conn: Connection, name: str, *, where: str = "VERSION") -> StoredSe
             )
         )
     raise InputError(
-        problems=[Problem(where, 0, 0, f"'{name}' names several stored versions: give more hex digits ({known})")]
+        problems=[
+            Problem(
+                where,
+                0,
+                0,
+                _("'{name}' names several stored versions: give more hex digits ({known})").format(
+                    name=name, known=known
+                ),
+            )
+        ]
     )
 
 

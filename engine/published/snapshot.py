@@ -72,8 +72,10 @@ def read_directory(rules_dir: Path) -> Snapshot:
                 problems=[
                     Problem(
                         str(rules_dir), 0, 0,
-                        f"too large for a rules set (at most {MAX_FILES} files and {MAX_BYTES // 1024 // 1024} MB): "
-                        "is this the rules directory?",
+                        _(
+                            "too large for a rules set (at most {files} files and {mb} MB): "
+                            "is this the rules directory?"
+                        ).format(files=MAX_FILES, mb=MAX_BYTES // 1024 // 1024),
                     )
                 ]
             )  # fmt: skip

@@ -7,7 +7,7 @@ from typing import Any
 
 from engine.app.charter import CharterCheck
 from engine.charter.model import Charter
-from engine.i18n import _, ngettext
+from engine.i18n import _, format_percent, ngettext
 from engine.output import md, to_json, to_markdown, to_table
 from engine.render import renders
 
@@ -66,7 +66,7 @@ def charter_table(charter: Charter) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f} %"
+    return "—" if value is None else format_percent(value)
 
 
 def heading(result: dict[str, Any]) -> str:

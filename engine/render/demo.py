@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections import Counter
 
 from engine.app.demo import BILAN_2004, DemoResult
-from engine.i18n import _
+from engine.i18n import _, format_decimal, format_percent
 from engine.render import render, renders
 from engine.render.alerts import summary_text
 
 
 def _share(part: int | None, whole: int | None) -> str:
-    return f"{part / whole * 100:.0f} %" if part is not None and whole else ""
+    return format_percent(part / whole, 0) if part is not None and whole else ""
 
 
 def figures_lines(result: DemoResult) -> list[str]:
@@ -35,7 +35,9 @@ def figures_lines(result: DemoResult) -> list[str]:
     if months is not None:
         lines.append(
             "  "
-            + _("median time from first contact to installation: {months:.1f} months").format(months=months / 30.44)
+            + _("median time from first contact to installation: {months} months").format(
+                months=format_decimal(months / 30.44)
+            )
         )
     return lines
 

@@ -6,7 +6,7 @@ from html import escape
 from typing import Any
 
 from engine.app.report import YearlyReport
-from engine.i18n import N_, _
+from engine.i18n import N_, _, format_decimal, format_percent
 from engine.output import to_csv, to_markdown, to_table
 from engine.render import renders
 from engine.render.html import page
@@ -46,15 +46,15 @@ CSV_COLUMNS: tuple[str, ...] = (
 
 
 def percent(value: float | None) -> str:
-    """``0.4074`` → ``40.7 %``; ``—`` when there is nothing to divide by."""
-    return "—" if value is None else f"{value * 100:.1f} %"
+    """``0.4074`` → ``40,7 %`` (``40.7 %`` in English); ``—`` when there is nothing to divide by."""
+    return "—" if value is None else format_percent(value)
 
 
 def days(value: float | None) -> str:
     """A median in days, ``—`` when there is none."""
     if value is None:
         return "—"
-    return _("{days} d").format(days=f"{value:g}")
+    return _("{days} d").format(days=format_decimal(value, 2, trim=True))
 
 
 def _flat(scope: str, ident: str, figures: dict[str, Any]) -> dict[str, Any]:

@@ -55,4 +55,4 @@ def structures_text(shown: StructuresShown) -> str:
 @renders(WrittenSchemas, "text")
 def schemas_text(written: WrittenSchemas) -> str:
     """One line per file written."""
-    return "\n".join(f"wrote {path}" for path in written.written)
+    return "\n".join(_("wrote {path}").format(path=path) for path in written.written)

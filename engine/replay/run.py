@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from engine.errors import EngineError, Problem, RulesError
+from engine.i18n import _
 from engine.replay.delta import rules_delta
 from engine.replay.diff import ReplayReport, replay
 from engine.replay.sides import Side, base_side, load_side, working_side
@@ -31,10 +32,10 @@ def load_sides(base: str, rules_path: str | Path | None, resolve_base: BaseResol
     base_s: Side | None = None
     try:
         found = resolve_base(base) if resolve_base is not None else None
-        base_s = Side(f"base rules ({found[0]})", found[1]) if found is not None else base_side(base, working_dir)
+        base_s = Side(True, found[0], found[1]) if found is not None else base_side(base, working_dir)
         load_side(base_s)
     except EngineError as exc:
-        problems.extend(exc.problems or [Problem(f"base rules ({base})", 0, 0, str(exc))])
+        problems.extend(exc.problems or [Problem(Side(True, base, Path(base)).label, 0, 0, str(exc))])
     try:
         load_side(working)
     except EngineError as exc:
@@ -65,8 +66,11 @@ def read_replay_fiches(
     use_store = list(fiches) == [STORE] or not fiches
     if use_store:
         if not store_exists(db_url):
-            hint = "there is no store yet" if fiches else "no fiches given and there is no store yet"
-            raise InputError(problems=[Problem("--fiches", 0, 0, f"{hint}: pass fiche files with --fiches FILE")])
+            if fiches:
+                message = _("there is no store yet: pass fiche files with --fiches FILE")
+            else:
+                message = _("no fiches given and there is no store yet: pass fiche files with --fiches FILE")
+            raise InputError(problems=[Problem("--fiches", 0, 0, message)])
         return store_routings(as_of, db_url), STORE
     ids = set(working.ruleset.structures) | set(base.ruleset.structures)
     ctx = context(working.ruleset.territory, ids)
@@ -95,8 +99,8 @@ def run_replay(
         found, source = read_replay_fiches(fiches, working, base_s, as_of, stdin_text, db_url)
         delta = rules_delta(base_s.ruleset, working.ruleset)
         report = ReplayReport(
-            base=base_s.label.removeprefix("base rules (").removesuffix(")"),
-            working=working.label.removeprefix("working rules (").removesuffix(")"),
+            base=base_s.source,
+            working=working.source,
             base_version=base_s.ruleset.version,
             working_version=working.ruleset.version,
             fiches=len(found),

@@ -24,13 +24,22 @@ from engine.i18n import _
 
 @dataclass
 class Side:
-    """One rule set of a replay: its label in messages, its directory, and what was loaded from it."""
+    """One rule set of a replay: which side, where it comes from (a directory, ``git REV``), its directory,
+    and what was loaded from it.  Its label in messages is said in the language in force."""
 
-    label: str
+    base: bool
+    source: str
     rules_dir: Path
     ruleset: Any = None
     compiled: Any = None
     _tmp: Path | None = field(default=None, repr=False)
+
+    @property
+    def label(self) -> str:
+        """``base rules (git HEAD~1)``, ``working rules (rules)``: the side's name in messages."""
+        if self.base:
+            return _("base rules ({source})").format(source=self.source)
+        return _("working rules ({source})").format(source=self.source)
 
     def cleanup(self) -> None:
         """Remove the temporary copy of a git revision (nothing for a plain directory)."""
@@ -59,38 +68,45 @@ def base_side(base: str, working_rules_dir: Path) -> Side:
     """
     path = Path(base)
     if path.is_dir():
-        return Side(f"base rules ({base})", path)
-    label = f"base rules (git {base})"
+        return Side(True, base, path)
+    label = Side(True, f"git {base}", path).label
     rules_dir = working_rules_dir.resolve()
     if not rules_dir.is_dir():
-        raise _side_error(label, f"the working rules directory {working_rules_dir} does not exist")
+        raise _side_error(label, _("the working rules directory {path} does not exist").format(path=working_rules_dir))
     top = _git(["rev-parse", "--show-toplevel"], rules_dir)
     if top.returncode != 0:
         raise _side_error(
             label,
-            f"'{base}' is neither a directory nor usable as a git revision: {working_rules_dir} is not in a git "
-            "repository",
+            _("'{base}' is neither a directory nor usable as a git revision: {path} is not in a git repository").format(
+                base=base, path=working_rules_dir
+            ),
         )
     prefix = _git(["rev-parse", "--show-prefix"], rules_dir).stdout.strip().rstrip("/")
     commit = _git(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], rules_dir)
     if commit.returncode != 0:
-        raise _side_error(label, f"unknown git revision '{base}' (and no directory of that name)")
+        raise _side_error(label, _("unknown git revision '{base}' (and no directory of that name)").format(base=base))
     sha = commit.stdout.strip()
     listed = _git(["ls-tree", "-d", "--name-only", sha, "--", prefix], Path(top.stdout.strip()))
     if prefix and not listed.stdout.strip():
-        raise _side_error(label, f"the rules directory '{prefix}' does not exist at revision {base} ({sha[:10]})")
+        raise _side_error(
+            label,
+            _("the rules directory '{path}' does not exist at revision {base} ({sha})").format(
+                path=prefix, base=base, sha=sha[:10]
+            ),
+        )
     archive = _git(["archive", "--format=tar", sha, "--", prefix or "."], Path(top.stdout.strip()), text=False)
     if archive.returncode != 0:
-        raise _side_error(label, f"git archive failed: {archive.stderr.decode(errors='replace').strip()}")
+        error = archive.stderr.decode(errors="replace").strip()
+        raise _side_error(label, _("git archive failed: {error}").format(error=error))
     tmp = Path(tempfile.mkdtemp(prefix="capactif-base-"))
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(tmp, filter="data")
-    return Side(label, tmp / prefix if prefix else tmp, _tmp=tmp)
+    return Side(True, f"git {base}", tmp / prefix if prefix else tmp, _tmp=tmp)
 
 
 def working_side(rules_dir: Path) -> Side:
     """The working side: the rules directory every other command would use."""
-    return Side(f"working rules ({rules_dir})", rules_dir)
+    return Side(False, str(rules_dir), rules_dir)
 
 
 def load_side(side: Side) -> Side:
@@ -99,7 +115,7 @@ def load_side(side: Side) -> Side:
     from engine.rules.loader import load_rules
 
     if not side.rules_dir.is_dir():
-        raise _side_error(side.label, f"rules directory {side.rules_dir} not found")
+        raise _side_error(side.label, _("rules directory {path} not found").format(path=side.rules_dir))
     try:
         side.ruleset = load_rules(side.rules_dir)
     except EngineError as exc:

@@ -23,9 +23,9 @@ def period_of(year: int | None, start: dt.date | None, end: dt.date | None, *, t
     if year is not None and (start or end):
         problems.append(Problem("--year", 0, 0, _("give either --year or --from/--to, not both")))
     if (start is None) != (end is None):
-        problems.append(Problem("--from" if start is None else "--to", 0, 0, "--from and --to go together"))
+        problems.append(Problem("--from" if start is None else "--to", 0, 0, _("--from and --to go together")))
     if start and end and start > end:
-        problems.append(Problem("--from", 0, 0, f"{start} is after --to {end}"))
+        problems.append(Problem("--from", 0, 0, _("{start} is after --to {end}").format(start=start, end=end)))
     if problems:
         raise InputError(problems=problems)
     if start and end:

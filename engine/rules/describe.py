@@ -25,7 +25,7 @@ def territory_units(spec: TerritorySpec, ruleset: RuleSet) -> list[str]:
     t = ruleset.territory
     units: list[str] = []
     if spec.whole_network:
-        units.append(f"the whole network ({len(t.communes)} communes)")
+        units.append(_("the whole network ({n} communes)").format(n=len(t.communes)))
     for code in spec.departments:
         count = sum(1 for c in t.communes.values() if c.department == code)
         units.append(f"department {code} {t.departments.get(code, '?')} ({count} communes)")

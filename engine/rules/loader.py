@@ -110,7 +110,9 @@ def _load(rules_dir: Path) -> tuple[RuleSet | None, list[Problem], dict[str, int
     counts = {"structures": 0, "active_structures": 0, "lead_structures": 0, "communes": 0,
               "local_networks": 0, "rules": 0}  # fmt: skip
     if not rules_dir.is_dir():
-        missing = Problem(str(rules_dir), 0, 0, "rules directory not found (give an existing directory with --rules)")
+        missing = Problem(
+            str(rules_dir), 0, 0, _("rules directory not found (give an existing directory with --rules)")
+        )
         return None, [missing], counts
     problems: list[Problem] = []
 

@@ -29,6 +29,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.fiche import Kind, Nature, Need, Public, Stage
+from engine.i18n import N_
 from engine.limits import STRUCTURE_LENGTH
 
 StructureKind = Literal[
@@ -82,12 +83,12 @@ class TerritorySpec(Strict):
     whole_network: bool = False
     departments: list[str] = []
     local_networks: list[str] = []
-    intercommunals: list[str] = Field(default=[], description="SIREN numbers (2004 or 2026 bodies)")
-    communes: list[str] = Field(default=[], description="INSEE codes")
+    intercommunals: list[str] = Field(default=[], description=N_("SIREN numbers (2004 or 2026 bodies)"))
+    communes: list[str] = Field(default=[], description=N_("INSEE codes"))
     except_communes: list[str] = []
     except_intercommunals: list[str] = []
     except_departments: list[str] = Field(
-        default=[], description="e.g. a local network except its Loire and Allier communes"
+        default=[], description=N_("e.g. a local network except its Loire and Allier communes")
     )
     except_local_networks: list[str] = []
 
@@ -98,10 +99,10 @@ class CompetenceSpec(Strict):
     kinds: list[Kind] = []
     stages: list[Stage] = []
     natures: list[Nature] = []
-    naf_prefixes: list[str] = Field(default=[], description="e.g. '10.7', '43', '01.62Z'")
-    requires_publics: list[Public] = Field(default=[], description="serves only porteurs in one of these publics")
+    naf_prefixes: list[str] = Field(default=[], description=N_("e.g. '10.7', '43', '01.62Z'"))
+    requires_publics: list[Public] = Field(default=[], description=N_("serves only porteurs in one of these publics"))
     publics: list[Public] = Field(
-        default=[], description="publics it serves in particular (a preference, not a filter)"
+        default=[], description=N_("publics it serves in particular (a preference, not a filter)")
     )
     max_employees: int | None = Field(default=None, ge=0)
 
@@ -110,7 +111,7 @@ class LeadSpec(Strict):
     """The structure can be the référent: for these natures (empty = any nature)."""
 
     natures: list[Nature] = []
-    priority: int = Field(default=0, description="higher wins between structures of the same policy step")
+    priority: int = Field(default=0, description=N_("higher wins between structures of the same policy step"))
 
 
 class SupportSpec(Strict):
@@ -118,12 +119,14 @@ class SupportSpec(Strict):
 
     needs: list[Need] = []
     naf_prefixes: dict[Need, list[str]] = Field(
-        default={}, description="a need served only for these NAF prefixes (e.g. industrial premises)"
+        default={}, description=N_("a need served only for these NAF prefixes (e.g. industrial premises)")
     )
     only_with_needs: dict[Need, list[Need]] = Field(
         default={},
-        description="a need served only when the fiche also declares one of these needs "
-        "(e.g. the Urscop's transmission only with 'cooperative')",
+        description=N_(
+            "a need served only when the fiche also declares one of these needs "
+            "(e.g. the Urscop's transmission only with 'cooperative')"
+        ),
     )
 
 
@@ -149,7 +152,7 @@ class StructureSpec(Strict):
     competence: CompetenceSpec = Field(default_factory=CompetenceSpec)
     lead: LeadSpec | None = None
     support: SupportSpec = Field(default_factory=SupportSpec)
-    capacity: int | None = Field(default=None, ge=1, description="most active fiches as lead")
+    capacity: int | None = Field(default=None, ge=1, description=N_("most active fiches as lead"))
     contact: Contact = Field(default_factory=Contact)
 
     @property
@@ -182,17 +185,18 @@ class RoutingRule(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     why: str = Field(
         min_length=3,
-        description="why the rule exists, in the network's words (French): shown in every explanation the rule "
-        "takes part in",
+        description=N_(
+            "why the rule exists, in the network's words (French): shown in every explanation the rule takes part in"
+        ),
     )
     why_en: str | None = Field(
-        default=None, min_length=3, description="the same in English, shown instead with --lang en (else 'why')"
+        default=None, min_length=3, description=N_("the same in English, shown instead with --lang en (else 'why')")
     )
     when: Condition = Field(default_factory=Condition)
     action: Literal["prefer", "require", "exclude"]
     structure: str
     role: Literal["lead", "support"] = "lead"
-    need: Need | None = Field(default=None, description="for role support: the need the structure covers")
+    need: Need | None = Field(default=None, description=N_("for role support: the need the structure covers"))
 
 
 LeadStep = Literal["nature", "fallback"]
@@ -204,7 +208,7 @@ class RoutingPolicy(Strict):
 
     lead_steps: list[LeadStep] = ["nature", "fallback"]
     fallback_lead: list[str] = Field(
-        default=[], description="structures that lead when no structure is competent for the nature"
+        default=[], description=N_("structures that lead when no structure is competent for the nature")
     )
     tie_break: list[TieBreak] = ["rule_preference", "priority", "specificity", "caseload", "id"]
     rules: list[RoutingRule] = []
@@ -226,11 +230,11 @@ class OrientationSpec(Strict):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
-    kind: str = Field(default="", description="what it is, in words (plateforme d'initiative, SAFER, ...)")
+    kind: str = Field(default="", description=N_("what it is, in words (plateforme d'initiative, SAFER, ...)"))
     territory: TerritorySpec
-    needs: list[Need] = Field(min_length=1, description="the needs it answers for porteurs of its territory")
-    natures: list[Nature] = Field(default=[], description="only for these natures (empty = any)")
-    kinds: list[Kind] = Field(default=[], description="only for these kinds of project (empty = any)")
+    needs: list[Need] = Field(min_length=1, description=N_("the needs it answers for porteurs of its territory"))
+    natures: list[Nature] = Field(default=[], description=N_("only for these natures (empty = any)"))
+    kinds: list[Kind] = Field(default=[], description=N_("only for these kinds of project (empty = any)"))
     confirmed: Confirmed
     note: str = ""
     web: str | None = None

@@ -19,6 +19,7 @@ from typing import Any
 
 from engine import activities
 from engine.errors import Problem
+from engine.i18n import N_, _, ngettext
 from engine.rules.model import Condition, OrientationFile, RoutingPolicy, RoutingRule, StructureSpec
 from engine.rules.ruleset import condition_communes, resolve_territory
 from engine.territory import Territory
@@ -54,7 +55,12 @@ def check_references(
         sid = loaded.spec.id
         if sid in by_id:
             problems.append(
-                loaded.doc.problem(("id",), f"duplicate structure id '{sid}': also the id in {by_id[sid].doc.source}")
+                loaded.doc.problem(
+                    ("id",),
+                    _("duplicate structure id '{id}': also the id in {file}").format(
+                        id=sid, file=by_id[sid].doc.source
+                    ),
+                )
             )
         else:
             by_id[sid] = loaded
@@ -72,15 +78,20 @@ def orientation_problems(
         base = ("orientations", i)
         if entry.id in seen:
             problems.append(
-                doc.problem((*base, "id"), f"duplicate orientation id '{entry.id}': also entry {seen[entry.id] + 1}")
+                doc.problem(
+                    (*base, "id"),
+                    _("duplicate orientation id '{id}': also entry {n}").format(id=entry.id, n=seen[entry.id] + 1),
+                )
             )
         seen.setdefault(entry.id, i)
         if entry.id in member_ids:
             problems.append(
                 doc.problem(
                     (*base, "id"),
-                    f"'{entry.id}' is a member of the network (structures/{entry.id}.yaml): orientation lists "
-                    "structures outside the network only; give it another id or remove it",
+                    _(
+                        "'{id}' is a member of the network (structures/{id}.yaml): orientation lists "
+                        "structures outside the network only; give it another id or remove it"
+                    ).format(id=entry.id),
                 )
             )
         found = place_problems(doc, (*base, "territory"), entry.territory, territory)
@@ -88,7 +99,7 @@ def orientation_problems(
         if not found and not resolve_territory(entry.territory, territory):
             problems.append(
                 doc.problem(
-                    (*base, "territory"), "covers no commune of the territory: name its departments or communes"
+                    (*base, "territory"), _("covers no commune of the territory: name its departments or communes")
                 )
             )
     return problems
@@ -114,10 +125,11 @@ def place_problems(doc: Document, base: tuple[Any, ...], spec: Any, territory: T
     for name in ("intercommunals", "except_intercommunals"):
         for j, value in enumerate(getattr(spec, name, [])):
             if value not in territory.intercommunals:
-                hint = did_you_mean(value, known_sirens) or (
+                hint = did_you_mean(value, known_sirens) or _(
                     " (write the SIREN number of a body listed in the communes file, e.g. 246300974)"
                 )
-                problems.append(doc.problem((*base, name, j), f"unknown intercommunal body '{value}'{hint}"))
+                message = _("unknown intercommunal body '{value}'{hint}").format(value=value, hint=hint)
+                problems.append(doc.problem((*base, name, j), message))
     for name in ("communes", "except_communes"):
         for j, value in enumerate(getattr(spec, name, [])):
             if value not in territory.communes:
@@ -130,7 +142,7 @@ def _unknown_commune(value: str, territory: Territory) -> str:
         commune = territory.resolve(value)
     except ValueError as exc:
         return str(exc)
-    return f"write communes by INSEE code: '{commune.insee}' for {commune.name}"
+    return _("write communes by INSEE code: '{insee}' for {name}").format(insee=commune.insee, name=commune.name)
 
 
 def naf_problems(doc: Document, loc: tuple[Any, ...], prefixes: list[str]) -> list[Problem]:
@@ -141,8 +153,10 @@ def naf_problems(doc: Document, loc: tuple[Any, ...], prefixes: list[str]) -> li
             problems.append(
                 doc.problem(
                     (*loc, j),
-                    f"unknown NAF prefix '{prefix}': write a NAF rév. 2 code or its beginning, "
-                    "as in '10.71C', '10.7' or '43'",
+                    _(
+                        "unknown NAF prefix '{prefix}': write a NAF rév. 2 code or its beginning, "
+                        "as in '10.71C', '10.7' or '43'"
+                    ).format(prefix=prefix),
                 )
             )
     return problems
@@ -160,7 +174,9 @@ def _structure_problems(loaded: LoadedStructure, territory: Territory) -> list[P
         problems.append(
             doc.problem(
                 ("id",),
-                f"id '{spec.id}' differs from the file name '{loaded.stem}.yaml': rename the file or change the id",
+                _("id '{id}' differs from the file name '{stem}.yaml': rename the file or change the id").format(
+                    id=spec.id, stem=loaded.stem
+                ),
             )
         )
     for j, net in enumerate(spec.local_networks):
@@ -175,7 +191,9 @@ def _structure_problems(loaded: LoadedStructure, territory: Territory) -> list[P
             problems.append(
                 doc.problem(
                     ("support", "naf_prefixes", need),
-                    f"need '{need}' has NAF prefixes but is not in 'needs': add it to support.needs",
+                    _("need '{need}' has NAF prefixes but is not in 'needs': add it to support.needs").format(
+                        need=need
+                    ),
                     key=True,
                 )
             )
@@ -184,7 +202,9 @@ def _structure_problems(loaded: LoadedStructure, territory: Territory) -> list[P
             problems.append(
                 doc.problem(
                     ("support", "only_with_needs", need),
-                    f"need '{need}' is limited by only_with_needs but is not in 'needs': add it to support.needs",
+                    _(
+                        "need '{need}' is limited by only_with_needs but is not in 'needs': add it to support.needs"
+                    ).format(need=need),
                     key=True,
                 )
             )
@@ -194,17 +214,23 @@ def _structure_problems(loaded: LoadedStructure, territory: Territory) -> list[P
                 problems.append(
                     doc.problem(
                         ("lead", "natures", j),
-                        f"leads nature '{nature}' but competence.natures does not include it",
+                        _("leads nature '{nature}' but competence.natures does not include it").format(nature=nature),
                     )
                 )
     if not spec.active or problems:
         return problems
     if not resolve_territory(spec.territory, territory):
-        what = "can lead but covers no commune" if spec.can_lead else "covers no commune"
-        problems.append(doc.problem(("territory",), f"structure '{spec.id}' {what}: its territory is empty", key=True))
+        if spec.can_lead:
+            message = _("structure '{id}' can lead but covers no commune: its territory is empty")
+        else:
+            message = _("structure '{id}' covers no commune: its territory is empty")
+        problems.append(doc.problem(("territory",), message.format(id=spec.id), key=True))
     if not spec.can_lead and not spec.support.needs:
         problems.append(
-            doc.problem(("id",), f"structure '{spec.id}' neither leads nor supports a need: add 'lead:' or 'support:'")
+            doc.problem(
+                ("id",),
+                _("structure '{id}' neither leads nor supports a need: add 'lead:' or 'support:'").format(id=spec.id),
+            )
         )
     return problems
 
@@ -333,22 +359,30 @@ def place_words(cond: Condition, territory: Territory) -> str:
     """'department 63 and local network brioude': the places a condition names, in words."""
     parts = []
     if cond.departments:
-        parts.append(_plural("department", cond.departments))
+        parts.append(
+            _plural(ngettext("department {names}", "departments {names}", len(cond.departments)), cond.departments)
+        )
     if cond.local_networks:
-        parts.append(_plural("local network", cond.local_networks))
+        nets = cond.local_networks
+        parts.append(_plural(ngettext("local network {names}", "local networks {names}", len(nets)), nets))
     if cond.intercommunals:
         bodies = territory.intercommunals
         names = [f"{s} ({bodies[s].name})" for s in cond.intercommunals if s in bodies]
-        parts.append(_plural("intercommunal body", names))
+        parts.append(_plural(ngettext("intercommunal body {names}", "intercommunal bodies {names}", len(names)), names))
     if cond.communes:
-        parts.append(_plural("commune", [str(territory.communes[c]) for c in cond.communes if c in territory.communes]))
-    return " and in ".join(parts) if parts else "the territory"
+        communes = [str(territory.communes[c]) for c in cond.communes if c in territory.communes]
+        parts.append(_plural(ngettext("commune {names}", "communes {names}", len(communes)), communes))
+    if not parts:
+        return _("the territory")
+    words = parts[0]
+    for part in parts[1:]:
+        words = _("{places} and in {more}").format(places=words, more=part)
+    return words
 
 
-def _plural(word: str, values: list[str]) -> str:
-    if len(values) == 1:
-        return f"{word} {values[0]}"
-    return f"{word}s {', '.join(values)}"
+def _plural(words: str, values: list[str]) -> str:
+    """The places named: ``words`` is the translated (singular or plural) phrase with ``{names}``."""
+    return words.format(names=", ".join(values))
 
 
 def _list(values: Any) -> str:
@@ -357,7 +391,27 @@ def _list(values: Any) -> str:
 
 # --- the routing policy --------------------------------------------------------------------------
 
-VERBS = {"require": "requires", "prefer": "prefers", "exclude": "excludes"}
+#: What the rule says of the structure, as the contradiction's sentence needs it.
+CONFLICTS = {
+    "require": N_(
+        "requires '{structure}' as {role} {where}, and a fiche can match both: "
+        "make the conditions exclusive or remove one"
+    ),
+    "prefer": N_(
+        "prefers '{structure}' as {role} {where}, and a fiche can match both: "
+        "make the conditions exclusive or remove one"
+    ),
+    "exclude": N_(
+        "excludes '{structure}' as {role} {where}, and a fiche can match both: "
+        "make the conditions exclusive or remove one"
+    ),
+}
+#: What the other rule says of the same structure ("where the other excludes it").
+OTHER_SAYS = {
+    "require": N_("where the other requires it"),
+    "prefer": N_("where the other prefers it"),
+    "exclude": N_("where the other excludes it"),
+}
 
 
 class _PolicyCheck:
@@ -385,7 +439,8 @@ class _PolicyCheck:
         for i, rule in enumerate(self.policy.rules):
             if rule.id in seen:
                 line = self.doc.locate(("rules", seen[rule.id], "id"))[0]
-                self._add(("rules", i, "id"), f"duplicate rule id '{rule.id}': also the id of the rule at line {line}")
+                message = _("duplicate rule id '{id}': also the id of the rule at line {line}")
+                self._add(("rules", i, "id"), message.format(id=rule.id, line=line))
             seen.setdefault(rule.id, i)
             if self._rule_ok(i, rule):
                 sound.append((i, rule))
@@ -403,9 +458,9 @@ class _PolicyCheck:
             if sid not in self.by_id:
                 self._add(loc, unknown("structure", sid, sorted(self.by_id)))
             elif not self.by_id[sid].spec.can_lead:
-                self._add(loc, f"structure '{sid}' cannot lead: its file has no 'lead:' section")
+                self._add(loc, _("structure '{id}' cannot lead: its file has no 'lead:' section").format(id=sid))
             elif not self.by_id[sid].spec.active:
-                self._add(loc, f"structure '{sid}' is not active (active: false in its file)")
+                self._add(loc, _("structure '{id}' is not active (active: false in its file)").format(id=sid))
 
     def _rule_ok(self, i: int, rule: RoutingRule) -> bool:
         """Check one rule alone; False when it has a problem (then it takes no part in contradictions)."""
@@ -419,7 +474,9 @@ class _PolicyCheck:
         if rule.structure not in self.by_id:
             self._add((*base, "structure"), unknown("structure", rule.structure, sorted(self.by_id)))
         if rule.role == "lead" and rule.need is not None:
-            self._add((*base, "need"), "'need' is only for role support: remove it or write 'role: support'", key=True)
+            self._add(
+                (*base, "need"), _("'need' is only for role support: remove it or write 'role: support'"), key=True
+            )
         if len(self.problems) > before:
             return False
         space = condition_space(when, self.territory)
@@ -439,56 +496,78 @@ class _PolicyCheck:
         if dim is None:
             return None
         base = ("rules", i, "when")
-        prefix = "rule can never apply: "
         if dim == "place":
-            return base, prefix + f"no commune is in {place_words(when, self.territory)}"
-        if dim == "employees":
-            return (*base, "employees_above"), prefix + (
-                f"employees_above ({when.employees_above}) must be less than employees_at_most "
-                f"({when.employees_at_most})"
+            return base, _("rule can never apply: no commune is in {places}").format(
+                places=place_words(when, self.territory)
             )
+        if dim == "employees":
+            return (*base, "employees_above"), _(
+                "rule can never apply: employees_above ({above}) must be less than employees_at_most ({most})"
+            ).format(above=when.employees_above, most=when.employees_at_most)
         limit = activities.ARTISAN_REGISTERED_MAX_EMPLOYEES
         if when.naf_prefixes:
             natures = _list(space.possible_natures())
-            return (*base, "naf_prefixes"), prefix + (
-                f"no activity with NAF prefix {', '.join(when.naf_prefixes)} is of nature "
-                f"{_list(when.natures)} (they are {natures})"
-            )
-        return (*base, "natures"), prefix + (
-            f"an artisanal firm above {limit} employees is handled as commercial, even a registered one "
-            f"(droit de suite, loi 96-603 art. 19), so nature artisanal never goes with employees_above "
-            f"{when.employees_above}"
-        )
+            return (*base, "naf_prefixes"), _(
+                "rule can never apply: no activity with NAF prefix {prefixes} is of nature {natures} "
+                "(they are {possible})"
+            ).format(prefixes=", ".join(when.naf_prefixes), natures=_list(when.natures), possible=natures)
+        return (*base, "natures"), _(
+            "rule can never apply: an artisanal firm above {limit} employees is handled as commercial, even a "
+            "registered one (droit de suite, loi 96-603 art. 19), so nature artisanal never goes with "
+            "employees_above {above}"
+        ).format(limit=limit, above=when.employees_above)
 
     def _structure_cannot(self, i: int, rule: RoutingRule, space: Space) -> tuple[tuple[Any, ...], str] | None:
         """Why the rule's structure can never take part where the rule applies (location, message), or None."""
         spec = self.by_id[rule.structure].spec
         loc = ("rules", i, "structure")
-        prefix = f"rule can never apply: structure '{spec.id}' "
+        sid = spec.id
         if not spec.active:
-            return loc, prefix + "is not active (active: false in its file)"
+            return loc, _("rule can never apply: structure '{id}' is not active (active: false in its file)").format(
+                id=sid
+            )
         if rule.role == "lead" and not spec.can_lead:
-            return loc, prefix + "never leads (its file has no 'lead:' section)"
+            return loc, _(
+                "rule can never apply: structure '{id}' never leads (its file has no 'lead:' section)"
+            ).format(id=sid)
         if rule.role == "support":
             if rule.need is not None and rule.need not in spec.support.needs:
-                supported = _list(spec.support.needs) or "no need"
-                return ("rules", i, "need"), prefix + f"does not support need '{rule.need}' (it supports: {supported})"
+                supported = _list(spec.support.needs) or _("no need")
+                return ("rules", i, "need"), _(
+                    "rule can never apply: structure '{id}' does not support need '{need}' (it supports: {supported})"
+                ).format(id=sid, need=rule.need, supported=supported)
             if rule.need is None and not spec.support.needs:
-                return loc, prefix + "supports no need (its file has no 'support: needs:')"
+                return loc, _(
+                    "rule can never apply: structure '{id}' supports no need (its file has no 'support: needs:')"
+                ).format(id=sid)
         own = structure_space(spec, self.territory, rule.role, rule.need)
         dim = space.meet(own).empty_dimension()
         if dim is None:
             return None
         comp = spec.competence
-        words = {
-            "place": f"covers no commune of {place_words(rule.when, self.territory)}",
-            "kind": f"handles only projects of kind {_list(comp.kinds)}",
-            "stage": f"works only at stage {_list(comp.stages)}",
-            "naf": f"works only for NAF prefixes {_list(own.naf or ())}",
-            "employees": f"works only up to {comp.max_employees} employees",
-            "nature": f"{'leads' if rule.role == 'lead' else 'works'} only for nature {_list(own.natures or ())}",
-        }
-        return loc, prefix + words[dim]
+        if dim == "place":
+            message = _("rule can never apply: structure '{id}' covers no commune of {places}")
+        elif dim == "kind":
+            message = _("rule can never apply: structure '{id}' handles only projects of kind {kinds}")
+        elif dim == "stage":
+            message = _("rule can never apply: structure '{id}' works only at stage {stages}")
+        elif dim == "naf":
+            message = _("rule can never apply: structure '{id}' works only for NAF prefixes {prefixes}")
+        elif dim == "employees":
+            message = _("rule can never apply: structure '{id}' works only up to {n} employees")
+        elif rule.role == "lead":
+            message = _("rule can never apply: structure '{id}' leads only for nature {natures}")
+        else:
+            message = _("rule can never apply: structure '{id}' works only for nature {natures}")
+        return loc, message.format(
+            id=sid,
+            places=place_words(rule.when, self.territory) if dim == "place" else "",
+            kinds=_list(comp.kinds),
+            stages=_list(comp.stages),
+            prefixes=_list(own.naf or ()),
+            n=comp.max_employees,
+            natures=_list(own.natures or ()),
+        )
 
     def _contradictions(self, rules: list[tuple[int, RoutingRule]]) -> None:
         for a_pos, (i, first) in enumerate(rules):
@@ -498,7 +577,9 @@ class _PolicyCheck:
                     line = self.doc.locate(("rules", i))[0]
                     self._add(
                         ("rules", j, "action"),
-                        f"rule '{second.id}' contradicts rule '{first.id}' (line {line}): {message}",
+                        _("rule '{id}' contradicts rule '{other}' (line {line}): {why}").format(
+                            id=second.id, other=first.id, line=line, why=message
+                        ),
                     )
 
     def _reach(self, rule: RoutingRule) -> Space:
@@ -515,14 +596,13 @@ class _PolicyCheck:
         same_need = first.need is None or second.need is None or first.need == second.need
         excludes = {first.action, second.action} in ({"exclude", "require"}, {"exclude", "prefer"})
         if same_target and same_need and excludes:
-            return (
-                f"{VERBS[second.action]} '{second.structure}' as {second.role} where the other "
-                f"{VERBS[first.action]} it, and a fiche can match both: make the conditions exclusive or remove one"
+            return _(CONFLICTS[second.action]).format(
+                structure=second.structure, role=second.role, where=_(OTHER_SAYS[first.action])
             )
         both_require_lead = first.role == second.role == "lead" and first.action == second.action == "require"
         if both_require_lead and first.structure != second.structure:
-            return (
-                f"requires '{second.structure}' as lead where the other requires '{first.structure}', "
+            return _(
+                "requires '{structure}' as lead where the other requires '{other}', "
                 "and a fiche has only one lead: make the conditions exclusive or remove one"
-            )
+            ).format(structure=second.structure, other=first.structure)
         return None

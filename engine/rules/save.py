@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine.errors import Problem, RulesError
+from engine.i18n import _
 from engine.rules.model import StructureSpec
 from engine.yamlsource import Document, read_document
 
@@ -97,7 +98,12 @@ def _validate(text: str, source: str) -> StructureSpec:
 
 
 def _unsaved(problem: Problem) -> Problem:
-    return Problem(problem.source, problem.line, problem.column, problem.message + " (the file was not changed)")
+    return Problem(
+        problem.source,
+        problem.line,
+        problem.column,
+        _("{problem} (the file was not changed)").format(problem=problem.message),
+    )
 
 
 def _write_atomically(path: Path, text: str) -> None:

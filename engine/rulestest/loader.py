@@ -16,10 +16,13 @@ from pydantic import ValidationError
 
 from engine.errors import InputError, Problem
 from engine.fiche import Fiche
-from engine.i18n import _
+from engine.i18n import N_, _
 from engine.rulestest.model import Case, CaseFileSpec, Expectation
 from engine.vocabulary import unknown
 from engine.yamlsource import Document, plain_message, read_document, validation_problems
+
+#: A case expects something of a need its fiche does not declare.
+_UNDECLARED = N_("the case's fiche does not declare need '{need}': add it to 'needs'")
 
 
 def default_case_files(rules_dir: Path) -> list[Path]:
@@ -128,7 +131,7 @@ def _fiche_of(
                 full = ("base", *loc)
             message = plain_message(error, Fiche)
             if error["type"] == "missing":
-                message += " (write it in the case's fiche or in the file's base)"
+                message = _("{problem} (write it in the case's fiche or in the file's base)").format(problem=message)
             problems.append(doc.problem(full, message, key=error["type"] == "extra_forbidden"))
         return None, problems
 

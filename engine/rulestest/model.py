@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engine.fiche import Fiche, Need
-from engine.i18n import _
+from engine.i18n import N_, _
 
 
 class Strict(BaseModel):
@@ -40,17 +40,19 @@ class Strict(BaseModel):
 class ExpectSpec(Strict):
     """What the routing must give for the case's fiche (only what is written is checked)."""
 
-    lead: str | None = Field(default=None, description="the référent's structure id, or null for no lead")
-    supporting_include: list[str] = Field(default=[], description="structures that must support")
-    supporting_exclude: list[str] = Field(default=[], description="structures that must not support")
-    uncovered_needs: list[Need] = Field(default=[], description="needs that no structure may cover")
+    lead: str | None = Field(default=None, description=N_("the référent's structure id, or null for no lead"))
+    supporting_include: list[str] = Field(default=[], description=N_("structures that must support"))
+    supporting_exclude: list[str] = Field(default=[], description=N_("structures that must not support"))
+    uncovered_needs: list[Need] = Field(default=[], description=N_("needs that no structure may cover"))
     covered_by: dict[Need, str] = Field(
-        default={}, description="need → the structure that must cover it (the lead, or a supporting structure)"
+        default={}, description=N_("need → the structure that must cover it (the lead, or a supporting structure)")
     )
-    orphan: bool | None = Field(default=None, description="true: no structure can lead")
+    orphan: bool | None = Field(default=None, description=N_("true: no structure can lead"))
     oriented_to: dict[Need, str] = Field(
         default={},
-        description="need → a structure outside the network (orientation.yaml) the porteur must be sent to",
+        description=N_(
+            "need → a structure outside the network (orientation.yaml) the porteur must be sent to",
+        ),
     )
 
     @model_validator(mode="after")
@@ -87,14 +89,14 @@ class CaseSpec(Strict):
     """One routing test: a name, the fiche (over the file's base) and what is expected."""
 
     name: str = Field(min_length=1)
-    fiche: dict[str, Any] = Field(default={}, description="fiche fields, written over the file's base")
+    fiche: dict[str, Any] = Field(default={}, description=N_("fiche fields, written over the file's base"))
     expect: ExpectSpec
 
 
 class CaseFileSpec(Strict):
     """A routing test file: an optional base fiche and at least one case."""
 
-    base: dict[str, Any] = Field(default={}, description="fiche fields shared by every case of the file")
+    base: dict[str, Any] = Field(default={}, description=N_("fiche fields shared by every case of the file"))
     cases: list[CaseSpec] = Field(min_length=1)
 
 

@@ -125,7 +125,9 @@ def make_engine(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError:
         raise StoreError(
-            f"'{url}' is not a database URL: give a SQLite file path or postgresql+psycopg://user@host:5432/dbname"
+            _(
+                "'{url}' is not a database URL: give a SQLite file path or postgresql+psycopg://user@host:5432/dbname"
+            ).format(url=url)
         ) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":

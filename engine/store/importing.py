@@ -78,7 +78,7 @@ def read_import(path: str | Path, ctx: dict[str, Any]) -> Batch:
     doc = read_document(path)
     if not isinstance(doc.data, list | dict):
         # Empty, comments only or a bare value: the whole file is wrong (as for ``fiche add``), not a row.
-        message = "a fiche file must hold a fiche (field: value lines) or a list of fiches"
+        message = _("a fiche file must hold a fiche (field: value lines) or a list of fiches")
         raise InputError(problems=[Problem(doc.source, 1, 1, message)])
     batch = Batch(doc.source, fmt)
     items = doc.data if isinstance(doc.data, list) else [doc.data]

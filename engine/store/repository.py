@@ -231,7 +231,8 @@ def _allocate_ids(conn: Connection, items: Sequence[Fiche], dicts: list[dict[str
     for item, data in zip(items, dicts, strict=True):
         if data["id"]:
             if data["id"] in given:
-                problems.append(Problem(item.label(), 0, 0, f"id {data['id']} is also given to {given[data['id']]}"))
+                message = _("id {id} is also given to {other}").format(id=data["id"], other=given[data["id"]])
+                problems.append(Problem(item.label(), 0, 0, message))
             given[data["id"]] = item.source or data["id"]
             year, number = records.split_id(data["id"])
             highest[year] = max(highest.get(year, 0), number)

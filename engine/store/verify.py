@@ -66,7 +66,7 @@ class Difference:
         return {"fiche": self.fiche, "field": self.field, "stored": self.stored, "rebuilt": self.rebuilt}
 
     def __str__(self) -> str:
-        where = self.fiche or "store"
+        where = self.fiche or _("store")
         if self.field in (
             "history",
             "chain",
@@ -272,7 +272,7 @@ def _check_chain(conn: Connection, rows: list[_Row], result: Verification, ancho
                 "payload": row.payload,
             }
             if chain.event_hash(previous, data) != row.hash:
-                _broken(result, row, "contenu modifié (son empreinte ne correspond plus)")
+                _broken(result, row, _("content changed (its fingerprint no longer matches)"))
         previous, expected = row.hash or "", row.seq + 1
         hashes.add(previous)
     seq, stored_head = head(conn)

@@ -14,7 +14,7 @@ from engine.alerts.model import SEVERITY_LABELS as ALERT_SEVERITY_LABELS
 from engine.app import committee, decisions
 from engine.decisions import KINDS, OUTCOMES
 from engine.errors import InputError
-from engine.i18n import N_
+from engine.i18n import N_, _
 from web.pages import Page, nav_item, route
 
 READERS = ("committee", "coordinator")
@@ -85,7 +85,7 @@ def _date(text: str, field: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise InputError(problems=[_problem(field, "write the date as YYYY-MM-DD, e.g. 2026-12-07")]) from None
+        raise InputError(problems=[_problem(field, _("write the date as YYYY-MM-DD, e.g. 2026-12-07"))]) from None
 
 
 def _problem(field: str, message: str):  # type: ignore[no-untyped-def]

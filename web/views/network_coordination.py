@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from engine.app import coordination, decisions, published
 from engine.errors import EngineError
-from engine.i18n import N_
+from engine.i18n import N_, _
 from web.pages import Page, nav_item, route
 
 COORDINATOR = ("coordinator",)
@@ -32,7 +32,7 @@ def upload(page: Page) -> Response:
     """An uploaded archive (.zip or .tar.gz of a rules directory) becomes a stored draft, then its diff page."""
     sent = page.form.get("archive") if page.form is not None else None
     if not isinstance(sent, UploadFile) or not sent.filename:
-        return _rules_with_problems(page, ["archive: choose the archive of a rules directory (.zip or .tar.gz)"])
+        return _rules_with_problems(page, [_("archive: choose the archive of a rules directory (.zip or .tar.gz)")])
     try:
         data = sent.file.read(coordination.ARCHIVE_MAX + 1)
     finally:
