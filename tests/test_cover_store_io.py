@@ -41,7 +41,8 @@ def stored_ids(url: str) -> list[str]:
          "{path}:2:18: l'octet 0x81 n'est ni du texte UTF-8 ni du Windows-1252 : enregistrez le fichier en "
          "UTF-8 ou CSV (séparateur : point-virgule)"),
         ("missing.csv", "received,kind\n2026-01-05,creation\n", "{path}:1:1: colonne 'commune' manquante"),
-        ("empty.yaml", "", "{path}:1:1: a fiche file must hold a fiche (field: value lines) or a list of fiches"),
+        ("empty.yaml", "",
+         "{path}:1:1: un fichier de fiches contient une fiche (lignes champ: valeur) ou une liste de fiches"),
         ("notes.yaml", "# to fill in on Monday\n",
          "{path}:1:1: un fichier de fiches contient une fiche (lignes champ: valeur) ou une liste de fiches"),
         ("broken.json", '[{"received": "2026-01-05",\n "commune": "63003" "kind": "creation"}]',
@@ -175,7 +176,7 @@ def test_yaml_skip_invalid_writes_rejects_that_import_again(store_url, tmp_path)
         "- errors:\n  - 'ligne 8 : chaque fiche doit être un ensemble de champs (clé: valeur)'\n"
         "  value: just a line of text\n"
     )
-    not_a_fiche = "- errors:\n  - 'ligne 8 : chaque fiche est un ensemble de champs (clé: valeur)'\n"
+    not_a_fiche = "- errors:\n  - 'ligne 8 : chaque fiche doit être un ensemble de champs (clé: valeur)'\n"
     not_a_fiche += "  value: just a line of text\n"
     assert not_a_fiche in text
     # the coordinator fixes the first rejected fiche, drops the second, and imports the file as it is

@@ -159,7 +159,7 @@ def test_a_failing_command_writes_nothing(store, network, english):
     before = counts(store)
     with pytest.raises(InputError) as exc:
         add(store, network, make(network), make(network, id="F-2026-0001"))
-    assert "la fiche F-2026-0001 est déjà à the store" in str(exc.value)
+    assert "fiche F-2026-0001 is already in the store" in str(exc.value)
     assert counts(store) == before
     (change,) = add(store, network, make(network))
     assert change.fiche == "F-2026-0002"
