@@ -245,7 +245,7 @@ def test_verify_a_fiche_without_any_event(lived, store, store_url):
     lines, data = verify(store_url)
     assert lines == [
         "chaîne rompue : premier maillon rompu n° 1",
-        "store: chain: la tête de chaîne attend 15 événements, il n'y en a que 0: les derniers ont été supprimés",
+        "base: chain: la tête de chaîne attend 15 événements, il n'y en a que 0: les derniers ont été supprimés",
         f"{lived}: history: aucun événement",
         f"{lived}: personal_data: 8 donnée(s) personnelle(s) stockée(s) sans événement qui s'y rapporte",
         "3 différences dans 1 fiche (0 événement).",
