@@ -133,3 +133,28 @@ def check():
 '''
     texts = [text for _, _, text, _ in help_texts(source)]
     assert ["First line.\n\n\b\nExample:\n    capactif x", "An option."] == sorted(texts, key=len, reverse=True)
+
+
+def test_templates_translate_and_escape_inside_loops():
+    """The pages' `{% trans %}` and `_()` (engine.i18n.install_jinja2) translate to the language in force and
+    escape what they insert, in a loop's rows as outside (ours take the evaluation context, not a copy of
+    the template's context per call)."""
+    from jinja2 import Environment
+
+    env = i18n.install_jinja2(Environment(autoescape=True))
+    template = env.from_string(
+        "{% for r in rows %}[{% trans since=r.since, days=r.days %}Asked on {{ since }} ({{ days }} days ago)"
+        "{% endtrans %}|{{ _('To do') }}|{% trans n=r.n %}{{ n }} message received through your offers on "
+        "the public exchange waits for an answer.{% pluralize %}{{ n }} messages received through your offers "
+        "on the public exchange wait for an answer.{% endtrans %}]{% endfor %}"
+    )
+    rows = [{"since": "<b>2026-01-02</b>", "days": 3, "n": 1}, {"since": "x & y", "days": 0, "n": 2}]
+    with i18n.using("fr"):
+        french = template.render(rows=rows)
+    with i18n.using("en"):
+        english = template.render(rows=rows)
+    assert "[Demandé le &lt;b&gt;2026-01-02&lt;/b&gt; (il y a 3 jours)|À traiter|1 message" in french
+    assert "Demandé le x &amp; y (il y a 0 jours)" in french
+    assert "[Asked on &lt;b&gt;2026-01-02&lt;/b&gt; (3 days ago)|To do|1 message received" in english
+    assert "2 messages received through your offers on the public exchange wait for an answer.]" in english
+    assert "<b>" not in french + english

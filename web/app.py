@@ -34,7 +34,7 @@ from engine.app.workspace import Workspace
 from engine.errors import AccessDenied, ConflictError, EngineError, InputError, NotFound
 from engine.i18n import _
 from web import views
-from web.pages import LANGUAGE_COOKIE, ROUTES, endpoint
+from web.pages import LANGUAGE_COOKIE, ROUTES, endpoint, path_maker
 from web.templating import STATIC, Templates
 
 MAX_BODY = 1024 * 1024  # a form is a few kB; a larger body is refused before it is read
@@ -176,6 +176,7 @@ def create_app(
     )
     app.state.ws = ws
     app.state.routes_by_name = {r.name: r for r in routes if isinstance(r, Route) and r.name}
+    app.state.paths_by_name = {name: path_maker(r) for name, r in app.state.routes_by_name.items()}
     app.state.clock = clock
     app.state.templates = Templates()
     app.add_middleware(SecurityHeaders)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import NoMatchFound, Route
 
 from engine import i18n
 from engine.app import accounts
@@ -156,10 +158,11 @@ class Page:
 
     def url_for(self, name: str, query: Mapping[str, str] | None = None, **params: Any) -> str:
         """The path of a named page, with an optional query string (the route found by its name in the
-        application's table, not by trying every route: a list page asks for it a few times per row)."""
+        application's table, not by trying every route, and its path made by :func:`path_maker`: a list
+        page asks for it a few times per row)."""
         app = self.request.app
-        named = getattr(app.state, "routes_by_name", {}).get(name)
-        url = str(named.url_path_for(name, **params) if named is not None else app.url_path_for(name, **params))
+        make = getattr(app.state, "paths_by_name", {}).get(name)
+        url = make(params) if make is not None else str(app.url_path_for(name, **params))
         return url + ("?" + urlencode(query) if query else "")
 
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -198,6 +201,38 @@ class Page:
         return response
 
 
+_PARAM = re.compile("{([a-zA-Z_][a-zA-Z0-9_]*)}")  # a parameter in a route's path format (Starlette's)
+
+
+def path_maker(route: Route) -> Callable[[Mapping[str, Any]], str]:
+    """What Starlette's ``route.url_path_for(name, **params)`` gives as a string, made from the route's
+    path split once: the same parameters required (else ``NoMatchFound``), each value through the
+    route's own convertor (which refuses what it would refuse), without building a ``URLPath`` and
+    re-splitting the path at each call."""
+    parts = _PARAM.split(route.path_format)
+    convertors = route.param_convertors
+    names = set(convertors)
+    if not names:
+        path = route.path_format
+
+        def constant(params: Mapping[str, Any]) -> str:
+            if params:
+                raise NoMatchFound(route.name, dict(params))
+            return path
+
+        return constant
+
+    def make(params: Mapping[str, Any]) -> str:
+        if params.keys() != names:
+            raise NoMatchFound(route.name, dict(params))
+        out = list(parts)
+        for i in range(1, len(parts), 2):
+            out[i] = convertors[parts[i]].to_string(params[parts[i]])
+        return "".join(out)
+
+    return make
+
+
 def endpoint(spec: RouteSpec) -> Callable[[Request], Any]:
     """The Starlette endpoint of a declared page: identity, access, CSRF, then the handler."""
 
@@ -214,7 +249,17 @@ def endpoint(spec: RouteSpec) -> Callable[[Request], Any]:
 
 
 def serve(spec: RouteSpec, request: Request, form: Any) -> Response:
-    """A declared page for one request, in a worker thread: identity, access, CSRF, then the handler."""
+    """A declared page for one request, in a worker thread: identity, access, CSRF, then the handler.
+
+    The request's transactions (session, rules in force, use case, access log) stay separate but share
+    one pooled connection (:meth:`engine.store.db.Store.one_connection`): one check-out, and on
+    PostgreSQL one pre-ping, per request instead of one per transaction."""
+    ws: Workspace = request.app.state.ws
+    with ws.store.one_connection():
+        return _serve(spec, request, form)
+
+
+def _serve(spec: RouteSpec, request: Request, form: Any) -> Response:
     state = request.app.state
     now = state.clock()
     ws: Workspace = state.ws

@@ -29,7 +29,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from engine.accounts import passwords
 from engine.accounts.tables import EMAIL, account_sessions, accounts, password_links, sign_in_failures
@@ -396,6 +396,20 @@ def open_session(conn: Connection, account_id: int, *, now: dt.datetime) -> tupl
     return token, Session(get_account(conn, account_id), csrf)
 
 
+#: A session and its account by the token's digest: built once (every request of the web runs it, and
+#: building a statement costs more than SQLite takes to answer it).
+_RESUME = (
+    select(
+        account_sessions.c.csrf_token,
+        account_sessions.c.last_seen,
+        account_sessions.c.created_at.label("session_created"),
+        accounts,
+    )
+    .join(accounts, accounts.c.id == account_sessions.c.account_id)
+    .where(account_sessions.c.id == bindparam("key"))
+)
+
+
 def resume_session(
     conn: Connection,
     token: str,
@@ -408,16 +422,7 @@ def resume_session(
     if not token:
         return None
     key = digest(token)
-    row = conn.execute(
-        select(
-            account_sessions.c.csrf_token,
-            account_sessions.c.last_seen,
-            account_sessions.c.created_at.label("session_created"),
-            accounts,
-        )
-        .join(accounts, accounts.c.id == account_sessions.c.account_id)
-        .where(account_sessions.c.id == key)
-    ).first()
+    row = conn.execute(_RESUME, {"key": key}).first()
     if row is None:
         return None
     last_seen = utc(row.last_seen)

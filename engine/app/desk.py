@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any, cast
 
 from engine.app.workspace import Workspace
@@ -134,27 +135,34 @@ def _caseload(ws: Workspace, conn: Any) -> dict[str, int]:
 
 def _head(conn: Any) -> int | None:
     """The number of the store's last event (the chain's head): it moves with every write of a fiche."""
+    return conn.execute(_head_query()).scalar_one_or_none()
+
+
+@cache
+def _head_query() -> Any:
+    """Built once (a list reads the head at every display)."""
     from sqlalchemy import select
 
     from engine.store.chain import HEAD_ID
     from engine.store.schema import event_chain
 
-    return conn.execute(select(event_chain.c.seq).where(event_chain.c.id == HEAD_ID)).scalar_one_or_none()
+    return select(event_chain.c.seq).where(event_chain.c.id == HEAD_ID)
 
 
 #: How many lists (pages of "À traiter" and "Mes fiches") a workspace keeps between two writes.
 LISTS_KEPT = 2_000
 
 
-def _as_of_last_write(ws: Workspace, conn: Any, key: tuple[Any, ...], read: Any) -> Any:
+def _as_of_last_write(ws: Workspace, conn: Any, key: tuple[Any, ...], read: Any, head: int | None = None) -> Any:
     """``read(conn)``, or what it gave for ``key`` since the store's last write.
 
     Every write of a fiche appends an event and moves the chain's head (``event_chain``): reading the
     head is one row, so a list that nothing changed since is not read again (its counts over a
-    structure's 30,000 fiches, its page).  What is kept must never be changed by the caller.
+    structure's 30,000 fiches, its page).  What is kept must never be changed by the caller.  ``head``:
+    the chain's head when the caller read it already in this transaction.
     """
     memo: dict[tuple[Any, ...], Any] = ws.__dict__.setdefault("_desk_lists", {})
-    full = (*key, _head(conn))
+    full = (*key, _head(conn) if head is None else head)
     if full in memo:
         return memo[full]
     value = read(conn)
@@ -164,7 +172,9 @@ def _as_of_last_write(ws: Workspace, conn: Any, key: tuple[Any, ...], read: Any)
     return value
 
 
-def _alerts_of(ws: Workspace, conn: Any, today: dt.date, versions: Mapping[str, int], who: Identity) -> dict[str, Any]:
+def _alerts_of(
+    ws: Workspace, conn: Any, today: dt.date, versions: Mapping[str, int], who: Identity, head: int | None = None
+) -> dict[str, Any]:
     """The alerts of a page of fiches (:func:`engine.alerts.runner.alerts_of_fiches`), each fiche's kept per
     workspace while its version, the day, the rules and the language stay the same, and either nothing was
     written in the store since (the chain's head has not moved: every input of the alerts is as it was) or
@@ -178,7 +188,7 @@ def _alerts_of(ws: Workspace, conn: Any, today: dt.date, versions: Mapping[str, 
     from engine.alerts.runner import alerts_of_fiches
 
     memo: dict[tuple[Any, ...], tuple[float, int | None, list[Any]]] = ws.__dict__.setdefault("_desk_alerts", {})
-    now, head = time.monotonic(), _head(conn)
+    now, head = time.monotonic(), _head(conn) if head is None else head
     context = (today, ws.network.rules.version, i18n.get_language(), who.kind, who.structure)
     out: dict[str, Any] = {}
     missing = []
@@ -661,9 +671,10 @@ def caseload(
 
     with ws.store.transaction() as conn:
         key = ("caseload", structure, flt, page.offset, page.size)
-        counts, rows, supports = _as_of_last_write(ws, conn, key, read)
+        head = _head(conn)  # once for both: the same transaction
+        counts, rows, supports = _as_of_last_write(ws, conn, key, read, head)
         total = sum(n for stage, n in counts.items() if not flt.stages or stage in flt.stages)
-        alerts = _alerts_of(ws, conn, today, {r["id"]: r["version"] for r in rows}, who)
+        alerts = _alerts_of(ws, conn, today, {r["id"]: r["version"] for r in rows}, who, head)
     out = []
     for row in rows:
         fiche, _personal = visible_fiche(records.from_row(row, supports.get(row["id"], ())), who)

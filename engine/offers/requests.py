@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, bindparam, func, or_, select
 
 from engine.errors import AccessDenied, InputError, NotFound
 from engine.i18n import _
@@ -153,14 +153,16 @@ def unlinked_contacts(conn: Connection) -> list[tuple[str, dt.date]]:
     return [(str(offer), cast(dt.date, day)) for offer, day in rows]
 
 
+#: Built once: "À traiter" counts the waiting messages at every display.
+_WAITING = (
+    select(func.count())
+    .select_from(offer_requests.join(offers, offers.c.id == offer_requests.c.offer_id))
+    .where(offers.c.published_by == bindparam("structure"), offer_requests.c.fiche_id.is_(None))
+    .where(or_(offer_requests.c.name != "", offer_requests.c.message != ""))
+)
+
+
 def waiting_count(conn: Connection, structure: str) -> int:
     """Messages about ``structure``'s offers not turned into a fiche yet (what its desk announces);
     an erased message is not waiting for anything."""
-    c = offer_requests.c
-    query = (
-        select(func.count())
-        .select_from(offer_requests.join(offers, offers.c.id == c.offer_id))
-        .where(offers.c.published_by == structure, c.fiche_id.is_(None))
-        .where(or_(c.name != "", c.message != ""))
-    )
-    return int(conn.execute(query).scalar_one())
+    return int(conn.execute(_WAITING, {"structure": structure}).scalar_one())

@@ -107,9 +107,13 @@ def publish(
     return _publication(conn.execute(select(rules_publications).where(rules_publications.c.id == new_id)).one())
 
 
+#: The latest publication: built once (the web asks at every request whether the rules in force changed).
+_IN_FORCE = select(rules_publications).order_by(rules_publications.c.id.desc()).limit(1)
+
+
 def in_force(conn: Connection) -> Publication | None:
     """The latest publication (the set in force), or None when nothing was ever published."""
-    row = conn.execute(select(rules_publications).order_by(rules_publications.c.id.desc()).limit(1)).first()
+    row = conn.execute(_IN_FORCE).first()
     return _publication(row) if row is not None else None
 
 

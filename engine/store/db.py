@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +54,36 @@ class Store:
 
     url: str
     engine: Engine
+    #: The connection this thread's transactions reuse while :meth:`one_connection` is in force.
+    _held: threading.local = field(default_factory=threading.local, repr=False, compare=False)
 
     @property
     def backend(self) -> str:
         """``sqlite`` or ``postgresql``."""
         return self.engine.dialect.name
+
+    @contextmanager
+    def one_connection(self) -> Iterator[None]:
+        """Within the block, this thread's transactions take turns on one pooled connection.
+
+        A web request runs four or five short transactions one after the other (the session, the rules
+        in force, the use case, the access log): each used to check a connection out of the pool and
+        back in — on PostgreSQL with the pool's pre-ping, one more round trip each.  They stay separate
+        transactions (each commits before the next begins: a read page never turns into a write that
+        SQLite could refuse as stale); only the connection is shared.  A transaction asking for its own
+        settings (``snapshot``, ``immediate``) or opened inside another one takes a connection of its own,
+        and so does every transaction after one changed the shared connection's options in place (e.g. a
+        replay's ``yield_per``).
+        """
+        if getattr(self._held, "conn", None) is not None:
+            yield  # already inside one (nested use)
+            return
+        with self.engine.connect() as conn:
+            self._held.conn, self._held.options = conn, conn.get_execution_options()
+            try:
+                yield
+            finally:
+                self._held.conn = None
 
     @contextmanager
     def transaction(
@@ -76,6 +102,18 @@ class Store:
         write cannot make it stale; if the lock stays taken, the store is said to be busy, which is
         what happened, not that the fiche changed.  PostgreSQL needs no such thing.
         """
+        held: Connection | None = getattr(self._held, "conn", None)
+        if (
+            held is not None
+            and not (snapshot or immediate or held.in_transaction())
+            and held.get_execution_options() == self._held.options
+        ):
+            try:
+                with held.begin():
+                    yield held
+            except OperationalError as exc:
+                raise _translate(exc, fiche) from None
+            return
         try:
             with self.engine.connect() as conn:
                 if snapshot and self.backend == "postgresql":
