@@ -142,7 +142,7 @@ def test_missing_sections(tmp_path):
 def test_missing_directory(tmp_path):
     """A charter directory that does not exist is one clear problem."""
     lines = problems(tmp_path / "nowhere")
-    assert [f"{tmp_path / 'nowhere'}: dossier de la charte introuvable : donnez --charter DOSSIER"] == lines
+    assert [f"{tmp_path / 'nowhere'}: répertoire de la charte introuvable : indiquez --charter RÉPERTOIRE"] == lines
 
 
 def test_charter_dir_precedence(tmp_path, monkeypatch):

@@ -86,7 +86,7 @@ def test_the_reasons_of_an_offer_match_in_both_languages(network):
 def test_a_rules_directory_that_does_not_exist(tmp_path):
     """Publishing or comparing a rules directory that is not there: French, then English."""
     french, english = both(lambda: read_directory(tmp_path / "nowhere"))
-    assert "dossier de règles introuvable : donnez un dossier qui existe" in french
+    assert "répertoire de règles introuvable : indiquez un répertoire existant" in french
     assert "rules directory not found: give an existing one" in english
 
 
@@ -116,7 +116,7 @@ def test_charter_loader_in_both_languages(tmp_path):
     from engine.charter import load_charter
 
     french, english = both(lambda: load_charter(tmp_path / "nowhere"))
-    assert "dossier de la charte introuvable : donnez --charter DOSSIER" in french
+    assert "répertoire de la charte introuvable : indiquez --charter RÉPERTOIRE" in french
     assert "charter directory not found: give --charter DIR" in english
 
 
