@@ -87,7 +87,8 @@ def read(
             c.fiche_id, c.seq, c.kind, c.at, c.recorded_at, c.by, c.actor, c.account, c.version, c.payload
         ).order_by(c.fiche_id, c.seq)
         if chunk is not None:
-            query = query.where(c.fiche_id.in_(chunk))
+            # one fiche (its page): "=" — an IN list is expanded into the SQL text at each execution
+            query = query.where(c.fiche_id == chunk[0] if len(chunk) == 1 else c.fiche_id.in_(chunk))
         if until is not None:
             query = query.where(c.at <= until)
         values = personal.load(conn, chunk) if personal_data else {}

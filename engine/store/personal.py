@@ -184,7 +184,11 @@ def load(conn: Connection, fiche_ids: Iterable[str] | None = None) -> dict[str, 
         ids = sorted(set(fiche_ids))
         chunks = [ids[i : i + 1000] for i in range(0, len(ids), 1000)]
     for chunk in chunks:
-        q = query if chunk is None else query.where(personal_data.c.fiche_id.in_(chunk))
+        if chunk is None:
+            q = query
+        else:  # one fiche (its page): "=" — an IN list is expanded into the SQL text at each execution
+            fiche_id = personal_data.c.fiche_id
+            q = query.where(fiche_id == chunk[0] if len(chunk) == 1 else fiche_id.in_(chunk))
         for row in conn.execute(q):
             out[row.key] = Value(row.fiche_id, row.salt, row.value)
     return out
