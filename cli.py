@@ -1287,7 +1287,10 @@ def period_options(func: Any) -> Any:
     func = click.option(
         "--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (YYYY-MM-DD)."
     )(func)
-    return click.option("--year", type=int, default=None, help="A calendar year (default: the current year).")(func)
+    from engine.limits import DATE_FLOOR, YEAR_CEILING
+
+    years = click.IntRange(DATE_FLOOR.year, YEAR_CEILING)
+    return click.option("--year", type=years, default=None, help="A calendar year (default: the current year).")(func)
 
 
 @charter_group.command("check")

@@ -29,6 +29,8 @@ MAX_INT = 2**31 - 1
 MAX_EMPLOYEES = 100_000
 #: No date before this one is accepted (the network did not record fiches before; a year 0001 is a typo).
 DATE_FLOOR = dt.date(2000, 1, 1)
+#: The last year a period or a meeting may be asked for (a year 99999 is a typo, and Python's dates end at 9999).
+YEAR_CEILING = 2100
 
 
 def check_text(value: str, limit: int, name: str) -> str | None:

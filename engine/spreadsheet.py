@@ -50,11 +50,10 @@ def read_text(path: str | Path) -> tuple[str, str]:
     (a workbook ``.xlsx``, UTF-16 or a binary file renamed ``.csv``: Windows-1252 reads any byte, and
     would silently turn them into garbage).
     """
+    from engine.yamlsource import read_bytes
+
     source = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError(problems=[Problem(source, 0, 0, _("file not found"))]) from None
+    raw = read_bytes(path, source)  # a regular file within the size limit, like every file capactif reads
     if raw.startswith(b"PK\x03\x04"):
         message = _("this is an Excel workbook (.xlsx), not CSV: {hint}").format(hint=_save_as())
         raise InputError(problems=[Problem(source, 1, 1, message)])

@@ -368,14 +368,32 @@ def read_document(path: Path | str, source: str | None = None, *, aliases: bool 
     return parse_text(read_text(path, name), name, aliases=aliases)
 
 
-def read_text(path: Path | str, source: str | None = None, *, limit: int = MAX_BYTES) -> str:
+def read_text(path: Path | str, source: str | None = None, *, limit: int | None = None) -> str:
     """A UTF-8 text file (a leading BOM dropped), size-limited; an encoding error is located."""
+    name = source or str(path)
+    return decode(read_bytes(path, name, limit=limit), name)
+
+
+def read_bytes(path: Path | str, source: str | None = None, *, limit: int | None = None) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; anything else is a located InputError.
+
+    Every file capactif reads goes through here (YAML, JSON and CSV alike): a folder, a missing file,
+    a pipe or a device (reading one would wait forever, or never end) and a file over the size limit
+    are refused before anything is read.
+    """
+    import stat
+
+    limit = MAX_BYTES if limit is None else limit
     path = Path(path)
     name = source or str(path)
     try:
-        if path.stat().st_size > limit:
-            raise InputError(problems=[Problem(name, 0, 0, _too_big())])
-        raw = path.read_bytes()
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError(problems=[Problem(name, 0, 0, _("this is a folder, not a file"))])
+        if not stat.S_ISREG(mode):
+            raise InputError(problems=[Problem(name, 0, 0, _("not a regular file (a pipe or a device): give a file"))])
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
     except FileNotFoundError:
         raise InputError(problems=[Problem(name, 0, 0, _("file not found"))]) from None
     except IsADirectoryError:
@@ -384,7 +402,9 @@ def read_text(path: Path | str, source: str | None = None, *, limit: int = MAX_B
         raise InputError(
             problems=[Problem(name, 0, 0, _("cannot read: {reason}").format(reason=exc.strerror))]
         ) from None
-    return decode(raw, name)
+    if len(raw) > limit:
+        raise InputError(problems=[Problem(name, 0, 0, _too_big())])
+    return raw
 
 
 def decode(raw: bytes, source: str) -> str:

@@ -67,3 +67,11 @@ def test_bad_month(text):
     with pytest.raises(InputError) as caught:
         parse_month(text)
     assert caught.value.lines() == [f"--month: '{text}' n'est pas un mois : écrivez AAAA-MM, par ex. 2025-03"]
+
+
+@pytest.mark.parametrize("text", ["9999-12", "1999-12", "0001-01"])
+def test_a_month_outside_the_sane_years_is_an_input_error(text):
+    """9999-12 crashed the agenda (its next meeting is in year 10000): refused like any bad month (issue 14)."""
+    with pytest.raises(InputError) as caught:
+        parse_month(text)
+    assert caught.value.lines() == [f"--month: '{text}' : l'année doit être entre 2000 et 2100"]

@@ -228,3 +228,34 @@ def test_an_id_given_on_the_command_line_is_quoted_as_a_short_excerpt(tmp_path):
         result = run(*command, "F" * 5_000, "--as", "coordinator", "--db", store)
         assert result.exit_code == 2, result.output
         assert len(result.output) < 200 and "FFFFFFFFFF…'" in result.output
+
+
+@pytest.mark.parametrize("name", ["fiches.yaml", "fiches.csv"])
+def test_a_pipe_is_refused_instead_of_waiting_forever(store_url, tmp_path, name):
+    """A named pipe given as a file made fiche check and fiche import wait for ever: refused before reading."""
+    import os
+
+    path = tmp_path / name
+    os.mkfifo(path)
+    for args in (
+        ("fiche", "check", str(path)),
+        ("fiche", "import", str(path), "--db", store_url, "--as", "coordinator"),
+    ):
+        result = run(*args)
+        assert result.exit_code == 2, result.output
+        assert (
+            result.output
+            == f"erreur : {path}: pas un fichier ordinaire (un tube ou un périphérique) : donnez un fichier\n"
+        )
+
+
+def test_a_csv_file_too_large_is_refused_before_reading(store_url, tmp_path, monkeypatch):
+    """CSV imports have the same size limit as YAML and JSON files (they had none)."""
+    import engine.yamlsource as ys
+
+    monkeypatch.setattr(ys, "MAX_BYTES", 1_000)
+    path = tmp_path / "big.csv"
+    path.write_text("received,commune,kind,summary\n2026-01-05,63003,creation," + "x" * 2_000 + "\n")
+    result = run("fiche", "import", str(path), "--db", store_url, "--as", "coordinator")
+    assert result.exit_code == 2, result.output
+    assert "fichier trop gros" in result.output

@@ -218,6 +218,22 @@ def test_cli_report_bad_options():
     assert result.output == "erreur : --network: réseau local 'ambret' introuvable (vouliez-vous dire 'ambert' ?)\n"
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--year", "0"], "0 n'est pas dans l'intervalle 2000<=x<=2100"),
+        (["--year", "99999"], "99999 n'est pas dans l'intervalle 2000<=x<=2100"),
+        (["--from", "0001-01-01", "--to", "2025-12-31"], "--from: 0001-01-01 est hors des années"),
+        (["--from", "2025-01-01", "--to", "2024-12-31"], "--from: 2025-01-01 est après --to 2024-12-31"),
+    ],
+)
+def test_cli_report_years_outside_the_calendar_are_input_errors(args, message):
+    """--year 0 or 99999 and a year-1 --from crashed the report (exit 3, issue 14): each is exit 2 now."""
+    result = CliRunner().invoke(main, ["report", *args, "--db", "sqlite://"])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
 def test_cli_report_csv_and_markdown(seeded):
     """CSV has one row per scope; Markdown starts with the report's title."""
     runner = CliRunner()

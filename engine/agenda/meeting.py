@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from engine.errors import InputError, Problem
+from engine import limits
+from engine.errors import InputError, Problem, excerpt
 from engine.i18n import _
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -113,10 +114,12 @@ class Meeting:
 def parse_month(text: str) -> Meeting:
     """``2025-03`` → the meeting of March 2025; anything else is an input error saying the shape."""
     match = MONTH_RE.match((text or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
-        raise InputError(
-            problems=[
-                Problem("--month", 0, 0, _("'{text}' is not a month: write YYYY-MM, e.g. 2025-03").format(text=text))
-            ]
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        message = _("'{text}' is not a month: write YYYY-MM, e.g. 2025-03").format(text=excerpt(text))
+        raise InputError(problems=[Problem("--month", 0, 0, message)])
+    if not limits.DATE_FLOOR.year <= int(match.group(1)) <= limits.YEAR_CEILING:
+        message = _("'{text}': the year must be between {first} and {last}").format(
+            text=excerpt(text), first=limits.DATE_FLOOR.year, last=limits.YEAR_CEILING
         )
+        raise InputError(problems=[Problem("--month", 0, 0, message)])
     return Meeting(int(match.group(1)), int(match.group(2)))

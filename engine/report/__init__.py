@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from engine import limits
 from engine.errors import InputError, Problem
 from engine.i18n import _
 from engine.report.indicators import INDICATORS, LABELS, Period, label, yearly_report
@@ -26,6 +27,11 @@ def period_of(year: int | None, start: dt.date | None, end: dt.date | None, *, t
         problems.append(Problem("--from" if start is None else "--to", 0, 0, _("--from and --to go together")))
     if start and end and start > end:
         problems.append(Problem("--from", 0, 0, _("{start} is after --to {end}").format(start=start, end=end)))
+    first, last = limits.DATE_FLOOR, dt.date(limits.YEAR_CEILING, 12, 31)
+    for option, day in (("--from", start), ("--to", end)):
+        if day is not None and not first <= day <= last:
+            message = _("{day} is outside the years capactif reports on ({first} to {last})")
+            problems.append(Problem(option, 0, 0, message.format(day=day, first=first.year, last=last.year)))
     if problems:
         raise InputError(problems=problems)
     if start and end:
