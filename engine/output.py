@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from engine.i18n import _
+
 #: Characters that make a spreadsheet run a cell as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -36,12 +38,16 @@ def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, default=_default)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, *, read: bool = False) -> str:
+    """A cell's text; ``read``: for people (a table, Markdown), a yes or no in their language, else for
+    machines (CSV: ``yes``/``no`` whatever the language)."""
     if value is None:
         return ""
     if isinstance(value, list | tuple | set | frozenset):
         return ", ".join(str(v) for v in value)
     if isinstance(value, bool):
+        if read:
+            return _("yes") if value else _("no")
         return "yes" if value else "no"
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -135,7 +141,7 @@ def to_table(
     for header in headers or columns:
         table.add_column(header, overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(row.get(col)) for col in columns))
+        table.add_row(*(_cell(row.get(col), read=True) for col in columns))
     console = Console(file=io.StringIO(), width=width or terminal_width(), force_terminal=False, color_system=None)
     console.print(table)
     return console.file.getvalue().rstrip("\n")  # type: ignore[attr-defined]
@@ -143,7 +149,7 @@ def to_table(
 
 def md(value: Any) -> str:
     """A value made inert in Markdown: HTML escaped (a note may hold ``<script>``), on one line."""
-    return LINE_BREAKS.sub(" ", html.escape(_cell(value), quote=False))
+    return LINE_BREAKS.sub(" ", html.escape(_cell(value, read=True), quote=False))
 
 
 def to_markdown(rows: Iterable[dict[str, Any]], columns: Sequence[str], headers: Sequence[str] | None = None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from engine.app.rules import CheckedRules, StructureShown, StructuresShown, WrittenSchemas
 from engine.i18n import _
 from engine.output import to_table
@@ -49,7 +51,11 @@ def structures_text(shown: StructuresShown) -> str:
     """One row per structure."""
     from engine.rules.describe import TABLE_COLUMNS, TABLE_HEADERS
 
-    return to_table(shown.rows, TABLE_COLUMNS, TABLE_HEADERS, title=f"Cap Actif structures (rules {shown.version})")
+    rows = [{**row, "leads": re.sub(r"\bany\b", _("any nature"), row["leads"])} for row in shown.rows]
+    headers = [_(h) for h in TABLE_HEADERS]
+    return to_table(
+        rows, TABLE_COLUMNS, headers, title=_("Cap Actif structures (rules {version})").format(version=shown.version)
+    )
 
 
 @renders(WrittenSchemas, "text")

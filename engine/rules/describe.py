@@ -17,7 +17,15 @@ from engine.vocabulary import label, unknown
 
 #: Columns of the table of all structures (``rules show`` without a structure), in order.
 TABLE_COLUMNS = ("id", "name", "kind", "active", "communes_count", "leads", "supports")
-TABLE_HEADERS = ("id", "name", "kind", "active", "communes", "leads (natures)", "supports (needs)")
+TABLE_HEADERS = (
+    "id",
+    N_("name"),
+    N_("kind of structure"),
+    N_("active"),
+    N_("communes"),
+    N_("leads (natures)"),
+    N_("supports (needs)"),
+)
 
 
 def territory_units(spec: TerritorySpec, ruleset: RuleSet) -> list[str]:
@@ -28,24 +36,38 @@ def territory_units(spec: TerritorySpec, ruleset: RuleSet) -> list[str]:
         units.append(_("the whole network ({n} communes)").format(n=len(t.communes)))
     for code in spec.departments:
         count = sum(1 for c in t.communes.values() if c.department == code)
-        units.append(f"department {code} {t.departments.get(code, '?')} ({count} communes)")
+        units.append(
+            _("department {code} {name} ({n} communes)").format(code=code, name=t.departments.get(code, "?"), n=count)
+        )
     for net in spec.local_networks:
         found = t.local_networks.get(net)
-        units.append(f"local network {net} ({found.name}, {len(found.communes)} communes)" if found else net)
+        if found:
+            text = _("local network {id} ({name}, {n} communes)").format(id=net, name=found.name, n=len(found.communes))
+        units.append(text if found else net)
     for siren in spec.intercommunals:
         body = t.intercommunals.get(siren)
-        units.append(f"intercommunal body {siren} {body.name} ({len(body.communes)} communes)" if body else siren)
+        if body:
+            text = _("intercommunal body {siren} {name} ({n} communes)").format(
+                siren=siren, name=body.name, n=len(body.communes)
+            )
+        units.append(text if body else siren)
     for code in spec.communes:
-        units.append(f"commune {t.communes[code]}" if code in t.communes else code)
+        units.append(_("commune {commune}").format(commune=t.communes[code]) if code in t.communes else code)
     for code in spec.except_departments:
-        units.append(f"except department {code} {t.departments.get(code, '?')}")
+        units.append(_("except department {code} {name}").format(code=code, name=t.departments.get(code, "?")))
     for net in spec.except_local_networks:
-        units.append(f"except local network {net}")
+        units.append(_("except local network {id}").format(id=net))
     for siren in spec.except_intercommunals:
         body = t.intercommunals.get(siren)
-        units.append(f"except intercommunal body {siren} {body.name}" if body else f"except {siren}")
+        if body:
+            units.append(_("except intercommunal body {siren} {name}").format(siren=siren, name=body.name))
+        else:
+            units.append(_("except {id}").format(id=siren))
     for code in spec.except_communes:
-        units.append(f"except commune {t.communes[code]}" if code in t.communes else f"except {code}")
+        if code in t.communes:
+            units.append(_("except commune {commune}").format(commune=t.communes[code]))
+        else:
+            units.append(_("except {id}").format(id=code))
     return [_clean(u) for u in units]
 
 
