@@ -140,7 +140,8 @@ def upload_candidate(ws: Workspace, who: Identity, filename: str, data: bytes) -
     """Store an uploaded rules archive as a draft (checked; its tests run): its version."""
     check_coordinator(who)
     snapshot = from_files(read_archive(filename, data))
-    result = publish_rules(ws, who, message=f"candidate uploaded: {filename}"[:200], draft=True, snapshot=snapshot)
+    message = _("candidate uploaded: {file}").format(file=filename)[:200]  # stored: said in the language of who sent it
+    result = publish_rules(ws, who, message=message, draft=True, snapshot=snapshot)
     return result.version
 
 

@@ -618,7 +618,6 @@ def change_commune(
 
 TAKE, DECLINE = "take", "decline"
 ANSWERS = (TAKE, DECLINE)
-_ROLE_WORDS = {ev.LEAD: "référent (lead)", ev.SUPPORT: "supporting structure"}
 
 
 def answer_suggestion(
