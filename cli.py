@@ -310,7 +310,24 @@ def if_version_option(func: Any) -> Any:
     )(func)  # fmt: skip
 
 
-DATE = click.DateTime(formats=["%Y-%m-%d"])
+class Day(click.DateTime):
+    """A YYYY-MM-DD date within the years capactif works with (2000 to 2100, engine.limits): a year 0001 or
+    9999 is a typo, and the next meeting or the previous year computed from it left Python's calendar (exit 3)."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        import datetime as dt
+
+        from engine.limits import DATE_FLOOR, YEAR_CEILING
+
+        converted = super().convert(value, param, ctx)
+        day = converted.date() if isinstance(converted, dt.datetime) else converted
+        if isinstance(day, dt.date) and not DATE_FLOOR <= day <= dt.date(YEAR_CEILING, 12, 31):
+            message = _("{day} is outside the years capactif works with ({first} to {last})")
+            self.fail(message.format(day=day.isoformat(), first=DATE_FLOOR.year, last=YEAR_CEILING), param, ctx)
+        return converted
+
+
+DATE = Day(formats=["%Y-%m-%d"])
 
 
 def _day(value: Any) -> Any:
@@ -1225,7 +1242,7 @@ def rules_test(ctx: click.Context, files: tuple[Path, ...], rules_path: Path | N
 @click.option("--fiches", "fiches", multiple=True, metavar="store|FILE",
               help="Fiche files to replay (repeat the option), or 'store' (default when a store exists).")  # fmt: skip
 @click.argument("more_fiches", nargs=-1, metavar="[FILE]...")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+@click.option("--as-of", "as_of", type=DATE, default=None, metavar="YYYY-MM-DD",
               help="Only fiches received on or before that date (store: also active on that date).")  # fmt: skip
 @db_option
 @format_option("text", "json")
@@ -1281,12 +1298,8 @@ def store_options(func: Any) -> Any:
 
 def period_options(func: Any) -> Any:
     """``--year Y`` or ``--from D --to D``."""
-    func = click.option(
-        "--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (YYYY-MM-DD)."
-    )(func)
-    func = click.option(
-        "--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (YYYY-MM-DD)."
-    )(func)
+    func = click.option("--to", "date_to", type=DATE, default=None, help="Last day (YYYY-MM-DD).")(func)
+    func = click.option("--from", "date_from", type=DATE, default=None, help="First day (YYYY-MM-DD).")(func)
     from engine.limits import DATE_FLOOR, YEAR_CEILING
 
     years = click.IntRange(DATE_FLOOR.year, YEAR_CEILING)
@@ -1298,7 +1311,7 @@ def period_options(func: Any) -> Any:
 @click.option(
     "--as-of",
     "as_of",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=DATE,
     default=None,
     help="Judge with what was known on this day (default: today).",
 )
@@ -1394,7 +1407,7 @@ SEVERITY_CHOICES = click.Choice(["info", "warning", "critical"])
 @click.option(
     "--as-of",
     "as_of",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=DATE,
     default=None,
     help="The day the alerts are computed for (default: today).",
 )

@@ -259,3 +259,21 @@ def test_a_csv_file_too_large_is_refused_before_reading(store_url, tmp_path, mon
     result = run("fiche", "import", str(path), "--db", store_url, "--as", "coordinator")
     assert result.exit_code == 2, result.output
     assert "fichier trop gros" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("notify", "--as-of", "9999-12-31", "--dry-run", "{tmp}"),
+        ("notify", "--as-of", "0001-01-01", "--dry-run", "{tmp}"),
+        ("fiche", "list", "--received-from", "1999-12-31"),
+        ("report", "--from", "2025-01-01", "--to", "2101-01-01"),
+    ],
+)
+def test_a_date_outside_the_years_capactif_knows_is_refused_on_every_option(tmp_path, args):
+    """notify --as-of 9999-12-31 crashed (the next meeting fell in year 10000): every YYYY-MM-DD option
+    takes years 2000 to 2100 only, said at the option (issue 14: never exit 3)."""
+    store = str(tmp_path / "s.sqlite")
+    result = run(*(a.format(tmp=tmp_path) for a in args), "--as", "coordinator", "--db", store)
+    assert result.exit_code == 2, result.output
+    assert "est hors des années que capactif connaît (2000 à 2100)" in result.output

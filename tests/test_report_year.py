@@ -223,7 +223,7 @@ def test_cli_report_bad_options():
     [
         (["--year", "0"], "0 n'est pas dans l'intervalle 2000<=x<=2100"),
         (["--year", "99999"], "99999 n'est pas dans l'intervalle 2000<=x<=2100"),
-        (["--from", "0001-01-01", "--to", "2025-12-31"], "--from: 0001-01-01 est hors des années"),
+        (["--from", "0001-01-01", "--to", "2025-12-31"], "'--from' : 0001-01-01 est hors des années"),
         (["--from", "2025-01-01", "--to", "2024-12-31"], "--from: 2025-01-01 est après --to 2024-12-31"),
     ],
 )
