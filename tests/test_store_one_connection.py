@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from engine.store.schema import fiche_sequences
 
@@ -59,3 +60,47 @@ def test_changed_options_are_not_carried_to_the_next_transaction(store):
         with store.transaction() as second:
             assert second is not first
             assert "yield_per" not in second.get_execution_options()
+
+
+def test_one_statement_is_its_own_transaction_all_or_nothing(store):
+    """Store.one_statement (the access log's write): committed when the block ends, and one multi-row
+    statement is all or nothing (on SQLite it runs in autocommit: no BEGIN)."""
+    with store.one_statement() as conn:
+        conn.execute(insert(fiche_sequences).values([{"year": 2041, "last": 0}, {"year": 2042, "last": 0}]))
+    with store.engine.connect() as other:
+        assert {2041, 2042} <= set(_years(other))
+    with pytest.raises(IntegrityError), store.one_statement() as conn:  # 2042 again: the whole statement fails
+        conn.execute(insert(fiche_sequences).values([{"year": 2043, "last": 0}, {"year": 2042, "last": 1}]))
+    with store.transaction() as conn:  # an ordinary transaction afterwards still begins and commits
+        assert 2043 not in _years(conn)
+        conn.execute(insert(fiche_sequences).values(year=2044, last=0))
+    with store.engine.connect() as other:
+        assert 2044 in _years(other)
+
+
+def test_a_page_of_reads_is_logged_in_one_statement(store, network):
+    """The access log of a list's page (20 fiches) is written whole, each line as before."""
+    import datetime as dt
+
+    from engine.app import Workspace
+    from engine.app.audit import record_reads
+    from engine.audit.log import entries
+    from engine.identity import Identity
+
+    ids = [f"F-2026-{n:04d}" for n in range(1, 21)]
+    with Workspace.open(db=store.url) as ws:
+        who = Identity.of_structure("cma-63", account="a@b.example", display_name="A")
+        at = dt.datetime(2026, 5, 4, 10, 30, tzinfo=dt.UTC)
+        assert record_reads(ws, who, ids + ids[:3], "Mes fiches", now=at) == 20
+        with ws.store.transaction() as conn:
+            lines = [entries(conn, fiche_id) for fiche_id in ids]
+    assert all(len(found) == 1 for found in lines)
+    first = lines[0][0]
+    assert (first.at, first.action, first.actor, first.account, first.via, first.detail) == (
+        at,
+        "read",
+        "cma-63",
+        "a@b.example",
+        "web",
+        "Mes fiches",
+    )

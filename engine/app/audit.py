@@ -113,6 +113,11 @@ def _record(
         return 0
     if conn is not None:
         return log.record(conn, who, ids, action, detail, now=now, via=via)
+    if len(set(ids)) <= log.ONE_STATEMENT:
+        # one INSERT, its own transaction: on SQLite the write lock is held only while it runs (see
+        # engine.store.db.Store.one_statement), not across the GIL waits of a busy web worker
+        with ws.store.one_statement() as own:
+            return log.record(own, who, ids, action, detail, now=now, via=via)
     with ws.store.transaction() as own:
         return log.record(own, who, ids, action, detail, now=now, via=via)
 

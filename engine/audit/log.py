@@ -20,6 +20,9 @@ READ = "read"
 CHANGE = "change"
 ACTIONS = (READ, CHANGE)
 DETAIL = 64
+#: Up to this many lines are written by one INSERT statement (a page of a list: 20): 7 values a line
+#: stay far below SQLite's limit of bound parameters.
+ONE_STATEMENT = 100
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,11 @@ def record(
         }
         for fiche_id in dict.fromkeys(fiche_ids)
     ]
-    if rows:
+    if len(rows) == 1:
+        conn.execute(insert(access_log), rows[0])
+    elif len(rows) <= ONE_STATEMENT:
+        conn.execute(insert(access_log).values(rows))  # one statement (Store.one_statement relies on it)
+    elif rows:
         conn.execute(insert(access_log), rows)
     return len(rows)
 

@@ -86,6 +86,30 @@ class Store:
                 self._held.conn = None
 
     @contextmanager
+    def one_statement(self) -> Iterator[Connection]:
+        """A write of exactly ONE statement, that statement its own transaction.
+
+        On SQLite the statement runs in autocommit (no ``BEGIN``): SQLite takes its write lock, writes
+        and commits inside the one call that runs the statement, during which Python's other threads
+        run.  In a ``BEGIN … COMMIT`` the lock stayed held while this thread waited for the GIL between
+        the statements (milliseconds, behind the other requests' templates); the other writers, whose
+        wait is SQLite's polling sleep (1, 2, 5, 10… ms), then lost again and again — the access log
+        written at every display of a list gave the desk's lists their 0.3–1 s tail (issue 12).
+        Atomic all the same: one statement is all or nothing.  PostgreSQL: an ordinary transaction.
+        """
+        if self.backend != "sqlite":
+            with self.transaction() as conn:
+                yield conn
+            return
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(capactif_begin=None)  # _sqlite_begin emits nothing
+                with conn.begin():
+                    yield conn
+        except OperationalError as exc:
+            raise _translate(exc, None) from None
+
+    @contextmanager
     def transaction(
         self, fiche: str | None = None, *, snapshot: bool = False, immediate: bool = False
     ) -> Iterator[Connection]:
@@ -217,7 +241,9 @@ def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql(conn.get_execution_options().get("capactif_begin", "BEGIN"))
+    begin = conn.get_execution_options().get("capactif_begin", "BEGIN")
+    if begin is not None:  # None: Store.one_statement, the statement its own transaction
+        conn.exec_driver_sql(begin)
 
 
 # --- schema revisions ----------------------------------------------------------------------------
