@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Row, bindparam, delete, insert, select, updat
 
 from engine.accounts import passwords
 from engine.accounts.tables import EMAIL, account_sessions, accounts, password_links, sign_in_failures
-from engine.errors import AccessDenied, InputError, NotFound
+from engine.errors import AccessDenied, InputError, NotFound, excerpt
 from engine.i18n import _
 from engine.identity import ROLES, Identity
 
@@ -117,7 +117,7 @@ def normalize_email(text: str) -> str:
         raise InputError(_("e-mail: the address is missing"))
     if len(email) > EMAIL or not _EMAIL.match(email):
         raise InputError(
-            _("e-mail: '{email}' is not an e-mail address (like marie.dupont@cma63.fr)").format(email=text)
+            _("e-mail: '{email}' is not an e-mail address (like marie.dupont@cma63.fr)").format(email=excerpt(text))
         )
     return email
 
@@ -301,8 +301,8 @@ def authenticate(
 def _authenticate(conn: Connection, email: str, password: str, *, now: dt.datetime) -> Account:
     try:
         address = normalize_email(email)
-    except InputError:
-        address = (email or "").strip().lower()[:EMAIL]
+    except InputError:  # counted like any wrong address; never a NUL or control character sent to the database
+        address = "".join(c for c in (email or "").strip().lower() if c.isprintable())[:EMAIL]
     throttle = conn.execute(select(sign_in_failures).where(sign_in_failures.c.email == address)).first()
     if throttle is not None and throttle.locked_until is not None and utc(throttle.locked_until) > now:
         raise _locked(utc(throttle.locked_until), now)
