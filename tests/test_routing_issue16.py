@@ -125,7 +125,7 @@ def test_orientation_file_problems_are_located(tmp_path):
     )
     cases = [
         (entry.format(id="far", dep="63", c="maybe"), "orientation.yaml:6:16", "confirmed 'maybe' introuvable"),
-        (entry.format(id="adie", dep="63", c="'no'"), "orientation.yaml:2:9", "is a member of the network"),
+        (entry.format(id="adie", dep="63", c="'no'"), "orientation.yaml:2:9", "est membre du réseau"),
         (entry.format(id="far", dep="69", c="'yes'"), "orientation.yaml:4:31", "département '69' introuvable"),
     ]
     for body, where, what in cases:
