@@ -116,6 +116,17 @@ class Support(_SaidOnRead):
         return {"structure": self.structure, "needs": list(self.needs), "reasons": list(self.reasons)}
 
 
+def add_support(chosen: dict[str, Support], structure: str, need: str, why: Said, language: str | None) -> None:
+    """Record that ``structure`` supports ``need`` for ``why``: a new :class:`Support` the first time the
+    structure is picked, one more need and reason on the existing one after (``chosen`` is keyed by id)."""
+    entry = chosen.get(structure)
+    if entry is None:
+        chosen[structure] = Support(structure, [need], [why], language)
+    else:
+        entry.needs.append(need)
+        entry._said.append(why)
+
+
 # --- the words: each called by say() in the suggestion's language --------------------------------
 
 

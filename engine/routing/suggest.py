@@ -54,6 +54,7 @@ from engine.routing.reasons import (
     Choice,
     Said,
     Support,
+    add_support,
     beats_words,
     by_rule_words,
     capacity_words,
@@ -216,12 +217,7 @@ def suggest(
                 continue
             picked = pool[0]
             why = (serves_words, need, commune_text, picked.territory_words, len(pool), picked.specificity)
-            entry = chosen.get(picked.id)
-            if entry is None:
-                chosen[picked.id] = Support(picked.id, [need], [why], language)
-            else:
-                entry.needs.append(need)
-                entry._said.append(why)
+            add_support(chosen, picked.id, need, why, language)
         supporting = list(chosen.values())
     return Suggestion(
         fiche.label(),
@@ -703,12 +699,7 @@ def _supporting(
         if picked is None:
             uncovered.append(need)
             continue
-        entry = chosen.get(picked.id)
-        if entry is None:
-            chosen[picked.id] = Support(picked.id, [need], [why], language)
-        else:
-            entry.needs.append(need)
-            entry._said.append(why)
+        add_support(chosen, picked.id, need, why, language)
     if support_rules:
         for need, rule_group in _offered_needs(fiche, f):
             picked, why = _by_rule(fiche, rules, need, rule_group, lead, declined)
@@ -719,12 +710,7 @@ def _supporting(
 
 def _add_support(chosen: dict[str, Support], picked: CompiledStructure, need: str, why: Said, language: str) -> None:
     """Record that ``picked`` supports ``need``; a structure appears once, with all its needs."""
-    entry = chosen.get(picked.id)
-    if entry is None:
-        chosen[picked.id] = Support(picked.id, [need], [why], language)
-    else:
-        entry.needs.append(need)
-        entry._said.append(why)
+    add_support(chosen, picked.id, need, why, language)
 
 
 def _offered_needs(fiche: Any, f: _Fired) -> list[tuple[str, list[CompiledRule]]]:
