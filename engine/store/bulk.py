@@ -19,31 +19,47 @@ stored rows on both backends.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import JSON, Connection, Table, insert
 
 #: Fewer rows than this go through ``conn.execute`` (SQLAlchemy caches its compiled statement).
 THRESHOLD = 32
 
 
-def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` into ``table`` (see the module docstring); nothing for no rows."""
+def insert_rows(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    serialised: Mapping[str, Sequence[str]] | None = None,
+) -> None:
+    """Insert ``rows`` into ``table`` (see the module docstring); nothing for no rows.
+
+    ``serialised``: for JSON columns, each row's value already as the JSON text to store (one per row, in
+    order), which the bulk path passes to the driver instead of serialising the row's value again; the
+    plain path stores the rows' values (the same JSON)."""
     if not rows:
         return
     keys = list(rows[0])
     if len(rows) < THRESHOLD or not _plain(table, keys, rows):
         conn.execute(insert(table), list(rows))
         return
+    given = serialised or {}
     dialect = conn.dialect
     columns = [table.c[key] for key in keys]
     processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
-    values = [[row[key] for row in rows] for key in keys]
-    converted = [
-        [process(v) for v in column] if process is not None else column
-        for process, column in zip(processors, values, strict=True)
-    ]
+    converted = []
+    for key, column, process in zip(keys, columns, processors, strict=True):
+        if key in given:
+            if not isinstance(column.type, JSON) or len(given[key]) != len(rows):
+                raise ValueError(f"serialised {key}: one JSON text per row, for a JSON column")
+            converted.append(list(given[key]))
+        elif process is not None:
+            converted.append([process(row[key]) for row in rows])
+        else:
+            converted.append([row[key] for row in rows])
     params = list(zip(*converted, strict=True))
     if dialect.name == "postgresql":
         _copy(conn, table, columns, params)

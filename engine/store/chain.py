@@ -59,22 +59,39 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+def payload_text(payload: Mapping[str, Any]) -> str:
+    """The text of a payload as :func:`append` stores it in its column and hashes it: the canonical JSON.
+
+    A payload holds JSON values only (no ``default``: anything else is refused, as the column's own
+    serialiser refuses it), so this is :func:`canonical` of it, and what ``db verify`` recomputes from
+    the stored text (``canonical(json.loads(text)) == text``).
+    """
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def event_hash(previous: str, row: Mapping[str, Any]) -> str:
     """The hash of one event row (``seq``, ``fiche_id``, … ``payload``) chained after ``previous``."""
-    content = [
-        previous,
-        row["seq"],
-        row["fiche_id"],
-        row["version"],
-        row["kind"],
-        day(row["at"]),
-        timestamp(row["recorded_at"]),
-        row["by"],
-        row.get("actor"),
-        row.get("account"),
-        row["payload"],
-    ]
-    return hashlib.sha256(canonical(content).encode("utf-8")).hexdigest()
+    return hash_with(previous, row, canonical(row["payload"]))
+
+
+def hash_with(previous: str, row: Mapping[str, Any], payload: str) -> str:
+    """:func:`event_hash` given the payload's canonical text: the canonical JSON of the list is that of its
+    first ten items with ``,payload]`` in place of its closing bracket (no spaces between items)."""
+    head = canonical(
+        [
+            previous,
+            row["seq"],
+            row["fiche_id"],
+            row["version"],
+            row["kind"],
+            day(row["at"]),
+            timestamp(row["recorded_at"]),
+            row["by"],
+            row.get("actor"),
+            row.get("account"),
+        ]
+    )
+    return hashlib.sha256(f"{head[:-1]},{payload}]".encode()).hexdigest()
 
 
 def append(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -101,9 +118,12 @@ def append(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         )
     seq: int = head.seq
     previous: str = head.hash
-    for row in rows:
+    # Each payload serialised once: the text hashed is the text stored (read back and re-serialised
+    # canonically, it gives the same text, which is what ``db verify`` hashes).
+    texts = [payload_text(row["payload"]) for row in rows]
+    for row, text in zip(rows, texts, strict=True):
         seq += 1
         row["seq"] = seq
-        row["hash"] = previous = event_hash(previous, row)
-    bulk.insert_rows(conn, events, rows)
+        row["hash"] = previous = hash_with(previous, row, text)
+    bulk.insert_rows(conn, events, rows, serialised={"payload": texts})
     conn.execute(update(event_chain).where(event_chain.c.id == HEAD_ID).values(seq=seq, hash=previous))
