@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from engine.accounts import repository as accounts
 from engine.app.workspace import Workspace
 from engine.audit import log
+from engine.audit.tables import access_log
 from engine.errors import AccessDenied, InputError
 from engine.i18n import _
 from engine.identity import Identity
@@ -113,11 +114,13 @@ def _record(
         return 0
     if conn is not None:
         return log.record(conn, who, ids, action, detail, now=now, via=via)
-    if len(set(ids)) <= log.ONE_STATEMENT:
-        # one INSERT, its own transaction: on SQLite the write lock is held only while it runs (see
-        # engine.store.db.Store.one_statement), not across the GIL waits of a busy web worker
-        with ws.store.one_statement() as own:
-            return log.record(own, who, ids, action, detail, now=now, via=via)
+    rows = log.lines(who, ids, action, detail, now=now, via=via)
+    if len(rows) <= log.ONE_STATEMENT:
+        # a display's lines, committed before the page is answered; the web's threads that log at the
+        # same moment share one INSERT, its own transaction (engine.store.group: on SQLite they queue in
+        # Python instead of polling for the write lock)
+        ws.store.append(access_log, rows)
+        return len(rows)
     with ws.store.transaction() as own:
         return log.record(own, who, ids, action, detail, now=now, via=via)
 

@@ -38,6 +38,36 @@ class Entry:
     detail: str
 
 
+def lines(
+    who: Identity,
+    fiche_ids: Iterable[str],
+    action: str,
+    detail: str,
+    *,
+    now: dt.datetime,
+    via: str | None = None,
+) -> list[dict[str, object]]:
+    """The rows :func:`record` writes: one per distinct fiche, in the order given.
+
+    ``via`` is ``web`` for a signed-in account (``who.account``), else ``cli``, unless given (``email``:
+    what ``capactif notify`` sent to the structure ``who``).
+    """
+    assert action in ACTIONS, action
+    via = via or ("web" if who.account else "cli")
+    return [
+        {
+            "at": now,
+            "fiche_id": fiche_id,
+            "action": action,
+            "actor": who.name,
+            "account": who.account,
+            "via": via,
+            "detail": detail[:DETAIL],
+        }
+        for fiche_id in dict.fromkeys(fiche_ids)
+    ]
+
+
 def record(
     conn: Connection,
     who: Identity,
@@ -53,20 +83,7 @@ def record(
     ``via`` is ``web`` for a signed-in account (``who.account``), else ``cli``, unless given (``email``:
     what ``capactif notify`` sent to the structure ``who``).
     """
-    assert action in ACTIONS, action
-    via = via or ("web" if who.account else "cli")
-    rows = [
-        {
-            "at": now,
-            "fiche_id": fiche_id,
-            "action": action,
-            "actor": who.name,
-            "account": who.account,
-            "via": via,
-            "detail": detail[:DETAIL],
-        }
-        for fiche_id in dict.fromkeys(fiche_ids)
-    ]
+    rows = lines(who, fiche_ids, action, detail, now=now, via=via)
     if len(rows) == 1:
         conn.execute(insert(access_log), rows[0])
     elif len(rows) <= ONE_STATEMENT:

@@ -1,0 +1,112 @@
+"""Group commit: rows that concurrent threads of one process append to one table, written together.
+
+Why: the web desk writes an access-log line for every display of personal data (issue 12), so a
+busy server appends to one table from a dozen threads at once, each write its own transaction.  On
+SQLite only one writer holds the lock; the others wait in SQLite's busy handler, which *polls* (it
+sleeps 1, 2, 5, 10 … 100 ms and tries again) instead of queueing: under load some writers lose
+again and again, and their page waits hundreds of milliseconds for a line of log.  Here the threads
+of a process queue in Python instead: the first one writes its rows and those of every thread that
+arrived meanwhile in ONE ``INSERT`` (its own transaction, :meth:`Store.one_statement`), then wakes
+them; the next batch is written by one of the threads that arrived during that write.  One process
+then has at most one writer asking SQLite for the lock, and a write serves many requests.
+
+Nothing changes for a caller: :meth:`GroupInsert.insert` returns once *its* rows are committed, or
+raises the error of their write — a page is still answered only after its log line is written.  A
+batch is all or nothing; if a batch of several callers fails, each caller's rows are written again
+alone, so one caller's bad rows never fail the others.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Table, insert
+
+#: At most this many rows in one statement: 7 columns a row stay under SQLite's oldest limit of 999
+#: bound parameters.  A caller's rows are never split (callers give at most this many).
+MAX_ROWS = 100
+
+
+@dataclass
+class _Ticket:
+    """One caller's rows, and what became of them."""
+
+    rows: list[dict[str, Any]]
+    done: bool = False
+    error: BaseException | None = None
+
+
+@dataclass
+class GroupInsert:
+    """Appends rows to ``table``; concurrent callers of one process share a statement.
+
+    ``connect`` gives a connection whose one statement is its own transaction (``Store.one_statement``).
+    """
+
+    table: Table
+    connect: Callable[[], AbstractContextManager[Connection]]
+    _lock: threading.Condition = field(default_factory=threading.Condition, repr=False)
+    _pending: list[_Ticket] = field(default_factory=list, repr=False)
+    _writing: bool = field(default=False, repr=False)
+
+    def insert(self, rows: list[dict[str, Any]]) -> None:
+        """Write ``rows`` (at most :data:`MAX_ROWS`); return once they are committed."""
+        if not rows:
+            return
+        if len(rows) > MAX_ROWS:
+            raise ValueError(f"at most {MAX_ROWS} rows at once, not {len(rows)}")
+        ticket = _Ticket(rows)
+        with self._lock:
+            self._pending.append(ticket)
+            while not ticket.done and self._writing:
+                self._lock.wait()
+            if ticket.done:
+                return self._outcome(ticket)
+            self._writing = True  # this thread writes the next batch, its own rows included
+            batch = list(self._take())
+        try:
+            self._write(batch)
+        finally:
+            with self._lock:
+                self._writing = False
+                self._lock.notify_all()
+        return self._outcome(ticket)
+
+    def _take(self) -> Iterator[_Ticket]:
+        """The pending tickets that fit in one statement, oldest first (at least one)."""
+        count = 0
+        while self._pending and (count == 0 or count + len(self._pending[0].rows) <= MAX_ROWS):
+            ticket = self._pending.pop(0)
+            count += len(ticket.rows)
+            yield ticket
+
+    def _write(self, batch: list[_Ticket]) -> None:
+        try:
+            self._statement([row for ticket in batch for row in ticket.rows])
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0].error = exc
+            else:  # whose rows failed? each caller's alone, so the others are not refused for them
+                for ticket in batch:
+                    try:
+                        self._statement(ticket.rows)
+                    except Exception as own:
+                        ticket.error = own
+        for ticket in batch:
+            ticket.done = True
+
+    def _statement(self, rows: list[dict[str, Any]]) -> None:
+        with self.connect() as conn:
+            if len(rows) == 1:
+                conn.execute(insert(self.table), rows[0])
+            else:
+                conn.execute(insert(self.table).values(rows))
+
+    @staticmethod
+    def _outcome(ticket: _Ticket) -> None:
+        if ticket.error is not None:
+            raise ticket.error
