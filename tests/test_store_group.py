@@ -110,6 +110,9 @@ def test_a_lone_failure_is_the_callers_own(store):
     assert 2121 in _years(store) and 2122 not in _years(store)
     with pytest.raises(ValueError):
         store.append(fiche_sequences, [{"year": 2200 + n, "last": 0} for n in range(MAX_ROWS + 1)])
+    with pytest.raises(ValueError):  # one statement names one list of columns
+        store.append(fiche_sequences, [{"year": 2123, "last": 0}, {"last": 0, "year": 2124}])
+    assert _years(store).isdisjoint({2123, 2124})
 
 
 def test_many_threads_logging_at_once_lose_no_line(store):
