@@ -113,3 +113,48 @@ def test_rows_without_a_column_s_default_go_through_sqlalchemy(store):
     with store.transaction() as conn:
         bulk.insert_rows(conn, fiches, rows)
         assert set(conn.execute(select(fiches.c.summary).where(fiches.c.id.like("F-2026-C%"))).scalars()) == {""}
+
+
+def test_the_collector_is_paused_for_the_job_only_and_back_after_an_error():
+    import gc
+
+    assert gc.isenabled()
+    with bulk.collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    try:
+        with bulk.collector_paused():
+            raise ValueError("bad row")
+    except ValueError:
+        pass
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with bulk.collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # a caller's pause is kept
+    finally:
+        gc.enable()
+
+
+def test_an_import_refused_or_done_leaves_the_collector_running(store_url, tmp_path):
+    import gc
+
+    from engine.app import Workspace
+    from engine.app import fiches as fiche_cases
+    from engine.errors import InputError
+    from engine.identity import Identity
+
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text("received,commune,kind\n2026-03-02,63003,creation\n", encoding="utf-8")
+    bad.write_text("received,commune,kind\n2026-03-02,63003,nothing\n", encoding="utf-8")
+    with Workspace.open(db=store_url) as ws:
+        try:
+            fiche_cases.import_file(ws, Identity("coordinator"), bad)
+        except InputError:
+            pass
+        else:
+            raise AssertionError("a bad row was imported")
+        assert gc.isenabled()
+        assert len(fiche_cases.import_file(ws, Identity("coordinator"), good).changes) == 1
+        assert gc.isenabled()

@@ -23,6 +23,7 @@ from engine.i18n import _
 from engine.identity import ROLES, Identity
 from engine.routing.compile import CompiledRules
 from engine.store import queries, repository
+from engine.store.bulk import collector_paused
 from engine.store.exporting import can_see_personal, export, for_viewer
 from engine.store.importing import Batch, read_import, write_rejects
 from engine.store.queries import ListFilter
@@ -480,19 +481,20 @@ def import_file(
         message = _("--rejects {path}: that is the file being imported, which it would overwrite; give another name")
         raise InputError(message.format(path=rejects))
     net = ws.network
-    batch = read_import(path, net.fiche_context())
-    if batch.rejected and not skip_invalid:
-        raise InputError(problems=batch.problems)
-    rejects_file = None
-    if batch.rejected:
-        source = Path(path)
-        rejects_file = Path(rejects) if rejects else source.with_name(f"{source.stem}.rejects{source.suffix}")
-    with ws.store.transaction() as conn:
-        changes = repository.add_fiches(
-            conn, batch.fiches, who=who, network=net, suggester=suggester(ws.compiled_rules) if suggest else None
-        )
-        if rejects_file:
-            write_rejects(rejects_file, batch)
+    with collector_paused():  # a bounded job keeping what it allocates (engine.store.bulk)
+        batch = read_import(path, net.fiche_context())
+        if batch.rejected and not skip_invalid:
+            raise InputError(problems=batch.problems)
+        rejects_file = None
+        if batch.rejected:
+            source = Path(path)
+            rejects_file = Path(rejects) if rejects else source.with_name(f"{source.stem}.rejects{source.suffix}")
+        with ws.store.transaction() as conn:
+            changes = repository.add_fiches(
+                conn, batch.fiches, who=who, network=net, suggester=suggester(ws.compiled_rules) if suggest else None
+            )
+            if rejects_file:
+                write_rejects(rejects_file, batch)
     return Imported(batch, changes, rejects_file, str(path))
 
 
