@@ -52,6 +52,7 @@ def networks(draw):
         role = draw(st.sampled_from(["lead", "support"]))
         need = draw(st.sampled_from(list(NEEDS)[:8])) if role == "support" and draw(st.booleans()) else None
         when = {"kinds": draw(some(st.sampled_from(list(KINDS)), max_size=2, unique=True)),
+                "natures": draw(some(st.sampled_from(list(NATURES)), max_size=2, unique=True)),
                 "departments": draw(some(st.sampled_from(["63", "43"]), max_size=1))}  # fmt: skip
         rules.append(rule(f"r{i}", draw(st.sampled_from(["prefer", "require", "exclude"])), draw(st.sampled_from(ids)),
                           role=role, need=need, when=when))  # fmt: skip

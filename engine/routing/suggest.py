@@ -169,7 +169,10 @@ def suggest(
     place = rules._places.get((commune, nature))
     if place is None:
         place = _place(rules, commune, nature)
-    fired = [r for r in place.rules if r.when.holds(fiche, nature)] if place.rules else ()
+    fired: Sequence[CompiledRule] = ()
+    if place.rules:
+        needs = fiche.needs
+        fired = [r for r, need in place.rules if (need is None or need in needs) and r.when.holds(fiche, nature)]
     if fired or alternatives or declined or place.lead is None or (caseload and not place.caseload_free):
         return _decide(
             fiche,
@@ -234,12 +237,18 @@ def suggest(
     )
 
 
+#: The rules that may act at a place, each with the need a fiche must declare for it to act (or None).
+_Acting = tuple[tuple[CompiledRule, str | None], ...]
+
+
 @dataclass(slots=True)
 class _Place:
     """What every fiche of a commune and nature shares: the rules that may fire there, the lead pools
     of the policy's steps, and the lead when nothing else than the fiche's competence is involved."""
 
-    rules: tuple[CompiledRule, ...]
+    #: The rules that may act here, in file order, each with the need the fiche must declare for it to
+    #: act (see :func:`_acting_rules`).
+    rules: _Acting
     pools: dict[str, tuple[CompiledStructure, ...]]
     commune_text: str
     #: The lead of every fiche here without fired rules, caseload, declines or alternatives; None when
@@ -273,11 +282,30 @@ def _place(rules: CompiledRules, commune: str, nature: str | None) -> _Place:
                 _before_caseload(rules, a, b) for a, b in pairwise(found)
             )
             break
-    place = _Place(
-        rules.rules_at(commune) if rules.rules else (), pools, commune_text, lead, tuple(said), caseload_free
-    )
+    place = _Place(_acting_rules(rules, commune, nature), pools, commune_text, lead, tuple(said), caseload_free)
     rules._places[(commune, nature)] = place
     return place
+
+
+def _acting_rules(rules: CompiledRules, commune: str, nature: str | None) -> _Acting:
+    """The rules of a commune that can act on a fiche of this (effective) nature, each with the need the
+    fiche must declare for the rule to act, or None.
+
+    A rule whose ``when`` names other natures never fires here.  A support rule that excludes or prefers
+    a structure for one need acts only on that need of the fiche: when the fiche does not declare it,
+    the rule changes nothing of the suggestion (not the lead, not another need, no offered need: only
+    ``require`` offers one), so it is not even checked.
+    """
+    if not rules.rules:
+        return ()
+    out = []
+    for rule in rules.rules_at(commune):
+        natures = rule.when.natures
+        if natures is not None and nature not in natures:
+            continue
+        only = rule.need if rule.role == "support" and rule.action != "require" else None
+        out.append((rule, only))
+    return tuple(out)
 
 
 def _serving(
