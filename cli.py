@@ -1723,6 +1723,13 @@ def _base_url(option: str | None) -> str:
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option(
+    "--threads",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Pages each worker handles at once (the others wait their turn).",
+)
+@click.option(
     "--proxy-headers",
     is_flag=True,
     help="Behind a reverse proxy: trust its X-Forwarded-Proto/-For (https makes cookies Secure).",
@@ -1736,7 +1743,7 @@ def _base_url(option: str | None) -> str:
 )
 @db_option
 @rules_option
-def serve_command(host: str, port: int, workers: int, proxy_headers: bool, forwarded_allow_ips: str,
+def serve_command(host: str, port: int, workers: int, threads: int, proxy_headers: bool, forwarded_allow_ips: str,
                   db_url: str | None, rules_path: Path | None) -> None:  # fmt: skip
     """Run the web application (French pages for technicians, coordinator and committee).
 
@@ -1753,8 +1760,8 @@ def serve_command(host: str, port: int, workers: int, proxy_headers: bool, forwa
     shown = serve.check(db_url, rules_path)
     click.echo(_("capactif: {store} — {url} (Ctrl+C to stop)").format(store=shown, url=f"http://{host}:{port}/"),
                err=True)  # fmt: skip
-    serve.run(host=host, port=port, db=db_url, rules=rules_path, workers=workers, proxy_headers=proxy_headers,
-              forwarded_allow_ips=forwarded_allow_ips)  # fmt: skip
+    serve.run(host=host, port=port, db=db_url, rules=rules_path, workers=workers, threads=threads,
+              proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips)  # fmt: skip
 
 
 @main.group("user")

@@ -1,7 +1,7 @@
 """Benchmark: the technician's desk over HTTP, 100,000 stored fiches, 20 concurrent clients, SQLite and PostgreSQL.
 
     .venv/bin/python bench/bench_desk.py [--count 100000] [--clients 20] [--seconds 30]
-                                         [--backends sqlite,postgresql] [--workers 2]
+                                         [--backends sqlite,postgresql] [--workers 2] [--threads N]
 
 The store is filled with the seeded synthetic fiches of :mod:`engine.sample`, each recorded with
 routing's suggestion (``fiche_suggestions`` filled as ``fiche add`` fills it), 85 % of them taken in
@@ -221,10 +221,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(url: str, port: int, workers: int, log: Path) -> subprocess.Popen:
+def serve(url: str, port: int, workers: int, log: Path, threads: int | None = None) -> subprocess.Popen:
     env = {**os.environ, "CAPACTIF_DB": url}
     command = [sys.executable, "-c", "import cli; cli.main()", "serve", "--port", str(port), "--db", url,
-               "--workers", str(workers)]  # fmt: skip
+               "--workers", str(workers), *(["--threads", str(threads)] if threads else [])]  # fmt: skip
     with log.open("w") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     for _ in range(300):
@@ -368,7 +368,7 @@ def bench_backend(backend: str, net, args, workdir: Path) -> None:
         tokens = sessions(url, args.clients)
         ids = a_fiche_of(url)
         port = free_port()
-        process = serve(url, port, args.workers, workdir / f"serve-{backend}.log")
+        process = serve(url, port, args.workers, workdir / f"serve-{backend}.log", args.threads)
         try:
             results = load(f"http://127.0.0.1:{port}", tokens, ids, args.seconds)
         finally:
@@ -429,6 +429,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=None, help="capactif serve --threads (default: serve's)")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--base", type=int, default=2_000, help="fiches written by the engine before replicating")
     parser.add_argument("--store", help="a filled SQLite store to start from (copied; left unchanged)")

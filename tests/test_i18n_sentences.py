@@ -64,6 +64,9 @@ NOT_TRANSLATED: dict[tuple[str, str], str] = {
     ("engine/output.py", "cannot render {} as JSON"): "a programming error (a type the JSON renderer lacks)",
     ("engine/render/__init__.py", "no '{}' rendering of {}"): "a programming error (a format a result lacks)",
     ("web/pages.py", "two pages are named {}"): "a programming error, raised when the web application is built",
+    ("engine/store/group.py", "at most {} rows at once"): "a programming error (a caller gave too many rows)",
+    ("engine/store/group.py", "every row appended to a table"): "a programming error (rows of different columns)",
+    ("engine/store/bulk.py", "serialised {}: one JSON text"): "a programming error (a caller's serialised column)",
 }
 
 

@@ -16,6 +16,7 @@ import datetime as dt
 import importlib
 import os
 import pkgutil
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -37,6 +38,8 @@ from web import views
 from web.pages import LANGUAGE_COOKIE, ROUTES, endpoint, path_maker
 from web.templating import STATIC, Templates
 
+#: Pages a worker process handles at once (``capactif serve --threads``); see web.pages._limiter.
+PAGE_THREADS = 4
 MAX_BODY = 1024 * 1024  # a form is a few kB; a larger body is refused before it is read
 
 CSP = (
@@ -151,10 +154,12 @@ def create_app(
     *,
     clock: Callable[[], dt.datetime] = utc_now,
     workspace: Workspace | None = None,
+    threads: int = PAGE_THREADS,
 ) -> Starlette:
     """The web application over the store ``db`` and the rules ``rules`` (resolved as for every command).
 
-    ``clock`` gives the current time (tests move it forward to expire sessions and locks).
+    ``clock`` gives the current time (tests move it forward to expire sessions and locks).  ``threads``:
+    pages handled at once (the others wait their turn, see :func:`web.pages._limiter`).
     """
     ws = workspace or Workspace.open(db=db, rules=rules)
     load_views()
@@ -178,6 +183,8 @@ def create_app(
     app.state.routes_by_name = {r.name: r for r in routes if isinstance(r, Route) and r.name}
     app.state.paths_by_name = {name: path_maker(r) for name, r in app.state.routes_by_name.items()}
     app.state.clock = clock
+    app.state.page_threads = threads
+    app.state.page_limiters = weakref.WeakKeyDictionary()
     app.state.templates = Templates()
     app.add_middleware(SecurityHeaders)
     return app
@@ -185,4 +192,5 @@ def create_app(
 
 def app_from_environment() -> Starlette:
     """The application ``capactif serve`` runs in each uvicorn worker (settings from the environment)."""
-    return create_app(os.environ.get("CAPACTIF_DB") or None, os.environ.get("CAPACTIF_RULES") or None)
+    threads = int(os.environ.get("CAPACTIF_WEB_THREADS") or PAGE_THREADS)
+    return create_app(os.environ.get("CAPACTIF_DB") or None, os.environ.get("CAPACTIF_RULES") or None, threads=threads)

@@ -29,17 +29,20 @@ What the decorator guarantees, so that no page can forget it:
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
 import hmac
 import re
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+import anyio
+import anyio.to_thread
 from markupsafe import Markup, escape
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -241,11 +244,29 @@ def endpoint(spec: RouteSpec) -> Callable[[Request], Any]:
         # CSRF check, the rules in force and the handler — runs in ONE worker thread: a second hop to
         # the thread pool per request cost a thread switch under load (the desk's tail latency).
         form = await request.form() if request.method not in SAFE_METHODS else None
-        return await run_in_threadpool(serve, spec, request, form)
+        return await anyio.to_thread.run_sync(functools.partial(serve, spec, request, form), limiter=_limiter(request))
 
     handle.__name__ = spec.handler.__name__
     handle.__qualname__ = spec.handler.__qualname__
     return handle
+
+
+def _limiter(request: Request) -> anyio.CapacityLimiter:
+    """At most ``app.state.page_threads`` pages of this process run at once; the others wait their turn.
+
+    Why: a page is mostly Python (templates, the use case), so threads beyond a few only share the GIL.
+    With anyio's default of 40, a worker serving ten clients ran ten pages at once in 5 ms slices: each
+    page took about ten times its own CPU, and the longest pages (lists, the fiche page) the longest
+    (issue 12: their p95 was twice the home page's).  Waiting in turn, every page waits about the same
+    time and then takes its own.  A few rather than one: a page waiting for the database or an e-mail
+    server does not stop the others.  One limiter per event loop (a test client runs its own).
+    """
+    loop = asyncio.get_running_loop()
+    limiters: MutableMapping[Any, anyio.CapacityLimiter] = request.app.state.page_limiters
+    limiter = limiters.get(loop)
+    if limiter is None:
+        limiter = limiters[loop] = anyio.CapacityLimiter(request.app.state.page_threads)
+    return limiter
 
 
 def serve(spec: RouteSpec, request: Request, form: Any) -> Response:

@@ -2,8 +2,8 @@
 
 The store and the rules are checked before the server starts, so a wrong ``--db`` or a broken
 rules directory is one clear line and exit 2, not a traceback in every worker.  The settings reach
-the workers through ``$CAPACTIF_DB`` and ``$CAPACTIF_RULES`` (uvicorn starts each worker from the
-import string :func:`web.app.app_from_environment`).
+the workers through ``$CAPACTIF_DB``, ``$CAPACTIF_RULES`` and ``$CAPACTIF_WEB_THREADS`` (uvicorn
+starts each worker from the import string :func:`web.app.app_from_environment`).
 
 uvicorn's access log is off: it would write the one-time links' tokens (in their paths) to the
 terminal.  ``--proxy-headers`` trusts ``X-Forwarded-Proto``/``X-Forwarded-For`` from the proxies in
@@ -34,6 +34,7 @@ def run(
     db: str | None = None,
     rules: str | Path | None = None,
     workers: int = 1,
+    threads: int | None = None,
     proxy_headers: bool = False,
     forwarded_allow_ips: str = "127.0.0.1",
 ) -> None:
@@ -44,6 +45,8 @@ def run(
         os.environ["CAPACTIF_DB"] = db
     if rules:
         os.environ["CAPACTIF_RULES"] = str(Path(rules).absolute())
+    if threads:
+        os.environ["CAPACTIF_WEB_THREADS"] = str(threads)
     uvicorn.run(
         "web.app:app_from_environment",
         factory=True,
