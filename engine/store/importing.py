@@ -14,19 +14,22 @@ the import even with ``--skip-invalid``; so does a YAML or JSON file that holds 
 
 from __future__ import annotations
 
+import copy
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from engine import spreadsheet
 from engine.errors import InputError, Problem, excerpt
-from engine.fiche import Fiche
+from engine.fiche import TEXT_LIMITS, Fiche, Porteur, normalise_email, normalise_phone
 from engine.i18n import _
 from engine.lifecycle import state_problems
+from engine.limits import DATE_FLOOR, check_text
 from engine.output import unneutralise
 from engine.paths import write_private
 from engine.store.exporting import COLUMNS, LIST_COLUMNS
@@ -108,19 +111,21 @@ def read_import(path: str | Path, ctx: dict[str, Any]) -> Batch:
     return batch
 
 
-def _read_csv(path: Path, ctx: dict[str, Any]) -> Batch:
+def _read_csv(path: Path, ctx: dict[str, Any], *, fast: bool = True) -> Batch:
     source = str(path)
+    # One "today" for every row of the file (dates after it are refused), read once rather than per date.
+    ctx = {**ctx, "today": ctx.get("today") or dt.date.today()}
     text, _encoding = spreadsheet.read_text(path)  # UTF-8 (with or without BOM) or Windows-1252
     delimiter = spreadsheet.sniff_delimiter(text.split("\n", 1)[0])  # ';' from a French Excel, or ','
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return _csv_rows(source, reader, ctx)
+        return _csv_rows(source, reader, ctx, fast=fast)
     except csv.Error as exc:  # e.g. a cell larger than the csv module's limit
         message = _("not valid CSV: {problem}").format(problem=excerpt(exc, 120))
         raise InputError(problems=[Problem(source, reader.line_num, 0, message)]) from None
 
 
-def _csv_rows(source: str, reader: Any, ctx: dict[str, Any]) -> Batch:
+def _csv_rows(source: str, reader: Any, ctx: dict[str, Any], *, fast: bool = True) -> Batch:
     header = next(reader, None)
     if not header:
         raise InputError(problems=[Problem(source, 1, 1, _("empty file: the first line must name the columns"))])
@@ -136,6 +141,7 @@ def _csv_rows(source: str, reader: Any, ctx: dict[str, Any]) -> Batch:
     if bad:
         raise InputError(problems=bad)
     batch = Batch(source, "csv", columns=header)
+    rows = RowValidator(header, ctx) if fast else None
     line = reader.line_num + 1
     for cells in reader:
         start, line = line, reader.line_num + 1
@@ -151,12 +157,14 @@ def _csv_rows(source: str, reader: Any, ctx: dict[str, Any]) -> Batch:
             )
             batch.rejected.append(Rejected(start, row, [problem]))
             continue
-        try:
-            fiche = Fiche.model_validate(_nest(row), context=ctx)
-        except ValidationError as exc:
-            problems = sorted({_cell_problem(source, start, header, e) for e in exc.errors()})
-            batch.rejected.append(Rejected(start, row, problems))
-            continue
+        fiche = rows.fiche(cells) if rows is not None else None
+        if fiche is None:  # not sure without the model: the model decides, and says what is wrong
+            try:
+                fiche = Fiche.model_validate(_nest(row), context=ctx)
+            except ValidationError as exc:
+                problems = sorted({_cell_problem(source, start, header, e) for e in exc.errors()})
+                batch.rejected.append(Rejected(start, row, problems))
+                continue
         guards = [
             Problem(source, start, _column(header, name), f"{name}: {message}")
             for name, message in state_problems(fiche.model_dump(mode="json"))
@@ -167,6 +175,147 @@ def _csv_rows(source: str, reader: Any, ctx: dict[str, Any]) -> Batch:
         fiche._source = f"{source}:{start}"
         batch.fiches.append(fiche)
     return batch
+
+
+def _defaults(model: type[BaseModel]) -> tuple[list[tuple[str, Any, Any]], dict[str, Any]]:
+    """``(field, default, factory)`` of each field of ``model`` that has a default (a mutable default is
+    copied, as pydantic copies it), and the default of each private attribute."""
+    plan: list[tuple[str, Any, Any]] = []
+    for name, info in model.model_fields.items():
+        if info.default_factory is not None:
+            plan.append((name, None, info.default_factory))
+        elif not info.is_required():
+            default = info.default
+            if default == []:
+                plan.append((name, None, list))
+            elif isinstance(default, list | dict):
+                plan.append((name, None, lambda d=default: copy.deepcopy(d)))
+            else:
+                plan.append((name, default, None))
+    private = {name: attr.get_default() for name, attr in model.__private_attributes__.items()}
+    return plan, private
+
+
+_PLANS: dict[type[BaseModel], tuple[list[tuple[str, Any, Any]], dict[str, Any]]] = {
+    Fiche: _defaults(Fiche),
+    Porteur: _defaults(Porteur),
+}
+_REQUIRED = frozenset(name for name, info in Fiche.model_fields.items() if info.is_required())
+
+
+def _construct(model: type[BaseModel], values: dict[str, Any]) -> Any:
+    """``model.model_construct(**values)`` for values already validated field by field, in a third of its time:
+    the fields given, the others' defaults, the private attributes' defaults (what ``model_construct`` sets,
+    without looking up aliases at every call; ``tests/test_import_fast_rows.py`` holds them equal)."""
+    plan, private = _PLANS[model]
+    data = dict(values)
+    for name, default, factory in plan:
+        if name not in data:
+            data[name] = factory() if factory is not None else default
+    made = model.__new__(model)
+    object.__setattr__(made, "__dict__", data)
+    object.__setattr__(made, "__pydantic_fields_set__", set(values))
+    object.__setattr__(made, "__pydantic_extra__", None)
+    object.__setattr__(made, "__pydantic_private__", dict(private) if private else None)
+    return made
+
+
+_ABSENT = object()  # an empty cell: the field keeps its default
+_UNSURE = object()  # a cell the model alone decides on (the row goes through Fiche.model_validate)
+#: Cells checked directly (a different value on nearly every row): the text fields and the porteur's contacts.
+_TEXTS = {"summary": "summary", "porteur.name": "name", "porteur.email": "email", "porteur.phone": "phone"}
+
+
+class RowValidator:
+    """The fiche of a CSV row, validated without building a pydantic model for it when that is sure.
+
+    Why: ``fiche import`` validated every row with :class:`~engine.fiche.Fiche` (pydantic with the
+    territory, a dozen Python validators per row).  Yet most cells repeat across a file (communes, NAF
+    codes, kinds, stages, structures, needs, dates): each distinct cell of a column is validated once,
+    *by the model itself* (a small fiche holding that cell, :meth:`_probe`), and the value it gives is
+    reused.  A field's validators read only that field and the context (territory, structures, today),
+    never another field, so the value is the same in any row.  The cells that differ on every row (the
+    summary, the porteur's name, e-mail and phone) go through the same functions the model calls
+    (:func:`~engine.limits.check_text`, :func:`~engine.fiche.normalise_email`,
+    :func:`~engine.fiche.normalise_phone`).  The row's fiche is then built from those values
+    (``model_construct``) and the model's own after-validator (``_derive_nature``: the nature, farm link,
+    artisan registration, lead among the supporting) runs on it.
+
+    Whenever anything is unsure — a cell the model refuses, a check that fails, the after-validator
+    refusing — :meth:`fiche` returns None and the row goes through ``Fiche.model_validate`` as before:
+    every problem is reported by the model, with its own messages.  ``tests/test_import_fast_rows.py``
+    holds the two to the same fiches (hypothesis over valid, odd and invalid cells of every column).
+    """
+
+    def __init__(self, header: list[str], ctx: dict[str, Any]) -> None:
+        self.header = header
+        self.ctx = ctx
+        # Per column: its name, the field name when checked directly (else None), the memo of its cells.
+        self.columns: list[tuple[str, str | None, dict[str, Any]]] = [
+            (column, _TEXTS.get(column), {}) for column in header
+        ]
+        territory = ctx.get("territory")
+        communes = getattr(territory, "communes", None) or {"63003": None}
+        # A small valid fiche that each probed cell is put into (its kind allows artisan_registered).
+        self.base = {"received": DATE_FLOOR, "commune": next(iter(communes)), "kind": "development"}
+
+    def fiche(self, cells: list[str]) -> Fiche | None:
+        """The validated fiche of a row's cells (one per header column), or None when the model must decide."""
+        values: dict[str, Any] = {}
+        porteur: dict[str, Any] = {}
+        for (column, name, memo), cell in zip(self.columns, cells, strict=True):
+            if name is not None:  # a text or a contact: checked as the model checks it
+                value: str | None = unneutralise(cell).strip()
+                if value == "":
+                    continue
+                if check_text(value or "", TEXT_LIMITS[name], name) is not None:
+                    return None
+                try:
+                    if name == "email":
+                        value = normalise_email(value)
+                    elif name == "phone":
+                        value = normalise_phone(value)
+                except ValueError:
+                    return None
+                if name == "summary":
+                    values[name] = value
+                else:
+                    porteur[name] = value
+                continue
+            found = memo.get(cell, _UNSURE)
+            if found is _UNSURE:
+                found = memo[cell] = self._probe(column, cell)
+                if found is _UNSURE:
+                    return None
+            if found is _ABSENT:
+                continue
+            if column == "porteur.consent_network":
+                porteur["consent_network"] = found
+            else:
+                values[column] = list(found) if type(found) is list else found
+        if not _REQUIRED <= values.keys():
+            return None  # a required cell is empty: the model says so
+        if porteur:
+            values["porteur"] = _construct(Porteur, porteur)
+        fiche = _construct(Fiche, values)
+        try:
+            fiche._derive_nature()  # the model's after-validator (nature, farm link, lead not supporting…)
+        except ValueError:
+            return None
+        return fiche
+
+    def _probe(self, column: str, cell: str) -> Any:
+        """What the model makes of one cell (``_ABSENT`` when empty, ``_UNSURE`` when it refuses it)."""
+        data = _nest({column: cell})
+        if not data:
+            return _ABSENT
+        try:
+            fiche = Fiche.model_validate({**self.base, **data}, context=self.ctx)
+        except ValidationError:
+            return _UNSURE
+        if column.startswith("porteur."):
+            return getattr(fiche.porteur, column.split(".", 1)[1])
+        return getattr(fiche, column)
 
 
 def _column(header: list[str], name: str) -> int:
