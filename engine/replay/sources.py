@@ -121,8 +121,9 @@ class RoutingFiche:
 
     def __init__(self, fiche_id: str, key: tuple[Any, ...]) -> None:
         self.id = fiche_id
-        (self.commune, self.kind, self.stage, self.naf, self.nature, self.employees, self.artisan_registered,
+        (self.commune, self.kind, self.stage, self.naf, self.nature, self.employees, registered,
          self.farm_link) = key[:8]  # fmt: skip
+        self.artisan_registered = None if registered is None else bool(registered)  # 0/1 on SQLite
         self.needs = list(_json_list(key[8]))
         self.publics = list(_json_list(key[9]))
 
@@ -196,11 +197,26 @@ def _routing_query(received_to: dt.date | None) -> Any:
 
 
 def _routing_rows(conn: Any, received_to: dt.date | None) -> Iterator[StoredRouting]:
+    """The rows of :func:`_routing_query`, straight from the driver's cursor (a server-side cursor on
+    PostgreSQL), a chunk at a time: the values are the driver's own (text, integers, a boolean as 0/1 on
+    SQLite), none needs SQLAlchemy's conversion, and a row object per fiche cost more than the reading."""
     keys: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # one tuple per distinct key, shared by its fiches
-    result = conn.execution_options(yield_per=_CHUNK).execute(_routing_query(received_to))
-    for row in result:
-        key = tuple(row[1:])
-        yield StoredRouting(row[0], keys.setdefault(key, key))
+    compiled = _routing_query(received_to).compile(dialect=conn.dialect)
+    named = compiled.construct_params()
+    if received_to is not None and conn.dialect.name == "sqlite":
+        named = {name: v.isoformat() if isinstance(v, dt.date) else v for name, v in named.items()}  # as stored
+    params: Any = tuple(named[name] for name in compiled.positiontup or ()) if compiled.positional else named
+    driver: Any = conn.connection.driver_connection
+    cursor = driver.cursor(name="capactif_routings") if conn.dialect.name == "postgresql" else driver.cursor()
+    try:
+        cursor.execute(compiled.string, params)
+        made = StoredRouting
+        while rows := cursor.fetchmany(_CHUNK):
+            for row in rows:
+                key = row[1:]
+                yield made(row[0], keys.setdefault(key, key))
+    finally:
+        cursor.close()
 
 
 _CHUNK = 5000
