@@ -144,6 +144,22 @@ def test_the_same_porteur_written_another_way_has_the_same_digest(words, upper, 
     assert porteur_keys.digests("k", name, "a@b.org", None) != porteur_keys.digests("k2", name, "a@b.org", None)
 
 
+def test_a_digest_is_the_one_stores_already_hold():
+    """HMAC-SHA-256 of 'name\\x1fkind\\x1fvalue' under the store's key, as written since migration 0720: a fiche
+    imported now is grouped with the same porteur's fiches stored before."""
+    import hashlib
+    import hmac
+
+    def before(kind: str, value: str) -> str:
+        message = f"dupuy helene\x1f{kind}\x1f{value}".encode()
+        return hmac.new(b"k3y", message, hashlib.sha256).hexdigest()
+
+    assert porteur_keys.digests("k3y", "Hélène Dupuy", "Helene@Ex.org", "04 73 82 00 00") == {
+        before("email", "helene@ex.org"),
+        before("phone", "0473820000"),
+    }
+
+
 def test_network_effect_is_another_structure_acting_once_there_is_a_referent(store, net):
     """The four examples of docs/report.md: acted, only listed, first welcome only, hand-over."""
     with store.transaction() as conn:

@@ -28,7 +28,6 @@ yearly figures do not change) but nothing links the group to the person any more
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -73,10 +72,12 @@ def digests(secret: str, name: str | None, email: str | None, phone: str | None)
     if not who:
         return set()
     out = set()
+    key = secret.encode("ascii")
     for kind, value in (("email", normal_email(email)), ("phone", normal_phone(phone))):
         if value:
             message = f"{who}\x1f{kind}\x1f{value}".encode()
-            out.add(hmac.new(secret.encode("ascii"), message, hashlib.sha256).hexdigest())
+            # hmac.digest: the same HMAC-SHA-256 as hmac.new(...).hexdigest(), in one C call (fiche import: per row)
+            out.add(hmac.digest(key, message, "sha256").hex())
     return out
 
 
