@@ -22,6 +22,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table, insert
@@ -70,20 +71,25 @@ def insert_rows(
     if len(rows) < THRESHOLD or not _plain(table, keys, rows):
         conn.execute(insert(table), list(rows))
         return
+    try:
+        # Each row's values in the first row's key order, in one C pass; rows are all of its size (_plain),
+        # so a row without one of its keys (a KeyError) is the only way they could differ.
+        values = list(map(itemgetter(*keys), rows)) if len(keys) > 1 else [(row[keys[0]],) for row in rows]
+    except KeyError:
+        conn.execute(insert(table), list(rows))
+        return
     given = serialised or {}
     dialect = conn.dialect
     columns = [table.c[key] for key in keys]
     processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
-    converted = []
-    for key, column, process in zip(keys, columns, processors, strict=True):
+    converted: list[Sequence[Any]] = list(zip(*values, strict=True))
+    for i, (key, column, process) in enumerate(zip(keys, columns, processors, strict=True)):
         if key in given:
             if not isinstance(column.type, JSON) or len(given[key]) != len(rows):
                 raise ValueError(f"serialised {key}: one JSON text per row, for a JSON column")
-            converted.append(list(given[key]))
+            converted[i] = given[key]
         elif process is not None:
-            converted.append([process(row[key]) for row in rows])
-        else:
-            converted.append([row[key] for row in rows])
+            converted[i] = [process(v) for v in converted[i]]
     params = list(zip(*converted, strict=True))
     if dialect.name == "postgresql":
         _copy(conn, table, columns, params)
@@ -102,7 +108,8 @@ def _plain(table: Table, keys: list[str], rows: Sequence[dict[str, Any]]) -> boo
         return False
     if any(column.default is not None and column.key not in first for column in table.c):
         return False
-    return all(row.keys() == first for row in rows)
+    size = len(first)  # same size and every key of the first (insert_rows reads them): the same keys
+    return all(len(row) == size for row in rows)
 
 
 def _copy(conn: Connection, table: Table, columns: list[Any], params: list[tuple[Any, ...]]) -> None:
