@@ -44,6 +44,14 @@ def row(payload: dict, **extra) -> dict:
 def test_the_hash_of_the_stored_text_is_the_hash_db_verify_recomputes(payload, previous, by):
     text = chain.payload_text(payload)
     event = row(payload, by=by)
+    # The encoders made once write what json.dumps writes with the same options (what was always hashed).
+    options = {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False}
+    assert (
+        chain.canonical(payload)
+        == json.dumps(payload, **options, default=str)
+        == text
+        == json.dumps(payload, **options)
+    )
     assert chain.hash_with(previous, event, text) == chain.event_hash(previous, event)
     # What db verify reads back (the stored text parsed) serialises canonically to the same text.
     assert chain.canonical(json.loads(text)) == text

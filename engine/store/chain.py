@@ -54,9 +54,15 @@ def day(value: dt.date | str | None) -> str | None:
     return value.isoformat() if isinstance(value, dt.date) else str(value)[:10]
 
 
+#: The encoders ``json.dumps`` would make at each call with these options (it reuses one only for its
+#: defaults): made once, ``encode`` gives the same text (two per event appended).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+_PAYLOAD = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(value: Any) -> str:
     """The one serialisation hashed everywhere (sorted keys, no spaces, non-ASCII kept)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(value)
 
 
 def payload_text(payload: Mapping[str, Any]) -> str:
@@ -66,7 +72,7 @@ def payload_text(payload: Mapping[str, Any]) -> str:
     serialiser refuses it), so this is :func:`canonical` of it, and what ``db verify`` recomputes from
     the stored text (``canonical(json.loads(text)) == text``).
     """
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _PAYLOAD.encode(payload)
 
 
 def event_hash(previous: str, row: Mapping[str, Any]) -> str:
