@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -69,6 +70,10 @@ def test_the_readme_demo_finishes_and_prints_its_summary(demo):
     assert "Projets rencontrés" in out and "(2004 : 540" in out
     assert "alertes sur" in out and "avant la prochaine réunion" in out
     assert HEADER in out
+    # the most frequent alert is named by its French label, never by its id (follow_up_missing, …)
+    sentence = next(line for line in out.splitlines() if "la plus fréquente" in line)
+    assert re.search(r"la plus fréquente, [a-zà-ÿ' -]+ \(\d+\)", sentence), sentence
+    assert "_" not in sentence.split("la plus fréquente")[1], sentence
 
 
 def test_every_printed_command_runs_as_printed(demo):

@@ -7,7 +7,7 @@ from collections import Counter
 from engine.app.demo import BILAN_2004, DemoResult
 from engine.i18n import _, format_decimal, format_percent
 from engine.render import render, renders
-from engine.render.alerts import summary_text
+from engine.render.alerts import check_label, summary_text
 
 
 def _share(part: int | None, whole: int | None) -> str:
@@ -58,7 +58,7 @@ def alerts_sentence(result: DemoResult) -> str:
         "follow-up) and the structure that should act; the committee reads them by local network, asks each "
         "structure named to deal with its own before the next meeting, and takes up the most frequent, "
         "{check} ({n}), as a matter for the whole network rather than fiche by fiche."
-    ).format(total=counts["total"], active=result.active, check=check, n=n)
+    ).format(total=counts["total"], active=result.active, check=check_label(check), n=n)
 
 
 @renders(DemoResult, "text")
