@@ -71,15 +71,21 @@ def insert_rows(
     if len(rows) < THRESHOLD or not _plain(table, keys, rows):
         conn.execute(insert(table), list(rows))
         return
+    dialect = conn.dialect
+    compiled = None
+    if dialect.name != "postgresql":  # executemany's parameters in the order of the statement's placeholders
+        compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+        order = list(compiled.positiontup or ())
+        if sorted(order) == sorted(keys):
+            keys = order
     try:
-        # Each row's values in the first row's key order, in one C pass; rows are all of its size (_plain),
+        # Each row's values in that key order, in one C pass; rows are all of the first's size (_plain),
         # so a row without one of its keys (a KeyError) is the only way they could differ.
         values = list(map(itemgetter(*keys), rows)) if len(keys) > 1 else [(row[keys[0]],) for row in rows]
     except KeyError:
         conn.execute(insert(table), list(rows))
         return
     given = serialised or {}
-    dialect = conn.dialect
     columns = [table.c[key] for key in keys]
     processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
     converted: list[Sequence[Any]] = list(zip(*values, strict=True))
@@ -89,16 +95,31 @@ def insert_rows(
                 raise ValueError(f"serialised {key}: one JSON text per row, for a JSON column")
             converted[i] = given[key]
         elif process is not None:
-            converted[i] = [process(v) for v in converted[i]]
+            converted[i] = _processed(process, converted[i], remember=not isinstance(column.type, JSON))
     params = list(zip(*converted, strict=True))
-    if dialect.name == "postgresql":
+    if compiled is None:
         _copy(conn, table, columns, params)
         return
-    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
-    order = [keys.index(name) for name in compiled.positiontup or ()]
-    if order != list(range(len(keys))):
-        params = [tuple(p[i] for i in order) for p in params]
+    if list(compiled.positiontup or ()) != keys:
+        params = [tuple(p[keys.index(name)] for name in compiled.positiontup or ()) for p in params]
     conn.exec_driver_sql(compiled.string, params)
+
+
+def _processed(process: Any, values: Sequence[Any], *, remember: bool) -> list[Any]:
+    """Each value through the column's bind processor; with ``remember``, once per distinct object (a
+    processor is a function of its value, and one object recurs: the transaction's ``now`` in every row's
+    timestamps, a day shared by fiches).  Objects are told apart by ``id``: all stay alive in ``values``."""
+    if not remember:
+        return [process(v) for v in values]
+    done: dict[int, Any] = {}
+    out = []
+    for value in values:
+        key = id(value)
+        if key in done:
+            out.append(done[key])
+        else:
+            out.append(done.setdefault(key, process(value)))
+    return out
 
 
 def _plain(table: Table, keys: list[str], rows: Sequence[dict[str, Any]]) -> bool:
