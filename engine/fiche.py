@@ -460,7 +460,7 @@ def check_naf(value: Any) -> str | None:
     if value is None or value == "":
         return None
     code = activities.normalize_code(str(value))
-    if code not in activities.nomenclature():
+    if code not in activities.naf_codes():
         raise ValueError(_("unknown NAF code '{code}'{hint}").format(code=value, hint=_naf_hint(code)))
     return code
 

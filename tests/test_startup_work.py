@@ -1,0 +1,75 @@
+"""What a cold ``capactif suggest fiche.yaml`` leaves out (issue 19's start-up targets, docs/performance.md).
+
+Each check runs the command in a new interpreter, as a technician does, and reads what it imported or
+built: a module or a table kept out of start-up must stay out, and the command's output must not change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine import activities
+from engine.fiche import Fiche, context
+
+ROOT = Path(__file__).resolve().parent.parent
+FICHE = ROOT / "tests" / "data" / "fiches" / "bakery-ambert.yaml"
+
+
+def cold_suggest(tmp_path: Path, probe: str, *args: str, env: dict[str, str] | None = None) -> dict[str, object]:
+    """Run ``capactif suggest FICHE ARGS`` in a new interpreter; its exit status, its output and ``probe``
+    (a Python expression evaluated after the command, with ``sys`` imported)."""
+    code = (
+        "import io, json, sys, contextlib\n"
+        "from cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    try:\n"
+        f"        main([{'suggest'!r}, {str(FICHE)!r}, *{list(args)!r}])\n"
+        "    except SystemExit as exc:\n"
+        "        status = exc.code\n"
+        f"print(json.dumps({{'status': status, 'output': out.getvalue(), 'probe': {probe}}}))\n"
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith("CAPACTIF_")}
+    run_env = {**base, "CAPACTIF_HOME": str(tmp_path / "home"), "CAPACTIF_CACHE": str(tmp_path / "cache"),
+               "PYTHONPATH": str(ROOT), **(env or {})}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=run_env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["status"] == 0, report
+    return report
+
+
+def test_the_naf_codes_are_the_nomenclature_s():
+    assert activities.naf_codes() == frozenset(activities.nomenclature())
+    assert len(activities.naf_codes()) == 732
+
+
+@pytest.mark.parametrize("code", ["10.71C", "1071c", "01.11Z", "99.00Z"])
+def test_a_known_naf_code_is_accepted(code):
+    fiche = Fiche.model_validate({"received": "2026-03-02", "commune": "63003", "kind": "creation", "naf": code},
+                                 context=context())  # fmt: skip
+    assert fiche.naf == activities.normalize_code(code)
+
+
+def test_an_unknown_naf_code_is_refused_with_the_nearest_codes():
+    with pytest.raises(ValueError, match=r"code NAF '10\.71X' introuvable .*10\.71A, 10\.71B"):
+        Fiche.model_validate(
+            {"received": "2026-03-02", "commune": "63003", "kind": "creation", "naf": "10.71X"}, context=context()
+        )
+
+
+def test_a_cold_suggest_does_not_build_the_nafs_nomenclature(tmp_path):
+    """Checking the fiche's code needs the codes only; the 732 records are built when a label is shown (or
+    when the rules are loaded from their files: the first run fills the rules cache, as after an install)."""
+    cold_suggest(tmp_path, "0")
+    report = cold_suggest(tmp_path, "sys.modules['engine.activities'].nomenclature.cache_info().currsize")
+    assert report["probe"] == 0
+    assert "cma-63" in str(report["output"])
