@@ -41,6 +41,29 @@ atexit.register(gc.freeze)
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
+def _plugins_off_or_pydantic_s() -> Any:
+    """pydantic's ``get_plugins()`` while its plugin loader is stood in for (below): none while plugins are
+    disabled, pydantic's own loader's answer (from then on) once they are not."""
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") in ("__all__", "1", "true"):
+        return ()
+    sys.modules.pop("pydantic.plugin._loader", None)
+    import importlib
+
+    return importlib.import_module("pydantic.plugin._loader").get_plugins()
+
+
+# Disabled or not, pydantic imports its plugin loader to ask, and the loader imports importlib.metadata at
+# its top (with zipfile, email, socket): about 5 % of a cold `capactif suggest`'s instructions, for nothing
+# (docs/performance.md, start-up third pass).  pydantic reads the loader's one function at each model build
+# (`from ._loader import get_plugins`), so a stand-in module answers the same question without the import.
+if "pydantic.plugin._loader" not in sys.modules:
+    import types
+
+    _loader = types.ModuleType("pydantic.plugin._loader", "capactif's stand-in: no plugins while disabled")
+    _loader.get_plugins = _plugins_off_or_pydantic_s  # type: ignore[attr-defined]
+    sys.modules["pydantic.plugin._loader"] = _loader
+
+
 # --- messages in the user's language (docs/i18n.md) ----------------------------------------------
 
 # click's own messages ("Usage:", "Show this message and exit.", "No such option: …") go through

@@ -73,3 +73,33 @@ def test_a_cold_suggest_does_not_build_the_nafs_nomenclature(tmp_path):
     report = cold_suggest(tmp_path, "sys.modules['engine.activities'].nomenclature.cache_info().currsize")
     assert report["probe"] == 0
     assert "cma-63" in str(report["output"])
+
+
+def test_a_cold_suggest_does_not_import_importlib_metadata(tmp_path):
+    """pydantic's plugin loader imports importlib.metadata to learn that plugins are off: the command line
+    stands in for it while they are."""
+    report = cold_suggest(tmp_path, "sorted({'importlib.metadata', 'zipfile', 'email'} & set(sys.modules))")
+    assert report["probe"] == []
+    assert "cma-63" in str(report["output"])
+
+
+def test_pydantic_s_own_plugin_loader_answers_once_plugins_are_turned_on(tmp_path):
+    code = (
+        "import os, sys, json\n"
+        "import cli\n"
+        "from pydantic import BaseModel\n"
+        "class Off(BaseModel):\n"
+        "    x: int\n"
+        "stand_in = sys.modules['pydantic.plugin._loader']\n"
+        "os.environ['PYDANTIC_DISABLE_PLUGINS'] = ''\n"
+        "class On(BaseModel):\n"
+        "    x: int\n"
+        "loader = sys.modules['pydantic.plugin._loader']\n"
+        "print(json.dumps([hasattr(stand_in, 'PYDANTIC_ENTRY_POINT_GROUP'), loader is stand_in,\n"
+        "                  loader.PYDANTIC_ENTRY_POINT_GROUP, loader._plugins, On(x=1).x]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [False, False, "pydantic", {}, 1]
