@@ -31,7 +31,7 @@ from engine.errors import EngineError
 from engine.fiche import Fiche
 from engine.lifecycle import lifecycle
 from engine.routing import Declined, compile_rules, suggest
-from engine.store import access, db, queries, repository, suggestions
+from engine.store import access, db, projection, queries, repository, suggestions
 from engine.store.verify import verify
 
 COORDINATOR = access.Viewer(access.COORDINATOR)
@@ -255,3 +255,119 @@ def test_verify_names_a_projection_out_of_step_and_rebuild_repairs_it(store, sto
     assert again.exit_code == 0, again.output
     text = CliRunner().invoke(main, ["db", "rebuild-projection", "--db", store_url]).output
     assert "2 fiche(s) rejouée(s) depuis leur historique : 0 ligne(s) de la projection réécrite(s)." in text
+
+
+# --- a past date: the fiches whose later events only record contacts, notes or answers ------------------
+
+
+STATES = [
+    {},
+    {"stage": "study", "lead": "cma-63", "supporting": ["adie"], "received_by": "cci-thiers", "porteur": {"name": "A"}},
+    {"stage": "follow_up", "lead": None, "supporting": [], "follow_up_by": "parc", "held_from": None},
+]
+
+
+@pytest.mark.parametrize("kind", sorted(projection.UNCHANGING))
+def test_unchanging_events_change_nothing_but_the_day_and_who_was_reached(kind):
+    """ev.apply leaves the state as it was; no current suggestion moves; step() moves only the last
+    event's day, the sharings, and the days after the last change (what a past date reads instead of
+    replaying the fiche)."""
+    import copy
+
+    from engine.store import events as ev
+
+    for state in STATES:
+        for payload in ({}, {"text": "appel", "channel": "phone"}, {"structure": "adie", "role": "lead"}):
+            rebuilt = ev.Rebuilt(copy.deepcopy(state))
+            assert ev.apply(rebuilt, kind, payload) is None
+            assert rebuilt.state == state and rebuilt.suggested == {} and not rebuilt.orphan
+            facts = projection.Facts.start(BASE)
+            before = copy.deepcopy(facts)
+            projection.step(facts, kind, BASE + dt.timedelta(days=9), "pfil-thiers", payload, state, state)
+            moved = {k for k, v in vars(facts).items() if v != vars(before)[k]}
+            assert moved <= {"last_event", "shared", "later"}, moved
+    assert ev.SUGGESTED not in projection.UNCHANGING and ev.CREATED not in projection.UNCHANGING
+
+
+def test_last_change_and_later_do_not_depend_on_the_order_of_the_events():
+    """Backdated events arrive in any order: the same last change and later days (fill_changes needs no order)."""
+    rng = random.Random(4)
+    kinds = [*sorted(projection.UNCHANGING), "stage_changed", "lead_assigned", "consent_changed"]
+    for _ in range(300):
+        events = [(rng.choice(kinds), BASE + dt.timedelta(days=rng.randrange(60))) for _ in range(rng.randrange(8))]
+        ends = set()
+        for order in (events, list(reversed(events)), sorted(events, key=lambda e: e[1])):
+            facts = projection.Facts.start(BASE)
+            for kind, at in order:
+                projection.step(facts, kind, at, None, {}, {}, {})
+            ends.add((facts.last_change, tuple(facts.later)))
+        assert len(ends) == 1
+        ((last_change, later),) = ends
+        changes = [at for kind, at in events if kind not in projection.UNCHANGING]
+        assert last_change == max([BASE, *changes])
+        assert list(later) == sorted({at for kind, at in events if kind in projection.UNCHANGING and at > last_change})
+        for n in range(-5, 65):
+            on = BASE + dt.timedelta(days=n)
+            expected = max([BASE, *(at for _k, at in events if at <= on)]) if last_change <= on else None
+            assert projection.last_event_on(last_change, later, on) == expected
+
+
+@pytest.mark.parametrize("store_url", ["sqlite", "postgresql"], indirect=True)
+def test_a_past_date_replays_only_the_fiches_that_changed_since(store, network, monkeypatch):
+    """Fiches whose events after the date are contacts and notes by their structures are read from the
+    projection (none replayed); one moved, one reassigned, one noted by an outsider after the date are
+    replayed; the views are the full replay's (both backends)."""
+    from engine.readmodel import load as loading
+    from engine.readmodel import load_views, local_networks_of
+
+    writer = Writer(store, network)
+    writer.run([("add", i, i, i, 0, False, False, False) for i in range(6)])  # six fiches led from day 0
+    writer.run([("note", i, i, True, 30 + i) for i in range(6)])  # contacts by their leads, after the date
+    writer.run([("move", 0, 0, 0, 40), ("assign", 1, 3, 41), ("note", 2, 8, False, 42)])  # 2: the coordinator
+    writer.run([("note", 3, (3 + 1) % len(STRUCTURES), True, 43)])  # an outsider's contact: shared after the date
+    replayed: list[str] = []
+    read = loading.log.read
+
+    def counting(conn, ids, **kwargs):
+        replayed.extend(ids)
+        return read(conn, ids, **kwargs)
+
+    as_of = BASE + dt.timedelta(days=20)
+    networks = local_networks_of(network.territory)
+    with store.transaction() as conn:
+        slow = load_views(conn, as_of, local_networks=networks, replay_all=True)
+        monkeypatch.setattr(loading.log, "read", counting)
+        fast = load_views(conn, as_of, local_networks=networks)
+    assert fast == slow
+    ids = writer.ids
+    assert set(replayed) == {ids[0], ids[1], ids[3]}, replayed
+    assert all(v.last_event < as_of for v in fast)
+
+
+def test_migration_0740_fills_the_changes_from_the_events(store_url, network):
+    """A store made before migration 0740 (at 0710) with histories: upgraded, its projection holds what the
+    write path would have written (db verify finds no difference), and the alerts still equal the replay."""
+    from alembic import command
+    from sqlalchemy import text
+
+    store = db.open_store(store_url)
+    try:
+        writer = Writer(store, network)
+        writer.run(random_ops(random.Random(40), 80))
+        with store.transaction() as conn:
+            command.downgrade(db.alembic_config(conn), "0710")
+            assert "last_change" not in str(conn.execute(text("SELECT * FROM fiche_projection LIMIT 1")).keys())
+    finally:
+        store.dispose()
+    upgrading = db.Store(db.resolve_url(store_url), db.make_engine(db.resolve_url(store_url)))
+    try:
+        assert db.upgrade(upgrading) == ("0710", db.head_revision())
+    finally:
+        upgrading.dispose()
+    store = db.open_store(store_url)
+    try:
+        with store.transaction() as conn:
+            assert conn.execute(text("SELECT count(*) FROM fiche_projection WHERE last_change IS NULL")).scalar() == 0
+        check_same_alerts(store, network)
+    finally:
+        store.dispose()

@@ -17,11 +17,16 @@ row (``db verify --repair`` rewrites the rows that differ): the projection and t
 disagree without ``db verify`` saying so.
 
 The facts are those of the *whole* history.  At a date ``D`` they hold for every fiche whose events
-are all dated on or before ``D`` (``last_event <= D``); the alerts replay the others up to ``D``.
+are all dated on or before ``D`` (``last_event <= D``).  They hold too, but for the day of the last
+event, for a fiche whose events dated after ``D`` are all :data:`UNCHANGING` (contacts, notes, answers
+to a suggestion) and shared it with nobody new (``last_change <= D``, no ``shared`` entry after ``D``):
+its last event on ``D`` is then the latest of ``last_change`` and the ``later`` days up to ``D``.  The
+alerts replay the others up to ``D``.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import copy
 import datetime as dt
@@ -35,12 +40,18 @@ from engine.identity import ROLES
 from engine.privacy import on_fiche
 from engine.store import bulk
 from engine.store import events as ev
+from engine.store.schema import events as ev_table
 from engine.store.schema import fiche_projection, fiche_supports, fiches
 
 #: The ``by`` values of events that are not a structure (the coordination's own events never share).
 NOT_STRUCTURES = frozenset({*ROLES, "anonymous"})
 #: Events that change the structures on a fiche.
 ASSIGNMENTS = frozenset({ev.LEAD_ASSIGNED, ev.LEAD_REMOVED, ev.SUPPORT_ASSIGNED, ev.SUPPORT_REMOVED})
+#: Events that change nothing of a fiche but the day of its last event and, for a contact or a note
+#: by a structure not on it, who it was shared with: :func:`engine.store.events.apply` leaves the
+#: state as it is, the current suggestion moves only with ``suggested`` events, and :func:`step`
+#: moves no other fact (tests/test_alerts_projection.py holds both to it).
+UNCHANGING = frozenset({ev.CONTACT, ev.NOTE, ev.SUGGESTION_TAKEN, ev.SUGGESTION_DECLINED})
 _CHUNK = 1000
 
 
@@ -61,11 +72,20 @@ class Facts:
     #: The first event of each structure that was on the fiche neither just before nor just after
     #: it: (day, structure, event kind), in the order found.
     shared: list[tuple[dt.date, str, str]] = field(default_factory=list)
+    #: The latest of the reception and the day of every event not :data:`UNCHANGING`.
+    last_change: dt.date | None = None
+    #: The days of the :data:`UNCHANGING` events dated after ``last_change``, ascending, each once.
+    later: list[dt.date] = field(default_factory=list)
 
     @classmethod
     def start(cls, received: dt.date) -> Facts:
         """The facts before the first event of a fiche received on ``received``."""
-        return cls(last_event=received, follow_up_set=received)
+        return cls(last_event=received, follow_up_set=received, last_change=received)
+
+    def last_event_on(self, day: dt.date) -> dt.date | None:
+        """The day of the last event on or before ``day`` when every event after it is :data:`UNCHANGING`
+        (``last_change <= day``), else None (the history must be replayed)."""
+        return last_event_on(self.last_change, self.later, day)
 
     def to_row(self, fiche_id: str) -> dict[str, Any]:
         """The ``fiche_projection`` row (lists as JSON, empty lists as NULL)."""
@@ -78,6 +98,8 @@ class Facts:
             "lead_assignments": len(self.lead_history),
             "lead_history": [[d.isoformat(), s] for d, s in self.lead_history] or None,
             "shared": [[d.isoformat(), s, k] for d, s, k in self.shared] or None,
+            "last_change": self.last_change,
+            "later": [d.isoformat() for d in self.later] or None,
         }
 
     @classmethod
@@ -90,7 +112,21 @@ class Facts:
             follow_up_set=day(row["follow_up_set"]) if row["follow_up_set"] is not None else None,
             lead_history=[(day(d), s) for d, s in row["lead_history"] or ()],
             shared=[(day(d), s, k) for d, s, k in row["shared"] or ()],
+            last_change=day(row["last_change"]) if row["last_change"] is not None else None,
+            later=[day(d) for d in row["later"] or ()],
         )
+
+
+def last_event_on(last_change: dt.date | None, later: Sequence[dt.date], on: dt.date) -> dt.date | None:
+    """:meth:`Facts.last_event_on` from a row's ``last_change`` and ``later`` (None: replay the history)."""
+    if last_change is None or last_change > on:
+        return None
+    found = last_change
+    for d in later:  # ascending
+        if d > on:
+            break
+        found = d
+    return found
 
 
 def day(value: Any) -> dt.date:
@@ -113,6 +149,7 @@ def step(
 ) -> None:
     """Advance ``facts`` by one event (``before``/``after``: the fiche's state around it)."""
     facts.last_event = max(facts.last_event, at)
+    _changes(facts, kind, at)
     if kind == ev.LEAD_ASSIGNED:
         facts.lead_history.append((at, payload.get("lead")))  # type: ignore[arg-type]
         facts.lead_since = at
@@ -132,6 +169,46 @@ def step(
         and by not in _reached(facts)
     ):
         facts.shared.append((at, by, kind))
+
+
+def _changes(facts: Facts, kind: str, at: dt.date) -> None:
+    """Advance ``last_change`` and ``later`` by one event (whatever the order of the events, the same end)."""
+    if facts.last_change is None:
+        return  # a row written before migration 0740 and never rebuilt: its fiche is always replayed
+    if kind in UNCHANGING:
+        if at > facts.last_change and at not in facts.later:
+            bisect.insort(facts.later, at)
+    elif at > facts.last_change:
+        facts.last_change = at
+        facts.later = [d for d in facts.later if d > at]
+
+
+def fill_changes(conn: Connection) -> int:
+    """Write every row's ``last_change`` and ``later`` from the kinds and days of the fiche's events
+    (migration 0740): the same :func:`_changes` as :func:`step`, which needs nothing else of an event.
+    Returns the rows written."""
+    e = ev_table.c
+    received = {str(i): day(r) for i, r in conn.execute(select(fiches.c.id, fiches.c.received))}
+    projected: set[str] = set(conn.execute(select(fiche_projection.c.fiche_id)).scalars())
+    query = select(e.fiche_id, e.kind, e.at).order_by(e.fiche_id, e.seq)
+    facts: dict[str, Facts] = {}
+    for row in conn.execute(query):
+        fiche_id, kind, at = str(row[0]), str(row[1]), row[2]
+        found = facts.get(fiche_id)
+        if found is None:
+            if fiche_id not in received:
+                continue
+            found = facts[fiche_id] = Facts.start(received[fiche_id])
+        _changes(found, kind, day(at))
+    rows = [
+        {"projected": fiche_id, "last_change": f.last_change, "later": [d.isoformat() for d in f.later] or None}
+        for fiche_id, f in facts.items()
+        if fiche_id in projected
+    ]
+    key = fiche_projection.c.fiche_id == bindparam("projected")
+    for start in range(0, len(rows), 10 * _CHUNK):
+        conn.execute(update(fiche_projection).where(key), rows[start : start + 10 * _CHUNK])
+    return len(rows)
 
 
 def _reached(facts: Facts) -> set[str]:
@@ -256,7 +333,7 @@ def load(conn: Connection, ids: Sequence[str] | None = None) -> dict[str, Facts]
     return out
 
 
-_DATES = ("last_event", "lead_since", "assignment_since", "follow_up_set")
+_DATES = ("last_event", "lead_since", "assignment_since", "follow_up_set", "last_change")
 
 
 def stored_rows(conn: Connection) -> dict[str, dict[str, Any]]:

@@ -218,4 +218,8 @@ fiche_projection = Table(
     Column("lead_assignments", Integer, nullable=False),
     Column("lead_history", JSON(none_as_null=True)),
     Column("shared", JSON(none_as_null=True)),
+    # The latest of the reception and every event that changes more than the last event's day, and the
+    # days of the contacts, notes and answers after it (migration 0740; engine/store/projection.py).
+    Column("last_change", Date),
+    Column("later", JSON(none_as_null=True)),
 )

@@ -6,8 +6,9 @@ Create Date: 2026-11-30
 
 ``fiche_projection`` (engine/store/projection.py): per fiche, the day of its last event, its lead
 assignments, the last change of its structures and of its follow-up structure, and the structures
-outside it that recorded events on it.  Filled here from the stored histories (the same replay as
-``db verify``); every later write keeps it with its events.
+outside it that recorded events on it.  Filled from the stored histories (the same replay as
+``db verify``) by migration 0740, which adds two columns the projection's code now writes; every later
+write keeps it with its events.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from engine.store import projection
-
     op.create_table(
         "fiche_projection",
         sa.Column("fiche_id", sa.String(length=16), nullable=False),
@@ -37,7 +36,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["fiche_id"], ["fiches.id"], name=op.f("fk_fiche_projection_fiche_id")),
         sa.PrimaryKeyConstraint("fiche_id", name=op.f("pk_fiche_projection")),
     )
-    projection.rebuild(op.get_bind())
 
 
 def downgrade() -> None:
