@@ -3,7 +3,10 @@
 Three shortcuts keep ``capactif alerts`` from routing every fiche (engine/alerts/context.py):
 ``no_competent_structure`` trusts the suggestion with caseloads when it found a lead,
 ``need_uncovered`` routes a fiche only when a missing need could be served in its commune, and
-``lead_invalid`` skips the fired rules when no rule is about the lead.  Hypothesis builds fiches of
+``lead_invalid`` skips the fired rules when no rule is about the lead.  Two more save work per fiche:
+``need_uncovered`` takes the needs its structures serve for any fiche as served without asking them
+one by one, and routing's ``lead_obstacle`` says the eligibility problems only of a structure that has
+one (``eligible``, the same tests as a boolean).  Hypothesis builds fiches of
 the synthetic sample with random référents, supporting structures, follow-up structures, needs
 and stages (needs that nobody serves in the commune included) on the bundled rules (which have
 no rule about the lead), and compares the two computations.
@@ -12,6 +15,7 @@ no rule about the lead), and compares the two computations.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
 
 import pytest
@@ -24,7 +28,10 @@ from engine.alerts.runner import compute
 from engine.charter import load_charter
 from engine.readmodel import FicheView
 from engine.routing import compile_rules
+from engine.routing.eligibility import eligibility_problems, eligible
 from engine.vocabulary import ACTIVE_STAGES, NEEDS
+
+suggest_module = importlib.import_module("engine.routing.suggest")  # the package exports the function
 
 CHARTER = load_charter(None)
 AS_OF = dt.date(2026, 6, 30)
@@ -60,7 +67,7 @@ def views_of(fiches, structures: list[str], rng: random.Random) -> list[FicheVie
                 publics=list(f.publics),
                 stage=rng.choice(ACTIVE_STAGES),
                 lead=lead,
-                supporting=rng.sample(structures, rng.randrange(3)),
+                supporting=tuple(rng.sample(structures, rng.randrange(3))),
                 installed_on=None,
                 follow_up_by=rng.choice([None, None, *structures]),
                 consent_network=False,
@@ -71,7 +78,16 @@ def views_of(fiches, structures: list[str], rng: random.Random) -> list[FicheVie
     return out
 
 
-def without_shortcuts(monkeypatch) -> None:
+def _accompanying_one_by_one(self, lead, supporting, follow_up_by):
+    """Every structure on the fiche (active or not) asked need by need, no plain needs taken for granted."""
+    structures = self.rules.structures
+    present = [structures[s] for s in (lead, *supporting, follow_up_by) if s and s in structures]
+    return [s for s in present if s.active], frozenset()
+
+
+def without_shortcuts(monkeypatch, rules) -> None:
+    monkeypatch.setattr(AlertContext, "accompanying", _accompanying_one_by_one)
+    monkeypatch.setattr(suggest_module, "eligible", lambda s, fiche: not eligibility_problems(s, fiche, rules))
     monkeypatch.setattr(AlertContext, "leads_with_caseloads", lambda self, view: False)
     monkeypatch.setattr(AlertContext, "servable", lambda self, commune, need: True)
     monkeypatch.setattr(AlertContext, "__post_init__", lambda self: None)  # lead_rules stays True
@@ -85,7 +101,7 @@ def test_the_shortcuts_change_no_alert(fiches, rules, network, seed):
     views = views_of(fiches, sorted(network.structure_ids), rng)
     fast = [a.to_dict() for a in compute(views, rules, CHARTER, AS_OF)]
     with pytest.MonkeyPatch.context() as patch:
-        without_shortcuts(patch)
+        without_shortcuts(patch, rules)
         slow = [a.to_dict() for a in compute(views, rules, CHARTER, AS_OF)]
     assert fast == slow
     assert fast, "the sample raises alerts"
@@ -108,6 +124,21 @@ def test_the_shortcuts_are_taken(fiches, rules, network):
         compute(views, rules, CHARTER, AS_OF)
         fast = calls["n"]
         calls["n"] = 0
-        without_shortcuts(patch)
+        without_shortcuts(patch, rules)
         compute(views, rules, CHARTER, AS_OF)
     assert fast < calls["n"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32))
+def test_eligible_is_the_absence_of_eligibility_problems(fiches, rules, network, seed):
+    """For any fiche of the sample (random stage, headcount, publics, NAF) and every structure of the rules."""
+    rng = random.Random(seed)
+    for view in views_of(fiches, sorted(network.structure_ids), rng):
+        view = view._replace(
+            employees=rng.choice([None, 0, 3, 11, 60]),
+            publics=tuple(rng.sample(["job_seeker", "young", "woman", "rsa"], rng.randrange(3))),
+            naf=rng.choice([view.naf, None, "10.71C", "01.11Z", "47.11B"]),
+        )
+        for s in rules.structures.values():
+            assert eligible(s, view) == (not eligibility_problems(s, view, rules)), (s.id, view)

@@ -16,6 +16,7 @@ from engine.alerts.model import Alert
 from engine.charter import AlertThreshold
 from engine.readmodel import FicheView
 from engine.routing import CompiledRules, Suggestion, suggest
+from engine.routing.compile import CompiledStructure
 from engine.store import access
 from engine.vocabulary import ACTIVE_STAGES
 
@@ -37,6 +38,7 @@ class AlertContext:
     lead_rules: bool = True
     _servable: dict[tuple[str, str], bool] = field(default_factory=dict)
     _loaded: dict[tuple[Any, ...], Suggestion] = field(default_factory=dict)
+    _accompanying: dict[tuple[Any, ...], tuple[list[CompiledStructure], frozenset[str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.lead_rules = any(r.role == "lead" for r in self.rules.rules)
@@ -58,6 +60,22 @@ class AlertContext:
                 r.role == "support" and r.need in (need, None) for r in self.rules.rules
             )
             self._servable[key] = found
+        return found
+
+    def accompanying(
+        self, lead: str | None, supporting: tuple[str, ...], follow_up_by: str | None
+    ) -> tuple[list[CompiledStructure], frozenset[str]]:
+        """The active structures of the rules among a fiche's lead, supporting and follow-up structures,
+        and the needs one of them serves for any fiche (:attr:`CompiledStructure.plain_needs`: no
+        ``only_with_needs``, no NAF restriction), memoised per combination (a few hundred at 200,000 fiches):
+        ``need_uncovered`` asks the structures one by one only for the other needs."""
+        key = (lead, supporting, follow_up_by)
+        found = self._accompanying.get(key)
+        if found is None:
+            structures = self.rules.structures
+            present = [structures[s] for s in (lead, *supporting, follow_up_by) if s and s in structures]
+            active = [s for s in present if s.active]
+            found = self._accompanying[key] = (active, frozenset().union(*(s.plain_needs for s in active)))
         return found
 
     def threshold(self, check: str) -> AlertThreshold:

@@ -14,6 +14,17 @@ def _values(values: Any) -> str:
     return ", ".join(f"'{v}'" for v in sorted(values))
 
 
+def eligible(s: CompiledStructure, fiche: Any) -> bool:
+    """Whether ``s`` may act for this fiche at all: :func:`eligibility_problems` is empty (the same tests,
+    without saying them: ``lead_obstacle`` asks it of every led fiche in ``capactif alerts``)."""
+    return (
+        s.active
+        and fiche.commune in s.communes
+        and s.admits(fiche)
+        and (s.natures is None or fiche.effective_nature in s.natures)
+    )
+
+
 def eligibility_problems(s: CompiledStructure, fiche: Any, rules: CompiledRules) -> list[str]:
     """Everything that keeps ``s`` from acting for this fiche (active, territory, competence).
 

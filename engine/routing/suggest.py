@@ -49,7 +49,7 @@ from typing import Any
 
 from engine.i18n import _, get_language
 from engine.routing.compile import CompiledRule, CompiledRules, CompiledStructure, label_of
-from engine.routing.eligibility import eligibility_problems
+from engine.routing.eligibility import eligibility_problems, eligible
 from engine.routing.reasons import (
     Choice,
     Said,
@@ -565,9 +565,8 @@ def lead_obstacle(
     A required structure only needs to be able to lead at all; otherwise it must lead for the
     nature or be a fallback lead.  The words need no subject: "does not cover commune …".
     """
-    problems = eligibility_problems(s, fiche, rules)
-    if problems:
-        return problems[0]
+    if not eligible(s, fiche):
+        return eligibility_problems(s, fiche, rules)[0]
     if s.id in excluded:
         return _("excluded as lead by {rule}: {why}").format(rule=excluded[s.id].cite, why=excluded[s.id].why)
     if not s.can_lead:

@@ -23,9 +23,8 @@ ID = "need_uncovered"
 
 def uncovered(view: FicheView, ctx: AlertContext) -> list[str]:
     """The fiche's needs that no structure accompanying it serves, in the fiche's order."""
-    structures = ctx.rules.structures
-    present = [structures[s] for s in (view.lead, *view.supporting, view.follow_up_by) if s and s in structures]
-    return [n for n in view.needs if not any(s.active and s.serves(n, view) for s in present)]
+    present, plain = ctx.accompanying(view.lead, view.supporting, view.follow_up_by)
+    return [n for n in view.needs if n not in plain and not any(s.serves(n, view) for s in present)]
 
 
 def _orientation(view: FicheView, ctx: AlertContext, need: str) -> Orientation | None:
