@@ -141,12 +141,37 @@ def _set_language(ctx: click.Context, param: click.Parameter, value: str | None)
         i18n.set_language(value)
 
 
+#: The youngest generation's threshold while a command runs (CPython's default is 700).
+GC_YOUNG_THRESHOLD = 100_000
+
+
+class _fewer_collections:  # a context manager, named as it reads: `with _fewer_collections():`
+    """Collect cyclic garbage less often for the time of one command, then restore the thresholds.
+
+    A command's start-up is imports (pydantic builds its models, the engine its dataclasses): hundreds of
+    thousands of objects that all live to the end, and at CPython's default threshold they are traversed
+    again and again by collections that find nothing, about 2.5 % of a cold `capactif suggest`'s
+    instructions (docs/performance.md, start-up third pass).  Garbage is still collected, in larger steps.
+    """
+
+    def __enter__(self) -> None:
+        self.saved = gc.get_threshold()
+        gc.set_threshold(max(self.saved[0], GC_YOUNG_THRESHOLD), *self.saved[1:])
+
+    def __exit__(self, *exc: object) -> None:
+        # The young objects left go to the oldest generation at once (freeze then unfreeze): restoring the
+        # threshold alone would make the next allocation traverse all of them (1.5 % of a cold suggest).
+        gc.freeze()
+        gc.set_threshold(*self.saved)
+        gc.unfreeze()
+
+
 class CapactifGroup(LocalizedGroup):
     """The root group: one place where user errors become plain lines and bugs become exit 3."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         # --lang holds for this run only (tests invoke many runs in one process).
-        with i18n.using(None):
+        with i18n.using(None), _fewer_collections():
             return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:

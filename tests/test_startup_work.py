@@ -103,3 +103,24 @@ def test_pydantic_s_own_plugin_loader_answers_once_plugins_are_turned_on(tmp_pat
                           capture_output=True, text=True, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [False, False, "pydantic", {}, 1]
+
+
+def test_a_command_runs_with_fewer_collections_and_restores_the_thresholds(monkeypatch, tmp_path):
+    import gc
+
+    from click.testing import CliRunner
+
+    import cli
+
+    seen = []
+    real_show = cli.show
+    monkeypatch.setattr(cli, "show", lambda *a, **k: seen.append(gc.get_threshold()) or real_show(*a, **k))
+    monkeypatch.setenv("CAPACTIF_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("CAPACTIF_DB", raising=False)
+    before = gc.get_threshold()
+    result = CliRunner().invoke(cli.main, ["suggest", str(FICHE)])
+    assert result.exit_code == 0, result.output
+    assert "cma-63" in result.output
+    assert seen == [(max(before[0], cli.GC_YOUNG_THRESHOLD), *before[1:])]
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
