@@ -124,3 +124,15 @@ def test_a_command_runs_with_fewer_collections_and_restores_the_thresholds(monke
     assert seen == [(max(before[0], cli.GC_YOUNG_THRESHOLD), *before[1:])]
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_a_cold_suggest_does_not_import_html_s_entity_table(tmp_path):
+    """engine.output imports ``html`` where Markdown is escaped, which ``suggest`` never prints."""
+    report = cold_suggest(tmp_path, "sorted({'html', 'html.entities'} & set(sys.modules))")
+    assert report["probe"] == []
+
+
+def test_markdown_cells_are_still_escaped():
+    from engine.output import md
+
+    assert md("<script>a & b</script>\nnext") == "&lt;script&gt;a &amp; b&lt;/script&gt; next"
