@@ -16,7 +16,11 @@ PYTHONPYCACHEPREFIX (a temporary directory filled by the warm-up runs): the inst
 same for both.  ``--as-is`` runs them in the environment as given instead.  ``--no-cache`` also
 times ``suggest`` with the rules cache off (``CAPACTIF_NO_CACHE=1``).
 
-Run: .venv/bin/python bench/bench_startup.py [--runs 15] [--as-is] [--no-cache]
+``--before DIR`` also times both ``suggest`` cases with the capactif code of DIR (a checkout of an earlier
+commit, put first on PYTHONPATH; this tree's code is then put first for the others), alternating with the
+rest: before and after in one run, against the same baseline.
+
+Run: .venv/bin/python bench/bench_startup.py [--runs 15] [--as-is] [--no-cache] [--before DIR]
 (``bench/run_all.py`` calls :func:`measures`.)
 """
 
@@ -71,7 +75,7 @@ def wall_time(command: list[str], env: dict[str, str], cwd: str) -> float:
 
 
 def timings(
-    runs: int, *, as_is: bool = False, no_cache: bool = False
+    runs: int, *, as_is: bool = False, no_cache: bool = False, before: Path | None = None
 ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Wall times and CPU times of each command over ``runs`` alternating runs (after warm-up runs)."""
     env = dict(os.environ)
@@ -95,8 +99,14 @@ def timings(
     }
     if no_cache:
         commands["suggest, no rules cache"] = (commands["suggest"][0], no_cache_env)
+    if before is not None:
+        for name in TARGETS:
+            command, run_env = commands[name]
+            commands[name] = (command, {**run_env, "PYTHONPATH": str(ROOT)})
+            commands[f"{name} (before)"] = (command, {**run_env, "PYTHONPATH": str(before.resolve())})
     try:
-        wall_time([*capactif_command(), "demo", "--fiches", "500", "--db", str(store)], env, cwd)
+        demo_env = {**env, "PYTHONPATH": str(ROOT)} if before is not None else env  # the store of this tree's code
+        wall_time([*capactif_command(), "demo", "--fiches", "500", "--db", str(store)], demo_env, cwd)
         for command, run_env in commands.values():
             for _ in range(3):
                 wall_time(command, run_env, cwd)
@@ -133,8 +143,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15, help="timed runs of each command (default 15)")
     parser.add_argument("--as-is", action="store_true", help="keep the environment's bytecode settings")
     parser.add_argument("--no-cache", action="store_true", help="also time suggest with the rules cache off")
+    parser.add_argument("--before", type=Path, help="also time suggest with the code of this checkout")
     args = parser.parse_args()
-    times, cpu = timings(args.runs, as_is=args.as_is, no_cache=args.no_cache)
+    times, cpu = timings(args.runs, as_is=args.as_is, no_cache=args.no_cache, before=args.before)
 
     mode = "environment as is" if args.as_is else "compiled bytecode (private PYTHONPYCACHEPREFIX)"
     print(f"cold start, median of {args.runs} alternating runs, {mode}")
@@ -144,11 +155,14 @@ def main() -> None:
         spread = f"{min(times[name]) * 1000:.0f}-{max(times[name]) * 1000:.0f}"
         print(f"  {name:<26} {value * 1000:7.1f} ms  (range {spread} ms)  {value / base:5.2f}x baseline")
     cpu_base = statistics.median(cpu["baseline"])
+    print(f"  CPU time of the baseline (median): {cpu_base * 1000:.1f} ms")
     for name, target in TARGETS.items():
-        ratio = medians[name] / base
-        verdict = "met" if ratio < target else "not met"
-        cpu_ratio = statistics.median(cpu[name]) / cpu_base
-        print(f"ratio {name} / baseline: {ratio:.2f} (target < {target:g}: {verdict}); CPU time ratio {cpu_ratio:.2f}")
+        for label in (f"{name} (before)", name) if args.before else (name,):
+            ratio = medians[label] / base
+            verdict = "met" if ratio < target else "not met"
+            cpu_ratio = statistics.median(cpu[label]) / cpu_base
+            print(f"ratio {label} / baseline: {ratio:.2f} (target < {target:g}: {verdict}); "
+                  f"CPU time ratio {cpu_ratio:.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":
