@@ -50,10 +50,11 @@ def read_text(path: str | Path) -> tuple[str, str]:
     (a workbook ``.xlsx``, UTF-16 or a binary file renamed ``.csv``: Windows-1252 reads any byte, and
     would silently turn them into garbage).
     """
-    from engine.yamlsource import read_bytes
+    from engine import yamlsource
 
     source = str(path)
-    raw = read_bytes(path, source)  # a regular file within the size limit, like every file capactif reads
+    # a regular file within the size limit, like every file capactif reads (a table's limit is larger)
+    raw = yamlsource.read_bytes(path, source, limit=yamlsource.MAX_TABLE_BYTES)
     if raw.startswith(b"PK\x03\x04"):
         message = _("this is an Excel workbook (.xlsx), not CSV: {hint}").format(hint=_save_as())
         raise InputError(problems=[Problem(source, 1, 1, message)])

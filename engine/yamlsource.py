@@ -28,6 +28,9 @@ from engine.vocabulary import did_you_mean, noun, unknown
 #: where anchors and aliases are allowed, to repeat a list) may repeat at most this many values and
 #: expand to at most this many nodes, so that a few hundred bytes cannot become gigabytes.
 MAX_BYTES = 16 * 1024 * 1024
+#: A table (a CSV of fiches to import) may be larger: it is flat (no nesting, no alias), read row by row,
+#: and a national import of 100,000 fiches (issue 19) is about 24 MB at 240 bytes a row.
+MAX_TABLE_BYTES = 48 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_ALIASES = 100
 MAX_NODES = 100_000
@@ -158,8 +161,9 @@ def parse_text(text: str, source: str, *, aliases: bool = False) -> Document:
     return Document(source=source, text=text, data=data, root=root)
 
 
-def _too_big() -> str:
-    return _("file too large (more than {size} MB): split it into several files").format(size=MAX_BYTES // 2**20)
+def _too_big(limit: int | None = None) -> str:
+    size = (MAX_BYTES if limit is None else limit) // 2**20
+    return _("file too large (more than {size} MB): split it into several files").format(size=size)
 
 
 def _load_yaml(text: str, source: str, aliases: bool) -> tuple[Any, Any]:
@@ -403,7 +407,7 @@ def read_bytes(path: Path | str, source: str | None = None, *, limit: int | None
             problems=[Problem(name, 0, 0, _("cannot read: {reason}").format(reason=exc.strerror))]
         ) from None
     if len(raw) > limit:
-        raise InputError(problems=[Problem(name, 0, 0, _too_big())])
+        raise InputError(problems=[Problem(name, 0, 0, _too_big(limit))])
     return raw
 
 

@@ -250,15 +250,35 @@ def test_a_pipe_is_refused_instead_of_waiting_forever(store_url, tmp_path, name)
 
 
 def test_a_csv_file_too_large_is_refused_before_reading(store_url, tmp_path, monkeypatch):
-    """CSV imports have the same size limit as YAML and JSON files (they had none)."""
+    """CSV imports have a size limit too (they had none): a table's, larger than a YAML file's."""
     import engine.yamlsource as ys
 
-    monkeypatch.setattr(ys, "MAX_BYTES", 1_000)
+    monkeypatch.setattr(ys, "MAX_TABLE_BYTES", 1_000)
     path = tmp_path / "big.csv"
     path.write_text("received,commune,kind,summary\n2026-01-05,63003,creation," + "x" * 2_000 + "\n")
     result = run("fiche", "import", str(path), "--db", store_url, "--as", "coordinator")
     assert result.exit_code == 2, result.output
     assert "fichier trop gros" in result.output
+
+
+def test_a_national_import_fits_in_one_csv_file(tmp_path):
+    """100,000 fiches of about 240 bytes (issue 19's national import, ~24 MB) are read as one file; the
+    table limit is stated in the message beyond it."""
+    import engine.yamlsource as ys
+    from engine import spreadsheet
+    from engine.errors import InputError
+
+    row = "2026-01-05;63003;creation;" + "x" * 212 + "\n"
+    path = tmp_path / "national.csv"
+    path.write_text("received;commune;kind;summary\n" + row * 100_000)
+    assert path.stat().st_size > ys.MAX_BYTES  # more than a YAML file may hold
+    text, _encoding = spreadsheet.read_text(path)
+    assert text.count("\n") == 100_001
+    with path.open("a") as handle:
+        handle.write(row * ((ys.MAX_TABLE_BYTES - path.stat().st_size) // len(row) + 1))
+    with pytest.raises(InputError) as refused:
+        spreadsheet.read_text(path)
+    assert str(ys.MAX_TABLE_BYTES // 2**20) in str(refused.value)
 
 
 @pytest.mark.parametrize(
