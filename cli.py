@@ -59,7 +59,7 @@ def _plugins_off_or_pydantic_s() -> Any:
 if "pydantic.plugin._loader" not in sys.modules:
     import types
 
-    _loader = types.ModuleType("pydantic.plugin._loader", "capactif's stand-in: no plugins while disabled")
+    _loader = types.ModuleType("pydantic.plugin._loader")
     _loader.get_plugins = _plugins_off_or_pydantic_s  # type: ignore[attr-defined]
     sys.modules["pydantic.plugin._loader"] = _loader
 
