@@ -1773,7 +1773,7 @@ def _base_url(option: str | None) -> str:
 @click.option(
     "--threads",
     type=click.IntRange(1, 64),
-    default=4,
+    default=8,
     show_default=True,
     help="Pages each worker handles at once (the others wait their turn).",
 )

@@ -64,6 +64,6 @@ def test_the_default_and_the_command_line(monkeypatch):
 
     from cli import main
 
-    assert PAGE_THREADS == 4
+    assert PAGE_THREADS == 8
     result = CliRunner().invoke(main, ["serve", "--threads", "0"])
     assert result.exit_code == 2 and "--threads" in result.output

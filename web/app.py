@@ -39,7 +39,7 @@ from web.pages import LANGUAGE_COOKIE, ROUTES, endpoint, path_maker
 from web.templating import STATIC, Templates
 
 #: Pages a worker process handles at once (``capactif serve --threads``); see web.pages._limiter.
-PAGE_THREADS = 4
+PAGE_THREADS = 8
 MAX_BODY = 1024 * 1024  # a form is a few kB; a larger body is refused before it is read
 
 CSP = (

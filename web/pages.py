@@ -258,8 +258,10 @@ def _limiter(request: Request) -> anyio.CapacityLimiter:
     With anyio's default of 40, a worker serving ten clients ran ten pages at once in 5 ms slices: each
     page took about ten times its own CPU, and the longest pages (lists, the fiche page) the longest
     (issue 12: their p95 was twice the home page's).  Waiting in turn, every page waits about the same
-    time and then takes its own.  A few rather than one: a page waiting for the database or an e-mail
-    server does not stop the others.  One limiter per event loop (a test client runs its own).
+    time and then takes its own.  Not too few: a page waiting for the database (SQLite's write lock held
+    by the other worker) or an e-mail server keeps its place; with 4, a two-worker server on the 100,000-
+    fiche store answered 40 % fewer pages than with 8 (docs/performance.md, Desk).  One limiter per
+    event loop (a test client runs its own).
     """
     loop = asyncio.get_running_loop()
     limiters: MutableMapping[Any, anyio.CapacityLimiter] = request.app.state.page_limiters
