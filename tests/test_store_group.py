@@ -56,47 +56,45 @@ def _wait_pending(group: GroupInsert, count: int) -> None:
         time.sleep(0.001)
 
 
-def test_callers_arriving_during_a_write_share_the_next_statement(store):
+def _while_first_writes(store, first: list[dict], batch: list[list[dict]], during=None) -> tuple[Gate, dict]:
+    """The first caller's write held at the gate while ``batch``'s callers queue; then all are let through.
+    ``during`` runs once they have all queued, before the gate opens.  The gate and each caller's error."""
     gate = Gate(store)
     group = GroupInsert(fiche_sequences, gate.connect)
     errors: dict[int, BaseException] = {}
-    first = threading.Thread(target=_run, args=(group, [{"year": 2101, "last": 0}], errors, 0))
-    first.start()
+    threads = [threading.Thread(target=_run, args=(group, first, errors, 0))]
+    threads[0].start()
     assert gate.entered.wait(30)
-    others = [
-        threading.Thread(target=_run, args=(group, [{"year": 2102 + n, "last": n}], errors, n + 1)) for n in range(5)
-    ]
-    for thread in others:
+    threads += [threading.Thread(target=_run, args=(group, rows, errors, n + 1)) for n, rows in enumerate(batch)]
+    for thread in threads[1:]:
         thread.start()
-    _wait_pending(group, 5)
-    assert _years(store).isdisjoint(range(2101, 2107))  # nobody's rows are written yet
+    _wait_pending(group, len(batch))
+    if during is not None:
+        during()
     gate.release.set()
-    for thread in [first, *others]:
+    for thread in threads:
         thread.join(30)
+    return gate, errors
+
+
+def test_callers_arriving_during_a_write_share_the_next_statement(store):
+    def nothing_written_yet() -> None:
+        assert _years(store).isdisjoint(range(2101, 2107))
+
+    batch = [[{"year": 2102 + n, "last": n}] for n in range(5)]
+    gate, errors = _while_first_writes(store, [{"year": 2101, "last": 0}], batch, nothing_written_yet)
     assert errors == {}
     assert set(range(2101, 2107)) <= _years(store)
     assert gate.statements == 2  # the first caller's write, then the five waiting callers' together
 
 
 def test_a_failing_caller_does_not_fail_the_others_in_its_batch(store):
-    gate = Gate(store)
-    group = GroupInsert(fiche_sequences, gate.connect)
-    errors: dict[int, BaseException] = {}
-    first = threading.Thread(target=_run, args=(group, [{"year": 2111, "last": 0}], errors, 0))
-    first.start()
-    assert gate.entered.wait(30)
     batch = [
         [{"year": 2112, "last": 0}],
         [{"year": 2113, "last": 0}, {"year": 2111, "last": 1}],  # 2111 again: this caller's rows fail
         [{"year": 2114, "last": 0}],
     ]
-    others = [threading.Thread(target=_run, args=(group, rows, errors, n + 1)) for n, rows in enumerate(batch)]
-    for thread in others:
-        thread.start()
-    _wait_pending(group, 3)
-    gate.release.set()
-    for thread in [first, *others]:
-        thread.join(30)
+    _gate, errors = _while_first_writes(store, [{"year": 2111, "last": 0}], batch)
     assert set(errors) == {2} and isinstance(errors[2], IntegrityError)
     years = _years(store)
     assert {2111, 2112, 2114} <= years

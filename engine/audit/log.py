@@ -78,11 +78,8 @@ def record(
     now: dt.datetime,
     via: str | None = None,
 ) -> int:
-    """Log that ``who`` read the personal data of, or changed, each fiche; how many lines were written.
-
-    ``via`` is ``web`` for a signed-in account (``who.account``), else ``cli``, unless given (``email``:
-    what ``capactif notify`` sent to the structure ``who``).
-    """
+    """Log that ``who`` read the personal data of, or changed, each fiche (the lines of :func:`lines`),
+    in ``conn``'s transaction; how many lines were written."""
     rows = lines(who, fiche_ids, action, detail, now=now, via=via)
     if len(rows) == 1:
         conn.execute(insert(access_log), rows[0])
