@@ -15,14 +15,15 @@ from sqlalchemy import Connection, insert, select
 
 from engine.audit.tables import access_log
 from engine.identity import Identity
+from engine.store.group import MAX_ROWS
 
 READ = "read"
 CHANGE = "change"
 ACTIONS = (READ, CHANGE)
 DETAIL = 64
-#: Up to this many lines are written by one INSERT statement (a page of a list: 20): 7 values a line
-#: stay far below SQLite's limit of bound parameters.
-ONE_STATEMENT = 100
+#: Up to this many lines (a page of a list: 20) are appended by the group commit, one statement shared
+#: with the other threads logging at the same moment (:meth:`engine.store.db.Store.append`).
+ONE_STATEMENT = MAX_ROWS
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,7 @@ def record(
     rows = lines(who, fiche_ids, action, detail, now=now, via=via)
     if len(rows) == 1:
         conn.execute(insert(access_log), rows[0])
-    elif len(rows) <= ONE_STATEMENT:
-        conn.execute(insert(access_log).values(rows))  # one statement (Store.one_statement relies on it)
-    elif rows:
+    elif rows:  # executemany of one cached statement (a multi-row VALUES is compiled again at each call)
         conn.execute(insert(access_log), rows)
     return len(rows)
 
