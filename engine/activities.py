@@ -13,10 +13,10 @@ import csv
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
-from engine.i18n import _
+from engine.i18n import _, get_language
 
 DATA = Path(__file__).parent / "data"
 
@@ -60,6 +60,15 @@ def nature_reason(
     although the firm is above ten employees (the droit de suite); None when the headcount plays no part."""
     if nature != "artisanal" or (employees or 0) <= ARTISAN_MAX_EMPLOYEES:
         return None
+    return _nature_reason(nature, employees, kind, registered, get_language())
+
+
+@lru_cache(maxsize=1024)
+def _nature_reason(
+    nature: str, employees: int | None, kind: str | None, registered: bool | None, language: str
+) -> str | None:
+    """:func:`nature_reason` in ``language`` (the language in force: the cache key; routing says it for
+    every artisanal fiche above ten employees)."""
     if effective_nature(nature, employees, kind, registered) == "artisanal":
         if registered is None:
             message = _(

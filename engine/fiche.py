@@ -288,16 +288,27 @@ class Fiche(BaseModel):
         """Things a technician should confirm, which are not errors."""
         return self._notices(self.nature_to_confirm())
 
-    def routing_facts(self) -> tuple[list[str], list[str], dict[str, str] | None]:
+    def routing_facts(self, language: str | None = None) -> tuple[list[str], list[str], dict[str, str] | None]:
         """What routing says of the fiche itself, in one pass (it asks for every fiche):
-        ``(nature_reasons(), notices(), nature_to_confirm())``."""
-        confirm = self.nature_to_confirm()
-        if (
-            confirm is None
-            and not self.farm_link
-            and (self.nature != "artisanal" or (self.employees or 0) <= activities.ARTISAN_MAX_EMPLOYEES)
-        ):
-            return [], [], None  # the common case: nothing to say
+        ``(nature_reasons(), notices(), nature_to_confirm())``; ``language``: the language in force, when
+        the caller has read it already (the notice is memoised per language)."""
+        # The common cases without a call: no nature to confirm (or only that) and no reason of the
+        # fiche's own facts (farm link, artisanal headcount) — see nature_to_confirm (its test of the finding,
+        # NatureFinding.needs_confirmation, inlined) and nature_reasons.
+        private = self.__pydantic_private__
+        finding = private.get("_nature_finding") if private and private.get("_nature_derived") else None
+        plain = not self.farm_link and (
+            self.nature != "artisanal" or (self.employees or 0) <= activities.ARTISAN_MAX_EMPLOYEES
+        )
+        if finding is None or not (finding.partial or finding.matched.startswith("section")):
+            if plain:
+                return [], [], None
+            return self.nature_reasons(), self._notices(None), None
+        naf = self.naf or ""
+        confirm = {"naf": naf, "nature": finding.nature, "matched": finding.matched, "note": finding.note}
+        if plain:
+            notice = _confirm_notice(naf, finding.nature, finding.matched, finding.note, language or get_language())
+            return [], [notice], confirm
         return self.nature_reasons(), self._notices(confirm), confirm
 
     def _notices(self, confirm: dict[str, str] | None) -> list[str]:

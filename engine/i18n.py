@@ -80,6 +80,10 @@ def get_language() -> str:
     chosen = _language.get()
     if chosen:
         return chosen
+    if _ENVIRON is not None:  # routing asks at every suggestion: the known value without a call
+        found = _FROM_ENV.get(_ENVIRON.get(_ENV_KEY))
+        if found is not None:
+            return found
     return _env_language()
 
 

@@ -153,3 +153,36 @@ def test_broken_json_is_called_json(ctx, tmp_path):
     path = tmp_path / "f.json"
     path.write_text('{"received": "2026-01-02",\n "commune": "63003" "kind": 1}\n')
     assert [f"{path}:2:21: JSON invalide : il manque une virgule ',' entre deux valeurs"] == problems([path], ctx)
+
+
+#: NAF codes of every kind of finding: sure, partly of a nature (01.62Z), by section default, none.
+_FACT_NAFS = [None, "10.71C", "10.71B", "01.62Z", "43.21A", "47.11B", "01.41Z", "93.19Z", "96.02A", "85.59A"]
+
+
+@given(
+    st.sampled_from(_FACT_NAFS),
+    st.none() | st.sampled_from(["artisanal", "commercial", "agricultural", "liberal"]),
+    st.none() | st.sampled_from(["extension", "on_farm", "equestrian"]),
+    st.none() | st.integers(0, 300),
+    st.sampled_from(["creation", "takeover", "development"]),
+    st.none() | st.booleans(),
+    st.lists(st.sampled_from(["farmer", "job_seeker"]), max_size=2, unique=True),
+    st.sampled_from(["fr", "en"]),
+)
+def test_routing_facts_are_the_three_calls_in_one(naf, nature, farm_link, employees, kind, registered, publics, lang):
+    """``routing_facts`` (routing's one-pass shortcut, given the language or not) says exactly what
+    ``nature_reasons``, ``notices`` and ``nature_to_confirm`` say, for every shape of fiche."""
+    from engine import i18n
+
+    data = {"received": "2026-01-05", "commune": "63003", "kind": kind, "naf": naf, "nature": nature,
+            "farm_link": farm_link, "employees": employees, "publics": publics}  # fmt: skip
+    if registered is not None and kind != "creation":
+        data["artisan_registered"] = registered
+    try:
+        fiche = Fiche.model_validate(data)
+    except ValueError:
+        return  # a contradiction the fiche refuses (e.g. a nature against the farm link)
+    with i18n.using(lang):
+        expected = (fiche.nature_reasons(), fiche.notices(), fiche.nature_to_confirm())
+        assert fiche.routing_facts() == expected
+        assert fiche.routing_facts(lang) == expected

@@ -15,6 +15,8 @@ from tests.naive_router import NaiveRouter
 COMMUNES = ["63003", "63430", "43117", "42159", "03141", "63161", "43016"]
 NAFS = [None, "10.71C", "10.71B", "47.11B", "01.41Z", "69.20Z", "43.22A", "25.11Z"]
 IDS = [f"s{i}" for i in range(8)]
+#: NAF prefixes a structure's competence or one of its needs may be restricted to (some match NAFS).
+NAF_PREFIXES = ["10", "10.71", "47", "01.4", "69.20Z"]
 
 some = st.lists
 territories = st.one_of(
@@ -32,13 +34,28 @@ def structures(draw, sid):
     if draw(st.booleans()):
         fields["lead"] = {"natures": draw(some(st.sampled_from(list(NATURES)), max_size=2, unique=True)),
                           "priority": draw(st.integers(0, 2))}  # fmt: skip
-    fields["support"] = {"needs": draw(some(st.sampled_from(list(NEEDS)[:8]), max_size=3, unique=True))}
+    needs = draw(some(st.sampled_from(list(NEEDS)[:8]), max_size=3, unique=True))
+    fields["support"] = {"needs": needs}
+    if needs and draw(st.integers(0, 3)) == 0:  # a need served only for some fiches: checked per fiche
+        need = draw(st.sampled_from(needs))
+        if draw(st.booleans()):
+            fields["support"]["naf_prefixes"] = {
+                need: draw(some(st.sampled_from(NAF_PREFIXES), min_size=1, max_size=2))
+            }
+        else:
+            fields["support"]["only_with_needs"] = {need: draw(some(st.sampled_from(list(NEEDS)[:8]), min_size=1,
+                                                                     max_size=2, unique=True))}  # fmt: skip
     if draw(st.booleans()):  # a structure without competence filters makes its lead the same for every fiche
         fields["competence"] = {
             "kinds": draw(some(st.sampled_from(list(KINDS)), max_size=2, unique=True)),
             "natures": draw(some(st.sampled_from(list(NATURES)), max_size=2, unique=True)),
             "max_employees": draw(st.none() | st.integers(0, 12)),
         }
+        if draw(st.integers(0, 3)) == 0:
+            fields["competence"]["naf_prefixes"] = draw(some(st.sampled_from(NAF_PREFIXES), min_size=1, max_size=2))
+        if draw(st.integers(0, 3)) == 0:
+            fields["competence"]["requires_publics"] = draw(some(st.sampled_from(list(PUBLICS)), min_size=1,
+                                                                 max_size=2, unique=True))  # fmt: skip
     fields["capacity"] = draw(st.none() | st.integers(1, 3))
     return structure(sid, **fields)
 
@@ -84,6 +101,8 @@ def _eligible(spec, f) -> bool:
         and (not comp.kinds or f.kind in comp.kinds)
         and (not comp.natures or nature in comp.natures)
         and (comp.max_employees is None or (f.employees or 0) <= comp.max_employees)
+        and (not comp.naf_prefixes or bool(f.naf and any(f.naf.startswith(p) for p in comp.naf_prefixes)))
+        and (not comp.requires_publics or any(p in comp.requires_publics for p in f.publics))
     )
 
 

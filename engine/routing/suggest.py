@@ -192,7 +192,7 @@ def suggest(
     lead = place.lead
     facts = getattr(fiche, "routing_facts", None)
     if facts is not None:
-        nature_reasons, notes, to_confirm = facts()
+        nature_reasons, notes, to_confirm = facts(language)
     else:
         nature_reasons, notes, to_confirm = _facts(fiche)
     said = [*place.said, *nature_reasons] if nature_reasons else [*place.said]
@@ -202,25 +202,34 @@ def suggest(
     needs = fiche.needs
     if needs:
         chosen: dict[str, Support] = {}
-        lead_nature = lead.natures is None or nature in lead.natures
-        lead_plain, lead_needs = lead.plain_needs, lead.support_needs
-        plans = rules._support_plans
-        commune_text = place.commune_text
+        plans = place.needs
         for need in needs:
-            if need in lead_needs and lead_nature and (need in lead_plain or lead.serves(need, fiche)):
-                said.append((lead_covers_words, need))
+            plan = plans.get(need)
+            if plan is None:
+                plan = _need_plan(rules, place, commune, nature, need)
+            cover, check, pool, why = plan
+            if cover is not None and (not check or lead.serves(need, fiche)):
+                said.append(cover)
                 continue
-            plan = plans.get((commune, need))
-            pool: Sequence[CompiledStructure]
-            pool, plain = plan if plan is not None else rules.support_plan(commune, need)
-            if not plain or lead in pool:
-                pool = _serving(pool, need, fiche, lead, nature)
-            if not pool:
-                uncovered.append(need)
-                continue
-            picked = pool[0]
-            why = (serves_words, need, commune_text, picked.territory_words, len(pool), picked.specificity)
-            add_support(chosen, picked.id, need, why, language)
+            if why is None:  # the pool depends on the fiche (or is empty): usually one structure, no list
+                n = 0
+                for s in pool:
+                    if (need in s.plain_needs or s.serves(need, fiche)) and (not s.filters or s.admits(fiche)):
+                        if not n:
+                            picked = s
+                        n += 1
+                if not n:
+                    uncovered.append(need)
+                    continue
+                why = (serves_words, need, place.commune_text, picked.territory_words, n, picked.specificity)
+            else:
+                picked = pool[0]
+            entry = chosen.get(picked.id)
+            if entry is None:
+                chosen[picked.id] = Support(picked.id, [need], [why], language)
+            else:
+                entry.needs.append(need)
+                entry._said.append(why)
         supporting = list(chosen.values())
     return Suggestion(
         fiche.label(),
@@ -259,6 +268,37 @@ class _Place:
     #: Whether the caseloads change nothing here: no candidate has a capacity, and each candidate of
     #: the deciding step ranks before the next by a criterion that comes before the caseload.
     caseload_free: bool = False
+    #: Per need, what the fast path decides for it here (:func:`_need_plan`), filled on first use.
+    needs: dict[str, _NeedPlan] = field(default_factory=dict)
+
+
+#: What :func:`suggest`'s fast path does with one need at a place: ``(cover, check, pool, why)``.  ``cover``
+#: is the lead's reason "also covers need … as lead" when the lead may cover the need (None otherwise),
+#: ``check`` whether that depends on the fiche (the need's NAF or ``only_with_needs`` conditions);
+#: ``pool`` the other structures that may serve it, in rank order, the lead and those of other natures
+#: left out; ``why`` the reason of ``pool[0]`` when every one of them serves the need whatever the
+#: fiche (then it is chosen, and the reason is the same for every fiche here), else None.
+_NeedPlan = tuple[Any, bool, tuple[CompiledStructure, ...], Any]
+
+
+def _need_plan(rules: CompiledRules, place: _Place, commune: str, nature: str | None, need: str) -> _NeedPlan:
+    """Compute and memoise the :data:`_NeedPlan` of ``need`` at ``place`` (whose lead does not depend on the
+    fiche): the same checks as the general path's, those that depend only on the place made once."""
+    lead = place.lead
+    assert lead is not None
+    cover: Any = None
+    check = False
+    if need in lead.support_needs and (lead.natures is None or nature in lead.natures):
+        cover = (lead_covers_words, need)
+        check = need not in lead.plain_needs
+    pool, _plain = rules.support_plan(commune, need)
+    pool = tuple(s for s in pool if s is not lead and (s.natures is None or nature in s.natures))
+    why = None
+    if pool and all(need in s.plain_needs and not s.filters for s in pool):
+        first = pool[0]
+        why = (serves_words, need, place.commune_text, first.territory_words, len(pool), first.specificity)
+    plan = place.needs[need] = (cover, check, pool, why)
+    return plan
 
 
 def _place(rules: CompiledRules, commune: str, nature: str | None) -> _Place:
@@ -292,19 +332,19 @@ def _acting_rules(rules: CompiledRules, commune: str, nature: str | None) -> _Ac
     fiche must declare for the rule to act, or None.
 
     A rule whose ``when`` names other natures never fires here.  A support rule that excludes or prefers
-    a structure for one need acts only on that need of the fiche: when the fiche does not declare it,
-    the rule changes nothing of the suggestion (not the lead, not another need, no offered need: only
-    ``require`` offers one), so it is not even checked.
+    a structure for one need acts only on that need: when the fiche does not declare it, the rule changes
+    nothing of the suggestion (not the lead, not another need), so it is not even checked — unless a
+    ``require`` support rule of the place names the same need, which may offer it to the porteur
+    although the fiche does not declare it (:func:`_offered_needs`): then it is checked as any rule.
     """
     if not rules.rules:
         return ()
+    here = [r for r in rules.rules_at(commune) if r.when.natures is None or nature in r.when.natures]
+    may_offer = {r.need for r in here if r.role == "support" and r.action == "require" and r.need is not None}
     out = []
-    for rule in rules.rules_at(commune):
-        natures = rule.when.natures
-        if natures is not None and nature not in natures:
-            continue
-        only = rule.need if rule.role == "support" and rule.action != "require" else None
-        out.append((rule, only))
+    for rule in here:
+        acts_alone = rule.role == "support" and rule.action != "require" and rule.need not in may_offer
+        out.append((rule, rule.need if acts_alone else None))
     return tuple(out)
 
 
