@@ -410,28 +410,47 @@ _RESUME = (
 )
 
 
-def resume_session(
+@dataclass(frozen=True)
+class Resumed:
+    """What a session's token opens now, and the one write it asks for (done by :func:`settle_session`)."""
+
+    session: Session | None  # None: no open session for this token
+    close: bool = False  # the session is over (idle, too old, account disabled): delete it
+    seen: bool = False  # still open, last seen more than SEEN_EVERY ago: move last_seen
+
+
+def look_up_session(
     conn: Connection,
     token: str,
     *,
     now: dt.datetime,
     idle: dt.timedelta = SESSION_IDLE,
     longest: dt.timedelta = SESSION_LONGEST,
-) -> Session | None:
-    """The session of a cookie's token, if it is still open (not idle too long, not too old, account enabled)."""
+) -> Resumed:
+    """The session of a cookie's token, if it is still open (not idle too long, not too old, account enabled).
+
+    Only reads (every request of the web runs it, in a read-only transaction); the write it may ask for
+    is one statement, done apart by :func:`settle_session` — at most once a minute per session.
+    """
     if not token:
-        return None
-    key = digest(token)
-    row = conn.execute(_RESUME, {"key": key}).first()
+        return Resumed(None)
+    row = conn.execute(_RESUME, {"key": digest(token)}).first()
     if row is None:
-        return None
+        return Resumed(None)
     last_seen = utc(row.last_seen)
     if row.disabled or now - last_seen > idle or now - utc(row.session_created) > longest:
+        return Resumed(None, close=True)
+    return Resumed(Session(_account(row), row.csrf_token), seen=now - last_seen >= SEEN_EVERY)
+
+
+def settle_session(conn: Connection, token: str, resumed: Resumed, *, now: dt.datetime) -> None:
+    """The one statement :func:`look_up_session` asked for: delete a session that is over, or note when
+    an open one was last seen (what the idle timeout counts from)."""
+    key = digest(token)
+    if resumed.close:
         conn.execute(delete(account_sessions).where(account_sessions.c.id == key))
-        return None
-    if now - last_seen >= SEEN_EVERY:
+    elif resumed.seen:
         conn.execute(update(account_sessions).where(account_sessions.c.id == key).values(last_seen=now))
-    return Session(_account(row), row.csrf_token)
 
 
 def close_session(conn: Connection, token: str) -> None:

@@ -196,8 +196,13 @@ def resume(ws: Workspace, token: str | None, *, now: dt.datetime | None = None) 
     """The open session of a cookie's token, or None (expired, signed out, revoked, disabled)."""
     if not token:
         return None
-    with ws.store.transaction() as conn:
-        return repository.resume_session(conn, token, now=_now(now))
+    now = _now(now)
+    with ws.store.reading() as conn:  # every request: a read (on PostgreSQL, one round trip)
+        resumed = repository.look_up_session(conn, token, now=now)
+    if resumed.close or resumed.seen:
+        with ws.store.one_statement() as conn:
+            repository.settle_session(conn, token, resumed, now=now)
+    return resumed.session
 
 
 def sign_out(ws: Workspace, token: str | None) -> None:

@@ -390,7 +390,7 @@ def todo(ws: Workspace, who: Identity, *, page: Page | None = None, today: dt.da
         rows = suggestions.open_rows(conn, structure, limit=page.size, offset=page.offset)
         return suggestions.open_count(conn, structure), rows, _supports_of(conn, [r["id"] for r in rows])
 
-    with ws.store.transaction() as conn:
+    with ws.store.reading() as conn:
         total, rows, supports = _as_of_last_write(ws, conn, ("todo", structure, page.offset, page.size), read)
         # not kept with the page: a visitor's message is not a write of the fiches' chain
         offer_messages = waiting_count(conn, structure)
@@ -532,7 +532,7 @@ def _last_change(ws: Workspace, fiche_id: str, after: int | None) -> tuple[str |
 
     from engine.store.schema import events, fiches
 
-    with ws.store.transaction() as conn:
+    with ws.store.reading() as conn:
         version = conn.execute(select(fiches.c.version).where(fiches.c.id == fiche_id)).scalar_one_or_none()
         query = select(events.c.by).where(events.c.fiche_id == fiche_id)
         if after is not None:
@@ -669,7 +669,7 @@ def caseload(
         rows = newest[page.offset : wanted]
         return counts, rows, _supports_of(conn, [r["id"] for r in rows])
 
-    with ws.store.transaction() as conn:
+    with ws.store.reading() as conn:
         key = ("caseload", structure, flt, page.offset, page.size)
         head = _head(conn)  # once for both: the same transaction
         counts, rows, supports = _as_of_last_write(ws, conn, key, read, head)
@@ -1039,7 +1039,7 @@ def live_suggestion(ws: Workspace, who: Identity, form: FicheForm, *, today: dt.
         for problem in (_field_problem(e) for e in exc.errors()):
             errors.setdefault(problem.source, []).append(problem.message)
         return replace(empty, errors=errors)
-    with ws.store.transaction() as conn:
+    with ws.store.reading() as conn:
         load = _caseload(ws, conn)
     found = suggest(fiche, ws.compiled_rules, load)
     structures = ws.network.rules.structures
@@ -1215,7 +1215,7 @@ def fiche_page(ws: Workspace, who: Identity, fiche_id: str, *, today: dt.date | 
     from engine.store import events as ev
 
     today = today or dt.date.today()
-    with ws.store.transaction() as conn:
+    with ws.store.reading() as conn:
         stored = queries.get(conn, fiche_id.strip().upper())
         history = queries.history(conn, stored.id)
         asked = suggestions.current(conn, stored.id)
@@ -1480,7 +1480,7 @@ def edit(
     data, problems = _parse_form(ws, form, who, today)
     if problems:
         raise FormErrors(problems=problems)
-    with ws.store.transaction() as conn:
+    with ws.store.reading() as conn:
         current = queries.get(conn, fiche_id).fiche
     wanted: dict[str, Any] = {
         "commune": data.get("commune"),

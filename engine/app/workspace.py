@@ -107,7 +107,7 @@ class Workspace:
             return False
         from engine.published.repository import in_force
 
-        with self.store.transaction() as conn:
+        with self.store.reading() as conn:
             current = in_force(conn)
         known = self.rules_choice.in_force
         if (current.id if current else None) == (known.id if known else None):

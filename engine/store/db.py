@@ -30,6 +30,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from engine.errors import ConflictError, EngineError
 from engine.i18n import _
+from engine.store import pg
 from engine.store.group import GroupInsert
 from engine.store.lite import resolve_url  # re-exported: where callers have always found it
 
@@ -99,10 +100,12 @@ class Store:
         the statements (milliseconds, behind the other requests' templates); the other writers, whose
         wait is SQLite's polling sleep (1, 2, 5, 10… ms), then lost again and again — the access log
         written at every display of a list gave the desk's lists their 0.3–1 s tail (issue 12).
-        Atomic all the same: one statement is all or nothing.  PostgreSQL: an ordinary transaction.
+        Atomic all the same: one statement is all or nothing.  PostgreSQL: in autocommit mode too, on
+        this thread's held connection when there is one (no ``BEGIN`` or ``COMMIT`` round trip:
+        :mod:`engine.store.pg`).
         """
         if self.backend != "sqlite":
-            with self.transaction() as conn:
+            with self._connection() as conn, pg.autocommit(conn):
                 yield conn
             return
         try:
@@ -112,6 +115,43 @@ class Store:
                     yield conn
         except OperationalError as exc:
             raise _translate(exc, None) from None
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A transaction that only reads (a page, a list): only SELECT statements may run in it.
+
+        SQLite: an ordinary transaction, whose statements all read one snapshot.  PostgreSQL, at READ
+        COMMITTED, gives each statement its own snapshot inside a transaction anyway: the statements run
+        in autocommit mode, without the ``BEGIN`` and ``COMMIT`` round trips (:mod:`engine.store.pg`).
+        A write inside is refused on both backends (it would not be atomic with the block on PostgreSQL).
+        """
+        if self.backend == "sqlite":
+            with self.transaction() as conn:
+                conn.info[pg.READING] = True
+                try:
+                    yield conn
+                finally:
+                    conn.info.pop(pg.READING, None)
+            return
+        try:
+            with self._connection() as conn, pg.autocommit(conn):
+                conn.info[pg.READING] = True
+                try:
+                    yield conn
+                finally:
+                    conn.info.pop(pg.READING, None)
+        except OperationalError as exc:
+            raise _translate(exc, None) from None
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        """This thread's held connection when it can serve a new transaction, else one of the pool's."""
+        held: Connection | None = getattr(self._held, "conn", None)
+        if held is not None and not held.in_transaction() and held.get_execution_options() == self._held.options:
+            yield held
+            return
+        with self.engine.connect() as conn:
+            yield conn
 
     def append(self, table: Table, rows: list[dict[str, Any]]) -> None:
         """Append ``rows`` (at most :data:`engine.store.group.MAX_ROWS`) to ``table``, committed on return.
@@ -219,11 +259,15 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(parsed, connect_args={"timeout": _BUSY_TIMEOUT_SECONDS}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "before_cursor_execute", pg.refuse_writes)
         return engine
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+        engine = create_engine(parsed, hide_parameters=True)
+        pg.configure(engine)  # the pool's ping: one SELECT 1, in autocommit
+        event.listen(engine, "before_cursor_execute", pg.refuse_writes)
+        return engine
     raise StoreError(
         _("unsupported database '{backend}' in {url}: use SQLite or PostgreSQL").format(
             backend=backend, url=display(parsed)

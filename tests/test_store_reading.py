@@ -1,0 +1,99 @@
+"""Reads and one-statement writes without transaction round trips on PostgreSQL (engine.store.pg).
+
+``Store.reading()`` is what every web page reads in: on PostgreSQL its statements run in autocommit
+mode (READ COMMITTED gives each statement its own snapshot anyway), so it must refuse a write, which
+would not be atomic with the rest of the block.  The pool's ping replaces a connection the server
+closed, as ``pool_pre_ping`` did.  On both backends where it applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, func, insert, select, text
+
+from engine.store import db
+from engine.store.schema import fiche_sequences
+from tests.conftest import drop_schema, pg_schema_url
+
+
+@pytest.fixture
+def pg_store(pg_database) -> Iterator[db.Store]:
+    """A fresh, migrated store on PostgreSQL only."""
+    url, schema = pg_schema_url(pg_database)
+    store = db.Store(url, db.make_engine(url))
+    db.upgrade(store)
+    try:
+        yield store
+    finally:
+        store.dispose()
+        drop_schema(pg_database, schema)
+
+
+def _years(store) -> list[int]:
+    with store.engine.connect() as conn:
+        return list(conn.execute(select(fiche_sequences.c.year)).scalars())
+
+
+def test_reading_reads_and_refuses_a_write_leaving_nothing_written(store):
+    with store.transaction() as conn:
+        conn.execute(insert(fiche_sequences).values(year=2025, last=3))
+    with store.reading() as conn:
+        assert conn.execute(select(func.count()).select_from(fiche_sequences)).scalar_one() == 1
+    with pytest.raises(RuntimeError, match=r"write inside Store\.reading"), store.reading() as conn:
+        conn.execute(insert(fiche_sequences).values(year=2026, last=1))
+    assert _years(store) == [2025]
+    with store.transaction() as conn:  # the connection is usable for writes again afterwards
+        conn.execute(insert(fiche_sequences).values(year=2027, last=1))
+    assert sorted(_years(store)) == [2025, 2027]
+
+
+def test_reading_on_one_held_connection_between_transactions(store):
+    """A web request: session, rules, use case, access log on one held connection, in turn."""
+    with store.one_connection():
+        with store.reading() as conn:
+            conn.execute(select(fiche_sequences.c.year)).all()
+        with store.transaction() as conn:
+            conn.execute(insert(fiche_sequences).values(year=2026, last=1))
+        with store.one_statement() as conn:
+            conn.execute(insert(fiche_sequences).values(year=2027, last=1))
+        with store.reading() as conn:
+            assert sorted(conn.execute(select(fiche_sequences.c.year)).scalars()) == [2026, 2027]
+    with pytest.raises(RuntimeError), store.one_connection(), store.transaction() as conn:
+        conn.execute(insert(fiche_sequences).values(year=2028, last=1))
+        raise RuntimeError("the use case fails")
+    assert sorted(_years(store)) == [2026, 2027]  # a failed transaction on the held connection: nothing
+
+
+@pytest.mark.postgres
+def test_on_postgresql_reading_and_one_statement_open_no_server_transaction(pg_store):
+    """No BEGIN, no COMMIT: after a statement the server holds no transaction (and the ordinary
+    transaction, the control, does)."""
+    with pg_store.one_connection():
+        with pg_store.reading() as conn:
+            conn.execute(select(fiche_sequences.c.year)).all()
+            assert not conn.connection.dbapi_connection.info.transaction_status  # IDLE
+        with pg_store.one_statement() as conn:
+            conn.execute(insert(fiche_sequences).values(year=2026, last=1))
+            assert not conn.connection.dbapi_connection.info.transaction_status
+        with pg_store.transaction() as conn:
+            conn.execute(select(fiche_sequences.c.year)).all()
+            assert conn.connection.dbapi_connection.info.transaction_status  # INTRANS
+    assert _years(pg_store) == [2026]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_connection_the_server_closed_is_replaced_at_checkout(pg_store):
+    """A server restart or an idle timeout kills pooled connections: the next request still works."""
+    admin = create_engine(pg_store.url.split("?")[0], isolation_level="AUTOCOMMIT")
+    try:
+        with pg_store.reading() as conn:
+            first = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with admin.connect() as other:
+            assert other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first}).scalar_one()
+        with pg_store.reading() as conn:  # the pooled connection is dead: the ping takes another
+            second = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        assert second != first
+    finally:
+        admin.dispose()
