@@ -27,6 +27,7 @@ from engine.i18n import N_, _
 from engine.readmodel import FicheView, load_views, local_networks_of
 from engine.routing import CompiledRules
 from engine.store import access
+from engine.store.bulk import collector_paused
 from engine.vocabulary import unknown
 
 #: How alerts with no local network (a commune outside the three) are grouped.
@@ -217,15 +218,19 @@ def alerts_at(
 
     flt = flt or AlertFilter()
     rules = rules or compile_rules(net.rules)
-    views = load_views(
-        conn,
-        as_of,
-        bounce_count=charter.alert_thresholds["bounced"].count,
-        with_names=who.is_coordinator or who.structure is not None,
-        replay_all=replay_all,
-        local_networks=local_networks_of(net.territory),
-    )
-    alerts = compute(views, rules, charter, as_of, flt, who)
+    # One bounded job that keeps every view and alert to its end (200,000 fiches: a few million objects,
+    # nearly none of them garbage): with the collector running, its full collections traversed the growing
+    # heap again and again — about 30 % of the run's CPU at 200,000 fiches (docs/performance.md).
+    with collector_paused():
+        views = load_views(
+            conn,
+            as_of,
+            bounce_count=charter.alert_thresholds["bounced"].count,
+            with_names=who.is_coordinator or who.structure is not None,
+            replay_all=replay_all,
+            local_networks=local_networks_of(net.territory),
+        )
+        alerts = compute(views, rules, charter, as_of, flt, who)
     names = {n: ln.name for n, ln in net.territory.local_networks.items()}
     checked = sum(1 for v in views if not flt.network or v.local_network == flt.network)
     return AlertRun(as_of, rules.version, checked, alerts, flt, names)
