@@ -8,12 +8,13 @@ One :class:`AlertContext` per run.  Routing answers are memoised by what routing
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.alerts.model import Alert
+from engine.alerts.model import Alert, Words
 from engine.charter import AlertThreshold
+from engine.i18n import get_language
 from engine.readmodel import FicheView
 from engine.routing import CompiledRules, Suggestion, suggest
 from engine.routing.compile import CompiledStructure
@@ -40,8 +41,15 @@ class AlertContext:
     _loaded: dict[tuple[Any, ...], Suggestion] = field(default_factory=dict)
     _accompanying: dict[tuple[Any, ...], tuple[list[CompiledStructure], frozenset[str]]] = field(default_factory=dict)
 
+    #: The language of the run: the alerts say their words in it whenever they are read.
+    language: str = ""
+    #: Each check's severity (the charter's).
+    severities: dict[str, str] = field(default_factory=dict)
+
     def __post_init__(self) -> None:
         self.lead_rules = any(r.role == "lead" for r in self.rules.rules)
+        self.language = self.language or get_language()
+        self.severities = {check: t.severity for check, t in self.thresholds.items()}
 
     def leads_with_caseloads(self, view: FicheView) -> bool:
         """Routing finds a lead with the caseloads; then it finds one without them too (capacity only
@@ -92,39 +100,25 @@ class AlertContext:
             memo[key] = found
         return found
 
-    def alert(
-        self,
-        view: FicheView,
-        check: str,
-        since: dt.date,
-        message: str,
-        action: str,
-        structures: Iterable[str | None] = (),
-        suggested: Iterable[str] = (),
-        command: str | None = None,
-    ) -> Alert:
-        """An alert of ``check`` on the fiche, its severity from the charter and the porteur's name
-        only when the caller may see it (:func:`engine.store.access.sees_personal_data`)."""
-        suggested = tuple(dict.fromkeys(suggested))
-        involved = tuple(sorted({s for s in structures if s} | set(suggested)))
+    def alert(self, view: FicheView, check: str, since: dt.date, words: Callable[[], Words]) -> Alert:
+        """An alert of ``check`` on the fiche since ``since``, its severity from the charter, the porteur's
+        name only when the caller may see it (:func:`engine.store.access.sees_personal_data`), and what it
+        says given by ``words`` — called only when the alert's message, action, structures, suggested
+        structures or command is first read (:class:`~engine.alerts.model.Alert`), in the run's language."""
         name = None
         if view.porteur_name and access.sees_personal_data(self.viewer, view.on_fiche, view.consent_network):
             name = view.porteur_name
         return Alert(
-            fiche=view.id,
-            network=view.local_network,
-            commune=view.commune,
-            stage=view.stage,
-            check=check,
-            severity=self.thresholds[check].severity,
-            since=since,
-            days=(self.as_of - since).days,
-            message=message,
-            structures=involved,
-            action=action,
-            suggested=suggested,
+            view.id,
+            view.local_network,
+            view.commune,
+            view.stage,
+            check,
+            self.severities[check],
+            since,
+            (self.as_of - since).days,
             porteur_name=name,
-            command=command,
+            words=(words, self.language),
         )
 
     def name(self, structure: str | None) -> str:

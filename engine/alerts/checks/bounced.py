@@ -7,7 +7,7 @@ message shows the whole chain of référents.
 from __future__ import annotations
 
 from engine.alerts.context import AlertContext
-from engine.alerts.model import Alert
+from engine.alerts.model import Alert, Words
 from engine.i18n import _
 from engine.readmodel import FicheView
 from engine.vocabulary import ACTIVE_STAGES
@@ -22,8 +22,11 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     if view.stage not in ACTIVE_STAGES or view.lead_changes < count:
         return None
     assert view.replayed, "the loader replays every fiche with K lead changes or more"
+    return ctx.alert(view, ID, view.lead_history[count][0], lambda: _words(view, ctx, count))
+
+
+def _words(view: FicheView, ctx: AlertContext, count: int) -> Words:
     chain = [lead for _, lead in view.lead_history]
-    since = view.lead_history[count][0]
     if view.lead:
         action = _("Review the fiche with {name}: agree on one référent that keeps the porteur").format(
             name=ctx.name(view.lead)
@@ -31,11 +34,4 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     else:
         action = _("Review the fiche in the network: agree on one référent that keeps the porteur")
     message = _("the référent changed {n} times (threshold {threshold}): {chain}")
-    return ctx.alert(
-        view,
-        ID,
-        since,
-        message.format(n=view.lead_changes, threshold=count, chain=" → ".join(chain)),
-        action,
-        chain,
-    )
+    return message.format(n=view.lead_changes, threshold=count, chain=" → ".join(chain)), action, chain, (), None

@@ -18,7 +18,7 @@ the one check raised on closed fiches too: data shared stays shared when the pro
 from __future__ import annotations
 
 from engine.alerts.context import AlertContext
-from engine.alerts.model import Alert
+from engine.alerts.model import Alert, Words
 from engine.i18n import _
 from engine.readmodel import FOLLOW_UP, FicheView, Sharing
 from engine.store import events as ev
@@ -30,21 +30,22 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     """Sharings found by the loader's replay, and no consent on ``as_of``."""
     if view.consent_network or not view.shared_beyond:
         return None
-    first = view.shared_beyond[0]
+    return ctx.alert(view, ID, view.shared_beyond[0].at, lambda: _words(view, ctx))
+
+
+def _words(view: FicheView, ctx: AlertContext) -> Words:
     reached = [s.structure for s in view.shared_beyond]
     details = "; ".join(f"{s.at.isoformat()}: {_how(s)}" for s in view.shared_beyond)
     action = _(
         "Record the porteur's consent, or put {names} on the fiche if they accompany the porteur; "
         "else the coordinator reviews it"
     ).format(names=ctx.names(reached))
-    return ctx.alert(
-        view,
-        ID,
-        first.at,
+    return (
         _("shared beyond its structures without the porteur's consent: {details}").format(details=details),
         action,
         [view.lead, *reached],
-        command=f"capactif fiche consent {view.id} yes",
+        (),
+        f"capactif fiche consent {view.id} yes",
     )
 
 

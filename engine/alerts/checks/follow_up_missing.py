@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from engine.alerts.checks.common import due
 from engine.alerts.context import AlertContext
-from engine.alerts.model import Alert
+from engine.alerts.model import Alert, Words
 from engine.i18n import _
 from engine.readmodel import FicheView
 
@@ -39,6 +39,11 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     since = due(view.installed_on, days, ctx.as_of)
     if since is None:
         return None
+    return ctx.alert(view, ID, since, lambda: _words(view, ctx, days))
+
+
+def _words(view: FicheView, ctx: AlertContext, days: int) -> Words:
+    assert view.installed_on is not None
     installed = (ctx.as_of - view.installed_on).days
     who = follow_up_structure(view, ctx)
     command = None
@@ -48,10 +53,7 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     else:
         action = _("No structure serves the post-creation follow-up here: the coordinator decides")
     message = _("installed {days} days ago ({date}) and no follow-up started (threshold {threshold} days)")
-    return ctx.alert(
-        view,
-        ID,
-        since,
+    return (
         message.format(days=installed, date=view.installed_on.isoformat(), threshold=days),
         action,
         [view.lead],

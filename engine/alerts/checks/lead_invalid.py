@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from engine.alerts.checks.common import lead_proposal
 from engine.alerts.context import AlertContext
-from engine.alerts.model import Alert
+from engine.alerts.model import Alert, Words
 from engine.i18n import _
 from engine.readmodel import FicheView
 from engine.routing.eligibility import fired_rules
@@ -53,14 +53,10 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     why = problem(view, ctx)
     if why is None:
         return None
+    return ctx.alert(view, ID, view.lead_since or view.received, lambda: _words(view, ctx, why))
+
+
+def _words(view: FicheView, ctx: AlertContext, why: str) -> Words:
     action, suggested, command = lead_proposal(view, ctx, hand_over=True)
-    return ctx.alert(
-        view,
-        ID,
-        view.lead_since or view.received,
-        _("référent no longer valid: {why} (rules {version})").format(why=why, version=ctx.rules.version),
-        action,
-        [view.lead],
-        suggested,
-        command,
-    )
+    message = _("référent no longer valid: {why} (rules {version})").format(why=why, version=ctx.rules.version)
+    return message, action, [view.lead], suggested, command

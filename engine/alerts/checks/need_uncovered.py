@@ -12,7 +12,7 @@ where to orient the porteur outside the network (``orientation.yaml``, unconfirm
 from __future__ import annotations
 
 from engine.alerts.context import AlertContext
-from engine.alerts.model import Alert
+from engine.alerts.model import Alert, Words
 from engine.i18n import _, ngettext
 from engine.readmodel import FicheView
 from engine.routing.suggest import Orientation
@@ -40,6 +40,11 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     missing = uncovered(view, ctx)
     if not missing:
         return None
+    since = max(view.assignment_since or view.received, view.received)
+    return ctx.alert(view, ID, since, lambda: _words(view, ctx, missing))
+
+
+def _words(view: FicheView, ctx: AlertContext, missing: list[str]) -> Words:
     by_need: dict[str, str] = {}
     # Routing can name someone for a need only if a structure of the commune lists it (its lead too)
     # or a support rule is about it: for the needs nobody here serves, no suggestion to compute.
@@ -80,10 +85,7 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
         command = f"capactif fiche assign {view.id} " + " ".join(
             f"--support {s}" for s in dict.fromkeys(suggested) if s not in view.on_fiche
         )
-    return ctx.alert(
-        view,
-        ID,
-        max(view.assignment_since or view.received, view.received),
+    return (
         message,
         action[:1].upper() + action[1:],
         [view.lead, *view.supporting],

@@ -8,7 +8,7 @@ what came closest (routing's near misses), so the coordinator sees which rule to
 from __future__ import annotations
 
 from engine.alerts.context import AlertContext
-from engine.alerts.model import Alert
+from engine.alerts.model import Alert, Words
 from engine.i18n import _
 from engine.readmodel import FicheView
 from engine.vocabulary import ACTIVE_STAGES, label
@@ -25,6 +25,11 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     found = ctx.suggestion(view, caseload=False)
     if found.lead is not None:
         return None
+    return ctx.alert(view, ID, view.received, lambda: _words(view, ctx))
+
+
+def _words(view: FicheView, ctx: AlertContext) -> Words:
+    found = ctx.suggestion(view, caseload=False)
     nature = label("nature", view.effective_nature) if view.effective_nature else "—"
     message = _("no structure of the network can lead a project ({kind}, nature {nature}) in {commune}").format(
         kind=label("kind", view.kind), nature=nature, commune=ctx.commune(view)
@@ -35,4 +40,4 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
             message=message, structure=closest.structure, reason=closest.reasons[0]
         )
     action = _("The coordinator names a référent and completes the rules (the coverage of the rules lists the gaps)")
-    return ctx.alert(view, ID, view.received, message, action, [view.received_by], command="capactif rules coverage")
+    return message, action, [view.received_by], (), "capactif rules coverage"

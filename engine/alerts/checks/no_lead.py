@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from engine.alerts.checks.common import due, lead_proposal
 from engine.alerts.context import AlertContext
-from engine.alerts.model import Alert
+from engine.alerts.model import Alert, Words
 from engine.i18n import _
 from engine.readmodel import FicheView
 from engine.vocabulary import ACTIVE_STAGES
@@ -25,15 +25,11 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     since = due(view.received, days, ctx.as_of)
     if since is None:
         return None
+    return ctx.alert(view, ID, since, lambda: _words(view, ctx, days))
+
+
+def _words(view: FicheView, ctx: AlertContext, days: int) -> Words:
     waited = (ctx.as_of - view.received).days
     action, suggested, command = lead_proposal(view, ctx)
-    return ctx.alert(
-        view,
-        ID,
-        since,
-        _("no référent {days} days after reception (threshold {threshold} days)").format(days=waited, threshold=days),
-        action,
-        [view.received_by],
-        suggested,
-        command,
-    )
+    message = _("no référent {days} days after reception (threshold {threshold} days)")
+    return message.format(days=waited, threshold=days), action, [view.received_by], suggested, command

@@ -6,9 +6,11 @@ counts as news, the reception included.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from engine.alerts.checks.common import due
 from engine.alerts.context import AlertContext
-from engine.alerts.model import Alert
+from engine.alerts.model import Alert, Words
 from engine.i18n import _
 from engine.readmodel import FicheView
 from engine.vocabulary import ACTIVE_STAGES, label
@@ -21,10 +23,16 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     if view.stage not in ACTIVE_STAGES:
         return None
     days = ctx.threshold(ID).days_for(view.stage)
+    if not days:
+        return None
     last = view.last_event or view.received
-    since = due(last, days, ctx.as_of) if days else None
+    since = due(last, days, ctx.as_of)
     if since is None:
         return None
+    return ctx.alert(view, ID, since, lambda: _words(view, ctx, last, days))
+
+
+def _words(view: FicheView, ctx: AlertContext, last: dt.date, days: int) -> Words:
     silent = (ctx.as_of - last).days
     message = _("no news for {days} days since {date} (threshold {threshold} days at stage {stage})").format(
         days=silent, date=last.isoformat(), threshold=days, stage=label("stage", view.stage)
@@ -35,4 +43,4 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
         command = f"capactif fiche note {view.id} TEXT --contact phone"
     else:
         action = _("Assign a référent first: nobody is in charge of giving news")
-    return ctx.alert(view, ID, since, message, action, [view.lead or view.received_by], command=command)
+    return message, action, [view.lead or view.received_by], (), command

@@ -8,9 +8,11 @@ this alert, naming the structures that have not answered.  Not raised for a fich
 
 from __future__ import annotations
 
+import datetime as dt
+
 from engine.alerts.checks.common import due
 from engine.alerts.context import AlertContext
-from engine.alerts.model import Alert
+from engine.alerts.model import Alert, Words
 from engine.i18n import N_, _
 from engine.readmodel import FicheView
 from engine.store.suggestions import is_open
@@ -38,7 +40,10 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     if not late:
         return None
     late.sort()
-    since = late[0][0]
+    return ctx.alert(view, ID, late[0][0], lambda: _words(view, ctx, days, late))
+
+
+def _words(view: FicheView, ctx: AlertContext, days: int, late: list[tuple[dt.date, str, str, dt.date]]) -> Words:
     who = "; ".join(
         _(_ASKED[role]).format(structure=s, date=asked_on.isoformat(), days=(ctx.as_of - asked_on).days)
         for _since, s, role, asked_on in late
@@ -48,4 +53,4 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     action = _("Take it in charge or decline it with a reason: {names} ('À traiter' in the web application)").format(
         names=ctx.names(names)
     )
-    return ctx.alert(view, ID, since, message, action, names, command=f"capactif fiche answer {view.id} take|decline")
+    return message, action, names, (), f"capactif fiche answer {view.id} take|decline"
