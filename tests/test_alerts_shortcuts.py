@@ -1,7 +1,7 @@
 """The alerts' shortcuts change no alert: computed with them and without them, the same alerts.
 
 Three shortcuts keep ``capactif alerts`` from routing every fiche (engine/alerts/context.py):
-``no_competent_structure`` trusts the suggestion with caseloads when it found a lead,
+``no_competent_structure`` asks routing only whether it names a lead (``has_lead``),
 ``need_uncovered`` routes a fiche only when a missing need could be served in its commune, and
 ``lead_invalid`` skips the fired rules when no rule is about the lead.  Two more save work per fiche:
 ``need_uncovered`` takes the needs its structures serve for any fiche as served without asking them
@@ -88,7 +88,9 @@ def _accompanying_one_by_one(self, lead, supporting, follow_up_by):
 def without_shortcuts(monkeypatch, rules) -> None:
     monkeypatch.setattr(AlertContext, "accompanying", _accompanying_one_by_one)
     monkeypatch.setattr(suggest_module, "eligible", lambda s, fiche: not eligibility_problems(s, fiche, rules))
-    monkeypatch.setattr(AlertContext, "leads_with_caseloads", lambda self, view: False)
+    monkeypatch.setattr(
+        AlertContext, "can_be_led", lambda self, view: self.suggestion(view, caseload=False).lead is not None
+    )
     monkeypatch.setattr(AlertContext, "servable", lambda self, commune, need: True)
     original = AlertContext.__post_init__
 

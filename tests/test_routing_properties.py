@@ -8,6 +8,7 @@ from routing_factory import fiche, rule, ruleset, structure, territory
 
 from engine import i18n
 from engine.routing import Declined, compile_rules, suggest
+from engine.routing.suggest import has_lead
 from engine.rules.ruleset import resolve_territory
 from engine.vocabulary import KINDS, NATURES, NEEDS, PUBLICS
 from tests.naive_router import NaiveRouter
@@ -115,6 +116,40 @@ def test_deterministic_and_equal_to_the_naive_scan(rs, f, caseload):
     assert suggest(f, compiled, caseload, alternatives=3) == first
     assert suggest(f, compile_rules(rs), caseload, alternatives=3).to_dict() == first.to_dict()
     assert NaiveRouter(rs, compiled)(f, caseload, alternatives=3) == first
+
+
+def test_has_lead_with_a_required_lead_and_an_excluded_one():
+    """The two paths random networks seldom reach: a lead required by a rule though it leads for another
+    nature (required, it needs only to be able to lead), and the only candidate excluded by a rule."""
+    artisanal = fiche(naf="10.71C")  # boulangerie
+    leads_commercial = structure("s0", lead={"natures": ["commercial"]})
+    when = {"natures": ["artisanal"]}
+    for rules, led in (
+        ([rule("r0", "require", "s0", role="lead", when=when)], True),
+        ([], False),
+    ):
+        compiled = compile_rules(ruleset(leads_commercial, rules=rules))
+        assert (suggest(artisanal, compiled).lead is not None) is led
+        assert has_lead(artisanal, compiled) is led
+    leads_artisanal = structure("s1", lead={"natures": ["artisanal"]})
+    for rules, led in (
+        ([rule("r1", "exclude", "s1", role="lead", when=when)], False),
+        ([], True),
+    ):
+        compiled = compile_rules(ruleset(leads_artisanal, rules=rules))
+        assert (suggest(artisanal, compiled).lead is not None) is led
+        assert has_lead(artisanal, compiled) is led
+
+
+@SETTINGS
+@given(networks(), some(fiches, min_size=1, max_size=6))
+def test_has_lead_says_whether_the_suggestion_names_a_lead(rs, batch):
+    """``has_lead`` (the alerts' ``no_competent_structure``) decides the lead alone as ``suggest`` does,
+    rules requiring, excluding and preferring leads and fallback leads included, fiche after fiche on one
+    compiled rule set (its memo of each place's lead)."""
+    compiled = compile_rules(rs)
+    for f in batch:
+        assert has_lead(f, compiled) == (suggest(f, compiled).lead is not None), f
 
 
 declines = st.none() | st.builds(

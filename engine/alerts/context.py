@@ -18,6 +18,7 @@ from engine.i18n import get_language
 from engine.readmodel import FicheView
 from engine.routing import CompiledRules, Suggestion, suggest
 from engine.routing.compile import CompiledStructure
+from engine.routing.suggest import has_lead
 from engine.store import access
 from engine.vocabulary import ACTIVE_STAGES
 
@@ -51,11 +52,10 @@ class AlertContext:
         self.language = self.language or get_language()
         self.severities = {check: t.severity for check, t in self.thresholds.items()}
 
-    def leads_with_caseloads(self, view: FicheView) -> bool:
-        """Routing finds a lead with the caseloads; then it finds one without them too (capacity only
-        removes candidates, the caseload only orders them), and the suggestion is the one ``no_lead``
-        needs anyway: one routing call instead of two for most fiches without a référent."""
-        return self.suggestion(view).lead is not None
+    def can_be_led(self, view: FicheView) -> bool:
+        """Routing names a lead for the fiche, whatever the caseloads (:func:`engine.routing.suggest.has_lead`:
+        the lead alone, not the whole suggestion)."""
+        return has_lead(view, self.rules)
 
     def servable(self, commune: str, need: str) -> bool:
         """Whether routing could name anyone for ``need`` in the commune: a structure covering it lists

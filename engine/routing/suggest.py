@@ -246,6 +246,44 @@ def suggest(
     )
 
 
+def has_lead(fiche: Any, rules: CompiledRules) -> bool:
+    """Whether :func:`suggest` names a lead for the fiche without caseloads or declines (``suggest(fiche,
+    rules).lead is not None``), deciding only that: no supporting structures, reasons or near misses.
+
+    Why: ``capactif alerts`` asks it of every active fiche without a référent (``no_competent_structure``:
+    30,000 fiches at 200,000) and needs the whole suggestion only for the alerts it shows.  The same steps
+    as :func:`suggest` and :func:`_lead`: the place's lead when no rule fires, else a structure required by
+    a fired rule that may lead the fiche, else the first candidate of a lead step that the competence
+    filters, the fallback's natures and the rules' exclusions leave (tests/test_alerts_shortcuts.py).
+    """
+    commune = fiche.commune
+    nature = fiche.effective_nature
+    place = rules._places.get((commune, nature))
+    if place is None:
+        place = _place(rules, commune, nature)
+    fired: Sequence[CompiledRule] = ()
+    if place.rules:
+        needs = fiche.needs
+        fired = [r for r, need in place.rules if (need is None or need in needs) and r.when.holds(fiche, nature)]
+    if not fired and place.lead is not None:
+        return True
+    f = _sort_fired(fired) if fired else _NO_RULES
+    excluded = f.lead_excluded
+    for rule in f.lead_required:
+        s = rules.structures[rule.structure]
+        if lead_obstacle(s, fiche, commune, nature, excluded, None, rules, required=True) is None:
+            return True
+    for step in rules.lead_steps:
+        for s in place.pools.get(step, ()):
+            if (s.filters and not s.admits(fiche)) or (
+                step == "fallback" and s.natures is not None and nature not in s.natures
+            ):
+                continue
+            if s.id not in excluded:
+                return True
+    return False
+
+
 #: The rules that may act at a place, each with the need a fiche must declare for it to act (or None).
 _Acting = tuple[tuple[CompiledRule, str | None], ...]
 

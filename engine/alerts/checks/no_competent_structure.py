@@ -20,10 +20,7 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     """No lead and no structure able to lead (capacity aside)."""
     if view.lead is not None or view.stage not in ACTIVE_STAGES:
         return None
-    if ctx.leads_with_caseloads(view):
-        return None
-    found = ctx.suggestion(view, caseload=False)
-    if found.lead is not None:
+    if ctx.can_be_led(view):
         return None
     return ctx.alert(view, ID, view.received, lambda: _words(view, ctx))
 
