@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, TextClause, insert, select
 
 from engine.audit.tables import access_log
 from engine.identity import Identity
-from engine.store.group import MAX_ROWS
+from engine.store.group import MAX_ROWS, insert_rows
 
 READ = "read"
 CHANGE = "change"
@@ -84,9 +85,16 @@ def record(
     rows = lines(who, fiche_ids, action, detail, now=now, via=via)
     if len(rows) == 1:
         conn.execute(insert(access_log), rows[0])
-    elif rows:  # executemany of one cached statement (a multi-row VALUES is compiled again at each call)
+    elif rows and conn.dialect.name == "postgresql":  # one short statement of arrays (see insert_rows)
+        for start in range(0, len(rows), MAX_ROWS):
+            insert_rows(conn, access_log, rows[start : start + MAX_ROWS], _STATEMENTS)
+    elif rows:  # SQLite: executemany of one cached statement (a multi-row VALUES is compiled at each call)
         conn.execute(insert(access_log), rows)
     return len(rows)
+
+
+#: :func:`engine.store.group.insert_rows`'s statements for :func:`record`, built once.
+_STATEMENTS: dict[tuple[Any, ...], TextClause] = {}
 
 
 def entries(conn: Connection, fiche_id: str) -> list[Entry]:
