@@ -65,3 +65,26 @@ def test_the_stored_payload_shares_nothing_with_the_input(payload):
             elif isinstance(value, list):
                 value.append("changed")
     assert stored == snapshot
+
+
+@PROPERTY
+@given(PAYLOADS)
+def test_a_pooled_token_source_splits_alike(payload):
+    """``tokens()`` (a bulk writer's source of salts and keys) gives what ``os.urandom`` each time gives: every
+    value taken out and put back, every key and salt fresh (a small batch makes it read the kernel again)."""
+    draw = personal.tokens(batch=2)
+    stored, rows = personal.split(payload, "F-2026-0001", token=draw)
+    assert sorted(r["value"] for r in rows) == sorted(personal_strings(payload))
+    values = {r["key"]: personal.Value(r["fiche_id"], r["salt"], r["value"]) for r in rows}
+    assert personal.join(stored, values) == payload
+    assert personal.check(stored, values, "F-2026-0001") == []
+    drawn = [r["key"] for r in rows] + [r["salt"] for r in rows]
+    assert len(set(drawn)) == len(drawn)
+    assert all(len(t) == 32 and int(t, 16) >= 0 for t in drawn)
+
+
+def test_a_token_source_hands_each_token_out_once():
+    draw = personal.tokens(batch=3)
+    seen = [draw() for _ in range(10)]
+    assert len(set(seen)) == 10
+    assert all(len(t) == 64 and set(t) <= set("0123456789abcdef") for t in seen)

@@ -491,7 +491,12 @@ def import_file(
             rejects_file = Path(rejects) if rejects else source.with_name(f"{source.stem}.rejects{source.suffix}")
         with ws.store.transaction() as conn:
             changes = repository.add_fiches(
-                conn, batch.fiches, who=who, network=net, suggester=suggester(ws.compiled_rules) if suggest else None
+                conn,
+                batch.fiches,
+                who=who,
+                network=net,
+                suggester=suggester(ws.compiled_rules) if suggest else None,
+                fiche_dicts=batch.dicts,
             )
             if rejects_file:
                 write_rejects(rejects_file, batch)

@@ -108,9 +108,22 @@ def insert_rows(
 def _processed(process: Any, values: Sequence[Any], *, remember: bool) -> list[Any]:
     """Each value through the column's bind processor; with ``remember``, once per distinct object (a
     processor is a function of its value, and one object recurs: the transaction's ``now`` in every row's
-    timestamps, a day shared by fiches).  Objects are told apart by ``id``: all stay alive in ``values``."""
-    if not remember:
-        return [process(v) for v in values]
+    timestamps, a day shared by fiches).  Objects are told apart by ``id``: all stay alive in ``values``.
+    Without it (a JSON column, whose values are mutable), once per distinct list of strings, by content:
+    its text depends on nothing else (a ``True`` is never taken for a ``1``: only exact ``str`` items)."""
+    if not remember:  # JSON: a list of strings (needs, publics) recurs across rows, and serialises the same
+        texts: dict[tuple[str, ...], Any] = {}
+        out = []
+        for value in values:
+            if type(value) is list and all(type(v) is str for v in value):
+                items = tuple(value)
+                text = texts.get(items)
+                if text is None:
+                    text = texts[items] = process(value)
+                out.append(text)
+            else:
+                out.append(process(value))
+        return out
     done: dict[int, Any] = {}
     out = []
     for value in values:

@@ -59,6 +59,9 @@ class Batch:
     fiches: list[Fiche] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
+    dicts: list[dict[str, Any]] = field(default_factory=list)
+    """The fiche dict of each of ``fiches`` (``records.to_dict``), made once for the guards and handed to
+    ``repository.add_fiches`` rather than made again there (the model dumped once per row, not twice)."""
 
     @property
     def problems(self) -> list[Problem]:
@@ -99,15 +102,17 @@ def read_import(path: str | Path, ctx: dict[str, Any]) -> Batch:
         except ValidationError as exc:
             batch.rejected.append(Rejected(line, dict(item), validation_problems(doc, exc, Fiche, base)))
             continue
+        data = fiche.model_dump(mode="json")
         guards = [
             Problem(doc.source, *doc.locate((*base, "stage"))[:2], f"{name}: {message}")
-            for name, message in state_problems(fiche.model_dump(mode="json"))
+            for name, message in state_problems(data)
         ]
         if guards:
             batch.rejected.append(Rejected(line, dict(item), guards))
             continue
         fiche._source = f"{doc.source}:{line}"
         batch.fiches.append(fiche)
+        batch.dicts.append(data)
     return batch
 
 
@@ -165,15 +170,17 @@ def _csv_rows(source: str, reader: Any, ctx: dict[str, Any], *, fast: bool = Tru
                 problems = sorted({_cell_problem(source, start, header, e) for e in exc.errors()})
                 batch.rejected.append(Rejected(start, row, problems))
                 continue
+        data = fiche.model_dump(mode="json")
         guards = [
             Problem(source, start, _column(header, name), f"{name}: {message}")
-            for name, message in state_problems(fiche.model_dump(mode="json"))
+            for name, message in state_problems(data)
         ]
         if guards:
             batch.rejected.append(Rejected(start, row, guards))
             continue
         fiche._source = f"{source}:{start}"
         batch.fiches.append(fiche)
+        batch.dicts.append(data)
     return batch
 
 

@@ -47,7 +47,10 @@ def normal_name(name: str | None) -> str:
     """``'  Hélène  DUPUY-Martin '`` → ``'dupuy helene martin'``: no accents, no case, words sorted."""
     if not name:
         return ""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()
+    if name.isascii():  # nothing to decompose nor drop (fiche import: a name per row, most without accents)
+        folded = name.casefold()
+    else:
+        folded = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()
     return " ".join(sorted(re.findall(r"[a-z0-9]+", folded)))
 
 
