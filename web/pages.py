@@ -287,7 +287,11 @@ def _serve(spec: RouteSpec, request: Request, form: Any) -> Response:
     now = state.clock()
     ws: Workspace = state.ws
     token = request.cookies.get(SESSION_COOKIE)
-    session = accounts.resume(ws, token, now=now) if token else None
+    if token:
+        session = accounts.resume(ws, token, now=now)  # follows the rules in force, in the same statement
+    else:
+        session = None
+        ws.refresh_rules()  # the next suggestion after a publication uses the new rules, in every process
     who = session.account.identity() if session else ANONYMOUS
     page = Page(request, who, ws, csrf_token="", now=now, session=session)
     request.state.page = page  # the error pages show the same header (who is signed in, the menu)
@@ -311,7 +315,7 @@ def _serve(spec: RouteSpec, request: Request, form: Any) -> Response:
         given = request.headers.get(CSRF_HEADER) or page.field(CSRF_FIELD)
         if not given or not page.csrf_token or not hmac.compare_digest(given, page.csrf_token):
             return in_language(language, csrf_refused, page)
-    return in_language(language, following_rules(spec.handler), page)
+    return in_language(language, spec.handler, page)
 
 
 def in_language(language: str | None, handler: Callable[[Page], Response], page: Page) -> Response:
@@ -319,18 +323,6 @@ def in_language(language: str | None, handler: Callable[[Page], Response], page:
     set in the context once (every message of the page then skips reading the environment)."""
     with i18n.using(language or i18n.get_language()):
         return handler(page)
-
-
-def following_rules(handler: Callable[[Page], Response]) -> Callable[[Page], Response]:
-    """The handler, run after following a new publication of the rules in force (one query; see
-    :meth:`engine.app.workspace.Workspace.refresh_rules`): the next suggestion after the coordinator
-    publishes uses the new rules, in every process serving the application."""
-
-    def run(page: Page) -> Response:
-        page.ws.refresh_rules()
-        return handler(page)
-
-    return run
 
 
 def forbidden(page: Page) -> Response:

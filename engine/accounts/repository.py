@@ -29,7 +29,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, delete, insert, select, update
 
 from engine.accounts import passwords
 from engine.accounts.tables import EMAIL, account_sessions, accounts, password_links, sign_in_failures
@@ -397,8 +397,8 @@ def open_session(conn: Connection, account_id: int, *, now: dt.datetime) -> tupl
 
 
 #: A session and its account by the token's digest: built once (every request of the web runs it, and
-#: building a statement costs more than SQLite takes to answer it).
-_RESUME = (
+#: building a statement costs more than SQLite takes to answer it).  A caller may add columns to it.
+RESUME = (
     select(
         account_sessions.c.csrf_token,
         account_sessions.c.last_seen,
@@ -415,6 +415,7 @@ class Resumed:
     """What a session's token opens now, and the one write it asks for (done by :func:`settle_session`)."""
 
     session: Session | None  # None: no open session for this token
+    row: Row | None = None  # what was read (with any column the caller's statement added)
     close: bool = False  # the session is over (idle, too old, account disabled): delete it
     seen: bool = False  # still open, last seen more than SEEN_EVERY ago: move last_seen
 
@@ -426,21 +427,23 @@ def look_up_session(
     now: dt.datetime,
     idle: dt.timedelta = SESSION_IDLE,
     longest: dt.timedelta = SESSION_LONGEST,
+    query: Select[Any] = RESUME,
 ) -> Resumed:
     """The session of a cookie's token, if it is still open (not idle too long, not too old, account enabled).
 
     Only reads (every request of the web runs it, in a read-only transaction); the write it may ask for
     is one statement, done apart by :func:`settle_session` — at most once a minute per session.
+    ``query``: :data:`RESUME`, or :data:`RESUME` with columns added (read in the same round trip).
     """
     if not token:
         return Resumed(None)
-    row = conn.execute(_RESUME, {"key": digest(token)}).first()
+    row = conn.execute(query, {"key": digest(token)}).first()
     if row is None:
         return Resumed(None)
     last_seen = utc(row.last_seen)
     if row.disabled or now - last_seen > idle or now - utc(row.session_created) > longest:
-        return Resumed(None, close=True)
-    return Resumed(Session(_account(row), row.csrf_token), seen=now - last_seen >= SEEN_EVERY)
+        return Resumed(None, row, close=True)
+    return Resumed(Session(_account(row), row.csrf_token), row, seen=now - last_seen >= SEEN_EVERY)
 
 
 def settle_session(conn: Connection, token: str, resumed: Resumed, *, now: dt.datetime) -> None:

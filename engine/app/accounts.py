@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
@@ -193,16 +194,30 @@ def sign_in(
 
 
 def resume(ws: Workspace, token: str | None, *, now: dt.datetime | None = None) -> Session | None:
-    """The open session of a cookie's token, or None (expired, signed out, revoked, disabled)."""
+    """The open session of a cookie's token, or None (expired, signed out, revoked, disabled).
+
+    Also follows a new publication of the rules in force (:meth:`Workspace.refresh_rules`): the id of
+    the publication in force is read by the same statement as the session — a request of the web
+    starts with one round trip to the store, not two.
+    """
     if not token:
         return None
     now = _now(now)
     with ws.store.reading() as conn:  # every request: a read (on PostgreSQL, one round trip)
-        resumed = repository.look_up_session(conn, token, now=now)
+        resumed = repository.look_up_session(conn, token, now=now, query=_resume_query())
+    ws.refresh_rules(resumed.row.rules_in_force if resumed.row is not None else ...)
     if resumed.close or resumed.seen:
         with ws.store.one_statement() as conn:
             repository.settle_session(conn, token, resumed, now=now)
     return resumed.session
+
+
+@cache
+def _resume_query() -> Any:
+    """The session's statement carrying the id of the publication in force (built once)."""
+    from engine.published.repository import IN_FORCE_ID
+
+    return repository.RESUME.add_columns(IN_FORCE_ID.label("rules_in_force"))
 
 
 def sign_out(ws: Workspace, token: str | None) -> None:

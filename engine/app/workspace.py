@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from types import TracebackType
+from types import EllipsisType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 from engine.app.config import Config, resolve
@@ -97,20 +97,25 @@ class Workspace:
             self.warn(choice.warning)
         return choice
 
-    def refresh_rules(self) -> bool:
+    def refresh_rules(self, in_force_id: int | EllipsisType | None = ...) -> bool:
         """Follow a new publication of rules (a long-lived workspace: the web application, each request).
 
-        One cheap query; when the rules in force changed since :attr:`network` was loaded, the loaded
-        and compiled rules are dropped so the next use reads the new ones.  True when they changed.
+        One cheap query — none when the caller read the id of the publication in force already
+        (``in_force_id``, None when nothing was ever published: :data:`engine.published.repository.IN_FORCE_ID`
+        read with the request's session).  When the rules in force changed since :attr:`network` was
+        loaded, the loaded and compiled rules are dropped so the next use reads the new ones.  True
+        when they changed.
         """
         if "rules_choice" not in self.__dict__ or not self.config.store_configured:
             return False
-        from engine.published.repository import in_force
+        if in_force_id is ...:
+            from engine.published.repository import in_force
 
-        with self.store.reading() as conn:
-            current = in_force(conn)
+            with self.store.reading() as conn:
+                current = in_force(conn)
+            in_force_id = current.id if current else None
         known = self.rules_choice.in_force
-        if (current.id if current else None) == (known.id if known else None):
+        if in_force_id == (known.id if known else None):
             return False
         for name in ("rules_choice", "network", "compiled_rules"):
             self.__dict__.pop(name, None)

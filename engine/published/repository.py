@@ -110,6 +110,10 @@ def publish(
 #: The latest publication: built once (the web asks at every request whether the rules in force changed).
 _IN_FORCE = select(rules_publications).order_by(rules_publications.c.id.desc()).limit(1)
 
+#: The id of the latest publication (NULL when none), as a column another statement can carry: the web
+#: reads it with the session of each request (:func:`engine.app.accounts.resume`), in the same round trip.
+IN_FORCE_ID = select(func.max(rules_publications.c.id)).scalar_subquery()
+
 
 def in_force(conn: Connection) -> Publication | None:
     """The latest publication (the set in force), or None when nothing was ever published."""
