@@ -44,3 +44,22 @@ def test_json_lists_serialised_once_each_give_the_processor_s_text():
     assert bulk._processed(process, values, remember=False) == [repr(v) for v in values]
     assert calls.count(["a"]) == 1 and calls.count([]) == 1  # distinct lists of strings: once each
     assert [1] in calls and [True] in calls and ["a", 1] in calls  # anything else: every time
+
+
+def test_days_are_processed_once_each_and_datetimes_as_before():
+    import datetime as dt
+
+    calls: list[object] = []
+
+    def process(value: object) -> str:
+        calls.append(value)
+        return value.isoformat() if isinstance(value, dt.date) else repr(value)
+
+    day = dt.date(2026, 3, 2)
+    again = dt.date.fromisoformat("2026-03-02")  # equal, another object
+    moment = dt.datetime(2026, 3, 2, 0, 0)  # equal to nothing above (a datetime is never equal to a date)
+    values = [day, again, moment, dt.date(2026, 3, 3), None, moment]
+    assert bulk._processed(process, values, remember=True) == [process(v) for v in values]
+    calls.clear()
+    bulk._processed(process, values, remember=True)
+    assert calls == [day, moment, dt.date(2026, 3, 3), None]

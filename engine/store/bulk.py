@@ -19,6 +19,7 @@ stored rows on both backends.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -108,7 +109,10 @@ def insert_rows(
 def _processed(process: Any, values: Sequence[Any], *, remember: bool) -> list[Any]:
     """Each value through the column's bind processor; with ``remember``, once per distinct object (a
     processor is a function of its value, and one object recurs: the transaction's ``now`` in every row's
-    timestamps, a day shared by fiches).  Objects are told apart by ``id``: all stay alive in ``values``.
+    timestamps, a day shared by fiches).  Objects are told apart by ``id``: all stay alive in ``values``;
+    a plain ``date`` by its value (immutable, and a day is the same day whatever the object: a fiche's
+    ``received`` and its ``created`` event's day are parsed from text row by row, so equal days are rarely
+    one object).
     Without it (a JSON column, whose values are mutable), once per distinct list of strings, by content:
     its text depends on nothing else (a ``True`` is never taken for a ``1``: only exact ``str`` items)."""
     if not remember:  # JSON: a list of strings (needs, publics) recurs across rows, and serialises the same
@@ -125,8 +129,15 @@ def _processed(process: Any, values: Sequence[Any], *, remember: bool) -> list[A
                 out.append(process(value))
         return out
     done: dict[int, Any] = {}
+    days: dict[dt.date, Any] = {}
     out = []
     for value in values:
+        if type(value) is dt.date:  # a day parsed once per row (received, an event's day): by value
+            text = days.get(value)
+            if text is None:
+                text = days[value] = process(value)
+            out.append(text)
+            continue
         key = id(value)
         if key in done:
             out.append(done[key])
