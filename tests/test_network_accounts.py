@@ -53,7 +53,7 @@ def test_disabling_ends_the_session_at_once_then_enabling_and_a_new_link(web):  
     assert person.get("/a-traiter", follow_redirects=False).status_code == 303  # sent to the sign-in page
     assert person.sign_in(NEW["email"]).status_code == 401
     refused = coordinator.submit("/coordination/comptes/lien", {"email": NEW["email"]})
-    assert refused.status_code == 400 and "réactivez-le d'abord" in html.unescape(refused.text)
+    assert refused.status_code == 400 and "réactivez-le d'abord (le bouton « Réactiver »" in html.unescape(refused.text)
 
     enabled = coordinator.submit("/coordination/comptes/etat", {"email": NEW["email"], "disabled": "non"})
     assert enabled.status_code == 303

@@ -153,7 +153,10 @@ def reset_user(ws: Workspace, who: Identity, email: str, *, base_url: str, now: 
         account = repository.get_account(conn, email)
         if account.disabled:
             raise InputError(
-                _("{email} is disabled: enable it first (capactif user enable {email})").format(email=account.email)
+                _(
+                    '{email} is disabled: enable it first (the account\'s "Enable" button on the accounts page, '
+                    "or capactif user enable {email}), then give it a new link"
+                ).format(email=account.email)
             )
         repository.revoke_sessions(conn, account.id)
         token = repository.new_password_link(conn, account.id, now=at)
