@@ -125,3 +125,21 @@ def test_a_bulk_import_stores_what_the_row_by_row_path_stores(store_url, tmp_pat
         store.dispose()
     assert grouped["F-2026-0051"] == "F-2026-0001"  # Porteur 0 again, same e-mail
     assert len(set(grouped.values())) == bulk.THRESHOLD * 3 - 50  # the porteurs met twice
+
+
+def test_bad_rows_in_the_middle_of_a_hundred_are_all_reported_and_nothing_is_written(one_stored, tmp_path):
+    """Two bad rows among 100 (a date that does not exist, an unknown commune): both reported at their
+    line and cell, with the model's messages; the 98 good rows are not written either."""
+    before = counts(one_stored)
+    lines = ["id,received,commune,kind,needs,porteur.name,porteur.email"]
+    for i in range(100):
+        received = "2026-02-30" if i == 37 else f"2026-01-{i % 28 + 1:02d}"
+        commune = "99999" if i == 64 else "63003"
+        lines.append(f",{received},{commune},creation,honour_loan,Porteur {i},p{i}@example.org")
+    path = tmp_path / "hundred.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run("fiche", "import", str(path), "--as", "coordinator", "--db", one_stored)
+    assert result.exit_code == 2
+    assert f"{path}:39:2: received:" in result.output  # row 37 is line 39 (the header is line 1)
+    assert f"{path}:66:3: commune:" in result.output
+    assert counts(one_stored) == before
