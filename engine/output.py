@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -34,6 +33,8 @@ def _default(value: Any) -> Any:
 
 def to_json(data: Any) -> str:
     """Indented UTF-8 JSON, keys in the order given."""
+    import json  # a text rendering never needs it: kept out of a cold command's imports
+
     return json.dumps(data, indent=2, ensure_ascii=False, default=_default)
 
 

@@ -8,7 +8,6 @@ accents or case, and former names of merged communes resolve to the commune of t
 from __future__ import annotations
 
 import csv
-import difflib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,6 +148,8 @@ class Territory:
     def _name_among(self, text: str, name: str, codes: list[str]) -> NoReturn:
         """The commune of ``codes`` whose name is closest to a misspelt ``name``, if it is clearly that one."""
         names = {normalize_name(self.communes[c].name): c for c in codes}
+        import difflib  # only for a typo's suggestion: kept out of start-up
+
         close = difflib.get_close_matches(normalize_name(name), list(names), n=1, cutoff=0.6)
         hint = _(" (did you mean {commune}?)").format(commune=self.communes[names[close[0]]]) if close else ""
         raise ValueError(
@@ -209,6 +210,8 @@ class Territory:
         """' (closest: 63003 Ambert, …)' for an unknown code or name, or ''."""
         if text[2:].isdigit():
             return _(" (neither the INSEE code nor the postal code of a commune of the network's territory)")
+        import difflib  # only for a typo's suggestion: kept out of start-up
+
         names = difflib.get_close_matches(normalize_name(text), list(self._by_name), n=3, cutoff=0.6)
         found = [self.communes[c] for n in names for c in sorted(self._by_name[n])]
         if not found:

@@ -11,7 +11,6 @@ A word that names several values is an error listing them.  Stored values are al
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -338,6 +337,8 @@ def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """A ' (did you mean 'x'?)' suffix for a typo, or '' when nothing is close."""
     if len(str(value)) > 100:  # no typo is that long; difflib would be slow on it
         return ""
+    import difflib  # only for a typo's suggestion: kept out of start-up
+
     close = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
     return _(" (did you mean '{value}'?)").format(value=close[0]) if close else ""
 
@@ -360,6 +361,8 @@ def unknown(kind: str, value: object, choices: Iterable[str], *, as_written: boo
 def _did_you_mean_word(kind: str, value: str) -> str:
     """' (did you mean 'reprise', i.e. takeover?)' for a misspelt French word, or ''."""
     index = _index(kind)
+    import difflib  # only for a typo's suggestion: kept out of start-up
+
     close = difflib.get_close_matches(normalize(value), list(index), n=1, cutoff=0.75)
     if not close or len(index[close[0]]) != 1:
         return ""

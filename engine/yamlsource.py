@@ -9,7 +9,6 @@ YAML parser (JSON is YAML) so that JSON fiches get line numbers too.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -300,6 +299,8 @@ class _JsonProblem(ValueError):
 
 def _strict_json(text: str, source: str) -> Any:
     """JSON as the standard defines it: no trailing comma, no comment, no duplicate key, no NaN."""
+    import json  # a YAML fiche (the common case) never needs it: kept out of a cold command's imports
+
     depth = 0
     for match in _JSON_DEPTH.finditer(text):
         token = match.group()
@@ -337,6 +338,8 @@ def _strict_json(text: str, source: str) -> Any:
 
 def _duplicate_offset(text: str, name: str) -> int:
     """Where the second occurrence of a duplicated key is written (-1 when it cannot be told)."""
+    import json
+
     quoted = json.dumps(name, ensure_ascii=False)
     first = text.find(quoted)
     return text.find(quoted, first + 1) if first >= 0 else -1

@@ -136,3 +136,16 @@ def test_markdown_cells_are_still_escaped():
     from engine.output import md
 
     assert md("<script>a & b</script>\nnext") == "&lt;script&gt;a &amp; b&lt;/script&gt; next"
+
+
+def test_a_cold_suggest_without_a_store_leaves_out_what_only_other_paths_need(tmp_path):
+    """Once the rules cache is filled, ``suggest fiche.yaml`` without a store imports no difflib (typo
+    suggestions), no tempfile or shutil (writing the rules cache, materialising published rules) and none
+    of the published rules' modules but the choice itself.  (Nor ``json`` for a YAML fiche and a text
+    output, which this probe cannot show: it imports json itself to report.)"""
+    cold_suggest(tmp_path, "0")  # the first run fills the rules cache (it writes a file: tempfile)
+    left_out = {"difflib", "tempfile", "shutil", "engine.published.materialise", "engine.published.snapshot",
+                "engine.published.records"}  # fmt: skip
+    report = cold_suggest(tmp_path, f"sorted({left_out!r} & set(sys.modules))")
+    assert report["probe"] == []
+    assert "cma-63" in str(report["output"])

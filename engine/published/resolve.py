@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from engine.i18n import _
-from engine.published.materialise import cached_directory, materialise
-from engine.published.records import Publication
-from engine.published.snapshot import Snapshot, read_directory
+
+if TYPE_CHECKING:  # a command without a store only needs RulesChoice: no shutil, tempfile or snapshot then
+    from engine.published.records import Publication
+    from engine.published.snapshot import Snapshot
 
 
 class PublishedReads(Protocol):
@@ -59,6 +60,8 @@ def choose(reads: PublishedReads, directory: Path, *, explicit: bool, local: boo
     current = reads.in_force()
     if current is None:
         return RulesChoice(directory)
+    from engine.published.snapshot import read_directory
+
     published_at = current.published_at.date().isoformat()
     if explicit or local:
         version = read_directory(directory).version if directory.is_dir() else None
@@ -83,6 +86,8 @@ def choose(reads: PublishedReads, directory: Path, *, explicit: bool, local: boo
 
 
 def _published(reads: PublishedReads, current: Publication) -> RulesChoice:
+    from engine.published.materialise import cached_directory, materialise
+
     digest = reads.set_digest(current.version)
     directory = cached_directory(digest) or materialise(reads.set_files(current.version))
     return RulesChoice(directory, current, published=True)

@@ -23,7 +23,6 @@ import os
 import pickle
 import secrets
 import sys
-import tempfile
 from pathlib import Path
 
 from engine import __version__, paths
@@ -120,6 +119,8 @@ def put(cache_key: str, ruleset: RuleSet) -> None:
     secret = _secret()
     if secret is None:
         return
+    import tempfile  # writing happens once per rules change: kept out of a cold command's imports
+
     target = _path(cache_key)
     try:
         body = pickle.dumps(ruleset, protocol=pickle.HIGHEST_PROTOCOL)
