@@ -19,9 +19,10 @@ import copy
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from engine.i18n import _
 from engine.store import events as ev
@@ -83,16 +84,19 @@ def read(
         chunks = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
     c = events.c
     for chunk in chunks:
-        query = select(
-            c.fiche_id, c.seq, c.kind, c.at, c.recorded_at, c.by, c.actor, c.account, c.version, c.payload
-        ).order_by(c.fiche_id, c.seq)
-        if chunk is not None:
-            # one fiche (its page): "=" — an IN list is expanded into the SQL text at each execution
-            query = query.where(c.fiche_id == chunk[0] if len(chunk) == 1 else c.fiche_id.in_(chunk))
-        if until is not None:
-            query = query.where(c.at <= until)
+        params: dict[str, Any] = {}
+        if chunk is not None and len(chunk) == 1 and until is None:
+            query = _one_history()  # a fiche's page: built once
+            params["fiche_id"] = chunk[0]
+        else:
+            query = _history_columns().order_by(c.fiche_id, c.seq)
+            if chunk is not None:
+                # one fiche: "=" — an IN list is expanded into the SQL text at each execution
+                query = query.where(c.fiche_id == chunk[0] if len(chunk) == 1 else c.fiche_id.in_(chunk))
+            if until is not None:
+                query = query.where(c.at <= until)
         values = personal.load(conn, chunk) if personal_data else {}
-        for row in conn.execute(query):
+        for row in conn.execute(query, params):
             payload = row.payload if isinstance(row.payload, Mapping) else {}
             out.setdefault(row.fiche_id, []).append(
                 Event(
@@ -105,10 +109,21 @@ def read(
                     actor=row.actor,
                     account=row.account,
                     version=row.version,
-                    payload=personal.join(payload, values),
+                    payload=personal.join(payload, values, owned=True),  # decoded for this row alone
                 )
             )
     return out
+
+
+def _history_columns() -> Any:
+    c = events.c
+    return select(c.fiche_id, c.seq, c.kind, c.at, c.recorded_at, c.by, c.actor, c.account, c.version, c.payload)
+
+
+@cache
+def _one_history() -> Any:
+    """One fiche's events, oldest first, built once (every fiche page reads them)."""
+    return _history_columns().where(events.c.fiche_id == bindparam("fiche_id")).order_by(events.c.seq)
 
 
 def of_fiche(conn: Connection, fiche_id: str, *, personal_data: bool = True) -> list[Event]:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, bindparam, delete, select
 
 from engine.i18n import _
 from engine.store import bulk
@@ -154,13 +154,18 @@ def refs_of(payload: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return {p: r for p, r in refs.items() if isinstance(r, Mapping) and isinstance(r.get("key"), str)}
 
 
-def join(payload: Mapping[str, Any], values: Mapping[str, Value]) -> dict[str, Any]:
-    """The payload with its personal values put back (an erased one stays ``None``/``""``); no ``$personal``."""
+def join(payload: Mapping[str, Any], values: Mapping[str, Value], *, owned: bool = False) -> dict[str, Any]:
+    """The payload with its personal values put back (an erased one stays ``None``/``""``); no ``$personal``.
+
+    ``owned``: the payload was decoded for this call alone (a row just read), so its nested values are
+    changed in place instead of copied first — no one else holds them.
+    """
     out = {k: v for k, v in payload.items() if k != REFS}
     refs = refs_of(payload)
     if not refs:
         return out
-    out = copy.deepcopy(out)
+    if not owned:
+        out = copy.deepcopy(out)
     for path, ref in refs.items():
         found = values.get(ref["key"])
         if found is None:
@@ -205,7 +210,7 @@ def store(conn: Connection, rows: list[dict[str, Any]]) -> None:
 
 def load(conn: Connection, fiche_ids: Iterable[str] | None = None) -> dict[str, Value]:
     """The stored personal values (of ``fiche_ids`` when given), by key."""
-    query = select(personal_data.c.key, personal_data.c.fiche_id, personal_data.c.salt, personal_data.c.value)
+    query = _values()
     out: dict[str, Value] = {}
     if fiche_ids is None:
         chunks: list[list[str] | None] = [None]
@@ -213,14 +218,26 @@ def load(conn: Connection, fiche_ids: Iterable[str] | None = None) -> dict[str, 
         ids = sorted(set(fiche_ids))
         chunks = [ids[i : i + 1000] for i in range(0, len(ids), 1000)]
     for chunk in chunks:
+        params = {}
         if chunk is None:
             q = query
-        else:  # one fiche (its page): "=" — an IN list is expanded into the SQL text at each execution
-            fiche_id = personal_data.c.fiche_id
-            q = query.where(fiche_id == chunk[0] if len(chunk) == 1 else fiche_id.in_(chunk))
-        for row in conn.execute(q):
+        elif len(chunk) == 1:  # one fiche (its page): "=", built once
+            q, params = _one_fiche_values(), {"fiche_id": chunk[0]}
+        else:  # an IN list is expanded into the SQL text at each execution
+            q = query.where(personal_data.c.fiche_id.in_(chunk))
+        for row in conn.execute(q, params):
             out[row.key] = Value(row.fiche_id, row.salt, row.value)
     return out
+
+
+def _values() -> Any:
+    return select(personal_data.c.key, personal_data.c.fiche_id, personal_data.c.salt, personal_data.c.value)
+
+
+@cache
+def _one_fiche_values() -> Any:
+    """One fiche's personal values, built once (every fiche page reads them)."""
+    return _values().where(personal_data.c.fiche_id == bindparam("fiche_id"))
 
 
 def erase(conn: Connection, fiche_id: str) -> int:

@@ -16,9 +16,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select
+from sqlalchemy import Connection, and_, bindparam, delete, exists, func, insert, or_, select
 
 from engine.store import events as ev
 from engine.store.schema import fiche_suggestions, fiche_supports, fiches
@@ -53,12 +54,15 @@ def rows_of(fiche_id: str, asked: Mapping[tuple[str, str], str], payload: Mappin
 
 def current(conn: Connection, fiche_id: str) -> dict[tuple[str, str], str]:
     """The fiche's current suggestion: ``(structure, role)`` → the day first asked (ISO)."""
-    rows = conn.execute(
-        select(fiche_suggestions.c.structure, fiche_suggestions.c.role, fiche_suggestions.c.since).where(
-            fiche_suggestions.c.fiche_id == fiche_id
-        )
-    )
+    rows = conn.execute(_current(), {"fiche_id": fiche_id})
     return {(row.structure, row.role): _iso(row.since) for row in rows}
+
+
+@cache
+def _current() -> Any:
+    """A fiche's current suggestion, built once (every fiche page reads it)."""
+    c = fiche_suggestions.c
+    return select(c.structure, c.role, c.since).where(c.fiche_id == bindparam("fiche_id"))
 
 
 def replace(conn: Connection, fiche_id: str, asked: Mapping[tuple[str, str], str], payload: Mapping[str, Any]) -> None:
