@@ -23,13 +23,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import sample
-from engine.alerts.context import AlertContext
-from engine.alerts.runner import compute
+from engine.alerts.checks import CHECKS, SCOPE_OF, SCOPES, by_scope
+from engine.alerts.context import AlertContext, beyond_capacity, caseloads
+from engine.alerts.runner import compute, sort_key
 from engine.charter import load_charter
-from engine.readmodel import FicheView
+from engine.readmodel import FicheView, Sharing
 from engine.routing import compile_rules
 from engine.routing.eligibility import eligibility_problems, eligible
-from engine.vocabulary import ACTIVE_STAGES, NEEDS
+from engine.vocabulary import ACTIVE_STAGES, NEEDS, STAGES
 
 suggest_module = importlib.import_module("engine.routing.suggest")  # the package exports the function
 
@@ -82,7 +83,7 @@ def _accompanying_one_by_one(self, lead, supporting, follow_up_by):
     """Every structure on the fiche (active or not) asked need by need, no plain needs taken for granted."""
     structures = self.rules.structures
     present = [structures[s] for s in (lead, *supporting, follow_up_by) if s and s in structures]
-    return [s for s in present if s.active], frozenset()
+    return [s for s in present if s.active], frozenset(), frozenset(NEEDS)
 
 
 def without_shortcuts(monkeypatch, rules) -> None:
@@ -150,3 +151,58 @@ def test_eligible_is_the_absence_of_eligibility_problems(fiches, rules, network,
         )
         for s in rules.structures.values():
             assert eligible(s, view) == (not eligibility_problems(s, view, rules)), (s.id, view)
+
+
+def varied(views: list[FicheView], structures: list[str], rng: random.Random) -> list[FicheView]:
+    """The views at any stage (closed ones too), installed or not, handed from lead to lead, shared with
+    structures not on them, with open suggestions: every scope of the checks and fiches outside each."""
+    out = []
+    for view in views:
+        stage = rng.choice([*STAGES])
+        history = tuple(
+            (view.received + dt.timedelta(days=i), rng.choice(structures)) for i in range(rng.choice([0, 0, 1, 2, 4]))
+        )
+        shared = () if rng.random() < 0.7 else (Sharing(view.received, rng.choice(structures), "note"),)
+        asked = () if rng.random() < 0.7 else ((rng.choice(structures), "lead", view.received),)
+        out.append(
+            view._replace(
+                stage=stage,
+                lead=view.lead if stage != "idea" or rng.random() < 0.5 else None,
+                installed_on=AS_OF - dt.timedelta(days=rng.choice([10, 400])) if rng.random() < 0.5 else None,
+                lead_assignments=len(history),
+                lead_history=history,
+                shared_beyond=shared,
+                suggested=asked,
+                consent_network=rng.random() < 0.2,
+            )
+        )
+    return out
+
+
+def every_check_on_every_fiche(views, rules, as_of):
+    """The alerts as the runner made them before scopes: each check asked of each fiche, sorted by sort_key."""
+    ctx = AlertContext(as_of, dict(CHARTER.alert_thresholds), rules)
+    ctx.caseload = caseloads(views)
+    ctx.over_capacity = beyond_capacity(views, rules)
+    found = [a for v in views for fn in CHECKS.values() if (a := fn(v, ctx)) is not None]
+    return sorted(found, key=sort_key)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32))
+def test_each_check_alerts_only_in_its_scope(fiches, rules, network, seed):
+    """A check says None for every fiche outside its scope, so the runner asking it of its scope's fiches
+    only (by_scope) gives the alerts of every check asked of every fiche, in the same order."""
+    rng = random.Random(seed)
+    structures = sorted(network.structure_ids)
+    views = varied(views_of(fiches, structures, rng), structures, rng)
+    scopes = {name: {v.id for v in of} for name, of in by_scope(views).items()}
+    assert set(scopes) == set(SCOPES)
+    ctx = AlertContext(AS_OF, dict(CHARTER.alert_thresholds), rules)
+    for check, fn in CHECKS.items():
+        for view in views:
+            if view.id not in scopes[SCOPE_OF[check]]:
+                assert fn(view, ctx) is None, (check, view)
+    scoped = compute(views, rules, CHARTER, AS_OF)
+    assert [a.to_dict() for a in scoped] == [a.to_dict() for a in every_check_on_every_fiche(views, rules, AS_OF)]
+    assert {a.check for a in scoped} >= {"bounced", "consent_missing", "stalled"}

@@ -8,6 +8,7 @@ One :class:`AlertContext` per run.  Routing answers are memoised by what routing
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,12 +41,16 @@ class AlertContext:
     lead_rules: bool = True
     _servable: dict[tuple[str, str], bool] = field(default_factory=dict)
     _loaded: dict[tuple[Any, ...], Suggestion] = field(default_factory=dict)
-    _accompanying: dict[tuple[Any, ...], tuple[list[CompiledStructure], frozenset[str]]] = field(default_factory=dict)
+    _accompanying: dict[tuple[Any, ...], tuple[list[CompiledStructure], frozenset[str], frozenset[str]]] = field(
+        default_factory=dict
+    )
 
     #: The language of the run: the alerts say their words in it whenever they are read.
     language: str = ""
     #: Each check's severity (the charter's).
     severities: dict[str, str] = field(default_factory=dict)
+    #: What a check computes once per run and reuses fiche after fiche, under keys that start with its id.
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.lead_rules = any(r.role == "lead" for r in self.rules.rules)
@@ -72,18 +77,21 @@ class AlertContext:
 
     def accompanying(
         self, lead: str | None, supporting: tuple[str, ...], follow_up_by: str | None
-    ) -> tuple[list[CompiledStructure], frozenset[str]]:
+    ) -> tuple[list[CompiledStructure], frozenset[str], frozenset[str]]:
         """The active structures of the rules among a fiche's lead, supporting and follow-up structures,
-        and the needs one of them serves for any fiche (:attr:`CompiledStructure.plain_needs`: no
-        ``only_with_needs``, no NAF restriction), memoised per combination (a few hundred at 200,000 fiches):
-        ``need_uncovered`` asks the structures one by one only for the other needs."""
+        the needs one of them serves for any fiche (:attr:`CompiledStructure.plain_needs`: no
+        ``only_with_needs``, no NAF restriction), and the needs one of them lists at all, memoised per
+        combination (a few hundred at 200,000 fiches): ``need_uncovered`` asks the structures one by one
+        only for the needs listed but not served for any fiche."""
         key = (lead, supporting, follow_up_by)
         found = self._accompanying.get(key)
         if found is None:
             structures = self.rules.structures
             present = [structures[s] for s in (lead, *supporting, follow_up_by) if s and s in structures]
             active = [s for s in present if s.active]
-            found = self._accompanying[key] = (active, frozenset().union(*(s.plain_needs for s in active)))
+            plain = frozenset().union(*(s.plain_needs for s in active))
+            listed = frozenset().union(*(s.support_needs for s in active))
+            found = self._accompanying[key] = (active, plain, listed)
         return found
 
     def threshold(self, check: str) -> AlertThreshold:
@@ -138,11 +146,7 @@ class AlertContext:
 
 def caseloads(views: Iterable[FicheView]) -> dict[str, int]:
     """Active fiches per structure as lead (the same count as the store's caseload, at ``as_of``)."""
-    out: dict[str, int] = {}
-    for v in views:
-        if v.lead and v.stage in ACTIVE_STAGES:
-            out[v.lead] = out.get(v.lead, 0) + 1
-    return out
+    return dict(Counter(v.lead for v in views if v.lead and v.stage in ACTIVE_STAGES))
 
 
 def beyond_capacity(views: Iterable[FicheView], rules: CompiledRules) -> dict[str, int]:
@@ -151,11 +155,11 @@ def beyond_capacity(views: Iterable[FicheView], rules: CompiledRules) -> dict[st
     A structure over capacity is alerted on the fiches assigned to it after it was full (the latest
     assignments, then the highest ids), not on every fiche it leads.
     """
+    capped = {sid for sid, s in rules.structures.items() if s.capacity is not None}
     by_lead: dict[str, list[FicheView]] = {}
-    for v in views:
-        if v.lead and v.stage in ACTIVE_STAGES:
-            s = rules.structures.get(v.lead)
-            if s is not None and s.capacity is not None:
+    if capped:
+        for v in views:
+            if v.lead in capped and v.stage in ACTIVE_STAGES:
                 by_lead.setdefault(v.lead, []).append(v)
     out: dict[str, int] = {}
     for lead, led in by_lead.items():

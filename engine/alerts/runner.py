@@ -12,13 +12,15 @@ The caseloads (for capacity) are counted over every fiche, whatever ``--network`
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import heapq
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection
 
-from engine.alerts.checks import CHECKS
+from engine.alerts.checks import CHECKS, SCOPE_OF, by_scope
 from engine.alerts.context import AlertContext, beyond_capacity, caseloads
 from engine.alerts.model import Alert
 from engine.charter import SEVERITIES, Charter
@@ -111,7 +113,7 @@ class AlertRun:
 
     def most_urgent(self, limit: int = URGENT) -> list[Alert]:
         """The ``limit`` most urgent alerts: the most serious first, then the oldest (``since``), then by fiche."""
-        return sorted(self.alerts, key=urgency)[:limit]
+        return heapq.nsmallest(limit, self.alerts, key=urgency)  # sorted(...)[:limit], without sorting them all
 
     def by_network(self) -> list[dict[str, Any]]:
         """Per local network that has alerts (territory's order): ``network``, ``name``, ``total`` and
@@ -181,23 +183,32 @@ def compute(
     flt: AlertFilter | None = None,
     viewer: access.Viewer = access.ANONYMOUS,
 ) -> list[Alert]:
-    """Every alert of every check on ``views`` at ``as_of``, kept by ``flt``, sorted (pure)."""
+    """Every alert of every check on ``views`` at ``as_of``, kept by ``flt``, sorted (pure).
+
+    Each check is asked of the fiches of its scope only (:func:`engine.alerts.checks.by_scope`); the
+    alerts come out check by check and are sorted as :func:`sort_key` says, a check's alerts by day
+    and fiche (one alert per check and fiche: the order does not depend on the order they came in).
+    """
     flt = flt or AlertFilter()
     ctx = AlertContext(as_of, dict(charter.alert_thresholds), rules, viewer)
-    ctx.caseload = caseloads(views)
-    ctx.over_capacity = beyond_capacity(views, rules)
+    scopes = by_scope(views)
+    ctx.caseload = caseloads(scopes["led"])  # every fiche's, whatever the filters
+    ctx.over_capacity = beyond_capacity(scopes["led"], rules)
     checks = [(c, fn) for c, fn in CHECKS.items() if not flt.checks or c in flt.checks]
     checks = [(c, fn) for c, fn in checks if ctx.threshold(c).at_least(flt.min_severity)]
-    selected: Iterable[FicheView] = views
     if flt.network:
-        selected = (v for v in views if v.local_network == flt.network)
-    out = []
-    for view in selected:
-        for _check, fn in checks:
-            found = fn(view, ctx)
-            if found is not None and flt.keeps(found):
-                out.append(found)
-    out.sort(key=sort_key)
+        scopes = {name: [v for v in of if v.local_network == flt.network] for name, of in scopes.items()}
+    by_check: dict[str, list[Alert]] = {}
+    for check, fn in checks:
+        found = [a for v in scopes[SCOPE_OF[check]] if (a := fn(v, ctx)) is not None]
+        if flt.structure:  # the other filters chose the checks and fiches asked
+            found = [a for a in found if flt.keeps(a)]
+        by_check[check] = found
+    order = sorted(by_check, key=lambda c: (-SEVERITIES.index(ctx.severities[c]), _RANK[c]))
+    out: list[Alert] = []
+    by_day = attrgetter("since", "fiche")
+    for check in order:
+        out += sorted(by_check[check], key=by_day)
     return out
 
 

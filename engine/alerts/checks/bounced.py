@@ -13,6 +13,9 @@ from engine.readmodel import FicheView
 from engine.vocabulary import ACTIVE_STAGES
 
 ID = "bounced"
+#: The fiches it may alert on (active fiches whose lead was assigned twice or more: the charter's count is at
+#: least 1): the runner asks it of those only.
+SCOPE = "handed"
 
 
 def check(view: FicheView, ctx: AlertContext) -> Alert | None:

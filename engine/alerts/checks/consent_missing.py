@@ -24,6 +24,8 @@ from engine.readmodel import FOLLOW_UP, FicheView, Sharing
 from engine.store import events as ev
 
 ID = "consent_missing"
+#: The fiches it may alert on (fiches that reached a structure not on them): the runner asks it of those only.
+SCOPE = "shared"
 
 
 def check(view: FicheView, ctx: AlertContext) -> Alert | None:

@@ -14,6 +14,8 @@ from engine.i18n import _
 from engine.readmodel import FicheView
 
 ID = "follow_up_missing"
+#: The fiches it may alert on (fiches at stage installed): the runner asks it of those only.
+SCOPE = "installed"
 NEED = "post_creation"
 
 

@@ -19,12 +19,18 @@ from engine.routing.suggest import Orientation
 from engine.vocabulary import ACTIVE_STAGES, label
 
 ID = "need_uncovered"
+#: The fiches it may alert on (active fiches with a référent): the runner asks it of those only.
+SCOPE = "led"
 
 
 def uncovered(view: FicheView, ctx: AlertContext) -> list[str]:
     """The fiche's needs that no structure accompanying it serves, in the fiche's order."""
-    present, plain = ctx.accompanying(view.lead, view.supporting, view.follow_up_by)
-    return [n for n in view.needs if n not in plain and not any(s.serves(n, view) for s in present)]
+    present, plain, listed = ctx.accompanying(view.lead, view.supporting, view.follow_up_by)
+    if plain.issuperset(view.needs):  # the common case: every need served for any fiche
+        return []
+    return [
+        n for n in view.needs if n not in plain and (n not in listed or not any(s.serves(n, view) for s in present))
+    ]
 
 
 def _orientation(view: FicheView, ctx: AlertContext, need: str) -> Orientation | None:

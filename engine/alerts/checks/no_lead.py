@@ -14,6 +14,8 @@ from engine.readmodel import FicheView
 from engine.vocabulary import ACTIVE_STAGES
 
 ID = "no_lead"
+#: The fiches it may alert on (active fiches without a référent): the runner asks it of those only.
+SCOPE = "unled"
 
 
 def check(view: FicheView, ctx: AlertContext) -> Alert | None:

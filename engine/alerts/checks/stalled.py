@@ -16,20 +16,38 @@ from engine.readmodel import FicheView
 from engine.vocabulary import ACTIVE_STAGES, label
 
 ID = "stalled"
+#: The fiches it may alert on (active fiches): the runner asks it of those only.
+SCOPE = "active"
 
 
 def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     """The last event is ``days_for(stage)`` days old or more."""
     if view.stage not in ACTIVE_STAGES:
         return None
-    days = ctx.threshold(ID).days_for(view.stage)
-    if not days:
+    delays = ctx.memo.get(ID)
+    if delays is None:
+        delays = ctx.memo[ID] = _delays(ctx)
+    delay = delays.get(view.stage)
+    if delay is None:
         return None
+    days, latest = delay
     last = view.last_event or view.received
-    since = due(last, days, ctx.as_of)
-    if since is None:
+    if last > latest:
         return None
+    since = due(last, days, ctx.as_of)
+    assert since is not None
     return ctx.alert(view, ID, since, lambda: _words(view, ctx, last, days))
+
+
+def _delays(ctx: AlertContext) -> dict[str, tuple[int, dt.date]]:
+    """Per active stage with a delay: the delay, and the latest last event that raises the alert on
+    ``as_of`` (:func:`due`'s day N, computed once per stage instead of once per fiche)."""
+    out = {}
+    for stage in ACTIVE_STAGES:
+        days = ctx.threshold(ID).days_for(stage)
+        if days:
+            out[stage] = (days, ctx.as_of - dt.timedelta(days=days))
+    return out
 
 
 def _words(view: FicheView, ctx: AlertContext, last: dt.date, days: int) -> Words:

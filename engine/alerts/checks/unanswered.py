@@ -18,6 +18,8 @@ from engine.readmodel import FicheView
 from engine.store.suggestions import is_open
 
 ID = "unanswered"
+#: The fiches it may alert on (fiches with a current suggestion): the runner asks it of those only.
+SCOPE = "suggested"
 _ASKED = {
     "lead": N_("{structure} as référent since {date} ({days} days)"),
     "support": N_("{structure} as supporting structure since {date} ({days} days)"),
