@@ -143,3 +143,55 @@ def test_bad_rows_in_the_middle_of_a_hundred_are_all_reported_and_nothing_is_wri
     assert f"{path}:39:2: received:" in result.output  # row 37 is line 39 (the header is line 1)
     assert f"{path}:66:3: commune:" in result.output
     assert counts(one_stored) == before
+
+
+def stored_history(url: str) -> tuple[list, list, list]:
+    """Every event (payload without its personal references), every current suggestion, every orphan flag."""
+    from engine.store import personal
+    from engine.store.schema import fiche_suggestions
+
+    store = db.open_store(url)
+    try:
+        with store.transaction() as conn:
+            history = [
+                (r.fiche_id, r.version, r.kind, str(r.at), r.by, r.actor,
+                 {k: v for k, v in r.payload.items() if k != personal.REFS})
+                for r in conn.execute(select(events).order_by(events.c.seq))
+            ]  # fmt: skip
+            s = fiche_suggestions.c
+            ordered = select(fiche_suggestions).order_by(s.fiche_id, s.structure, s.role)
+            asked = [tuple(r) for r in conn.execute(ordered)]
+            orphans = [tuple(r) for r in conn.execute(select(fiches.c.id, fiches.c.orphan).order_by(fiches.c.id))]
+        return history, asked, orphans
+    finally:
+        store.dispose()
+
+
+def test_import_with_suggest_stores_for_many_fiches_what_it_stores_one_by_one(store_url, tmp_path, monkeypatch):
+    """``fiche import --suggest`` of many rows writes the suggestions together (repository._suggest_new):
+    the same events in the same order, the same current suggestions with the same open flags, the same
+    orphans as the one-fiche-at-a-time path (forced here by raising bulk.THRESHOLD), and db verify passes."""
+    count = bulk.THRESHOLD + 8
+    rows = ["received,commune,kind,naf,needs,stage,supporting,porteur.name"]
+    communes = ["63003", "63430", "63040"]
+    for i in range(count):
+        commune = communes[i % 3]
+        stage = "idea"
+        supporting = "pfil-ambert|cc-ambert" if i % 3 == 0 else ""
+        rows.append(f"2026-01-{i % 28 + 1:02d},{commune},creation,{'10.71C' if i % 3 else '01.11Z'},"
+                    f"{'honour_loan|premises' if i % 2 else ''},{stage},{supporting},Porteur {i}")  # fmt: skip
+    path = tmp_path / "many.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    imported = run("fiche", "import", str(path), "--suggest", "--as", "coordinator", "--db", store_url)
+    assert imported.exit_code == 0, imported.output
+    assert run("db", "verify", "--db", store_url).exit_code == 0
+    together = stored_history(store_url)
+    one_by_one_url = f"sqlite:///{tmp_path / 'one_by_one.sqlite'}"
+    monkeypatch.setattr(bulk, "THRESHOLD", 10**9)
+    again = run("fiche", "import", str(path), "--suggest", "--as", "coordinator", "--db", one_by_one_url)
+    assert again.exit_code == 0, again.output
+    assert run("db", "verify", "--db", one_by_one_url).exit_code == 0
+    alone = stored_history(one_by_one_url)
+    assert [e[2] for e in together[0]].count("suggested") == count
+    assert together == alone
+    assert {r[-1] for r in together[1]} == {True, False}  # open flags of both kinds compared

@@ -121,6 +121,9 @@ def add_fiches(
     if suggester is None:
         return changes
     load = queries.caseload(conn)
+    if not assign and len(dicts) >= bulk.THRESHOLD:
+        _suggest_new(conn, changes, dicts, suggester, load, at=at, now=now, who=who)
+        return changes
     orphans = []
     for change, data in zip(changes, dicts, strict=True):
         fiche = records.to_model(data)
@@ -161,6 +164,50 @@ def add_fiches(
     if orphans:
         conn.execute(update(fiches).where(fiches.c.id.in_(orphans)).values(orphan=True))
     return changes
+
+
+def _suggest_new(
+    conn: Connection,
+    changes: list[Change],
+    dicts: list[dict[str, Any]],
+    suggester: Suggester,
+    load: dict[str, int],
+    *,
+    at: dt.date,
+    now: dt.datetime,
+    who: access.Viewer,
+) -> None:
+    """The ``suggested`` event and current suggestion of many fiches just inserted (``fiche import --suggest``):
+    what :func:`record_suggestion` writes for each, written for all at once.
+
+    Why: one fiche at a time, that is nine statements per fiche (the event's chain head, its personal
+    values, the projection read and updated, the suggestion's delete, reads of the fiche and its supports,
+    its insert) — about 180 rows per CPU second.  Here the events go through the one write path
+    (:func:`_chain`) together, in the same order (every ``created`` event, then each fiche's ``suggested``
+    event), and the ``fiche_suggestions`` rows in one insert, their ``open`` flags from the fiche dicts
+    just stored (a new fiche has no earlier suggestion, and its lead, supports and stage are those of its
+    dict).  Nothing is assigned (``--assign`` changes the caseload from one fiche to the next, and goes
+    fiche by fiche)."""
+    from engine.store.schema import fiche_suggestions
+
+    by = who.label()
+    rows: list[dict[str, Any]] = []
+    asked_rows: list[dict[str, Any]] = []
+    orphans: list[str] = []
+    for change, data in zip(changes, dicts, strict=True):
+        payload = suggestion_payload(suggester(records.to_model(data), load).to_dict())
+        rows.append(_event_row(data["id"], change.version, ev.SUGGESTED, payload, at, by, now, who))
+        supporting = set(data["supporting"])
+        for row in suggestions.rows_of(data["id"], ev.next_suggested({}, payload, at), payload):
+            row["open"] = suggestions.is_open(row["role"], row["structure"], data["lead"], supporting, data["stage"])
+            asked_rows.append(row)
+        change.events.append({"kind": ev.SUGGESTED, "payload": payload})
+        if payload["orphan"]:
+            orphans.append(data["id"])
+    _chain(conn, rows, {data["id"]: data for data in dicts})
+    bulk.insert_rows(conn, fiche_suggestions, asked_rows)
+    if orphans:
+        conn.execute(update(fiches).where(fiches.c.id.in_(orphans)).values(orphan=True))
 
 
 def _check_offers(conn: Connection, items: Sequence[Fiche]) -> None:
