@@ -12,8 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy.exc import DisconnectionError
 
-from engine.store import db
+from engine.store import db, pg
 from engine.store.schema import fiche_sequences
 from tests.conftest import drop_schema, pg_schema_url
 
@@ -84,8 +85,11 @@ def test_on_postgresql_reading_and_one_statement_open_no_server_transaction(pg_s
 
 
 @pytest.mark.postgres
-def test_on_postgresql_a_connection_the_server_closed_is_replaced_at_checkout(pg_store):
-    """A server restart or an idle timeout kills pooled connections: the next request still works."""
+def test_on_postgresql_a_connection_the_server_closed_is_replaced_at_checkout(pg_store, monkeypatch):
+    """A server restart or an idle timeout kills pooled connections: the next request still works.
+
+    (A connection is pinged once it rested ``pg.RESTED`` seconds in the pool: here, at once.)"""
+    monkeypatch.setattr(pg, "RESTED", 0.0)
     admin = create_engine(pg_store.url.split("?")[0], isolation_level="AUTOCOMMIT")
     try:
         with pg_store.reading() as conn:
@@ -97,3 +101,22 @@ def test_on_postgresql_a_connection_the_server_closed_is_replaced_at_checkout(pg
         assert second != first
     finally:
         admin.dispose()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_only_a_connection_that_rested_is_pinged(pg_store):
+    """A busy server takes the same connection back every few milliseconds: it is not pinged again
+    (one round trip saved a page); one that rested ``pg.RESTED`` seconds is, and a dead one is refused."""
+    import time
+    from types import SimpleNamespace
+
+    with pg_store.engine.connect() as conn:
+        dead = conn.connection.dbapi_connection
+        conn.invalidate()  # closes the psycopg connection: any statement on it now fails
+    just_back = SimpleNamespace(info={"capactif_returned": time.monotonic()})
+    rested = SimpleNamespace(info={"capactif_returned": time.monotonic() - pg.RESTED - 1})
+    pg.ping(dead, just_back, None)  # not asked: no round trip
+    with pytest.raises(DisconnectionError):
+        pg.ping(dead, rested, None)
+    with pytest.raises(DisconnectionError):
+        pg.ping(dead, SimpleNamespace(info={}), None)  # never given back yet: asked
