@@ -35,7 +35,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, String, and_, select, type_coerce
+from sqlalchemy import Connection, String, Text, and_, cast, select, type_coerce
 
 from engine.readmodel.fiche import StoredFiche
 from engine.readmodel.replay import facts_fields, suggested_of, view_of
@@ -189,8 +189,8 @@ def load_views(
                 naf,
                 nature,
                 employees,
-                lists(needs),
-                lists(publics),
+                lists[needs] if needs.__class__ is str else _list(lists, needs),
+                lists[publics] if publics.__class__ is str else _list(lists, publics),
                 stage,
                 lead,
                 supporting,
@@ -219,7 +219,14 @@ def local_networks_of(territory: Any) -> dict[str, str | None]:
 _AS_TEXT = frozenset({"received", "installed_on", "needs", "publics", *_FACTS})
 
 
+#: JSON lists read as their text on every backend (PostgreSQL too: psycopg would parse each row's list),
+#: parsed once per distinct text by :class:`_Lists`.
+_JSON_TEXT = frozenset({"needs", "publics"})
+
+
 def _raw(column: Any) -> Any:
+    if column.name in _JSON_TEXT:
+        return cast(column, Text).label(column.name)
     return type_coerce(column, String).label(column.name) if column.name in _AS_TEXT else column
 
 
@@ -243,27 +250,23 @@ def _supports(conn: Connection, only: list[str] | None) -> dict[str, tuple[str, 
     query = select(f.fiche_id, f.structure).order_by(f.fiche_id, f.position)
     if only is not None:
         query = query.where(f.fiche_id.in_(only))
-    out: dict[str, tuple[str, ...]] = {}
-    for fiche_id, group in groupby(fetch_all(conn, query), key=itemgetter(0)):
-        out[fiche_id] = tuple(structure for _id, structure in group)
-    return out
+    second = itemgetter(1)
+    rows = fetch_all(conn, query)
+    return {fiche_id: tuple(map(second, group)) for fiche_id, group in groupby(rows, key=itemgetter(0))}
 
 
-class _Lists:
-    """JSON lists as read raw, parsed once per distinct text (200,000 fiches share a few thousand)."""
+class _Lists(dict[Any, Any]):
+    """JSON lists read as text (:data:`_JSON_TEXT`), parsed once per distinct text (200,000 fiches share a
+    few thousand): ``lists[value]`` is a dictionary lookup when the text was seen, no call per row."""
 
-    def __init__(self) -> None:
-        self.parsed: dict[str, tuple[Any, ...]] = {}
-
-    def __call__(self, value: Any) -> tuple[Any, ...]:
-        if value is None:
-            return ()
-        if not isinstance(value, str):
-            return tuple(value)
-        found = self.parsed.get(value)
-        if found is None:
-            found = self.parsed[value] = tuple(json.loads(value) or ())
+    def __missing__(self, value: Any) -> tuple[Any, ...]:
+        found = self[value] = tuple(json.loads(value) or ()) if isinstance(value, str) else ()
         return found
+
+
+def _list(lists: _Lists, value: Any) -> tuple[Any, ...]:
+    """``lists[value]`` for a text or None; a list a driver parsed already, as a tuple."""
+    return tuple(value) if isinstance(value, list) else lists[value]
 
 
 def _replay(
