@@ -6,7 +6,7 @@ Every function takes an open connection, so a command's reads and writes share o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -100,24 +100,30 @@ class ListFilter:
 def row_for_update(conn: Connection, fiche_id: str) -> records.StoredFiche:
     """One stored fiche by id; :class:`NotFound` names the id and how to find the right one."""
     records.split_id(fiche_id)
-    one_fiche, its_supports = _one_fiche()
-    row = conn.execute(one_fiche, {"fiche_id": fiche_id}).mappings().first()
-    if row is None:
+    rows = conn.execute(_one_fiche(), {"fiche_id": fiche_id}).mappings().all()
+    if not rows:
         raise NotFound(
             _("no fiche {id} in the store: 'capactif fiche list' shows the stored fiches").format(id=fiche_id)
         )
-    supports: Iterable[str] = conn.execute(its_supports, {"fiche_id": fiche_id}).scalars()
-    return records.stored(row, supports)
+    supports = [r[_SUPPORT] for r in rows if r[_SUPPORT] is not None]
+    return records.stored({k: v for k, v in rows[0].items() if k != _SUPPORT}, supports)
+
+
+_SUPPORT = "supporting_structure"
 
 
 @cache
-def _one_fiche() -> tuple[Select[Any], Select[Any]]:
-    """One fiche's row and its supporting structures, built once: every fiche page reads them, and
-    building a statement costs SQLAlchemy more than the database takes to answer it."""
-    one: Any = bindparam("fiche_id")
+def _one_fiche() -> Select[Any]:
+    """One fiche's row with its supporting structures, one row per structure (in their order; one row
+    with none when it has none): one round trip for both, built once — every fiche page and every change
+    of a fiche reads them, and building a statement costs SQLAlchemy more than the database takes to
+    answer it."""
+    support = fiche_supports.c
     return (
-        select(fiches).where(fiches.c.id == one),
-        select(fiche_supports.c.structure).where(fiche_supports.c.fiche_id == one).order_by(fiche_supports.c.position),
+        select(fiches, support.structure.label(_SUPPORT))
+        .outerjoin(fiche_supports, support.fiche_id == fiches.c.id)
+        .where(fiches.c.id == bindparam("fiche_id"))
+        .order_by(support.position)
     )
 
 
