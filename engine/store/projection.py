@@ -265,7 +265,9 @@ def advance(
                 continue  # outside the projection: "db verify" names it, "db rebuild-projection" adds it
             facts = found
             known = before.get(fiche_id)
-            state = copy.deepcopy(dict(known)) if known is not None else states.get(fiche_id, {})
+            # Read, never changed: step() reads the states around an event, and _applied() applies an event to a
+            # deep copy (fiche import --suggest: a deep copy of each fiche here was 8 % of its time).
+            state = dict(known) if known is not None else states.get(fiche_id, {})
         for row in own:
             after = _applied(state, row)
             step(facts, row["kind"], day(row["at"]), row["by"], _payload(row["payload"]), state, after)
