@@ -224,6 +224,7 @@ def shown(run: Any) -> Any:
 
 def every(run: Any) -> Any:
     """What ``capactif alerts --all`` (or a data format) shows: every alert, each said in full."""
+    run.say_all()
     run.counts()
     run.summary()
     for alert in run.alerts:

@@ -101,3 +101,26 @@ def test_the_summary_says_only_the_alerts_it_shows_and_each_alert_speaks_once(vi
     assert len(said) == len(alerts)
     assert [a.to_dict() for a in alerts] == first
     assert len(said) == len(alerts), "an alert says its words once"
+
+
+def test_say_all_says_every_alert_once_and_gives_the_collector_back(views, rules, monkeypatch):
+    """``--all`` and the data formats: every alert said in one step (the collector paused, then running)."""
+    import gc
+
+    said: list[str] = []
+    original = AlertContext.alert
+
+    def counting(self, view, check, since, words):
+        def counted():
+            said.append(view.id)
+            return words()
+
+        return original(self, view, check, since, counted)
+
+    monkeypatch.setattr(AlertContext, "alert", counting)
+    run = AlertRun(AS_OF, rules.version, len(views), compute(views, rules, CHARTER, AS_OF))
+    assert run.say_all() is run
+    assert len(said) == len(run.alerts) > 100
+    assert gc.isenabled()
+    run.to_dict()
+    assert len(said) == len(run.alerts)

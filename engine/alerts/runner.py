@@ -98,6 +98,15 @@ class AlertRun:
     filters: AlertFilter = field(default_factory=AlertFilter)
     network_names: dict[str, str] = field(default_factory=dict)
 
+    def say_all(self) -> AlertRun:
+        """Have every alert say its words now (``--all``, the data formats), the cyclic collector paused:
+        150,000 alerts' sentences and routing's proposals keep as many objects as the run itself, and with
+        the collector running its full collections traversed all of them again and again."""
+        with collector_paused():
+            for alert in self.alerts:
+                alert.to_dict()
+        return self
+
     def reaches(self, severity: str) -> bool:
         """An alert of ``severity`` or more serious exists (``--fail-on``)."""
         floor = SEVERITIES.index(severity)

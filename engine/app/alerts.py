@@ -63,7 +63,7 @@ def alerts(
     day = as_of or dt.date.today()
     with ws.store.transaction() as conn:
         run = alerts_at(conn, net, charter, day, flt, who, replay_all=replay_all, rules=ws.compiled_rules)
-    shown = run.alerts if full else run.most_urgent()
+    shown = run.say_all().alerts if full else run.most_urgent()
     audit.record_shown(ws, who, [a.to_dict() for a in shown], "alerts")
     return Alerts(run, fail_on, full, every_alert_command(ws, program, day, flt))
 
