@@ -67,6 +67,7 @@ NOT_TRANSLATED: dict[tuple[str, str], str] = {
     ("engine/store/group.py", "at most {} rows at once"): "a programming error (a caller gave too many rows)",
     ("engine/store/group.py", "every row appended to a table"): "a programming error (rows of different columns)",
     ("engine/store/bulk.py", "serialised {}: one JSON text"): "a programming error (a caller's serialised column)",
+    ("engine/store/pg.py", "a write inside Store.reading()"): "a programming error (a write in a read-only block)",
 }
 
 
