@@ -120,3 +120,43 @@ def test_on_postgresql_only_a_connection_that_rested_is_pinged(pg_store):
         pg.ping(dead, rested, None)
     with pytest.raises(DisconnectionError):
         pg.ping(dead, SimpleNamespace(info={}), None)  # never given back yet: asked
+
+
+def test_a_pool_sized_for_the_threads_opens_no_connection_after_the_first_ones(store_url):
+    """A web worker's threads each hold a connection for their page: with the pool sized for them, the
+    connections are opened once, not opened and closed again every few pages (on PostgreSQL a new server
+    process each time).  ``capactif serve`` sizes it from ``--threads``."""
+    import threading
+
+    from sqlalchemy import event
+
+    from web.app import create_app
+
+    store = db.open_store(store_url, pool_size=8)
+    opened: list[int] = []
+    event.listen(store.engine, "connect", lambda *_args: opened.append(1))
+    together = threading.Barrier(8)
+
+    def page() -> None:
+        with store.one_connection(), store.reading() as conn:
+            together.wait(timeout=30)  # eight pages hold a connection at the same moment
+            conn.execute(select(1)).all()
+
+    def eight_pages() -> int:
+        threads = [threading.Thread(target=page) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return len(opened)
+
+    try:
+        first = eight_pages()
+        assert eight_pages() == eight_pages() == first  # SQLAlchemy's default pool (5 kept) opened 3 more each time
+    finally:
+        store.dispose()
+    app = create_app(store_url, threads=3)
+    try:
+        assert app.state.ws.store.engine.pool.size() == 5  # the threads, and two for the rest
+    finally:
+        app.state.ws.close()

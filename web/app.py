@@ -161,7 +161,8 @@ def create_app(
     ``clock`` gives the current time (tests move it forward to expire sessions and locks).  ``threads``:
     pages handled at once (the others wait their turn, see :func:`web.pages._limiter`).
     """
-    ws = workspace or Workspace.open(db=db, rules=rules)
+    # the pool keeps a connection for each page thread, and two for the rest (e-mail, nested reads)
+    ws = workspace or Workspace.open(db=db, rules=rules, connections=threads + 2)
     load_views()
     routes: list[Any] = [Route(r.path, endpoint(r), methods=list(r.methods), name=r.name) for r in ROUTES]
     routes.append(Mount("/static", app=StaticFiles(directory=STATIC), name="static"))

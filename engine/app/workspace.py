@@ -32,11 +32,15 @@ if TYPE_CHECKING:  # imported for types only: the store pulls SQLAlchemy, the ru
 class Workspace:
     """The resolved :class:`Config` and, opened lazily and once, the network, the charter and the store."""
 
-    def __init__(self, config: Config, *, on_warning: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, config: Config, *, on_warning: Callable[[str], None] | None = None, connections: int | None = None
+    ) -> None:
         self.config = config
         self._store: Store | None = None
         self.on_warning = on_warning
         self.warnings: list[str] = []
+        #: Connections the store's pool keeps open (a server's threads each hold one; None: the default).
+        self.connections = connections
 
     @classmethod
     def open(
@@ -47,9 +51,16 @@ class Workspace:
         charter: str | Path | None = None,
         as_: str | None = None,
         on_warning: Callable[[str], None] | None = None,
+        connections: int | None = None,
     ) -> Workspace:
-        """A workspace from front-end options (see :func:`engine.app.config.resolve` for the defaults)."""
-        return cls(resolve(db=db, rules=rules, charter=charter, as_=as_), on_warning=on_warning)
+        """A workspace from front-end options (see :func:`engine.app.config.resolve` for the defaults).
+
+        ``connections``: how many connections the store's pool keeps open — a long-lived process whose
+        threads each hold one (``capactif serve``) gives its number of threads, so that none is opened and
+        closed again at each request."""
+        return cls(
+            resolve(db=db, rules=rules, charter=charter, as_=as_), on_warning=on_warning, connections=connections
+        )
 
     # --- what use cases need ---------------------------------------------------------------------
 
@@ -140,7 +151,7 @@ class Workspace:
         if self._store is None:
             from engine.store.db import open_store
 
-            self._store = open_store(self.config.db)
+            self._store = open_store(self.config.db, pool_size=self.connections)
         return self._store
 
     @contextmanager

@@ -239,8 +239,16 @@ def conflict(fiche: str | None) -> ConflictError:
     return ConflictError(message.format(fiche=fiche))
 
 
-def make_engine(url: str) -> Engine:
-    """An engine configured for the store's transaction model on either backend."""
+def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
+    """An engine configured for the store's transaction model on either backend.
+
+    ``pool_size``: connections the pool keeps open (SQLAlchemy's default, 5, when None), with as many
+    more opened when needed and closed when given back.  A web worker whose 8 threads each hold a
+    connection for their page had 3 or 4 of them opened and closed at every few requests: on
+    PostgreSQL a new server process each time (a third of a busy worker's wall time in py-spy's
+    samples, issue 12).
+    """
+    sizes: dict[str, int] = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": pool_size}
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -256,7 +264,7 @@ def make_engine(url: str) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
             create_private(Path(database))
         # hide_parameters: an error message never quotes the values of a statement (personal data).
-        engine = create_engine(parsed, connect_args={"timeout": _BUSY_TIMEOUT_SECONDS}, hide_parameters=True)
+        engine = create_engine(parsed, connect_args={"timeout": _BUSY_TIMEOUT_SECONDS}, hide_parameters=True, **sizes)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "before_cursor_execute", pg.refuse_writes)
@@ -264,7 +272,7 @@ def make_engine(url: str) -> Engine:
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        engine = create_engine(parsed, hide_parameters=True)
+        engine = create_engine(parsed, hide_parameters=True, **sizes)
         pg.configure(engine)  # the pool's ping: one SELECT 1, in autocommit
         event.listen(engine, "before_cursor_execute", pg.refuse_writes)
         return engine
@@ -349,14 +357,14 @@ def upgrade(store: Store) -> tuple[str | None, str]:
     return before, after
 
 
-def open_store(url: str | None = None, *, check: bool = True) -> Store:
+def open_store(url: str | None = None, *, check: bool = True, pool_size: int | None = None) -> Store:
     """Open the store at ``url`` (see :func:`resolve_url`), creating a new SQLite file's schema.
 
     With ``check``, a database whose schema is not the one this capactif needs is refused with
-    the command that fixes it.
+    the command that fixes it.  ``pool_size``: see :func:`make_engine`.
     """
     resolved = resolve_url(url)
-    engine = make_engine(resolved)
+    engine = make_engine(resolved, pool_size=pool_size)
     store = Store(resolved, engine)
     try:
         with engine.connect() as conn:
