@@ -8,32 +8,9 @@ On both backends, over the seeded application of tests/web_app.py.
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
-from click.testing import CliRunner
-
-from cli import main
 from engine import paths
+from tests.test_rules_publish import changed_rules, publish
 from tests.web_app import web  # noqa: F401 (fixture)
-
-
-def _publish(store_url: str, directory: Path) -> None:
-    result = CliRunner().invoke(
-        main,
-        ["rules", "publish", str(directory), "--message", "règles", "--as", "coordinator", "--db", store_url],
-        env={"CAPACTIF_AS": "", "CAPACTIF_RULES": "", "CAPACTIF_LANG": "en"},
-    )
-    assert result.exit_code == 0, result.output
-
-
-def _changed_rules(tmp_path: Path) -> Path:
-    """A copy of the bundled rules in which the CCI of Ambert also leads liberal professions (its tests pass)."""
-    target = tmp_path / "changed"
-    shutil.copytree(paths.bundled("rules"), target)
-    cci = target / "structures" / "cci-ambert.yaml"
-    cci.write_text(cci.read_text().replace("natures: [commercial]", "natures: [commercial, liberal]"))
-    return target
 
 
 def _in_force(ws) -> int | None:
@@ -46,13 +23,13 @@ def test_a_publication_made_elsewhere_is_followed_at_the_next_request(web, tmp_p
     assert technician.get("/").status_code == 200
     before = _in_force(web.ws)  # the rules this worker loaded
 
-    _publish(web.store_url, _changed_rules(tmp_path))  # another process
+    assert publish(web.store_url, changed_rules(tmp_path)).exit_code == 0  # another process
     assert _in_force(web.ws) == before  # nothing read yet: the worker still has its rules
     assert technician.get("/").status_code == 200  # signed in: read with the session
     first = _in_force(web.ws)
     assert first is not None and first != before
 
-    _publish(web.store_url, paths.bundled("rules"))  # back to the bundled rules: a new publication
+    assert publish(web.store_url, paths.bundled("rules")).exit_code == 0  # back to the bundled rules: a new one
     assert _in_force(web.ws) == first
     assert visitor.get("/connexion").status_code == 200  # not signed in: read on its own
     second = _in_force(web.ws)
