@@ -160,3 +160,13 @@ def test_a_pool_sized_for_the_threads_opens_no_connection_after_the_first_ones(s
         assert app.state.ws.store.engine.pool.size() == 5  # the threads, and two for the rest
     finally:
         app.state.ws.close()
+
+
+def test_a_pool_size_is_accepted_for_an_in_memory_sqlite_store_too():
+    """A server over an in-memory SQLite store (a trial) starts: that store lives in one connection."""
+    engine = db.make_engine("sqlite://", pool_size=10)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(select(1)).scalar_one() == 1
+    finally:
+        engine.dispose()

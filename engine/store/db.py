@@ -263,6 +263,8 @@ def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
             create_private(Path(database))
+        else:
+            sizes = {}  # an in-memory database lives in one connection: SQLAlchemy's pool for it has no size
         # hide_parameters: an error message never quotes the values of a statement (personal data).
         engine = create_engine(parsed, connect_args={"timeout": _BUSY_TIMEOUT_SECONDS}, hide_parameters=True, **sizes)
         event.listen(engine, "connect", _sqlite_connect)
