@@ -77,18 +77,24 @@ def test_words_read_later_are_the_words_said_at_once_in_the_language_of_the_run(
     assert {a["check"] for a in at_once} >= {"no_lead", "stalled", "need_uncovered", "follow_up_missing"}
 
 
-def test_the_summary_says_only_the_alerts_it_shows_and_each_alert_speaks_once(views, rules, monkeypatch):
-    said: list[str] = []
+@pytest.fixture
+def said(monkeypatch) -> list[str]:
+    """The ids of the fiches whose alerts said their words, one entry each time an alert speaks."""
+    spoken: list[str] = []
     original = AlertContext.alert
 
     def counting(self, view, check, since, words):
         def counted():
-            said.append(view.id)
+            spoken.append(view.id)
             return words()
 
         return original(self, view, check, since, counted)
 
     monkeypatch.setattr(AlertContext, "alert", counting)
+    return spoken
+
+
+def test_the_summary_says_only_the_alerts_it_shows_and_each_alert_speaks_once(views, rules, said):
     alerts = compute(views, rules, CHARTER, AS_OF)
     run = AlertRun(AS_OF, rules.version, len(views), alerts)
     run.counts()
@@ -103,21 +109,10 @@ def test_the_summary_says_only_the_alerts_it_shows_and_each_alert_speaks_once(vi
     assert len(said) == len(alerts), "an alert says its words once"
 
 
-def test_say_all_says_every_alert_once_and_gives_the_collector_back(views, rules, monkeypatch):
+def test_say_all_says_every_alert_once_and_gives_the_collector_back(views, rules, said):
     """``--all`` and the data formats: every alert said in one step (the collector paused, then running)."""
     import gc
 
-    said: list[str] = []
-    original = AlertContext.alert
-
-    def counting(self, view, check, since, words):
-        def counted():
-            said.append(view.id)
-            return words()
-
-        return original(self, view, check, since, counted)
-
-    monkeypatch.setattr(AlertContext, "alert", counting)
     run = AlertRun(AS_OF, rules.version, len(views), compute(views, rules, CHARTER, AS_OF))
     assert run.say_all() is run
     assert len(said) == len(run.alerts) > 100

@@ -122,21 +122,16 @@ def test_has_lead_with_a_required_lead_and_an_excluded_one():
     """The two paths random networks seldom reach: a lead required by a rule though it leads for another
     nature (required, it needs only to be able to lead), and the only candidate excluded by a rule."""
     artisanal = fiche(naf="10.71C")  # boulangerie
-    leads_commercial = structure("s0", lead={"natures": ["commercial"]})
     when = {"natures": ["artisanal"]}
-    for rules, led in (
-        ([rule("r0", "require", "s0", role="lead", when=when)], True),
-        ([], False),
-    ):
-        compiled = compile_rules(ruleset(leads_commercial, rules=rules))
-        assert (suggest(artisanal, compiled).lead is not None) is led
-        assert has_lead(artisanal, compiled) is led
+    leads_commercial = structure("s0", lead={"natures": ["commercial"]})
     leads_artisanal = structure("s1", lead={"natures": ["artisanal"]})
-    for rules, led in (
-        ([rule("r1", "exclude", "s1", role="lead", when=when)], False),
-        ([], True),
+    for leader, rules, led in (
+        (leads_commercial, [rule("r0", "require", "s0", role="lead", when=when)], True),
+        (leads_commercial, [], False),
+        (leads_artisanal, [rule("r1", "exclude", "s1", role="lead", when=when)], False),
+        (leads_artisanal, [], True),
     ):
-        compiled = compile_rules(ruleset(leads_artisanal, rules=rules))
+        compiled = compile_rules(ruleset(leader, rules=rules))
         assert (suggest(artisanal, compiled).lead is not None) is led
         assert has_lead(artisanal, compiled) is led
 

@@ -113,5 +113,5 @@ def refuse_writes(conn: Connection, _cursor: Any, statement: str, *_args: Any) -
     rest of a failing block); refusing it on both backends makes the mistake show in the tests, which
     mostly run on SQLite.
     """
-    if conn.info.get(READING) and not statement.lstrip()[:6].upper() == "SELECT":
+    if conn.info.get(READING) and statement.lstrip()[:6].upper() != "SELECT":
         raise RuntimeError(f"a write inside Store.reading(): {statement.split(chr(10))[0][:80]}")
