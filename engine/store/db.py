@@ -332,19 +332,35 @@ def alembic_config(connection: Connection | None = None) -> Any:
 
 
 def head_revision() -> str:
-    """The schema revision this version of capactif works with."""
-    from alembic.script import ScriptDirectory
+    """The schema revision this version of capactif works with.
 
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    Read from the shipped scripts' ``revision``/``down_revision`` lines (:func:`engine.store.lite.head_revision`):
+    importing Alembic to ask it took a quarter of a second at every command that opens the store; Alembic
+    decides only when a script does not say them plainly (tests/test_store_lite.py: the same head)."""
+    from engine.store.lite import head_revision as plain_head
+
+    head = plain_head()
+    if head is None:  # pragma: no cover - every shipped script says its revisions plainly
+        from alembic.script import ScriptDirectory
+
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(conn: Connection) -> str | None:
-    """The revision the database is at; None when it has no capactif schema yet."""
-    from alembic.runtime.migration import MigrationContext
+    """The revision the database is at; None when it has no capactif schema yet.
 
-    return MigrationContext.configure(conn).get_current_revision()
+    Alembic's own table read with one query (as ``MigrationContext.get_current_revision`` reads it),
+    without importing Alembic; several rows (branches) are left to Alembic, which refuses them."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall()
+    if len(rows) > 1:  # pragma: no cover - capactif's migrations have one branch
+        from alembic.runtime.migration import MigrationContext
+
+        return MigrationContext.configure(conn).get_current_revision()
+    return str(rows[0][0]) if rows else None
 
 
 def upgrade(store: Store) -> tuple[str | None, str]:
