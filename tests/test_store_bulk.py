@@ -137,6 +137,32 @@ def test_the_collector_is_paused_for_the_job_only_and_back_after_an_error():
         gc.enable()
 
 
+def test_what_a_job_leaves_alive_is_frozen_until_the_next_job_then_collected_as_usual():
+    """The objects a paused job leaves alive are not traversed by the first collections after it (frozen);
+    the next job unfreezes them, so a reference cycle dropped meanwhile is collected after that job."""
+    import gc
+    import weakref
+
+    class Node:
+        pass
+
+    gc.collect()
+    with bulk.collector_paused():
+        kept = [Node() for _ in range(1000)]
+        cycle = Node()
+        cycle.me = cycle  # type: ignore[attr-defined]
+        gone = weakref.ref(cycle)
+    assert gc.get_freeze_count() >= len(kept)
+    assert all(not gc.is_finalized(k) for k in kept)
+    del cycle
+    gc.collect()
+    assert gone() is not None  # frozen: the collector does not look at it
+    with bulk.collector_paused():
+        assert gc.get_freeze_count() == 0  # unfrozen on entry, and collected once
+        assert gone() is None
+    assert kept[0] is not None
+
+
 def test_an_import_refused_or_done_leaves_the_collector_running(store_url, tmp_path):
     import gc
 

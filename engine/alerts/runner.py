@@ -97,6 +97,8 @@ class AlertRun:
     alerts: list[Alert]
     filters: AlertFilter = field(default_factory=AlertFilter)
     network_names: dict[str, str] = field(default_factory=dict)
+    #: :meth:`most_urgent` per limit, computed once (the summary and its rendering both ask).
+    _urgent: dict[int, list[Alert]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def say_all(self) -> AlertRun:
         """Have every alert say its words now (``--all``, the data formats), the cyclic collector paused:
@@ -122,7 +124,10 @@ class AlertRun:
 
     def most_urgent(self, limit: int = URGENT) -> list[Alert]:
         """The ``limit`` most urgent alerts: the most serious first, then the oldest (``since``), then by fiche."""
-        return heapq.nsmallest(limit, self.alerts, key=urgency)  # sorted(...)[:limit], without sorting them all
+        found = self._urgent.get(limit)
+        if found is None:  # sorted(...)[:limit], without sorting them all
+            found = self._urgent[limit] = heapq.nsmallest(limit, self.alerts, key=urgency)
+        return list(found)
 
     def by_network(self) -> list[dict[str, Any]]:
         """Per local network that has alerts (territory's order): ``network``, ``name``, ``total`` and

@@ -62,6 +62,9 @@ _FACTS = (
     "later",
 )
 
+#: The order of the fiches: by year, then number (``F-2026-10000`` after ``F-2026-9999``).
+_BY_NUMBER = itemgetter(0, 1)
+
 _COLUMNS = (
     "id",
     "received",
@@ -135,7 +138,8 @@ def load_views(
     """
     del bounce_count
     p = fiche_projection.c
-    columns = [_raw(fiches.c[name]) for name in _COLUMNS] + [_raw(p[name]) for name in _FACTS]
+    columns: list[Any] = [fiches.c.year, fiches.c.number]
+    columns += [_raw(fiches.c[name]) for name in _COLUMNS] + [_raw(p[name]) for name in _FACTS]
     columns.append(p.fiche_id.label("projected"))
     if with_names:
         columns.append(fiches.c.porteur_name)
@@ -146,15 +150,20 @@ def load_views(
     supports = _supports(conn, only)
     suggested = {fiche_id: suggested_of(asked) for fiche_id, asked in all_current(conn, only).items()}
     joined = fiches.outerjoin(fiche_projection, p.fiche_id == fiches.c.id)
-    query = select(*columns).select_from(joined).where(received).order_by(fiches.c.year, fiches.c.number)
+    # Sorted here rather than by the database: PostgreSQL sorted 200,000 rows of 28 columns on disk
+    # (work_mem) after its hash join, 1.1 of the query's 1.7 s; SQLite walked the (year, number) index
+    # and looked each row up. Two integers sorted in Python cost a tenth of that.
+    query = select(*columns).select_from(joined).where(received)
+    rows = fetch_all(conn, query)
+    rows.sort(key=_BY_NUMBER)
     views: dict[str, FicheView] = {}
     replay: set[str] = set()
     lists = _Lists()
     date = _Dates()
     none = ()
     make = FicheView._make  # the fields in order: no keyword arguments to match 200,000 times
-    for values in fetch_all(conn, query):  # 200,000 rows: unpacked by position, in the order of the columns
-        (fiche_id, received, received_by, commune, local_network, kind, naf, nature, employees, artisan,
+    for values in rows:  # 200,000 rows: unpacked by position, in the order of the columns
+        (_year, _number, fiche_id, received, received_by, commune, local_network, kind, naf, nature, employees, artisan,
          needs, publics, stage, lead, installed_on, follow_up_by, consent, last, lead_since, assignment_since,
          follow_up_set, lead_history, shared, last_change, later, projected, *name) = values  # fmt: skip
         day = date[received]
