@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from engine.errors import Problem, RulesError
 from engine.i18n import N_, _
 from engine.yamlsource import Document, read_document, validation_problems
@@ -251,28 +249,6 @@ def normalize_name(name: str) -> str:
 # --- the territory file --------------------------------------------------------------------------
 
 
-class LocalNetworkSpec(BaseModel):
-    """A local network as written in territory.yaml: by arrondissements, departments or communes."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)  # built when a territory file is read
-
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    name: str
-    arrondissements: list[str] = []
-    departments: list[str] = []
-    communes: list[str] = []
-
-
-class TerritorySpec(BaseModel):
-    """The shape of ``rules/territory.yaml``."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)  # built when a territory file is read
-
-    communes: str = Field(description=N_("path of the communes CSV, relative to the rules directory"))
-    departments: dict[str, str]
-    local_networks: list[LocalNetworkSpec]
-
-
 COMMUNE_COLUMNS = (
     "insee",
     "name",
@@ -352,6 +328,10 @@ def load_territory(rules_dir: Path, *, display_root: Path | None = None) -> Terr
 
 def build_territory(doc: Document, rules_dir: Path, root: Path) -> tuple[Territory | None, list[Problem]]:
     """Validate a parsed territory.yaml and build the territory; returns the problems found."""
+    from pydantic_core import ValidationError
+
+    from engine.territory_spec import TerritorySpec  # pydantic: only when a territory file is read
+
     try:
         spec = TerritorySpec.model_validate(doc.data)
     except ValidationError as exc:

@@ -14,13 +14,14 @@ import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import InputError, Problem, excerpt
 from engine.i18n import N_, _
 from engine.vocabulary import did_you_mean, noun, unknown
+
+if TYPE_CHECKING:  # pydantic's models are imported by the modules that define them, not to read a file
+    from pydantic import BaseModel, ValidationError
 
 #: Input limits applied to every file read (docs/security.md): a file larger than this is refused
 #: before it is parsed, collections may not nest deeper than this, and a rules file (the only kind
@@ -432,6 +433,8 @@ def decode(raw: bytes, source: str) -> str:
 
 def _model_fields_at(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> list[str]:
     """Field names (aliases included) of the sub-model reached by ``loc``, for did-you-mean."""
+    from pydantic import BaseModel
+
     current: Any = model
     for part in loc:
         current = _step_type(current, part)
@@ -447,6 +450,8 @@ def _model_fields_at(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> lis
 
 def _step_type(tp: Any, part: Any) -> Any:
     """The type found one step down ``tp`` along ``part`` (a field name or a list index)."""
+    from pydantic import BaseModel
+
     for candidate in _unwrap(tp):
         if isinstance(candidate, type) and issubclass(candidate, BaseModel) and isinstance(part, str):
             for name, info in candidate.model_fields.items():
@@ -581,18 +586,31 @@ def to_plain(value: Any) -> Any:
 
 #: A check of a valid record beyond its model: ``(field, message)`` pairs, each located at its field.
 Also = Callable[[Any], list[tuple[str, str]]]
+#: A plain validator of a record: ``(data, context)`` → the record, built without pydantic, when it is sure the
+#: model accepts ``data`` and gives the same record; None for anything else (the model then reads it and
+#: says what is wrong, in its own words).
+Fast = Callable[[Any, dict[str, Any]], Any]
 
 
 def models_from_document(
-    doc: Document, model: type[Any], ctx: dict[str, Any], what: str, also: Also | None = None
+    doc: Document,
+    model: type[Any] | Callable[[], type[Any]],
+    ctx: dict[str, Any],
+    what: str,
+    also: Also | None = None,
+    fast: Fast | None = None,
 ) -> tuple[list[Any], list[Problem]]:
     """One record (a mapping) or several (a list of mappings) of ``model`` from a parsed file.
 
     Each valid record remembers where it came from in its ``_source`` private attribute
     (``file`` or ``file#N`` for the N-th of a list); every problem is located.  ``also`` checks a
     valid record further (a fiche's stage and what it needs); its problems are located at the field
-    they name, or at ``stage`` when the field is missing.
+    they name, or at ``stage`` when the field is missing.  ``fast``: a plain validator tried first on each
+    record (see :data:`Fast`); ``model`` may then be a function that gives the model class, called only
+    for a record ``fast`` leaves to it.
     """
+    from pydantic_core import ValidationError  # what pydantic raises (pydantic_core is loaded with pydantic)
+
     data = doc.data
     items: list[tuple[tuple[Any, ...], Any]]
     if isinstance(data, list):
@@ -603,12 +621,17 @@ def models_from_document(
         message = _("a {what} file must hold a {what} (field: value lines) or a list of them").format(what=noun(what))
         return [], [Problem(doc.source, 1, 1, message)]
     found, problems = [], []
+    model_class: type[Any] | None = model if isinstance(model, type) else None
     for base, item in items:
-        try:
-            record = model.model_validate(item, context=ctx)
-        except ValidationError as exc:
-            problems.extend(validation_problems(doc, exc, model, base))
-            continue
+        record = fast(item, ctx) if fast is not None else None
+        if record is None:
+            if model_class is None:
+                model_class = model()
+            try:
+                record = model_class.model_validate(item, context=ctx)
+            except ValidationError as exc:
+                problems.extend(validation_problems(doc, exc, model_class, base))
+                continue
         more = also(record) if also else []
         for name, message in more:
             where = name if isinstance(item, dict) and name in item else "stage"
@@ -622,14 +645,15 @@ def models_from_document(
 
 def read_models(
     paths: Iterable[str | Path],
-    model: type[Any],
+    model: type[Any] | Callable[[], type[Any]],
     ctx: dict[str, Any],
     what: str,
     stdin_text: str | None = None,
     also: Also | None = None,
+    fast: Fast | None = None,
 ) -> list[Any]:
-    """Every record of every file ('-' is standard input); all problems of all files at once (``also``:
-    see :func:`models_from_document`)."""
+    """Every record of every file ('-' is standard input); all problems of all files at once (``also``,
+    ``fast``: see :func:`models_from_document`)."""
     records: list[Any] = []
     problems: list[Problem] = []
     for path in paths:
@@ -638,7 +662,7 @@ def read_models(
         except InputError as exc:
             problems.extend(exc.problems)
             continue
-        found, bad = models_from_document(doc, model, ctx, what, also)
+        found, bad = models_from_document(doc, model, ctx, what, also, fast)
         records.extend(found)
         problems.extend(bad)
     if problems:

@@ -32,11 +32,13 @@ FOUNDATIONS = {
     "engine.network",
     "engine.output",
     "engine.paths",
+    "engine.plainfiche",
     "engine.privacy",
     "engine.rules",
     "engine.spreadsheet",
     "engine.store",
     "engine.territory",
+    "engine.territory_spec",
     "engine.vocabulary",
     "engine.yamlsource",
 }

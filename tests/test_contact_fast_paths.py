@@ -1,8 +1,9 @@
 """The fast paths of e-mail and phone validation give what email-validator and phonenumbers give.
 
-``engine.fiche`` skips email-validator for addresses of the common shape and phonenumbers for French
-numbers written the usual ways (cold start, ``fiche import``): whatever the fast path accepts, the
-library accepts too and normalises to the same text; anything else goes to the library.
+``engine.plainfiche`` (the checks of :class:`engine.fiche.Fiche`) skips email-validator for addresses of the
+common shape and phonenumbers for French numbers written the usual ways (cold start, ``fiche import``):
+whatever the fast path accepts, the library accepts too and normalises to the same text; anything else goes
+to the library.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from engine import fiche
-from engine.fiche import _plain_email, _plain_phone, normalise_email, normalise_phone
+from engine import plainfiche as fiche
+from engine.plainfiche import _plain_email, _plain_phone, normalise_email, normalise_phone
 
 
 def library_email(value: str) -> str | None:

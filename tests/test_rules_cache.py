@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import pickle
 import shutil
@@ -106,3 +107,76 @@ def test_the_secret_is_private_and_a_shared_one_is_not_used(rules_copy, tmp_path
     assert not secret.is_relative_to(tmp_path / "cache")
     secret.chmod(0o644)
     assert cache.get(cache.key(rules_copy)) is None
+
+
+# --- compiled rules (engine/routing/cache.py): what a cold `suggest` routes with --------------------------------
+
+
+def routed(compiled, count: int = 300) -> list[dict]:
+    """Full suggestions for a sample of the network's fiches (every commune's kind of structures)."""
+    from engine import network, sample
+    from engine.routing import suggest
+
+    fiches = sample.generate(network.load(None), count, seed=7, end=dt.date(2026, 6, 30))
+    return [suggest(f, compiled, {"cma-63": 3}, alternatives=2).to_dict() for f in fiches]
+
+
+def test_compiled_rules_come_from_the_cache_and_route_as_freshly_compiled_ones(rules_copy, monkeypatch):
+    from engine.routing import cache as compiled_cache
+    from engine.routing import compile_rules
+
+    fresh = compile_rules(load_rules(rules_copy))
+    first = compiled_cache.compiled_rules(rules_copy, None, lambda: load_rules(rules_copy))
+    assert cache.load(cache.key(rules_copy, compiled_cache.CODE)) is not None
+    monkeypatch.setattr(compiled_cache, "compile_rules", lambda *a: pytest.fail("compiled again"))
+    second = compiled_cache.compiled_rules(rules_copy, None, lambda: pytest.fail("rules loaded"))
+    assert second is not first
+    assert second.version == first.version == fresh.version
+    assert sorted(second.structures) == sorted(fresh.structures)
+    assert routed(second) == routed(fresh)
+    assert compiled_cache.compiled_rules(rules_copy, "published:7", lambda: pytest.fail("loaded")).version == (
+        "published:7"
+    )
+
+
+def test_an_edited_rules_file_is_never_routed_with_stale_compiled_rules(rules_copy):
+    from engine.routing import cache as compiled_cache
+
+    def compiled():
+        return compiled_cache.compiled_rules(rules_copy, None, lambda: load_rules(rules_copy))
+
+    assert compiled().structures["adie"].capacity is None
+    path = rules_copy / "structures" / "adie.yaml"
+    path.write_text(path.read_text().replace("active: true", "active: true\ncapacity: 40"))
+    assert compiled().structures["adie"].capacity == 40
+    path = rules_copy / "routing.yaml"
+    path.write_text(path.read_text() + "\nbogus_key: 1\n")
+    with pytest.raises(RulesError, match="champ 'bogus_key' introuvable"):
+        compiled()
+
+
+def test_the_compiled_rules_key_covers_the_code_that_reads_and_compiles_them(rules_copy):
+    from engine.routing import cache as compiled_cache
+
+    assert set(cache.CODE) < set(compiled_cache.CODE)
+    assert {"routing/compile.py", "plainfiche.py", "territory_spec.py"} <= set(compiled_cache.CODE)
+    engine_dir = Path(cache.__file__).parent.parent
+    assert all((engine_dir / name).is_file() for name in compiled_cache.CODE)
+    assert cache.key(rules_copy, compiled_cache.CODE) != cache.key(rules_copy)
+
+
+def test_a_workspace_routes_from_the_compiled_cache_without_loading_the_network(rules_copy):
+    from engine.app.workspace import Workspace
+    from engine.rules.version import rules_version
+
+    with Workspace.open(rules=rules_copy) as ws:
+        filled = ws.compiled_rules
+        assert "network" in ws.__dict__  # the first time: the rules are loaded, checked, compiled
+    with Workspace.open(rules=rules_copy) as ws:
+        again = ws.compiled_rules
+        assert "network" not in ws.__dict__
+        assert again.version == filled.version == rules_version(rules_copy)
+        assert routed(again, 100) == routed(filled, 100)
+    with Workspace.open(rules=rules_copy) as ws:
+        loaded = ws.network  # a use case that loaded the network first: its version, no second git call
+        assert ws.compiled_rules.version == loaded.rules.version

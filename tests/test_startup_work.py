@@ -149,3 +149,18 @@ def test_a_cold_suggest_without_a_store_leaves_out_what_only_other_paths_need(tm
     report = cold_suggest(tmp_path, f"sorted({left_out!r} & set(sys.modules))")
     assert report["probe"] == []
     assert "cma-63" in str(report["output"])
+
+
+def test_a_cold_suggest_builds_no_pydantic_model(tmp_path):
+    """With the compiled rules in their cache and a fiche written plainly, ``suggest fiche.yaml`` neither
+    defines nor builds a pydantic model (pydantic's model machinery alone costs about as much as importing
+    pydantic and click): the fiche is read by the plain validator, the rules are not loaded (docs/performance.md)."""
+    cold_suggest(tmp_path, "0")  # the first run fills the caches
+    left_out = {"pydantic.main", "pydantic.fields", "engine.fiche", "engine.rules.model", "engine.rules.loader",
+                "engine.territory_spec", "engine.network"}  # fmt: skip
+    report = cold_suggest(tmp_path, f"sorted({left_out!r} & set(sys.modules))")
+    assert report["probe"] == []
+    assert "cma-63" in str(report["output"])
+    (tmp_path / "other").mkdir()
+    first = cold_suggest(tmp_path / "other", "0", env={"CAPACTIF_NO_CACHE": "1"})  # everything loaded: the same
+    assert first["output"] == report["output"]

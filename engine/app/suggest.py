@@ -13,17 +13,21 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.app.workspace import Workspace
 from engine.errors import EngineError, InputError, Problem
-from engine.fiche import FICHE_ID_PATTERN, Fiche, read_fiches
+from engine.plainfiche import FICHE_ID_PATTERN, context, plain_fiche
 from engine.routing.compile import CompiledRules
 from engine.routing.explain import Explanation, explain
 from engine.routing.suggest import Suggestion, suggest
 from engine.vocabulary import unknown
 
-__all__ = ["Explanations", "Suggestions", "read_fiche_arguments", "suggest_fiches"]
+if TYPE_CHECKING:
+    from engine.fiche import Fiche
+    from engine.plainfiche import PlainFiche
+
+__all__ = ["Explanations", "Suggestions", "read_fiche_arguments", "read_routing_fiches", "suggest_fiches"]
 
 
 @dataclass
@@ -66,8 +70,15 @@ class Explanations:
         return data[0] if len(data) == 1 else data
 
 
-def read_fiche_arguments(ws: Workspace, arguments: Sequence[str], stdin_text: str | None = None) -> list[Fiche]:
-    """The fiches named by the arguments, every problem of every argument at once (``InputError``)."""
+def read_fiche_arguments(
+    ws: Workspace, arguments: Sequence[str], stdin_text: str | None = None
+) -> list[Fiche | PlainFiche]:
+    """The fiches named by the arguments, every problem of every argument at once (``InputError``).
+
+    Files are read for routing (:func:`engine.plainfiche.read_routing_fiches`: the same fiches and the same
+    problems as :func:`engine.fiche.read_fiches`, without pydantic for the fiches written plainly), validated
+    against the compiled rules' territory and structures (the same as the network's: no rules model is
+    loaded when the compiled rules come from their cache)."""
     problems: list[Problem] = []
     files: list[str] = []
     ids: list[str] = []
@@ -76,9 +87,10 @@ def read_fiche_arguments(ws: Workspace, arguments: Sequence[str], stdin_text: st
             ids.append(arg)
         else:
             files.append(arg)
-    fiches: list[Fiche] = []
+    fiches: list[Fiche | PlainFiche] = []
+    rules = ws.compiled_rules
     try:
-        fiches = read_fiches(files, ws.network.fiche_context(), stdin_text=stdin_text)
+        fiches = read_routing_fiches(files, context(rules.territory, rules.structures), stdin_text=stdin_text)
     except InputError as exc:
         problems.extend(exc.problems)
     if ids:
@@ -92,6 +104,23 @@ def read_fiche_arguments(ws: Workspace, arguments: Sequence[str], stdin_text: st
     if problems:
         raise InputError(problems=problems)
     return fiches
+
+
+def read_routing_fiches(
+    paths: Sequence[str | Path], ctx: dict[str, Any], stdin_text: str | None = None
+) -> list[Fiche | PlainFiche]:
+    """:func:`engine.fiche.read_fiches` for routing: each fiche :func:`~engine.plainfiche.plain_fiche` accepts
+    is a :class:`~engine.plainfiche.PlainFiche`, every other one is read by the model (its problems are the
+    model's own), so pydantic's models are built only when a fiche needs them (docs/performance.md)."""
+    from engine.yamlsource import read_models
+
+    return read_models(paths, _fiche_model, ctx, "fiche", stdin_text, fast=plain_fiche)
+
+
+def _fiche_model() -> type[Fiche]:
+    from engine.fiche import Fiche
+
+    return Fiche
 
 
 def stored_caseload(ws: Workspace) -> dict[str, int] | None:
@@ -117,13 +146,11 @@ def suggest_fiches(
     caseload: Mapping[str, int] | None = None,
 ) -> Suggestions | Explanations:
     """Read the fiches, suggest for each against the caseloads (and explain one structure when asked)."""
-    net = ws.network
+    rules = ws.compiled_rules  # every structure of the network, active or not, as the rule set has them
     problems: list[Problem] = []
-    if explain_structure is not None and explain_structure not in net.rules.structures:
-        problems.append(
-            Problem("--explain", 0, 0, unknown("structure", explain_structure, sorted(net.rules.structures)))
-        )
-    fiches: list[Fiche] = []
+    if explain_structure is not None and explain_structure not in rules.structures:
+        problems.append(Problem("--explain", 0, 0, unknown("structure", explain_structure, sorted(rules.structures))))
+    fiches: list[Fiche | PlainFiche] = []
     try:
         fiches = read_fiche_arguments(ws, arguments, stdin_text)
     except InputError as exc:
@@ -132,7 +159,6 @@ def suggest_fiches(
         raise InputError(problems=problems)
     if caseload is None:
         caseload = stored_caseload(ws)
-    rules = ws.compiled_rules
     suggestions = [suggest(f, rules, caseload, alternatives=alternatives) for f in fiches]
     if explain_structure is not None:
         return Explanations(rules, [explain(f, rules, explain_structure, caseload) for f in fiches], suggestions)

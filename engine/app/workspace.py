@@ -185,10 +185,14 @@ class Workspace:
 
     @cached_property
     def compiled_rules(self) -> Any:
-        """The network's rules compiled for routing (compiled once, shared by every suggestion)."""
-        from engine.routing import compile_rules
+        """The network's rules compiled for routing (compiled once, shared by every suggestion), from the
+        cache of compiled rules when they are there (:mod:`engine.routing.cache`): :attr:`network` is then not
+        loaded at all unless a use case asks for it (a cold ``suggest fiche.yaml`` does not)."""
+        from engine.routing.cache import compiled_rules
 
-        return compile_rules(self.network.rules)
+        choice = self.rules_choice
+        version = self.network.rules.version if "network" in self.__dict__ else choice.version
+        return compiled_rules(choice.directory, version, lambda: self.network.rules)
 
     def identity(self, as_: str | None = None) -> Identity:
         """The caller named by ``as_`` (else the configuration's ``--as``/``$CAPACTIF_AS``).

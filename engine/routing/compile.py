@@ -22,13 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.i18n import _, get_language, ngettext
-from engine.rules.model import RoutingRule, StructureSpec, TerritorySpec
-from engine.rules.ruleset import RuleSet, condition_communes, resolve_territory
 from engine.territory import Territory
 from engine.vocabulary import KINDS, NATURES, NEEDS, PUBLICS, STAGES
+
+if TYPE_CHECKING:  # the rules' pydantic models: compiling needs them, routing with compiled rules does not
+    from engine.rules.model import RoutingRule, StructureSpec, TerritorySpec
+    from engine.rules.ruleset import RuleSet
 
 #: Supporting structures of a need are ranked by these keys (lead ranking follows the policy).
 SUPPORT_TIE_BREAK = ("rule_preference", "specificity", "id")
@@ -365,6 +367,7 @@ class CompiledRules:
 
 def compile_rules(ruleset: RuleSet) -> CompiledRules:
     """Compile a loaded rule set into the indexes suggestions use (see the module docstring)."""
+
     territory = ruleset.territory
     structures = {sid: compile_structure(spec, territory) for sid, spec in sorted(ruleset.structures.items())}
     by_commune: dict[str, list[CompiledStructure]] = {}
@@ -414,6 +417,8 @@ def compile_rules(ruleset: RuleSet) -> CompiledRules:
 
 def compile_structure(spec: StructureSpec, territory: Territory) -> CompiledStructure:
     """One structure file as sets and words."""
+    from engine.rules.ruleset import resolve_territory
+
     communes = resolve_territory(spec.territory, territory)
     comp = spec.competence
     s = CompiledStructure(
@@ -444,6 +449,8 @@ def compile_structure(spec: StructureSpec, territory: Territory) -> CompiledStru
 
 
 def _compile_orientation(spec: Any, territory: Territory, locations: dict) -> CompiledOrientation:
+    from engine.rules.ruleset import resolve_territory
+
     where = locations.get(f"orientation:{spec.id}")
     return CompiledOrientation(
         id=spec.id,
@@ -461,6 +468,8 @@ def _compile_orientation(spec: Any, territory: Territory, locations: dict) -> Co
 
 
 def _compile_rule(order: int, rule: RoutingRule, territory: Territory, locations: dict) -> CompiledRule:
+    from engine.rules.ruleset import condition_communes
+
     when = rule.when
     communes = condition_communes(when, territory)
     where = locations.get(rule.id)

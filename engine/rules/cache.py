@@ -23,25 +23,30 @@ import os
 import pickle
 import secrets
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine import __version__, paths
-from engine.rules.ruleset import RuleSet
+
+if TYPE_CHECKING:
+    from engine.rules.ruleset import RuleSet
 
 #: The modules whose code decides what a loaded rule set contains.
-_CODE = ("rules/loader.py", "rules/model.py", "rules/references.py", "rules/ruleset.py", "territory.py", "fiche.py",
-         "limits.py", "yamlsource.py")  # fmt: skip
+CODE = ("rules/loader.py", "rules/model.py", "rules/references.py", "rules/ruleset.py", "territory.py",
+        "territory_spec.py", "fiche.py", "plainfiche.py", "limits.py", "yamlsource.py")  # fmt: skip
 
 
 def _enabled() -> bool:
     return os.environ.get("CAPACTIF_NO_CACHE", "") in ("", "0")
 
 
-def key(rules_dir: Path) -> str:
-    """Hex digest of the rules directory's files (paths and bytes) and of the loading code."""
+def key(rules_dir: Path, code: Iterable[str] = CODE) -> str:
+    """Hex digest of the rules directory's files (paths and bytes) and of the code that reads them (``code``:
+    paths under ``engine/``; :mod:`engine.routing.cache` adds the code that compiles them)."""
     digest = hashlib.sha256(f"{__version__}|{sys.version_info[:2]}".encode())
     engine_dir = Path(__file__).parent.parent
-    for name in _CODE:
+    for name in code:
         digest.update((engine_dir / name).read_bytes())
     files = [p for p in rules_dir.rglob("*") if p.is_file()]
     for path in sorted(p for p in files if not any(part.startswith(".") for part in p.relative_to(rules_dir).parts)):
@@ -93,6 +98,15 @@ def _signature(secret: bytes, cache_key: str, body: bytes) -> bytes:
 
 def get(cache_key: str) -> RuleSet | None:
     """The rule set cached under this key, or None (also when its signature is not this user's)."""
+    from engine.rules.ruleset import RuleSet
+
+    found = load(cache_key)
+    return found if isinstance(found, RuleSet) else None
+
+
+def load(cache_key: str) -> object | None:
+    """The value cached under this key (a rule set, or compiled rules under their own key), or None (also when
+    its signature is not this user's)."""
     if not _enabled():
         return None
     secret = _secret()
@@ -106,14 +120,14 @@ def get(cache_key: str) -> RuleSet | None:
     if head != MAGIC or not hmac.compare_digest(signature, _signature(secret, cache_key, body)):
         return None
     try:
-        ruleset = pickle.loads(body)
+        return pickle.loads(body)
     except (pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
-    return ruleset if isinstance(ruleset, RuleSet) else None
 
 
-def put(cache_key: str, ruleset: RuleSet) -> None:
-    """Cache a validated rule set, signed; written atomically, silently skipped when impossible."""
+def put(cache_key: str, ruleset: object) -> None:
+    """Cache a validated rule set (or what was compiled from one), signed; written atomically, silently
+    skipped when impossible."""
     if not _enabled():
         return
     secret = _secret()

@@ -10,10 +10,7 @@ next call re-reads and re-validates it.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +21,8 @@ from engine.errors import EngineError, Problem, RulesError, excerpt
 from engine.i18n import _, ngettext
 from engine.rules.model import OrientationFile, RoutingPolicy, StructureSpec
 from engine.rules.ruleset import RuleSet
+from engine.rules.version import content_hash as content_hash  # re-exported: where callers look for it
+from engine.rules.version import rules_version
 from engine.territory import Territory, build_territory
 from engine.vocabulary import NEEDS, unknown
 from engine.yamlsource import Document, plain_message, read_document
@@ -283,84 +282,3 @@ def _line_of(text: str, pattern: str) -> int:
         if regex.match(line):
             return number
     return 1
-
-
-# --- version -------------------------------------------------------------------------------------
-
-
-def rules_version(rules_dir: Path) -> str:
-    """``git:<commit>`` when the directory is clean in a git work tree, else ``sha256:<12 hex>``.
-
-    The commit is the last one that changed the directory, so unrelated commits keep the version.
-    """
-    return _git_version(rules_dir) or content_hash(rules_dir)
-
-
-def _git(rules_dir: Path, *commands: tuple[str, ...]) -> list[str | None]:
-    """The output of each git command run in ``rules_dir`` (None for one that failed), run at once.
-
-    The commands only read, so they run side by side: every command pays for the version at
-    start-up, and a git process costs about as much to start as to answer.
-    """
-    running: list[subprocess.Popen[str]] = []
-    try:
-        for args in commands:
-            command = ["git", "-C", str(rules_dir), *args]
-            running.append(
-                subprocess.Popen(
-                    command, text=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-                )
-            )
-    except (OSError, subprocess.SubprocessError):
-        for process in running:
-            process.kill()
-            process.communicate()
-        return [None] * len(commands)
-    outputs: list[str | None] = []
-    for process in running:
-        try:
-            stdout, _ = process.communicate(timeout=10)
-        except subprocess.SubprocessError:
-            process.kill()
-            process.communicate()
-            outputs.append(None)
-            continue
-        outputs.append(stdout.strip() if process.returncode == 0 else None)
-    return outputs
-
-
-def in_git_work_tree(rules_dir: Path) -> bool:
-    """Whether git could find a repository for ``rules_dir``: a ``.git`` in it or above, or ``$GIT_DIR``.
-
-    False means ``git status`` would fail: an installed capactif's bundled rules (site-packages) are
-    then versioned by content without starting two git processes for nothing.
-    """
-    if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE"):
-        return True
-    directory = rules_dir.absolute()
-    return any((parent / ".git").exists() for parent in (directory, *directory.parents))
-
-
-def _git_version(rules_dir: Path) -> str | None:
-    # `git status` fails outside a work tree (and in a bare repository or a .git directory): its
-    # success is the "inside a work tree" test, so no separate `git rev-parse` call is needed.
-    if not in_git_work_tree(rules_dir):
-        return None
-    status, commit = _git(
-        rules_dir,
-        ("status", "--porcelain", "--untracked-files=all", "--", "."),
-        ("log", "-1", "--format=%H", "--", "."),
-    )
-    if status is None or status:
-        return None
-    return f"git:{commit[:12]}" if commit else None
-
-
-def content_hash(rules_dir: Path) -> str:
-    """``sha256:`` and 12 hex digits of every file's relative path and content, in sorted order."""
-    digest = hashlib.sha256()
-    files = [p for p in rules_dir.rglob("*") if p.is_file()]
-    for path in sorted(p for p in files if not any(part.startswith(".") for part in p.relative_to(rules_dir).parts)):
-        digest.update(path.relative_to(rules_dir).as_posix().encode("utf-8") + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return "sha256:" + digest.hexdigest()[:12]

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from engine.i18n import N_, _
 from engine.rules.model import OrientationFile, RoutingPolicy, StructureSpec
-from engine.territory import TerritorySpec as TerritoryFileSpec
+from engine.territory_spec import TerritorySpec as TerritoryFileSpec
 
 #: file name -> (model, title shown by editors)
 SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
