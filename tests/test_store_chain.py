@@ -121,9 +121,11 @@ def test_a_name_rewritten_in_the_store_is_named_without_showing_it(two, store, s
     """The porteur's name changed in personal_data and in the row: named, neither name printed."""
     first, _ = two
     with store.transaction() as conn:
+        # one row per payload: the created fiche's values are one JSON object (engine.store.personal)
+        held = personal_data.c.value.contains(json.dumps(NAME, ensure_ascii=False))
         conn.execute(
-            update(personal_data).where(personal_data.c.value == NAME, personal_data.c.fiche_id == first)
-            .values(value="Jeanne Dupont")
+            update(personal_data).where(held, personal_data.c.fiche_id == first)
+            .values(value=func.replace(personal_data.c.value, NAME, "Jeanne Dupont"))
         )  # fmt: skip
         conn.execute(update(fiches).where(fiches.c.id == first).values(porteur_name="Jeanne Dupont"))
     lines, _ = verify(store_url)

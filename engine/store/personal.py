@@ -13,6 +13,14 @@ the payload's ``$personal`` key a reference ``{"key", "digest"}``; the value its
 * Erasing deletes the rows: the digest left in the chain cannot be reversed (the salt is gone with
   the value) and the chain still verifies.
 
+One row per payload (since 2026-12-01, issue 19): the personal values of one payload share one
+``personal_data`` row — its value is the JSON object ``{path: value}`` (:func:`bundle_text`), under one
+random key and one salt — and each path's reference says so (``"bundle": true``); its ``digest`` is still
+HMAC-SHA-256(salt, that path's value), so ``db verify`` names the very value that was changed.  Rows
+written before hold one value each (no ``bundle`` in their references) and read as before.  Why: ``fiche
+import`` wrote four rows (four keys, four salts, each under two indexes) per fiche; erasure deletes a
+fiche's rows either way.
+
 What is personal: every string under a key of :data:`PERSONAL_KEYS`, at any depth of a payload (the
 ``created`` event's ``fiche.summary`` and ``fiche.porteur.name|email|phone``, a note's or contact's
 ``text``, a move's ``comment``, a declined suggestion's ``reason``…).  The rule is by key, not by
@@ -23,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import hmac
+import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -67,16 +76,24 @@ def placeholder(path: str) -> Any:
 def split(
     payload: Mapping[str, Any], fiche_id: str, *, token: Callable[[], str] | None = None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The payload to store (personal values replaced by references) and the ``personal_data`` rows.
+    """The payload to store (personal values replaced by references) and its ``personal_data`` row (none
+    when it holds no personal value, else one: see the module docstring).
 
     The payload is copied as it is walked (one pass, no ``deepcopy`` first: ``fiche import`` splits
-    one ``created`` payload per row); the caller's payload is never changed.  ``token``: where each
-    value's 64 random hex digits (its salt, then its key) come from: by default ``os.urandom`` for each
-    value; a writer of many payloads passes one :func:`tokens` (the same randomness, read in fewer calls).
+    one ``created`` payload per row); the caller's payload is never changed.  ``token``: where the row's
+    64 random hex digits (its salt, then its key) come from: by default ``os.urandom``; a writer of many
+    payloads passes one :func:`tokens` (the same randomness, read in fewer calls).
     """
-    rows: list[dict[str, Any]] = []
-    refs: dict[str, dict[str, Any]] = {}
-    draw = token or _token
+    found: list[tuple[list[str], str, str]] = []  # (at, path, value) of each personal value, in walk order
+    stored = _created(payload, found) if type(payload) is dict and len(payload) == 2 else None
+    if stored is None:
+        found.clear()
+        stored = _walked(payload, found)
+    return _bundled(stored, found, fiche_id, token)
+
+
+def _walked(payload: Mapping[str, Any], found: list[tuple[list[str], str, str]]) -> dict[str, Any]:
+    """The generic walk of :func:`split`: every key of every dict, at any depth (see the module docstring)."""
 
     def walk(node: dict[Any, Any], parts: list[str], inside: bool) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
@@ -85,11 +102,8 @@ def split(
             if isinstance(value, str):
                 if value and (inside or _is_personal_key(key)):
                     at = [*parts, str(key)]
-                    random = draw()
-                    salt, ref = random[:32], random[32:]
-                    rows.append({"key": ref, "fiche_id": fiche_id, "salt": salt, "value": value})
                     path = ".".join(at)
-                    refs[path] = {"key": ref, "digest": digest(salt, value), "at": at}
+                    found.append((at, path, value))
                     out[key] = placeholder(path)
                 else:
                     out[key] = value
@@ -101,10 +115,130 @@ def split(
                 out[key] = _copy(value)
         return out
 
-    stored = walk(dict(payload), [], False)
-    if refs:
-        stored[REFS] = refs
-    return stored, rows
+    return walk(dict(payload), [], False)
+
+
+#: The keys of a ``created`` payload's fiche that are not personal (a fiche dict, ``records.to_dict``), and
+#: the porteur's.
+_FICHE_PLAIN = frozenset(
+    {"id", "received", "received_by", "commune", "kind", "naf", "nature", "employees", "artisan_registered",
+     "farm_link", "needs", "publics", "stage", "lead", "supporting", "installed_on", "follow_up_by", "held_from",
+     "offer", "consent_network"}
+)  # fmt: skip
+_PORTEUR_PERSONAL = frozenset({"name", "email", "phone"})
+_KEPT = frozenset({type(None), bool, int, float, str})
+
+
+def _created(payload: dict[str, Any], found: list[tuple[list[str], str, str]]) -> dict[str, Any] | None:
+    """:func:`_walked` of a ``created`` payload (``{"fiche": {…}, "local_network": …}``, one per ``fiche import``
+    row), by its known shape: the same stored payload and values in the same order, or None for any other
+    shape (the generic walk decides).  Why: the generic walk tests every key of every dict for personal data,
+    about 40 µs of a row's 330; ``tests/test_store_personal_split.py`` holds both to the same result."""
+    fiche = payload.get("fiche")
+    if type(fiche) is not dict or "local_network" not in payload:
+        return None
+    stored: dict[str, Any] = {}
+    for top, node in payload.items():
+        if top == "local_network":
+            if type(node) not in _KEPT:
+                return None
+            stored[top] = node
+            continue
+        out: dict[str, Any] = {}
+        for key, value in fiche.items():
+            kind = type(value)
+            if key in _FICHE_PLAIN:
+                if kind in _KEPT:
+                    out[key] = value
+                elif kind is list:
+                    out[key] = _copy(value)
+                else:
+                    return None
+            elif key == "summary" and kind in _KEPT:
+                if kind is str and value:
+                    found.append((["fiche", "summary"], "fiche.summary", value))
+                    out[key] = ""
+                else:
+                    out[key] = value
+            elif key == "porteur" and kind is dict:
+                porteur: dict[str, Any] = {}
+                for name, item in value.items():
+                    if type(item) not in _KEPT:
+                        return None
+                    if name in _PORTEUR_PERSONAL:
+                        if type(item) is str and item:
+                            found.append((["fiche", "porteur", name], f"fiche.porteur.{name}", item))
+                            item = None
+                    elif name not in _FICHE_PLAIN:
+                        return None
+                    porteur[name] = item
+                out[key] = porteur
+            elif key == "porteur" and value is None:
+                out[key] = None
+            else:
+                return None
+        stored[top] = out
+    return stored
+
+
+def _bundled(
+    stored: dict[str, Any], found: list[tuple[list[str], str, str]], fiche_id: str, token: Callable[[], str] | None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The stored payload with its references, and its one ``personal_data`` row (none without a value)."""
+    if not found:
+        return stored, []
+    random = (token or _token)()
+    salt, ref = random[:32], random[32:]
+    key = salt.encode("ascii")
+    values: dict[str, str] = {}
+    refs: dict[str, dict[str, Any]] = {}
+    for at, path, value in found:
+        values[path] = value
+        refs[path] = {"key": ref, "digest": _hmac(key, value.encode("utf-8"), "sha256").hex(), "at": at, BUNDLE: True}
+    stored[REFS] = refs
+    return stored, [{"key": ref, "fiche_id": fiche_id, "salt": salt, "value": bundle_text(values)}]
+
+
+#: The reference's flag saying its value is one entry of its row's JSON object (:func:`bundle_text`).
+BUNDLE = "bundle"
+_hmac = hmac.digest
+_BUNDLE_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def bundle_text(values: Mapping[str, str]) -> str:
+    """The stored text of one payload's personal values: the JSON object ``{path: value}``."""
+    return _BUNDLE_JSON.encode(values)
+
+
+def value_at(found: Value, path: str, ref: Mapping[str, Any], parsed: dict[str, Any] | None = None) -> str | None:
+    """The personal value a reference names in its stored row: the row's value, or for a ``bundle`` reference
+    the ``path`` entry of the row's JSON object (None when the row no longer holds it as text).
+    ``parsed``: a memo of rows' objects by key, for a caller reading several paths of one row."""
+    if not ref.get(BUNDLE):
+        return found.value
+    memo = parsed if parsed is not None else {}
+    key = str(ref["key"])
+    if key not in memo:
+        try:
+            memo[key] = json.loads(found.value)
+        except ValueError:
+            memo[key] = None
+    entries = memo[key]
+    value = entries.get(path) if isinstance(entries, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def count_values(text: str) -> int:
+    """How many personal values a stored row holds: the entries of a bundle's JSON object of texts, else one
+    (a row written before bundles; for ``db verify``'s count of values no event refers to)."""
+    if text.startswith("{"):
+        try:
+            entries = json.loads(text)
+        except ValueError:
+            return 1
+        if isinstance(entries, dict) and entries and all(isinstance(v, str) for v in entries.values()):
+            return len(entries)
+    return 1
 
 
 def _token() -> str:
@@ -116,8 +250,8 @@ def tokens(batch: int = 256) -> Callable[[], str]:
     """A source of :func:`split`'s random hex digits for one bulk write, reading ``os.urandom`` for ``batch``
     values at a time instead of once per value.
 
-    Why: ``fiche import`` splits four personal values per row, and each ``os.urandom`` is a system call
-    (on this shared VM about a microsecond and a half, more than the rest of a value's reference).  The
+    Why: ``fiche import`` splits one payload with personal values per row, and each ``os.urandom`` is a
+    system call (on this shared VM about a microsecond and a half).  The
     bytes are the kernel's as before; each token is handed out once; a source belongs to the one call
     that made it (never shared between threads)."""
     pool: list[str] = []
@@ -166,9 +300,13 @@ def join(payload: Mapping[str, Any], values: Mapping[str, Value], *, owned: bool
         return out
     if not owned:
         out = copy.deepcopy(out)
+    parsed: dict[str, Any] = {}
     for path, ref in refs.items():
         found = values.get(ref["key"])
         if found is None:
+            continue
+        value = value_at(found, path, ref, parsed)
+        if value is None:
             continue
         node: Any = out
         where = ref.get("at")
@@ -176,13 +314,14 @@ def join(payload: Mapping[str, Any], values: Mapping[str, Value], *, owned: bool
         for part in parents:
             node = node.get(part) if isinstance(node, dict) else None
         if isinstance(node, dict):
-            node[last] = found.value
+            node[last] = value
     return out
 
 
 def check(payload: Mapping[str, Any], values: Mapping[str, Value], fiche_id: str) -> list[str]:
     """What is wrong with a payload's personal data: a value changed, or one of another fiche."""
     problems = []
+    parsed: dict[str, Any] = {}
     for path, ref in refs_of(payload).items():
         found = values.get(ref["key"])
         if found is None:
@@ -193,7 +332,9 @@ def check(payload: Mapping[str, Any], values: Mapping[str, Value], fiche_id: str
                     path=path, fiche=found.fiche_id
                 )
             )
-        elif not hmac.compare_digest(digest(found.salt, found.value), str(ref.get("digest"))):
+            continue
+        value = value_at(found, path, ref, parsed)
+        if value is None or not hmac.compare_digest(digest(found.salt, value), str(ref.get("digest"))):
             problems.append(_("the personal value '{path}' was changed outside capactif").format(path=path))
     return problems
 

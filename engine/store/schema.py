@@ -27,7 +27,9 @@ Design decisions:
   set to someone else.  ``recorded_at`` is the database server's clock.
 * ``personal_data`` holds the porteur's name, e-mail, phone and every free text (summary, notes,
   contacts, comments) *outside* the chained payloads: a payload keeps only a salted digest
-  (:mod:`engine.store.personal`).  Erasing a person deletes those rows; the chain still verifies.
+  (:mod:`engine.store.personal`), one row per event payload since 2026-12-01 (the values of a payload as
+  one JSON object; rows written before hold one value each).  Erasing a person deletes those rows; the
+  chain still verifies.
 * ``fiche_projection`` holds, per fiche, the facts of its history the alerts need (last event, lead
   assignments, last change of its structures, structures outside it that recorded events): written
   with the events, checked and rebuilt by ``db verify`` (:mod:`engine.store.projection`).

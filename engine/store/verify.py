@@ -164,7 +164,7 @@ def verify(conn: Connection, *, anchor: str | None = None) -> Verification:
     if unreferenced:
         fiches_of = sorted({values[k].fiche_id for k in unreferenced})
         for fiche_id in fiches_of:
-            count = sum(1 for k in unreferenced if values[k].fiche_id == fiche_id)
+            count = sum(personal.count_values(values[k].value) for k in unreferenced if values[k].fiche_id == fiche_id)
             message = _("{count} personal value(s) stored with no event referring to them").format(count=count)
             result.differences.append(Difference(fiche_id, "personal_data", None, message))
     _check_sequences(conn, result)
