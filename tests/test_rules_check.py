@@ -178,12 +178,12 @@ def test_version_outside_git_is_a_content_hash(tmp_path):
 
 def test_outside_git_no_git_process_is_started(tmp_path, monkeypatch):
     """An installed capactif's rules (no .git in or above them): the version costs no git process."""
-    from engine.rules import version
+    import subprocess
 
     rules_dir = bundled_copy(tmp_path)
     assert not any((p / ".git").exists() for p in (rules_dir, *rules_dir.parents))
     started: list[list[str]] = []
-    real_popen = version.subprocess.Popen
+    real_popen = subprocess.Popen
 
     def popen(command, *args, **kwargs):
         started.append(command)
@@ -191,7 +191,7 @@ def test_outside_git_no_git_process_is_started(tmp_path, monkeypatch):
 
     monkeypatch.delenv("GIT_DIR", raising=False)
     monkeypatch.delenv("GIT_WORK_TREE", raising=False)
-    monkeypatch.setattr(version.subprocess, "Popen", popen)
+    monkeypatch.setattr(subprocess, "Popen", popen)
     assert rules_version(rules_dir) == content_hash(rules_dir)
     assert started == []
     monkeypatch.setenv("GIT_DIR", str(tmp_path / "elsewhere.git"))  # git would look there: it is asked

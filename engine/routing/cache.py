@@ -30,14 +30,20 @@ def compiled_rules(rules_dir: Path, version: str | None, ruleset: Callable[[], R
     (``ruleset`` loads and checks them: a rules problem is raised as it is) then cached.  ``version``: the
     version to give them (the rules in force of a store), else the directory's own (:func:`rules_version`)."""
     rules_dir = Path(rules_dir)
-    cache_key = cache.key(rules_dir, CODE) if rules_dir.is_dir() else ""
-    found = cache.load(cache_key) if cache_key else None
-    if isinstance(found, CompiledRules):
-        from engine.rules.version import rules_version
+    if not rules_dir.is_dir():
+        return compile_rules(ruleset())  # the loader says what is wrong
+    if version is None:  # git's answer (in a git work tree) comes while the cache is read
+        from engine.rules.version import start_rules_version
 
-        found.version = version if version is not None else rules_version(rules_dir)
+        version_of = start_rules_version(rules_dir)
+    try:
+        cache_key = cache.key(rules_dir, CODE)
+        found = cache.load(cache_key)
+    finally:
+        version = version if version is not None else version_of()
+    if isinstance(found, CompiledRules):
+        found.version = version
         return found
     compiled = compile_rules(ruleset())
-    if cache_key:
-        cache.put(cache_key, compiled)
+    cache.put(cache_key, compiled)
     return compiled

@@ -20,14 +20,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import pickle
-import secrets
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine import __version__, paths
+
+try:  # pickle's C functions without the pure-Python pickler (pickle.py) that a cold command never uses
+    from _pickle import PickleError, dumps, loads
+except ImportError:  # pragma: no cover - an interpreter without the accelerator
+    from pickle import PickleError, dumps, loads
 
 if TYPE_CHECKING:
     from engine.rules.ruleset import RuleSet
@@ -48,11 +51,22 @@ def key(rules_dir: Path, code: Iterable[str] = CODE) -> str:
     engine_dir = Path(__file__).parent.parent
     for name in code:
         digest.update((engine_dir / name).read_bytes())
-    files = [p for p in rules_dir.rglob("*") if p.is_file()]
-    for path in sorted(p for p in files if not any(part.startswith(".") for part in p.relative_to(rules_dir).parts)):
-        digest.update(path.relative_to(rules_dir).as_posix().encode("utf-8") + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+    for relative, path in _files(str(rules_dir)):
+        digest.update(relative.encode("utf-8") + b"\0")
+        with open(path, "rb") as fh:
+            digest.update(fh.read() + b"\0")
     return digest.hexdigest()
+
+
+def _files(top: str) -> list[tuple[str, str]]:
+    """``(relative path with '/', path)`` of every file under ``top`` outside hidden files and folders, sorted."""
+    found = []
+    for folder, folders, names in os.walk(top, followlinks=True):
+        folders[:] = [f for f in folders if not f.startswith(".")]
+        relative = os.path.relpath(folder, top).replace(os.sep, "/")
+        prefix = "" if relative == "." else relative + "/"
+        found += [(prefix + n, os.path.join(folder, n)) for n in names if not n.startswith(".")]
+    return sorted(found)
 
 
 MAGIC = b"capactif-rules-cache-2\n"
@@ -78,7 +92,7 @@ def _secret() -> bytes | None:
             except OSError:
                 return None
             with os.fdopen(fd, "wb") as fh:
-                fh.write(secrets.token_bytes(32))
+                fh.write(os.urandom(32))
             continue
         except OSError:
             return None
@@ -120,8 +134,8 @@ def load(cache_key: str) -> object | None:
     if head != MAGIC or not hmac.compare_digest(signature, _signature(secret, cache_key, body)):
         return None
     try:
-        return pickle.loads(body)
-    except (pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return loads(body)
+    except (PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
 
 
@@ -137,10 +151,10 @@ def put(cache_key: str, ruleset: object) -> None:
 
     target = _path(cache_key)
     try:
-        body = pickle.dumps(ruleset, protocol=pickle.HIGHEST_PROTOCOL)
+        body = dumps(ruleset, protocol=5)  # pickle.HIGHEST_PROTOCOL of Python 3.8 to 3.13
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with tempfile.NamedTemporaryFile("wb", dir=target.parent, delete=False, suffix=".tmp") as fh:
             fh.write(MAGIC + _signature(secret, cache_key, body) + body)
         os.replace(fh.name, target)
-    except (OSError, pickle.PickleError):
+    except (OSError, PickleError):
         return

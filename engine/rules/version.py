@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -17,15 +17,38 @@ def rules_version(rules_dir: Path) -> str:
 
     The commit is the last one that changed the directory, so unrelated commits keep the version.
     """
-    return _git_version(rules_dir) or content_hash(rules_dir)
+    return start_rules_version(rules_dir)()
 
 
-def _git(rules_dir: Path, *commands: tuple[str, ...]) -> list[str | None]:
-    """The output of each git command run in ``rules_dir`` (None for one that failed), run at once.
+def start_rules_version(rules_dir: Path) -> Callable[[], str]:
+    """:func:`rules_version` in two steps: the git processes are started now and run while the caller goes on
+    (a cold ``suggest`` reads its cached rules meanwhile); calling the result waits for them and gives the
+    version.  Call it once, always (it also reaps the processes)."""
+    if not in_git_work_tree(rules_dir):
+        return lambda: content_hash(rules_dir)
+    # `git status` fails outside a work tree (and in a bare repository or a .git directory): its
+    # success is the "inside a work tree" test, so no separate `git rev-parse` call is needed.
+    answers = _start_git(
+        rules_dir,
+        ("status", "--porcelain", "--untracked-files=all", "--", "."),
+        ("log", "-1", "--format=%H", "--", "."),
+    )
 
-    The commands only read, so they run side by side: every command pays for the version at
-    start-up, and a git process costs about as much to start as to answer.
-    """
+    def version() -> str:
+        status, commit = answers()
+        if status is None or status or not commit:
+            return content_hash(rules_dir)
+        return f"git:{commit[:12]}"
+
+    return version
+
+
+def _start_git(rules_dir: Path, *commands: tuple[str, ...]) -> Callable[[], list[str | None]]:
+    """Start each git command in ``rules_dir`` at once; the result waits for their outputs (None for one that
+    failed).  The commands only read, so they run side by side: every command pays for the version at
+    start-up, and a git process costs about as much to start as to answer."""
+    import subprocess  # only in a git work tree: an installed capactif's rules never need it
+
     running: list[subprocess.Popen[str]] = []
     try:
         for args in commands:
@@ -39,17 +62,21 @@ def _git(rules_dir: Path, *commands: tuple[str, ...]) -> list[str | None]:
         for process in running:
             process.kill()
             process.communicate()
-        return [None] * len(commands)
-    outputs: list[str | None] = []
-    for process in running:
-        try:
-            stdout, _ = process.communicate(timeout=10)
-        except subprocess.SubprocessError:
-            process.kill()
-            process.communicate()
-            outputs.append(None)
-            continue
-        outputs.append(stdout.strip() if process.returncode == 0 else None)
+        return lambda: [None] * len(commands)
+
+    def outputs() -> list[str | None]:
+        found: list[str | None] = []
+        for process in running:
+            try:
+                stdout, _ = process.communicate(timeout=10)
+            except subprocess.SubprocessError:
+                process.kill()
+                process.communicate()
+                found.append(None)
+                continue
+            found.append(stdout.strip() if process.returncode == 0 else None)
+        return found
+
     return outputs
 
 
@@ -63,21 +90,6 @@ def in_git_work_tree(rules_dir: Path) -> bool:
         return True
     directory = rules_dir.absolute()
     return any((parent / ".git").exists() for parent in (directory, *directory.parents))
-
-
-def _git_version(rules_dir: Path) -> str | None:
-    # `git status` fails outside a work tree (and in a bare repository or a .git directory): its
-    # success is the "inside a work tree" test, so no separate `git rev-parse` call is needed.
-    if not in_git_work_tree(rules_dir):
-        return None
-    status, commit = _git(
-        rules_dir,
-        ("status", "--porcelain", "--untracked-files=all", "--", "."),
-        ("log", "-1", "--format=%H", "--", "."),
-    )
-    if status is None or status:
-        return None
-    return f"git:{commit[:12]}" if commit else None
 
 
 def content_hash(rules_dir: Path) -> str:
