@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import csv
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from engine.errors import Problem, RulesError
 from engine.i18n import N_, _
@@ -23,6 +23,16 @@ _UNKNOWN_PLACE = {
     "departments": N_("unknown department '{value}'"),
     "communes": N_("unknown commune '{value}'"),
 }
+
+
+def reduce_by_constructor(record: Any) -> tuple[Any, tuple[Any, ...]]:
+    """``__reduce__`` of a frozen slots dataclass: unpickled by calling the class with its fields, in order.
+
+    dataclasses' own ``__setstate__`` for such a class looks the fields up again for every record; the
+    compiled rules' cache (:mod:`engine.routing.cache`) holds a few hundred of them (communes, territories'
+    words) and a cold ``capactif suggest`` unpickled them in twice the time (docs/performance.md).
+    """
+    return type(record), tuple(getattr(record, f.name) for f in fields(record))
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +56,8 @@ class Commune:
     def __str__(self) -> str:
         return f"{self.insee} {self.name}"
 
+    __reduce__ = reduce_by_constructor
+
 
 @dataclass(frozen=True, slots=True)
 class Intercommunal:
@@ -56,6 +68,8 @@ class Intercommunal:
     year: int
     communes: frozenset[str]
 
+    __reduce__ = reduce_by_constructor
+
 
 @dataclass(frozen=True, slots=True)
 class LocalNetwork:
@@ -64,6 +78,8 @@ class LocalNetwork:
     id: str
     name: str
     communes: frozenset[str]
+
+    __reduce__ = reduce_by_constructor
 
 
 @dataclass

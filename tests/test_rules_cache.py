@@ -180,3 +180,22 @@ def test_a_workspace_routes_from_the_compiled_cache_without_loading_the_network(
     with Workspace.open(rules=rules_copy) as ws:
         loaded = ws.network  # a use case that loaded the network first: its version, no second git call
         assert ws.compiled_rules.version == loaded.rules.version
+
+
+def test_communes_and_territory_words_unpickle_whole():
+    """The frozen records of compiled rules are unpickled through their constructor (reduce_by_constructor):
+    every field comes back, in order, memo included."""
+    from engine import network
+    from engine.routing import compile_rules
+
+    compiled = compile_rules(network.load(None).rules)
+    again = pickle.loads(pickle.dumps(compiled, protocol=5))
+    assert again.territory.communes == compiled.territory.communes
+    assert again.territory.local_networks == compiled.territory.local_networks
+    assert again.territory.intercommunals == compiled.territory.intercommunals
+    assert again.territory._by_name == compiled.territory._by_name
+    for sid, s in compiled.structures.items():
+        assert again.structures[sid].territory_words == s.territory_words
+        assert str(again.structures[sid].territory_words) == str(s.territory_words)
+    commune = next(iter(compiled.territory.communes.values()))
+    assert pickle.loads(pickle.dumps(commune)).local_network == commune.local_network != ""

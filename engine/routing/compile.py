@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from engine.i18n import _, get_language, ngettext
-from engine.territory import Territory
+from engine.territory import Territory, reduce_by_constructor
 from engine.vocabulary import KINDS, NATURES, NEEDS, PUBLICS, STAGES
 
 if TYPE_CHECKING:  # the rules' pydantic models: compiling needs them, routing with compiled rules does not
@@ -518,6 +518,8 @@ class TerritoryWords:
     excluded: tuple[tuple[str, tuple[str, ...], int], ...]
     #: The words already said, per language (a suggestion says them at each call: no re-hashing).
     said: dict[str, str] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    __reduce__ = reduce_by_constructor
 
     def __str__(self) -> str:
         language = get_language()
