@@ -206,3 +206,32 @@ def test_each_check_alerts_only_in_its_scope(fiches, rules, network, seed):
     scoped = compute(views, rules, CHARTER, AS_OF)
     assert [a.to_dict() for a in scoped] == [a.to_dict() for a in every_check_on_every_fiche(views, rules, AS_OF)]
     assert {a.check for a in scoped} >= {"bounced", "consent_missing", "stalled"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    drawn=st.lists(
+        st.tuples(
+            st.sampled_from(sorted(CHECKS)),
+            st.sampled_from(["critical", "warning", "info"]),
+            st.integers(0, 6),  # few days: many ties on the day
+            st.integers(1, 40),
+        ),
+        max_size=60,
+    ),
+    limit=st.integers(1, 12),
+)
+def test_the_most_urgent_are_the_first_by_urgency(drawn, limit):
+    """``AlertRun.most_urgent`` (severity by severity, the oldest days first) is ``sorted(key=urgency)[:limit]``,
+    ties on the severity, the day and the check included."""
+    from engine.alerts.model import Alert
+    from engine.alerts.runner import AlertRun, urgency
+
+    alerts = [
+        Alert(f"F-2026-{n:04d}", None, "63003", "idea", check, severity, AS_OF - dt.timedelta(days=days), days)
+        for check, severity, days, n in drawn
+    ]
+    run = AlertRun(AS_OF, "test", len(alerts), alerts)
+    expected = sorted(alerts, key=urgency)[:limit]
+    assert [(a.fiche, a.check) for a in run.most_urgent(limit)] == [(a.fiche, a.check) for a in expected]
+    assert run.most_urgent(limit) == run.most_urgent(limit)  # computed once, the same list each time
