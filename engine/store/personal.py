@@ -42,6 +42,7 @@ from sqlalchemy import Connection, bindparam, delete, select
 
 from engine.i18n import _
 from engine.store import bulk
+from engine.store.keyed import hmac_sha256
 from engine.store.schema import personal_data
 
 #: Payload keys whose string values are personal data (at any depth).
@@ -189,19 +190,18 @@ def _bundled(
         return stored, []
     random = (token or _token)()
     salt, ref = random[:32], random[32:]
-    key = salt.encode("ascii")
+    mac = hmac_sha256(salt.encode("ascii"))  # the salt's HMAC set up once for the payload's values
     values: dict[str, str] = {}
     refs: dict[str, dict[str, Any]] = {}
     for at, path, value in found:
         values[path] = value
-        refs[path] = {"key": ref, "digest": _hmac(key, value.encode("utf-8"), "sha256").hex(), "at": at, BUNDLE: True}
+        refs[path] = {"key": ref, "digest": mac(value.encode("utf-8")), "at": at, BUNDLE: True}
     stored[REFS] = refs
     return stored, [{"key": ref, "fiche_id": fiche_id, "salt": salt, "value": bundle_text(values)}]
 
 
 #: The reference's flag saying its value is one entry of its row's JSON object (:func:`bundle_text`).
 BUNDLE = "bundle"
-_hmac = hmac.digest
 _BUNDLE_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
