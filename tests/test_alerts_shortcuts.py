@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import sample
-from engine.alerts.checks import CHECKS, SCOPE_OF, SCOPES, by_scope
+from engine.alerts.checks import CHECKS, SCANS, SCOPE_OF, SCOPES, by_scope
 from engine.alerts.context import AlertContext, beyond_capacity, caseloads
 from engine.alerts.runner import compute, sort_key
 from engine.charter import load_charter
@@ -203,6 +203,14 @@ def test_each_check_alerts_only_in_its_scope(fiches, rules, network, seed):
         for view in views:
             if view.id not in scopes[SCOPE_OF[check]]:
                 assert fn(view, ctx) is None, (check, view)
+    ctx.caseload = caseloads(views)
+    ctx.over_capacity = beyond_capacity(views, rules)
+    # every day of the last 400 as the last event: each delay's boundary day is among them
+    dated = [v._replace(last_event=AS_OF - dt.timedelta(days=i % 400)) for i, v in enumerate(views * 3)]
+    for check, scan in SCANS.items():  # a scan is its check asked of each fiche, whatever the fiches given
+        assert [a.to_dict() for a in scan(views + dated, ctx)] == [
+            a.to_dict() for v in views + dated if (a := CHECKS[check](v, ctx)) is not None
+        ], check
     scoped = compute(views, rules, CHARTER, AS_OF)
     assert [a.to_dict() for a in scoped] == [a.to_dict() for a in every_check_on_every_fiche(views, rules, AS_OF)]
     assert {a.check for a in scoped} >= {"bounced", "consent_missing", "stalled"}

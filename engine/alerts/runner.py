@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from engine.alerts.checks import CHECKS, SCOPE_OF, by_scope
+from engine.alerts.checks import CHECKS, SCANS, SCOPE_OF, by_scope
 from engine.alerts.context import AlertContext, beyond_capacity, caseloads
 from engine.alerts.model import Alert
 from engine.charter import SEVERITIES, Charter
@@ -236,7 +236,9 @@ def compute(
         scopes = {name: [v for v in of if v.local_network == flt.network] for name, of in scopes.items()}
     by_check: dict[str, list[Alert]] = {}
     for check, fn in checks:
-        found = [a for v in scopes[SCOPE_OF[check]] if (a := fn(v, ctx)) is not None]
+        scan = SCANS.get(check)
+        scope = scopes[SCOPE_OF[check]]
+        found = scan(scope, ctx) if scan is not None else [a for v in scope if (a := fn(v, ctx)) is not None]
         if flt.structure:  # the other filters chose the checks and fiches asked
             found = [a for a in found if flt.keeps(a)]
         by_check[check] = found

@@ -90,3 +90,7 @@ _MODULES = (
 CHECKS: dict[str, Check] = {module.ID: module.check for module in _MODULES}
 #: The scope of each check (one of :data:`SCOPES`).
 SCOPE_OF: dict[str, str] = {module.ID: module.SCOPE for module in _MODULES}
+#: The checks asked of most fiches also have ``scan(views, ctx)``: the check of each fiche of its scope,
+#: in order, without a call per fiche (tests/test_alerts_shortcuts.py holds each to its ``check``).
+Scan = Callable[[Iterable[FicheView], AlertContext], list[Alert]]
+SCANS: dict[str, Scan] = {module.ID: module.scan for module in _MODULES if hasattr(module, "scan")}

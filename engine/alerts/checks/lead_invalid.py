@@ -13,6 +13,9 @@ record when they changed), the reception when the fiche came with its lead.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import partial
+
 from engine.alerts.checks.common import lead_proposal
 from engine.alerts.context import AlertContext
 from engine.alerts.model import Alert, Words
@@ -68,6 +71,34 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     if why is None:
         return None
     return ctx.alert(view, ID, view.lead_since or view.received, lambda: _words(view, ctx, why))
+
+
+def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Alert]:
+    """:func:`check` of each fiche of the scope, in order, what it reads once per run read once (170,000 led
+    fiches at scale)."""
+    structures = ctx.rules.structures
+    over = ctx.over_capacity
+    memo = ctx.memo
+    shortcut = not ctx.lead_rules
+    alert = ctx.alert
+    out = []
+    for view in views:
+        lead = view.lead
+        if lead is None or view.stage not in ACTIVE_STAGES:
+            continue
+        if shortcut and view.id not in over:
+            s = structures.get(lead)
+            if s is not None and not s.filters:
+                key = (ID, lead, view.commune, view.effective_nature)  # as in check()
+                fits = memo.get(key)
+                if fits is None:
+                    fits = memo[key] = problem(view, ctx) is None
+                if fits:
+                    continue
+        why = problem(view, ctx)
+        if why is not None:
+            out.append(alert(view, ID, view.lead_since or view.received, partial(_words, view, ctx, why)))
+    return out
 
 
 def _words(view: FicheView, ctx: AlertContext, why: str) -> Words:

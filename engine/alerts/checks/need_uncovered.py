@@ -11,6 +11,9 @@ where to orient the porteur outside the network (``orientation.yaml``, unconfirm
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import partial
+
 from engine.alerts.context import AlertContext
 from engine.alerts.model import Alert, Words
 from engine.i18n import _, ngettext
@@ -48,6 +51,27 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
         return None
     since = max(view.assignment_since or view.received, view.received)
     return ctx.alert(view, ID, since, lambda: _words(view, ctx, missing))
+
+
+def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Alert]:
+    """:func:`check` of each fiche of the scope, in order, without a call per fiche (170,000 led fiches at scale)."""
+    accompanying = ctx.accompanying
+    alert = ctx.alert
+    out = []
+    for view in views:
+        needs = view.needs
+        if not needs or view.lead is None or view.stage not in ACTIVE_STAGES:
+            continue
+        present, plain, listed = accompanying(view.lead, view.supporting, view.follow_up_by)
+        if plain.issuperset(needs):
+            continue
+        missing = [
+            n for n in needs if n not in plain and (n not in listed or not any(s.serves(n, view) for s in present))
+        ]
+        if missing:
+            since = max(view.assignment_since or view.received, view.received)
+            out.append(alert(view, ID, since, partial(_words, view, ctx, missing)))
+    return out
 
 
 def _words(view: FicheView, ctx: AlertContext, missing: list[str]) -> Words:

@@ -7,6 +7,8 @@ counts as news, the reception included.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from functools import partial
 
 from engine.alerts.checks.common import due
 from engine.alerts.context import AlertContext
@@ -37,6 +39,26 @@ def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     since = due(last, days, ctx.as_of)
     assert since is not None
     return ctx.alert(view, ID, since, lambda: _words(view, ctx, last, days))
+
+
+def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Alert]:
+    """:func:`check` of each fiche of the scope, in order, what it reads once per run read once (200,000
+    active fiches at scale: the call, the memo and the delay's day per fiche were most of the check)."""
+    delays = ctx.memo.get(ID)
+    if delays is None:
+        delays = ctx.memo[ID] = _delays(ctx)
+    alert = ctx.alert
+    out = []
+    for view in views:
+        delay = delays.get(view.stage)  # None outside the active stages too
+        if delay is None:
+            continue
+        days, latest = delay
+        last = view.last_event or view.received
+        if last > latest:
+            continue
+        out.append(alert(view, ID, last + dt.timedelta(days=days), partial(_words, view, ctx, last, days)))
+    return out
 
 
 def _delays(ctx: AlertContext) -> dict[str, tuple[int, dt.date]]:
