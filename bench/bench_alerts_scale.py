@@ -16,7 +16,12 @@ reuses (or keeps) a filled SQLite store.  Then, in the same process and on the s
   open (load, the nine checks, sorting, the counts and the ten most urgent alerts said in full), for
   the committee; and at the last day with ``--all`` (every alert said: its sentences, names and
   routing's proposal — an alert says them only when read);
-* **replay every history**: the same alerts by replaying every fiche — asserted equal to both runs.
+* **replay every history**: the same alerts by replaying every fiche — asserted equal to both runs;
+* **the whole command**, as the committee's secretary runs it: ``capactif alerts --db STORE --as
+  committee --as-of DAY`` in a process of its own (start-up, the rules, the store opened, the alerts,
+  the summary printed), at both days, best of ``--runs`` after a first run that compiles the bytecode
+  (a private ``PYTHONPYCACHEPREFIX``, as an installed capactif has its ``.pyc``) and reads the store
+  into the page cache — the figure the 5 s target is about.
 
 Prints each time, its ratio to the baselines, and the 5 s target (issue 19) met or not.  Figures go
 to docs/performance.md under "Alerts at scale".
@@ -198,7 +203,12 @@ def measures(quick: bool) -> list[Any]:
                 if drop:
                     drop()
             got = FIGURES[backend]
-            for name, label in (("today", "alerts at the data's last day"), ("past", "alerts 90 days earlier")):
+            for name, label in (
+                ("command today", "the whole `capactif alerts` at the data's last day"),
+                ("command past", "the whole `capactif alerts` 90 days earlier"),
+                ("today", "alerts at the data's last day, once the store is open"),
+                ("past", "alerts 90 days earlier, once the store is open"),
+            ):
                 out.append(
                     Measure(
                         "alerts",
@@ -230,6 +240,33 @@ def every(run: Any) -> Any:
     for alert in run.alerts:
         alert.to_dict()
     return run
+
+
+def command_times(url: str, days: dict[str, dt.date], runs: int) -> dict[str, tuple[float, float]]:
+    """Best wall time (and that run's CPU time) of ``capactif alerts --db URL --as committee --as-of DAY``
+    per name of ``days``, each in a process of its own (see the module docstring)."""
+    import shutil
+
+    from bench_startup import LAST_CPU, capactif_command, wall_time
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "CAPACTIF_DB", "CAPACTIF_AS")}
+    pycache = tempfile.mkdtemp(prefix="capactif-bench-pycache-")
+    cwd = tempfile.mkdtemp(prefix="capactif-bench-cwd-")  # no ./rules there: the bundled rules
+    env |= {"PYTHONPYCACHEPREFIX": pycache, "CAPACTIF_HOME": str(Path(cwd) / "home")}
+    env.pop("CAPACTIF_RULES", None)
+    out: dict[str, tuple[float, float]] = {}
+    try:
+        for name, day in days.items():
+            command = [*capactif_command(), "alerts", "--db", url, "--as", "committee", "--as-of", day.isoformat()]
+            wall_time(command, env, cwd)  # bytecode compiled, rules cached, the store in the page cache
+            for _ in range(runs):
+                seconds = wall_time(command, env, cwd)
+                if name not in out or seconds < out[name][0]:
+                    out[name] = (seconds, LAST_CPU[0])
+    finally:
+        shutil.rmtree(cwd, ignore_errors=True)
+        shutil.rmtree(pycache, ignore_errors=True)
+    return out
 
 
 def measure(backend: str, url: str, net: Any, runs: int) -> list[str]:
@@ -267,9 +304,11 @@ def measure(backend: str, url: str, net: Any, runs: int) -> list[str]:
         got = [a.to_dict() for a in runs_of[name].alerts]
         assert got == [a.to_dict() for a in full.alerts], f"{backend} {name}: the projection's alerts differ"
         assert runs_of[name].fiches == full.fiches
+    commands = command_times(url, {"today": END, "past": past}, runs)
     fiches_n = runs_of["today"].fiches
     count, rows = best["count"], best["rows"]
     FIGURES[backend] = {"count": count, "rows": rows, "today": best["today"], "past": best["past"]}
+    FIGURES[backend] |= {f"command {name}": seconds for name, (seconds, _cpu) in commands.items()}
     events_n = runs_of["count"]
     out.append(f"| {backend} | baseline: SELECT count(*) FROM events ({events_n:,} events) | {count:.3f} s | 1 | |")
     out.append(f"| {backend} | baseline: bare read of every fiche row ({fiches_n:,}) | {rows:.2f} s | "
@@ -285,6 +324,12 @@ def measure(backend: str, url: str, net: Any, runs: int) -> list[str]:
         ratio = f"{seconds / count:.0f} ({seconds / rows:.1f}× the bare read)"
         out.append(f"| {backend} | {label}: {len(run.alerts):,} alerts | **{seconds:.2f} s** (CPU of this process "
                    f"{cpu[name]:.2f} s) | {ratio} | "
+                   f"< {TARGET:.0f} s: {met} |")  # fmt: skip
+    for name, day in (("today", END), ("past", past)):
+        seconds, used = commands[name]
+        met = "met" if seconds < TARGET else "**not met**"
+        out.append(f"| {backend} | the whole command `capactif alerts --as committee --as-of {day}` | "
+                   f"**{seconds:.2f} s** (CPU of the process {used:.2f} s) | {seconds / count:.0f} | "
                    f"< {TARGET:.0f} s: {met} |")  # fmt: skip
     out.append(f"| {backend} | replay every history (reference; same alerts asserted) | {replay_s:.1f} s | "
                f"{replay_s / count:.0f} ({replay_s / best['today']:.1f}× alerts today) | |")  # fmt: skip
