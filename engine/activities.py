@@ -156,9 +156,11 @@ def naf_codes() -> frozenset[str]:
     """The codes of :func:`nomenclature` alone: what checking a fiche's NAF code needs.  Every fiche read
     checks one, and building the 732 records from the 186 KB table was about 4 % of a cold ``suggest``."""
     # A row starts with its code, never quoted; a label may run over two lines, but no line of a label
-    # starts with a code and a comma (tests/test_startup_work.py holds this to nomenclature()).
-    text = (DATA / "naf_rev2.csv").read_text(encoding="utf-8")
-    return frozenset(re.findall(r"^(\d\d\.\d\d[A-Z]),", text, re.MULTILINE))
+    # starts with a code and a comma (tests/test_startup_work.py holds this to nomenclature()).  Found in
+    # the bytes after a line break (a literal first character: the regular expression engine skips to each
+    # one instead of trying every position for a line start, ten times faster; 3 % of a cold ``suggest``).
+    data = b"\n" + (DATA / "naf_rev2.csv").read_bytes()
+    return frozenset(code.decode("ascii") for code in re.findall(rb"\n(\d\d\.\d\d[A-Z]),", data))
 
 
 @cache
