@@ -240,3 +240,39 @@ def test_a_created_fiche_dict_takes_the_known_shape():
     walked: list = []
     assert personal._walked(payload, walked) == personal._created(payload, [])
     assert walked == found
+
+
+def test_the_references_are_one_key_and_a_digest_per_path():
+    """A payload stores ``{"key", "digests"}`` (about 380 bytes of a created payload's JSON, against 600 for a
+    reference per path): the same references through ``refs_of``."""
+    stored, (row,) = personal.split(CREATED, "F-2026-0001")
+    assert set(stored["$personal"]) == {"key", "digests"}
+    assert stored["$personal"]["key"] == row["key"]
+    assert stored["$personal"]["digests"] == {p: r["digest"] for p, r in personal.refs_of(stored).items()}
+    assert personal.refs_of(stored)["fiche.porteur.name"]["at"] == ["fiche", "porteur", "name"]
+
+
+def test_a_dotted_key_keeps_where_its_value_was():
+    """An edit's ``porteur.name`` change: its path alone does not say where the value goes back."""
+    edit = {"changes": {"porteur.name": {"old": "Camille Martin", "new": "Camille Durand"}, "stage": {"old": "idea"}}}
+    stored, (row,) = personal.split(edit, "F-2026-0001")
+    assert stored["$personal"]["at"] == {
+        "changes.porteur.name.old": ["changes", "porteur.name", "old"],
+        "changes.porteur.name.new": ["changes", "porteur.name", "new"],
+    }
+    values = {row["key"]: personal.Value("F-2026-0001", row["salt"], row["value"])}
+    assert personal.join(stored, values) == edit
+    assert personal.check(stored, values, "F-2026-0001") == []
+    assert sorted(personal.missing(stored, {})) == ["changes.porteur.name.new", "changes.porteur.name.old"]
+
+
+def test_a_reference_per_path_to_a_bundle_reads_as_well():
+    """The first form of one row per payload (a reference per path with ``bundle``, written for an hour on
+    2026-12-01) reads, checks and erases as the compact one."""
+    stored, (row,) = personal.split(CREATED, "F-2026-0001")
+    per_path = {**stored, "$personal": {p: dict(r) for p, r in personal.refs_of(stored).items()}}
+    values = {row["key"]: personal.Value("F-2026-0001", row["salt"], row["value"])}
+    assert personal.refs_of(per_path) == personal.refs_of(stored)
+    assert personal.join(per_path, values) == CREATED
+    assert personal.check(per_path, values, "F-2026-0001") == []
+    assert len(personal.missing(per_path, {})) == 4

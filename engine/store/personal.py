@@ -15,11 +15,14 @@ the payload's ``$personal`` key a reference ``{"key", "digest"}``; the value its
 
 One row per payload (since 2026-12-01, issue 19): the personal values of one payload share one
 ``personal_data`` row — its value is the JSON object ``{path: value}`` (:func:`bundle_text`), under one
-random key and one salt — and each path's reference says so (``"bundle": true``); its ``digest`` is still
-HMAC-SHA-256(salt, that path's value), so ``db verify`` names the very value that was changed.  Rows
-written before hold one value each (no ``bundle`` in their references) and read as before.  Why: ``fiche
-import`` wrote four rows (four keys, four salts, each under two indexes) per fiche; erasure deletes a
-fiche's rows either way.
+random key and one salt — and the payload's ``$personal`` says so in a compact form,
+``{"key": <the row's key>, "digests": {path: digest}}`` (with ``"at": {path: [parts]}`` for a path whose
+parts hold a dot, such as an edit's ``porteur.name``); each digest is still HMAC-SHA-256(salt, that path's
+value), so ``db verify`` names the very value that was changed.  :func:`refs_of` gives every form as one
+reference per path (``{"key", "digest", "at", "bundle": true}``).  Rows written before hold one value each
+(``$personal`` maps each path to its own ``{"key", "digest", "at"}``) and read as before.  Why: ``fiche
+import`` wrote four rows (four keys, four salts, each under two indexes) per fiche, and four references of
+150 bytes each into every chained payload; erasure deletes a fiche's rows either way.
 
 What is personal: every string under a key of :data:`PERSONAL_KEYS`, at any depth of a payload (the
 ``created`` event's ``fiche.summary`` and ``fiche.porteur.name|email|phone``, a note's or contact's
@@ -192,11 +195,14 @@ def _bundled(
     salt, ref = random[:32], random[32:]
     mac = hmac_sha256(salt.encode("ascii"))  # the salt's HMAC set up once for the payload's values
     values: dict[str, str] = {}
-    refs: dict[str, dict[str, Any]] = {}
+    digests: dict[str, str] = {}
+    dotted: dict[str, list[str]] = {}
     for at, path, value in found:
         values[path] = value
-        refs[path] = {"key": ref, "digest": mac(value.encode("utf-8")), "at": at, BUNDLE: True}
-    stored[REFS] = refs
+        digests[path] = mac(value.encode("utf-8"))
+        if len(at) != path.count(".") + 1:  # a part holds a dot: the path alone does not say where the value was
+            dotted[path] = at
+    stored[REFS] = {"key": ref, "digests": digests, "at": dotted} if dotted else {"key": ref, "digests": digests}
     return stored, [{"key": ref, "fiche_id": fiche_id, "salt": salt, "value": bundle_text(values)}]
 
 
@@ -285,6 +291,16 @@ def refs_of(payload: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     refs = payload.get(REFS) if isinstance(payload, Mapping) else None
     if not isinstance(refs, Mapping):
         return {}
+    key, digests = refs.get("key"), refs.get("digests")
+    if isinstance(key, str) and isinstance(digests, Mapping):  # one row for the payload (the module docstring)
+        dotted = refs.get("at")
+        ats = dotted if isinstance(dotted, Mapping) else {}
+        return {
+            str(path): {"key": key, "digest": digest, "at": ats.get(path) or str(path).split("."), BUNDLE: True}
+            for path, digest in digests.items()
+            if isinstance(digest, str)
+        }
+    # one row per value, each path its own reference (written before 2026-12-01), or the first form of a bundle
     return {p: r for p, r in refs.items() if isinstance(r, Mapping) and isinstance(r.get("key"), str)}
 
 
