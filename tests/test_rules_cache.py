@@ -199,3 +199,18 @@ def test_communes_and_territory_words_unpickle_whole():
         assert str(again.structures[sid].territory_words) == str(s.territory_words)
     commune = next(iter(compiled.territory.communes.values()))
     assert pickle.loads(pickle.dumps(commune)).local_network == commune.local_network != ""
+
+
+def test_entries_are_signed_with_keyed_blake2b(rules_copy):
+    """The MAC is BLAKE2b-256 keyed with the user's secret (RFC 7693's MAC mode), over the key and the body."""
+    import hashlib
+
+    load_rules(rules_copy)
+    cache_key = cache.key(rules_copy)
+    secret = cache._secret()
+    data = Path(cache._path(cache_key)).read_bytes()
+    body = data[len(cache.MAGIC) + 32 :]
+    expected = hashlib.blake2b(cache_key.encode() + b"\0" + body, key=secret, digest_size=32).digest()
+    assert data[len(cache.MAGIC) : len(cache.MAGIC) + 32] == expected
+    assert cache._signature(b"\1" * 32, cache_key, body) != expected
+    assert cache.compare_digest(expected, bytes(expected)) and not cache.compare_digest(expected, b"\0" * 32)

@@ -6,7 +6,6 @@ that routes asks for it, with the rules read from the cache or not.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -94,6 +93,8 @@ def in_git_work_tree(rules_dir: Path) -> bool:
 
 def content_hash(rules_dir: Path) -> str:
     """``sha256:`` and 12 hex digits of every file's relative path and content, in sorted order."""
+    import hashlib  # an installed capactif's version (a git work tree's comes from git): OpenSSL only then
+
     digest = hashlib.sha256()
     files = [p for p in rules_dir.rglob("*") if p.is_file()]
     for path in sorted(p for p in files if not any(part.startswith(".") for part in p.relative_to(rules_dir).parts)):
