@@ -9,6 +9,7 @@ closed, as ``pool_pre_ping`` did.  On both backends where it applies.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from sqlalchemy import create_engine, func, insert, select, text
@@ -170,3 +171,24 @@ def test_a_pool_size_is_accepted_for_an_in_memory_sqlite_store_too():
             assert conn.execute(select(1)).scalar_one() == 1
     finally:
         engine.dispose()
+
+
+def test_on_postgresql_a_whole_store_read_has_more_memory_for_its_transaction_only(pg_store):
+    """``load_views`` of every fiche raises ``work_mem`` for its transaction (SET LOCAL), never inside
+    ``reading()`` (autocommit: a SET would be refused there and would not last); afterwards the default."""
+    from engine.readmodel import load_views
+
+    def work_mem(conn):
+        return conn.exec_driver_sql("SELECT current_setting('work_mem')").scalar_one()
+
+    with pg_store.transaction() as conn:
+        default = work_mem(conn)
+        load_views(conn, date.today(), local_networks={})
+        assert work_mem(conn) == pg.WHOLE_STORE_WORK_MEM != default
+    with pg_store.reading() as conn:
+        load_views(conn, date.today(), local_networks={})  # no SET: refuse_writes would raise
+        assert work_mem(conn) == default
+    with pg_store.transaction() as conn:
+        assert work_mem(conn) == default
+        load_views(conn, date.today(), local_networks={}, ids=["F-2026-0001"])  # a few fiches: no SET
+        assert work_mem(conn) == default

@@ -41,7 +41,7 @@ from engine.readmodel.fiche import StoredFiche
 from engine.readmodel.replay import facts_fields, suggested_of, view_of
 from engine.readmodel.view import FicheView
 from engine.store import history as log
-from engine.store import porteur_keys
+from engine.store import pg, porteur_keys
 from engine.store.projection import Facts, last_event_on
 from engine.store.queries import supports_by_fiche
 from engine.store.raw import fetch_all
@@ -163,6 +163,8 @@ def load_views(
     # (work_mem) after its hash join, 1.1 of the query's 1.7 s; SQLite walked the (year, number) index
     # and looked each row up. Two integers sorted in Python cost a tenth of that.
     query = select(*columns).select_from(joined).where(received)
+    if only is None and conn.dialect.name == "postgresql":
+        pg.roomy(conn)
     rows = fetch_all(conn, query)
     rows.sort(key=_ORDINAL)
     views: dict[str, FicheView] = {}

@@ -115,3 +115,19 @@ def refuse_writes(conn: Connection, _cursor: Any, statement: str, *_args: Any) -
     """
     if conn.info.get(READING) and statement.lstrip()[:6].upper() != "SELECT":
         raise RuntimeError(f"a write inside Store.reading(): {statement.split(chr(10))[0][:80]}")
+
+
+#: The working memory (``work_mem``) of a transaction that reads every fiche at once (:func:`roomy`).
+WHOLE_STORE_WORK_MEM = "64MB"
+
+
+def roomy(conn: Connection) -> None:
+    """More working memory for the rest of this transaction (``SET LOCAL work_mem``), before a read of every
+    fiche: ``capactif alerts`` joins 200,000 fiches with their projection, and at the server's default 4 MB
+    the hash join spilled to temporary files in 8 batches (410 ms of execution, 280-330 ms in memory).
+    Nothing inside :meth:`~engine.store.db.Store.reading` or in autocommit mode, where ``SET LOCAL`` would
+    not outlast its own statement; the setting ends with the transaction."""
+    raw: Any = conn.connection.dbapi_connection
+    if conn.info.get(READING) or raw is None or raw.autocommit:
+        return
+    conn.exec_driver_sql(f"SET LOCAL work_mem = '{WHOLE_STORE_WORK_MEM}'")
