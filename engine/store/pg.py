@@ -130,4 +130,5 @@ def roomy(conn: Connection) -> None:
     raw: Any = conn.connection.dbapi_connection
     if conn.info.get(READING) or raw is None or raw.autocommit:
         return
-    conn.exec_driver_sql(f"SET LOCAL work_mem = '{WHOLE_STORE_WORK_MEM}'")
+    # on the driver's connection: a caller's stream_results option would wrap the SET in a server cursor
+    raw.execute(f"SET LOCAL work_mem = '{WHOLE_STORE_WORK_MEM}'")
