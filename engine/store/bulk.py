@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, insert
+from sqlalchemy import JSON, Connection, Table, event, insert
 
 #: Fewer rows than this go through ``conn.execute`` (SQLAlchemy caches its compiled statement).
 THRESHOLD = 32
@@ -112,7 +114,11 @@ def insert_rows(
             converted[i] = _processed(process, converted[i], remember=not isinstance(column.type, JSON))
     params = list(zip(*converted, strict=True))
     if compiled is None:
-        _copy(conn, table, columns, params)
+        pipeline = _PIPELINE.get()
+        if pipeline is not None and pipeline.conn is conn:
+            pipeline.copy(table, columns, params)
+        else:
+            _copy(conn, table, columns, params)
         return
     if list(compiled.positiontup or ()) != keys:
         params = [tuple(p[keys.index(name)] for name in compiled.positiontup or ()) for p in params]
@@ -172,9 +178,82 @@ def _plain(table: Table, keys: list[str], rows: Sequence[dict[str, Any]]) -> boo
 
 def _copy(conn: Connection, table: Table, columns: list[Any], params: list[tuple[Any, ...]]) -> None:
     """``COPY table (columns) FROM STDIN`` of ``params`` on the transaction's psycopg connection."""
+    _copy_rows(*_copy_statement(conn, table, columns), params)
+
+
+def _copy_statement(conn: Connection, table: Table, columns: list[Any]) -> tuple[Any, str]:
+    """The transaction's psycopg connection and the ``COPY`` statement of ``columns`` of ``table``."""
     preparer = conn.dialect.identifier_preparer
     names = ", ".join(preparer.quote(column.name) for column in columns)
-    driver: Any = conn.connection.driver_connection
-    with driver.cursor() as cursor, cursor.copy(f"COPY {preparer.format_table(table)} ({names}) FROM STDIN") as copy:
+    return conn.connection.driver_connection, f"COPY {preparer.format_table(table)} ({names}) FROM STDIN"
+
+
+def _copy_rows(driver: Any, statement: str, params: list[tuple[Any, ...]]) -> None:
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
         for row in params:
             copy.write_row(row)
+
+
+class _Pipeline:
+    """PostgreSQL ``COPY``s of one connection run one at a time in a thread of their own, while the caller goes
+    on making the next rows (see :func:`pipelined`)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.running: threading.Thread | None = None
+        self.failed: BaseException | None = None
+
+    def copy(self, table: Table, columns: list[Any], params: list[tuple[Any, ...]]) -> None:
+        """Start the ``COPY`` of ``params`` once the one before it has ended (its error raised here, first)."""
+        self.wait()
+        driver, statement = _copy_statement(self.conn, table, columns)  # in the caller's thread, as SQLAlchemy expects
+
+        def run() -> None:
+            try:
+                _copy_rows(driver, statement, params)
+            except BaseException as exc:  # raised in the caller's thread by wait()
+                self.failed = exc
+
+        self.running = threading.Thread(target=run, name=f"copy {table.name}", daemon=True)
+        self.running.start()
+
+    def wait(self, *_args: Any) -> None:
+        """Block until the running ``COPY`` has ended; raise its error, if any (once)."""
+        if self.running is not None:
+            self.running.join()
+            self.running = None
+        if self.failed is not None:
+            failed, self.failed = self.failed, None
+            raise failed
+
+
+_PIPELINE: ContextVar[_Pipeline | None] = ContextVar("bulk_pipeline", default=None)
+
+
+@contextmanager
+def pipelined(conn: Connection) -> Iterator[None]:
+    """On PostgreSQL, each bulk ``COPY`` made through :func:`insert_rows` on ``conn`` inside the block runs in a
+    thread while the caller prepares what comes next; anywhere else, nothing changes.
+
+    Why: the server's work on a ``COPY`` (its indexes, its foreign keys' triggers) took place after this
+    process's and not beside it — on ``fiche import`` about 110 µs per row of the server's against 175 of this
+    process's.  Order and errors stay those of the plain path: a ``COPY`` starts when the one before it has
+    ended, every other statement on ``conn`` (``before_cursor_execute``) and the end of the block wait for the
+    running one, whose error is raised first, in the caller's thread; the transaction's fate is the caller's.
+    """
+    if conn.dialect.name != "postgresql" or _PIPELINE.get() is not None:
+        yield
+        return
+    pipeline = _Pipeline(conn)
+    token = _PIPELINE.set(pipeline)
+    event.listen(conn, "before_cursor_execute", pipeline.wait)
+    try:
+        yield
+        pipeline.wait()
+    finally:
+        try:
+            if pipeline.running is not None:  # the block failed: let the COPY end before the rollback
+                pipeline.running.join()
+        finally:
+            event.remove(conn, "before_cursor_execute", pipeline.wait)
+            _PIPELINE.reset(token)

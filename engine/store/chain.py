@@ -104,8 +104,13 @@ def append(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert event rows at the head of the chain (``seq`` and ``hash`` filled in), in order."""
     if not rows:
         return
-    # Updating the head first takes its row lock (PostgreSQL) or the write lock (SQLite): appends
-    # from concurrent commands wait here and chain one after the other.
+    set_head(conn, *link(conn, rows, lock_head(conn)))
+
+
+def lock_head(conn: Connection) -> tuple[int, str]:
+    """The chain's head (last ``seq`` and hash), read by updating its row: that takes the row's lock
+    (PostgreSQL) or the write lock (SQLite) until the transaction ends, so appends from concurrent commands
+    wait here and chain one after the other."""
     head = conn.execute(
         update(event_chain)
         .where(event_chain.c.id == HEAD_ID)
@@ -122,8 +127,13 @@ def append(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
                 "capactif; nothing was written: run 'capactif db verify' and tell the coordinator"
             )
         )
-    seq: int = head.seq
-    previous: str = head.hash
+    return int(head.seq), str(head.hash)
+
+
+def link(conn: Connection, rows: Sequence[dict[str, Any]], head: tuple[int, str]) -> tuple[int, str]:
+    """Insert event rows chained after ``head`` (from :func:`lock_head`, in this transaction); the new head,
+    for :func:`set_head`."""
+    seq, previous = head
     # Each payload serialised once: the text hashed is the text stored (read back and re-serialised
     # canonically, it gives the same text, which is what ``db verify`` hashes).
     texts = [payload_text(row["payload"]) for row in rows]
@@ -132,4 +142,9 @@ def append(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         row["seq"] = seq
         row["hash"] = previous = hash_with(previous, row, text)
     bulk.insert_rows(conn, events, rows, serialised={"payload": texts})
-    conn.execute(update(event_chain).where(event_chain.c.id == HEAD_ID).values(seq=seq, hash=previous))
+    return seq, previous
+
+
+def set_head(conn: Connection, seq: int, hash_: str) -> None:
+    """Record the chain's new head (last ``seq`` and hash)."""
+    conn.execute(update(event_chain).where(event_chain.c.id == HEAD_ID).values(seq=seq, hash=hash_))

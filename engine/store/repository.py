@@ -356,10 +356,12 @@ def _insert(
         payload = {"fiche": data, "local_network": row["local_network"]}
         created.append(_event_row(data["id"], 1, ev.CREATED, payload, data["received"], who.label(), now, who))
     if rows:
-        bulk.insert_rows(conn, fiches, rows)
-        porteur_keys.record(conn, {d["id"]: d.get("porteur") or {} for d in dicts}, new=True)
-    bulk.insert_rows(conn, fiche_supports, supports)
-    _chain(conn, created, {})
+        key = porteur_keys.secret(conn)  # read before the fiches' COPY, whose server work the digests then overlap
+        with bulk.pipelined(conn):
+            bulk.insert_rows(conn, fiches, rows)
+            porteur_keys.record(conn, {d["id"]: d.get("porteur") or {} for d in dicts}, key=key, new=True)
+            bulk.insert_rows(conn, fiche_supports, supports)
+            _chain(conn, created, {})
     return [Change(d["id"], 1, [{"kind": ev.CREATED, "payload": {"fiche": d}}]) for d in dicts]
 
 
@@ -1051,9 +1053,15 @@ def _chain(conn: Connection, rows: list[dict[str, Any]], before: Mapping[str, Ma
     for row in rows:
         row["payload"], extracted = personal.split(row["payload"], row["fiche_id"], token=token)
         values += extracted
+    if not rows:
+        return
+    # The head first, its new value last: in between, nothing waits for the database (bulk.pipelined: on
+    # PostgreSQL each table's COPY runs while the next rows are made).
+    head = chain.lock_head(conn)
     personal.store(conn, values)
-    chain.append(conn, rows)
+    head = chain.link(conn, rows, head)
     projection.advance(conn, rows, before)
+    chain.set_head(conn, *head)
 
 
 def _by(who: access.Viewer, by: str | None) -> str:
