@@ -150,10 +150,10 @@ def _csv_rows(source: str, reader: Any, ctx: dict[str, Any], *, fast: bool = Tru
     line = reader.line_num + 1
     for cells in reader:
         start, line = line, reader.line_num + 1
-        if not any(c.strip() for c in cells):
+        if not "".join(cells).strip():  # a row of empty or blank cells (one C pass, not a generator per row)
             continue
-        row = dict(zip(header, cells, strict=False))
         if len(cells) != len(header):
+            row = dict(zip(header, cells, strict=False))
             problem = Problem(
                 source,
                 start,
@@ -164,6 +164,7 @@ def _csv_rows(source: str, reader: Any, ctx: dict[str, Any], *, fast: bool = Tru
             continue
         fiche = rows.fiche(cells) if rows is not None else None
         if fiche is None:  # not sure without the model: the model decides, and says what is wrong
+            row = dict(zip(header, cells, strict=True))
             try:
                 fiche = Fiche.model_validate(_nest(row), context=ctx)
             except ValidationError as exc:
@@ -176,7 +177,7 @@ def _csv_rows(source: str, reader: Any, ctx: dict[str, Any], *, fast: bool = Tru
             for name, message in state_problems(data)
         ]
         if guards:
-            batch.rejected.append(Rejected(start, row, guards))
+            batch.rejected.append(Rejected(start, dict(zip(header, cells, strict=True)), guards))
             continue
         fiche._source = f"{source}:{start}"
         batch.fiches.append(fiche)
