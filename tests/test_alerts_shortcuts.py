@@ -205,11 +205,9 @@ def test_each_check_alerts_only_in_its_scope(fiches, rules, network, seed):
                 assert fn(view, ctx) is None, (check, view)
     ctx.caseload = caseloads(views)
     ctx.over_capacity = beyond_capacity(views, rules)
-    # every day of the last 400 as the last event: each delay's boundary day is among them
-    dated = [v._replace(last_event=AS_OF - dt.timedelta(days=i % 400)) for i, v in enumerate(views * 3)]
-    for check, scan in SCANS.items():  # a scan is its check asked of each fiche, whatever the fiches given
-        assert [a.to_dict() for a in scan(views + dated, ctx)] == [
-            a.to_dict() for v in views + dated if (a := CHECKS[check](v, ctx)) is not None
+    for check, scan in SCANS.items():  # a scan of many fiches is the scan of each alone (no state between fiches)
+        assert [a.to_dict() for a in scan(views, ctx)] == [
+            a.to_dict() for v in views if (a := CHECKS[check](v, ctx)) is not None
         ], check
     scoped = compute(views, rules, CHARTER, AS_OF)
     assert [a.to_dict() for a in scoped] == [a.to_dict() for a in every_check_on_every_fiche(views, rules, AS_OF)]
@@ -243,3 +241,28 @@ def test_the_most_urgent_are_the_first_by_urgency(drawn, limit):
     expected = sorted(alerts, key=urgency)[:limit]
     assert [(a.fiche, a.check) for a in run.most_urgent(limit)] == [(a.fiche, a.check) for a in expected]
     assert run.most_urgent(limit) == run.most_urgent(limit)  # computed once, the same list each time
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32))
+def test_stalled_alerts_from_day_n_of_its_stage_s_delay(fiches, rules, network, seed):
+    """``stalled``'s scan against the charter's rule written plainly (:func:`common.due`: a delay of N days from
+    the last event applies from day N on), for last events on every day of the last 400 (each stage's boundary
+    day among them): a '>=' for '>' in the scan is caught."""
+    from engine.alerts.checks import stalled
+    from engine.alerts.checks.common import due
+
+    rng = random.Random(seed)
+    structures = sorted(network.structure_ids)
+    views = varied(views_of(fiches, structures, rng), structures, rng)
+    dated = [v._replace(last_event=AS_OF - dt.timedelta(days=i % 400)) for i, v in enumerate(views * 3)]
+    ctx = AlertContext(AS_OF, dict(CHARTER.alert_thresholds), rules)
+    delay = CHARTER.alert_thresholds["stalled"].days_for
+    expected = [
+        (v.id, since)
+        for v in dated
+        if v.stage in ACTIVE_STAGES and delay(v.stage) and (since := due(v.last_event, delay(v.stage), AS_OF))
+    ]
+    found = [(a.fiche, a.since) for a in stalled.scan(dated, ctx)]
+    assert len(found) == len(expected)
+    assert found == expected
