@@ -215,3 +215,52 @@ def test_version_in_a_clean_git_tree_is_the_commit(tmp_path):
     assert rules_version(rules_dir) == "git:" + git("rev-parse", "HEAD")[:12]
     (rules_dir / "routing.yaml").write_text("rules: []\n", encoding="utf-8")
     assert rules_version(rules_dir) == content_hash(rules_dir)
+
+
+def test_the_last_change_of_the_rules_is_asked_of_git_once_per_commit(tmp_path, monkeypatch):
+    """``git status`` (porcelain v2) says whether the rules are clean and which commit is checked out; the last
+    commit that changed them is asked of ``git log`` once for that commit, then read from the signed cache: the
+    same version, an unrelated commit keeps it, a change committed to the rules gives the new one."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    monkeypatch.setenv("CAPACTIF_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.delenv("CAPACTIF_NO_CACHE", raising=False)
+    rules_dir = bundled_copy(tmp_path)
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.org",
+                               *args], capture_output=True, text=True, check=True)  # fmt: skip
+        return done.stdout.strip()
+
+    git("init", "-q")
+    assert rules_version(rules_dir) == content_hash(rules_dir)  # no commit yet: untracked rules
+    git("add", "rules")
+    git("commit", "-q", "-m", "rules")
+    first = git("rev-parse", "HEAD")
+    started: list[list[str]] = []
+    real_popen = subprocess.Popen
+
+    def popen(command, *args, **kwargs):
+        if command[:3] == ["git", "-C", str(rules_dir)]:  # capactif's, not this test's own git commands
+            started.append(command[3:5])
+        return real_popen(command, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    assert rules_version(rules_dir) == "git:" + first[:12]
+    assert [c[0] for c in started] == ["status", "log"]
+    started.clear()
+    assert rules_version(rules_dir) == "git:" + first[:12]  # the same commit checked out: from the cache
+    assert [c[0] for c in started] == ["status"]
+    (tmp_path / "README").write_text("elsewhere\n", encoding="utf-8")
+    git("add", "README")
+    git("commit", "-q", "-m", "not the rules")
+    assert rules_version(rules_dir) == "git:" + first[:12]  # an unrelated commit keeps the version
+    (rules_dir / "routing.yaml").write_text((rules_dir / "routing.yaml").read_text() + "# n\n", encoding="utf-8")
+    assert rules_version(rules_dir) == content_hash(rules_dir)  # not committed
+    git("commit", "-q", "-am", "rules changed")
+    assert rules_version(rules_dir) == "git:" + git("rev-parse", "HEAD")[:12]
+    monkeypatch.setenv("CAPACTIF_NO_CACHE", "1")
+    started.clear()
+    assert rules_version(rules_dir) == "git:" + git("rev-parse", "HEAD")[:12]  # without the cache: git log again
+    assert [c[0] for c in started] == ["status", "log"]

@@ -77,6 +77,12 @@ def _files(top: str) -> list[tuple[str, str]]:
     return sorted(found)
 
 
+def digest(text: str) -> str:
+    """A cache key for something else than a rules directory (hex BLAKE2b-256 of ``text``, with capactif's and
+    Python's versions): :func:`engine.rules.version._last_change` keeps git's answers under such keys."""
+    return blake2b(f"{__version__}|{sys.version_info[:2]}|{text}".encode(), digest_size=32).hexdigest()
+
+
 MAGIC = b"capactif-rules-cache-3\n"
 KEY_FILE = "rules-cache.key"
 
