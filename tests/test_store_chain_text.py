@@ -95,3 +95,12 @@ def test_bulk_appended_events_store_the_hashed_text_and_verify(store):
         # As db verify does: the hash recomputed from the stored text parsed, chained from the one before.
         assert (seq, digest) == (appended["seq"], chain.event_hash(previous, appended | {"payload": json.loads(text)}))
         previous = digest
+
+
+def test_a_recording_time_formatted_once_hashes_alike():
+    """``link`` formats a command's one recording time once for all its rows: the same hash as formatted per row."""
+    now = dt.datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=dt.UTC)
+    row = {"seq": 5, "fiche_id": "F-2026-0001", "version": 1, "kind": "created", "at": dt.date(2026, 1, 1),
+           "recorded_at": now, "by": "coordinator", "actor": "coordinator", "account": None}  # fmt: skip
+    once = chain.hash_with("0" * 64, row, '{"a":1}', stamp=chain.timestamp(now))
+    assert once == chain.hash_with("0" * 64, row, '{"a":1}') == chain.event_hash("0" * 64, {**row, "payload": {"a": 1}})

@@ -80,9 +80,10 @@ def event_hash(previous: str, row: Mapping[str, Any]) -> str:
     return hash_with(previous, row, canonical(row["payload"]))
 
 
-def hash_with(previous: str, row: Mapping[str, Any], payload: str) -> str:
+def hash_with(previous: str, row: Mapping[str, Any], payload: str, *, stamp: str | None = None) -> str:
     """:func:`event_hash` given the payload's canonical text: the canonical JSON of the list is that of its
-    first ten items with ``,payload]`` in place of its closing bracket (no spaces between items)."""
+    first ten items with ``,payload]`` in place of its closing bracket (no spaces between items).
+    ``stamp``: ``timestamp(row["recorded_at"])`` when the caller made it already (one for many rows)."""
     head = canonical(
         [
             previous,
@@ -91,7 +92,7 @@ def hash_with(previous: str, row: Mapping[str, Any], payload: str) -> str:
             row["version"],
             row["kind"],
             day(row["at"]),
-            timestamp(row["recorded_at"]),
+            timestamp(row["recorded_at"]) if stamp is None else stamp,
             row["by"],
             row.get("actor"),
             row.get("account"),
@@ -137,10 +138,15 @@ def link(conn: Connection, rows: Sequence[dict[str, Any]], head: tuple[int, str]
     # Each payload serialised once: the text hashed is the text stored (read back and re-serialised
     # canonically, it gives the same text, which is what ``db verify`` hashes).
     texts = [payload_text(row["payload"]) for row in rows]
+    stamps: dict[int, str | None] = {}  # one recording time (a command's "now") for many rows: formatted once
     for row, text in zip(rows, texts, strict=True):
         seq += 1
         row["seq"] = seq
-        row["hash"] = previous = hash_with(previous, row, text)
+        recorded = row["recorded_at"]
+        stamp = stamps.get(id(recorded)) if recorded is not None else None
+        if stamp is None and recorded is not None:
+            stamp = stamps[id(recorded)] = timestamp(recorded)
+        row["hash"] = previous = hash_with(previous, row, text, stamp=stamp)
     bulk.insert_rows(conn, events, rows, serialised={"payload": texts})
     return seq, previous
 

@@ -1027,7 +1027,7 @@ def _event_row(
         "version": version,
         "kind": kind,
         "at": dt.date.fromisoformat(at) if isinstance(at, str) else at,
-        "recorded_at": now.astimezone(dt.UTC),
+        "recorded_at": now if now.tzinfo is dt.UTC else now.astimezone(dt.UTC),  # one object for a command's rows
         "by": by,
         "actor": who.label(),
         "account": getattr(who, "account", None),
