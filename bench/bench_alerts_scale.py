@@ -249,11 +249,11 @@ def command_times(url: str, days: dict[str, dt.date], runs: int) -> dict[str, tu
 
     from bench_startup import LAST_CPU, capactif_command, wall_time
 
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "CAPACTIF_DB", "CAPACTIF_AS")}
+    left_out = ("PYTHONDONTWRITEBYTECODE", "CAPACTIF_DB", "CAPACTIF_AS", "CAPACTIF_RULES")
+    env = {k: v for k, v in os.environ.items() if k not in left_out}
     pycache = tempfile.mkdtemp(prefix="capactif-bench-pycache-")
     cwd = tempfile.mkdtemp(prefix="capactif-bench-cwd-")  # no ./rules there: the bundled rules
     env |= {"PYTHONPYCACHEPREFIX": pycache, "CAPACTIF_HOME": str(Path(cwd) / "home")}
-    env.pop("CAPACTIF_RULES", None)
     out: dict[str, tuple[float, float]] = {}
     try:
         for name, day in days.items():
