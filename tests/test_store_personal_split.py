@@ -161,6 +161,16 @@ def test_rows_of_one_value_written_before_bundles_read_as_before():
     assert personal.missing(stored, {}) == ["text"]
 
 
+@PROPERTY
+@given(st.dictionaries(st.text(), st.text()))
+def test_a_row_of_strings_is_written_as_the_json_encoder_writes_it(values):
+    """``split``'s row text, quoted string by string, is the encoder's text: quotes, backslashes, control
+    characters and non-ASCII alike; ``json.loads`` gives the values back."""
+    text = personal._strings_object(values)
+    assert text == personal.bundle_text(values) == json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    assert json.loads(text) == values
+
+
 def test_count_values_of_a_row():
     assert personal.count_values(personal.bundle_text({"a": "x", "b": "y"})) == 2
     assert personal.count_values("Camille Martin") == 1

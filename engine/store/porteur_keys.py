@@ -41,6 +41,10 @@ from engine.store.keyed import hmac_sha256
 from engine.store.schema import porteur_keys, store_secrets
 
 SECRET_NAME = "porteur_key"
+#: Compiled once: ``re.sub``/``re.findall`` look their pattern up in ``re``'s cache at every call (two per fiche
+#: imported).
+_WORD = re.compile(r"[a-z0-9]+")
+_NOT_DIGIT = re.compile(r"\D")
 
 
 def normal_name(name: str | None) -> str:
@@ -51,7 +55,7 @@ def normal_name(name: str | None) -> str:
         folded = name.casefold()
     else:
         folded = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()
-    return " ".join(sorted(re.findall(r"[a-z0-9]+", folded)))
+    return " ".join(sorted(_WORD.findall(folded)))
 
 
 def normal_email(email: str | None) -> str:
@@ -61,7 +65,7 @@ def normal_email(email: str | None) -> str:
 
 def normal_phone(phone: str | None) -> str:
     """The digits of a phone number, French international form folded: ``+33 6 …`` → ``06…`` (9 digits at least)."""
-    digits = re.sub(r"\D", "", phone or "")
+    digits = _NOT_DIGIT.sub("", phone or "")
     if digits.startswith("0033"):
         digits = "0" + digits[4:]
     elif digits.startswith("33") and len(digits) == 11:
