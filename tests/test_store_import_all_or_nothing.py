@@ -121,8 +121,20 @@ def test_a_bulk_import_stores_what_the_row_by_row_path_stores(store_url, tmp_pat
     try:
         with store.transaction() as conn:
             grouped = porteur_keys.porteurs_of(conn)
+            e, f = events.c, fiches.c
+            made = conn.execute(
+                select(e.fiche_id, e.at, f.received, e.by, e.actor, e.account, e.version).join(
+                    fiches, f.id == e.fiche_id
+                )
+            ).all()
     finally:
         store.dispose()
+    # Each created event: the fiche's own day, by and for the importer, its first version.
+    assert len(made) == bulk.THRESHOLD * 3
+    assert {(str(r.at) == str(r.received), r.by, r.actor, r.account, r.version) for r in made} == {
+        (True, "coordinator", "coordinator", None, 1)
+    }
+    assert len({str(r.at) for r in made}) == 28
     assert grouped["F-2026-0051"] == "F-2026-0001"  # Porteur 0 again, same e-mail
     assert len(set(grouped.values())) == bulk.THRESHOLD * 3 - 50  # the porteurs met twice
 

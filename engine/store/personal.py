@@ -155,8 +155,8 @@ def _created(payload: dict[str, Any], found: list[tuple[list[str], str, str]]) -
             if key in _FICHE_PLAIN:
                 if kind in _KEPT:
                     out[key] = value
-                elif kind is list:
-                    out[key] = _copy(value)
+                elif kind is list:  # a list of scalars (needs, publics, supporting): its types tested in C
+                    out[key] = value.copy() if not value or set(map(type, value)) <= _KEPT else _copy(value)
                 else:
                     return None
             elif key == "summary" and kind in _KEPT:

@@ -338,6 +338,8 @@ def _insert(
 ) -> list[Change]:
     communes = network.territory.communes if network is not None else {}
     rows, supports, created = [], [], []
+    # What every created event of the command shares (its author, time), made once: _event_row per fiche.
+    common = _event_row("", 1, ev.CREATED, {}, now.date(), who.label(), now, who)
     for data in dicts:
         year, number = records.split_id(data["id"])
         commune = communes.get(data["commune"])
@@ -354,7 +356,8 @@ def _insert(
         rows.append(row)
         supports += [{"fiche_id": data["id"], "structure": s, "position": i} for i, s in enumerate(data["supporting"])]
         payload = {"fiche": data, "local_network": row["local_network"]}
-        created.append(_event_row(data["id"], 1, ev.CREATED, payload, data["received"], who.label(), now, who))
+        # The event's day is the fiche's, which to_row parsed as _event_row would have.
+        created.append({**common, "fiche_id": data["id"], "at": row["received"], "payload": payload})
     if rows:
         key = porteur_keys.secret(conn)  # read before the fiches' COPY, whose server work the digests then overlap
         with bulk.pipelined(conn):
