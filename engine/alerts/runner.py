@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -99,6 +100,8 @@ class AlertRun:
     network_names: dict[str, str] = field(default_factory=dict)
     #: :meth:`most_urgent` per limit, computed once (the summary and its rendering both ask).
     _urgent: dict[int, list[Alert]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    #: :meth:`_tally`, computed once.
+    _tallied: Counter[tuple[str | None, str, str]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def say_all(self) -> AlertRun:
         """Have every alert say its words now (``--all``, the data formats), the cyclic collector paused:
@@ -132,13 +135,16 @@ class AlertRun:
     def by_network(self) -> list[dict[str, Any]]:
         """Per local network that has alerts (territory's order): ``network``, ``name``, ``total`` and
         ``by_check`` (every check, zeros included) — the counts per check × local network."""
-        out = []
-        for n, name, alerts in self.groups():
-            by_check = dict.fromkeys(CHECKS, 0)
-            for a in alerts:
-                by_check[a.check] += 1
-            out.append({"network": n, "name": name, "total": len(alerts), "by_check": by_check})
-        return out
+        by: dict[str, dict[str, int]] = {}
+        for (network, check, _severity), n in self._tally().items():
+            by.setdefault(network or NO_NETWORK, dict.fromkeys(CHECKS, 0))[check] += n
+        order = [*self.network_names, NO_NETWORK]
+        return [
+            {"network": n, "name": self.network_names.get(n) or _(NO_NETWORK_NAME), "total": sum(by[n].values()),
+             "by_check": by[n]}
+            for n in order
+            if n in by
+        ]  # fmt: skip
 
     def summary(self, limit: int = URGENT) -> dict[str, Any]:
         """``{"by_network": [...], "most_urgent": [alert, ...], "more": N}``: what the default output shows,
@@ -154,10 +160,20 @@ class AlertRun:
         """``{"total", "by_severity", "by_check"}`` (every severity and check, zeros included)."""
         by_severity = dict.fromkeys(reversed(SEVERITIES), 0)
         by_check = dict.fromkeys(CHECKS, 0)
-        for a in self.alerts:
-            by_severity[a.severity] += 1
-            by_check[a.check] += 1
+        for (_network, check, severity), n in self._tally().items():
+            by_severity[severity] += n
+            by_check[check] += n
         return {"total": len(self.alerts), "by_severity": by_severity, "by_check": by_check}
+
+    def _tally(self) -> Counter[tuple[str | None, str, str]]:
+        """How many alerts per (network, check, severity): counted once, in one pass in C (150,000 alerts at
+        200,000 fiches), for the counts and the counts per network the summary both shows."""
+        if self._tallied is None:
+            alerts = self.alerts
+            self._tallied = Counter(
+                zip(map(_NETWORK, alerts), map(_CHECK, alerts), map(_SEVERITY, alerts), strict=True)
+            )
+        return self._tallied
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON (docs/alerts.md): as_of, rules_version, fiches_checked, filters,
@@ -209,6 +225,9 @@ def _most_urgent(alerts: Sequence[Alert], limit: int) -> list[Alert]:
 
 _SINCE = attrgetter("since")
 _FICHE = attrgetter("fiche")
+_NETWORK = attrgetter("network")
+_CHECK = attrgetter("check")
+_SEVERITY = attrgetter("severity")
 
 
 def compute(

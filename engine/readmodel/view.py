@@ -88,7 +88,10 @@ class FicheView(NamedTuple):
     @property
     def effective_nature(self) -> str | None:
         """As :attr:`engine.fiche.Fiche.effective_nature` (a new artisanal firm above ten employees is commercial)."""
-        return activities.effective_nature(self.nature, self.employees, self.kind, self.artisan_registered)
+        nature = self.nature
+        if nature != "artisanal":  # the headcount plays a part for an artisanal activity only: no call
+            return nature
+        return activities.effective_nature(nature, self.employees, self.kind, self.artisan_registered)
 
     def nature_reasons(self) -> list[str]:
         """As :meth:`engine.fiche.Fiche.nature_reasons`, for the headcount (the farm link is in the nature)."""

@@ -64,23 +64,27 @@ def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Alert]:
     commune and nature alone: asked once per combination (a few hundred at 200,000 fiches)."""
     structures = ctx.rules.structures
     over = ctx.over_capacity
-    memo = ctx.memo
     shortcut = not ctx.lead_rules
     alert = ctx.alert
+    # per (lead, commune, effective nature): True when that lead fits every such fiche (it has no competence
+    # filters and fits the first one asked), False when each fiche must be asked
+    fits_every: dict[tuple[str, str, str | None], bool] = {}
     out = []
     for view in views:
         lead = view.lead
         if lead is None or view.stage not in ACTIVE_STAGES:
             continue
         if shortcut and view.id not in over:
-            s = structures.get(lead)
-            if s is not None and not s.filters:
-                key = (ID, lead, view.commune, view.effective_nature)
-                fits = memo.get(key)
-                if fits is None:
-                    fits = memo[key] = problem(view, ctx) is None
-                if fits:
-                    continue
+            nature = view.nature
+            if nature == "artisanal":  # only then may the headcount change it
+                nature = view.effective_nature
+            key = (lead, view.commune, nature)
+            fits = fits_every.get(key)
+            if fits is None:
+                s = structures.get(lead)
+                fits = fits_every[key] = s is not None and not s.filters and problem(view, ctx) is None
+            if fits:
+                continue
         why = problem(view, ctx)
         if why is not None:
             out.append(alert(view, ID, view.lead_since or view.received, partial(_words, view, ctx, why)))

@@ -35,6 +35,7 @@ def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Alert]:
     if delays is None:
         delays = ctx.memo[ID] = _delays(ctx)
     alert = ctx.alert
+    due: dict[tuple[dt.date, int], dt.date] = {}  # the day the alert applies, per last event and delay
     out = []
     for view in views:
         delay = delays.get(view.stage)  # None outside the active stages too
@@ -44,7 +45,10 @@ def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Alert]:
         last = view.last_event or view.received
         if last > latest:
             continue
-        out.append(alert(view, ID, last + dt.timedelta(days=days), partial(_words, view, ctx, last, days)))
+        since = due.get((last, days))
+        if since is None:
+            since = due[last, days] = last + dt.timedelta(days=days)
+        out.append(alert(view, ID, since, partial(_words, view, ctx, last, days)))
     return out
 
 
