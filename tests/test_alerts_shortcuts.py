@@ -243,6 +243,48 @@ def test_the_most_urgent_are_the_first_by_urgency(drawn, limit):
     assert run.most_urgent(limit) == run.most_urgent(limit)  # computed once, the same list each time
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    drawn=st.lists(
+        st.tuples(
+            st.sampled_from(list(CHECKS)),
+            st.sampled_from(["critical", "warning", "info"]),
+            st.sampled_from([None, "", "thiers", "ambert", "brioude", "elsewhere"]),
+        ),
+        max_size=60,
+    ),
+)
+def test_the_counts_and_the_counts_per_network_are_those_of_the_alerts(drawn):
+    """``AlertRun.counts`` and ``by_network`` (one tally per network, check and severity) say what counting the
+    alerts one by one says: per severity, per check, per local network in the territory's order (no network,
+    or an empty one, under "(none)", last; a network the territory does not name left out of the counts per
+    network, as the grouping does), asked twice the same."""
+    from engine.alerts.model import Alert
+    from engine.alerts.runner import NO_NETWORK, AlertRun
+
+    alerts = [
+        Alert(f"F-2026-{n:04d}", network, "63003", "idea", check, severity, AS_OF, 0)
+        for n, (check, severity, network) in enumerate(drawn)
+    ]
+    names = {"thiers": "Thiers", "ambert": "Ambert", "brioude": "Brioude"}
+    run = AlertRun(AS_OF, "test", len(alerts), alerts, network_names=names)
+    counts = run.counts()
+    assert counts["total"] == len(alerts)
+    assert counts["by_severity"] == {s: sum(a.severity == s for a in alerts) for s in ("critical", "warning", "info")}
+    assert counts["by_check"] == {c: sum(a.check == c for a in alerts) for c in CHECKS}
+    expected = []
+    for network in [*names, NO_NETWORK]:
+        mine = [a for a in alerts if (a.network or NO_NETWORK) == network]
+        if mine:
+            by_check = {c: sum(a.check == c for a in mine) for c in CHECKS}
+            expected.append({"network": network, "total": len(mine), "by_check": by_check})
+    assert [{k: n[k] for k in ("network", "total", "by_check")} for n in run.by_network()] == expected
+    assert [n["name"] for n in run.by_network() if n["network"] in names] == [
+        names[n["network"]] for n in expected if n["network"] in names
+    ]
+    assert run.counts() == counts
+
+
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 2**32))
 def test_stalled_alerts_from_day_n_of_its_stage_s_delay(fiches, rules, network, seed):
