@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from engine import sample
 from engine.alerts.checks import CHECKS, SCANS, SCOPE_OF, SCOPES, by_scope
-from engine.alerts.context import AlertContext, beyond_capacity, caseloads
+from engine.alerts.context import AlertContext, beyond_capacity, caseloads, led_caseloads
 from engine.alerts.runner import compute, sort_key
 from engine.charter import load_charter
 from engine.readmodel import FicheView, Sharing
@@ -204,6 +204,7 @@ def test_each_check_alerts_only_in_its_scope(fiches, rules, network, seed):
             if view.id not in scopes[SCOPE_OF[check]]:
                 assert fn(view, ctx) is None, (check, view)
     ctx.caseload = caseloads(views)
+    assert led_caseloads(by_scope(views)["led"]) == ctx.caseload  # the runner counts the led scope only
     ctx.over_capacity = beyond_capacity(views, rules)
     for check, scan in SCANS.items():  # a scan of many fiches is the scan of each alone (no state between fiches)
         assert [a.to_dict() for a in scan(views, ctx)] == [

@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from engine.alerts.model import Alert, Words
@@ -152,6 +153,17 @@ class AlertContext:
 def caseloads(views: Iterable[FicheView]) -> dict[str, int]:
     """Active fiches per structure as lead (the same count as the store's caseload, at ``as_of``)."""
     return dict(Counter(v.lead for v in views if v.lead and v.stage in ACTIVE_STAGES))
+
+
+def led_caseloads(led: Iterable[FicheView]) -> dict[str, int]:
+    """:func:`caseloads` of fiches known to be active with a lead (``by_scope``'s ``led``): counted in C,
+    no test per fiche (170,000 at 200,000 fiches); an empty lead is no structure."""
+    counted = Counter(map(_LEAD, led))
+    counted.pop("", None)
+    return dict(counted)
+
+
+_LEAD = attrgetter("lead")
 
 
 def beyond_capacity(views: Iterable[FicheView], rules: CompiledRules) -> dict[str, int]:

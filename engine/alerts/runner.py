@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from engine.alerts.checks import CHECKS, SCANS, SCOPE_OF, by_scope
-from engine.alerts.context import AlertContext, beyond_capacity, caseloads
+from engine.alerts.context import AlertContext, beyond_capacity, led_caseloads
 from engine.alerts.model import Alert
 from engine.charter import SEVERITIES, Charter
 from engine.errors import InputError, Problem
@@ -247,7 +247,7 @@ def compute(
     flt = flt or AlertFilter()
     ctx = AlertContext(as_of, dict(charter.alert_thresholds), rules, viewer)
     scopes = by_scope(views)
-    ctx.caseload = caseloads(scopes["led"])  # every fiche's, whatever the filters
+    ctx.caseload = led_caseloads(scopes["led"])  # every fiche's, whatever the filters
     ctx.over_capacity = beyond_capacity(scopes["led"], rules)
     checks = [(c, fn) for c, fn in CHECKS.items() if not flt.checks or c in flt.checks]
     checks = [(c, fn) for c, fn in checks if ctx.threshold(c).at_least(flt.min_severity)]

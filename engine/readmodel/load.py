@@ -167,8 +167,9 @@ def load_views(
         pg.roomy(conn)
     rows = fetch_all(conn, query)
     rows.sort(key=_ORDINAL)
-    views: dict[str, FicheView] = {}
-    replay: set[str] = set()
+    views: list[FicheView] = []
+    add = views.append
+    replay: dict[str, int] = {}  # the fiches to rebuild from their history, by id: where their view is
     lists = _Lists()
     date = _Dates()
     none = ()
@@ -195,28 +196,31 @@ def load_views(
         common = lead_history is None and shared is None and follow_up_by is None
         if common and projected and not replay_all and last is not None:
             # the common case, written out: nothing shared, no lead changes
-            views[fiche_id] = new(FicheView, (
+            add(new(FicheView, (
                 fiche_id, day, received_by, commune, local_network, kind, naf, nature, employees, needs, publics,
                 stage, lead, supporting, date[installed_on], follow_up_by, consent, artisan, name,
                 last, date[lead_since] if lead else None, date[assignment_since], 0, none, none, True,
-                suggested.get(fiche_id, none)))  # fmt: skip
+                suggested.get(fiche_id, none))))  # fmt: skip
             continue
         if not projected or replay_all or last is None:
-            replay.add(fiche_id)  # it changed after as_of (or has no projection): rebuilt from its history
+            replay[fiche_id] = len(views)  # it changed after as_of (or has no projection): rebuilt from its history
             facts: tuple[Any, ...] = (day, None, None, 0, none, none, False)
         else:
             row = dict(zip(_FACTS, (last, lead_since, assignment_since, follow_up_set), strict=False))
             row |= {"lead_history": _json(lead_history), "shared": _json(shared), "last_change": None, "later": None}
             on = {*supporting, *(s for s in (lead, received_by) if s)}
             facts = tuple(facts_fields(lead, day, follow_up_by, on, Facts.from_row(row)).values())
-        views[fiche_id] = new(FicheView, (
+        add(new(FicheView, (
             fiche_id, day, received_by, commune, local_network, kind, naf, nature, employees, needs, publics, stage,
             lead, supporting, date[installed_on], follow_up_by, consent, artisan, name,
             *facts,  # last_event, lead_since, assignment_since, lead_assignments, lead_history, shared_beyond, replayed
-            suggested.get(fiche_id, none)))  # fmt: skip
+            suggested.get(fiche_id, none))))  # fmt: skip
     if replay:
-        _replay(conn, as_of, views, sorted(replay), with_names, local_networks)
-    return list(views.values())
+        replayed = {fiche_id: views[i] for fiche_id, i in replay.items()}
+        _replay(conn, as_of, replayed, sorted(replay), with_names, local_networks)
+        for fiche_id, i in replay.items():
+            views[i] = replayed[fiche_id]
+    return views
 
 
 def local_networks_of(territory: Any) -> dict[str, str | None]:
