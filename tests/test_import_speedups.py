@@ -63,3 +63,26 @@ def test_days_are_processed_once_each_and_datetimes_as_before():
     calls.clear()
     bulk._processed(process, values, remember=True)
     assert calls == [day, moment, dt.date(2026, 3, 3), None]
+
+
+def test_a_column_of_one_object_is_processed_once_and_an_equal_other_object_breaks_it():
+    import datetime as dt
+
+    calls: list[object] = []
+
+    def process(value: object) -> str:
+        calls.append(value)
+        return repr(value)
+
+    now = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
+    same = [now] * 5
+    assert bulk._processed(process, same, remember=True) == [repr(now)] * 5
+    assert calls == [now]
+    shared = ["a", 1]  # one mutable list in every row (JSON): its one text
+    calls.clear()
+    assert bulk._processed(process, [shared] * 3, remember=False) == [repr(shared)] * 3
+    assert calls == [shared]
+    # 1 == True and an equal list that is another object: not one object, each processed as before
+    calls.clear()
+    assert bulk._processed(process, [1, 1, True], remember=False) == ["1", "1", "True"]
+    assert bulk._processed(process, [[1], [1], [True]], remember=False) == ["[1]", "[1]", "[True]"]

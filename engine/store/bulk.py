@@ -25,7 +25,8 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from operator import itemgetter
+from itertools import repeat
+from operator import is_, itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table, event, insert
@@ -159,8 +160,11 @@ def _processed(process: Any, values: Sequence[Any], *, remember: bool) -> list[A
     a plain ``date`` by its value (immutable, and a day is the same day whatever the object: a fiche's
     ``received`` and its ``created`` event's day are parsed from text row by row, so equal days are rarely
     one object).
+    A column holding one object in every row (tested in C, stopping at the first other) is processed once.
     Without it (a JSON column, whose values are mutable), once per distinct list of strings, by content:
     its text depends on nothing else (a ``True`` is never taken for a ``1``: only exact ``str`` items)."""
+    if values and all(map(is_, values, repeat(values[0]))):  # one object in every row: the command's now, a None
+        return [process(values[0])] * len(values)
     if not remember:  # JSON: a list of strings (needs, publics) recurs across rows, and serialises the same
         texts: dict[tuple[str, ...], Any] = {}
         out = []

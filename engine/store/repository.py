@@ -341,7 +341,8 @@ def _insert(
     # What every created event of the command shares (its author, time), made once: _event_row per fiche.
     common = _event_row("", 1, ev.CREATED, {}, now.date(), who.label(), now, who)
     for data in dicts:
-        year, number = records.split_id(data["id"])
+        fiche_id = data["id"]  # F-YYYY-NNNN: allocated, or a given id _allocate_ids checked with split_id
+        year, number = int(fiche_id[2:6]), int(fiche_id[7:])
         commune = communes.get(data["commune"])
         row = records.to_row(data)
         row.update(
