@@ -371,3 +371,116 @@ def test_migration_0740_fills_the_changes_from_the_events(store_url, network):
         check_same_alerts(store, network)
     finally:
         store.dispose()
+
+
+# --- the supporting structures in the projection (migration 0760) ------------------------------------------
+
+
+def supports_written(store: db.Store) -> dict[str, list[str]]:
+    """Each fiche's supporting structures as ``fiche_supports`` holds them, in position order."""
+    with store.transaction() as conn:
+        return {fiche_id: list(s) for fiche_id, s in queries.supports_by_fiche(conn).items()}
+
+
+def projected_supports(store: db.Store) -> dict[str, list[str]]:
+    """Each projection row's ``supporting`` (fiches without any left out)."""
+    with store.transaction() as conn:
+        rows = projection.stored_rows(conn)
+    return {fiche_id: row["supporting"] for fiche_id, row in rows.items() if row["supporting"] is not None}
+
+
+def test_the_projection_keeps_the_supporting_structures_in_their_order(store, network):
+    """Added, removed, added again: the projection says what ``fiche_supports`` says, in the same order
+    (the one a view gives), and the load's views equal the replay's."""
+    from engine.readmodel.load import load_views, local_networks_of
+
+    writer = Writer(store, network)
+    writer.run([("add", 0, 0, None, 0, False, False, False)])
+    a, b = STRUCTURES[1], STRUCTURES[2]
+    writer.run([("support", 0, 1, 1), ("support", 0, 2, 2), ("unsupport", 0, 1, 3), ("support", 0, 1, 4)])
+    (fiche,) = writer.ids
+    assert supports_written(store) == {fiche: [b, a]} == projected_supports(store)
+    networks = local_networks_of(network.territory)
+    with store.transaction() as conn:
+        (view,) = load_views(conn, TODAY, local_networks=networks)
+        assert view == load_views(conn, TODAY, local_networks=networks, replay_all=True)[0]
+    assert view.supporting == (b, a)
+    writer.run([("unsupport", 0, 2, 5), ("unsupport", 0, 1, 6)])
+    assert supports_written(store) == {} == projected_supports(store)
+
+
+def test_verify_names_the_projections_supporting_structures_out_of_step(store, network):
+    """The alerts read the supporting structures from the projection: a row that says others is named by
+    db verify (as any other column of the projection) and rewritten by the rebuild."""
+    from sqlalchemy import update
+
+    from engine.store.schema import fiche_projection
+
+    writer = Writer(store, network)
+    writer.run([("add", 0, 0, None, 0, False, False, False), ("support", 0, 3, 2)])
+    (fiche,) = writer.ids
+    with store.transaction() as conn:
+        key = fiche_projection.c.fiche_id == fiche
+        conn.execute(update(fiche_projection).where(key).values(supporting=[STRUCTURES[4]]))
+        found = verify(conn)
+    assert [(d.fiche, d.field) for d in found.differences] == [(fiche, "projection.supporting")]
+    with store.engine.begin() as conn:
+        assert projection.rebuild(conn).changed == 1
+    with store.transaction() as conn:
+        assert verify(conn).differences == []
+    assert projected_supports(store) == {fiche: [STRUCTURES[3]]}
+
+
+def test_migration_0760_fills_the_supporting_structures(store_url, network):
+    """A store made before migration 0760 (at 0750) with histories: upgraded, each projection row holds the
+    fiche's supporting structures as ``fiche_supports`` orders them, db verify finds no difference, and the
+    alerts still equal the replay."""
+    from alembic import command
+    from sqlalchemy import text
+
+    store = db.open_store(store_url)
+    try:
+        writer = Writer(store, network)
+        writer.run(random_ops(random.Random(76), 120))
+        writer.run([("support", 0, 1, 1), ("support", 0, 2, 2), ("unsupport", 0, 1, 3), ("support", 0, 1, 4)])
+        written = supports_written(store)
+        assert written and any(len(s) > 1 for s in written.values())
+        with store.transaction() as conn:
+            command.downgrade(db.alembic_config(conn), "0750")
+            assert "supporting" not in str(conn.execute(text("SELECT * FROM fiche_projection LIMIT 1")).keys())
+    finally:
+        store.dispose()
+    upgrading = db.Store(db.resolve_url(store_url), db.make_engine(db.resolve_url(store_url)))
+    try:
+        assert db.upgrade(upgrading) == ("0750", db.head_revision())
+    finally:
+        upgrading.dispose()
+    store = db.open_store(store_url)
+    try:
+        assert projected_supports(store) == written
+        check_same_alerts(store, network)
+    finally:
+        store.dispose()
+
+
+def test_a_projection_made_by_0710_in_the_same_upgrade_is_filled_whole(store_url, network):
+    """From before the projection (0700): 0710 creates it empty, 0740 leaves it, 0760 replays every history
+    into it once it has all its columns."""
+    from alembic import command
+    from sqlalchemy import text
+
+    store = db.open_store(store_url)
+    try:
+        writer = Writer(store, network)
+        writer.run(random_ops(random.Random(77), 60))
+        written = supports_written(store)
+        with store.transaction() as conn:
+            command.downgrade(db.alembic_config(conn), "0700")
+        with store.transaction() as conn:
+            command.upgrade(db.alembic_config(conn), "head")
+            rows = conn.execute(text("SELECT count(*) FROM fiche_projection")).scalar_one()
+        assert rows == len(writer.ids) > 0
+        assert projected_supports(store) == written
+        check_same_alerts(store, network)
+    finally:
+        store.dispose()

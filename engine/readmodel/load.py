@@ -10,7 +10,7 @@ per fiche:
 1. the fiches received on or before ``as_of`` (their current state, the ``fiches`` row) joined with
    their projection (``fiche_projection``, :mod:`engine.store.projection`: the facts of their
    history the checks need — last event, lead assignments, last change of their structures,
-   structures outside them that recorded events), their supporting structures and their current
+   structures outside them that recorded events, their supporting structures), and their current
    suggestion;
 2. the fiches whose current state is not their state at ``as_of``: those with an event dated after
    ``as_of`` (the projection's ``last_event`` says which, no scan of the events), and any fiche
@@ -31,7 +31,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
@@ -45,7 +44,7 @@ from engine.store import pg, porteur_keys
 from engine.store.projection import Facts, last_event_on
 from engine.store.queries import supports_by_fiche
 from engine.store.raw import fetch_all
-from engine.store.schema import fiche_projection, fiche_supports, fiches
+from engine.store.schema import fiche_projection, fiches
 from engine.store.suggestions import all_current
 
 __all__ = ["load_fiches", "load_views", "local_networks_of"]
@@ -60,6 +59,7 @@ _FACTS = (
     "shared",
     "last_change",
     "later",
+    "supporting",
 )
 
 #: The order of the fiches: by year, then number (``F-2026-10000`` after ``F-2026-9999``), as one
@@ -156,7 +156,6 @@ def load_views(
     only = list(ids) if ids is not None else None
     if only is not None:
         received = and_(received, fiches.c.id.in_(only))
-    supports = _supports(conn, only)
     suggested = {fiche_id: suggested_of(asked) for fiche_id, asked in all_current(conn, only).items()}
     joined = fiches.outerjoin(fiche_projection, p.fiche_id == fiches.c.id)
     # Sorted here rather than by the database: PostgreSQL sorted 200,000 rows of 28 columns on disk
@@ -177,9 +176,9 @@ def load_views(
     for values in rows:  # 200,000 rows: unpacked by position, in the order of the columns
         (_ordinal, fiche_id, received, received_by, commune, local_network, kind, naf, nature, employees, artisan,
          needs, publics, stage, lead, installed_on, follow_up_by, consent, last, lead_since, assignment_since,
-         follow_up_set, lead_history, shared, last_change, later, name) = values  # fmt: skip
+         follow_up_set, lead_history, shared, last_change, later, supporting, name) = values  # fmt: skip
         day = date[received]
-        supporting = supports.get(fiche_id, none)
+        supporting = lists[supporting] if supporting.__class__ is not list else tuple(supporting)  # text or None
         needs = lists[needs] if needs.__class__ is str else _list(lists, needs)
         publics = lists[publics] if publics.__class__ is str else _list(lists, publics)
         consent = bool(consent)
@@ -235,7 +234,7 @@ _AS_TEXT = frozenset({"received", "installed_on", "needs", "publics", *_FACTS})
 
 #: JSON lists read as their text on every backend (PostgreSQL too: psycopg would parse each row's list),
 #: parsed once per distinct text by :class:`_Lists`.
-_JSON_TEXT = frozenset({"needs", "publics"})
+_JSON_TEXT = frozenset({"needs", "publics", "supporting"})
 
 
 def _raw(column: Any) -> Any:
@@ -261,17 +260,6 @@ class _Dates(dict[Any, Any]):
         found = value if value is None or isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
         self[value] = found
         return found
-
-
-def _supports(conn: Connection, only: list[str] | None) -> dict[str, tuple[str, ...]]:
-    """The supporting structures of every fiche (of ``only``), in assignment order."""
-    f = fiche_supports.c
-    query = select(f.fiche_id, f.structure).order_by(f.fiche_id, f.position)
-    if only is not None:
-        query = query.where(f.fiche_id.in_(only))
-    second = itemgetter(1)
-    rows = fetch_all(conn, query)
-    return {fiche_id: tuple(map(second, group)) for fiche_id, group in groupby(rows, key=itemgetter(0))}
 
 
 class _Lists(dict[Any, Any]):

@@ -3,7 +3,8 @@
 Why: ``capactif alerts`` needs, besides a fiche's current state (the ``fiches`` row), a few facts
 of its history — the day of its last event, when its lead was assigned and every assignment (for
 ``bounced``), when its structures last changed, when its follow-up structure was set, and which
-structures outside the fiche recorded events on it (``consent_missing``).  Replaying 800,000
+structures outside the fiche recorded events on it (``consent_missing``) — and, so that the alerts'
+load reads every fiche in one query, its supporting structures after its last event.  Replaying 800,000
 events for 200,000 fiches at every run takes seconds; the ``fiche_projection`` table keeps these
 facts per fiche, written in the same transaction as the events (every write goes through
 :func:`engine.store.repository._chain`, which calls :func:`advance`), so the alerts read one row
@@ -52,6 +53,9 @@ ASSIGNMENTS = frozenset({ev.LEAD_ASSIGNED, ev.LEAD_REMOVED, ev.SUPPORT_ASSIGNED,
 #: state as it is, the current suggestion moves only with ``suggested`` events, and :func:`step`
 #: moves no other fact (tests/test_alerts_projection.py holds both to it).
 UNCHANGING = frozenset({ev.CONTACT, ev.NOTE, ev.SUGGESTION_TAKEN, ev.SUGGESTION_DECLINED})
+#: The events after which the supporting structures may differ (:func:`engine.store.events.apply`
+#: changes them for no other kind).
+SUPPORTING = frozenset({ev.CREATED, ev.SUPPORT_ASSIGNED, ev.SUPPORT_REMOVED})
 _CHUNK = 1000
 
 
@@ -76,6 +80,10 @@ class Facts:
     last_change: dt.date | None = None
     #: The days of the :data:`UNCHANGING` events dated after ``last_change``, ascending, each once.
     later: list[dt.date] = field(default_factory=list)
+    #: The supporting structures after the last event, in the order they were added (``fiche_supports``'
+    #: positions): read with the rest of the row by the alerts' load, instead of a second query over
+    #: ``fiche_supports`` grouped per fiche (migration 0760).
+    supporting: list[str] = field(default_factory=list)
 
     @classmethod
     def start(cls, received: dt.date) -> Facts:
@@ -100,6 +108,7 @@ class Facts:
             "shared": [[d.isoformat(), s, k] for d, s, k in self.shared] or None,
             "last_change": self.last_change,
             "later": [d.isoformat() for d in self.later] or None,
+            "supporting": list(self.supporting) or None,
         }
 
     @classmethod
@@ -114,6 +123,7 @@ class Facts:
             shared=[(day(d), s, k) for d, s, k in row["shared"] or ()],
             last_change=day(row["last_change"]) if row["last_change"] is not None else None,
             later=[day(d) for d in row["later"] or ()],
+            supporting=list(row.get("supporting") or ()),
         )
 
 
@@ -155,6 +165,8 @@ def step(
         facts.lead_since = at
     if kind in ASSIGNMENTS:
         facts.assignment_since = at
+    if kind in SUPPORTING:
+        facts.supporting = list(after.get("supporting") or ())
     if kind != ev.CREATED and after.get("follow_up_by") != before.get("follow_up_by"):
         facts.follow_up_set = at
     # A structure answering the network's suggestion ("Prendre en charge", "Pas pour nous") was asked by
@@ -205,6 +217,22 @@ def fill_changes(conn: Connection) -> int:
         for fiche_id, f in facts.items()
         if fiche_id in projected
     ]
+    key = fiche_projection.c.fiche_id == bindparam("projected")
+    for start in range(0, len(rows), 10 * _CHUNK):
+        conn.execute(update(fiche_projection).where(key), rows[start : start + 10 * _CHUNK])
+    return len(rows)
+
+
+def fill_supporting(conn: Connection) -> int:
+    """Write every row's ``supporting`` from ``fiche_supports`` (migration 0760): the fiche's current
+    supporting structures, in their positions' order, which are those after its last event (``db verify``
+    compares the stored fiche and the projection with its replayed history).  Returns the rows written."""
+    f = fiche_supports.c
+    projected: set[str] = set(conn.execute(select(fiche_projection.c.fiche_id)).scalars())
+    supports: dict[str, list[str]] = {}
+    for fiche_id, structure in conn.execute(select(f.fiche_id, f.structure).order_by(f.fiche_id, f.position)):
+        supports.setdefault(str(fiche_id), []).append(str(structure))
+    rows = [{"projected": i, "supporting": s} for i, s in supports.items() if i in projected]
     key = fiche_projection.c.fiche_id == bindparam("projected")
     for start in range(0, len(rows), 10 * _CHUNK):
         conn.execute(update(fiche_projection).where(key), rows[start : start + 10 * _CHUNK])
@@ -315,6 +343,7 @@ def created_row(fiche_id: str, row: Mapping[str, Any]) -> dict[str, Any] | None:
         "shared": shared,
         "last_change": last,
         "later": None,
+        "supporting": list(fiche.get("supporting") or ()) or None,
     }
 
 

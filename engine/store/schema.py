@@ -223,4 +223,7 @@ fiche_projection = Table(
     # days of the contacts, notes and answers after it (migration 0740; engine/store/projection.py).
     Column("last_change", Date),
     Column("later", JSON(none_as_null=True)),
+    # The supporting structures after the last event, in order (migration 0760): what ``fiche_supports``
+    # holds for the fiche, read in the alerts' one query over the fiches.
+    Column("supporting", JSON(none_as_null=True)),
 )

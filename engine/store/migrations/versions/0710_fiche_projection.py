@@ -7,8 +7,8 @@ Create Date: 2026-11-30
 ``fiche_projection`` (engine/store/projection.py): per fiche, the day of its last event, its lead
 assignments, the last change of its structures and of its follow-up structure, and the structures
 outside it that recorded events on it.  Filled from the stored histories (the same replay as
-``db verify``) by migration 0740, which adds two columns the projection's code now writes; every later
-write keeps it with its events.
+``db verify``) by migration 0760, once 0740 and 0760 added the columns the projection's code now writes;
+every later write keeps it with its events.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ those events dated after it.  ``capactif alerts --as-of D`` replayed every fiche
 ``D`` only record contacts, notes or answers is as it is now on ``D``, but for the day of its last
 event, which these two columns give (engine/readmodel/load.py).  Filled here from the kinds and days
 of the stored events; every later write keeps them, ``db verify`` compares them with the replay.
-A projection still empty (migration 0710 just created it) is filled here from the histories, whole.
+A projection still empty (migration 0710 just created it) is left to migration 0760, which fills it
+from the histories, whole, once the table has every column the projection's code writes.
 """
 
 from __future__ import annotations
@@ -32,10 +33,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("last_change", sa.Date(), nullable=True))
         batch.add_column(sa.Column("later", sa.JSON(none_as_null=True), nullable=True))
     conn = op.get_bind()
-    if conn.execute(sa.text("SELECT 1 FROM fiche_projection LIMIT 1")).first() is None:
-        projection.rebuild(conn)  # created by 0710 in this upgrade: every row, from the histories
-    else:
-        projection.fill_changes(conn)
+    if conn.execute(sa.text("SELECT 1 FROM fiche_projection LIMIT 1")).first() is not None:
+        projection.fill_changes(conn)  # else created by 0710 in this upgrade: 0760 rebuilds it whole
 
 
 def downgrade() -> None:
