@@ -49,7 +49,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from engine import network, sample
-from engine.alerts import AlertFilter, alerts_at
+from engine.alerts import AlertFilter, AlertRun, alerts_at
 from engine.charter import load_charter
 from engine.routing import compile_rules, suggest
 from engine.store import access, db, records, repository
@@ -301,6 +301,12 @@ def measure(backend: str, url: str, net: Any, runs: int) -> list[str]:
     finally:
         store.dispose()
     for name, full in (("today", full_today), ("past", full_past)):
+        # the summary shown (read from the checks' findings, only the most urgent made) against the replay's
+        # alerts all made and counted one by one; then every alert of the run made and compared
+        summary = runs_of[name].summary()
+        replayed = AlertRun(full.as_of, full.rules_version, full.fiches, full.alerts, full.filters, full.network_names)
+        assert summary == replayed.summary(), f"{backend} {name}: the summary differs from the replay's"
+        assert runs_of[name].counts() == replayed.counts(), f"{backend} {name}: the counts differ"
         got = [a.to_dict() for a in runs_of[name].alerts]
         assert got == [a.to_dict() for a in full.alerts], f"{backend} {name}: the projection's alerts differ"
         assert runs_of[name].fiches == full.fiches

@@ -207,7 +207,7 @@ def test_each_check_alerts_only_in_its_scope(fiches, rules, network, seed):
     assert led_caseloads(by_scope(views)["led"]) == ctx.caseload  # the runner counts the led scope only
     ctx.over_capacity = beyond_capacity(views, rules)
     for check, scan in SCANS.items():  # a scan of many fiches is the scan of each alone (no state between fiches)
-        assert [a.to_dict() for a in scan(views, ctx)] == [
+        assert [ctx.made(check, f).to_dict() for f in scan(views, ctx)] == [
             a.to_dict() for v in views if (a := CHECKS[check](v, ctx)) is not None
         ], check
     scoped = compute(views, rules, CHARTER, AS_OF)
@@ -306,6 +306,55 @@ def test_stalled_alerts_from_day_n_of_its_stage_s_delay(fiches, rules, network, 
         for v in dated
         if v.stage in ACTIVE_STAGES and delay(v.stage) and (since := due(v.last_event, delay(v.stage), AS_OF))
     ]
-    found = [(a.fiche, a.since) for a in stalled.scan(dated, ctx)]
+    found = [(fiche, since) for since, fiche, _view, _words in stalled.scan(dated, ctx)]
     assert len(found) == len(expected)
     assert found == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    severities=st.lists(st.sampled_from(["critical", "warning", "info"]), min_size=len(CHECKS), max_size=len(CHECKS)),
+    limit=st.integers(1, 30),
+    structure=st.sampled_from([None, "cma-63", "cci-thiers"]),
+)
+def test_the_summary_from_the_findings_is_the_summary_of_the_alerts(
+    fiches, rules, network, seed, severities, limit, structure
+):
+    """What ``capactif alerts`` shows without ``--all`` is read from the checks' findings, no alert made but
+    the most urgent (:class:`engine.alerts.runner.Findings`): the total, the counts, the counts per local
+    network, the most urgent (any limit, each check at any severity, so that checks of one severity mix
+    their days), ``--fail-on`` and the alerts themselves are those of the same run's alerts all made and
+    counted one by one (``AlertRun`` of a list) — with and without the structure filter."""
+    import dataclasses
+
+    from engine.alerts.runner import AlertFilter, AlertRun, find
+
+    rng = random.Random(seed)
+    structures = sorted(network.structure_ids)
+    views = [
+        v._replace(
+            local_network=rng.choice([None, "thiers", "ambert", "brioude"]),
+            last_event=AS_OF - dt.timedelta(days=rng.randrange(400)),
+        )
+        for v in varied(views_of(fiches, structures, rng), structures, rng)
+    ]
+    thresholds = {
+        check: dataclasses.replace(t, severity=severity)
+        for (check, t), severity in zip(CHARTER.alert_thresholds.items(), severities, strict=True)
+    }
+    charter = dataclasses.replace(CHARTER, alert_thresholds=thresholds)
+    flt = AlertFilter(structure=structure)
+    names = {"thiers": "Thiers", "ambert": "Ambert", "brioude": "Brioude"}
+    found = find(views, rules, charter, AS_OF, flt)
+    lazy = AlertRun(AS_OF, "test", len(views), found, flt, names)
+    made = AlertRun(AS_OF, "test", len(views), found.alerts(), flt, names)
+    assert lazy.total == len(made.alerts)
+    assert lazy.counts() == made.counts()
+    assert lazy.by_network() == made.by_network()
+    assert [a.to_dict() for a in lazy.most_urgent(limit)] == [a.to_dict() for a in made.most_urgent(limit)]
+    for severity in ("critical", "warning", "info"):
+        assert lazy.reaches(severity) == made.reaches(severity)
+    assert [a.to_dict() for a in lazy.alerts] == [a.to_dict() for a in made.alerts]
+    assert lazy.alerts is lazy.alerts  # made once
+    assert made.alerts, "the drawn fiches raise alerts"  # else the comparisons above say nothing

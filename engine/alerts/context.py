@@ -24,6 +24,14 @@ from engine.routing.suggest import has_lead
 from engine.store import access
 from engine.vocabulary import ACTIVE_STAGES
 
+#: What a check's scan found on one fiche, before any :class:`~engine.alerts.model.Alert` is made:
+#: ``(since, fiche id, view, words)`` — ``words`` the function :meth:`AlertContext.alert` takes, or the
+#: alert itself when a check made it already.  A tuple built in place by the scan: ``capactif alerts``
+#: without ``--all`` counts some 150,000 of them at 200,000 fiches and says ten
+#: (:meth:`AlertContext.made`), so making an alert of each — a call, an object, its release at exit —
+#: was work for nothing.
+Found = tuple[dt.date, str, FicheView, "Callable[[], Words] | Alert"]
+
 
 @dataclass
 class AlertContext:
@@ -134,6 +142,11 @@ class AlertContext:
             porteur_name=name,
             words=(words, self.language),
         )
+
+    def made(self, check: str, found: Found) -> Alert:
+        """The alert of ``check`` that ``found`` (a scan's record) stands for, the same :meth:`alert` makes."""
+        since, _fiche, view, words = found
+        return words if isinstance(words, Alert) else self.alert(view, check, since, words)
 
     def name(self, structure: str | None) -> str:
         """A structure as people call it ('Chambre de Métiers et de l'Artisanat du Puy-de-Dôme'), its id

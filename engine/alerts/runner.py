@@ -16,13 +16,13 @@ import heapq
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
 
 from engine.alerts.checks import CHECKS, SCANS, SCOPE_OF, by_scope
-from engine.alerts.context import AlertContext, beyond_capacity, led_caseloads
+from engine.alerts.context import AlertContext, Found, beyond_capacity, led_caseloads
 from engine.alerts.model import Alert
 from engine.charter import SEVERITIES, Charter
 from engine.errors import InputError, Problem
@@ -88,20 +88,92 @@ class AlertFilter:
         }
 
 
+@dataclass(frozen=True)
+class Findings:
+    """What the checks of one run found, before any :class:`Alert` is made: per check in the output's
+    order, its severity and its records (:data:`~engine.alerts.context.Found`), sorted by day then fiche.
+
+    The committee's summary (the counts, the ten most urgent) is read from the records; an alert is made
+    (:meth:`AlertContext.made`) only for what is said — the most urgent, or every alert when every alert
+    is shown (``--all``, the data formats, the web pages).  The same alerts as making each at once:
+    the records keep what the check found and the context it found it in."""
+
+    ctx: AlertContext
+    checks: list[tuple[str, str, list[Found]]]
+
+    def __len__(self) -> int:
+        return sum(len(found) for _check, _severity, found in self.checks)
+
+    def alerts(self) -> list[Alert]:
+        """Every alert, in :func:`sort_key`'s order."""
+        made = self.ctx.made
+        return [made(check, f) for check, _severity, found in self.checks for f in found]
+
+    def severities(self) -> set[str]:
+        """The severities of the alerts found."""
+        return {severity for _check, severity, found in self.checks if found}
+
+    def tally(self) -> Counter[tuple[str | None, str, str]]:
+        """How many alerts per (network, check, severity): per check, its fiches' local networks counted in C."""
+        out: Counter[tuple[str | None, str, str]] = Counter()
+        for check, severity, found in self.checks:
+            for network, n in Counter(map(_LOCAL_NETWORK, map(_VIEW, found))).items():
+                out[network, check, severity] += n
+        return out
+
+    def most_urgent(self, limit: int) -> list[Alert]:
+        """``sorted(self.alerts(), key=urgency)[:limit]``, made from the first ``limit`` records of each check
+        (each check's are sorted by day then fiche, so the first by urgency of a severity are among them)."""
+        out: list[Alert] = []
+        for severity in reversed(SEVERITIES):  # most serious first
+            wanted = limit - len(out)
+            if wanted <= 0:
+                break
+            pool = [
+                (f[0], _RANK[check], f[1], check, f)
+                for check, of, found in self.checks
+                if of == severity
+                for f in found[:wanted]
+            ]
+            pool.sort(key=_URGENCY)
+            out += [self.ctx.made(check, f) for *_key, check, f in pool[:wanted]]
+        return out
+
+
 @dataclass
 class AlertRun:
-    """The alerts of one run, sorted, with what they were computed from."""
+    """The alerts of one run, sorted, with what they were computed from: ``found`` the alerts themselves,
+    or the checks' :class:`Findings` (:func:`alerts_at`), made into alerts when :attr:`alerts` is read."""
 
     as_of: dt.date
     rules_version: str
     fiches: int
-    alerts: list[Alert]
+    found: list[Alert] | Findings
     filters: AlertFilter = field(default_factory=AlertFilter)
     network_names: dict[str, str] = field(default_factory=dict)
     #: :meth:`most_urgent` per limit, computed once (the summary and its rendering both ask).
     _urgent: dict[int, list[Alert]] = field(default_factory=dict, init=False, repr=False, compare=False)
     #: :meth:`_tally`, computed once.
     _tallied: Counter[tuple[str | None, str, str]] | None = field(default=None, init=False, repr=False, compare=False)
+    #: The alerts of ``found`` when it is :class:`Findings`, made once.
+    _made: list[Alert] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def alerts(self) -> list[Alert]:
+        """Every alert, sorted (:func:`sort_key`): made from the findings the first time (the collector
+        paused, as :func:`alerts_at` does)."""
+        found = self.found
+        if not isinstance(found, Findings):
+            return found
+        if self._made is None:
+            with collector_paused():
+                self._made = found.alerts()
+        return self._made
+
+    @property
+    def total(self) -> int:
+        """How many alerts, none made."""
+        return len(self.found)
 
     def say_all(self) -> AlertRun:
         """Have every alert say its words now (``--all``, the data formats), the cyclic collector paused:
@@ -115,7 +187,9 @@ class AlertRun:
     def reaches(self, severity: str) -> bool:
         """An alert of ``severity`` or more serious exists (``--fail-on``)."""
         floor = SEVERITIES.index(severity)
-        return any(SEVERITIES.index(a.severity) >= floor for a in self.alerts)
+        if isinstance(self.found, Findings):
+            return any(SEVERITIES.index(s) >= floor for s in self.found.severities())
+        return any(SEVERITIES.index(a.severity) >= floor for a in self.found)
 
     def groups(self) -> list[tuple[str, str, list[Alert]]]:
         """(network id, network name, alerts) per local network, in the territory's order."""
@@ -129,7 +203,9 @@ class AlertRun:
         """The ``limit`` most urgent alerts: the most serious first, then the oldest (``since``), then by fiche."""
         found = self._urgent.get(limit)
         if found is None:
-            found = self._urgent[limit] = _most_urgent(self.alerts, limit)
+            of = self.found
+            found = of.most_urgent(limit) if isinstance(of, Findings) else _most_urgent(of, limit)
+            self._urgent[limit] = found
         return list(found)
 
     def by_network(self) -> list[dict[str, Any]]:
@@ -153,7 +229,7 @@ class AlertRun:
         return {
             "by_network": self.by_network(),
             "most_urgent": [a.to_dict() for a in urgent],
-            "more": len(self.alerts) - len(urgent),
+            "more": self.total - len(urgent),
         }
 
     def counts(self) -> dict[str, Any]:
@@ -163,16 +239,19 @@ class AlertRun:
         for (_network, check, severity), n in self._tally().items():
             by_severity[severity] += n
             by_check[check] += n
-        return {"total": len(self.alerts), "by_severity": by_severity, "by_check": by_check}
+        return {"total": self.total, "by_severity": by_severity, "by_check": by_check}
 
     def _tally(self) -> Counter[tuple[str | None, str, str]]:
         """How many alerts per (network, check, severity): counted once, in one pass in C (150,000 alerts at
         200,000 fiches), for the counts and the counts per network the summary both shows."""
         if self._tallied is None:
-            alerts = self.alerts
-            self._tallied = Counter(
-                zip(map(_NETWORK, alerts), map(_CHECK, alerts), map(_SEVERITY, alerts), strict=True)
-            )
+            alerts = self.found
+            if isinstance(alerts, Findings):
+                self._tallied = alerts.tally()
+            else:
+                self._tallied = Counter(
+                    zip(map(_NETWORK, alerts), map(_CHECK, alerts), map(_SEVERITY, alerts), strict=True)
+                )
         return self._tallied
 
     def to_dict(self) -> dict[str, Any]:
@@ -224,6 +303,10 @@ def _most_urgent(alerts: Sequence[Alert], limit: int) -> list[Alert]:
 
 
 _SINCE = attrgetter("since")
+_VIEW = itemgetter(2)
+_LOCAL_NETWORK = attrgetter("local_network")
+#: A pool entry of :meth:`Findings.most_urgent` by urgency within a severity: day, check, fiche.
+_URGENCY = itemgetter(0, 1, 2)
 _FICHE = attrgetter("fiche")
 _NETWORK = attrgetter("network")
 _CHECK = attrgetter("check")
@@ -238,11 +321,24 @@ def compute(
     flt: AlertFilter | None = None,
     viewer: access.Viewer = access.ANONYMOUS,
 ) -> list[Alert]:
-    """Every alert of every check on ``views`` at ``as_of``, kept by ``flt``, sorted (pure).
+    """Every alert of every check on ``views`` at ``as_of``, kept by ``flt``, sorted (pure): :func:`find`'s
+    alerts, each made."""
+    return find(views, rules, charter, as_of, flt, viewer).alerts()
+
+
+def find(
+    views: Sequence[FicheView],
+    rules: CompiledRules,
+    charter: Charter,
+    as_of: dt.date,
+    flt: AlertFilter | None = None,
+    viewer: access.Viewer = access.ANONYMOUS,
+) -> Findings:
+    """What every check finds on ``views`` at ``as_of``, kept by ``flt``, sorted (pure), no alert made.
 
     Each check is asked of the fiches of its scope only (:func:`engine.alerts.checks.by_scope`); the
-    alerts come out check by check and are sorted as :func:`sort_key` says, a check's alerts by day
-    and fiche (one alert per check and fiche: the order does not depend on the order they came in).
+    checks come out as :func:`sort_key` says, a check's findings by day and fiche (one alert per check and
+    fiche: the order does not depend on the order they came in).
     """
     flt = flt or AlertFilter()
     ctx = AlertContext(as_of, dict(charter.alert_thresholds), rules, viewer)
@@ -253,24 +349,29 @@ def compute(
     checks = [(c, fn) for c, fn in checks if ctx.threshold(c).at_least(flt.min_severity)]
     if flt.network:
         scopes = {name: [v for v in of if v.local_network == flt.network] for name, of in scopes.items()}
-    by_check: dict[str, list[Alert]] = {}
+    by_check: dict[str, list[Found]] = {}
     for check, fn in checks:
         scan = SCANS.get(check)
         scope = scopes[SCOPE_OF[check]]
-        found = scan(scope, ctx) if scan is not None else [a for v in scope if (a := fn(v, ctx)) is not None]
+        if scan is not None:
+            found = scan(scope, ctx)
+        else:  # a check asked of few fiches: its alerts made as it finds them
+            found = [(a.since, a.fiche, v, a) for v in scope if (a := fn(v, ctx)) is not None]
         if flt.structure:  # the other filters chose the checks and fiches asked
-            found = [a for a in found if flt.keeps(a)]
+            made = ctx.made
+            found = [(f[0], f[1], f[2], a) for f in found if flt.keeps(a := made(check, f))]
         by_check[check] = found
     order = sorted(by_check, key=lambda c: (-SEVERITIES.index(ctx.severities[c]), _RANK[c]))
-    out: list[Alert] = []
-    for check in order:
-        # by day, then fiche: two stable sorts on one attribute each, cheaper than one on a pair — the
-        # first nearly linear, the alerts coming in the fiches' order (year, number)
-        found = by_check[check]
-        found.sort(key=_FICHE)
-        found.sort(key=_SINCE)
-        out += found
-    return out
+    for found in by_check.values():
+        # by day, then fiche: two stable sorts on one item each, cheaper than one on a pair — the first
+        # nearly linear, the findings coming in the fiches' order (year, number)
+        found.sort(key=_FOUND_FICHE)
+        found.sort(key=_FOUND_SINCE)
+    return Findings(ctx, [(check, ctx.severities[check], by_check[check]) for check in order])
+
+
+_FOUND_SINCE = itemgetter(0)
+_FOUND_FICHE = itemgetter(1)
 
 
 def alerts_at(
@@ -302,10 +403,10 @@ def alerts_at(
             replay_all=replay_all,
             local_networks=local_networks_of(net.territory),
         )
-        alerts = compute(views, rules, charter, as_of, flt, who)
+        found = find(views, rules, charter, as_of, flt, who)
     names = {n: ln.name for n, ln in net.territory.local_networks.items()}
     checked = sum(1 for v in views if not flt.network or v.local_network == flt.network)
-    return AlertRun(as_of, rules.version, checked, alerts, flt, names)
+    return AlertRun(as_of, rules.version, checked, found, flt, names)
 
 
 def alerts_of_fiches(

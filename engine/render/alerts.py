@@ -55,7 +55,7 @@ def severity_label(severity: str) -> str:
 
 def title(run: AlertRun) -> str:
     """'Alertes au 2026-06-30 : 375 alertes — 500 fiches vérifiées (313 attention, 62 information)'."""
-    n = len(run.alerts)
+    n = run.total
     head = ngettext("Alerts on {date}: {n} alert", "Alerts on {date}: {n} alerts", n).format(
         date=run.as_of.isoformat(), n=n
     )
@@ -93,7 +93,7 @@ def count_rows(run: AlertRun) -> tuple[list[str], list[str], list[dict[str, Any]
         row: dict[str, Any] = {"check": f"{check_label(check)} ({check})", "total": total}
         row.update({n["network"]: n["by_check"][check] for n in per_network})
         rows.append(row)
-    last: dict[str, Any] = {"check": _("total"), "total": len(run.alerts)}
+    last: dict[str, Any] = {"check": _("total"), "total": run.total}
     last.update({n["network"]: n["total"] for n in per_network})
     rows.append(last)
     return columns, headers, rows
@@ -108,7 +108,7 @@ def _urgent_heading(count: int) -> str:
 
 
 def _more_line(run: AlertRun, shown: int, full: bool, every: str | None = None) -> str:
-    more = len(run.alerts) - shown
+    more = run.total - shown
     if full or more <= 0:
         return _("Every alert's data: --format json (or csv).")
     if every is not None:
@@ -133,7 +133,7 @@ def summary_text(run: AlertRun, *, full: bool = False, every: str | None = None)
     network after that.  Tables as wide as the terminal.  ``every``: the command listing every alert
     (:attr:`engine.app.alerts.Alerts.every`), printed on its own last line when some were left out."""
     out = [title(run), _("Rules {version}.").format(version=run.rules_version)]
-    if not run.alerts:
+    if not run.total:
         out.append(_nothing())
         return "\n".join(out)
     columns, headers, rows = count_rows(run)
@@ -144,7 +144,7 @@ def summary_text(run: AlertRun, *, full: bool = False, every: str | None = None)
         for _n, name, alerts in run.groups():
             out += ["", to_table(_rows(alerts), TABLE_COLUMNS, _headers(), title=_network_heading(name, len(alerts)))]
     out += ["", _more_line(run, len(urgent), full, every)]
-    if every is not None and not full and len(run.alerts) > len(urgent):
+    if every is not None and not full and run.total > len(urgent):
         out.append(f"    {every}")
     return "\n".join(out)
 
@@ -152,7 +152,7 @@ def summary_text(run: AlertRun, *, full: bool = False, every: str | None = None)
 def summary_markdown(run: AlertRun, *, full: bool = False, every: str | None = None) -> str:
     """The same as :func:`summary_text` in Markdown, for the committee's minutes."""
     out = [f"# {md(title(run))}", "", md(_("Rules {version}.").format(version=run.rules_version))]
-    if not run.alerts:
+    if not run.total:
         out += ["", md(_nothing())]
         return "\n".join(out)
     columns, headers, rows = count_rows(run)
@@ -165,7 +165,7 @@ def summary_markdown(run: AlertRun, *, full: bool = False, every: str | None = N
             heading = md(_network_heading(name, len(alerts)))
             out += ["", f"## {heading}", "", to_markdown(_rows(alerts), TABLE_COLUMNS, _headers())]
     out += ["", md(_more_line(run, len(urgent), full, every))]
-    if every is not None and not full and len(run.alerts) > len(urgent):
+    if every is not None and not full and run.total > len(urgent):
         out += ["", "```sh", every, "```"]
     return "\n".join(out)
 

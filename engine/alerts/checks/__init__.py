@@ -25,7 +25,7 @@ from engine.alerts.checks import (
     stalled,
     unanswered,
 )
-from engine.alerts.context import AlertContext
+from engine.alerts.context import AlertContext, Found
 from engine.alerts.model import Alert
 from engine.readmodel import FicheView
 from engine.vocabulary import ACTIVE_STAGES
@@ -91,6 +91,8 @@ CHECKS: dict[str, Check] = {module.ID: module.check for module in _MODULES}
 #: The scope of each check (one of :data:`SCOPES`).
 SCOPE_OF: dict[str, str] = {module.ID: module.SCOPE for module in _MODULES}
 #: The checks asked of most fiches also have ``scan(views, ctx)``: the check of each fiche of its scope,
-#: in order, without a call per fiche (tests/test_alerts_shortcuts.py holds each to its ``check``).
-Scan = Callable[[Iterable[FicheView], AlertContext], list[Alert]]
+#: in order, without a call per fiche, as records (:data:`~engine.alerts.context.Found`) that
+#: :meth:`AlertContext.made` turns into the check's alerts (tests/test_alerts_shortcuts.py holds each to
+#: its ``check``).
+Scan = Callable[[Iterable[FicheView], AlertContext], list[Found]]
 SCANS: dict[str, Scan] = {module.ID: module.scan for module in _MODULES if hasattr(module, "scan")}

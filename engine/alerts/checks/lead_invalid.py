@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from engine.alerts.checks.common import lead_proposal
-from engine.alerts.context import AlertContext
+from engine.alerts.context import AlertContext, Found
 from engine.alerts.model import Alert, Words
 from engine.i18n import _
 from engine.readmodel import FicheView
@@ -54,10 +54,10 @@ def problem(view: FicheView, ctx: AlertContext) -> str | None:
 def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     """The active fiche's lead fails :func:`problem` (one fiche: :func:`scan` of it)."""
     found = scan((view,), ctx)
-    return found[0] if found else None
+    return ctx.made(ID, found[0]) if found else None
 
 
-def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Alert]:
+def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Found]:
     """The alerts of the active fiches whose lead fails :func:`problem`, in the order of ``views``, in one
     loop, what it reads once per run read once (170,000 led fiches at scale).  Without rules about the
     lead, capacity aside, the lead of a structure without competence filters fits the fiche or not by its
@@ -65,11 +65,10 @@ def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Alert]:
     structures = ctx.rules.structures
     over = ctx.over_capacity
     shortcut = not ctx.lead_rules
-    alert = ctx.alert
     # per (lead, commune, effective nature): True when that lead fits every such fiche (it has no competence
     # filters and fits the first one asked), False when each fiche must be asked
     fits_every: dict[tuple[str, str, str | None], bool] = {}
-    out = []
+    out: list[Found] = []
     for view in views:
         lead = view.lead
         if lead is None or view.stage not in ACTIVE_STAGES:
@@ -87,7 +86,7 @@ def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Alert]:
                 continue
         why = problem(view, ctx)
         if why is not None:
-            out.append(alert(view, ID, view.lead_since or view.received, partial(_words, view, ctx, why)))
+            out.append((view.lead_since or view.received, view.id, view, partial(_words, view, ctx, why)))
     return out
 
 

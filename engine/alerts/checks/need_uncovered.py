@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
-from engine.alerts.context import AlertContext
+from engine.alerts.context import AlertContext, Found
 from engine.alerts.model import Alert, Words
 from engine.i18n import _, ngettext
 from engine.readmodel import FicheView
@@ -54,18 +54,17 @@ def _orientation(view: FicheView, ctx: AlertContext, need: str) -> Orientation |
 def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     """A declared need served by none of lead, supporting, follow-up structures (one fiche: :func:`scan` of it)."""
     found = scan((view,), ctx)
-    return found[0] if found else None
+    return ctx.made(ID, found[0]) if found else None
 
 
-def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Alert]:
+def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Found]:
     """The alerts of the led fiches with a declared need that no structure accompanying them serves (see
     :func:`uncovered`), in the order of ``views``, in one loop (170,000 led fiches at scale)."""
-    alert = ctx.alert
     accompanying = ctx.accompanying
     # what the fiche's structures serve, per (lead, supporting, follow-up) combination: a few hundred at
     # 200,000 fiches, looked up here without a call per fiche
     known: dict[tuple[str | None, tuple[str, ...], str | None], Accompanying] = {}
-    out = []
+    out: list[Found] = []
     for view in views:
         needs = view.needs
         if not needs or view.lead is None or view.stage not in ACTIVE_STAGES:
@@ -79,7 +78,7 @@ def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Alert]:
         missing = _missing(view, found)
         if missing:
             since = max(view.assignment_since or view.received, view.received)
-            out.append(alert(view, ID, since, partial(_words, view, ctx, missing)))
+            out.append((since, view.id, view, partial(_words, view, ctx, missing)))
     return out
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from functools import partial
 
-from engine.alerts.context import AlertContext
+from engine.alerts.context import AlertContext, Found
 from engine.alerts.model import Alert, Words
 from engine.i18n import _
 from engine.readmodel import FicheView
@@ -24,19 +24,18 @@ SCOPE = "active"
 def check(view: FicheView, ctx: AlertContext) -> Alert | None:
     """The last event is ``days_for(stage)`` days old or more (one fiche: :func:`scan` of it)."""
     found = scan((view,), ctx)
-    return found[0] if found else None
+    return ctx.made(ID, found[0]) if found else None
 
 
-def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Alert]:
+def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Found]:
     """The alerts of the fiches whose last event is ``days_for(stage)`` days old or more, in the order of
     ``views``: one loop, what it reads once per run read once (200,000 active fiches at scale: a call, the
     memo and the delay's day per fiche were most of the check's time)."""
     delays = ctx.memo.get(ID)
     if delays is None:
         delays = ctx.memo[ID] = _delays(ctx)
-    alert = ctx.alert
     due: dict[tuple[dt.date, int], dt.date] = {}  # the day the alert applies, per last event and delay
-    out = []
+    out: list[Found] = []
     for view in views:
         delay = delays.get(view.stage)  # None outside the active stages too
         if delay is None:
@@ -48,7 +47,7 @@ def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Alert]:
         since = due.get((last, days))
         if since is None:
             since = due[last, days] = last + dt.timedelta(days=days)
-        out.append(alert(view, ID, since, partial(_words, view, ctx, last, days)))
+        out.append((since, view.id, view, partial(_words, view, ctx, last, days)))
     return out
 
 
