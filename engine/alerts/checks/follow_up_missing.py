@@ -7,8 +7,11 @@ serves ``post_creation``, else the structure routing would choose for that need.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import partial
+
 from engine.alerts.checks.common import due
-from engine.alerts.context import AlertContext
+from engine.alerts.context import AlertContext, Found
 from engine.alerts.model import Alert, Words
 from engine.i18n import _
 from engine.readmodel import FicheView
@@ -33,15 +36,24 @@ def follow_up_structure(view: FicheView, ctx: AlertContext) -> str | None:
 
 
 def check(view: FicheView, ctx: AlertContext) -> Alert | None:
-    """Stage ``installed`` for ``days`` or more."""
-    if view.stage != "installed" or view.installed_on is None:
-        return None
+    """Stage ``installed`` for ``days`` or more (one fiche: :func:`scan` of it)."""
+    found = scan((view,), ctx)
+    return ctx.made(ID, found[0]) if found else None
+
+
+def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Found]:
+    """The fiches at stage ``installed`` for ``days`` or more, in the order of ``views``: records, no alert
+    made (:data:`~engine.alerts.context.Found`; the committee says ten of them)."""
     days = ctx.threshold(ID).days
     assert days is not None  # the charter requires it
-    since = due(view.installed_on, days, ctx.as_of)
-    if since is None:
-        return None
-    return ctx.alert(view, ID, since, lambda: _words(view, ctx, days))
+    out: list[Found] = []
+    for view in views:
+        if view.stage != "installed" or view.installed_on is None:
+            continue
+        since = due(view.installed_on, days, ctx.as_of)
+        if since is not None:
+            out.append((since, view.id, view, partial(_words, view, ctx, days)))
+    return out
 
 
 def _words(view: FicheView, ctx: AlertContext, days: int) -> Words:
