@@ -306,7 +306,7 @@ def test_stalled_alerts_from_day_n_of_its_stage_s_delay(fiches, rules, network, 
         for v in dated
         if v.stage in ACTIVE_STAGES and delay(v.stage) and (since := due(v.last_event, delay(v.stage), AS_OF))
     ]
-    found = [(fiche, since) for since, fiche, _view, _words in stalled.scan(dated, ctx)]
+    found = [(f[1], f[0]) for f in stalled.scan(dated, ctx)]
     assert len(found) == len(expected)
     assert found == expected
 

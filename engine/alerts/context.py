@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from operator import attrgetter
 from typing import Any
 
@@ -25,12 +26,13 @@ from engine.store import access
 from engine.vocabulary import ACTIVE_STAGES
 
 #: What a check's scan found on one fiche, before any :class:`~engine.alerts.model.Alert` is made:
-#: ``(since, fiche id, view, words)`` — ``words`` the function :meth:`AlertContext.alert` takes, or the
-#: alert itself when a check made it already.  A tuple built in place by the scan: ``capactif alerts``
-#: without ``--all`` counts some 150,000 of them at 200,000 fiches and says ten
+#: ``(since, fiche id, view, words, *arguments)`` — ``words`` the check's function of (view, context,
+#: *arguments) giving what the alert says (:meth:`AlertContext.alert`), or the alert itself when a check
+#: made it already.  A tuple built in place by the scan, no function object per fiche: ``capactif
+#: alerts`` without ``--all`` counts some 150,000 of them at 200,000 fiches and says ten
 #: (:meth:`AlertContext.made`), so making an alert of each — a call, an object, its release at exit —
 #: was work for nothing.
-Found = tuple[dt.date, str, FicheView, "Callable[[], Words] | Alert"]
+Found = tuple[dt.date, str, FicheView, "Callable[..., Words] | Alert", *tuple[Any, ...]]
 
 
 @dataclass
@@ -145,8 +147,10 @@ class AlertContext:
 
     def made(self, check: str, found: Found) -> Alert:
         """The alert of ``check`` that ``found`` (a scan's record) stands for, the same :meth:`alert` makes."""
-        since, _fiche, view, words = found
-        return words if isinstance(words, Alert) else self.alert(view, check, since, words)
+        since, _fiche, view, words, *arguments = found
+        if isinstance(words, Alert):
+            return words
+        return self.alert(view, check, since, partial(words, view, self, *arguments))
 
     def name(self, structure: str | None) -> str:
         """A structure as people call it ('Chambre de Métiers et de l'Artisanat du Puy-de-Dôme'), its id

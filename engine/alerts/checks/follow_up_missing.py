@@ -8,7 +8,6 @@ serves ``post_creation``, else the structure routing would choose for that need.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
 
 from engine.alerts.checks.common import due
 from engine.alerts.context import AlertContext, Found
@@ -52,7 +51,7 @@ def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Found]:
             continue
         since = due(view.installed_on, days, ctx.as_of)
         if since is not None:
-            out.append((since, view.id, view, partial(_words, view, ctx, days)))
+            out.append((since, view.id, view, _words, days))
     return out
 
 

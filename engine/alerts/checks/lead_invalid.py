@@ -14,7 +14,6 @@ record when they changed), the reception when the fiche came with its lead.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
 
 from engine.alerts.checks.common import lead_proposal
 from engine.alerts.context import AlertContext, Found
@@ -86,7 +85,7 @@ def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Found]:
                 continue
         why = problem(view, ctx)
         if why is not None:
-            out.append((view.lead_since or view.received, view.id, view, partial(_words, view, ctx, why)))
+            out.append((view.lead_since or view.received, view.id, view, _words, why))
     return out
 
 

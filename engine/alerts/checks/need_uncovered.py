@@ -12,7 +12,6 @@ where to orient the porteur outside the network (``orientation.yaml``, unconfirm
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
 
 from engine.alerts.context import AlertContext, Found
 from engine.alerts.model import Alert, Words
@@ -78,7 +77,7 @@ def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Found]:
         missing = _missing(view, found)
         if missing:
             since = max(view.assignment_since or view.received, view.received)
-            out.append((since, view.id, view, partial(_words, view, ctx, missing)))
+            out.append((since, view.id, view, _words, missing))
     return out
 
 

@@ -7,7 +7,6 @@ Suggested action: the lead routing proposes today, capacity included.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
 
 from engine.alerts.checks.common import due, lead_proposal
 from engine.alerts.context import AlertContext, Found
@@ -38,7 +37,7 @@ def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Found]:
             continue
         since = due(view.received, days, ctx.as_of)
         if since is not None:
-            out.append((since, view.id, view, partial(_words, view, ctx, days)))
+            out.append((since, view.id, view, _words, days))
     return out
 
 

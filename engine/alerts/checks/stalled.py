@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from functools import partial
 
 from engine.alerts.context import AlertContext, Found
 from engine.alerts.model import Alert, Words
@@ -47,7 +46,7 @@ def scan(views: Iterable[FicheView], ctx: AlertContext) -> list[Found]:
         since = due.get((last, days))
         if since is None:
             since = due[last, days] = last + dt.timedelta(days=days)
-        out.append((since, view.id, view, partial(_words, view, ctx, last, days)))
+        out.append((since, view.id, view, _words, last, days))
     return out
 
 
