@@ -307,7 +307,6 @@ _VIEW = itemgetter(2)
 _LOCAL_NETWORK = attrgetter("local_network")
 #: A pool entry of :meth:`Findings.most_urgent` by urgency within a severity: day, check, fiche.
 _URGENCY = itemgetter(0, 1, 2)
-_FICHE = attrgetter("fiche")
 _NETWORK = attrgetter("network")
 _CHECK = attrgetter("check")
 _SEVERITY = attrgetter("severity")

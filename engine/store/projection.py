@@ -227,11 +227,10 @@ def fill_supporting(conn: Connection) -> int:
     """Write every row's ``supporting`` from ``fiche_supports`` (migration 0760): the fiche's current
     supporting structures, in their positions' order, which are those after its last event (``db verify``
     compares the stored fiche and the projection with its replayed history).  Returns the rows written."""
-    f = fiche_supports.c
+    from engine.store.queries import supports_by_fiche  # a migration's only: not on every write's imports
+
     projected: set[str] = set(conn.execute(select(fiche_projection.c.fiche_id)).scalars())
-    supports: dict[str, list[str]] = {}
-    for fiche_id, structure in conn.execute(select(f.fiche_id, f.structure).order_by(f.fiche_id, f.position)):
-        supports.setdefault(str(fiche_id), []).append(str(structure))
+    supports = supports_by_fiche(conn)
     rows = [{"projected": i, "supporting": s} for i, s in supports.items() if i in projected]
     key = fiche_projection.c.fiche_id == bindparam("projected")
     for start in range(0, len(rows), 10 * _CHUNK):

@@ -355,10 +355,10 @@ def _insert(
             updated_at=now,
         )
         rows.append(row)
-        supports += [{"fiche_id": data["id"], "structure": s, "position": i} for i, s in enumerate(data["supporting"])]
+        supports += [{"fiche_id": fiche_id, "structure": s, "position": i} for i, s in enumerate(data["supporting"])]
         payload = {"fiche": data, "local_network": row["local_network"]}
         # The event's day is the fiche's, which to_row parsed as _event_row would have.
-        created.append({**common, "fiche_id": data["id"], "at": row["received"], "payload": payload})
+        created.append({**common, "fiche_id": fiche_id, "at": row["received"], "payload": payload})
     if rows:
         key = porteur_keys.secret(conn)  # read before the fiches' COPY, whose server work the digests then overlap
         with bulk.pipelined(conn):
